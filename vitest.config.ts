@@ -1,0 +1,21 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// Worker code (unit + integration) runs inside workerd with real Durable Objects, SQLite and alarms.
+// Widget unit tests run in Node. End-to-end browser tests have their own config (demo/vitest.e2e.config.ts).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: { SHOUYIN_CONFIG: '' } },
+          }),
+        ],
+        test: { name: 'worker', include: ['worker/**/*.test.ts'] },
+      },
+      { test: { name: 'widget', include: ['widget/**/*.test.ts'], environment: 'node' } },
+    ],
+  },
+});

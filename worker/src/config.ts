@@ -1,0 +1,306 @@
+// SHOUYIN_CONFIG: one JSON document listing the merchants (architecture §7). Validated on first use;
+// every error names the field's path and never echoes a secret's bytes.
+
+import { CHANNELS, type Channel } from './contract';
+import { ErrorType, ShouyinError } from './lib/errors';
+
+export interface WechatPayV3Config {
+  api_version: 'v3';
+  appid: string;
+  mchid: string;
+  /** Serial of the merchant API certificate (hex), sent as serial_no in Authorization. */
+  merchant_serial: string;
+  /** Merchant API private key, PKCS#8 PEM (apiclient_key.pem). */
+  private_key: string;
+  /** 32 ASCII characters; the AES-256-GCM key for notify resources. */
+  apiv3_key: string;
+  /** WeChat Pay public key mode (`PUB_KEY_ID_…`). */
+  wechatpay_public_key_id?: string;
+  wechatpay_public_key?: string;
+  /** Platform certificate mode; either or both modes may be configured during migration. */
+  platform_certificates?: { serial: string; certificate: string }[];
+  /** Omitted: live → https://api.mch.weixin.qq.com, test → the built-in sandbox. */
+  api_base?: string;
+}
+
+export interface ProvidersConfig {
+  wechat_pay?: WechatPayV3Config;
+}
+
+export interface WebhookConfig {
+  url: string;
+  /** `whsec_` + base64 of at least 24 random bytes (Standard Webhooks). */
+  secret: string;
+}
+
+export interface MerchantConfig {
+  id: string;
+  name: string;
+  secret_keys: string[];
+  allowed_origins: string[];
+  webhook?: WebhookConfig;
+  auto_refund_anomalies: boolean;
+  providers: ProvidersConfig;
+  /** Derived from the keys: all `sk_test_` (false) or all `sk_live_` (true). */
+  livemode: boolean;
+}
+
+export interface SandboxConfig {
+  /** Multiplies every simulated provider delay (notify retry schedule). 1 = real time. */
+  time_scale: number;
+  /** Seconds between the shopper paying in the sandbox wallet and the first notify. */
+  notify_delay_seconds: number;
+  wechat_pay?: {
+    /** The serial the simulator signs with: `PUB_KEY_ID_…` (public-key mode) or a platform cert serial. */
+    serial: string;
+    private_key: string;
+  };
+}
+
+export interface ShouyinConfig {
+  public_base_url: string;
+  merchants: MerchantConfig[];
+  sandbox: SandboxConfig;
+}
+
+class ConfigError extends ShouyinError {
+  constructor(path: string, problem: string) {
+    super(ErrorType.configuration, 'config_invalid', `SHOUYIN_CONFIG ${path} ${problem}`, path);
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function obj(v: unknown, path: string): Obj {
+  if (!isObj(v)) throw new ConfigError(path, 'must be an object.');
+  return v;
+}
+
+function onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ConfigError(`${path}.${k}`, 'is not a known field.');
+  }
+}
+
+function str(o: Obj, key: string, path: string, opts: { optional: true; secret?: boolean; pattern?: RegExp; hint?: string }): string | undefined;
+function str(o: Obj, key: string, path: string, opts?: { optional?: false; secret?: boolean; pattern?: RegExp; hint?: string }): string;
+function str(
+  o: Obj,
+  key: string,
+  path: string,
+  opts: { optional?: boolean; secret?: boolean; pattern?: RegExp; hint?: string } = {},
+): string | undefined {
+  const p = `${path}.${key}`;
+  const v = o[key];
+  if (v === undefined || v === null) {
+    if (opts.optional) return undefined;
+    throw new ConfigError(p, 'is missing.');
+  }
+  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(p, 'must be a non-empty string.');
+  if (opts.pattern && !opts.pattern.test(v)) {
+    // Never echo a secret's bytes; for public values the value helps.
+    const shown = opts.secret ? '' : ` (got ${JSON.stringify(v.slice(0, 60))})`;
+    throw new ConfigError(p, `${opts.hint ?? `must match ${opts.pattern}`}${shown}.`);
+  }
+  return v;
+}
+
+function url(o: Obj, key: string, path: string, optional: boolean, requireHttps: boolean): string | undefined {
+  const v = optional ? str(o, key, path, { optional: true }) : str(o, key, path);
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`${path}.${key}`, `must be an absolute URL (got ${JSON.stringify(v)}).`);
+  }
+  if (u.protocol !== 'https:' && (requireHttps || u.protocol !== 'http:')) {
+    throw new ConfigError(`${path}.${key}`, `must be an ${requireHttps ? 'https' : 'http(s)'} URL (got ${JSON.stringify(v)}).`);
+  }
+  return v.replace(/\/+$/, '');
+}
+
+const PEM = (label: string): RegExp => new RegExp(`-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----`);
+const PRIVATE_KEY_PEM = /-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/;
+
+function parseWechat(v: unknown, path: string, livemode: boolean): WechatPayV3Config {
+  const o = obj(v, path);
+  const version = o.api_version ?? 'v3';
+  if (version !== 'v3') {
+    throw new ConfigError(`${path}.api_version`, `must be "v3" (got ${JSON.stringify(version)}); APIv2 is not supported yet.`);
+  }
+  onlyKeys(o, path, [
+    'api_version', 'appid', 'mchid', 'merchant_serial', 'private_key', 'apiv3_key', 'wechatpay_public_key_id',
+    'wechatpay_public_key', 'platform_certificates', 'api_base', 'apiv2_key',
+  ]);
+  const cfg: WechatPayV3Config = {
+    api_version: 'v3',
+    appid: str(o, 'appid', path, { pattern: /^[A-Za-z0-9_]{1,32}$/, hint: 'must be the appid bound to the merchant (letters, digits)' }),
+    mchid: str(o, 'mchid', path, { pattern: /^[0-9]{6,32}$/, hint: 'must be the digits of the WeChat Pay merchant id' }),
+    merchant_serial: str(o, 'merchant_serial', path, { pattern: /^[0-9A-Fa-f]{8,64}$/, hint: 'must be the hex serial of the merchant API certificate' }),
+    private_key: str(o, 'private_key', path, { secret: true, pattern: PRIVATE_KEY_PEM, hint: 'must be a PEM private key (apiclient_key.pem)' }),
+    apiv3_key: str(o, 'apiv3_key', path, { secret: true, pattern: /^[\x21-\x7e]{32}$/, hint: 'must be exactly 32 ASCII characters (the APIv3 key, not the APIv2 key)' }),
+  };
+  const keyId = str(o, 'wechatpay_public_key_id', path, { optional: true, pattern: /^PUB_KEY_ID_[0-9A-Za-z]+$/, hint: 'must look like PUB_KEY_ID_…' });
+  const pub = str(o, 'wechatpay_public_key', path, { optional: true, pattern: PEM('PUBLIC KEY'), hint: 'must be a PEM public key (pub_key.pem)' });
+  if ((keyId === undefined) !== (pub === undefined)) {
+    throw new ConfigError(`${path}.${keyId === undefined ? 'wechatpay_public_key_id' : 'wechatpay_public_key'}`, 'is missing: the public key and its id go together.');
+  }
+  if (keyId !== undefined && pub !== undefined) {
+    cfg.wechatpay_public_key_id = keyId;
+    cfg.wechatpay_public_key = pub;
+  }
+  if (o.platform_certificates !== undefined) {
+    if (!Array.isArray(o.platform_certificates)) throw new ConfigError(`${path}.platform_certificates`, 'must be an array.');
+    cfg.platform_certificates = o.platform_certificates.map((c, i) => {
+      const cp = `${path}.platform_certificates[${i}]`;
+      const co = obj(c, cp);
+      onlyKeys(co, cp, ['serial', 'certificate']);
+      return {
+        serial: str(co, 'serial', cp, { pattern: /^[0-9A-Fa-f]{8,64}$/, hint: 'must be the hex serial of the platform certificate' }).toUpperCase(),
+        certificate: str(co, 'certificate', cp, { pattern: PEM('CERTIFICATE'), hint: 'must be a PEM certificate' }),
+      };
+    });
+  }
+  if (cfg.wechatpay_public_key_id === undefined && (cfg.platform_certificates ?? []).length === 0) {
+    throw new ConfigError(`${path}.wechatpay_public_key_id`, 'is missing: configure the WeChat Pay public key (wechatpay_public_key_id + wechatpay_public_key) or platform_certificates, or both.');
+  }
+  const base = url(o, 'api_base', path, true, livemode);
+  if (base !== undefined) cfg.api_base = base;
+  return cfg;
+}
+
+function parseMerchant(v: unknown, i: number, ids: Set<string>, keys: Set<string>): MerchantConfig {
+  const path = `merchants[${i}]`;
+  const o = obj(v, path);
+  onlyKeys(o, path, ['id', 'name', 'secret_keys', 'allowed_origins', 'webhook', 'auto_refund_anomalies', 'providers']);
+  const id = str(o, 'id', path, { pattern: /^[a-z0-9][a-z0-9_-]{0,31}$/, hint: 'must be 1–32 lowercase letters, digits, _ or - (it appears in notify URLs)' });
+  if (ids.has(id)) throw new ConfigError(`${path}.id`, `duplicates another merchant's id ${JSON.stringify(id)}.`);
+  ids.add(id);
+  const name = str(o, 'name', path);
+  if (!Array.isArray(o.secret_keys) || o.secret_keys.length === 0) {
+    throw new ConfigError(`${path}.secret_keys`, 'must be a non-empty array of sk_test_… or sk_live_… keys.');
+  }
+  const secretKeys = o.secret_keys.map((k, j) => {
+    if (typeof k !== 'string' || !/^sk_(test|live)_[0-9A-Za-z]{24,}$/.test(k)) {
+      throw new ConfigError(`${path}.secret_keys[${j}]`, 'must be sk_test_ or sk_live_ followed by at least 24 letters or digits.');
+    }
+    if (keys.has(k)) throw new ConfigError(`${path}.secret_keys[${j}]`, 'is also used by another merchant.');
+    keys.add(k);
+    return k;
+  });
+  const live = secretKeys.map((k) => k.startsWith('sk_live_'));
+  if (live.some((l) => l !== live[0])) {
+    throw new ConfigError(`${path}.secret_keys`, 'mixes sk_test_ and sk_live_ keys; one merchant is either test or live.');
+  }
+  const livemode = live[0] === true;
+  if (!Array.isArray(o.allowed_origins)) throw new ConfigError(`${path}.allowed_origins`, 'must be an array of origins such as "https://shop.example.com".');
+  const origins = o.allowed_origins.map((x, j) => {
+    const p = `${path}.allowed_origins[${j}]`;
+    if (typeof x !== 'string') throw new ConfigError(p, 'must be a string.');
+    let u: URL;
+    try {
+      u = new URL(x);
+    } catch {
+      throw new ConfigError(p, `must be an origin like "https://shop.example.com" (got ${JSON.stringify(x)}).`);
+    }
+    if (u.origin !== x) throw new ConfigError(p, `must be an origin without path or trailing slash (got ${JSON.stringify(x)}; use ${JSON.stringify(u.origin)}).`);
+    return x;
+  });
+  let webhook: WebhookConfig | undefined;
+  if (o.webhook !== undefined) {
+    const wp = `${path}.webhook`;
+    const w = obj(o.webhook, wp);
+    onlyKeys(w, wp, ['url', 'secret']);
+    const wurl = url(w, 'url', wp, false, livemode) as string;
+    const secret = str(w, 'secret', wp, { secret: true, pattern: /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, hint: 'must be whsec_ followed by the base64 of at least 24 random bytes' });
+    webhook = { url: wurl, secret };
+  }
+  const auto = o.auto_refund_anomalies ?? true;
+  if (typeof auto !== 'boolean') throw new ConfigError(`${path}.auto_refund_anomalies`, 'must be true or false.');
+  const po = obj(o.providers ?? {}, `${path}.providers`);
+  onlyKeys(po, `${path}.providers`, CHANNELS);
+  const providers: ProvidersConfig = {};
+  if (po.wechat_pay !== undefined) providers.wechat_pay = parseWechat(po.wechat_pay, `${path}.providers.wechat_pay`, livemode);
+  if (po.alipay !== undefined || po.unionpay !== undefined) {
+    const which = po.alipay !== undefined ? 'alipay' : 'unionpay';
+    throw new ConfigError(`${path}.providers.${which}`, 'is not supported by this version of Shouyin yet.');
+  }
+  if (Object.keys(providers).length === 0) throw new ConfigError(`${path}.providers`, 'must configure at least one provider (wechat_pay).');
+  return { id, name, secret_keys: secretKeys, allowed_origins: origins, ...(webhook ? { webhook } : {}), auto_refund_anomalies: auto, providers, livemode };
+}
+
+function parseSandbox(v: unknown): SandboxConfig {
+  const o = obj(v ?? {}, 'sandbox');
+  onlyKeys(o, 'sandbox', ['time_scale', 'notify_delay_seconds', 'wechat_pay']);
+  const scale = o.time_scale ?? 1;
+  if (typeof scale !== 'number' || !(scale > 0) || scale > 1) throw new ConfigError('sandbox.time_scale', 'must be a number in (0, 1].');
+  const delay = o.notify_delay_seconds ?? 1;
+  if (typeof delay !== 'number' || delay < 0 || delay > 60) throw new ConfigError('sandbox.notify_delay_seconds', 'must be a number of seconds between 0 and 60.');
+  const out: SandboxConfig = { time_scale: scale, notify_delay_seconds: delay };
+  if (o.wechat_pay !== undefined) {
+    const w = obj(o.wechat_pay, 'sandbox.wechat_pay');
+    onlyKeys(w, 'sandbox.wechat_pay', ['serial', 'private_key']);
+    out.wechat_pay = {
+      serial: str(w, 'serial', 'sandbox.wechat_pay', { pattern: /^(PUB_KEY_ID_[0-9A-Za-z]+|[0-9A-Fa-f]{8,64})$/, hint: 'must be a PUB_KEY_ID_… or a hex certificate serial' }),
+      private_key: str(w, 'private_key', 'sandbox.wechat_pay', { secret: true, pattern: PRIVATE_KEY_PEM, hint: 'must be a PEM private key' }),
+    };
+  }
+  return out;
+}
+
+export function parseConfig(raw: string | undefined): ShouyinConfig {
+  if (raw === undefined || raw.trim() === '') {
+    throw new ConfigError('(root)', 'is not set. Run `npm start` to generate .dev.vars locally, or set the SHOUYIN_CONFIG secret (`wrangler secret put SHOUYIN_CONFIG`).');
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError('(root)', `is not valid JSON: ${(e as Error).message}`);
+  }
+  const o = obj(doc, '(root)');
+  onlyKeys(o, '(root)', ['public_base_url', 'merchants', 'sandbox']);
+  const base = url(o, 'public_base_url', '(root)', false, false) as string;
+  if (!Array.isArray(o.merchants) || o.merchants.length === 0) throw new ConfigError('merchants', 'must be a non-empty array.');
+  const ids = new Set<string>();
+  const keys = new Set<string>();
+  const merchants = o.merchants.map((m, i) => parseMerchant(m, i, ids, keys));
+  const sandbox = parseSandbox(o.sandbox);
+  merchants.forEach((m, i) => {
+    if (m.livemode) {
+      if (!base.startsWith('https://')) throw new ConfigError('public_base_url', 'must be https when a live merchant is configured.');
+      return;
+    }
+    if (m.providers.wechat_pay && m.providers.wechat_pay.api_base === undefined && sandbox.wechat_pay === undefined) {
+      throw new ConfigError('sandbox.wechat_pay', `is missing: merchants[${i}] is a test merchant using the built-in WeChat Pay sandbox, which needs its signing key.`);
+    }
+  });
+  return { public_base_url: base, merchants, sandbox };
+}
+
+const cache = new Map<string, ShouyinConfig>();
+
+/** Parsed once per isolate per distinct document. */
+export function loadConfig(env: { SHOUYIN_CONFIG?: string }): ShouyinConfig {
+  const raw = env.SHOUYIN_CONFIG ?? '';
+  let c = cache.get(raw);
+  if (!c) {
+    c = parseConfig(raw);
+    cache.clear();
+    cache.set(raw, c);
+  }
+  return c;
+}
+
+export function merchantById(config: ShouyinConfig, id: string): MerchantConfig | undefined {
+  return config.merchants.find((m) => m.id === id);
+}
+
+export function configuredChannels(m: MerchantConfig): Channel[] {
+  return CHANNELS.filter((c) => m.providers[c as keyof ProvidersConfig] !== undefined);
+}

@@ -1,0 +1,74 @@
+// The wire contract shared by the worker and the widget. The widget imports only types from here.
+
+export const CHANNELS = ['wechat_pay', 'alipay', 'unionpay'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const FLOWS = ['qr', 'h5', 'jsapi', 'page', 'app'] as const;
+export type Flow = (typeof FLOWS)[number];
+
+export type SessionStatus = 'open' | 'paid' | 'expired' | 'canceled';
+export type AttemptStatus = 'pending' | 'succeeded' | 'closed' | 'failed';
+
+export type NextAction =
+  | {
+      type: 'display_qr';
+      /** The text to encode in the QR code (e.g. `weixin://wxpay/bizpayurl?pr=…`). */
+      data: string;
+      /** ISO 8601; when this QR stops being payable. */
+      expires_at: string;
+      /** Test mode only: the sandbox wallet page a person opens instead of scanning. */
+      sandbox_wallet_url?: string;
+    }
+  | { type: 'redirect'; url: string }
+  | { type: 'form_post'; url: string; fields: Record<string, string> }
+  | { type: 'wechat_jsapi'; params: Record<string, string> }
+  | { type: 'app_payload'; payload: string | Record<string, string> };
+
+/** A payment attempt as the browser sees it. */
+export interface PublicAttempt {
+  id: string;
+  channel: Channel;
+  flow: Flow;
+  status: AttemptStatus;
+  created: number;
+  next_action: NextAction | null;
+}
+
+export interface PublicChannel {
+  channel: Channel;
+  flows: Flow[];
+}
+
+/** `GET /v1/client/sessions/:id`: everything the widget may know, nothing secret. */
+export interface PublicSessionView {
+  id: string;
+  object: 'checkout.session.public';
+  status: SessionStatus;
+  amount: number;
+  currency: 'CNY';
+  description: string;
+  merchant_name: string;
+  merchant_order_id: string;
+  expires_at: string;
+  livemode: boolean;
+  channels: PublicChannel[];
+  active_attempt: PublicAttempt | null;
+}
+
+/** `GET /v1/client/sessions/:id/status` */
+export interface StatusView {
+  id: string;
+  status: SessionStatus;
+  /** Increments on every change the widget should re-render for. */
+  version: number;
+  active_attempt: PublicAttempt | null;
+}
+
+export interface AttemptResponse {
+  attempt: PublicAttempt;
+  next_action: NextAction;
+}
+
+export interface ErrorBody {
+  error: { type: string; code: string; message: string; param?: string };
+}
