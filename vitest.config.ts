@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { testConfig } from './worker/test/fixtures/config';
 
 // Worker code (unit + integration) runs inside workerd with real Durable Objects, SQLite and alarms.
 // Widget unit tests run in Node. End-to-end browser tests have their own config (demo/vitest.e2e.config.ts).
@@ -10,7 +11,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { SHOUYIN_CONFIG: '' } },
+            miniflare: { bindings: { SHOUYIN_CONFIG: testConfig() } },
           }),
         ],
         test: { name: 'worker', include: ['worker/**/*.test.ts'] },

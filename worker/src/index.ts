@@ -1,5 +1,44 @@
-import { DurableObject } from 'cloudflare:workers';
-export class CheckoutSession extends DurableObject {}
-export class MerchantShard extends DurableObject {}
-export class SandboxLedger extends DurableObject {}
-export default { fetch: () => new Response('hi') };
+// The Shouyin Worker: merchant API, client API, provider notifies, the test-mode sandbox and the widget.
+
+import { Hono } from 'hono';
+import type { Env } from './env';
+import { ErrorType, ShouyinError } from './lib/errors';
+import { clientApi } from './routes/client';
+import { errorResponse, type AppEnv } from './routes/http';
+import { merchantApi } from './routes/merchant';
+import { notifyRoutes } from './routes/notify';
+import { sandboxApp } from './sandbox';
+
+export { CheckoutSession } from './session/durable-object';
+export { MerchantShard } from './merchant-shard';
+export { SandboxLedger } from './sandbox/ledger';
+
+export const app = new Hono<AppEnv>();
+
+app.onError((err) => errorResponse(err));
+
+app.route('/v1/client', clientApi);
+app.route('/v1', merchantApi);
+app.route('/notify', notifyRoutes);
+// The simulators answer only for test merchants (each route checks the merchant is sk_test_).
+app.route('/sandbox', sandboxApp);
+
+// The widget bundle. Module scripts load cross-origin only with CORS, and the file holds nothing secret.
+app.get('/shouyin.js', (c) => widgetAsset(c.env, c.req.raw));
+app.get('/shouyin.iife.js', (c) => widgetAsset(c.env, c.req.raw));
+
+async function widgetAsset(env: Env, req: Request): Promise<Response> {
+  if (!env.ASSETS) return new Response('widget not built: run `npm run build:widget`', { status: 404 });
+  const res = await env.ASSETS.fetch(req);
+  const out = new Response(res.body, res);
+  out.headers.set('access-control-allow-origin', '*');
+  out.headers.set('content-type', 'text/javascript; charset=utf-8');
+  out.headers.set('cache-control', 'public, max-age=300');
+  return out;
+}
+
+app.get('/healthz', (c) => c.json({ ok: true }));
+
+app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such route. See the README for the API.')));
+
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

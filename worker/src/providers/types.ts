@@ -119,5 +119,13 @@ export interface PaymentProvider<Config> {
   refundQuery(ctx: ProviderContext, config: Config, refundId: string): Promise<RefundResult>;
   /** Verify on the raw bytes, then decrypt/parse. Throws VerificationError when anything fails. */
   parseNotify(ctx: ProviderContext, config: Config, notify: IncomingNotify): Promise<NotifyEvent>;
-  ack(ok: boolean, message?: string): Ack;
+  /** The provider's exact acknowledgement: success only after the effect is stored. */
+  ack(ok: true): Ack;
+  ack(ok: false, failure: AckFailure): Ack;
+}
+
+export type AckFailureReason = 'unverified' | 'unknown_order' | 'not_stored' | 'too_large';
+export interface AckFailure {
+  reason: AckFailureReason;
+  message: string;
 }

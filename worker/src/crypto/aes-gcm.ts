@@ -1,0 +1,52 @@
+// AES-GCM for WeChat Pay v3 resources (notify `resource`, /v3/certificates): providers.md §0, §2.5.
+// The ciphertext is base64(ct‖tag16), exactly WebCrypto's AES-GCM output; iv = UTF-8 of the 12-char
+// nonce; additionalData = UTF-8 of associated_data (possibly empty); key = the ASCII APIv3 key.
+
+import { VerificationError } from '../lib/errors';
+import { buf, fromBase64, fromUtf8, toBase64, utf8 } from './encoding';
+
+async function importKey(key: string, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
+  const raw = utf8(key);
+  // Real APIv3 keys are 32 bytes (AES-256); the upstream test vector uses 16 (AES-128).
+  if (raw.length !== 16 && raw.length !== 32) {
+    throw new VerificationError('decrypt_failed', `The AES-GCM key must be 16 or 32 ASCII bytes (the WeChat Pay APIv3 key is 32), got ${raw.length}.`);
+  }
+  return crypto.subtle.importKey('raw', buf(raw), { name: 'AES-GCM' }, false, [usage]);
+}
+
+/** Decrypts to UTF-8 text. Throws VerificationError('decrypt_failed') on a bad tag, key, nonce or base64. */
+export async function aesGcmDecrypt(key: string, nonce: string, associatedData: string, ciphertextB64: string): Promise<string> {
+  const k = await importKey(key, 'decrypt');
+  let data: Uint8Array;
+  try {
+    data = fromBase64(ciphertextB64);
+  } catch {
+    throw new VerificationError('decrypt_failed', 'The resource ciphertext is not valid base64.');
+  }
+  let plain: ArrayBuffer;
+  try {
+    plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: buf(utf8(nonce)), additionalData: buf(utf8(associatedData)), tagLength: 128 },
+      k,
+      buf(data),
+    );
+  } catch {
+    throw new VerificationError('decrypt_failed', 'AES-GCM authentication failed: the ciphertext was altered, or the APIv3 key is wrong (it is not the APIv2 key).');
+  }
+  try {
+    return fromUtf8(plain);
+  } catch {
+    throw new VerificationError('decrypt_failed', 'The decrypted resource is not valid UTF-8.');
+  }
+}
+
+/** base64(ct‖tag16) of the UTF-8 plaintext: what WeChat Pay puts in `resource.ciphertext`. */
+export async function aesGcmEncrypt(key: string, nonce: string, associatedData: string, plaintext: string): Promise<string> {
+  const k = await importKey(key, 'encrypt');
+  const ct = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv: buf(utf8(nonce)), additionalData: buf(utf8(associatedData)), tagLength: 128 },
+    k,
+    buf(utf8(plaintext)),
+  );
+  return toBase64(ct);
+}

@@ -1,0 +1,109 @@
+// The small merchant-wide state the API needs, sharded by a hash of the key so no single object is
+// hot: Idempotency-Key records and merchant_order_id claims. It is never on the notify path.
+
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from './env';
+import type { SessionStatus } from './contract';
+
+export const SHARDS = 16;
+/** Stripe prunes idempotency keys after at least 24 h. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+/** A request that began but never finished (the isolate died) stops blocking its key after this. */
+export const IN_FLIGHT_TIMEOUT_MS = 60_000;
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function shardFor(env: Env, merchantId: string, kind: 'idem' | 'order', key: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:${kind}:${fnv1a(key) % SHARDS}`);
+}
+
+export type IdempotencyBegin =
+  | { kind: 'new' }
+  | { kind: 'replay'; status: number; body: string }
+  | { kind: 'mismatch' }
+  | { kind: 'in_flight' };
+
+export type OrderClaim = { kind: 'claimed' } | { kind: 'taken'; sessionId: string; status: SessionStatus };
+
+export class MerchantShard extends DurableObject<Env> {
+  private sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
+      merchant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created INTEGER NOT NULL,
+      status INTEGER, body TEXT, PRIMARY KEY (merchant, key))`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS order_ids (
+      merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
+  }
+
+  /** Starts an idempotent request, or says what to answer instead. */
+  beginIdempotent(merchant: string, key: string, fingerprint: string, now: number): IdempotencyBegin {
+    this.sql.exec('DELETE FROM idempotency WHERE created < ?', now - IDEMPOTENCY_TTL_MS);
+    const row = this.sql
+      .exec<{ fingerprint: string; created: number; status: number | null; body: string | null }>(
+        'SELECT fingerprint, created, status, body FROM idempotency WHERE merchant = ? AND key = ?',
+        merchant,
+        key,
+      )
+      .toArray()[0];
+    if (row) {
+      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (row.status !== null && row.body !== null) return { kind: 'replay', status: row.status, body: row.body };
+      if (now - row.created < IN_FLIGHT_TIMEOUT_MS) return { kind: 'in_flight' };
+    }
+    this.sql.exec(
+      'INSERT OR REPLACE INTO idempotency (merchant, key, fingerprint, created, status, body) VALUES (?, ?, ?, ?, NULL, NULL)',
+      merchant,
+      key,
+      fingerprint,
+      now,
+    );
+    return { kind: 'new' };
+  }
+
+  finishIdempotent(merchant: string, key: string, status: number, body: string): void {
+    this.sql.exec('UPDATE idempotency SET status = ?, body = ? WHERE merchant = ? AND key = ?', status, body, merchant, key);
+  }
+
+  /** Releases a key whose request was not executed (e.g. an internal error before any effect). */
+  abandonIdempotent(merchant: string, key: string): void {
+    this.sql.exec('DELETE FROM idempotency WHERE merchant = ? AND key = ? AND status IS NULL', merchant, key);
+  }
+
+  /**
+   * Claims a merchant_order_id for a new session. It stays unique among open and paid sessions:
+   * a holder that expired or was canceled (or never got created) gives the id up.
+   */
+  async claimOrderId(merchant: string, orderId: string, sessionId: string): Promise<OrderClaim> {
+    const holder = this.holderOf(merchant, orderId);
+    if (holder !== null && holder !== sessionId) {
+      const status = await this.env.SESSIONS.getByName(holder).statusForMerchant(merchant);
+      if (status === 'open' || status === 'paid') return { kind: 'taken', sessionId: holder, status };
+      // Another claim may have run while we asked the holder; only replace what we looked at.
+      if (this.holderOf(merchant, orderId) !== holder) return this.claimOrderId(merchant, orderId, sessionId);
+    }
+    this.sql.exec(
+      'INSERT OR REPLACE INTO order_ids (merchant, order_id, session_id) VALUES (?, ?, ?)',
+      merchant,
+      orderId,
+      sessionId,
+    );
+    return { kind: 'claimed' };
+  }
+
+  private holderOf(merchant: string, orderId: string): string | null {
+    const row = this.sql
+      .exec<{ session_id: string }>('SELECT session_id FROM order_ids WHERE merchant = ? AND order_id = ?', merchant, orderId)
+      .toArray()[0];
+    return row?.session_id ?? null;
+  }
+}

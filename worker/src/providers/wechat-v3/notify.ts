@@ -1,0 +1,90 @@
+// notify_url handling (providers.md §2.5): verify the Wechatpay-* signature on the raw body FIRST,
+// then parse, check the algorithm, decrypt the resource with the APIv3 key, and map the event.
+
+import type { WechatPayV3Config } from '../../config';
+import { aesGcmDecrypt } from '../../crypto/aes-gcm';
+import { VerificationError } from '../../lib/errors';
+import type { Ack, AckFailure, AckFailureReason, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
+import { keyResolverFromConfig } from './keys';
+import { REFUND_STATES, ShapeError, asObj, optStr, paymentFacts, str } from './mapping';
+import { RESOURCE_ALGORITHM, verifySignedMessage } from './sign';
+
+function malformed(message: string): VerificationError {
+  return new VerificationError('malformed_notify', message);
+}
+
+function json(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw malformed(`The ${what} is not JSON.`);
+  }
+}
+
+export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Config, notify: IncomingNotify): Promise<NotifyEvent> {
+  await verifySignedMessage({ headers: notify.headers, body: notify.body, keys: keyResolverFromConfig(cfg), now: ctx.now() });
+  try {
+    const envelope = asObj(json(notify.body, 'notify body'), 'notify');
+    const eventType = str(envelope, 'event_type', 'notify');
+    const resource = asObj(envelope.resource, 'notify.resource');
+    if (resource.algorithm !== RESOURCE_ALGORITHM) {
+      throw new VerificationError('unsupported_algorithm', `notify.resource.algorithm is ${JSON.stringify(resource.algorithm)}, expected ${RESOURCE_ALGORITHM}.`);
+    }
+    const plaintext = await aesGcmDecrypt(
+      cfg.apiv3_key,
+      str(resource, 'nonce', 'notify.resource'),
+      // associated_data may be absent or empty (§0 AES-GCM).
+      optStr(resource, 'associated_data') ?? '',
+      str(resource, 'ciphertext', 'notify.resource'),
+    );
+    const data = asObj(json(plaintext, 'decrypted resource'), 'resource');
+
+    if (eventType === 'TRANSACTION.SUCCESS' && data.trade_state === 'SUCCESS') {
+      return { kind: 'payment', payment: paymentFacts(data), raw: data };
+    }
+    if (eventType.startsWith('REFUND.')) {
+      const status = str(data, 'refund_status', 'refund');
+      const state = REFUND_STATES[status];
+      if (!state) throw malformed(`Unknown refund_status ${JSON.stringify(status)}.`);
+      const event: NotifyEvent = {
+        kind: 'refund',
+        attemptId: str(data, 'out_trade_no', 'refund'),
+        refundId: str(data, 'out_refund_no', 'refund'),
+        state,
+        raw: data,
+      };
+      const refundId = optStr(data, 'refund_id');
+      if (refundId !== undefined) event.providerRefundId = refundId;
+      return event;
+    }
+    // Verified, but nothing to move (e.g. a PAYSCORE event): still acknowledged.
+    return { kind: 'informational', attemptId: optStr(data, 'out_trade_no') ?? '', state: eventType, raw: data };
+  } catch (e) {
+    if (e instanceof ShapeError) throw malformed(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Success = 2xx with no body needed (we send 204). Failure = 4xx/5xx with `{"code":"FAIL","message":…}`
+ * (§2.5); WeChat then retries on its schedule. 500 for our own storage failures, else 400.
+ */
+const FAILURE_STATUS: Record<AckFailureReason, number> = {
+  // A forged or probing notify (WECHATPAY/SIGNTEST/) is refused as unauthenticated (§2.3).
+  unverified: 401,
+  unknown_order: 404,
+  too_large: 413,
+  // Not stored: a 5xx makes WeChat retry on its schedule (§2.5).
+  not_stored: 500,
+};
+
+/** Success: 204 with no body. Failure: 4xx/5xx with `{"code":"FAIL","message":…}` (§2.5). */
+export function wechatAck(ok: boolean, failure?: AckFailure): Ack {
+  if (ok) return { status: 204, headers: {}, body: '' };
+  const reason = failure?.reason ?? 'not_stored';
+  return {
+    status: FAILURE_STATUS[reason],
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ code: 'FAIL', message: failure?.message ?? '失败' }),
+  };
+}

@@ -1,0 +1,90 @@
+// Client API (the widget, per-session client secret). CORS allows exactly the merchant's configured
+// origins. The browser never sends an amount: an attempt takes only a channel and a flow.
+
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { CHANNELS, FLOWS, type Channel, type Flow } from '../contract';
+import { loadConfig, merchantById } from '../config';
+import { ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
+import { MAX_LONG_POLL_MS } from '../session/durable-object';
+import { isSessionId } from '../session/ids';
+import { clientSecretOf, parseJsonObject, readBody, rpcErrorResponse, type AppEnv } from './http';
+
+export const clientApi = new Hono<AppEnv>();
+
+const CORS_HEADERS = {
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-max-age': '600',
+};
+
+async function allowedOrigin(c: Context<AppEnv>, sessionId: string): Promise<string | null> {
+  const origin = c.req.header('origin');
+  if (!origin || !isSessionId(sessionId)) return null;
+  const merchantId = await c.env.SESSIONS.getByName(sessionId).merchantIdForCors();
+  const merchant = merchantId ? merchantById(loadConfig(c.env), merchantId) : undefined;
+  return merchant?.allowed_origins.includes(origin) ? origin : null;
+}
+
+const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const origin = await allowedOrigin(c, c.req.param('id') ?? '');
+  if (c.req.method === 'OPTIONS') {
+    const headers: Record<string, string> = origin ? { ...CORS_HEADERS, 'access-control-allow-origin': origin, vary: 'Origin' } : { vary: 'Origin' };
+    return new Response(null, { status: 204, headers });
+  }
+  await next();
+  c.res.headers.set('vary', 'Origin');
+  c.res.headers.set('cache-control', 'no-store');
+  if (origin) c.res.headers.set('access-control-allow-origin', origin);
+};
+clientApi.use('/sessions/:id', cors);
+clientApi.use('/sessions/:id/*', cors);
+
+function stubFor(c: Context<AppEnv>) {
+  const id = c.req.param('id') ?? '';
+  if (!isSessionId(id)) throw notFound('checkout session', id);
+  return c.env.SESSIONS.getByName(id);
+}
+
+clientApi.get('/sessions/:id', async (c) => {
+  const r = await stubFor(c).clientView(clientSecretOf(c));
+  return r.ok ? c.json(r.value) : rpcErrorResponse(r.error);
+});
+
+clientApi.get('/sessions/:id/status', async (c) => {
+  const waitParam = c.req.query('wait');
+  const versionParam = c.req.query('version');
+  let waitMs = 0;
+  if (waitParam !== undefined) {
+    const w = Number(waitParam);
+    if (!Number.isFinite(w) || w < 0 || w > MAX_LONG_POLL_MS / 1000) throw invalid('wait', `wait must be between 0 and ${MAX_LONG_POLL_MS / 1000} seconds.`);
+    waitMs = w * 1000;
+  }
+  const version = versionParam === undefined ? -1 : Number(versionParam);
+  if (!Number.isInteger(version)) throw invalid('version', 'version must be an integer from a previous status response.');
+  const r = await stubFor(c).clientWait(clientSecretOf(c), version, waitMs);
+  return r.ok ? c.json(r.value) : rpcErrorResponse(r.error);
+});
+
+clientApi.post('/sessions/:id/attempts', async (c) => {
+  const stub = stubFor(c);
+  const secret = clientSecretOf(c);
+  const body = parseJsonObject(await readBody(c.req.raw, 4096));
+  for (const k of Object.keys(body)) {
+    // The amount is the server's; a browser that tries to send one is told so.
+    if (k !== 'channel' && k !== 'flow') throw invalid(k, `Received unknown parameter: ${k}. An attempt takes only channel and flow.`, 'parameter_unknown');
+  }
+  const channel = body.channel;
+  if (typeof channel !== 'string' || !(CHANNELS as readonly string[]).includes(channel)) {
+    throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
+  }
+  const flow = body.flow ?? 'qr';
+  if (typeof flow !== 'string' || !(FLOWS as readonly string[]).includes(flow)) throw invalid('flow', `flow must be one of ${FLOWS.join(', ')}.`);
+  const ip = c.req.header('cf-connecting-ip');
+  const ua = c.req.header('user-agent');
+  const r = await stub.clientStartAttempt(secret, channel as Channel, flow as Flow, { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) });
+  return r.ok ? c.json(r.value, 201) : rpcErrorResponse(r.error);
+});
+
+clientApi.all('*', () => {
+  throw new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such client API route.');
+});

@@ -1,0 +1,105 @@
+// The one place the error taxonomy meets HTTP, plus the request helpers every route shares.
+
+import type { Context } from 'hono';
+import { loadConfig, type MerchantConfig } from '../config';
+import { timingSafeEqual } from '../crypto/timing-safe';
+import type { Env } from '../env';
+import { ErrorType, ShouyinError } from '../lib/errors';
+import type { RpcError } from '../session/durable-object';
+
+export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig } };
+
+export function errorResponse(err: unknown): Response {
+  if (err instanceof ShouyinError) {
+    // Configuration problems are the operator's to fix; the message names the field, never a secret.
+    return Response.json(err.toBody(), { status: err.status });
+  }
+  console.error('unhandled error', err instanceof Error ? (err.stack ?? err.message) : String(err));
+  return Response.json(
+    { error: { type: ErrorType.api, code: 'internal_error', message: 'Something went wrong on our side. Retrying with the same Idempotency-Key is safe.' } },
+    { status: 500 },
+  );
+}
+
+export function rpcErrorResponse(e: RpcError): Response {
+  return Response.json(
+    { error: { type: e.type, code: e.code, message: e.message, ...(e.param ? { param: e.param } : {}) } },
+    { status: e.status },
+  );
+}
+
+function bearer(c: Context): string | null {
+  const h = c.req.header('authorization');
+  if (!h) return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1] ?? null;
+}
+
+/** The merchant whose secret key is presented. Compared in constant time against every key. */
+export function authenticateMerchant(c: Context<AppEnv>): MerchantConfig {
+  const key = bearer(c);
+  if (!key) {
+    throw new ShouyinError(ErrorType.authentication, 'missing_api_key', 'Send your secret key as `Authorization: Bearer sk_test_…`.');
+  }
+  if (key.startsWith('pk_') || key.startsWith('cs_')) {
+    throw new ShouyinError(ErrorType.authentication, 'invalid_api_key', 'This endpoint needs a secret key (sk_…), not a client secret.');
+  }
+  let found: MerchantConfig | undefined;
+  for (const m of loadConfig(c.env).merchants) {
+    for (const k of m.secret_keys) if (timingSafeEqual(k, key)) found = m;
+  }
+  if (!found) {
+    // Never echo the key; show its prefix so a test/live mix-up is visible.
+    throw new ShouyinError(ErrorType.authentication, 'invalid_api_key', `Invalid API key provided: ${key.slice(0, 8)}…`);
+  }
+  return found;
+}
+
+export function clientSecretOf(c: Context): string {
+  const s = bearer(c);
+  if (!s) {
+    throw new ShouyinError(ErrorType.authentication, 'missing_client_secret', 'Send the session client secret as `Authorization: Bearer cs_…_secret_…`.');
+  }
+  return s;
+}
+
+/** Reads a body up to `limit` bytes; a bigger one is refused before it is buffered. */
+export async function readBody(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > limit) throw new ShouyinError(ErrorType.invalid_request, 'body_too_large', `The body is larger than ${limit} bytes.`, undefined, 413);
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new ShouyinError(ErrorType.invalid_request, 'body_too_large', `The body is larger than ${limit} bytes.`, undefined, 413);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let o = 0;
+  for (const ch of chunks) {
+    all.set(ch, o);
+    o += ch.byteLength;
+  }
+  return new TextDecoder('utf-8', { fatal: false }).decode(all);
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new ShouyinError(ErrorType.invalid_request, 'invalid_json', 'The request body is not valid JSON. Send `Content-Type: application/json` with a JSON object.');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new ShouyinError(ErrorType.invalid_request, 'invalid_json', 'The request body must be a JSON object.');
+  }
+  return v as Record<string, unknown>;
+}

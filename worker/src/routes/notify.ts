@@ -1,0 +1,67 @@
+// Provider notify endpoints (architecture §5): size cap before reading, verify on the raw bytes,
+// route to the session's Durable Object by the attempt id, and send the provider's success ack
+// only after the Durable Object has stored the effect.
+
+import { Hono } from 'hono';
+import { CHANNELS, type Channel } from '../contract';
+import { loadConfig, merchantById } from '../config';
+import { ShouyinError, VerificationError } from '../lib/errors';
+import { providerContext } from '../lib/outbound';
+import { resolveProvider } from '../providers/registry';
+import type { Ack } from '../providers/types';
+import { sessionIdOfAttempt } from '../session/ids';
+import { readBody, type AppEnv } from './http';
+
+export const MAX_NOTIFY_BODY = 64 * 1024;
+
+export const notifyRoutes = new Hono<AppEnv>();
+
+const toResponse = (a: Ack): Response => new Response(a.body === '' ? null : a.body, { status: a.status, headers: a.headers });
+
+notifyRoutes.post('/:channel/:merchant', async (c) => {
+  const channel = c.req.param('channel');
+  const merchant = merchantById(loadConfig(c.env), c.req.param('merchant'));
+  if (!(CHANNELS as readonly string[]).includes(channel) || !merchant) return c.text('unknown notify endpoint', 404);
+  const resolved = resolveProvider(merchant, channel as Channel);
+  if (!resolved) return c.text('channel not configured', 404);
+  const { provider, config, identity } = resolved;
+
+  let body: string;
+  try {
+    body = await readBody(c.req.raw, MAX_NOTIFY_BODY);
+  } catch (e) {
+    if (e instanceof ShouyinError) return toResponse(provider.ack(false, { reason: 'too_large', message: 'body too large' }));
+    throw e;
+  }
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((v, k) => (headers[k.toLowerCase()] = v));
+
+  const ctx = providerContext(loadConfig(c.env), merchant.livemode, () => Date.now());
+  let event;
+  try {
+    event = await provider.parseNotify(ctx, config, { method: c.req.method, headers, body, contentType: headers['content-type'] ?? '' });
+  } catch (e) {
+    if (e instanceof VerificationError) {
+      // Forged, probed (WECHATPAY/SIGNTEST/) or stale: no state change, never the success ack.
+      console.info(`notify rejected (${provider.id}/${merchant.id}): ${e.code}`);
+      return toResponse(provider.ack(false, { reason: 'unverified', message: `verification failed: ${e.code}` }));
+    }
+    throw e;
+  }
+
+  const attemptId = event.kind === 'payment' ? event.payment.attemptId : event.attemptId;
+  const sessionId = sessionIdOfAttempt(attemptId);
+  if (!sessionId) {
+    console.warn(`verified notify for an order that is not ours: ${attemptId}`);
+    return toResponse(provider.ack(false, { reason: 'unknown_order', message: 'unknown order' }));
+  }
+  try {
+    const r = await c.env.SESSIONS.getByName(sessionId).applyNotify(merchant.id, event, identity);
+    if (!r.ok) return toResponse(provider.ack(false, { reason: 'unknown_order', message: r.error.message }));
+  } catch (e) {
+    // Not stored → the provider must retry.
+    console.error(`notify for ${attemptId} not stored: ${e instanceof Error ? e.message : String(e)}`);
+    return toResponse(provider.ack(false, { reason: 'not_stored', message: 'temporarily unable to store' }));
+  }
+  return toResponse(provider.ack(true));
+});

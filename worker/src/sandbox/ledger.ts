@@ -1,0 +1,316 @@
+// The sandbox's memory: one Durable Object (`wechatpay`) holding the simulated provider's orders,
+// refunds and notify outbox in SQLite. State model (providers.md §6.4): NOTPAY → SUCCESS | CLOSED;
+// SUCCESS → REFUND; refunds PROCESSING → SUCCESS. One alarm drives a table of due work.
+
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env';
+import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
+import type { LedgerSettings } from './settings';
+import {
+  newCodeUrl, newOpenid, newRefundId, newTransactionId, prepayFingerprint, refundJson, refundNotifyJson, transactionJson,
+  type ApiError, type OrderRow, type PrepayInput, type RefundInput, type RefundJson, type RefundRow, type TransactionJson,
+} from './wechatpay/model';
+
+export type { SentRecord } from './outbox';
+
+/** A refund is accepted as PROCESSING and succeeds this long after (× time_scale). */
+export const REFUND_SETTLE_SECONDS = 5;
+
+export type NotifyMode = 'normal' | 'drop' | 'duplicate';
+export type OrderRef = { code_url: string } | { mchid: string; out_trade_no: string };
+export interface PayResult {
+  result: 'paid' | 'already_paid' | 'closed' | 'not_found';
+  order?: OrderRow;
+  transaction?: TransactionJson;
+  notify_id?: string | null;
+}
+
+/** What `inspect` shows a test: times are ISO 8601 (UTC) on the ledger's clock. */
+export interface LedgerView {
+  now: string;
+  order: Omit<OrderRow, 'time_expire' | 'success_time' | 'created_at' | 'closed_at'> & {
+    time_expire: string | null; success_time: string | null; created_at: string; closed_at: string | null;
+  };
+  transaction: TransactionJson;
+  refunds: RefundJson[];
+  notifies: NotifyView[];
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+  mchid TEXT NOT NULL, out_trade_no TEXT NOT NULL, appid TEXT NOT NULL, description TEXT NOT NULL,
+  notify_url TEXT NOT NULL, total INTEGER NOT NULL, currency TEXT NOT NULL, attach TEXT, time_expire INTEGER,
+  fingerprint TEXT NOT NULL, code_url TEXT NOT NULL UNIQUE, state TEXT NOT NULL, transaction_id TEXT UNIQUE,
+  success_time INTEGER, payer_openid TEXT, created_at INTEGER NOT NULL, closed_at INTEGER,
+  PRIMARY KEY (mchid, out_trade_no));
+CREATE TABLE IF NOT EXISTS refunds (
+  mchid TEXT NOT NULL, out_refund_no TEXT NOT NULL, out_trade_no TEXT NOT NULL, transaction_id TEXT NOT NULL,
+  refund_id TEXT NOT NULL UNIQUE, amount INTEGER NOT NULL, total INTEGER NOT NULL, currency TEXT NOT NULL,
+  reason TEXT, notify_url TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL, success_time INTEGER,
+  PRIMARY KEY (mchid, out_refund_no));
+CREATE TABLE IF NOT EXISTS due (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
+`;
+
+export class SandboxLedger extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Test clock: the ledger's now = wall clock + offset (moved by advanceClock). */
+  private offset = 0;
+  private saved: LedgerSettings | null = null;
+  private readonly outbox: NotifyOutbox;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.outbox = new NotifyOutbox(this.sql, () => this.now());
+    void ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(SCHEMA + OUTBOX_SCHEMA);
+      this.offset = Number(this.setting('clock_offset_ms') ?? 0);
+      const s = this.setting('settings');
+      this.saved = s ? (JSON.parse(s) as LedgerSettings) : null;
+    });
+  }
+
+  // ------------------------------------------------------------------ orders (the v3 API's side)
+
+  createNative(input: PrepayInput): { ok: true; code_url: string } | { ok: false; error: ApiError } {
+    const fingerprint = prepayFingerprint(input);
+    const existing = this.order(input.mchid, input.out_trade_no);
+    if (existing) {
+      if (existing.fingerprint !== fingerprint) {
+        return { ok: false, error: { status: 400, code: 'OUT_TRADE_NO_USED', message: '商户订单号重复' } };
+      }
+      // An identical re-request is a retry: same code_url while the order can still be paid.
+      if (existing.state === 'NOTPAY') return { ok: true, code_url: existing.code_url };
+      if (existing.state === 'CLOSED') return { ok: false, error: { status: 400, code: 'ORDER_CLOSED', message: '订单已关闭' } };
+      return { ok: false, error: { status: 400, code: 'ORDERPAID', message: '订单已支付' } };
+    }
+    for (;;) {
+      const codeUrl = newCodeUrl();
+      if (this.sql.exec('SELECT 1 FROM orders WHERE code_url = ?', codeUrl).toArray().length > 0) continue;
+      this.sql.exec(
+        `INSERT INTO orders (mchid, out_trade_no, appid, description, notify_url, total, currency, attach, time_expire,
+           fingerprint, code_url, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOTPAY', ?)`,
+        input.mchid, input.out_trade_no, input.appid, input.description, input.notify_url, input.total, input.currency,
+        input.attach, input.time_expire, fingerprint, codeUrl, this.now(),
+      );
+      return { ok: true, code_url: codeUrl };
+    }
+  }
+
+  /** The Transaction JSON, or null for an unknown order (→ 404 ORDER_NOT_EXIST). */
+  query(mchid: string, by: { out_trade_no: string } | { transaction_id: string }): TransactionJson | null {
+    const row =
+      'out_trade_no' in by
+        ? this.order(mchid, by.out_trade_no)
+        : this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND transaction_id = ?', mchid, by.transaction_id).toArray()[0];
+    return row ? transactionJson(row) : null;
+  }
+
+  /** Close is idempotent on a closed order; a paid one answers ORDERPAID (providers.md §6.4). */
+  close(mchid: string, outTradeNo: string): 'closed' | 'paid' | 'not_found' {
+    const o = this.order(mchid, outTradeNo);
+    if (!o) return 'not_found';
+    if (o.state === 'SUCCESS' || o.state === 'REFUND') return 'paid';
+    if (o.state === 'NOTPAY') this.setClosed(o, this.now());
+    return 'closed';
+  }
+
+  /** Force an unpaid order past its time_expire (control surface: "let it expire"). */
+  expire(mchid: string, outTradeNo: string): OrderRow | null {
+    const o = this.order(mchid, outTradeNo);
+    if (o?.state === 'NOTPAY') {
+      this.sql.exec('UPDATE orders SET time_expire = ? WHERE mchid = ? AND out_trade_no = ?', this.now(), mchid, outTradeNo);
+    }
+    return this.order(mchid, outTradeNo);
+  }
+
+  /** The shopper's view of the order behind a scanned code_url. */
+  walletView(codeUrl: string): OrderRow | null {
+    return this.byCodeUrl(codeUrl);
+  }
+
+  /**
+   * The shopper pays (wallet) or a test says so (control). An expired unpaid order is refused and
+   * becomes CLOSED. `drop` marks it paid without ever notifying; `duplicate` sends `copies` at once.
+   */
+  async pay(settings: LedgerSettings, ref: OrderRef, opts: { notify?: NotifyMode; copies?: number } = {}): Promise<PayResult> {
+    this.remember(settings);
+    const o = 'code_url' in ref ? this.byCodeUrl(ref.code_url) : this.order(ref.mchid, ref.out_trade_no);
+    if (!o) return { result: 'not_found' };
+    if (o.state === 'SUCCESS' || o.state === 'REFUND') return { result: 'already_paid', order: o, transaction: transactionJson(o) };
+    if (o.state === 'CLOSED') return { result: 'closed', order: o };
+    const now = this.now();
+    // Synchronous check-and-set before any await: two racing payments cannot both succeed.
+    this.sql.exec(
+      `UPDATE orders SET state = 'SUCCESS', transaction_id = ?, success_time = ?, payer_openid = ? WHERE mchid = ? AND out_trade_no = ?`,
+      newTransactionId(now), now, newOpenid(), o.mchid, o.out_trade_no,
+    );
+    const paid = this.order(o.mchid, o.out_trade_no) as OrderRow;
+    let notifyId: string | null = null;
+    if (opts.notify !== 'drop') {
+      const copies = opts.notify === 'duplicate' ? Math.min(Math.max(opts.copies ?? 2, 2), 20) : 1;
+      notifyId = await this.outbox.queue(settings, paid, 'TRANSACTION.SUCCESS', paid.notify_url, transactionJson(paid), { copies });
+    }
+    await this.rearm();
+    return { result: 'paid', order: paid, transaction: transactionJson(paid), notify_id: notifyId };
+  }
+
+  // ------------------------------------------------------------------------------- refunds
+
+  async refund(settings: LedgerSettings, mchid: string, input: RefundInput): Promise<{ ok: true; refund: RefundJson } | { ok: false; error: ApiError }> {
+    this.remember(settings);
+    const o = input.out_trade_no !== undefined
+      ? this.order(mchid, input.out_trade_no)
+      : this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND transaction_id = ?', mchid, input.transaction_id ?? '').toArray()[0];
+    if (!o) return { ok: false, error: { status: 404, code: 'RESOURCE_NOT_EXISTS', message: '订单不存在' } };
+    const same = this.refundRow(mchid, input.out_refund_no);
+    if (same) {
+      // Retrying with the same out_refund_no returns that refund (§2.1 "reuse the same one").
+      if (same.out_trade_no === o.out_trade_no && same.amount === input.refund) return { ok: true, refund: refundJson(same) };
+      return { ok: false, error: { status: 400, code: 'INVALID_REQUEST', message: 'out_refund_no 已用于另一笔退款' } };
+    }
+    if (o.state !== 'SUCCESS' && o.state !== 'REFUND') return { ok: false, error: { status: 400, code: 'INVALID_REQUEST', message: '订单未支付，不能退款' } };
+    if (input.total !== o.total) return { ok: false, error: { status: 400, code: 'INVALID_REQUEST', message: '订单金额 amount.total 与原订单不一致' } };
+    const refunded = this.sql.exec<{ s: number | null }>('SELECT SUM(amount) AS s FROM refunds WHERE mchid = ? AND out_trade_no = ?', mchid, o.out_trade_no).one().s ?? 0;
+    if (input.refund > o.total - refunded) {
+      return { ok: false, error: { status: 400, code: 'INVALID_REQUEST', message: `申请退款金额超过订单可退金额（可退 ${o.total - refunded} 分）` } };
+    }
+    const now = this.now();
+    this.sql.exec(
+      `INSERT INTO refunds (mchid, out_refund_no, out_trade_no, transaction_id, refund_id, amount, total, currency, reason,
+         notify_url, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PROCESSING', ?)`,
+      mchid, input.out_refund_no, o.out_trade_no, o.transaction_id, newRefundId(now), input.refund, o.total, o.currency,
+      input.reason, input.notify_url, now,
+    );
+    this.sql.exec(`UPDATE orders SET state = 'REFUND' WHERE mchid = ? AND out_trade_no = ?`, mchid, o.out_trade_no);
+    const settleAt = now + Math.round(REFUND_SETTLE_SECONDS * 1000 * settings.time_scale);
+    this.sql.exec('INSERT OR REPLACE INTO due (kind, ref, due_at) VALUES (?, ?, ?)', 'refund', JSON.stringify([mchid, input.out_refund_no]), settleAt);
+    await this.rearm();
+    return { ok: true, refund: refundJson(this.refundRow(mchid, input.out_refund_no) as RefundRow) };
+  }
+
+  refundQuery(mchid: string, outRefundNo: string): RefundJson | null {
+    const r = this.refundRow(mchid, outRefundNo);
+    return r ? refundJson(r) : null;
+  }
+
+  // ----------------------------------------------------------------- notifies (control surface)
+
+  /** Send the order's payment notify once more, now (creating it if it was dropped). */
+  async notifyNow(settings: LedgerSettings, mchid: string, outTradeNo: string): Promise<SentRecord | null> {
+    this.remember(settings);
+    const o = this.order(mchid, outTradeNo);
+    if (!o || (o.state !== 'SUCCESS' && o.state !== 'REFUND')) return null;
+    const id = this.outbox.first(mchid, outTradeNo, 'TRANSACTION.SUCCESS')
+      ?? (await this.outbox.queue(settings, o, 'TRANSACTION.SUCCESS', o.notify_url, transactionJson(o), { schedule: false }));
+    return this.outbox.deliver(settings, id, 'manual');
+  }
+
+  /** Everything due, now, whatever the schedule: settle processing refunds, send queued notifies. */
+  async flush(settings: LedgerSettings): Promise<{ sent: SentRecord[] }> {
+    this.remember(settings);
+    return { sent: await this.runDue(Number.MAX_SAFE_INTEGER, 'flush') };
+  }
+
+  /** The whole story of one order, for tests: the row, its refunds, its notifies and every send. */
+  inspect(mchid: string, outTradeNo: string): LedgerView | null {
+    const o = this.order(mchid, outTradeNo);
+    if (!o) return null;
+    const iso = (t: number) => new Date(t).toISOString();
+    const isoOrNull = (t: number | null) => (t === null ? null : iso(t));
+    return {
+      now: iso(this.now()),
+      order: { ...o, time_expire: isoOrNull(o.time_expire), success_time: isoOrNull(o.success_time), created_at: iso(o.created_at), closed_at: isoOrNull(o.closed_at) },
+      transaction: transactionJson(o),
+      refunds: this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE mchid = ? AND out_trade_no = ? ORDER BY created_at', mchid, outTradeNo).toArray().map(refundJson),
+      notifies: this.outbox.view(mchid, outTradeNo),
+    };
+  }
+
+  /** Moves the ledger's clock (tests: expiry, retry schedule); `null` puts it back on the wall clock. */
+  async advanceClock(ms: number | null): Promise<number> {
+    this.offset = ms === null ? 0 : this.offset + Math.max(0, Math.round(ms));
+    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'clock_offset_ms', String(this.offset));
+    await this.rearm();
+    return this.now();
+  }
+
+  // ------------------------------------------------------------------------------ the alarm
+
+  override async alarm(): Promise<void> {
+    await this.runDue(this.now(), 'schedule');
+  }
+
+  /** Idempotent: a due item is done once (state + due row change together), then the alarm re-arms. */
+  private async runDue(until: number, trigger: 'schedule' | 'flush'): Promise<SentRecord[]> {
+    const settings = this.saved;
+    if (!settings) return [];
+    for (const { ref } of this.sql.exec<{ ref: string }>(`SELECT ref FROM due WHERE kind = 'refund' AND due_at <= ?`, until).toArray()) {
+      const [mchid, no] = JSON.parse(ref) as [string, string];
+      this.sql.exec(`DELETE FROM due WHERE kind = 'refund' AND ref = ?`, ref);
+      await this.settleRefund(settings, mchid, no);
+    }
+    const sent = await Promise.all(this.outbox.dueBy(until).map((id) => this.outbox.deliver(settings, id, trigger)));
+    await this.rearm();
+    return sent;
+  }
+
+  private async settleRefund(settings: LedgerSettings, mchid: string, outRefundNo: string): Promise<void> {
+    const r = this.refundRow(mchid, outRefundNo);
+    if (!r || r.status !== 'PROCESSING') return;
+    this.sql.exec(`UPDATE refunds SET status = 'SUCCESS', success_time = ? WHERE mchid = ? AND out_refund_no = ?`, this.now(), mchid, outRefundNo);
+    const done = this.refundRow(mchid, outRefundNo) as RefundRow;
+    const o = this.order(mchid, done.out_trade_no);
+    // No notify_url on the refund request: nothing to notify (real WeChat would use the URL
+    // configured on the merchant platform, which a sandbox merchant does not have).
+    if (o && done.notify_url) await this.outbox.queue(settings, o, 'REFUND.SUCCESS', done.notify_url, refundNotifyJson(done));
+  }
+
+  private async rearm(): Promise<void> {
+    const next = this.sql.exec<{ t: number | null }>('SELECT MIN(due_at) AS t FROM due').one().t;
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(Date.now(), next - this.offset));
+  }
+
+  // -------------------------------------------------------------------------------- helpers
+
+  private now(): number {
+    return Date.now() + this.offset;
+  }
+
+  private remember(settings: LedgerSettings): void {
+    const text = JSON.stringify(settings);
+    if (this.saved && JSON.stringify(this.saved) === text) return;
+    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'settings', text);
+    this.saved = settings;
+  }
+
+  private setting(k: string): string | undefined {
+    return this.sql.exec<{ v: string }>('SELECT v FROM settings WHERE k = ?', k).toArray()[0]?.v;
+  }
+
+  /** Reads apply expiry lazily: an unpaid order past time_expire is CLOSED from then on. */
+  private fresh(o: OrderRow | undefined): OrderRow | null {
+    if (!o) return null;
+    if (o.state === 'NOTPAY' && o.time_expire !== null && o.time_expire <= this.now()) return this.setClosed(o, o.time_expire);
+    return o;
+  }
+
+  private setClosed(o: OrderRow, at: number): OrderRow {
+    this.sql.exec(`UPDATE orders SET state = 'CLOSED', closed_at = ? WHERE mchid = ? AND out_trade_no = ? AND state = 'NOTPAY'`, at, o.mchid, o.out_trade_no);
+    return { ...o, state: 'CLOSED', closed_at: at };
+  }
+
+  private order(mchid: string, outTradeNo: string): OrderRow | null {
+    return this.fresh(this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND out_trade_no = ?', mchid, outTradeNo).toArray()[0]);
+  }
+
+  private byCodeUrl(codeUrl: string): OrderRow | null {
+    return this.fresh(this.sql.exec<OrderRow>('SELECT * FROM orders WHERE code_url = ?', codeUrl).toArray()[0]);
+  }
+
+  private refundRow(mchid: string, outRefundNo: string): RefundRow | undefined {
+    return this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE mchid = ? AND out_refund_no = ?', mchid, outRefundNo).toArray()[0];
+  }
+}

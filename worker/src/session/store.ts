@@ -1,0 +1,250 @@
+// SQLite schema and row mapping for one checkout session's Durable Object.
+
+import type { AttemptStatus, Channel, Flow, NextAction, SessionStatus } from '../contract';
+import type { AnomalyReason, AttemptState, SessionState } from './state-machine';
+
+export type SessionRow = {
+  id: string;
+  merchant_id: string;
+  livemode: number;
+  status: SessionStatus;
+  amount: number;
+  currency: 'CNY';
+  description: string;
+  merchant_order_id: string;
+  channels: string;
+  client_secret: string;
+  expires_at: number;
+  created: number;
+  return_url: string | null;
+  metadata: string;
+  paid_attempt_id: string | null;
+  paid_at: number | null;
+  version: number;
+};
+
+export type AttemptRow = {
+  id: string;
+  seq: number;
+  channel: Channel;
+  flow: Flow;
+  provider: string;
+  status: AttemptStatus;
+  created: number;
+  next_action: string | null;
+  provider_data: string | null;
+  anomaly: AnomalyReason | null;
+  provider_transaction_id: string | null;
+  paid_amount: number | null;
+  paid_at: number | null;
+};
+
+export type EventRow = {
+  id: string;
+  type: string;
+  created: number;
+  data: string;
+  delivery: 'pending' | 'delivered' | 'failed' | 'none';
+};
+
+export type DueRow = {
+  key: string;
+  kind: DueKind;
+  at: number;
+  payload: string;
+  tries: number;
+};
+
+export type DueKind = 'expire' | 'close' | 'webhook';
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS session (
+    id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, livemode INTEGER NOT NULL, status TEXT NOT NULL,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL, description TEXT NOT NULL, merchant_order_id TEXT NOT NULL,
+    channels TEXT NOT NULL, client_secret TEXT NOT NULL, expires_at INTEGER NOT NULL, created INTEGER NOT NULL,
+    return_url TEXT, metadata TEXT NOT NULL, paid_attempt_id TEXT, paid_at INTEGER, version INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS attempts (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, channel TEXT NOT NULL, flow TEXT NOT NULL, provider TEXT NOT NULL,
+    status TEXT NOT NULL, created INTEGER NOT NULL, next_action TEXT, provider_data TEXT, anomaly TEXT,
+    provider_transaction_id TEXT, paid_amount INTEGER, paid_at INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL, delivery TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS deliveries (
+    event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)`,
+  `CREATE TABLE IF NOT EXISTS anomalies (
+    attempt_id TEXT NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL)`,
+  /** Every verified notify and query result that reached this session, for audit (providers.md §6.5). */
+  `CREATE TABLE IF NOT EXISTS provider_messages (
+    at INTEGER NOT NULL, attempt_id TEXT NOT NULL, source TEXT NOT NULL, outcome TEXT NOT NULL, raw TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS due (
+    key TEXT PRIMARY KEY, kind TEXT NOT NULL, at INTEGER NOT NULL, payload TEXT NOT NULL, tries INTEGER NOT NULL)`,
+];
+
+export class SessionStore {
+  constructor(private readonly sql: SqlStorage) {
+    for (const s of SCHEMA) sql.exec(s);
+  }
+
+  session(): SessionRow | null {
+    return this.sql.exec<SessionRow>('SELECT * FROM session LIMIT 1').toArray()[0] ?? null;
+  }
+
+  attempts(): AttemptRow[] {
+    return this.sql.exec<AttemptRow>('SELECT * FROM attempts ORDER BY seq').toArray();
+  }
+
+  attempt(id: string): AttemptRow | null {
+    return this.sql.exec<AttemptRow>('SELECT * FROM attempts WHERE id = ?', id).toArray()[0] ?? null;
+  }
+
+  events(): EventRow[] {
+    return this.sql.exec<EventRow>('SELECT * FROM events ORDER BY created, rowid').toArray();
+  }
+
+  event(id: string): EventRow | null {
+    return this.sql.exec<EventRow>('SELECT * FROM events WHERE id = ?', id).toArray()[0] ?? null;
+  }
+
+  insertSession(r: SessionRow): void {
+    this.sql.exec(
+      `INSERT INTO session (id, merchant_id, livemode, status, amount, currency, description, merchant_order_id, channels,
+        client_secret, expires_at, created, return_url, metadata, paid_attempt_id, paid_at, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.id, r.merchant_id, r.livemode, r.status, r.amount, r.currency, r.description, r.merchant_order_id, r.channels,
+      r.client_secret, r.expires_at, r.created, r.return_url, r.metadata, r.paid_attempt_id, r.paid_at, r.version,
+    );
+  }
+
+  bumpVersion(): void {
+    this.sql.exec('UPDATE session SET version = version + 1');
+  }
+
+  setStatus(status: SessionStatus): void {
+    this.sql.exec('UPDATE session SET status = ?, version = version + 1', status);
+  }
+
+  markPaid(attemptId: string, paidAt: number): void {
+    this.sql.exec("UPDATE session SET status = 'paid', paid_attempt_id = ?, paid_at = ?, version = version + 1", attemptId, paidAt);
+  }
+
+  insertAttempt(a: AttemptRow): void {
+    this.sql.exec(
+      `INSERT INTO attempts (id, seq, channel, flow, provider, status, created, next_action, provider_data, anomaly,
+        provider_transaction_id, paid_amount, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      a.id, a.seq, a.channel, a.flow, a.provider, a.status, a.created, a.next_action, a.provider_data, a.anomaly,
+      a.provider_transaction_id, a.paid_amount, a.paid_at,
+    );
+    this.bumpVersion();
+  }
+
+  nextAttemptSeq(): number {
+    const row = this.sql.exec<{ m: number | null }>('SELECT MAX(seq) AS m FROM attempts').toArray()[0];
+    return (row?.m ?? 0) + 1;
+  }
+
+  setAttemptAction(id: string, nextAction: NextAction, providerData: Record<string, string> | undefined): void {
+    this.sql.exec(
+      'UPDATE attempts SET next_action = ?, provider_data = ? WHERE id = ?',
+      JSON.stringify(nextAction),
+      providerData ? JSON.stringify(providerData) : null,
+      id,
+    );
+    this.bumpVersion();
+  }
+
+  setAttemptStatus(id: string, status: AttemptStatus): void {
+    this.sql.exec('UPDATE attempts SET status = ? WHERE id = ?', status, id);
+    this.bumpVersion();
+  }
+
+  recordAttemptPayment(id: string, txn: string, amount: number, paidAt: number, anomaly: AnomalyReason | null): void {
+    this.sql.exec(
+      "UPDATE attempts SET status = 'succeeded', provider_transaction_id = ?, paid_amount = ?, paid_at = ?, anomaly = ? WHERE id = ?",
+      txn, amount, paidAt, anomaly, id,
+    );
+    this.bumpVersion();
+  }
+
+  insertEvent(e: EventRow): void {
+    this.sql.exec('INSERT INTO events (id, type, created, data, delivery) VALUES (?, ?, ?, ?, ?)', e.id, e.type, e.created, e.data, e.delivery);
+  }
+
+  setEventDelivery(id: string, delivery: EventRow['delivery']): void {
+    this.sql.exec('UPDATE events SET delivery = ? WHERE id = ?', delivery, id);
+  }
+
+  recordDelivery(eventId: string, attempt: number, at: number, status: number | null, error: string | null): void {
+    this.sql.exec('INSERT INTO deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', eventId, attempt, at, status, error);
+  }
+
+  deliveries(eventId: string): { try: number; at: number; status: number | null; error: string | null }[] {
+    return this.sql
+      .exec<{ try: number; at: number; status: number | null; error: string | null }>(
+        'SELECT try, at, status, error FROM deliveries WHERE event_id = ? ORDER BY try',
+        eventId,
+      )
+      .toArray();
+  }
+
+  insertAnomaly(attemptId: string, reason: AnomalyReason, at: number, source: string, evidence: unknown): void {
+    this.sql.exec(
+      'INSERT INTO anomalies (attempt_id, reason, created, source, evidence) VALUES (?, ?, ?, ?, ?)',
+      attemptId, reason, at, source, JSON.stringify(evidence),
+    );
+  }
+
+  anomalies(): { attempt_id: string; reason: AnomalyReason; created: number; source: string }[] {
+    return this.sql
+      .exec<{ attempt_id: string; reason: AnomalyReason; created: number; source: string }>(
+        'SELECT attempt_id, reason, created, source FROM anomalies ORDER BY rowid',
+      )
+      .toArray();
+  }
+
+  recordProviderMessage(at: number, attemptId: string, source: string, outcome: string, raw: unknown): void {
+    this.sql.exec(
+      'INSERT INTO provider_messages (at, attempt_id, source, outcome, raw) VALUES (?, ?, ?, ?, ?)',
+      at, attemptId, source, outcome, JSON.stringify(raw ?? null),
+    );
+  }
+
+  schedule(key: string, kind: DueKind, at: number, payload: unknown = {}, tries = 0): void {
+    this.sql.exec(
+      'INSERT OR REPLACE INTO due (key, kind, at, payload, tries) VALUES (?, ?, ?, ?, ?)',
+      key, kind, at, JSON.stringify(payload), tries,
+    );
+  }
+
+  unschedule(key: string): void {
+    this.sql.exec('DELETE FROM due WHERE key = ?', key);
+  }
+
+  dueBy(now: number): DueRow[] {
+    return this.sql.exec<DueRow>('SELECT * FROM due WHERE at <= ? ORDER BY at', now).toArray();
+  }
+
+  nextDueAt(): number | null {
+    const row = this.sql.exec<{ m: number | null }>('SELECT MIN(at) AS m FROM due').toArray()[0];
+    return row?.m ?? null;
+  }
+
+  allDue(): DueRow[] {
+    return this.sql.exec<DueRow>('SELECT * FROM due ORDER BY at').toArray();
+  }
+
+  state(): SessionState | null {
+    const s = this.session();
+    if (!s) return null;
+    return {
+      status: s.status,
+      amount: s.amount,
+      currency: s.currency,
+      expiresAt: s.expires_at,
+      channels: JSON.parse(s.channels) as Channel[],
+      paidAttemptId: s.paid_attempt_id,
+      attempts: this.attempts().map(
+        (a): AttemptState => ({ id: a.id, channel: a.channel, flow: a.flow, provider: a.provider, status: a.status, anomaly: a.anomaly }),
+      ),
+    };
+  }
+}

@@ -1,0 +1,104 @@
+// Strict validation of `POST /v1/checkout/sessions` (architecture §3). Every error names the field.
+
+import { CHANNELS, type Channel } from '../contract';
+import { configuredChannels, type MerchantConfig } from '../config';
+import { invalid } from '../lib/errors';
+
+export interface CreateSessionParams {
+  amount: number;
+  currency: 'CNY';
+  description: string;
+  merchant_order_id: string;
+  channels: Channel[];
+  expires_in: number;
+  return_url: string | null;
+  metadata: Record<string, string>;
+}
+
+const FIELDS = ['amount', 'currency', 'description', 'merchant_order_id', 'channels', 'expires_in', 'return_url', 'metadata'];
+/** ¥100,000,000.00: Alipay's ceiling, and far above WeChat's per-order limits. */
+export const MAX_AMOUNT = 10_000_000_000;
+
+export function validateCreateSession(body: Record<string, unknown>, merchant: MerchantConfig): CreateSessionParams {
+  for (const k of Object.keys(body)) {
+    if (!FIELDS.includes(k)) throw invalid(k, `Received unknown parameter: ${k}.`, 'parameter_unknown');
+  }
+
+  const amount = body.amount;
+  if (amount === undefined) throw invalid('amount', 'Missing required param: amount (integer, in fen).', 'parameter_missing');
+  if (typeof amount !== 'number' || !Number.isInteger(amount)) {
+    throw invalid('amount', 'amount must be an integer number of fen (¥88.88 is 8888); floats and strings are refused.');
+  }
+  if (amount < 1 || amount > MAX_AMOUNT) throw invalid('amount', `amount must be between 1 and ${MAX_AMOUNT} fen.`);
+
+  if (body.currency === undefined) throw invalid('currency', 'Missing required param: currency ("CNY").', 'parameter_missing');
+  if (body.currency !== 'CNY') throw invalid('currency', `currency must be "CNY"; these channels settle in renminbi (got ${JSON.stringify(body.currency)}).`);
+
+  const description = body.description;
+  if (description === undefined) throw invalid('description', 'Missing required param: description.', 'parameter_missing');
+  if (typeof description !== 'string' || description.trim() === '') throw invalid('description', 'description must be a non-empty string.');
+  // WeChat Pay's description is at most 127 characters.
+  if ([...description].length > 127) throw invalid('description', 'description must be at most 127 characters.');
+  if (/[\u0000-\u001f\u007f]/.test(description)) throw invalid('description', 'description must not contain control characters.');
+
+  const moid = body.merchant_order_id;
+  if (moid === undefined) throw invalid('merchant_order_id', 'Missing required param: merchant_order_id.', 'parameter_missing');
+  if (typeof moid !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(moid)) {
+    throw invalid('merchant_order_id', 'merchant_order_id must be 1–32 characters of letters, digits, _ or -.');
+  }
+
+  const available = configuredChannels(merchant);
+  let channels: Channel[] = available;
+  if (body.channels !== undefined) {
+    if (!Array.isArray(body.channels) || body.channels.length === 0) {
+      throw invalid('channels', `channels must be a non-empty array of ${CHANNELS.map((c) => `"${c}"`).join(', ')}.`);
+    }
+    channels = body.channels.map((ch, i) => {
+      if (typeof ch !== 'string' || !(CHANNELS as readonly string[]).includes(ch)) {
+        throw invalid(`channels[${i}]`, `channels[${i}] must be one of ${CHANNELS.join(', ')}.`);
+      }
+      if (!available.includes(ch as Channel)) {
+        throw invalid(`channels[${i}]`, `The channel '${ch}' is not configured for this merchant (configured: ${available.join(', ')}).`);
+      }
+      return ch as Channel;
+    });
+    if (new Set(channels).size !== channels.length) throw invalid('channels', 'channels must not repeat a channel.');
+  }
+
+  let expiresIn = 900;
+  if (body.expires_in !== undefined) {
+    const e = body.expires_in;
+    if (typeof e !== 'number' || !Number.isInteger(e) || e < 60 || e > 7200) {
+      throw invalid('expires_in', 'expires_in must be an integer number of seconds between 60 and 7200.');
+    }
+    expiresIn = e;
+  }
+
+  let returnUrl: string | null = null;
+  if (body.return_url !== undefined && body.return_url !== null) {
+    const r = body.return_url;
+    let u: URL | null = null;
+    try {
+      u = typeof r === 'string' ? new URL(r) : null;
+    } catch {
+      u = null;
+    }
+    if (!u || u.protocol !== 'https:') throw invalid('return_url', 'return_url must be an absolute https URL.');
+    returnUrl = u.toString();
+  }
+
+  const metadata: Record<string, string> = {};
+  if (body.metadata !== undefined) {
+    const m = body.metadata;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalid('metadata', 'metadata must be an object of string keys and string values.');
+    const entries = Object.entries(m);
+    if (entries.length > 20) throw invalid('metadata', 'metadata may hold at most 20 keys.');
+    for (const [k, v] of entries) {
+      if (k.length === 0 || k.length > 40) throw invalid(`metadata.${k}`, 'metadata keys must be 1–40 characters.');
+      if (typeof v !== 'string' || v.length > 500) throw invalid(`metadata.${k}`, `metadata.${k} must be a string of at most 500 characters.`);
+      metadata[k] = v;
+    }
+  }
+
+  return { amount, currency: 'CNY', description, merchant_order_id: moid, channels, expires_in: expiresIn, return_url: returnUrl, metadata };
+}

@@ -1,0 +1,67 @@
+// Merchant webhooks, delivered from the session's Durable Object after the transition is stored
+// (architecture §6): at-least-once, the same webhook-id (= event id) on every retry, exponential
+// backoff for a little over three days, every try recorded.
+
+import type { MerchantConfig, ShouyinConfig } from '../config';
+import { outboundFetch } from '../lib/outbound';
+import { webhookHeaders } from '../webhooks/standard-webhooks';
+import { newEventId } from './ids';
+import type { DueRow, SessionStore } from './store';
+
+/** Delay before try n+1 (ms). Sums to about 3 days 3 hours, like Stripe's "up to 3 days". */
+export const WEBHOOK_RETRY_MS = [
+  5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 43_200_000, 43_200_000,
+  43_200_000, 43_200_000, 43_200_000, 43_200_000,
+];
+export const WEBHOOK_TIMEOUT_MS = 15_000;
+
+export type EventType =
+  | 'checkout.session.paid'
+  | 'checkout.session.expired'
+  | 'checkout.session.canceled'
+  | 'payment.anomaly';
+
+/** Stores an event and, when the merchant has a webhook, its first delivery — in the caller's transaction. */
+export function recordEvent(store: SessionStore, merchant: MerchantConfig, type: EventType, now: number, object: unknown): string {
+  const id = newEventId();
+  const body = JSON.stringify({ id, type, created: Math.floor(now / 1000), livemode: merchant.livemode, data: { object } });
+  store.insertEvent({ id, type, created: now, data: body, delivery: merchant.webhook ? 'pending' : 'none' });
+  if (merchant.webhook) store.schedule(`webhook:${id}`, 'webhook', now, { event: id });
+  return id;
+}
+
+export async function deliverWebhook(store: SessionStore, merchant: MerchantConfig, item: DueRow, now: number, config: ShouyinConfig): Promise<void> {
+  const { event: eventId } = JSON.parse(item.payload) as { event: string };
+  const event = store.event(eventId);
+  if (!event || !merchant.webhook) {
+    store.unschedule(item.key);
+    return;
+  }
+  const tryNo = item.tries + 1;
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const headers = await webhookHeaders(merchant.webhook.secret, event.id, Math.floor(now / 1000), event.data);
+    const res = await outboundFetch(config, WEBHOOK_TIMEOUT_MS)(
+      new Request(merchant.webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body: event.data }),
+    );
+    status = res.status;
+    await res.body?.cancel();
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  store.recordDelivery(event.id, tryNo, now, status, error);
+  // Standard Webhooks: 2xx is success; anything else (3xx included) is retried.
+  if (status !== null && status >= 200 && status < 300) {
+    store.setEventDelivery(event.id, 'delivered');
+    store.unschedule(item.key);
+    return;
+  }
+  const delay = WEBHOOK_RETRY_MS[item.tries];
+  if (delay === undefined) {
+    store.setEventDelivery(event.id, 'failed');
+    store.unschedule(item.key);
+    return;
+  }
+  store.schedule(item.key, 'webhook', now + delay, { event: event.id }, tryNo);
+}

@@ -1,0 +1,58 @@
+// Shared helpers for the workerd integration tests: the merchant API, the client API and the
+// sandbox's control surface, all through the Worker's real fetch handler.
+
+import { SELF, env } from 'cloudflare:test';
+import { TEST } from './fixtures/config';
+
+export const BASE = TEST.public_base_url;
+export const SK = TEST.secret_key;
+
+export function api(path: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const key = init.key === undefined ? SK : init.key;
+  if (key) headers.set('authorization', `Bearer ${key}`);
+  if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  return SELF.fetch(`${BASE}${path}`, { ...init, headers });
+}
+
+let counter = 0;
+export const orderId = (): string => `T${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+export interface SessionJson {
+  id: string;
+  status: string;
+  client_secret: string;
+  amount: number;
+  payment: { attempt: string; provider_transaction_id: string | null; amount: number } | null;
+  [k: string]: unknown;
+}
+
+export async function createSession(over: Record<string, unknown> = {}): Promise<SessionJson> {
+  const res = await api('/v1/checkout/sessions', {
+    method: 'POST',
+    body: JSON.stringify({ amount: 8888, currency: 'CNY', description: '测试商品 Test item', merchant_order_id: orderId(), ...over }),
+  });
+  if (res.status !== 201) throw new Error(`create session: ${res.status} ${await res.text()}`);
+  return (await res.json()) as SessionJson;
+}
+
+export function client(session: SessionJson, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${session.client_secret}`);
+  if (init.body) headers.set('content-type', 'application/json');
+  return SELF.fetch(`${BASE}/v1/client/sessions/${session.id}${path}`, { ...init, headers });
+}
+
+export async function startAttempt(session: SessionJson): Promise<{ attempt: { id: string }; next_action: { type: string; data?: string; sandbox_wallet_url?: string } }> {
+  const res = await client(session, '/attempts', { method: 'POST', body: JSON.stringify({ channel: 'wechat_pay', flow: 'qr' }) });
+  if (res.status !== 201) throw new Error(`start attempt: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { attempt: { id: string }; next_action: { type: string; data?: string } };
+}
+
+export async function retrieve(id: string): Promise<SessionJson> {
+  const res = await api(`/v1/checkout/sessions/${id}`);
+  if (res.status !== 200) throw new Error(`retrieve: ${res.status} ${await res.text()}`);
+  return (await res.json()) as SessionJson;
+}
+
+export const sessionStub = (id: string) => env.SESSIONS.getByName(id);
