@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { testConfig } from './worker/test/fixtures/config';
+import { testConfig } from './worker/test/fixtures/config.ts';
 
 // Worker code (unit + integration) runs inside workerd with real Durable Objects, SQLite and alarms.
 // Widget unit tests run in Node. End-to-end browser tests have their own config (demo/vitest.e2e.config.ts).

@@ -288,7 +288,13 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!state) return fail(404, 'not_found_error', 'resource_missing', 'No such checkout session.');
     const d = decideEnd(state, status);
     if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
-    for (const attemptId of d.closeAttempts) await this.closeAttempt(attemptId);
+    for (const attemptId of d.closeAttempts) {
+      if (!(await this.closeAttempt(attemptId))) {
+        // The provider could not be reached: keep trying from the alarm. The order stops being
+        // payable at its own time_expire anyway; a payment before that is a late payment.
+        this.store.schedule(`close:${attemptId}`, 'close', this.clock.now() + CLOSE_RETRY_MS[0]!, { attempt: attemptId }, 1);
+      }
+    }
     const now = this.clock.now();
     const after = this.store.state()!;
     const again = decideEnd(after, status);

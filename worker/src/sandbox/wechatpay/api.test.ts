@@ -145,6 +145,8 @@ describe('query and close', () => {
     expect(await verifiedBody(res)).toBe('');
     expect(await verifiedJson(await query(no))).toMatchObject({ trade_state: 'CLOSED', trade_state_desc: '订单已关闭' });
     expect((await wechatCall('POST', `/v3/pay/transactions/out-trade-no/${no}/close`, { mchid: TEST.mchid })).status).toBe(204);
+    const reorder = await wechatCall('POST', '/v3/pay/transactions/native', prepay(no));
+    expect(await verifiedJson(reorder)).toMatchObject({ code: 'ORDER_CLOSED' });
     const unknown = await wechatCall('POST', `/v3/pay/transactions/out-trade-no/${tradeNo()}/close`, { mchid: TEST.mchid });
     expect(unknown.status).toBe(404);
   });
@@ -162,6 +164,9 @@ describe('query and close', () => {
     const close = await wechatCall('POST', `/v3/pay/transactions/out-trade-no/${no}/close`, { mchid: TEST.mchid });
     expect(close.status).toBe(400);
     expect(await verifiedJson(close)).toEqual({ code: 'ORDERPAID', message: '订单已支付' });
+    const reorder = await wechatCall('POST', '/v3/pay/transactions/native', prepay(no));
+    expect(reorder.status).toBe(400);
+    expect(await verifiedJson(reorder)).toMatchObject({ code: 'ORDERPAID' });
   });
 
   it('an order past time_expire cannot be paid: it is CLOSED', async () => {
