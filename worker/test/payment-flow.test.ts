@@ -281,3 +281,47 @@ describe('client API', () => {
 });
 
 void env;
+
+describe('a provider that is down', () => {
+  it('still expires the session at expires_at and keeps closing the order until it can', async () => {
+    const s = await createSession({ expires_in: 60 });
+    const { attempt } = await startAttempt(s);
+    const stub = sessionStub(s.id);
+    await runInDurableObject(stub, (o: CheckoutSession) => {
+      o.clock = { now: () => Date.now() + 61_000 };
+      o.providerFetch = async () => {
+        throw new Error('connect ETIMEDOUT');
+      };
+    });
+    await runDurableObjectAlarm(stub);
+    let t = await tables(s.id);
+    expect(t.session?.status).toBe('expired');
+    expect(t.attempts[0]?.status).toBe('pending');
+    const due = await runInDurableObject(stub, (o: CheckoutSession) => o.store.allDue().map((d) => d.key));
+    expect(due).toContain(`close:${attempt.id}`);
+
+    await runInDurableObject(stub, (o: CheckoutSession) => {
+      o.providerFetch = null;
+      o.clock = { now: () => Date.now() + 61_000 + 31_000 };
+    });
+    await runDurableObjectAlarm(stub);
+    t = await tables(s.id);
+    expect(t.attempts[0]?.status).toBe('closed');
+  });
+
+  it('answers 502 when an attempt cannot be started, and the next try works', async () => {
+    const s = await createSession();
+    const stub = sessionStub(s.id);
+    await runInDurableObject(stub, (o: CheckoutSession) => {
+      o.providerFetch = async () => new Response('upstream error', { status: 502 });
+    });
+    const r = await client(s, '/attempts', { method: 'POST', body: JSON.stringify({ channel: 'wechat_pay', flow: 'qr' }) });
+    expect(r.status).toBe(502);
+    expect(((await r.json()) as { error: { type: string } }).error.type).toBe('provider_error');
+    await runInDurableObject(stub, (o: CheckoutSession) => {
+      o.providerFetch = null;
+    });
+    const ok = await startAttempt(s);
+    expect(ok.next_action.type).toBe('display_qr');
+  });
+});

@@ -53,6 +53,8 @@ export const MAX_LONG_POLL_MS = 30_000;
 export class CheckoutSession extends DurableObject<Env> {
   /** Injected so tests can move time; everything time-dependent reads it. */
   clock: { now(): number } = { now: () => Date.now() };
+  /** Fault injection for tests (a provider that times out, answers 5xx…); unset in production. */
+  providerFetch: ((request: Request) => Promise<Response>) | null = null;
   readonly store: SessionStore;
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
@@ -428,7 +430,8 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private providerCtx(merchant: MerchantConfig): ProviderContext {
-    return providerContext(loadConfig(this.env), merchant.livemode, () => this.clock.now());
+    const ctx = providerContext(loadConfig(this.env), merchant.livemode, () => this.clock.now());
+    return this.providerFetch ? { ...ctx, fetch: this.providerFetch } : ctx;
   }
 
   private merchantView(s: SessionRow): MerchantSession {

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { testConfigObject, TEST } from '../test/fixtures/config';
+import { parseConfig } from './config';
+
+type Doc = ReturnType<typeof testConfigObject> & Record<string, any>;
+
+function mutate(fn: (d: any) => void): string {
+  const d = testConfigObject() as Doc;
+  fn(d);
+  return JSON.stringify(d);
+}
+
+function errorOf(raw: string): { message: string; param?: string } {
+  try {
+    parseConfig(raw);
+  } catch (e) {
+    return e as { message: string; param?: string };
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('SHOUYIN_CONFIG validation', () => {
+  it('accepts the test config and derives each merchant mode from its keys', () => {
+    const c = parseConfig(JSON.stringify(testConfigObject()));
+    expect(c.merchants.map((m) => [m.id, m.livemode])).toEqual([['demo', false], ['live', true]]);
+    expect(c.sandbox.time_scale).toBe(0.001);
+  });
+
+  it('says what to do when the config is missing or not JSON', () => {
+    expect(errorOf('').message).toMatch(/npm start|wrangler secret put/);
+    expect(errorOf('{').message).toMatch(/not valid JSON/);
+  });
+
+  it.each([
+    ['merchants[0].providers.wechat_pay.mchid', (d: any) => delete d.merchants[0].providers.wechat_pay.mchid, /is missing/],
+    ['merchants[0].providers.wechat_pay.mchid', (d: any) => (d.merchants[0].providers.wechat_pay.mchid = 'abc'), /digits/],
+    ['merchants[0].providers.wechat_pay.apiv3_key', (d: any) => (d.merchants[0].providers.wechat_pay.apiv3_key = 'short'), /32 ASCII/],
+    ['merchants[0].providers.wechat_pay.private_key', (d: any) => (d.merchants[0].providers.wechat_pay.private_key = 'nope'), /PEM private key/],
+    ['merchants[0].providers.wechat_pay.wechatpay_public_key', (d: any) => delete d.merchants[0].providers.wechat_pay.wechatpay_public_key, /go together/],
+    ['merchants[0].providers.wechat_pay.wechatpay_public_key_id', (d: any) => {
+      delete d.merchants[0].providers.wechat_pay.wechatpay_public_key;
+      delete d.merchants[0].providers.wechat_pay.wechatpay_public_key_id;
+    }, /platform_certificates/],
+    ['merchants[0].providers.wechat_pay.platform_certificates[0].certificate', (d: any) => (d.merchants[0].providers.wechat_pay.platform_certificates = [{ serial: 'ABCDEF0123', certificate: 'x' }]), /PEM certificate/],
+    ['merchants[0].providers.wechat_pay.api_version', (d: any) => (d.merchants[0].providers.wechat_pay.api_version = 'v2'), /"v3"/],
+    ['merchants[0].providers.wechat_pay.surprise', (d: any) => (d.merchants[0].providers.wechat_pay.surprise = 1), /not a known field/],
+    ['merchants[0].secret_keys[0]', (d: any) => (d.merchants[0].secret_keys = ['pk_test_x']), /sk_test_ or sk_live_/],
+    ['merchants[0].secret_keys', (d: any) => d.merchants[0].secret_keys.push(TEST.live_secret_key.replace('Live0', 'Other')), /mixes/],
+    ['merchants[1].secret_keys[0]', (d: any) => (d.merchants[1].secret_keys = [TEST.secret_key]), /another merchant/],
+    ['merchants[1].id', (d: any) => (d.merchants[1].id = 'demo'), /duplicates/],
+    ['merchants[0].allowed_origins[0]', (d: any) => (d.merchants[0].allowed_origins = ['https://shop.test/']), /without path/],
+    ['merchants[0].webhook.secret', (d: any) => (d.merchants[0].webhook.secret = 'secret'), /whsec_/],
+    ['merchants[0].providers.alipay', (d: any) => (d.merchants[0].providers.alipay = {}), /not supported/],
+    ['merchants[1].providers.wechat_pay.api_base', (d: any) => (d.merchants[1].providers.wechat_pay.api_base = 'http://api.example.com'), /https/],
+    ['public_base_url', (d: any) => (d.public_base_url = 'http://pay.example.com'), /https when a live merchant/],
+    ['sandbox.wechat_pay', (d: any) => delete d.sandbox.wechat_pay, /built-in WeChat Pay sandbox/],
+    ['sandbox.time_scale', (d: any) => (d.sandbox.time_scale = 0), /\(0, 1\]/],
+  ])('names %s', (path, fn, problem) => {
+    const e = errorOf(mutate(fn));
+    expect(e.param).toBe(path);
+    expect(e.message).toContain(path);
+    expect(e.message).toMatch(problem);
+  });
+
+  it('never echoes a secret in an error', () => {
+    const secret = 'super-secret-apiv3-key-value-123';
+    const e = errorOf(mutate((d) => (d.merchants[0].providers.wechat_pay.apiv3_key = `${secret}!`)));
+    expect(e.message).not.toContain(secret);
+    const k = errorOf(mutate((d) => (d.merchants[0].providers.wechat_pay.private_key = '-----BEGIN PRIVATE KEY-----secretbytes')));
+    expect(k.message).not.toContain('secretbytes');
+  });
+});
