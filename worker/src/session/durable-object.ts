@@ -227,11 +227,15 @@ export class CheckoutSession extends DurableObject<Env> {
    * Applies a verified notify. Returns only after the effect is stored, so the caller may send the
    * provider its success ack (never before).
    */
-  applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Rpc<NotifyOutcome> {
+  async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
     const s = this.store.session();
     if (!s || s.merchant_id !== merchantId) return fail(404, 'not_found_error', 'resource_missing', 'Unknown order.');
     const now = this.clock.now();
-    if (event.kind === 'payment') return { ok: true, value: this.applyPayment(event.payment, event.raw, identity, 'notify') };
+    if (event.kind === 'payment') {
+      const outcome = this.applyPayment(event.payment, event.raw, identity, 'notify');
+      if (outcome !== 'already_applied') await this.rearm();
+      return { ok: true, value: outcome };
+    }
     const attemptId = event.attemptId;
     this.store.recordProviderMessage(now, attemptId, 'notify', event.kind === 'refund' ? `refund:${event.state}` : event.state, event.raw);
     return { ok: true, value: 'recorded' };
@@ -275,10 +279,8 @@ export class CheckoutSession extends DurableObject<Env> {
         outcome = 'anomaly';
       }
     });
-    if (outcome !== 'already_applied') {
-      this.wake();
-      void this.rearm();
-    }
+    // Callers re-arm the alarm for the webhook (and closes) this scheduled.
+    if (outcome !== 'already_applied') this.wake();
     return outcome;
   }
 
@@ -335,8 +337,9 @@ export class CheckoutSession extends DurableObject<Env> {
       if (r.state === 'already_paid') {
         // The provider refused to close because the shopper paid: learn the payment and apply it.
         const q = await resolved.provider.query(ctx, resolved.config, attemptId);
-        if (q.state === 'paid') this.applyPayment(q.payment, q.raw, resolved.identity, 'query');
-        else return false;
+        if (q.state !== 'paid') return false;
+        this.applyPayment(q.payment, q.raw, resolved.identity, 'query');
+        await this.rearm();
       } else if (a.status !== 'failed') {
         this.store.setAttemptStatus(attemptId, 'closed');
       }
