@@ -26,13 +26,14 @@ app.route('/sandbox', sandboxApp);
 // The widget bundle. Module scripts load cross-origin only with CORS, and the file holds nothing secret.
 app.get('/shouyin.js', (c) => widgetAsset(c.env, c.req.raw));
 app.get('/shouyin.iife.js', (c) => widgetAsset(c.env, c.req.raw));
+app.get('/shouyin.licenses.txt', (c) => widgetAsset(c.env, c.req.raw));
 
 async function widgetAsset(env: Env, req: Request): Promise<Response> {
   if (!env.ASSETS) return new Response('widget not built: run `npm run build:widget`', { status: 404 });
   const res = await env.ASSETS.fetch(req);
   const out = new Response(res.body, res);
   out.headers.set('access-control-allow-origin', '*');
-  out.headers.set('content-type', 'text/javascript; charset=utf-8');
+  if (new URL(req.url).pathname.endsWith('.js')) out.headers.set('content-type', 'text/javascript; charset=utf-8');
   out.headers.set('cache-control', 'public, max-age=300');
   return out;
 }

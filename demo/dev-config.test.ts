@@ -1,0 +1,71 @@
+// The generated local config must pass the worker's own validator, survive the .dev.vars round trip,
+// and follow the dev server to another port without losing its keys.
+
+import { describe, expect, it } from 'vitest';
+import { buildConfig, devVarsText, generateSecrets, parseDevVars, retargetConfig } from '../scripts/dev-config.mjs';
+import { parseConfig } from '../worker/src/config';
+
+describe('scripts/dev-config.mjs', () => {
+  const secrets = generateSecrets();
+  const config = buildConfig(secrets, { port: 8787 });
+
+  it('makes keys in the shapes the config validator and the providers expect', () => {
+    expect(secrets.secret_key).toMatch(/^sk_test_[A-Za-z0-9]{32}$/);
+    expect(secrets.webhook_secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(atob(secrets.webhook_secret.slice(6))).toHaveLength(32);
+    expect(secrets.appid).toMatch(/^wx[0-9a-f]{16}$/);
+    expect(secrets.mchid).toMatch(/^19[0-9]{8}$/);
+    expect(secrets.merchant_serial).toMatch(/^[0-9A-F]{40}$/);
+    expect(secrets.apiv3_key).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(secrets.public_key_id).toMatch(/^PUB_KEY_ID_[0-9]{30}$/);
+    expect(secrets.merchant_private_key).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(secrets.sandbox_public_key).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+  });
+
+  it('is fresh every time', () => {
+    const again = generateSecrets();
+    expect(again.secret_key).not.toBe(secrets.secret_key);
+    expect(again.sandbox_private_key).not.toBe(secrets.sandbox_private_key);
+  });
+
+  it('passes the worker config validator as a test-mode merchant on the built-in sandbox', () => {
+    const parsed = parseConfig(JSON.stringify(config));
+    expect(parsed.public_base_url).toBe('http://127.0.0.1:8787');
+    const m = parsed.merchants[0]!;
+    expect(m.livemode).toBe(false);
+    expect(m.allowed_origins).toEqual(['http://127.0.0.1:8787', 'http://localhost:8787']);
+    expect(m.webhook?.url).toBe('http://127.0.0.1:8787/demo/webhooks');
+    expect(parsed.sandbox.wechat_pay?.serial).toBe(secrets.public_key_id);
+  });
+
+  it('round-trips through .dev.vars (single-quoted, so dotenv keeps the JSON escapes)', () => {
+    const text = devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret });
+    expect(text.split('\n').filter((l) => l.startsWith('SHOUYIN_CONFIG='))).toHaveLength(1);
+    const vars = parseDevVars(text);
+    expect(JSON.parse(vars.SHOUYIN_CONFIG!)).toEqual(config);
+    expect(vars.DEMO_SECRET_KEY).toBe(secrets.secret_key);
+    expect(vars.DEMO_WEBHOOK_SECRET).toBe(secrets.webhook_secret);
+  });
+
+  it("escapes ' and $ so neither dotenv quoting nor dotenv-expand can change the value", () => {
+    const odd = structuredClone(config);
+    odd.merchants[0]!.name = "Lao Wang's $HOME shop";
+    const text = devVarsText(odd, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret });
+    const line = text.split('\n').find((l) => l.startsWith('SHOUYIN_CONFIG='))!;
+    expect(line.slice("SHOUYIN_CONFIG='".length, -1)).not.toMatch(/['$]/);
+    expect(JSON.parse(parseDevVars(text).SHOUYIN_CONFIG!).merchants[0].name).toBe("Lao Wang's $HOME shop");
+  });
+
+  it('retargets loopback URLs to a new port and leaves other origins alone', () => {
+    const withShop = structuredClone(config);
+    withShop.merchants[0]!.allowed_origins.push('https://shop.example.com');
+    const moved = retargetConfig(withShop, 9000);
+    expect(moved.public_base_url).toBe('http://127.0.0.1:9000');
+    expect(moved.merchants[0]!.allowed_origins).toEqual(['http://127.0.0.1:9000', 'http://localhost:9000', 'https://shop.example.com']);
+    expect(moved.merchants[0]!.webhook?.url).toBe('http://127.0.0.1:9000/demo/webhooks');
+    expect(moved.merchants[0]!.secret_keys).toEqual(config.merchants[0]!.secret_keys);
+    expect(retargetConfig({ ...config, public_base_url: 'https://abc.trycloudflare.com' }, 9000).public_base_url).toBe(
+      'https://abc.trycloudflare.com',
+    );
+  });
+});

@@ -1,0 +1,55 @@
+// Lint rules that encode the architecture (conventions.md): the Worker uses WebCrypto only and never
+// imports node:, the widget imports only types from the worker's contract, and no private key lives
+// outside a folder that says it is test-only.
+
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { ROOT } from './lib.mjs';
+
+function files(dir, exts) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...files(p, exts));
+    else if (exts.some((e) => name.endsWith(e))) out.push(p);
+  }
+  return out;
+}
+
+const IMPORT = /^\s*(import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+
+function imports(file) {
+  const src = readFileSync(file, 'utf8');
+  return [...src.matchAll(IMPORT)].map((m) => ({ stmt: m[0], spec: m[2] ?? m[3] }));
+}
+
+test('worker/ imports no node: modules (WebCrypto only, runs in workerd)', () => {
+  const bad = [];
+  for (const f of files(join(ROOT, 'worker'), ['.ts'])) {
+    for (const i of imports(f)) if (i.spec.startsWith('node:')) bad.push(`${relative(ROOT, f)}: ${i.spec}`);
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('widget/src imports only types from worker/', () => {
+  const bad = [];
+  for (const f of files(join(ROOT, 'widget', 'src'), ['.ts'])) {
+    for (const i of imports(f)) {
+      if (i.spec.includes('worker/') && !/^\s*(import|export)\s+type\s/.test(i.stmt)) bad.push(`${relative(ROOT, f)}: ${i.stmt.trim()}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('private keys only in test, sandbox-fixture or demo folders', () => {
+  const bad = [];
+  for (const f of files(ROOT, ['.ts', '.mjs', '.js', '.json', '.pem', '.toml', '.md'])) {
+    const rel = relative(ROOT, f);
+    if (/(test|fixture|demo)/i.test(rel)) continue;
+    if (/-----BEGIN (RSA |EC )?PRIVATE KEY-----[A-Za-z0-9+/=\s\\n]{100,}/.test(readFileSync(f, 'utf8'))) bad.push(rel);
+  }
+  assert.deepEqual(bad, []);
+});

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// `npm start`: the whole thing on localhost, in test mode, with no account anywhere.
+//   1. npm install (only when node_modules is missing)
+//   2. build the widget (widget/dist/shouyin.js)
+//   3. generate .dev.vars with fresh test keys (kept on later runs; URLs follow PORT)
+//   4. wrangler dev -c demo/wrangler.toml: Shouyin + the WeChat Pay sandbox + the demo shop
+//
+// PORT=8788 npm start picks another port. Everything wrangler logs after start-up is passed through,
+// minus its complaints about not reaching Cloudflare (nothing here needs Cloudflare).
+
+import { join, relative } from 'node:path';
+import { ensureDevVars } from './dev-config.mjs';
+import { ROOT, buildWidget, ensureDeps, portFree, startWrangler } from './lib.mjs';
+
+const port = Number(process.env.PORT ?? 8787);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`PORT must be a port number (got ${JSON.stringify(process.env.PORT)}).`);
+  process.exit(2);
+}
+
+function fail(message, code = 1) {
+  console.error(`\n✘ ${message}`);
+  process.exit(code);
+}
+
+if ((await ensureDeps()) !== 0) fail('npm install failed; see above.');
+
+console.log('Building the widget…');
+if ((await buildWidget()) !== 0) fail('The widget build failed; see above.');
+
+const devVarsPath = join(ROOT, '.dev.vars');
+let dev;
+try {
+  dev = ensureDevVars(devVarsPath, { port });
+} catch (e) {
+  fail(e.message);
+}
+const shown = relative(process.cwd(), devVarsPath) || '.dev.vars';
+if (dev.status === 'created') console.log(`Generated ${shown} with fresh test keys (git-ignored; delete it for new keys).`);
+if (dev.status === 'updated') console.log(`Updated the URLs in ${shown} for port ${port}; keys unchanged.`);
+
+if (!(await portFree(port))) fail(`Port ${port} is already in use. Stop the other server or run: PORT=${port + 1} npm start`);
+
+const url = `http://127.0.0.1:${port}`;
+// Start-up chatter (banner, binding table) is held back and shown only if start-up fails.
+const { child, ready } = startWrangler({
+  port,
+  // Root .dev.vars, given explicitly: wrangler would otherwise look beside demo/wrangler.toml.
+  envFile: devVarsPath,
+  detached: false,
+  onLine: (line, isReady) => {
+    if (isReady && !/Ready on https?:\/\//.test(line)) console.log(line);
+  },
+});
+
+// Ctrl+C reaches wrangler too (same process group); wait for it to finish, then leave.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    if (child.exitCode === null) child.kill(sig);
+  });
+}
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+
+try {
+  await ready;
+} catch (e) {
+  console.error(e.message);
+  child.removeAllListeners('exit');
+  if (child.exitCode === null) child.kill('SIGTERM');
+  fail('wrangler dev did not start; its output is above.');
+}
+
+console.log(`\nShouyin demo: ${url}  (shop, checkout, sandbox wallet — test mode, no account needed)\n`);

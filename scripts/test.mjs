@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// `npm test`: everything CI checks, in order, from a fresh clone.
+//   deps → type-check → worker + widget tests (vitest) → script tests (node --test) → widget build
+//   → widget size budget → Chromium → demo unit tests + end-to-end browser tests
+// Runs every step it can (a type error does not hide a failing test), prints a summary, and exits
+// non-zero if anything failed.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { ROOT, ensureDeps, run } from './lib.mjs';
+
+const results = [];
+
+async function step(name, fn, { needs = [] } = {}) {
+  const missing = needs.filter((n) => !results.find((r) => r.name === n && r.ok));
+  if (missing.length) {
+    results.push({ name, ok: false, skipped: true, seconds: 0, note: `skipped: needs ${missing.join(', ')}` });
+    return false;
+  }
+  console.log(`\n━━ ${name}`);
+  const t0 = Date.now();
+  const code = await fn();
+  const ok = code === 0;
+  results.push({ name, ok, seconds: (Date.now() - t0) / 1000 });
+  if (!ok) console.error(`✘ ${name} failed (exit ${code})`);
+  return ok;
+}
+
+function hasPackage(pkg) {
+  return spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status === 0;
+}
+
+function hasCjkFont() {
+  if (hasPackage('fonts-noto-cjk')) return true;
+  const fc = spawnSync('fc-list', [':lang=zh'], { encoding: 'utf8' });
+  return fc.status === 0 && fc.stdout.trim() !== '';
+}
+
+function apt(args) {
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  return process.getuid?.() === 0 ? run('apt-get', args, { env }) : run('sudo', ['-n', 'apt-get', ...args], { env });
+}
+
+/**
+ * Chromium for the browser tests (required), and CJK fonts so the screenshots show Chinese rather
+ * than boxes (wanted: without them the tests still pass, so a failed font install only warns).
+ */
+async function ensureChromium() {
+  const want = [];
+  if (!existsSync('/usr/bin/chromium')) want.push('chromium');
+  if (!hasCjkFont()) want.push('fonts-noto-cjk');
+  if (!want.length) {
+    console.log('Chromium and CJK fonts are installed.');
+    return 0;
+  }
+  console.log(`Installing ${want.join(' ')} (apt-get${process.getuid?.() === 0 ? '' : ' via sudo'})…`);
+  let code = await apt(['update']);
+  if (code === 0) code = await apt(['install', '-y', '--no-install-recommends', ...want]);
+  if (!existsSync('/usr/bin/chromium')) {
+    console.error('Chromium is missing and could not be installed. Install it: apt-get install -y chromium fonts-noto-cjk');
+    return code || 1;
+  }
+  if (code !== 0) console.warn('⚠ Could not install fonts-noto-cjk: screenshots will show boxes for Chinese text.');
+  return 0;
+}
+
+const started = Date.now();
+
+if (!(await step('dependencies', ensureDeps))) {
+  console.error('npm install failed; nothing else can run.');
+  process.exit(1);
+}
+await step('type-check (tsc -p . && tsc -p widget)', async () => (await run('npx', ['tsc', '-p', '.'])) || run('npx', ['tsc', '-p', 'widget']));
+await step('worker + widget tests (vitest)', () => run('npx', ['vitest', 'run']));
+// Named files: given a directory, Node 20's runner would also pick up scripts/test.mjs (this file).
+const scriptTests = readdirSync(`${ROOT}/scripts`).filter((f) => f.endsWith('.test.mjs')).map((f) => `scripts/${f}`);
+await step('script tests (node --test)', () => run(process.execPath, ['--test', ...scriptTests]));
+await step('widget build', () => run('npx', ['vite', 'build', '-c', 'widget/vite.config.ts']));
+await step('widget size budget', () => run(process.execPath, ['widget/scripts/size.mjs']), { needs: ['widget build'] });
+await step('chromium', ensureChromium);
+await step('demo + end-to-end tests (vitest, Chromium)', () => run('npx', ['vitest', 'run', '-c', 'demo/vitest.e2e.config.ts']), {
+  needs: ['widget build', 'chromium'],
+});
+
+const total = (Date.now() - started) / 1000;
+console.log('\n━━ Summary');
+for (const r of results) {
+  const mark = r.ok ? '✓' : r.skipped ? '–' : '✘';
+  console.log(`${mark} ${r.name.padEnd(46)} ${r.skipped ? r.note : `${r.seconds.toFixed(1)} s`}`);
+}
+const failed = results.filter((r) => !r.ok);
+console.log(`${failed.length ? '✘' : '✓'} ${failed.length ? `${failed.length} step(s) failed` : 'all green'} in ${total.toFixed(0)} s`);
+process.exit(failed.length ? 1 : 0);

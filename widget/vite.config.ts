@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { LICENSES_FILE, licensesPlugin } from './scripts/licenses.mjs';
+import { minifyTemplatesPlugin } from './scripts/minify-templates.mjs';
+import { trimQrcodePlugin } from './scripts/trim-qrcode.mjs';
+
+// Library build of the widget: one self-contained file per format (Lit and the QR encoder inlined,
+// nothing external: a merchant page loads exactly one script). Run from the repo root:
+//   npx vite build -c widget/vite.config.ts
+// then `node widget/scripts/size.mjs` checks the 16 KB gzip budget.
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  root: here('.'),
+  publicDir: false,
+  logLevel: 'warn',
+  plugins: [minifyTemplatesPlugin(), trimQrcodePlugin(), licensesPlugin()],
+  build: {
+    outDir: here('./dist'),
+    emptyOutDir: true,
+    target: 'es2021',
+    minify: true,
+    sourcemap: false,
+    reportCompressedSize: false,
+    lib: {
+      entry: here('./src/index.ts'),
+      name: 'Shouyin',
+      formats: ['es', 'iife'],
+      fileName: (format) => (format === 'es' ? 'shouyin.js' : `shouyin.${format}.js`),
+    },
+    rolldownOptions: {
+      // The IIFE build reads document.currentScript instead (see src/api-base.ts).
+      checks: { emptyImportMeta: false },
+      output: {
+        // Vite keeps whitespace in ES library builds (for downstream bundlers); this file is served
+        // to browsers as is, so minify it fully.
+        minify: true,
+        comments: { annotation: false, jsdoc: false, legal: false },
+        // Licence notices of everything bundled (Lit, qrcode-generator) are in this file, next to the bundle.
+        postBanner: `/*! Shouyin (MIT); notices: ${LICENSES_FILE} */`,
+      },
+    },
+  },
+});
