@@ -80,19 +80,20 @@ export function isWranglerNoise(line) {
  * is not ready within `timeoutMs`.
  */
 export function startWrangler({ port, envFile, persistTo, inspectorPort, onLine = () => {}, timeoutMs = 90_000, extraEnv = {}, detached = true }) {
+  // wrangler's own entry under this Node (not npx): one process fewer between a signal and workerd.
   const args = [
-    'wrangler', 'dev', '-c', 'demo/wrangler.toml',
+    `${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'dev', '-c', 'demo/wrangler.toml',
     '--ip', '127.0.0.1', '--port', String(port),
     '--show-interactive-dev-session=false',
   ];
   if (envFile) args.push('--env-file', envFile);
   if (persistTo) args.push('--persist-to', persistTo);
   if (inspectorPort) args.push('--inspector-port', String(inspectorPort));
-  const child = spawn('npx', args, {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...WRANGLER_ENV, ...extraEnv },
-    // Own process group (tests), so the whole tree (npx → wrangler → workerd) can be stopped together.
+    // Own process group (tests), so the whole tree (wrangler → workerd) can be stopped together.
     // `npm start` keeps it in the terminal's group instead, so Ctrl+C reaches wrangler directly.
     detached,
   });
