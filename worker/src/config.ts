@@ -63,32 +63,33 @@ export interface ShouyinConfig {
   sandbox: SandboxConfig;
 }
 
-class ConfigError extends ShouyinError {
+/** A config problem, named by its path (`merchants[0].providers.alipay.app_id`). Provider config modules reuse it. */
+export class ConfigError extends ShouyinError {
   constructor(path: string, problem: string) {
     super(ErrorType.configuration, 'config_invalid', `SHOUYIN_CONFIG ${path} ${problem}`, path);
   }
 }
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
+export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function obj(v: unknown, path: string): Obj {
+export function obj(v: unknown, path: string): Obj {
   if (!isObj(v)) throw new ConfigError(path, 'must be an object.');
   return v;
 }
 
-function onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
+export function onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k)) throw new ConfigError(`${path}.${k}`, 'is not a known field.');
   }
 }
 
-function str(o: Obj, key: string, path: string, opts: { optional: true; secret?: boolean; pattern?: RegExp; hint?: string }): string | undefined;
-function str(o: Obj, key: string, path: string, opts?: { optional?: false; secret?: boolean; pattern?: RegExp; hint?: string }): string;
-function str(
+export function str(o: Obj, key: string, path: string, opts: { optional: true; secret?: boolean; pattern?: RegExp; hint?: string }): string | undefined;
+export function str(o: Obj, key: string, path: string, opts?: { optional?: false; secret?: boolean; pattern?: RegExp; hint?: string }): string;
+export function str(
   o: Obj,
   key: string,
   path: string,
@@ -109,7 +110,7 @@ function str(
   return v;
 }
 
-function url(o: Obj, key: string, path: string, optional: boolean, requireHttps: boolean): string | undefined {
+export function url(o: Obj, key: string, path: string, optional: boolean, requireHttps: boolean): string | undefined {
   const v = optional ? str(o, key, path, { optional: true }) : str(o, key, path);
   if (v === undefined) return undefined;
   let u: URL;
@@ -124,8 +125,8 @@ function url(o: Obj, key: string, path: string, optional: boolean, requireHttps:
   return v.replace(/\/+$/, '');
 }
 
-const PEM = (label: string): RegExp => new RegExp(`-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----`);
-const PRIVATE_KEY_PEM = /-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/;
+export const PEM = (label: string): RegExp => new RegExp(`-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----`);
+export const PRIVATE_KEY_PEM = /-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/;
 
 function parseWechat(v: unknown, path: string, livemode: boolean): WechatPayV3Config {
   const o = obj(v, path);
