@@ -36,7 +36,10 @@ export interface PublicAttempt {
 
 export interface PublicChannel {
   channel: Channel;
+  /** Usable in the shopper's environment, best first (worker/src/session/environment.ts). */
   flows: Flow[];
+  /** The shopper's app blocks this channel (Alipay inside WeChat): guide them to a browser. */
+  notice?: 'open_in_browser';
 }
 
 /** `GET /v1/client/sessions/:id`: everything the widget may know, nothing secret. */

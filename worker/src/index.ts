@@ -7,6 +7,8 @@ import { clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { merchantApi } from './routes/merchant';
 import { notifyRoutes } from './routes/notify';
+import { returnRoutes } from './routes/return';
+import { isSessionId } from './session/ids';
 import { sandboxApp } from './sandbox';
 
 export { CheckoutSession } from './session/durable-object';
@@ -17,9 +19,20 @@ export const app = new Hono<AppEnv>();
 
 app.onError((err) => errorResponse(err));
 
+// The status WebSocket: browsers cannot send headers here, so the client secret is a query parameter,
+// checked by the session's Durable Object before it accepts the socket.
+app.get('/v1/client/sessions/:id/stream', (c) => {
+  const id = c.req.param('id');
+  if (!isSessionId(id)) return errorResponse(new ShouyinError(ErrorType.not_found, 'resource_missing', `No such checkout session: '${id}'.`));
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.', undefined, 426));
+  }
+  return c.env.SESSIONS.getByName(id).fetch(c.req.raw);
+});
 app.route('/v1/client', clientApi);
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
+app.route('/return', returnRoutes);
 // The simulators answer only for test merchants (each route checks the merchant is sk_test_).
 app.route('/sandbox', sandboxApp);
 

@@ -24,6 +24,20 @@ export function shardFor(env: Env, merchantId: string, kind: 'idem' | 'order', k
   return env.MERCHANT_SHARDS.getByName(`${merchantId}:${kind}:${fnv1a(key) % SHARDS}`);
 }
 
+/** The merchant's event log is sharded by UTC day: writes spread over time, reads walk back day by day. */
+export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+export function eventLogFor(env: Env, merchantId: string, day: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:events:${day}`);
+}
+
+export interface LoggedEvent {
+  id: string;
+  type: string;
+  created: number;
+  session: string;
+  body: string;
+}
+
 export type IdempotencyBegin =
   | { kind: 'new' }
   | { kind: 'replay'; status: number; body: string }
@@ -41,6 +55,9 @@ export class MerchantShard extends DurableObject<Env> {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       merchant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created INTEGER NOT NULL,
       status INTEGER, body TEXT, PRIMARY KEY (merchant, key))`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS events (
+      merchant TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL, session TEXT NOT NULL,
+      body TEXT NOT NULL, PRIMARY KEY (merchant, id))`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS order_ids (
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
   }
@@ -98,6 +115,35 @@ export class MerchantShard extends DurableObject<Env> {
       sessionId,
     );
     return { kind: 'claimed' };
+  }
+
+  /** Idempotent: an event indexed twice (a retried due item) is stored once. */
+  appendEvent(merchant: string, e: LoggedEvent): void {
+    this.sql.exec(
+      'INSERT OR IGNORE INTO events (merchant, id, type, created, session, body) VALUES (?, ?, ?, ?, ?, ?)',
+      merchant, e.id, e.type, e.created, e.session, e.body,
+    );
+  }
+
+  /** Newest first, strictly before the (created, id) cursor when given. */
+  listEvents(merchant: string, opts: { before?: { created: number; id: string }; type?: string; limit: number }): LoggedEvent[] {
+    const where = ['merchant = ?'];
+    const args: (string | number)[] = [merchant];
+    if (opts.before) {
+      where.push('(created < ? OR (created = ? AND id < ?))');
+      args.push(opts.before.created, opts.before.created, opts.before.id);
+    }
+    if (opts.type) {
+      where.push('type = ?');
+      args.push(opts.type);
+    }
+    return this.sql
+      .exec<{ id: string; type: string; created: number; session: string; body: string }>(
+        `SELECT id, type, created, session, body FROM events WHERE ${where.join(' AND ')} ORDER BY created DESC, id DESC LIMIT ?`,
+        ...args,
+        opts.limit,
+      )
+      .toArray();
   }
 
   private holderOf(merchant: string, orderId: string): string | null {

@@ -56,3 +56,12 @@ export async function retrieve(id: string): Promise<SessionJson> {
 }
 
 export const sessionStub = (id: string) => env.SESSIONS.getByName(id);
+
+/** The WeChat Pay sandbox's test control surface (`/sandbox/wechatpay/_control/…`). */
+export function sandboxControl(path: string, body?: unknown): Promise<Response> {
+  return SELF.fetch(`${BASE}/sandbox/wechatpay/_control${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}

@@ -65,6 +65,10 @@ export type CloseResult = { state: 'closed' } | { state: 'already_paid' } | { st
 
 export interface RefundInput {
   attemptId: string;
+  /** What createAttempt returned for the paid attempt. */
+  providerData?: Record<string, string>;
+  /** The provider's transaction id of the payment being refunded (UnionPay's origQryId). */
+  providerTransactionId?: string;
   /** Our refund id, sent as out_refund_no / out_request_no. */
   refundId: string;
   amount: number;
@@ -80,6 +84,8 @@ export type RefundState = 'pending' | 'succeeded' | 'failed';
 export interface RefundResult {
   state: RefundState;
   providerRefundId?: string;
+  /** Kept with the refund and handed back to refundQuery (e.g. UnionPay's refund orderId + txnTime). */
+  providerData?: Record<string, string>;
   raw: unknown;
 }
 
@@ -113,10 +119,12 @@ export interface PaymentProvider<Config> {
   readonly flows: readonly Flow[];
 
   createAttempt(ctx: ProviderContext, config: Config, input: CreateAttemptInput): Promise<CreateAttemptResult>;
-  query(ctx: ProviderContext, config: Config, attemptId: string): Promise<QueryResult>;
-  close(ctx: ProviderContext, config: Config, attemptId: string): Promise<CloseResult>;
+  /** `providerData` is what createAttempt returned for this attempt (e.g. UnionPay's original txnTime). */
+  query(ctx: ProviderContext, config: Config, attemptId: string, providerData?: Record<string, string>): Promise<QueryResult>;
+  close(ctx: ProviderContext, config: Config, attemptId: string, providerData?: Record<string, string>): Promise<CloseResult>;
   refund(ctx: ProviderContext, config: Config, input: RefundInput): Promise<RefundResult>;
-  refundQuery(ctx: ProviderContext, config: Config, refundId: string): Promise<RefundResult>;
+  /** `refundData` is what refund() returned in RefundResult.providerData for this refund. */
+  refundQuery(ctx: ProviderContext, config: Config, refundId: string, refundData?: Record<string, string>): Promise<RefundResult>;
   /** Verify on the raw bytes, then decrypt/parse. Throws VerificationError when anything fails. */
   parseNotify(ctx: ProviderContext, config: Config, notify: IncomingNotify): Promise<NotifyEvent>;
   /** The provider's exact acknowledgement: success only after the effect is stored. */

@@ -2,12 +2,11 @@
 // origins. The browser never sends an amount: an attempt takes only a channel and a flow.
 
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { CHANNELS, FLOWS, type Channel, type Flow } from '../contract';
 import { loadConfig, merchantById } from '../config';
 import { ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
 import { MAX_LONG_POLL_MS } from '../session/durable-object';
 import { isSessionId } from '../session/ids';
-import { clientSecretOf, parseJsonObject, readBody, rpcErrorResponse, type AppEnv } from './http';
+import { clientSecretOf, parseAttemptParams, parseJsonObject, readBody, rpcErrorResponse, type AppEnv } from './http';
 
 export const clientApi = new Hono<AppEnv>();
 
@@ -46,7 +45,7 @@ function stubFor(c: Context<AppEnv>) {
 }
 
 clientApi.get('/sessions/:id', async (c) => {
-  const r = await stubFor(c).clientView(clientSecretOf(c));
+  const r = await stubFor(c).clientView(clientSecretOf(c), c.req.header('user-agent'));
   return r.ok ? c.json(r.value) : rpcErrorResponse(r.error);
 });
 
@@ -68,20 +67,10 @@ clientApi.get('/sessions/:id/status', async (c) => {
 clientApi.post('/sessions/:id/attempts', async (c) => {
   const stub = stubFor(c);
   const secret = clientSecretOf(c);
-  const body = parseJsonObject(await readBody(c.req.raw, 4096));
-  for (const k of Object.keys(body)) {
-    // The amount is the server's; a browser that tries to send one is told so.
-    if (k !== 'channel' && k !== 'flow') throw invalid(k, `Received unknown parameter: ${k}. An attempt takes only channel and flow.`, 'parameter_unknown');
-  }
-  const channel = body.channel;
-  if (typeof channel !== 'string' || !(CHANNELS as readonly string[]).includes(channel)) {
-    throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
-  }
-  const flow = body.flow ?? 'qr';
-  if (typeof flow !== 'string' || !(FLOWS as readonly string[]).includes(flow)) throw invalid('flow', `flow must be one of ${FLOWS.join(', ')}.`);
+  const { channel, flow } = parseAttemptParams(parseJsonObject(await readBody(c.req.raw, 4096)));
   const ip = c.req.header('cf-connecting-ip');
   const ua = c.req.header('user-agent');
-  const r = await stub.clientStartAttempt(secret, channel as Channel, flow as Flow, { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) });
+  const r = await stub.clientStartAttempt(secret, channel, flow, { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) });
   return r.ok ? c.json(r.value, 201) : rpcErrorResponse(r.error);
 });
 

@@ -1,10 +1,11 @@
 // The one place the error taxonomy meets HTTP, plus the request helpers every route shares.
 
 import type { Context } from 'hono';
+import { CHANNELS, FLOWS, type Channel, type Flow } from '../contract';
 import { loadConfig, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
-import { ErrorType, ShouyinError } from '../lib/errors';
+import { ErrorType, ShouyinError, invalid } from '../lib/errors';
 import type { RpcError } from '../session/durable-object';
 
 export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig } };
@@ -102,4 +103,18 @@ export function parseJsonObject(text: string): Record<string, unknown> {
     throw new ShouyinError(ErrorType.invalid_request, 'invalid_json', 'The request body must be a JSON object.');
   }
   return v as Record<string, unknown>;
+}
+
+export function parseAttemptParams(body: Record<string, unknown>): { channel: Channel; flow: Flow } {
+  for (const k of Object.keys(body)) {
+    // The amount is the server's; whoever tries to send one is told so.
+    if (k !== 'channel' && k !== 'flow') throw invalid(k, `Received unknown parameter: ${k}. An attempt takes only channel and flow.`, 'parameter_unknown');
+  }
+  const channel = body.channel;
+  if (typeof channel !== 'string' || !(CHANNELS as readonly string[]).includes(channel)) {
+    throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
+  }
+  const flow = body.flow ?? 'qr';
+  if (typeof flow !== 'string' || !(FLOWS as readonly string[]).includes(flow)) throw invalid('flow', `flow must be one of ${FLOWS.join(', ')}.`);
+  return { channel: channel as Channel, flow: flow as Flow };
 }

@@ -2,11 +2,12 @@
 
 import { Hono } from 'hono';
 import { sha256Hex } from '../crypto/digest';
-import { ErrorType, ShouyinError, notFound } from '../lib/errors';
-import { shardFor } from '../merchant-shard';
+import { ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
+import { eventLogFor, shardFor, utcDay, type LoggedEvent } from '../merchant-shard';
+import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { isSessionId, newClientSecret, newSessionId } from '../session/ids';
 import { validateCreateSession } from '../session/validate';
-import { authenticateMerchant, parseJsonObject, readBody, rpcErrorResponse, type AppEnv } from './http';
+import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, rpcErrorResponse, type AppEnv } from './http';
 
 export const MAX_API_BODY = 16 * 1024;
 
@@ -113,5 +114,101 @@ merchantApi.post('/checkout/sessions/:id/cancel', async (c) => {
     const r = await c.env.SESSIONS.getByName(id).cancel(merchant.id);
     if (!r.ok) return rpcErrorResponse(r.error);
     return c.json(r.value);
+  });
+});
+
+/** The same attempt the widget starts, for a merchant's own app (e.g. the `app` flow's signed payload). */
+merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
+  const merchant = c.get('merchant');
+  const id = c.req.param('id');
+  const raw = await readBody(c.req.raw, MAX_API_BODY);
+  const body = parseJsonObject(raw);
+  const { channel, flow } = parseAttemptParams(body);
+  if (!isSessionId(id)) throw notFound('checkout session', id);
+  const ip = c.req.header('cf-connecting-ip');
+  const r = await c.env.SESSIONS.getByName(id).merchantStartAttempt(merchant.id, channel, flow, ip ? { ip } : {});
+  return r.ok ? c.json(r.value, 201) : rpcErrorResponse(r.error);
+});
+
+// ── refunds ─────────────────────────────────────────────────────────────────────────────────────
+
+merchantApi.post('/refunds', async (c) => {
+  const merchant = c.get('merchant');
+  const raw = await readBody(c.req.raw, MAX_API_BODY);
+  const body = parseJsonObject(raw);
+  for (const k of Object.keys(body)) {
+    if (!['session', 'amount', 'reason'].includes(k)) throw invalid(k, `Received unknown parameter: ${k}.`, 'parameter_unknown');
+  }
+  const session = body.session;
+  if (session === undefined) throw invalid('session', 'Missing required param: session (the cs_… id of a paid checkout session).', 'parameter_missing');
+  if (typeof session !== 'string' || !isSessionId(session)) throw invalid('session', 'session must be a checkout session id (cs_…).');
+  const amount = body.amount;
+  if (amount !== undefined && (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 1)) {
+    throw invalid('amount', 'amount must be a positive integer number of fen; omit it to refund everything that remains.');
+  }
+  const reason = body.reason;
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length === 0 || [...reason].length > 80)) {
+    throw invalid('reason', 'reason must be a string of 1–80 characters.');
+  }
+  return idempotent(c, merchant.id, raw, async () => {
+    const r = await c.env.SESSIONS.getByName(session).createRefund(merchant.id, {
+      ...(amount !== undefined ? { amount: amount as number } : {}),
+      ...(reason !== undefined ? { reason: reason as string } : {}),
+    });
+    if (!r.ok) {
+      if (r.error.status === 404) throw invalid('session', `No such checkout session: '${session}'.`, 'resource_missing');
+      return rpcErrorResponse(r.error);
+    }
+    return c.json(r.value, 201);
+  });
+});
+
+merchantApi.get('/refunds/:id', async (c) => {
+  const id = c.req.param('id');
+  const refundNo = refundNoFromApiId(id);
+  if (!refundNo) throw notFound('refund', id);
+  const r = await c.env.SESSIONS.getByName(sessionIdOfRefundNo(refundNo)).retrieveRefund(c.get('merchant').id, refundNo);
+  if (!r) throw notFound('refund', id);
+  return c.json(r);
+});
+
+// ── events ──────────────────────────────────────────────────────────────────────────────────────
+
+/** How far back `GET /v1/events` looks: the webhook retry window and a margin. */
+export const EVENT_LOG_DAYS = 7;
+
+merchantApi.get('/events', async (c) => {
+  const merchant = c.get('merchant');
+  const limitParam = c.req.query('limit') ?? '20';
+  const limit = Number(limitParam);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalid('limit', 'limit must be an integer between 1 and 100.');
+  const type = c.req.query('type');
+  if (type !== undefined && !/^[a-z_.]{1,64}$/.test(type)) throw invalid('type', 'type must be an event type such as checkout.session.paid.');
+  const cursorParam = c.req.query('starting_after');
+  let before: { created: number; id: string } | undefined;
+  if (cursorParam !== undefined) {
+    const m = /^(\d{13})_(evt_[0-9A-Za-z]{24})$/.exec(cursorParam);
+    if (!m) throw invalid('starting_after', 'starting_after must be the next_cursor of a previous page.');
+    before = { created: Number(m[1]), id: m[2]! };
+  }
+  const now = Date.now();
+  const out: LoggedEvent[] = [];
+  for (let d = 0; d < EVENT_LOG_DAYS && out.length <= limit; d++) {
+    const day = utcDay(now - d * 86_400_000);
+    if (before && day > utcDay(before.created)) continue;
+    const page = await eventLogFor(c.env, merchant.id, day).listEvents(merchant.id, {
+      ...(before ? { before } : {}),
+      ...(type ? { type } : {}),
+      limit: limit + 1 - out.length,
+    });
+    out.push(...page);
+  }
+  const data = out.slice(0, limit);
+  const last = data[data.length - 1];
+  return c.json({
+    object: 'list',
+    data: data.map((e) => JSON.parse(e.body) as unknown),
+    has_more: out.length > limit,
+    next_cursor: out.length > limit && last ? `${last.created}_${last.id}` : null,
   });
 });

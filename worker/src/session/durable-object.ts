@@ -1,18 +1,23 @@
 // One Durable Object per checkout session (architecture §9). It persists what the pure state
-// machine decides, calls providers, keeps one alarm over a table of due work (expiry, closing
-// provider orders, webhook delivery) and wakes long-polling widgets when something changes.
+// machine decides, calls providers, keeps one alarm over a table of due work (expiry, closing and
+// querying provider orders, refunds, webhooks, event indexing) and pushes every change to open
+// widgets (hibernatable WebSockets and long-polls).
 
 import { DurableObject } from 'cloudflare:workers';
 import type { AttemptResponse, Channel, Flow, PublicSessionView, SessionStatus, StatusView } from '../contract';
 import { loadConfig, merchantById, type MerchantConfig } from '../config';
-import type { Env } from '../env';
-import { providerContext } from '../lib/outbound';
-import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
-import type { NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { timingSafeEqual } from '../crypto/timing-safe';
+import type { Env } from '../env';
+import { ProviderError } from '../lib/errors';
+import { providerContext } from '../lib/outbound';
+import { eventLogFor, utcDay } from '../merchant-shard';
+import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
+import type { NotifyEvent, PaymentFacts, ProviderContext, RefundResult } from '../providers/types';
 import { attemptIdFor } from './ids';
+import { decideRefund, refundNoFor, refundObject, type RefundObject } from './refunds';
+import { CLOSE_RETRY_MS, INDEX_RETRY_MS, REFUND_RETRY_MS, at, queryDelayMs } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt, type ExpectedIdentity } from './state-machine';
-import { SessionStore, type DueRow, type SessionRow } from './store';
+import { SessionStore, type AttemptRow, type DueRow, type RefundRow, type SessionRow } from './store';
 import { merchantSession, publicAttempt, publicView, statusView, type MerchantSession } from './views';
 import { deliverWebhook, recordEvent } from './webhooks';
 
@@ -43,25 +48,48 @@ const fail = (status: number, type: string, code: string, message: string, param
   ok: false,
   error: { status, type, code, message, ...(param ? { param } : {}) },
 });
+const NOT_FOUND = fail(404, 'not_found_error', 'resource_missing', 'No such checkout session.');
 
 export type NotifyOutcome = 'paid' | 'already_applied' | 'anomaly' | 'recorded';
+export interface ClientInfo {
+  ip?: string;
+  userAgent?: string;
+}
 
-/** Retries for closing a provider order that could not be closed at expiry or cancel. */
-const CLOSE_RETRY_MS = [30_000, 120_000, 600_000, 3600_000];
 export const MAX_LONG_POLL_MS = 30_000;
+/** A shopper returning from a cashier triggers at most one immediate query per this interval. */
+export const RECHECK_INTERVAL_MS = 2_000;
+
+/** Named points where tests inject a crash (reliability plan §0, "fault points"). */
+export type FaultPoint =
+  | 'notify.beforeStore'
+  | 'notify.afterStore'
+  | 'query.beforeStore'
+  | 'close.afterProvider'
+  | 'refund.afterProvider'
+  | 'webhook.afterSend';
 
 export class CheckoutSession extends DurableObject<Env> {
   /** Injected so tests can move time; everything time-dependent reads it. */
   clock: { now(): number } = { now: () => Date.now() };
   /** Fault injection for tests (a provider that times out, answers 5xx…); unset in production. */
   providerFetch: ((request: Request) => Promise<Response>) | null = null;
+  /** Armed fault points; each fires once. Empty in production. */
+  readonly faults = new Set<FaultPoint>();
   readonly store: SessionStore;
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
+  private lastRecheck = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SessionStore(ctx.storage.sql);
+    // Keep-alives are answered without waking the object from hibernation.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
+  }
+
+  private fault(point: FaultPoint): void {
+    if (this.faults.delete(point)) throw new Error(`injected fault at ${point}`);
   }
 
   // ── merchant API ───────────────────────────────────────────────────────────────────────────────
@@ -71,23 +99,10 @@ export class CheckoutSession extends DurableObject<Env> {
     const now = this.clock.now();
     this.ctx.storage.transactionSync(() => {
       this.store.insertSession({
-        id: init.id,
-        merchant_id: init.merchantId,
-        livemode: init.livemode ? 1 : 0,
-        status: 'open',
-        amount: init.amount,
-        currency: 'CNY',
-        description: init.description,
-        merchant_order_id: init.merchantOrderId,
-        channels: JSON.stringify(init.channels),
-        client_secret: init.clientSecret,
-        expires_at: init.expiresAt,
-        created: now,
-        return_url: init.returnUrl,
-        metadata: JSON.stringify(init.metadata),
-        paid_attempt_id: null,
-        paid_at: null,
-        version: 1,
+        id: init.id, merchant_id: init.merchantId, livemode: init.livemode ? 1 : 0, status: 'open', amount: init.amount,
+        currency: 'CNY', description: init.description, merchant_order_id: init.merchantOrderId,
+        channels: JSON.stringify(init.channels), client_secret: init.clientSecret, expires_at: init.expiresAt, created: now,
+        return_url: init.returnUrl, metadata: JSON.stringify(init.metadata), paid_attempt_id: null, paid_at: null, version: 1,
       });
       this.store.schedule('expire', 'expire', init.expiresAt);
     });
@@ -107,10 +122,35 @@ export class CheckoutSession extends DurableObject<Env> {
 
   async cancel(merchantId: string): Promise<Rpc<MerchantSession>> {
     const s = this.store.session();
-    if (!s || s.merchant_id !== merchantId) return fail(404, 'not_found_error', 'resource_missing', 'No such checkout session.');
+    if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const r = await this.end('canceled');
     if (!r.ok) return r;
     return { ok: true, value: this.merchantView(this.requireSession()) };
+  }
+
+  /** For a merchant's app (e.g. the `app` flow's signed order string), authenticated by the secret key. */
+  async merchantStartAttempt(merchantId: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
+    const s = this.store.session();
+    if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
+    return this.startAttemptOnce(s, channel, flow, client);
+  }
+
+  async createRefund(merchantId: string, req: { amount?: number; reason?: string }): Promise<Rpc<RefundObject>> {
+    const s = this.store.session();
+    if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
+    const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
+    const d = decideRefund(s, paid?.paid_amount ?? s.amount, this.store.refunds(), req.amount);
+    if (!d.ok) return fail(d.status, d.status === 409 ? 'conflict_error' : 'invalid_request_error', d.code, d.message, d.param);
+    const refundNo = this.insertRefund(paid!.id, d.amount, req.reason ?? null, 'merchant');
+    await this.runRefund(refundNo, 0);
+    await this.rearm();
+    return { ok: true, value: refundObject(this.store.refund(refundNo)!, this.requireSession()) };
+  }
+
+  retrieveRefund(merchantId: string, refundNo: string): RefundObject | null {
+    const s = this.store.session();
+    const r = this.store.refund(refundNo);
+    return s && r && s.merchant_id === merchantId ? refundObject(r, s) : null;
   }
 
   // ── client API (the widget) ────────────────────────────────────────────────────────────────────
@@ -120,11 +160,11 @@ export class CheckoutSession extends DurableObject<Env> {
     return this.store.session()?.merchant_id ?? null;
   }
 
-  clientView(secret: string): Rpc<PublicSessionView> {
+  clientView(secret: string, userAgent?: string): Rpc<PublicSessionView> {
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
     const merchant = this.merchant(s.value);
-    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, this.publicChannels(s.value, merchant)) };
+    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, this.publicChannels(s.value, merchant, userAgent)) };
   }
 
   async clientWait(secret: string, version: number, waitMs: number): Promise<Rpc<StatusView>> {
@@ -142,33 +182,77 @@ export class CheckoutSession extends DurableObject<Env> {
     return { ok: true, value: statusView(this.requireSession(), this.store.attempts()) };
   }
 
-  async clientStartAttempt(
-    secret: string,
-    channel: Channel,
-    flow: Flow,
-    client: { ip?: string; userAgent?: string },
-  ): Promise<Rpc<AttemptResponse>> {
+  async clientStartAttempt(secret: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
-    // Two clicks (or two tabs) must not create two provider orders for the same channel and flow.
+    return this.startAttemptOnce(s.value, channel, flow, client);
+  }
+
+  /**
+   * The shopper came back from a cashier or wallet (`/return/:id`). That is a hint, never proof:
+   * ask the provider now about every open attempt, then report what the session says.
+   */
+  async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; merchantName: string } | null> {
+    const s = this.store.session();
+    if (!s) return null;
+    const now = this.clock.now();
+    if (s.status === 'open' && now - this.lastRecheck >= RECHECK_INTERVAL_MS) {
+      this.lastRecheck = now;
+      for (const a of this.store.attempts()) if (a.status === 'pending') await this.runQuery(a.id, 0);
+      await this.rearm();
+    }
+    const after = this.requireSession();
+    return { status: after.status, returnUrl: after.return_url, merchantName: this.merchant(after).name };
+  }
+
+  /** `GET …/stream`: a hibernatable WebSocket that receives the StatusView on connect and on every change. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    const secret = new URL(request.url).searchParams.get('client_secret') ?? '';
+    const s = this.authorizeClient(secret);
+    if (!s.ok) return Response.json({ error: { ...s.error, status: undefined } }, { status: s.error.status });
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    server.send(JSON.stringify(statusView(s.value, this.store.attempts())));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // The only message a widget sends besides `ping` (auto-answered) is a request for the status.
+    if (message === 'status') {
+      const s = this.store.session();
+      if (s) ws.send(JSON.stringify(statusView(s, this.store.attempts())));
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, 'closing');
+    } catch {
+      // already closed
+    }
+  }
+
+  // ── attempts ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Two clicks (or two tabs) must not create two provider orders for the same channel and flow. */
+  private startAttemptOnce(s: SessionRow, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
     const key = `${channel}:${flow}`;
     const inflight = this.creating.get(key);
     if (inflight) return inflight;
-    const p = this.startAttempt(s.value, channel, flow, client).finally(() => this.creating.delete(key));
+    const p = this.startAttempt(s, channel, flow, client).finally(() => this.creating.delete(key));
     this.creating.set(key, p);
     return p;
   }
 
-  private async startAttempt(s: SessionRow, channel: Channel, flow: Flow, client: { ip?: string; userAgent?: string }): Promise<Rpc<AttemptResponse>> {
+  private async startAttempt(s: SessionRow, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
     const merchant = this.merchant(s);
     const resolved = resolveProvider(merchant, channel);
     if (!resolved || !resolved.provider.flows.includes(flow)) {
       return fail(400, 'invalid_request_error', 'flow_unavailable', `The flow '${flow}' is not available for '${channel}'.`, 'flow');
     }
     const now = this.clock.now();
-    const state = this.store.state();
-    if (!state) return fail(404, 'not_found_error', 'resource_missing', 'No such checkout session.');
-    const d = decideStartAttempt(state, channel, flow, now);
+    const d = decideStartAttempt(this.store.state()!, channel, flow, now);
     if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
     if (d.kind === 'reuse') {
       const a = this.store.attempt(d.attemptId);
@@ -176,52 +260,54 @@ export class CheckoutSession extends DurableObject<Env> {
         const view = publicAttempt(a);
         return { ok: true, value: { attempt: view, next_action: view.next_action! } };
       }
-      // A pending attempt without an action is one whose provider call never completed; its order
-      // (if any) is closed below like any other abandoned attempt.
+      // A pending attempt without an action never finished its provider call; close it like any other.
     }
     const closeFirst = d.kind === 'create' ? d.closeFirst : [d.attemptId];
     const seq = this.store.nextAttemptSeq();
     const id = attemptIdFor(s.id, seq);
-    // The attempt row is stored before the provider call: if we crash mid-call, expiry still closes
-    // the provider order we may have created.
+    // Stored before the provider call: if we crash mid-call, expiry still closes the order we may have made.
     this.ctx.storage.transactionSync(() => {
       this.store.insertAttempt({
-        id, seq, channel, flow, provider: resolved.provider.id, status: 'pending', created: now,
-        next_action: null, provider_data: null, anomaly: null, provider_transaction_id: null, paid_amount: null, paid_at: null,
+        id, seq, channel, flow, provider: resolved.provider.id, status: 'pending', created: now, next_action: null,
+        provider_data: null, anomaly: null, provider_transaction_id: null, paid_amount: null, paid_at: null,
       });
+      // Channel switch: the previous orders are closed so the checkout is paid once; a payment that
+      // lands on one anyway is a duplicate payment, refunded as an anomaly.
       for (const old of closeFirst) this.store.schedule(`close:${old}`, 'close', now, { attempt: old });
     });
     await this.rearm();
     const config = loadConfig(this.env);
     try {
       const result = await resolved.provider.createAttempt(this.providerCtx(merchant), resolved.config, {
-        attemptId: id,
-        flow,
-        amount: s.amount,
-        currency: 'CNY',
-        description: s.description,
-        expiresAt: s.expires_at,
+        attemptId: id, flow, amount: s.amount, currency: 'CNY', description: s.description, expiresAt: s.expires_at,
         notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
-        ...(s.return_url ? { returnUrl: s.return_url } : {}),
+        // The provider sends the shopper back here; /return re-checks before showing anything.
+        returnUrl: `${config.public_base_url}/return/${s.id}`,
         client,
       });
-      this.store.setAttemptAction(id, result.nextAction, result.providerData);
+      this.ctx.storage.transactionSync(() => {
+        this.store.setAttemptAction(id, result.nextAction, result.providerData);
+        // Query fallback: notifies get lost; ask the provider on a backoff while the order is open.
+        this.store.schedule(`query:${id}`, 'query', this.clock.now() + queryDelayMs(0), { attempt: id });
+      });
+      await this.rearm();
       this.wake();
       const view = publicAttempt(this.store.attempt(id)!);
       return { ok: true, value: { attempt: view, next_action: result.nextAction } };
     } catch (e) {
       // The provider may still have created the order (timeout after accept): keep it closable.
-      this.store.setAttemptStatus(id, 'failed');
-      this.store.schedule(`close:${id}`, 'close', now, { attempt: id });
+      this.ctx.storage.transactionSync(() => {
+        this.store.setAttemptStatus(id, 'failed');
+        this.store.schedule(`close:${id}`, 'close', now, { attempt: id });
+      });
       await this.rearm();
       this.wake();
-      const message = e instanceof Error ? e.message : String(e);
-      console.warn(`attempt ${id} (${resolved.provider.id}) failed: ${message}`);
+      console.warn(`attempt ${id} (${resolved.provider.id}) failed: ${e instanceof Error ? e.message : String(e)}`);
       return fail(502, 'provider_error', 'provider_unavailable', `${channel} could not start the payment. Please try again.`);
     }
   }
 
-  // ── provider notifies ──────────────────────────────────────────────────────────────────────────
+  // ── provider notifies and queries ──────────────────────────────────────────────────────────────
 
   /**
    * Applies a verified notify. Returns only after the effect is stored, so the caller may send the
@@ -230,22 +316,27 @@ export class CheckoutSession extends DurableObject<Env> {
   async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
     const s = this.store.session();
     if (!s || s.merchant_id !== merchantId) return fail(404, 'not_found_error', 'resource_missing', 'Unknown order.');
-    const now = this.clock.now();
+    this.fault('notify.beforeStore');
+    let outcome: NotifyOutcome = 'recorded';
     if (event.kind === 'payment') {
-      const outcome = this.applyPayment(event.payment, event.raw, identity, 'notify');
-      if (outcome !== 'already_applied') await this.rearm();
-      return { ok: true, value: outcome };
+      outcome = this.applyPayment(event.payment, event.raw, identity, 'notify');
+    } else if (event.kind === 'refund') {
+      this.store.recordProviderMessage(this.clock.now(), event.attemptId, 'notify', `refund:${event.state}`, event.raw);
+      const r = this.store.refund(event.refundId);
+      if (r && r.status === 'pending' && event.state !== 'pending') {
+        this.settleRefund(r, { state: event.state, raw: event.raw, ...(event.providerRefundId ? { providerRefundId: event.providerRefundId } : {}) });
+      }
+    } else {
+      this.store.recordProviderMessage(this.clock.now(), event.attemptId, 'notify', event.state, event.raw);
     }
-    const attemptId = event.attemptId;
-    this.store.recordProviderMessage(now, attemptId, 'notify', event.kind === 'refund' ? `refund:${event.state}` : event.state, event.raw);
-    return { ok: true, value: 'recorded' };
+    await this.rearm();
+    this.fault('notify.afterStore');
+    return { ok: true, value: outcome };
   }
 
   private applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'notify' | 'query'): NotifyOutcome {
     const now = this.clock.now();
-    const state = this.store.state();
-    if (!state) throw new Error('applyPayment on an empty session');
-    const d = decidePayment(state, p, identity);
+    const d = decidePayment(this.store.state()!, p, identity);
     let outcome: NotifyOutcome = 'already_applied';
     this.ctx.storage.transactionSync(() => {
       this.store.recordProviderMessage(now, p.attemptId, source, d.kind === 'anomaly' ? `anomaly:${d.reason}` : d.kind, raw);
@@ -253,63 +344,83 @@ export class CheckoutSession extends DurableObject<Env> {
         this.store.recordAttemptPayment(d.attemptId, p.providerTransactionId, p.amount, p.paidAt, null);
         this.store.markPaid(d.attemptId, p.paidAt);
         this.store.unschedule('expire');
+        this.store.unschedule(`query:${d.attemptId}`);
         for (const a of this.store.attempts()) {
           if (a.status === 'pending') this.store.schedule(`close:${a.id}`, 'close', now, { attempt: a.id });
         }
         this.emit('checkout.session.paid', now);
         outcome = 'paid';
       } else if (d.kind === 'anomaly') {
-        if (this.store.attempt(d.attemptId)) {
+        const known = this.store.attempt(d.attemptId);
+        if (known) {
           this.store.recordAttemptPayment(d.attemptId, p.providerTransactionId, p.amount, p.paidAt, d.reason);
+          this.store.unschedule(`query:${d.attemptId}`);
         }
         this.store.insertAnomaly(d.attemptId, d.reason, now, source, { payment: p, raw });
         const s = this.requireSession();
-        recordEvent(this.store, this.merchant(s), 'payment.anomaly', now, {
-          object: 'payment.anomaly',
-          session: s.id,
-          merchant_order_id: s.merchant_order_id,
-          attempt: d.attemptId,
-          reason: d.reason,
-          amount: p.amount,
-          currency: p.currency,
-          provider_transaction_id: p.providerTransactionId,
-          // Automatic refunds of late and duplicate payments come with the refunds engine.
-          refund: d.refund ? 'manual_review' : 'not_applicable',
+        const merchant = this.merchant(s);
+        // Late and duplicate payments go back to the shopper, in full, through the provider.
+        const refundNo = known && d.refund && merchant.auto_refund_anomalies ? this.insertRefund(d.attemptId, p.amount, `anomaly: ${d.reason}`, 'anomaly') : null;
+        recordEvent(this.store, merchant, 'payment.anomaly', now, {
+          object: 'payment.anomaly', session: s.id, merchant_order_id: s.merchant_order_id, attempt: d.attemptId, reason: d.reason,
+          amount: p.amount, currency: p.currency, provider_transaction_id: p.providerTransactionId,
+          refund: refundNo ? { status: 'pending', id: `re_${refundNo}` } : d.refund ? { status: 'disabled' } : { status: 'not_applicable' },
+          evidence: raw,
         });
         outcome = 'anomaly';
       }
     });
-    // Callers re-arm the alarm for the webhook (and closes) this scheduled.
     if (outcome !== 'already_applied') this.wake();
     return outcome;
   }
 
-  // ── expiry, cancel and due work ────────────────────────────────────────────────────────────────
+  /** One query of one attempt; re-schedules itself while the order is open. */
+  private async runQuery(attemptId: string, tries: number): Promise<void> {
+    const a = this.store.attempt(attemptId);
+    const s = this.store.session();
+    if (!a || !s || a.status !== 'pending' || a.next_action === null) return this.store.unschedule(`query:${attemptId}`);
+    const resolved = this.resolvedFor(a);
+    const now = this.clock.now();
+    let state: string;
+    try {
+      const q = await resolved.provider.query(this.providerCtx(this.merchant(s)), resolved.config, attemptId, this.providerData(a));
+      this.fault('query.beforeStore');
+      state = q.state;
+      if (q.state === 'paid') this.applyPayment(q.payment, q.raw, resolved.identity, 'query');
+      else if (q.state === 'closed') this.store.setAttemptStatus(attemptId, 'closed');
+    } catch (e) {
+      console.warn(`query ${attemptId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      state = 'error';
+    }
+    const after = this.store.attempt(attemptId);
+    const session = this.requireSession();
+    if (after?.status === 'pending' && (state === 'pending' || state === 'not_found' || state === 'error') && (session.status === 'open' || now < session.expires_at)) {
+      this.store.schedule(`query:${attemptId}`, 'query', now + queryDelayMs(tries + 1), { attempt: attemptId }, tries + 1);
+    } else {
+      this.store.unschedule(`query:${attemptId}`);
+    }
+  }
+
+  // ── expiry, cancel, close ──────────────────────────────────────────────────────────────────────
 
   /** Closes every open provider order, then ends the session — unless one of them turns out paid. */
   private async end(status: 'expired' | 'canceled'): Promise<Rpc<true>> {
-    const state = this.store.state();
-    if (!state) return fail(404, 'not_found_error', 'resource_missing', 'No such checkout session.');
-    const d = decideEnd(state, status);
+    const d = decideEnd(this.store.state()!, status);
     if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
     for (const attemptId of d.closeAttempts) {
       if (!(await this.closeAttempt(attemptId))) {
         // The provider could not be reached: keep trying from the alarm. The order stops being
         // payable at its own time_expire anyway; a payment before that is a late payment.
-        this.store.schedule(`close:${attemptId}`, 'close', this.clock.now() + CLOSE_RETRY_MS[0]!, { attempt: attemptId }, 1);
+        this.store.schedule(`close:${attemptId}`, 'close', this.clock.now() + at(CLOSE_RETRY_MS, 0), { attempt: attemptId }, 1);
       }
     }
+    const again = decideEnd(this.store.state()!, status);
+    // A close revealed a payment: the session is paid, not ended.
+    if (again.kind === 'reject') return fail(409, 'conflict_error', again.code, again.message);
     const now = this.clock.now();
-    const after = this.store.state()!;
-    const again = decideEnd(after, status);
-    if (again.kind === 'reject') {
-      // A close revealed a payment: the session is paid, not ended.
-      return fail(409, 'conflict_error', again.code, again.message);
-    }
     this.ctx.storage.transactionSync(() => {
       this.store.setStatus(status);
       this.store.unschedule('expire');
-      // Orders we could not close stay scheduled; a payment that lands on them is a late payment.
       this.emit(status === 'expired' ? 'checkout.session.expired' : 'checkout.session.canceled', now);
     });
     this.wake();
@@ -324,32 +435,106 @@ export class CheckoutSession extends DurableObject<Env> {
       this.store.unschedule(`close:${attemptId}`);
       return true;
     }
-    const s = this.requireSession();
-    const merchant = this.merchant(s);
-    const resolved = resolveProviderById(merchant, a.provider);
-    if (!resolved) {
-      console.error(`attempt ${attemptId}: provider ${a.provider} is no longer configured; cannot close`);
-      return false;
-    }
-    const ctx = this.providerCtx(merchant);
+    const resolved = this.resolvedFor(a);
+    const ctx = this.providerCtx(this.merchant(this.requireSession()));
     try {
-      const r = await resolved.provider.close(ctx, resolved.config, attemptId);
+      const r = await resolved.provider.close(ctx, resolved.config, attemptId, this.providerData(a));
+      this.fault('close.afterProvider');
       if (r.state === 'already_paid') {
         // The provider refused to close because the shopper paid: learn the payment and apply it.
-        const q = await resolved.provider.query(ctx, resolved.config, attemptId);
+        const q = await resolved.provider.query(ctx, resolved.config, attemptId, this.providerData(a));
         if (q.state !== 'paid') return false;
         this.applyPayment(q.payment, q.raw, resolved.identity, 'query');
-        await this.rearm();
       } else if (a.status !== 'failed') {
         this.store.setAttemptStatus(attemptId, 'closed');
       }
       this.store.unschedule(`close:${attemptId}`);
+      this.store.unschedule(`query:${attemptId}`);
       return true;
     } catch (e) {
       console.warn(`close ${attemptId} failed: ${e instanceof Error ? e.message : String(e)}`);
       return false;
     }
   }
+
+  // ── refunds ────────────────────────────────────────────────────────────────────────────────────
+
+  private insertRefund(attemptId: string, amount: number, reason: string | null, kind: RefundRow['kind']): string {
+    const s = this.requireSession();
+    const seq = this.store.nextRefundSeq();
+    const id = refundNoFor(s.id, seq);
+    const now = this.clock.now();
+    this.store.insertRefund({
+      id, seq, attempt_id: attemptId, amount, reason, kind, status: 'pending', submitted: 0, created: now, updated: now,
+      provider_refund_id: null, provider_data: null, failure: null,
+    });
+    this.store.schedule(`refund:${id}`, 'refund', now, { refund: id });
+    return id;
+  }
+
+  /**
+   * Asks the provider to refund (until it accepts) or how the refund went (after). The same refund
+   * number every time, so a retry after a crash or a timeout can never refund twice.
+   */
+  private async runRefund(refundNo: string, tries: number): Promise<void> {
+    const r = this.store.refund(refundNo);
+    if (!r || r.status !== 'pending') return this.store.unschedule(`refund:${refundNo}`);
+    const s = this.requireSession();
+    const a = this.store.attempt(r.attempt_id)!;
+    const resolved = this.resolvedFor(a);
+    const config = loadConfig(this.env);
+    const ctx = this.providerCtx(this.merchant(s));
+    try {
+      const result = r.submitted
+        ? await resolved.provider.refundQuery(ctx, resolved.config, refundNo, r.provider_data ? (JSON.parse(r.provider_data) as Record<string, string>) : undefined)
+        : await resolved.provider.refund(ctx, resolved.config, {
+            attemptId: a.id, refundId: refundNo, amount: r.amount, total: a.paid_amount ?? s.amount, currency: 'CNY',
+            ...(r.reason ? { reason: r.reason } : {}),
+            notifyUrl: `${config.public_base_url}/notify/${a.channel}/${s.merchant_id}`,
+            ...(a.provider_data ? { providerData: this.providerData(a) } : {}),
+            ...(a.provider_transaction_id ? { providerTransactionId: a.provider_transaction_id } : {}),
+          });
+      this.fault('refund.afterProvider');
+      if (result.state === 'pending') {
+        this.store.updateRefund(refundNo, {
+          submitted: 1,
+          ...(result.providerRefundId ? { provider_refund_id: result.providerRefundId } : {}),
+          ...(result.providerData ? { provider_data: JSON.stringify(result.providerData) } : {}),
+        }, this.clock.now());
+        this.store.schedule(`refund:${refundNo}`, 'refund', this.clock.now() + at(REFUND_RETRY_MS, tries), { refund: refundNo }, tries + 1);
+      } else {
+        this.settleRefund(this.store.refund(refundNo)!, result);
+      }
+    } catch (e) {
+      if (e instanceof ProviderError && !e.retryable && !r.submitted) {
+        // A definite refusal of the request (e.g. more than remains at the provider): nothing moved.
+        this.settleRefund(r, { state: 'failed', raw: { code: e.code } }, e.message);
+        return;
+      }
+      // Unknown outcome (timeout, 5xx): ask again later with the same refund number.
+      console.warn(`refund ${refundNo} attempt failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.store.schedule(`refund:${refundNo}`, 'refund', this.clock.now() + at(REFUND_RETRY_MS, tries), { refund: refundNo }, tries + 1);
+    }
+  }
+
+  private settleRefund(r: RefundRow, result: RefundResult, failure = 'The provider refused or closed the refund.'): void {
+    if (r.status !== 'pending' || result.state === 'pending') return;
+    const now = this.clock.now();
+    this.ctx.storage.transactionSync(() => {
+      this.store.updateRefund(r.id, {
+        status: result.state,
+        submitted: 1,
+        ...(result.providerRefundId ? { provider_refund_id: result.providerRefundId } : {}),
+        ...(result.state === 'failed' ? { failure } : {}),
+      }, now);
+      this.store.unschedule(`refund:${r.id}`);
+      const s = this.requireSession();
+      recordEvent(this.store, this.merchant(s), result.state === 'succeeded' ? 'refund.succeeded' : 'refund.failed', now, refundObject(this.store.refund(r.id)!, s));
+    });
+    this.wake();
+  }
+
+  // ── due work ───────────────────────────────────────────────────────────────────────────────────
 
   override async alarm(): Promise<void> {
     const now = this.clock.now();
@@ -365,6 +550,7 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private async runDue(item: DueRow, now: number): Promise<void> {
+    const payload = JSON.parse(item.payload) as { attempt?: string; refund?: string; event?: string };
     switch (item.kind) {
       case 'expire': {
         const s = this.store.session();
@@ -373,27 +559,35 @@ export class CheckoutSession extends DurableObject<Env> {
         await this.end('expired');
         return;
       }
-      case 'close': {
-        const { attempt } = JSON.parse(item.payload) as { attempt: string };
-        if (await this.closeAttempt(attempt)) return;
-        const delay = CLOSE_RETRY_MS[Math.min(item.tries, CLOSE_RETRY_MS.length - 1)]!;
-        this.store.schedule(item.key, 'close', now + delay, { attempt }, item.tries + 1);
+      case 'close':
+        if (!(await this.closeAttempt(payload.attempt!))) {
+          this.store.schedule(item.key, 'close', now + at(CLOSE_RETRY_MS, item.tries), payload, item.tries + 1);
+        }
         return;
-      }
-      case 'webhook': {
+      case 'query':
+        return this.runQuery(payload.attempt!, item.tries);
+      case 'refund':
+        return this.runRefund(payload.refund!, item.tries);
+      case 'webhook':
+        await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, loadConfig(this.env));
+        this.fault('webhook.afterSend');
+        return;
+      case 'index': {
+        const e = this.store.event(payload.event!);
         const s = this.requireSession();
-        await deliverWebhook(this.store, this.merchant(s), item, now, loadConfig(this.env));
-        return;
+        if (e) {
+          await eventLogFor(this.env, s.merchant_id, utcDay(e.created)).appendEvent(s.merchant_id, {
+            id: e.id, type: e.type, created: e.created, session: s.id, body: e.data,
+          });
+        }
+        return this.store.unschedule(item.key);
       }
     }
   }
 
   private async rearm(): Promise<void> {
     const next = this.store.nextDueAt();
-    if (next === null) {
-      await this.ctx.storage.deleteAlarm();
-      return;
-    }
+    if (next === null) return this.ctx.storage.deleteAlarm();
     // The alarm runs on wall-clock time; tests that move `clock` fire it with runDurableObjectAlarm.
     await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
@@ -405,14 +599,25 @@ export class CheckoutSession extends DurableObject<Env> {
     recordEvent(this.store, this.merchant(s), type, now, this.merchantView(s));
   }
 
+  /** Wakes long-polls and pushes the new status to every open WebSocket. */
   private wake(): void {
     for (const w of this.waiters) w();
     this.waiters.clear();
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    const message = JSON.stringify(statusView(this.requireSession(), this.store.attempts()));
+    for (const ws of sockets) {
+      try {
+        ws.send(message);
+      } catch {
+        // a socket that is closing; the widget falls back to polling
+      }
+    }
   }
 
   private authorizeClient(secret: string): Rpc<SessionRow> {
     const s = this.store.session();
-    if (!s) return fail(404, 'not_found_error', 'resource_missing', 'No such checkout session.');
+    if (!s) return NOT_FOUND;
     if (!timingSafeEqual(secret, s.client_secret)) {
       return fail(401, 'authentication_error', 'invalid_client_secret', 'The client secret does not belong to this checkout session.');
     }
@@ -425,9 +630,20 @@ export class CheckoutSession extends DurableObject<Env> {
     return m;
   }
 
-  private publicChannels(s: SessionRow, merchant: MerchantConfig) {
+  /** The provider an attempt was made with (by its stored id: the config may have changed since). */
+  private resolvedFor(a: AttemptRow): ResolvedProvider {
+    const r = resolveProviderById(this.merchant(this.requireSession()), a.provider);
+    if (!r) throw new Error(`attempt ${a.id}: provider ${a.provider} is no longer configured`);
+    return r;
+  }
+
+  private providerData(a: AttemptRow): Record<string, string> | undefined {
+    return a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined;
+  }
+
+  private publicChannels(s: SessionRow, merchant: MerchantConfig, _userAgent?: string) {
     return (JSON.parse(s.channels) as Channel[]).flatMap((channel) => {
-      const r: ResolvedProvider | null = resolveProvider(merchant, channel);
+      const r = resolveProvider(merchant, channel);
       return r ? [{ channel, flows: [...r.provider.flows] }] : [];
     });
   }
@@ -438,7 +654,7 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private merchantView(s: SessionRow): MerchantSession {
-    return merchantSession(s, this.store.attempts());
+    return merchantSession(s, this.store.attempts(), this.store.refunds());
   }
 
   private requireSession(): SessionRow {

@@ -55,7 +55,26 @@ export type DueRow = {
   tries: number;
 };
 
-export type DueKind = 'expire' | 'close' | 'webhook';
+export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index';
+
+export type RefundRow = {
+  /** Our refund number, sent as out_refund_no / out_request_no: `<session key>R<n>`. */
+  id: string;
+  seq: number;
+  attempt_id: string;
+  amount: number;
+  reason: string | null;
+  /** `merchant`: asked for over the API. `anomaly`: Shouyin returning a late or duplicate payment. */
+  kind: 'merchant' | 'anomaly';
+  status: 'pending' | 'succeeded' | 'failed';
+  /** 1 once the provider has accepted the request; from then on we only query it. */
+  submitted: number;
+  created: number;
+  updated: number;
+  provider_refund_id: string | null;
+  provider_data: string | null;
+  failure: string | null;
+};
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS session (
@@ -76,6 +95,10 @@ const SCHEMA = [
   /** Every verified notify and query result that reached this session, for audit (providers.md §6.5). */
   `CREATE TABLE IF NOT EXISTS provider_messages (
     at INTEGER NOT NULL, attempt_id TEXT NOT NULL, source TEXT NOT NULL, outcome TEXT NOT NULL, raw TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS refunds (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, attempt_id TEXT NOT NULL, amount INTEGER NOT NULL, reason TEXT,
+    kind TEXT NOT NULL, status TEXT NOT NULL, submitted INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+    provider_refund_id TEXT, provider_data TEXT, failure TEXT)`,
   `CREATE TABLE IF NOT EXISTS due (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, at INTEGER NOT NULL, payload TEXT NOT NULL, tries INTEGER NOT NULL)`,
 ];
@@ -206,6 +229,40 @@ export class SessionStore {
       'INSERT INTO provider_messages (at, attempt_id, source, outcome, raw) VALUES (?, ?, ?, ?, ?)',
       at, attemptId, source, outcome, JSON.stringify(raw ?? null),
     );
+  }
+
+  refunds(): RefundRow[] {
+    return this.sql.exec<RefundRow>('SELECT * FROM refunds ORDER BY seq').toArray();
+  }
+
+  refund(id: string): RefundRow | null {
+    return this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE id = ?', id).toArray()[0] ?? null;
+  }
+
+  nextRefundSeq(): number {
+    const row = this.sql.exec<{ m: number | null }>('SELECT MAX(seq) AS m FROM refunds').toArray()[0];
+    return (row?.m ?? 0) + 1;
+  }
+
+  insertRefund(r: RefundRow): void {
+    this.sql.exec(
+      `INSERT INTO refunds (id, seq, attempt_id, amount, reason, kind, status, submitted, created, updated, provider_refund_id,
+        provider_data, failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.id, r.seq, r.attempt_id, r.amount, r.reason, r.kind, r.status, r.submitted, r.created, r.updated, r.provider_refund_id,
+      r.provider_data, r.failure,
+    );
+    this.bumpVersion();
+  }
+
+  updateRefund(id: string, patch: Partial<Pick<RefundRow, 'status' | 'submitted' | 'provider_refund_id' | 'provider_data' | 'failure'>>, now: number): void {
+    const cur = this.refund(id);
+    if (!cur) return;
+    const n = { ...cur, ...patch };
+    this.sql.exec(
+      'UPDATE refunds SET status = ?, submitted = ?, provider_refund_id = ?, provider_data = ?, failure = ?, updated = ? WHERE id = ?',
+      n.status, n.submitted, n.provider_refund_id, n.provider_data, n.failure, now, id,
+    );
+    this.bumpVersion();
   }
 
   schedule(key: string, kind: DueKind, at: number, payload: unknown = {}, tries = 0): void {

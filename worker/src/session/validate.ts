@@ -79,12 +79,17 @@ export function validateCreateSession(body: Record<string, unknown>, merchant: M
     const r = body.return_url;
     let u: URL | null = null;
     try {
-      u = typeof r === 'string' ? new URL(r) : null;
+      u = typeof r === 'string' && r.length <= 2048 ? new URL(r) : null;
     } catch {
       u = null;
     }
-    if (!u || u.protocol !== 'https:') throw invalid('return_url', 'return_url must be an absolute https URL.');
-    returnUrl = u.toString();
+    // Test mode also takes http://localhost and http://127.0.0.1, for development servers.
+    const local = !merchant.livemode && u?.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
+    if (!u || (u.protocol !== 'https:' && !local)) {
+      throw invalid('return_url', `return_url must be an absolute https URL${merchant.livemode ? '' : ' (or http://localhost / http://127.0.0.1 in test mode)'}.`);
+    }
+    // Kept as given, so a {CHECKOUT_SESSION_ID} placeholder survives until the redirect fills it in.
+    returnUrl = r as string;
   }
 
   const metadata: Record<string, string> = {};

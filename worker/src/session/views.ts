@@ -2,7 +2,8 @@
 // facts; the public view (the browser's) carries neither provider data nor anything secret.
 
 import type { Channel, NextAction, PublicAttempt, PublicChannel, PublicSessionView, StatusView } from '../contract';
-import type { AttemptRow, SessionRow } from './store';
+import { refundObject, refundedAmount, type RefundObject } from './refunds';
+import type { AttemptRow, RefundRow, SessionRow } from './store';
 
 export interface MerchantPayment {
   attempt: string;
@@ -33,19 +34,19 @@ export interface MerchantSession {
   return_url: string | null;
   metadata: Record<string, string>;
   payment: MerchantPayment | null;
-  refunds: never[];
+  refunds: RefundObject[];
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
-export function merchantSession(s: SessionRow, attempts: AttemptRow[]): MerchantSession {
+export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[]): MerchantSession {
   const paid = s.paid_attempt_id ? attempts.find((a) => a.id === s.paid_attempt_id) : undefined;
   return {
     id: s.id,
     object: 'checkout.session',
     status: s.status,
     amount: s.amount,
-    amount_refunded: 0,
+    amount_refunded: refundedAmount(refunds),
     currency: s.currency,
     description: s.description,
     merchant_order_id: s.merchant_order_id,
@@ -67,7 +68,7 @@ export function merchantSession(s: SessionRow, attempts: AttemptRow[]): Merchant
           paid_at: paid.paid_at === null ? null : seconds(paid.paid_at),
         }
       : null,
-    refunds: [],
+    refunds: refunds.map((r) => refundObject(r, s)),
   };
 }
 

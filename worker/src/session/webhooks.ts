@@ -1,35 +1,36 @@
-// Merchant webhooks, delivered from the session's Durable Object after the transition is stored
-// (architecture §6): at-least-once, the same webhook-id (= event id) on every retry, exponential
-// backoff for a little over three days, every try recorded.
+// Events and merchant webhooks, sent from the session's Durable Object after the transition is
+// stored (architecture §6): at-least-once, the same webhook-id (= event id) on every retry,
+// exponential backoff for a little over three days, every try recorded. Each event is also
+// indexed in the merchant's event log so `GET /v1/events` can replay what a merchant missed.
 
 import type { MerchantConfig, ShouyinConfig } from '../config';
 import { outboundFetch } from '../lib/outbound';
 import { webhookHeaders } from '../webhooks/standard-webhooks';
 import { newEventId } from './ids';
+import { WEBHOOK_RETRY_MS } from './schedules';
 import type { DueRow, SessionStore } from './store';
 
-/** Delay before try n+1 (ms). Sums to about 3 days 3 hours, like Stripe's "up to 3 days". */
-export const WEBHOOK_RETRY_MS = [
-  5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 43_200_000, 43_200_000,
-  43_200_000, 43_200_000, 43_200_000, 43_200_000,
-];
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 
 export type EventType =
   | 'checkout.session.paid'
   | 'checkout.session.expired'
   | 'checkout.session.canceled'
-  | 'payment.anomaly';
+  | 'payment.anomaly'
+  | 'refund.succeeded'
+  | 'refund.failed';
 
-/** Stores an event and, when the merchant has a webhook, its first delivery — in the caller's transaction. */
+/** Stores an event, its first webhook delivery and its indexing — inside the caller's transaction. */
 export function recordEvent(store: SessionStore, merchant: MerchantConfig, type: EventType, now: number, object: unknown): string {
   const id = newEventId();
   const body = JSON.stringify({ id, type, created: Math.floor(now / 1000), livemode: merchant.livemode, data: { object } });
   store.insertEvent({ id, type, created: now, data: body, delivery: merchant.webhook ? 'pending' : 'none' });
   if (merchant.webhook) store.schedule(`webhook:${id}`, 'webhook', now, { event: id });
+  store.schedule(`index:${id}`, 'index', now, { event: id });
   return id;
 }
 
+/** One delivery try. Returns what happened; the caller re-schedules. */
 export async function deliverWebhook(store: SessionStore, merchant: MerchantConfig, item: DueRow, now: number, config: ShouyinConfig): Promise<void> {
   const { event: eventId } = JSON.parse(item.payload) as { event: string };
   const event = store.event(eventId);
@@ -41,6 +42,7 @@ export async function deliverWebhook(store: SessionStore, merchant: MerchantConf
   let status: number | null = null;
   let error: string | null = null;
   try {
+    // Each try carries its own time: receivers check webhook-timestamp against a 5-minute tolerance.
     const headers = await webhookHeaders(merchant.webhook.secret, event.id, Math.floor(now / 1000), event.data);
     const res = await outboundFetch(config, WEBHOOK_TIMEOUT_MS)(
       new Request(merchant.webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body: event.data }),

@@ -19,8 +19,8 @@ export class WechatApiError extends ProviderError {
     code: string,
     message: string,
   ) {
-    // 5xx (SYSTEM_ERROR …): the outcome is unknown, so query before deciding.
-    super(code, `WeChat Pay answered ${httpStatus} ${code}: ${message}`, httpStatus >= 500);
+    // 5xx (SYSTEM_ERROR …) and 429 (FREQUENCY_LIMITED): the outcome is unknown or deferred; ask again.
+    super(code, `WeChat Pay answered ${httpStatus} ${code}: ${message}`, httpStatus >= 500 || httpStatus === 429);
   }
 }
 

@@ -1,0 +1,34 @@
+// Every retry and backoff schedule of a session's due work, in one place (documented in the README).
+
+/**
+ * Query fallback: how long after an attempt's QR or redirect was handed out (and then after each
+ * query) the provider is asked again. Never more than 30 s apart, so a payment whose notifies are
+ * all lost is still seen within 30 s of being made: every 5 s for the first 30 s, every 10 s up to
+ * 90 s, every 15 s up to 4 minutes, then every 30 s until the session ends.
+ */
+export function queryDelayMs(tries: number): number {
+  if (tries < 6) return 5_000;
+  if (tries < 12) return 10_000;
+  if (tries < 22) return 15_000;
+  return 30_000;
+}
+
+/** Closing a provider order that could not be closed at expiry, cancel or a channel switch. */
+export const CLOSE_RETRY_MS = [30_000, 120_000, 600_000, 3_600_000];
+
+/** Refund requests and refund queries: until the provider gives a final answer (never given up). */
+export const REFUND_RETRY_MS = [10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000];
+
+/**
+ * Merchant webhooks (Standard Webhooks, at least once): delay before try n+1. 16 tries over about
+ * 3 days 3 hours, like Stripe's "up to 3 days with an exponential back off".
+ */
+export const WEBHOOK_RETRY_MS = [
+  5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 43_200_000, 43_200_000,
+  43_200_000, 43_200_000, 43_200_000, 43_200_000,
+];
+
+/** Indexing an event in the merchant's event log (`GET /v1/events`). */
+export const INDEX_RETRY_MS = [5_000, 60_000, 600_000, 3_600_000];
+
+export const at = (schedule: readonly number[], tries: number): number => schedule[Math.min(tries, schedule.length - 1)]!;

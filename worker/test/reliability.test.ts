@@ -1,0 +1,393 @@
+// Money never lost, never doubled: query fallback, late and duplicate payments refunded, refunds,
+// webhook delivery through an outage, the event log, concurrency and crashes at every step.
+
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CheckoutSession, FaultPoint } from '../src/session/durable-object';
+import { WEBHOOK_RETRY_MS } from '../src/session/schedules';
+import { verifyWebhook } from '../src/webhooks/standard-webhooks';
+import { TEST } from './fixtures/config';
+import { api, createSession, retrieve, sandboxControl, sessionStub, startAttempt } from './helpers';
+import { postNotify, signedNotify, transaction } from './wechat-notify';
+
+interface Delivered { headers: Record<string, string>; body: string; at: number }
+let delivered: Delivered[] = [];
+/** What the merchant's endpoint answers; tests change it to simulate an outage. */
+let webhookAnswer: () => number = () => 200;
+const realFetch = globalThis.fetch;
+
+beforeEach(() => {
+  delivered = [];
+  webhookAnswer = () => 200;
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const req = new Request(input as RequestInfo, init);
+    if (req.url.startsWith(TEST.webhook_url)) {
+      const headers: Record<string, string> = {};
+      req.headers.forEach((v, k) => (headers[k] = v));
+      delivered.push({ headers, body: await req.text(), at: Number(headers['webhook-timestamp']) });
+      return new Response('', { status: webhookAnswer() });
+    }
+    return realFetch(req);
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+type O = CheckoutSession;
+const inDo = <R>(id: string, fn: (o: O) => R) => runInDurableObject(sessionStub(id), fn);
+const setClock = (id: string, offsetMs: number) => inDo(id, (o) => void (o.clock = { now: () => Date.now() + offsetMs }));
+const arm = (id: string, point: FaultPoint) => inDo(id, (o) => void o.faults.add(point));
+const snapshot = (id: string) =>
+  inDo(id, (o) => ({
+    session: o.store.session(),
+    attempts: o.store.attempts(),
+    events: o.store.events().map((e) => e.type),
+    anomalies: o.store.anomalies().map((a) => a.reason),
+    refunds: o.store.refunds(),
+  }));
+
+/** Runs due work until nothing is due at the session's current clock. */
+async function drain(id: string): Promise<void> {
+  for (let i = 0; i < 25; i++) {
+    const due = await inDo(id, (o) => o.store.dueBy(o.clock.now()).length);
+    if (due === 0) return;
+    await runDurableObjectAlarm(sessionStub(id));
+  }
+}
+
+async function paidSession() {
+  const s = await createSession();
+  const { attempt } = await startAttempt(s);
+  await postNotify(await signedNotify(transaction(attempt.id)));
+  await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+  return { s, attempt };
+}
+
+describe('query fallback', () => {
+  it('reaches paid by query when every notify is dropped, within 30 s of the payment', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    expect((await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' })).status).toBe(200);
+    // The first query is due 5 s after the QR was handed out.
+    await setClock(s.id, 5_000);
+    await drain(s.id);
+    const after = await retrieve(s.id);
+    expect(after.status).toBe('paid');
+    expect(after.payment?.provider_transaction_id).toBeTruthy();
+    const snap = await snapshot(s.id);
+    expect(snap.events).toContain('checkout.session.paid');
+    expect(snap.events.filter((e) => e === 'checkout.session.paid')).toHaveLength(1);
+  });
+
+  it('keeps asking on a widening backoff while nothing is paid, never more than 30 s apart', async () => {
+    const s = await createSession({ expires_in: 3600 });
+    const { attempt } = await startAttempt(s);
+    const times: number[] = [];
+    let offset = 0;
+    for (let i = 0; i < 30; i++) {
+      const next = await inDo(s.id, (o) => o.store.allDue().find((d) => d.key === `query:${attempt.id}`)?.at ?? null);
+      expect(next).not.toBeNull();
+      offset = next! - Date.now() + 1;
+      times.push(next!);
+      await setClock(s.id, offset);
+      await drain(s.id);
+    }
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(30_500);
+    expect(gaps[0]).toBeGreaterThanOrEqual(4_000);
+    expect(gaps[gaps.length - 1]).toBeGreaterThan(gaps[0]!);
+    expect((await retrieve(s.id)).status).toBe('open');
+  });
+
+  it('re-checks at once when the shopper returns from the cashier (a return is not proof)', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    const { SELF } = await import('cloudflare:test');
+    const early = await SELF.fetch(`https://shouyin.test/return/${s.id}`, { redirect: 'manual' });
+    expect(early.status).toBe(200);
+    expect(await early.text()).toContain('正在确认支付结果');
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    await new Promise((r) => setTimeout(r, 2_100));
+    const back = await SELF.fetch(`https://shouyin.test/return/${s.id}`, { redirect: 'manual' });
+    expect(await back.text()).toContain('支付成功');
+    expect((await retrieve(s.id)).status).toBe('paid');
+  });
+
+  it('sends the shopper on to the merchant return_url with the session id filled in', async () => {
+    const s = await createSession({ return_url: 'https://shop.test/thanks?session={CHECKOUT_SESSION_ID}' });
+    const { SELF } = await import('cloudflare:test');
+    const res = await SELF.fetch(`https://shouyin.test/return/${s.id}`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`https://shop.test/thanks?session=${s.id}`);
+  });
+});
+
+describe('refunds API', () => {
+  it('refunds partially, then the rest, and never more than was paid', async () => {
+    const { s } = await paidSession();
+    const r1 = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 1000, reason: '客户退货' }) });
+    expect(r1.status).toBe(201);
+    const refund = (await r1.json()) as { id: string; status: string; amount: number };
+    expect(refund).toMatchObject({ object: 'refund', session: s.id, amount: 1000, currency: 'CNY', automatic: false });
+    expect(refund.id).toMatch(/^re_[0-9A-Za-z]{24}R1$/);
+
+    const tooMuch = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 7889 }) });
+    expect(tooMuch.status).toBe(400);
+    expect(((await tooMuch.json()) as { error: { param: string } }).error.param).toBe('amount');
+
+    // The sandbox finishes the refund and notifies REFUND.SUCCESS.
+    await sandboxControl('/flush', {});
+    await drain(s.id);
+    await setClock(s.id, 60_000);
+    await drain(s.id);
+    const got = (await (await api(`/v1/refunds/${refund.id}`)).json()) as { status: string };
+    expect(got.status).toBe('succeeded');
+
+    const rest = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id }) });
+    expect(rest.status).toBe(201);
+    expect(((await rest.json()) as { amount: number }).amount).toBe(7888);
+    const again = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id }) });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('already_refunded');
+
+    await sandboxControl('/flush', {});
+    await setClock(s.id, 120_000);
+    await drain(s.id);
+    const session = await retrieve(s.id);
+    expect(session.amount_refunded).toBe(8888);
+    expect((session.refunds as { status: string }[]).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+    const snap = await snapshot(s.id);
+    expect(snap.events.filter((e) => e === 'refund.succeeded')).toHaveLength(2);
+  });
+
+  it('refuses to refund an unpaid session, an unknown session and bad input', async () => {
+    const s = await createSession();
+    const unpaid = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id }) });
+    expect(unpaid.status).toBe(409);
+    const unknown = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: 'cs_000000000000000000000000' }) });
+    expect(unknown.status).toBe(400);
+    for (const [body, param] of [[{ session: s.id, amount: 1.5 }, 'amount'], [{}, 'session'], [{ session: s.id, extra: 1 }, 'extra']] as const) {
+      const r = await api('/v1/refunds', { method: 'POST', body: JSON.stringify(body) });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: { param: string } }).error.param).toBe(param);
+    }
+    expect((await api('/v1/refunds/re_nope')).status).toBe(404);
+  });
+
+  it('replays a refund for the same Idempotency-Key instead of refunding twice', async () => {
+    const { s } = await paidSession();
+    const body = JSON.stringify({ session: s.id, amount: 100 });
+    const a = await api('/v1/refunds', { method: 'POST', body, headers: { 'idempotency-key': `rf-${s.id}` } });
+    const b = await api('/v1/refunds', { method: 'POST', body, headers: { 'idempotency-key': `rf-${s.id}` } });
+    expect(((await a.json()) as { id: string }).id).toBe(((await b.json()) as { id: string }).id);
+    expect((await snapshot(s.id)).refunds).toHaveLength(1);
+  });
+});
+
+describe('late and duplicate payments', () => {
+  it('refunds a payment that lands after the session was canceled, automatically and once', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    // The provider cannot be reached while the merchant cancels: the order stays unclosed.
+    await inDo(s.id, (o) => void (o.providerFetch = async () => { throw new Error('connect ETIMEDOUT'); }));
+    expect((await api(`/v1/checkout/sessions/${s.id}/cancel`, { method: 'POST' })).status).toBe(200);
+    await inDo(s.id, (o) => void (o.providerFetch = null));
+    // Then the notify of the payment arrives.
+    expect((await sandboxControl(`/orders/${attempt.id}/notify`, {})).status).toBe(200);
+    let snap = await snapshot(s.id);
+    expect(snap.session?.status).toBe('canceled');
+    expect(snap.anomalies).toEqual(['late_payment']);
+    expect(snap.refunds).toMatchObject([{ kind: 'anomaly', amount: 8888, attempt_id: attempt.id }]);
+
+    await drain(s.id);
+    await sandboxControl('/flush', {});
+    await setClock(s.id, 60_000);
+    await drain(s.id);
+    snap = await snapshot(s.id);
+    expect(snap.session?.status).toBe('canceled');
+    expect(snap.refunds[0]?.status).toBe('succeeded');
+    const ledger = (await (await sandboxControl(`/orders/${attempt.id}`)).json()) as { refunds: unknown[] };
+    expect(ledger.refunds).toHaveLength(1);
+    const anomalyHook = delivered.find((d) => JSON.parse(d.body).type === 'payment.anomaly');
+    expect(JSON.parse(anomalyHook!.body).data.object).toMatchObject({ reason: 'late_payment', refund: { status: 'pending' } });
+    // The session never shows paid, and amount_refunded counts only refunds of its own payment.
+    const view = await retrieve(s.id);
+    expect(view.status).toBe('canceled');
+    expect(view.amount_refunded).toBe(0);
+  });
+});
+
+describe('webhook delivery', () => {
+  it('delivers everything after a merchant endpoint was down for an hour, with the same webhook-id', async () => {
+    let now = 0;
+    // Set before the payment: the alarm may deliver the first try right away.
+    webhookAnswer = () => (now < 3_600_000 ? 500 : 200);
+    const { s } = await paidSession();
+    for (let i = 0; i < 20 && now < 4 * 3_600_000; i++) {
+      await setClock(s.id, now);
+      await drain(s.id);
+      const next = await inDo(s.id, (o) => o.store.allDue().find((d) => d.kind === 'webhook')?.at ?? null);
+      if (next === null) break;
+      now = next - Date.now() + 1;
+    }
+    const paidHooks = delivered.filter((d) => JSON.parse(d.body).type === 'checkout.session.paid');
+    expect(paidHooks.length).toBeGreaterThan(3);
+    expect(new Set(paidHooks.map((d) => d.headers['webhook-id'])).size).toBe(1);
+    const events = await inDo(s.id, (o) => o.store.events().map((e) => ({ delivery: e.delivery, tries: o.store.deliveries(e.id).length })));
+    expect(events.every((e) => e.delivery === 'delivered')).toBe(true);
+    // Every try is signed over its own timestamp.
+    const last = paidHooks[paidHooks.length - 1]!;
+    expect(await verifyWebhook(TEST.webhook_secret, last.headers, last.body, last.at)).toEqual({ ok: true });
+  });
+
+  it('gives up after the full schedule (over 3 days) and says so', async () => {
+    expect(WEBHOOK_RETRY_MS.reduce((a, b) => a + b, 0)).toBeGreaterThan(3 * 86_400_000);
+    webhookAnswer = () => 503;
+    const { s } = await paidSession();
+    let now = 0;
+    for (let i = 0; i < 40; i++) {
+      await setClock(s.id, now);
+      await drain(s.id);
+      const next = await inDo(s.id, (o) => o.store.allDue().find((d) => d.kind === 'webhook')?.at ?? null);
+      if (next === null) break;
+      now = next - Date.now() + 1;
+    }
+    const e = await inDo(s.id, (o) => o.store.events().map((ev) => ({ delivery: ev.delivery, tries: o.store.deliveries(ev.id).length })));
+    expect(e[0]).toEqual({ delivery: 'failed', tries: WEBHOOK_RETRY_MS.length + 1 });
+  });
+});
+
+describe('GET /v1/events', () => {
+  it("lists the merchant's recent events, newest first, with a cursor", async () => {
+    const { s } = await paidSession();
+    await drain(s.id);
+    const first = (await (await api('/v1/events?limit=1')).json()) as { data: { id: string; type: string; data: { object: { id: string } } }[]; has_more: boolean; next_cursor: string | null };
+    expect(first.data).toHaveLength(1);
+    const page = (await (await api('/v1/events?type=checkout.session.paid&limit=100')).json()) as { data: { type: string; data: { object: { id: string } } }[] };
+    expect(page.data.some((e) => e.data.object.id === s.id)).toBe(true);
+    expect(page.data.every((e) => e.type === 'checkout.session.paid')).toBe(true);
+    if (first.has_more) {
+      const next = (await (await api(`/v1/events?limit=1&starting_after=${first.next_cursor}`)).json()) as { data: { id: string }[] };
+      expect(next.data[0]?.id).not.toBe(first.data[0]?.id);
+    }
+    expect((await api('/v1/events?limit=0')).status).toBe(400);
+    expect((await api('/v1/events', { key: TEST.live_secret_key })).status).toBe(200);
+    const live = (await (await api('/v1/events', { key: TEST.live_secret_key })).json()) as { data: unknown[] };
+    expect(live.data).toEqual([]);
+  });
+});
+
+describe('concurrency', () => {
+  it('a thousand identical notifies at once make one transition, one event, one webhook', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    const n = await signedNotify(transaction(attempt.id));
+    const answers = await Promise.all(Array.from({ length: 1000 }, () => postNotify(n).then((r) => r.status)));
+    expect(answers.filter((x) => x === 204)).toHaveLength(1000);
+    await drain(s.id);
+    const snap = await snapshot(s.id);
+    expect(snap.session?.status).toBe('paid');
+    expect(snap.events).toEqual(['checkout.session.paid']);
+    expect(delivered.filter((d) => JSON.parse(d.body).data.object.id === s.id)).toHaveLength(1);
+  }, 60_000);
+
+  it('a notify racing a return re-check racing expiry ends in one consistent outcome', async () => {
+    const s = await createSession({ expires_in: 60 });
+    const { attempt } = await startAttempt(s);
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    await setClock(s.id, 61_000);
+    const { SELF } = await import('cloudflare:test');
+    await Promise.all([
+      postNotify(await signedNotify(transaction(attempt.id))),
+      SELF.fetch(`https://shouyin.test/return/${s.id}`, { redirect: 'manual' }),
+      runDurableObjectAlarm(sessionStub(s.id)),
+    ]);
+    await drain(s.id);
+    const snap = await snapshot(s.id);
+    expect(snap.session?.status).toBe('paid');
+    expect(snap.events.filter((e) => e.startsWith('checkout.session.'))).toEqual(['checkout.session.paid']);
+    expect(snap.anomalies).toEqual([]);
+  });
+});
+
+describe('a crash at each step', () => {
+  it('notify: before the store → failure ack, nothing stored; the retry pays', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    const n = await signedNotify(transaction(attempt.id));
+    await arm(s.id, 'notify.beforeStore');
+    const crashed = await postNotify(n);
+    expect(crashed.status).toBe(500);
+    expect((await snapshot(s.id)).session?.status).toBe('open');
+    expect((await postNotify(n)).status).toBe(204);
+    expect((await snapshot(s.id)).events).toEqual(['checkout.session.paid']);
+  });
+
+  it('notify: after the store, before the ack → failure ack; the retry is acked without a second transition', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    const n = await signedNotify(transaction(attempt.id));
+    await arm(s.id, 'notify.afterStore');
+    expect((await postNotify(n)).status).toBe(500);
+    expect((await snapshot(s.id)).session?.status).toBe('paid');
+    expect((await postNotify(n)).status).toBe(204);
+    expect((await snapshot(s.id)).events).toEqual(['checkout.session.paid']);
+  });
+
+  it('query: a crash between the answer and the store loses nothing; the next query pays', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    await arm(s.id, 'query.beforeStore');
+    await setClock(s.id, 5_000);
+    await runDurableObjectAlarm(sessionStub(s.id));
+    expect((await snapshot(s.id)).session?.status).toBe('open');
+    await setClock(s.id, 5_000 + 70_000);
+    await drain(s.id);
+    expect((await snapshot(s.id)).session?.status).toBe('paid');
+  });
+
+  it('expiry: a crash after the provider closed the order still ends expired, once', async () => {
+    const s = await createSession({ expires_in: 60 });
+    await startAttempt(s);
+    await arm(s.id, 'close.afterProvider');
+    await setClock(s.id, 61_000);
+    await drain(s.id);
+    // The close is retried 30 s later (kept within the providers' 5-minute signature window).
+    await setClock(s.id, 61_000 + 31_000);
+    await drain(s.id);
+    const snap = await snapshot(s.id);
+    expect(snap.session?.status).toBe('expired');
+    expect(snap.attempts[0]?.status).toBe('closed');
+    expect(snap.events.filter((e) => e === 'checkout.session.expired')).toHaveLength(1);
+  });
+
+  it('refund: a crash after the provider accepted retries with the same refund number: one provider refund', async () => {
+    const { s, attempt } = await paidSession();
+    await arm(s.id, 'refund.afterProvider');
+    const res = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 500 }) });
+    // The crash surfaced as an error; the refund itself is stored and will be retried.
+    expect([201, 500]).toContain(res.status);
+    await sandboxControl('/flush', {});
+    for (const offset of [20_000, 60_000, 120_000]) {
+      await setClock(s.id, offset);
+      await drain(s.id);
+    }
+    const snap = await snapshot(s.id);
+    expect(snap.refunds).toHaveLength(1);
+    expect(snap.refunds[0]?.status).toBe('succeeded');
+    const ledger = (await (await sandboxControl(`/orders/${attempt.id}`)).json()) as { refunds: unknown[] };
+    expect(ledger.refunds).toHaveLength(1);
+  });
+
+  it('webhook: a crash after the send delivers again with the same webhook-id (at least once)', async () => {
+    const { s } = await paidSession();
+    await arm(s.id, 'webhook.afterSend');
+    await drain(s.id);
+    await setClock(s.id, 120_000);
+    await drain(s.id);
+    const hooks = delivered.filter((d) => JSON.parse(d.body).type === 'checkout.session.paid');
+    expect(hooks.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(hooks.map((h) => h.headers['webhook-id'])).size).toBe(1);
+  });
+});
