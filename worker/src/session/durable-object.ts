@@ -4,7 +4,7 @@
 // widgets (hibernatable WebSockets and long-polls).
 
 import { DurableObject } from 'cloudflare:workers';
-import type { AttemptResponse, Channel, Flow, PublicSessionView, SessionStatus, StatusView } from '../contract';
+import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, SessionStatus, StatusView } from '../contract';
 import { loadConfig, merchantById, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
@@ -13,6 +13,7 @@ import { providerContext } from '../lib/outbound';
 import { eventLogFor, utcDay } from '../merchant-shard';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { NotifyEvent, PaymentFacts, ProviderContext, RefundResult } from '../providers/types';
+import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
 import { decideRefund, refundNoFor, refundObject, type RefundObject } from './refunds';
 import { CLOSE_RETRY_MS, INDEX_RETRY_MS, REFUND_RETRY_MS, at, queryDelayMs } from './schedules';
@@ -641,10 +642,14 @@ export class CheckoutSession extends DurableObject<Env> {
     return a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined;
   }
 
-  private publicChannels(s: SessionRow, merchant: MerchantConfig, _userAgent?: string) {
+  /** The channels and the flows usable in the shopper's environment (WeChat's browser, a phone, a desktop). */
+  private publicChannels(s: SessionRow, merchant: MerchantConfig, userAgent?: string): PublicChannel[] {
+    const env = detectEnvironment(userAgent);
     return (JSON.parse(s.channels) as Channel[]).flatMap((channel) => {
       const r = resolveProvider(merchant, channel);
-      return r ? [{ channel, flows: [...r.provider.flows] }] : [];
+      if (!r) return [];
+      const usable = usableFlows(channel, r.provider.flows, env);
+      return [{ channel, flows: usable.flows, ...(usable.notice ? { notice: usable.notice } : {}) }];
     });
   }
 
