@@ -391,3 +391,59 @@ describe('a crash at each step', () => {
     expect(new Set(hooks.map((h) => h.headers['webhook-id'])).size).toBe(1);
   });
 });
+
+describe('providers and merchants that time out or fail', () => {
+  const down = (status: number | 'timeout') => async (): Promise<Response> => {
+    if (status === 'timeout') throw new DOMException('The operation timed out.', 'TimeoutError');
+    return new Response('{"code":"SYSTEM_ERROR","message":"系统错误"}', { status, headers: { 'content-type': 'application/json' } });
+  };
+
+  it.each([503, 'timeout'] as const)('a query that fails (%s) is asked again, and the payment is still found', async (failure) => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    await inDo(s.id, (o) => void (o.providerFetch = down(failure)));
+    await setClock(s.id, 5_000);
+    await drain(s.id);
+    expect((await snapshot(s.id)).session?.status).toBe('open');
+    await inDo(s.id, (o) => void (o.providerFetch = null));
+    await setClock(s.id, 11_000);
+    await drain(s.id);
+    expect((await snapshot(s.id)).session?.status).toBe('paid');
+  });
+
+  it.each([500, 'timeout'] as const)('a refund whose request fails (%s) stays pending and is retried with the same number', async (failure) => {
+    const { s, attempt } = await paidSession();
+    await inDo(s.id, (o) => void (o.providerFetch = down(failure)));
+    const res = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 300 }) });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { status: string }).status).toBe('pending');
+    await inDo(s.id, (o) => void (o.providerFetch = null));
+    for (const offset of [11_000, 45_000, 120_000]) {
+      await sandboxControl('/flush', {});
+      await setClock(s.id, offset);
+      await drain(s.id);
+    }
+    const snap = await snapshot(s.id);
+    expect(snap.refunds.map((r) => r.status)).toEqual(['succeeded']);
+    const ledger = (await (await sandboxControl(`/orders/${attempt.id}`)).json()) as { refunds: unknown[] };
+    expect(ledger.refunds).toHaveLength(1);
+  });
+
+  it('a merchant endpoint that times out gets the webhook again later', async () => {
+    let calls = 0;
+    webhookAnswer = () => {
+      calls++;
+      if (calls === 1) throw new DOMException('The operation timed out.', 'TimeoutError');
+      return 200;
+    };
+    const { s } = await paidSession();
+    await drain(s.id);
+    await setClock(s.id, 6_000);
+    await drain(s.id);
+    const ev = await inDo(s.id, (o) => o.store.events().map((e) => ({ delivery: e.delivery, log: o.store.deliveries(e.id) })));
+    expect(ev[0]?.delivery).toBe('delivered');
+    expect(ev[0]?.log[0]?.error).toMatch(/timed out/);
+    expect(ev[0]?.log[1]?.status).toBe(200);
+  });
+});
