@@ -325,3 +325,14 @@ describe('a provider that is down', () => {
     expect(ok.next_action.type).toBe('display_qr');
   });
 });
+
+describe('payer identity for WeChat JSAPI', () => {
+  it('remembers the openid the OAuth hop learned, per appid, and refuses malformed ones', async () => {
+    const s = await createSession();
+    const stub = sessionStub(s.id);
+    expect(await stub.rememberWechatOpenid(TEST.appid, 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o')).toBe(true);
+    expect(await stub.rememberWechatOpenid(TEST.appid, 'bad openid<script>')).toBe(false);
+    expect(await stub.wechatOpenid(TEST.appid)).toBe('oUpF8uMuAJO_M2pxb1Q9zNjWeS6o');
+    expect(await stub.wechatOpenid('wx_other')).toBeNull();
+  });
+});

@@ -206,6 +206,20 @@ export class CheckoutSession extends DurableObject<Env> {
     return { status: after.status, returnUrl: after.return_url, merchantName: this.merchant(after).name };
   }
 
+  /**
+   * The payer's WeChat openid, learned by the JSAPI OAuth hop (worker/src/routes/wechat-oauth.ts, which
+   * checks its signed state before calling this). JSAPI prepay needs it (providers.md §1.3, §2.1).
+   */
+  rememberWechatOpenid(appid: string, openid: string): boolean {
+    if (!this.store.session() || !/^[\w-]{1,128}$/.test(openid)) return false;
+    this.store.setFact(`wechat_openid:${appid}`, openid);
+    return true;
+  }
+
+  wechatOpenid(appid: string): string | null {
+    return this.store.fact(`wechat_openid:${appid}`);
+  }
+
   /** `GET …/stream`: a hibernatable WebSocket that receives the StatusView on connect and on every change. */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
@@ -278,13 +292,15 @@ export class CheckoutSession extends DurableObject<Env> {
     });
     await this.rearm();
     const config = loadConfig(this.env);
+    const appid = (resolved.identity.appId ?? '');
+    const openid = channel === 'wechat_pay' ? this.store.fact(`wechat_openid:${appid}`) : null;
     try {
       const result = await resolved.provider.createAttempt(this.providerCtx(merchant), resolved.config, {
         attemptId: id, flow, amount: s.amount, currency: 'CNY', description: s.description, expiresAt: s.expires_at,
         notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
         // The provider sends the shopper back here; /return re-checks before showing anything.
         returnUrl: `${config.public_base_url}/return/${s.id}`,
-        client,
+        client: openid ? { ...client, openid } : client,
       });
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptAction(id, result.nextAction, result.providerData);

@@ -99,6 +99,8 @@ const SCHEMA = [
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, attempt_id TEXT NOT NULL, amount INTEGER NOT NULL, reason TEXT,
     kind TEXT NOT NULL, status TEXT NOT NULL, submitted INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL,
     provider_refund_id TEXT, provider_data TEXT, failure TEXT)`,
+  /** Small facts learned along the way (e.g. the payer's WeChat openid from the JSAPI OAuth hop). */
+  `CREATE TABLE IF NOT EXISTS facts (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS due (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, at INTEGER NOT NULL, payload TEXT NOT NULL, tries INTEGER NOT NULL)`,
 ];
@@ -229,6 +231,14 @@ export class SessionStore {
       'INSERT INTO provider_messages (at, attempt_id, source, outcome, raw) VALUES (?, ?, ?, ?, ?)',
       at, attemptId, source, outcome, JSON.stringify(raw ?? null),
     );
+  }
+
+  fact(k: string): string | null {
+    return this.sql.exec<{ v: string }>('SELECT v FROM facts WHERE k = ?', k).toArray()[0]?.v ?? null;
+  }
+
+  setFact(k: string, v: string): void {
+    this.sql.exec('INSERT OR REPLACE INTO facts (k, v) VALUES (?, ?)', k, v);
   }
 
   refunds(): RefundRow[] {
