@@ -8,17 +8,17 @@ import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, 
 import { loadConfig, merchantById, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
-import { ProviderError } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
 import { eventLogFor, utcDay } from '../merchant-shard';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
-import type { NotifyEvent, PaymentFacts, ProviderContext, RefundResult } from '../providers/types';
+import type { NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
-import { decideRefund, refundNoFor, refundObject, type RefundObject } from './refunds';
-import { CLOSE_RETRY_MS, INDEX_RETRY_MS, REFUND_RETRY_MS, at, queryDelayMs } from './schedules';
+import { RefundEngine } from './refund-engine';
+import { decideRefund, refundObject, type RefundObject } from './refunds';
+import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt, type ExpectedIdentity } from './state-machine';
-import { SessionStore, type AttemptRow, type DueRow, type RefundRow, type SessionRow } from './store';
+import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
 import { merchantSession, publicAttempt, publicView, statusView, type MerchantSession } from './views';
 import { deliverWebhook, recordEvent } from './webhooks';
 
@@ -81,10 +81,23 @@ export class CheckoutSession extends DurableObject<Env> {
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
   private lastRecheck = 0;
+  private readonly refunds: RefundEngine;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SessionStore(ctx.storage.sql);
+    this.refunds = new RefundEngine({
+      store: this.store,
+      now: () => this.clock.now(),
+      transaction: (fn) => ctx.storage.transactionSync(fn),
+      session: () => this.requireSession(),
+      merchant: () => this.merchant(this.requireSession()),
+      resolvedFor: (a) => this.resolvedFor(a),
+      providerCtx: () => this.providerCtx(this.merchant(this.requireSession())),
+      notifyUrl: (channel) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
+      fault: (point) => this.fault(point),
+      changed: () => this.wake(),
+    });
     // Keep-alives are answered without waking the object from hibernation.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
   }
@@ -142,8 +155,8 @@ export class CheckoutSession extends DurableObject<Env> {
     const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
     const d = decideRefund(s, paid?.paid_amount ?? s.amount, this.store.refunds(), req.amount);
     if (!d.ok) return fail(d.status, d.status === 409 ? 'conflict_error' : 'invalid_request_error', d.code, d.message, d.param);
-    const refundNo = this.insertRefund(paid!.id, d.amount, req.reason ?? null, 'merchant');
-    await this.runRefund(refundNo, 0);
+    const refundNo = this.refunds.insert(paid!.id, d.amount, req.reason ?? null, 'merchant');
+    await this.refunds.run(refundNo, 0);
     await this.rearm();
     return { ok: true, value: refundObject(this.store.refund(refundNo)!, this.requireSession()) };
   }
@@ -341,7 +354,7 @@ export class CheckoutSession extends DurableObject<Env> {
       this.store.recordProviderMessage(this.clock.now(), event.attemptId, 'notify', `refund:${event.state}`, event.raw);
       const r = this.store.refund(event.refundId);
       if (r && r.status === 'pending' && event.state !== 'pending') {
-        this.settleRefund(r, { state: event.state, raw: event.raw, ...(event.providerRefundId ? { providerRefundId: event.providerRefundId } : {}) });
+        this.refunds.settle(r, { state: event.state, raw: event.raw, ...(event.providerRefundId ? { providerRefundId: event.providerRefundId } : {}) });
       }
     } else {
       this.store.recordProviderMessage(this.clock.now(), event.attemptId, 'notify', event.state, event.raw);
@@ -377,7 +390,7 @@ export class CheckoutSession extends DurableObject<Env> {
         const s = this.requireSession();
         const merchant = this.merchant(s);
         // Late and duplicate payments go back to the shopper, in full, through the provider.
-        const refundNo = known && d.refund && merchant.auto_refund_anomalies ? this.insertRefund(d.attemptId, p.amount, `anomaly: ${d.reason}`, 'anomaly') : null;
+        const refundNo = known && d.refund && merchant.auto_refund_anomalies ? this.refunds.insert(d.attemptId, p.amount, `anomaly: ${d.reason}`, 'anomaly') : null;
         recordEvent(this.store, merchant, 'payment.anomaly', now, {
           object: 'payment.anomaly', session: s.id, merchant_order_id: s.merchant_order_id, attempt: d.attemptId, reason: d.reason,
           amount: p.amount, currency: p.currency, provider_transaction_id: p.providerTransactionId,
@@ -474,83 +487,6 @@ export class CheckoutSession extends DurableObject<Env> {
     }
   }
 
-  // ── refunds ────────────────────────────────────────────────────────────────────────────────────
-
-  private insertRefund(attemptId: string, amount: number, reason: string | null, kind: RefundRow['kind']): string {
-    const s = this.requireSession();
-    const seq = this.store.nextRefundSeq();
-    const id = refundNoFor(s.id, seq);
-    const now = this.clock.now();
-    this.store.insertRefund({
-      id, seq, attempt_id: attemptId, amount, reason, kind, status: 'pending', submitted: 0, created: now, updated: now,
-      provider_refund_id: null, provider_data: null, failure: null,
-    });
-    this.store.schedule(`refund:${id}`, 'refund', now, { refund: id });
-    return id;
-  }
-
-  /**
-   * Asks the provider to refund (until it accepts) or how the refund went (after). The same refund
-   * number every time, so a retry after a crash or a timeout can never refund twice.
-   */
-  private async runRefund(refundNo: string, tries: number): Promise<void> {
-    const r = this.store.refund(refundNo);
-    if (!r || r.status !== 'pending') return this.store.unschedule(`refund:${refundNo}`);
-    const s = this.requireSession();
-    const a = this.store.attempt(r.attempt_id)!;
-    const resolved = this.resolvedFor(a);
-    const config = loadConfig(this.env);
-    const ctx = this.providerCtx(this.merchant(s));
-    try {
-      const result = r.submitted
-        ? await resolved.provider.refundQuery(ctx, resolved.config, refundNo, r.provider_data ? (JSON.parse(r.provider_data) as Record<string, string>) : undefined)
-        : await resolved.provider.refund(ctx, resolved.config, {
-            attemptId: a.id, refundId: refundNo, amount: r.amount, total: a.paid_amount ?? s.amount, currency: 'CNY',
-            ...(r.reason ? { reason: r.reason } : {}),
-            notifyUrl: `${config.public_base_url}/notify/${a.channel}/${s.merchant_id}`,
-            ...(a.provider_data ? { providerData: this.providerData(a) } : {}),
-            ...(a.provider_transaction_id ? { providerTransactionId: a.provider_transaction_id } : {}),
-          });
-      this.fault('refund.afterProvider');
-      if (result.state === 'pending') {
-        this.store.updateRefund(refundNo, {
-          submitted: 1,
-          ...(result.providerRefundId ? { provider_refund_id: result.providerRefundId } : {}),
-          ...(result.providerData ? { provider_data: JSON.stringify(result.providerData) } : {}),
-        }, this.clock.now());
-        this.store.schedule(`refund:${refundNo}`, 'refund', this.clock.now() + at(REFUND_RETRY_MS, tries), { refund: refundNo }, tries + 1);
-      } else {
-        this.settleRefund(this.store.refund(refundNo)!, result);
-      }
-    } catch (e) {
-      if (e instanceof ProviderError && !e.retryable && !r.submitted) {
-        // A definite refusal of the request (e.g. more than remains at the provider): nothing moved.
-        this.settleRefund(r, { state: 'failed', raw: { code: e.code } }, e.message);
-        return;
-      }
-      // Unknown outcome (timeout, 5xx): ask again later with the same refund number.
-      console.warn(`refund ${refundNo} attempt failed: ${e instanceof Error ? e.message : String(e)}`);
-      this.store.schedule(`refund:${refundNo}`, 'refund', this.clock.now() + at(REFUND_RETRY_MS, tries), { refund: refundNo }, tries + 1);
-    }
-  }
-
-  private settleRefund(r: RefundRow, result: RefundResult, failure = 'The provider refused or closed the refund.'): void {
-    if (r.status !== 'pending' || result.state === 'pending') return;
-    const now = this.clock.now();
-    this.ctx.storage.transactionSync(() => {
-      this.store.updateRefund(r.id, {
-        status: result.state,
-        submitted: 1,
-        ...(result.providerRefundId ? { provider_refund_id: result.providerRefundId } : {}),
-        ...(result.state === 'failed' ? { failure } : {}),
-      }, now);
-      this.store.unschedule(`refund:${r.id}`);
-      const s = this.requireSession();
-      recordEvent(this.store, this.merchant(s), result.state === 'succeeded' ? 'refund.succeeded' : 'refund.failed', now, refundObject(this.store.refund(r.id)!, s));
-    });
-    this.wake();
-  }
-
   // ── due work ───────────────────────────────────────────────────────────────────────────────────
 
   override async alarm(): Promise<void> {
@@ -584,7 +520,7 @@ export class CheckoutSession extends DurableObject<Env> {
       case 'query':
         return this.runQuery(payload.attempt!, item.tries);
       case 'refund':
-        return this.runRefund(payload.refund!, item.tries);
+        return this.refunds.run(payload.refund!, item.tries);
       case 'webhook':
         await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, loadConfig(this.env));
         this.fault('webhook.afterSend');

@@ -28,7 +28,4 @@ export const WEBHOOK_RETRY_MS = [
   43_200_000, 43_200_000, 43_200_000, 43_200_000,
 ];
 
-/** Indexing an event in the merchant's event log (`GET /v1/events`). */
-export const INDEX_RETRY_MS = [5_000, 60_000, 600_000, 3_600_000];
-
 export const at = (schedule: readonly number[], tries: number): number => schedule[Math.min(tries, schedule.length - 1)]!;
