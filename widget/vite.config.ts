@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { distributionPlugin } from './scripts/distribution.mjs';
 import { LICENSES_FILE, licensesPlugin } from './scripts/licenses.mjs';
 import { minifyTemplatesPlugin } from './scripts/minify-templates.mjs';
-import { trimQrcodePlugin } from './scripts/trim-qrcode.mjs';
 
-// Library build of the widget: one self-contained file per format (Lit and the QR encoder inlined,
+// Library build of the widget: one self-contained file per format (Lit inlined,
 // nothing external: a merchant page loads exactly one script). Run from the repo root:
 //   npx vite build -c widget/vite.config.ts
 // then `node widget/scripts/size.mjs` checks the 16 KB gzip budget.
@@ -14,7 +14,7 @@ export default defineConfig({
   root: here('.'),
   publicDir: false,
   logLevel: 'warn',
-  plugins: [minifyTemplatesPlugin(), trimQrcodePlugin(), licensesPlugin()],
+  plugins: [minifyTemplatesPlugin(), licensesPlugin(), distributionPlugin()],
   build: {
     outDir: here('./dist'),
     emptyOutDir: true,
@@ -36,7 +36,7 @@ export default defineConfig({
         // to browsers as is, so minify it fully.
         minify: true,
         comments: { annotation: false, jsdoc: false, legal: false },
-        // Licence notices of everything bundled (Lit, qrcode-generator) are in this file, next to the bundle.
+        // Licence notices of everything bundled (Lit; the QR encoder's algorithm) are in this file, next to the bundle.
         postBanner: `/*! Shouyin (MIT); notices: ${LICENSES_FILE} */`,
       },
     },

@@ -9,27 +9,24 @@ const require = createRequire(import.meta.url);
 // Packages with an "exports" map hide their LICENSE from require.resolve; it sits beside the entry.
 const text = (pkg, file) => readFileSync(join(dirname(require.resolve(pkg)), file), 'utf8').trim();
 
-// qrcode-generator ships no LICENSE file; its source header names the licence and the holder.
-const QRCODE_MIT = `Copyright (c) 2009 Kazuhiko Arase
-
-URL: http://www.d-project.com/
+// src/qr/encode.ts follows the algorithm of Project Nayuki's QR Code generator library (MIT).
+const NAYUKI_MIT = `Copyright (c) Project Nayuki. (MIT License)
+https://www.nayuki.io/page/qr-code-generator-library
 
 Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
 associated documentation files (the "Software"), to deal in the Software without restriction,
 including without limitation the rights to use, copy, modify, merge, publish, distribute,
 sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
 furnished to do so, subject to the following conditions:
+- The above copyright notice and this permission notice shall be included in all copies or
+  substantial portions of the Software.
+- The Software is provided "as is", without warranty of any kind, express or implied, including but
+  not limited to the warranties of merchantability, fitness for a particular purpose and
+  noninfringement. In no event shall the authors or copyright holders be liable for any claim,
+  damages or other liability, whether in an action of contract, tort or otherwise, arising from,
+  out of or in connection with the Software or the use or other dealings in the Software.
 
-The above copyright notice and this permission notice shall be included in all copies or
-substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT
-NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
-NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES
-OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN
-CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
-
-The word 'QR Code' is registered trademark of DENSO WAVE INCORPORATED.`;
+QR Code is a registered trademark of DENSO WAVE INCORPORATED.`;
 
 export const LICENSES_FILE = 'shouyin.licenses.txt';
 
@@ -40,8 +37,8 @@ export function licensesPlugin() {
       if (options.format !== 'es') return;
       const parts = [
         ['Shouyin checkout widget (shouyin.js, shouyin.iife.js): MIT, the Shouyin authors', ''],
-        ['lit, lit-html, lit-element, @lit/reactive-element', text('lit', 'LICENSE')],
-        ['qrcode-generator (MIT)', QRCODE_MIT],
+        ['lit-html (Lit)', text('lit', 'LICENSE')],
+        ['QR encoder (src/qr/encode.ts): after Project Nayuki\'s QR Code generator (MIT)', NAYUKI_MIT],
       ];
       const source = parts.map(([name, body]) => `== ${name}\n\n${body}`.trim()).join('\n\n\n') + '\n';
       this.emitFile({ type: 'asset', fileName: LICENSES_FILE, source });

@@ -115,3 +115,13 @@ describe('errorKind', () => {
     expect(errorKind(new Error('boom'), 'unavailable')).toBe('generic');
   });
 });
+
+describe('streamUrl', () => {
+  it('is the WebSocket twin of the API base, with the client secret in the query', () => {
+    const s = 'cs_abc_secret_x+y/z';
+    expect(createClientApi('https://pay.example.com/', s, 'cs_abc').streamUrl).toBe(
+      'wss://pay.example.com/v1/client/sessions/cs_abc/stream?client_secret=cs_abc_secret_x%2By%2Fz',
+    );
+    expect(createClientApi('http://127.0.0.1:8787', s, 'cs_abc').streamUrl).toMatch(/^ws:\/\/127\.0\.0\.1:8787\/v1\/client\/sessions\/cs_abc\/stream\?/);
+  });
+});

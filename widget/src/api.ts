@@ -41,7 +41,6 @@ export function errorKind<F extends string>(e: unknown, fallback: F): 'network' 
   return fallback;
 }
 
-
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface ClientApi {
@@ -49,6 +48,11 @@ export interface ClientApi {
   createAttempt(channel: Channel, flow: Flow, signal?: AbortSignal): Promise<AttemptResponse>;
   /** Long-poll: the server answers when the version differs from `version`, or after `wait` s. */
   getStatus(version: number | undefined, wait: number, signal?: AbortSignal): Promise<StatusView>;
+  /**
+   * The status WebSocket's URL. Browsers cannot set headers on a WebSocket, so the client secret
+   * rides in the query (architecture §4); it grants no more than the bearer token does.
+   */
+  streamUrl: string;
 }
 
 export function createClientApi(
@@ -97,6 +101,7 @@ export function createClientApi(
   }
 
   return {
+    streamUrl: `${root.replace(/^http/, 'ws')}/stream?client_secret=${encodeURIComponent(clientSecret)}`,
     getSession: (signal) => call<PublicSessionView>('', signal),
     createAttempt: (channel, flow, signal) => call<AttemptResponse>('/attempts', signal, { channel, flow }),
     // The server holds a status request up to `wait` s: allow that plus slack for slow networks.

@@ -6,13 +6,35 @@
  *
  * `shouyin-paid` is a UI signal: fulfil orders from the server-side webhook, never from this event.
  */
-import type { SessionStatus } from '../../worker/src/contract';
+import type { Channel, Flow, NextAction, SessionStatus } from '../../worker/src/contract';
+
+export interface ShouyinReadyDetail {
+  session_id: string;
+  status: SessionStatus;
+  /** The channels the shopper can pick here, in order. */
+  channels: Channel[];
+}
+
+export interface ShouyinAttemptDetail {
+  session_id: string;
+  /** The provider order number. */
+  attempt_id: string;
+  channel: Channel;
+  flow: Flow;
+  /** What the widget does next: show a QR code, leave the page, or open WeChat's payment sheet. */
+  next_action: NextAction['type'];
+}
 
 export interface ShouyinPaidDetail {
   session_id: string;
   merchant_order_id: string;
   /** Integer fen, as the server reported it. */
   amount: number;
+}
+
+export interface ShouyinExpiredDetail {
+  session_id: string;
+  merchant_order_id: string;
 }
 
 export interface ShouyinStatusDetail {
@@ -30,7 +52,10 @@ export interface ShouyinErrorDetail {
 }
 
 export interface ShouyinEventMap {
+  'shouyin-ready': CustomEvent<ShouyinReadyDetail>;
+  'shouyin-attempt': CustomEvent<ShouyinAttemptDetail>;
   'shouyin-paid': CustomEvent<ShouyinPaidDetail>;
+  'shouyin-expired': CustomEvent<ShouyinExpiredDetail>;
   'shouyin-status': CustomEvent<ShouyinStatusDetail>;
   'shouyin-error': CustomEvent<ShouyinErrorDetail>;
 }

@@ -1,17 +1,18 @@
 /**
- * Keeps the host's session status current: the long-poll loop of `StatusPoller`, tied to the host's
- * lifecycle (aborting its request on disconnect) and re-checking at once when the tab becomes
- * visible or the page is restored from the back/forward cache: timers and connections are frozen
- * meanwhile, and a payment made on the phone is exactly what happened while this tab was hidden.
+ * Keeps the host's session status current: `StatusSource` (WebSocket, falling back to the long-poll)
+ * tied to the host's lifecycle, closing its socket or request on disconnect and re-checking at once
+ * when the tab becomes visible or the page is restored from the back/forward cache: timers and
+ * connections are frozen meanwhile, and a payment made in the wallet app is exactly what happened
+ * while this tab was hidden.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { type PollerOptions, StatusPoller } from './status-poller';
+import { type SourceOptions, StatusSource } from './status-source';
 
 /** Seconds the server may hold each status request. */
 export const LONG_POLL_WAIT = 25;
 
-export class StatusController extends StatusPoller implements ReactiveController {
-  constructor(host: ReactiveControllerHost, cb: Pick<PollerOptions, 'onStatus' | 'onFatal'>) {
+export class StatusController extends StatusSource implements ReactiveController {
+  constructor(host: ReactiveControllerHost, cb: Pick<SourceOptions, 'onStatus' | 'onFatal'>) {
     // Re-render on health changes: the host shows "reconnecting" while `failures` > 1.
     super({ ...cb, onHealth: () => host.requestUpdate() });
     host.addController(this);

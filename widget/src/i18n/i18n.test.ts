@@ -44,3 +44,15 @@ describe('translations', () => {
     }
   });
 });
+
+describe('pay on the provider’s website', () => {
+  it('names the button in both languages in either locale (browser tests find it by either)', () => {
+    for (const t of Object.values(translations)) {
+      expect(t.payOnSite.alipay).toMatch(/在支付宝网页中支付/);
+      expect(t.payOnSite.alipay).toMatch(/Pay on the Alipay website/);
+      expect(t.payOnSite.unionpay).toMatch(/银联.*UnionPay|UnionPay.*银联/);
+    }
+    expect(translations.en.payOnSite.alipay!.startsWith('Pay on')).toBe(true);
+    expect(translations['zh-CN'].payOnSite.alipay!.startsWith('在')).toBe(true);
+  });
+});

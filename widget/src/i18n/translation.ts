@@ -23,9 +23,34 @@ export interface Translation {
   waiting: string;
   reconnecting: string;
   switchChannel: string;
+  /** Desktop, QR view: start the provider's web cashier. Both languages: browser tests look for either. */
+  payOnSite: Partial<Record<Channel, string>>;
+  /** Mobile, QR view: open the wallet app with the QR's link. */
+  openApp: (channel: string) => string;
+  /** Mobile, WeChat Pay QR: WeChat's scanner reads a QR from a saved screenshot. */
+  screenshotHint: string;
+  /** Error view, after a wallet redirect could not start: the QR flow of the same channel. */
+  useQr: string;
+  copyLink: string;
+  copied: string;
+  /** When the clipboard refuses: the link is shown to copy by hand. */
+  copyByHand: string;
   /** Test mode only. Both languages on purpose: developers and browser tests look for either. */
   sandboxWallet: string;
   redirecting: string;
+  /** JSAPI: WeChat's payment sheet is open. */
+  payInWechat: string;
+  /** After the wallet said ok, until the server confirms. */
+  confirming: string;
+  /** Back from a wallet or cashier page with the payment not (yet) confirmed. */
+  returned: string;
+  /** A channel the shopper's app blocks (Alipay inside WeChat). */
+  openInBrowser: string;
+  blocked: (app: string, channel: string) => string;
+  browserSteps: string;
+  copyPageLink: string;
+  app: { wechat: string; alipay: string };
+  back: string;
   paid: string;
   orderId: string;
   expired: string;
@@ -38,6 +63,8 @@ export interface Translation {
     network: string;
     invalid: string;
     unavailable: string;
+    /** The wallet itself reported a failure (WeChat's payment sheet). */
+    wallet: string;
     generic: string;
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionStatus, StatusView } from '../../../worker/src/contract';
 import { ApiError } from '../api';
-import { isNewer, MIN_INTERVAL_MS, nextBackoff, StatusPoller } from './status-poller';
+import { isNewer, MIN_INTERVAL_MS, nextBackoff, PING_MS, PONG_MS, STABLE_MS, StatusSource, type SocketLike } from './status-source';
 
 /** A hand-driven clock: timers run only when the test advances time. */
 class Clock {
@@ -54,7 +54,7 @@ function setup() {
   const statuses: StatusView[] = [];
   const health: number[] = [];
   const fatal: unknown[] = [];
-  const poller = new StatusPoller({
+  const poller = new StatusSource({
     onStatus: (v) => statuses.push(v),
     onHealth: (n) => health.push(n),
     onFatal: (e) => fatal.push(e),
@@ -103,7 +103,7 @@ describe('pure helpers', () => {
   });
 });
 
-describe('StatusPoller', () => {
+describe('StatusSource', () => {
   it('long-polls with the last version, one request at a time', async () => {
     const t = setup();
     t.poller.watch(t.fetch);
@@ -260,12 +260,12 @@ describe('StatusPoller', () => {
   });
 });
 
-describe('StatusPoller without optional callbacks', () => {
+describe('StatusSource without optional callbacks', () => {
   it('still counts failures and recovers', async () => {
     const clock = new Clock();
     let reply: ((v: StatusView) => void) | undefined;
     let fail: ((e: unknown) => void) | undefined;
-    const poller = new StatusPoller({ onStatus: () => {}, setTimeout: clock.set, clearTimeout: clock.clear, now: () => clock.now });
+    const poller = new StatusSource({ onStatus: () => {}, setTimeout: clock.set, clearTimeout: clock.clear, now: () => clock.now });
     poller.watch(() => new Promise<StatusView>((res, rej) => ((reply = res), (fail = rej))));
     poller.start();
     fail!(new ApiError(0, { type: 'network_error', code: 'network', message: '' }));
@@ -276,5 +276,199 @@ describe('StatusPoller without optional callbacks', () => {
     await flush();
     expect(poller.failures).toBe(0);
     expect(poller.version).toBe(1);
+  });
+});
+
+/** A WebSocket stand-in the test drives: it opens, talks and closes when told. */
+class FakeSocket implements SocketLike {
+  sent: string[] = [];
+  closed: number | undefined;
+  onopen: SocketLike['onopen'] = null;
+  onmessage: SocketLike['onmessage'] = null;
+  onclose: SocketLike['onclose'] = null;
+  onerror: SocketLike['onerror'] = null;
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  close(code?: number): void {
+    this.closed = code ?? 1005;
+  }
+  open(): void {
+    this.onopen?.({} as Event);
+  }
+  push(data: unknown): void {
+    this.onmessage?.({ data: typeof data === 'string' ? data : JSON.stringify(data) } as MessageEvent);
+  }
+  drop(): void {
+    this.onclose?.({} as CloseEvent);
+  }
+}
+
+function socketSetup() {
+  const t = setup();
+  const sockets: FakeSocket[] = [];
+  const open = () => {
+    const s = new FakeSocket();
+    sockets.push(s);
+    return s;
+  };
+  const sock = () => sockets[sockets.length - 1]!;
+  return { ...t, sockets, open, sock };
+}
+
+describe('StatusSource over a WebSocket', () => {
+  it('takes pushed statuses from the socket and sends no requests while it works', async () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, undefined, t.open);
+    t.poller.start();
+    expect(t.sockets).toHaveLength(1);
+    expect(t.poller.mode).toBe('socket');
+    t.sock().open();
+    t.sock().push(t.view(1));
+    t.sock().push(t.view(2));
+    t.sock().push(t.view(2)); // a repeat: nothing new
+    t.sock().push(t.view(1)); // stale: dropped
+    expect(t.statuses.map((s) => s.version)).toEqual([1, 2]);
+    t.sock().push('pong');
+    t.sock().push('not json');
+    t.sock().push({ hello: 1 });
+    expect(t.statuses).toHaveLength(2);
+    await t.clock.advance(PING_MS - 1);
+    expect(t.calls).toHaveLength(0);
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it('closes the socket on a terminal status and does nothing after', async () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, undefined, t.open);
+    t.poller.start();
+    t.sock().open();
+    t.sock().push(t.view(4, 'paid'));
+    expect(t.statuses.map((s) => s.status)).toEqual(['paid']);
+    expect(t.sock().closed).toBe(1000);
+    expect(t.poller.done).toBe(true);
+    t.poller.recheck();
+    await t.clock.advance(120_000);
+    expect(t.calls).toHaveLength(0);
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it('falls back to the long-poll at once when the socket never opens (blocked, refused)', async () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, 3, t.open);
+    t.poller.start();
+    t.sock().drop();
+    expect(t.poller.mode).toBe('poll');
+    expect(t.calls).toHaveLength(1);
+    expect(t.last().version).toBe(3);
+    t.last().resolve(t.view(4, 'paid'));
+    await flush();
+    expect(t.statuses.map((s) => s.status)).toEqual(['paid']);
+    expect(t.sockets).toHaveLength(1); // never tried again
+  });
+
+  it('falls back when the WebSocket constructor throws (a Content-Security-Policy)', () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, undefined, () => {
+      throw new DOMException('refused', 'SecurityError');
+    });
+    t.poller.start();
+    expect(t.poller.mode).toBe('poll');
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('reconnects a socket that worked and then dropped, after the backoff, and catches up', async () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, undefined, t.open);
+    t.poller.start();
+    t.sock().open();
+    t.sock().push(t.view(1));
+    await t.clock.advance(STABLE_MS + 5000);
+    t.sock().drop();
+    expect(t.poller.failures).toBe(1);
+    expect(t.sockets).toHaveLength(1);
+    await t.clock.advance(1000);
+    expect(t.sockets).toHaveLength(2);
+    expect(t.calls).toHaveLength(0);
+    t.sock().open();
+    t.sock().push(t.view(3, 'paid')); // the server sends the current status on connect
+    expect(t.statuses.map((s) => s.version)).toEqual([1, 3]);
+    expect(t.poller.failures).toBe(0);
+  });
+
+  it('reopens a socket that dropped soon after opening once, and long-polls after a second quick drop', async () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, undefined, t.open);
+    t.poller.start();
+    t.sock().open();
+    await t.clock.advance(2000);
+    t.sock().drop(); // a deploy restarted the Durable Object, say
+    expect(t.calls).toHaveLength(0);
+    await t.clock.advance(1000);
+    expect(t.sockets).toHaveLength(2);
+    t.sock().open();
+    await t.clock.advance(2000);
+    t.sock().drop(); // again: flapping
+    expect(t.poller.mode).toBe('poll');
+    expect(t.calls).toHaveLength(1);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it('pings a quiet socket and treats a missing pong as a dead socket', async () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, undefined, t.open);
+    t.poller.start();
+    t.sock().open();
+    t.sock().push(t.view(1));
+    await t.clock.advance(PING_MS);
+    expect(t.sock().sent).toEqual(['ping']);
+    t.sock().push('pong');
+    await t.clock.advance(PING_MS);
+    expect(t.sock().sent).toEqual(['ping', 'ping']);
+    await t.clock.advance(PONG_MS);
+    // Silent: closed and replaced (it had been stable), after the first backoff step.
+    expect(t.sockets[0]!.closed).toBe(1000);
+    await t.clock.advance(1000);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it('on recheck (tab shown again) asks an open socket for the status instead of trusting it', async () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, undefined, t.open);
+    t.poller.start();
+    t.sock().open();
+    t.sock().push(t.view(1));
+    await t.clock.advance(STABLE_MS);
+    t.poller.recheck();
+    expect(t.sock().sent).toEqual(['status']);
+    t.sock().push(t.view(2)); // any message proves it alive
+    await t.clock.advance(PONG_MS * 2);
+    expect(t.sockets).toHaveLength(1);
+    expect(t.statuses.map((s) => s.version)).toEqual([1, 2]);
+    // A socket a phone killed while hidden says nothing: replaced.
+    t.poller.recheck();
+    await t.clock.advance(PONG_MS);
+    expect(t.sockets[0]!.closed).toBe(1000);
+    await t.clock.advance(1000);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it('closes the socket on stop and on a new watch, ignoring anything it says afterwards', async () => {
+    const t = socketSetup();
+    t.poller.watch(t.fetch, undefined, t.open);
+    t.poller.start();
+    const first = t.sock();
+    first.open();
+    t.poller.stop();
+    expect(first.closed).toBe(1000);
+    first.push(t.view(9, 'paid'));
+    expect(t.statuses).toEqual([]);
+    t.poller.start();
+    expect(t.sockets).toHaveLength(2);
+    const second = t.sock();
+    t.poller.watch(t.fetch, 1);
+    expect(second.closed).toBe(1000);
+    expect(t.calls).toHaveLength(1); // no socket factory this time: long-poll
+    expect(t.calls.length + t.sockets.filter((s) => s.closed === undefined).length).toBe(1);
   });
 });
