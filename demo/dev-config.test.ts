@@ -2,7 +2,7 @@
 // and follow the dev server to another port without losing its keys.
 
 import { describe, expect, it } from 'vitest';
-import { buildConfig, devVarsText, generateSecrets, parseDevVars, retargetConfig } from '../scripts/dev-config.mjs';
+import { buildConfig, devVarsText, generateSecrets, parseDevVars, retargetConfig, withAlipay } from '../scripts/dev-config.mjs';
 import { parseConfig } from '../worker/src/config';
 
 describe('scripts/dev-config.mjs', () => {
@@ -22,11 +22,12 @@ describe('scripts/dev-config.mjs', () => {
     expect(secrets.sandbox_public_key).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
   });
 
+  // A fresh set is about ten RSA-2048 key pairs (WeChat Pay, Alipay, UnionPay's chain): seconds on a busy machine.
   it('is fresh every time', () => {
     const again = generateSecrets();
     expect(again.secret_key).not.toBe(secrets.secret_key);
     expect(again.sandbox_private_key).not.toBe(secrets.sandbox_private_key);
-  });
+  }, 30_000);
 
   it('passes the worker config validator as a test-mode merchant on the built-in sandbox', () => {
     const parsed = parseConfig(JSON.stringify(config));
@@ -67,5 +68,20 @@ describe('scripts/dev-config.mjs', () => {
     expect(retargetConfig({ ...config, public_base_url: 'https://abc.trycloudflare.com' }, 9000).public_base_url).toBe(
       'https://abc.trycloudflare.com',
     );
+  });
+
+  it('offers Alipay: an app on the built-in sandbox, which signs with the key whose public half the app holds', () => {
+    const alipay = parseConfig(JSON.stringify(config)).merchants[0]!.providers.alipay!;
+    expect(alipay.app_id).toMatch(/^2021[0-9]{12}$/);
+    expect(alipay.seller_id).toMatch(/^2088[0-9]{12}$/);
+    expect(alipay.alipay_public_key).toBe(secrets.alipay_sandbox_public_key);
+    expect(config.sandbox.alipay).toEqual({ private_key: secrets.alipay_sandbox_private_key });
+    // A config from before Alipay gets it added, fresh keys, and still validates; a current one is left alone.
+    const old = structuredClone(config);
+    delete (old.merchants[0]!.providers as Record<string, unknown>).alipay;
+    delete old.sandbox.alipay;
+    const upgraded = withAlipay(old);
+    expect(parseConfig(JSON.stringify(upgraded)).merchants[0]!.providers.alipay?.app_id).toMatch(/^2021/);
+    expect(withAlipay(config)).toBe(config);
   });
 });

@@ -172,11 +172,14 @@ export interface CheckoutView {
   merchantOrderId: string;
   product: Product | undefined;
   lang: Lang;
+  /** Load the sandbox's test WeixinJSBridge (test mode, MicroMessenger User-Agent). */
+  wechatBridge?: boolean;
 }
 
 export function checkoutPage(v: CheckoutView) {
   const paid = v.status === 'paid';
   const script = raw(`
+    ${v.wechatBridge ? '<script src="/sandbox/wechatpay/jsbridge.js"></script>' : ''}
     <script type="module" src="/shouyin.js"></script>
     <script type="module">
       const widget = document.querySelector('shouyin-checkout');

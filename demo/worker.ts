@@ -21,6 +21,8 @@ import { checkoutPage, errorPage, shopPage, type Lang } from './pages';
 import { verifyWebhook } from './webhook-verify';
 
 export { CheckoutSession, MerchantShard, SandboxLedger } from '../worker/src/index';
+export { AlipaySandboxLedger } from '../worker/src/index';
+export { UnionpaySandboxLedger } from '../worker/src/index';
 export { DemoInbox } from './inbox';
 
 export interface DemoEnv extends Env {
@@ -119,6 +121,9 @@ demo.post('/demo/checkout', async (c) => {
       description: orderDescription(product),
       merchant_order_id: `demo_${nonce}_${product.id.slice(0, 4)}`,
       metadata: { product: product.id },
+      // After a cashier or wallet page (Alipay web, UnionPay, WeChat H5/JSAPI) Shouyin re-checks the
+      // payment and then sends the shopper back here; the widget shows what the server holds.
+      return_url: `${new URL(c.req.url).origin}/demo/checkout/{CHECKOUT_SESSION_ID}`,
     },
   });
   if (!res.ok) {
@@ -152,6 +157,9 @@ demo.get('/demo/checkout/:id', async (c) => {
       merchantOrderId: s.merchant_order_id,
       product: productById(s.metadata?.product),
       lang,
+      // Test mode "inside WeChat": the sandbox's stand-in for WeChat's WeixinJSBridge, so the JSAPI
+      // flow can be paid in a desktop browser that sends a MicroMessenger User-Agent.
+      wechatBridge: /MicroMessenger/i.test(c.req.header('user-agent') ?? '') && !/WindowsWechat|MacWechat/i.test(c.req.header('user-agent') ?? ''),
     }),
   );
 });

@@ -6,6 +6,7 @@
 
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { rsaKeyPair as unionpayKeyPair, unionpaySandboxChain } from './unionpay-certs.mjs';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -39,7 +40,119 @@ export function generateSecrets() {
     public_key_id: `PUB_KEY_ID_${pick('0123456789', 30)}`,
     sandbox_public_key: sandbox.publicKey,
     sandbox_private_key: sandbox.privateKey,
+    ...unionpaySecrets(),
+    ...alipaySecrets(),
+    ...wechatOauthSecrets(),
   };
+}
+
+/**
+ * WeChat JSAPI: the official account (公众号) whose web OAuth gives the payer's openid. In test mode the
+ * sandbox plays WeChat's OAuth with these, so any AppID and AppSecret of the right shape will do.
+ */
+function wechatOauthSecrets() {
+  return { wechat_mp_appid: `wx${randomBytes(8).toString('hex')}`, wechat_mp_appsecret: randomBytes(16).toString('hex') };
+}
+
+/** Adds the official account to a WeChat Pay test merchant of an older .dev.vars, so JSAPI is offered inside WeChat. */
+export function withWechatOauth(config) {
+  const wechat = config.merchants?.[0]?.providers?.wechat_pay;
+  if (!wechat || wechat.oauth || !(config.merchants[0].secret_keys ?? []).every((k) => typeof k === 'string' && k.startsWith('sk_test_'))) return config;
+  const c = structuredClone(config);
+  const s = wechatOauthSecrets();
+  c.merchants[0].providers.wechat_pay = { ...wechat, oauth: { appid: s.wechat_mp_appid, appsecret: s.wechat_mp_appsecret } };
+  return c;
+}
+
+/**
+ * Alipay: the demo app's id, seller PID and app key, and the key the Alipay sandbox signs with (the
+ * app verifies with its public half, as a real app verifies with the downloaded Alipay public key).
+ */
+function alipaySecrets() {
+  const app = rsaKeyPair();
+  const sandbox = rsaKeyPair();
+  return {
+    alipay_app_id: `2021${pick('0123456789', 12)}`,
+    alipay_seller_id: `2088${pick('0123456789', 12)}`,
+    alipay_app_private_key: app.privateKey,
+    alipay_sandbox_private_key: sandbox.privateKey,
+    alipay_sandbox_public_key: sandbox.publicKey,
+  };
+}
+
+function alipayMerchant(secrets) {
+  return {
+    app_id: secrets.alipay_app_id,
+    private_key: secrets.alipay_app_private_key,
+    alipay_public_key: secrets.alipay_sandbox_public_key,
+    seller_id: secrets.alipay_seller_id,
+  };
+}
+
+/**
+ * A config made before Alipay was in the demo gets it added (fresh keys; nothing else changes), so an
+ * existing .dev.vars offers Alipay too. Returns the same object when there is nothing to add.
+ */
+export function withAlipay(config) {
+  const merchant = config.merchants?.[0];
+  if (!merchant || merchant.providers?.alipay || config.sandbox?.alipay) return config;
+  if (!(merchant.secret_keys ?? []).every((k) => typeof k === 'string' && k.startsWith('sk_test_'))) return config;
+  const c = structuredClone(config);
+  const secrets = alipaySecrets();
+  c.merchants[0].providers = { ...c.merchants[0].providers, alipay: alipayMerchant(secrets) };
+  c.sandbox = { ...c.sandbox, alipay: { private_key: secrets.alipay_sandbox_private_key } };
+  return c;
+}
+
+/**
+ * UnionPay: the sandbox's own root → middle → signing chain (scripts/unionpay-certs.mjs) and the demo
+ * merchant's signing key, merId and certId (a decimal serial, as UnionPay's .pfx certificates have).
+ */
+function unionpaySecrets() {
+  const chain = unionpaySandboxChain();
+  return {
+    unionpay_mer_id: `777290058${pick('0123456789', 6)}`,
+    unionpay_sign_key: unionpayKeyPair().privateKey,
+    unionpay_sign_cert_id: String(randomInt(10_000_000_000, 99_999_999_999)),
+    unionpay_root_cert: chain.root_cert,
+    unionpay_middle_cert: chain.middle_cert,
+    unionpay_sandbox_sign_cert: chain.sign_cert,
+    unionpay_sandbox_sign_key: chain.sign_key,
+  };
+}
+
+function unionpayMerchant(secrets) {
+  return {
+    mer_id: secrets.unionpay_mer_id,
+    sign_key: secrets.unionpay_sign_key,
+    sign_cert_id: secrets.unionpay_sign_cert_id,
+    root_cert: secrets.unionpay_root_cert,
+    middle_cert: secrets.unionpay_middle_cert,
+  };
+}
+
+function unionpaySandbox(secrets) {
+  return {
+    sign_key: secrets.unionpay_sandbox_sign_key,
+    sign_cert: secrets.unionpay_sandbox_sign_cert,
+    root_cert: secrets.unionpay_root_cert,
+    middle_cert: secrets.unionpay_middle_cert,
+  };
+}
+
+/**
+ * A config made before UnionPay was in the demo gets it added (fresh keys; nothing else changes), so
+ * an existing .dev.vars offers UnionPay too. Returns the same object when there is nothing to add.
+ */
+export function withUnionpay(config) {
+  const merchant = config.merchants?.[0];
+  if (!merchant || merchant.providers?.unionpay || config.sandbox?.unionpay) return config;
+  if (!(merchant.secret_keys ?? []).every((k) => typeof k === 'string' && k.startsWith('sk_test_'))) return config;
+  const c = structuredClone(config);
+  const secrets = unionpaySecrets();
+  c.merchants[0].providers = { ...c.merchants[0].providers, unionpay: unionpayMerchant(secrets) };
+  c.sandbox = { ...c.sandbox, unionpay: unionpaySandbox(secrets) };
+  return c;
 }
 
 /**
@@ -70,7 +183,11 @@ export function buildConfig(secrets, { port, host = '127.0.0.1', timeScale = 0.0
             apiv3_key: secrets.apiv3_key,
             wechatpay_public_key_id: secrets.public_key_id,
             wechatpay_public_key: secrets.sandbox_public_key,
+            // JSAPI inside WeChat: the official account whose OAuth (the sandbox's, in test mode) gives the openid.
+            oauth: { appid: secrets.wechat_mp_appid, appsecret: secrets.wechat_mp_appsecret },
           },
+          unionpay: unionpayMerchant(secrets),
+          alipay: alipayMerchant(secrets),
         },
       },
     ],
@@ -78,6 +195,8 @@ export function buildConfig(secrets, { port, host = '127.0.0.1', timeScale = 0.0
       time_scale: timeScale,
       notify_delay_seconds: notifyDelaySeconds,
       wechat_pay: { serial: secrets.public_key_id, private_key: secrets.sandbox_private_key },
+      unionpay: unionpaySandbox(secrets),
+      alipay: { private_key: secrets.alipay_sandbox_private_key },
     },
   };
 }
@@ -201,7 +320,7 @@ export function ensureDevVars(path, { port, timeScale, notifyDelaySeconds } = {}
   if (!secretKey || !webhookSecret) {
     throw new Error(`${path} lacks DEMO_SECRET_KEY / DEMO_WEBHOOK_SECRET for the demo shop. Delete the file and run \`npm start\` again.`);
   }
-  const next = retargetConfig(config, port);
+  const next = retargetConfig(withWechatOauth(withAlipay(withUnionpay(config))), port);
   if (JSON.stringify(next) === JSON.stringify(config) && vars.DEMO_SECRET_KEY && vars.DEMO_WEBHOOK_SECRET) {
     return { status: 'unchanged', config, secretKey, webhookSecret };
   }

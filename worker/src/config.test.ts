@@ -22,7 +22,9 @@ function errorOf(raw: string): { message: string; param?: string } {
 describe('SHOUYIN_CONFIG validation', () => {
   it('accepts the test config and derives each merchant mode from its keys', () => {
     const c = parseConfig(JSON.stringify(testConfigObject()));
-    expect(c.merchants.map((m) => [m.id, m.livemode])).toEqual([['demo', false], ['live', true]]);
+    expect(c.merchants.map((m) => [m.id, m.livemode])).toEqual([
+      ['demo', false], ['live', true], ['certshop', false], ['v2shop', false], ['v2hmac', false], ['v3oauth', false],
+    ]);
     expect(c.sandbox.time_scale).toBe(0.001);
   });
 
@@ -42,7 +44,7 @@ describe('SHOUYIN_CONFIG validation', () => {
       delete d.merchants[0].providers.wechat_pay.wechatpay_public_key_id;
     }, /platform_certificates/],
     ['merchants[0].providers.wechat_pay.platform_certificates[0].certificate', (d: any) => (d.merchants[0].providers.wechat_pay.platform_certificates = [{ serial: 'ABCDEF0123', certificate: 'x' }]), /PEM certificate/],
-    ['merchants[0].providers.wechat_pay.api_version', (d: any) => (d.merchants[0].providers.wechat_pay.api_version = 'v2'), /"v3"/],
+    ['merchants[0].providers.wechat_pay.api_version', (d: any) => (d.merchants[0].providers.wechat_pay.api_version = 'v1'), /"v3".*"v2"/],
     ['merchants[0].providers.wechat_pay.surprise', (d: any) => (d.merchants[0].providers.wechat_pay.surprise = 1), /not a known field/],
     ['merchants[0].secret_keys[0]', (d: any) => (d.merchants[0].secret_keys = ['pk_test_x']), /sk_test_ or sk_live_/],
     ['merchants[0].secret_keys', (d: any) => d.merchants[0].secret_keys.push(TEST.live_secret_key.replace('Live0', 'Other')), /mixes/],
@@ -50,7 +52,7 @@ describe('SHOUYIN_CONFIG validation', () => {
     ['merchants[1].id', (d: any) => (d.merchants[1].id = 'demo'), /duplicates/],
     ['merchants[0].allowed_origins[0]', (d: any) => (d.merchants[0].allowed_origins = ['https://shop.test/']), /without path/],
     ['merchants[0].webhook.secret', (d: any) => (d.merchants[0].webhook.secret = 'secret'), /whsec_/],
-    ['merchants[0].providers.alipay', (d: any) => (d.merchants[0].providers.alipay = {}), /not supported/],
+    ['merchants[0].providers.alipay.app_id', (d: any) => (d.merchants[0].providers.alipay = {}), /is missing/],
     ['merchants[1].providers.wechat_pay.api_base', (d: any) => (d.merchants[1].providers.wechat_pay.api_base = 'http://api.example.com'), /https/],
     ['public_base_url', (d: any) => (d.public_base_url = 'http://pay.example.com'), /https when a live merchant/],
     ['sandbox.wechat_pay', (d: any) => delete d.sandbox.wechat_pay, /built-in WeChat Pay sandbox/],

@@ -3,6 +3,10 @@
 
 import { CHANNELS, type Channel } from './contract';
 import { ErrorType, ShouyinError } from './lib/errors';
+import { checkAlipaySandbox, parseAlipayConfig, parseAlipaySandbox, type AlipayConfig, type AlipaySandboxConfig } from './providers/alipay/config';
+import { checkUnionpaySandbox, parseUnionpayConfig, parseUnionpaySandbox, type UnionpayConfig, type UnionpaySandboxConfig } from './providers/unionpay/config';
+import { parseWechatOauth, parseWechatV2Config, type WechatOauthConfig, type WechatPayV2Config } from './providers/wechat-v2/config';
+import { parseAppleConfig, type AppleConfig } from './apple/config';
 
 export interface WechatPayV3Config {
   api_version: 'v3';
@@ -21,10 +25,19 @@ export interface WechatPayV3Config {
   platform_certificates?: { serial: string; certificate: string }[];
   /** Omitted: live → https://api.mch.weixin.qq.com, test → the built-in sandbox. */
   api_base?: string;
+  /** JSAPI (inside WeChat): the official account whose OAuth gives the payer's openid; its appid is the JSAPI prepay appid. */
+  oauth?: WechatOauthConfig;
+  /** APP: the mobile application's AppID, when it differs from `appid`. */
+  app_appid?: string;
 }
 
+/** `api_version` picks the provider: "v3" (JSON, RSA) or "v2" (XML, MD5 / HMAC-SHA256). */
+export type WechatPayConfig = WechatPayV3Config | WechatPayV2Config;
+
 export interface ProvidersConfig {
-  wechat_pay?: WechatPayV3Config;
+  wechat_pay?: WechatPayConfig;
+  alipay?: AlipayConfig;
+  unionpay?: UnionpayConfig;
 }
 
 export interface WebhookConfig {
@@ -41,6 +54,8 @@ export interface MerchantConfig {
   webhook?: WebhookConfig;
   auto_refund_anomalies: boolean;
   providers: ProvidersConfig;
+  /** Apple In-App Purchase verification for the merchant's app (docs/apple.md). */
+  apple?: AppleConfig;
   /** Derived from the keys: all `sk_test_` (false) or all `sk_live_` (true). */
   livemode: boolean;
 }
@@ -55,6 +70,10 @@ export interface SandboxConfig {
     serial: string;
     private_key: string;
   };
+  /** The key the Alipay simulator signs with; test merchants on it configure its public half. */
+  alipay?: AlipaySandboxConfig;
+  /** The UnionPay simulator's signing key and certificate chain; test merchants on it trust its root and middle. */
+  unionpay?: UnionpaySandboxConfig;
 }
 
 export interface ShouyinConfig {
@@ -128,15 +147,16 @@ export function url(o: Obj, key: string, path: string, optional: boolean, requir
 export const PEM = (label: string): RegExp => new RegExp(`-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----`);
 export const PRIVATE_KEY_PEM = /-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/;
 
-function parseWechat(v: unknown, path: string, livemode: boolean): WechatPayV3Config {
+function parseWechat(v: unknown, path: string, livemode: boolean): WechatPayConfig {
   const o = obj(v, path);
   const version = o.api_version ?? 'v3';
+  if (version === 'v2') return parseWechatV2Config(o, path, livemode);
   if (version !== 'v3') {
-    throw new ConfigError(`${path}.api_version`, `must be "v3" (got ${JSON.stringify(version)}); APIv2 is not supported yet.`);
+    throw new ConfigError(`${path}.api_version`, `must be "v3" (JSON, RSA) or "v2" (XML, MD5 / HMAC-SHA256) (got ${JSON.stringify(version)}).`);
   }
   onlyKeys(o, path, [
     'api_version', 'appid', 'mchid', 'merchant_serial', 'private_key', 'apiv3_key', 'wechatpay_public_key_id',
-    'wechatpay_public_key', 'platform_certificates', 'api_base', 'apiv2_key',
+    'wechatpay_public_key', 'platform_certificates', 'api_base', 'apiv2_key', 'oauth', 'app_appid',
   ]);
   const cfg: WechatPayV3Config = {
     api_version: 'v3',
@@ -172,13 +192,16 @@ function parseWechat(v: unknown, path: string, livemode: boolean): WechatPayV3Co
   }
   const base = url(o, 'api_base', path, true, livemode);
   if (base !== undefined) cfg.api_base = base;
+  if (o.oauth !== undefined) cfg.oauth = parseWechatOauth(o.oauth, `${path}.oauth`);
+  const app = str(o, 'app_appid', path, { optional: true, pattern: /^[A-Za-z0-9_]{1,32}$/, hint: 'must be the mobile application\'s AppID' });
+  if (app !== undefined) cfg.app_appid = app;
   return cfg;
 }
 
 function parseMerchant(v: unknown, i: number, ids: Set<string>, keys: Set<string>): MerchantConfig {
   const path = `merchants[${i}]`;
   const o = obj(v, path);
-  onlyKeys(o, path, ['id', 'name', 'secret_keys', 'allowed_origins', 'webhook', 'auto_refund_anomalies', 'providers']);
+  onlyKeys(o, path, ['id', 'name', 'secret_keys', 'allowed_origins', 'webhook', 'auto_refund_anomalies', 'providers', 'apple']);
   const id = str(o, 'id', path, { pattern: /^[a-z0-9][a-z0-9_-]{0,31}$/, hint: 'must be 1–32 lowercase letters, digits, _ or - (it appears in notify URLs)' });
   if (ids.has(id)) throw new ConfigError(`${path}.id`, `duplicates another merchant's id ${JSON.stringify(id)}.`);
   ids.add(id);
@@ -227,17 +250,15 @@ function parseMerchant(v: unknown, i: number, ids: Set<string>, keys: Set<string
   onlyKeys(po, `${path}.providers`, CHANNELS);
   const providers: ProvidersConfig = {};
   if (po.wechat_pay !== undefined) providers.wechat_pay = parseWechat(po.wechat_pay, `${path}.providers.wechat_pay`, livemode);
-  if (po.alipay !== undefined || po.unionpay !== undefined) {
-    const which = po.alipay !== undefined ? 'alipay' : 'unionpay';
-    throw new ConfigError(`${path}.providers.${which}`, 'is not supported by this version of Shouyin yet.');
-  }
+  if (po.alipay !== undefined) providers.alipay = parseAlipayConfig(po.alipay, `${path}.providers.alipay`, livemode);
+  if (po.unionpay !== undefined) providers.unionpay = parseUnionpayConfig(po.unionpay, `${path}.providers.unionpay`, livemode);
   if (Object.keys(providers).length === 0) throw new ConfigError(`${path}.providers`, 'must configure at least one provider (wechat_pay).');
-  return { id, name, secret_keys: secretKeys, allowed_origins: origins, ...(webhook ? { webhook } : {}), auto_refund_anomalies: auto, providers, livemode };
+  return { id, name, secret_keys: secretKeys, allowed_origins: origins, ...(webhook ? { webhook } : {}), auto_refund_anomalies: auto, providers, livemode, ...(o.apple !== undefined ? { apple: parseAppleConfig(o.apple, `${path}.apple`, livemode) } : {}) };
 }
 
 function parseSandbox(v: unknown): SandboxConfig {
   const o = obj(v ?? {}, 'sandbox');
-  onlyKeys(o, 'sandbox', ['time_scale', 'notify_delay_seconds', 'wechat_pay']);
+  onlyKeys(o, 'sandbox', ['time_scale', 'notify_delay_seconds', 'wechat_pay', 'alipay', 'unionpay']);
   const scale = o.time_scale ?? 1;
   if (typeof scale !== 'number' || !(scale > 0) || scale > 1) throw new ConfigError('sandbox.time_scale', 'must be a number in (0, 1].');
   const delay = o.notify_delay_seconds ?? 1;
@@ -251,6 +272,8 @@ function parseSandbox(v: unknown): SandboxConfig {
       private_key: str(w, 'private_key', 'sandbox.wechat_pay', { secret: true, pattern: PRIVATE_KEY_PEM, hint: 'must be a PEM private key' }),
     };
   }
+  if (o.alipay !== undefined) out.alipay = parseAlipaySandbox(o.alipay);
+  if (o.unionpay !== undefined) out.unionpay = parseUnionpaySandbox(o.unionpay);
   return out;
 }
 
@@ -277,9 +300,12 @@ export function parseConfig(raw: string | undefined): ShouyinConfig {
       if (!base.startsWith('https://')) throw new ConfigError('public_base_url', 'must be https when a live merchant is configured.');
       return;
     }
-    if (m.providers.wechat_pay && m.providers.wechat_pay.api_base === undefined && sandbox.wechat_pay === undefined) {
+    // The APIv3 simulator signs with its own key; the APIv2 one signs with each merchant's APIv2 key.
+    if (m.providers.wechat_pay?.api_version === 'v3' && m.providers.wechat_pay.api_base === undefined && sandbox.wechat_pay === undefined) {
       throw new ConfigError('sandbox.wechat_pay', `is missing: merchants[${i}] is a test merchant using the built-in WeChat Pay sandbox, which needs its signing key.`);
     }
+    if (m.providers.alipay) checkAlipaySandbox(m.providers.alipay, sandbox.alipay, i);
+    if (m.providers.unionpay) checkUnionpaySandbox(m.providers.unionpay, m.livemode, sandbox.unionpay, i);
   });
   return { public_base_url: base, merchants, sandbox };
 }

@@ -3,17 +3,21 @@
 import { Hono } from 'hono';
 import type { Env } from './env';
 import { ErrorType, ShouyinError } from './lib/errors';
-import { clientApi } from './routes/client';
+import { allowedOrigin, clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
+import { appleRoutes } from './routes/apple';
 import { merchantApi } from './routes/merchant';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
+import { wechatRoutes } from './routes/wechat-oauth';
 import { isSessionId } from './session/ids';
 import { sandboxApp } from './sandbox';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
 export { SandboxLedger } from './sandbox/ledger';
+export { AlipaySandboxLedger } from './sandbox/alipay/ledger';
+export { UnionpaySandboxLedger } from './sandbox/unionpay/ledger';
 
 export const app = new Hono<AppEnv>();
 
@@ -21,33 +25,51 @@ app.onError((err) => errorResponse(err));
 
 // The status WebSocket: browsers cannot send headers here, so the client secret is a query parameter,
 // checked by the session's Durable Object before it accepts the socket.
-app.get('/v1/client/sessions/:id/stream', (c) => {
+app.get('/v1/client/sessions/:id/stream', async (c) => {
   const id = c.req.param('id');
   if (!isSessionId(id)) return errorResponse(new ShouyinError(ErrorType.not_found, 'resource_missing', `No such checkout session: '${id}'.`));
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.', undefined, 426));
   }
+  // Browsers send Origin on WebSocket upgrades; a page the merchant did not list gets no socket,
+  // on top of the client secret the Durable Object checks.
+  const origin = c.req.header('origin');
+  if (origin && origin !== new URL(c.req.url).origin && (await allowedOrigin(c, id)) === null) {
+    return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`, undefined, 403));
+  }
   return c.env.SESSIONS.getByName(id).fetch(c.req.raw);
 });
+// Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
+app.route('/', appleRoutes);
 app.route('/v1/client', clientApi);
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
 app.route('/return', returnRoutes);
+// WeChat Pay: the JSAPI openid hop (official account OAuth) and the Native mode-1 callback.
+app.route('/wechat', wechatRoutes);
 // The simulators answer only for test merchants (each route checks the merchant is sk_test_).
 app.route('/sandbox', sandboxApp);
 
-// The widget bundle. Module scripts load cross-origin only with CORS, and the file holds nothing secret.
-app.get('/shouyin.js', (c) => widgetAsset(c.env, c.req.raw));
-app.get('/shouyin.iife.js', (c) => widgetAsset(c.env, c.req.raw));
-app.get('/shouyin.licenses.txt', (c) => widgetAsset(c.env, c.req.raw));
+// The widget bundle. Module scripts load cross-origin only with CORS, and the files hold nothing secret.
+// Content-addressed copies (`shouyin.<hash>.js`, listed with SRI hashes in shouyin.manifest.json) never
+// change, so they are cached for a year; the plain names follow releases.
+const WIDGET_FILE = /^shouyin(\.iife)?(\.[0-9a-f]{8})?\.js$|^shouyin\.(licenses\.txt|manifest\.json|d\.ts)$/;
+app.get('/:file{shouyin[a-z0-9.]*}', async (c, next) => {
+  const file = c.req.param('file');
+  if (!WIDGET_FILE.test(file)) return next();
+  return widgetAsset(c.env, c.req.raw, file);
+});
 
-async function widgetAsset(env: Env, req: Request): Promise<Response> {
+async function widgetAsset(env: Env, req: Request, file: string): Promise<Response> {
   if (!env.ASSETS) return new Response('widget not built: run `npm run build:widget`', { status: 404 });
   const res = await env.ASSETS.fetch(req);
+  if (!res.ok) return res;
   const out = new Response(res.body, res);
   out.headers.set('access-control-allow-origin', '*');
-  if (new URL(req.url).pathname.endsWith('.js')) out.headers.set('content-type', 'text/javascript; charset=utf-8');
-  out.headers.set('cache-control', 'public, max-age=300');
+  if (file.endsWith('.js')) out.headers.set('content-type', 'text/javascript; charset=utf-8');
+  if (file.endsWith('.d.ts')) out.headers.set('content-type', 'text/plain; charset=utf-8');
+  const hashed = /\.[0-9a-f]{8}\.js$/.test(file);
+  out.headers.set('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
   return out;
 }
 

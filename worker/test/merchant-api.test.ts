@@ -16,7 +16,7 @@ describe('POST /v1/checkout/sessions', () => {
   it('creates an open session with a client secret and the configured channels', async () => {
     const s = await createSession({ metadata: { cart: '42' }, return_url: 'https://shop.test/done' });
     expect(s).toMatchObject({
-      object: 'checkout.session', status: 'open', amount: 8888, amount_refunded: 0, currency: 'CNY', channels: ['wechat_pay'],
+      object: 'checkout.session', status: 'open', amount: 8888, amount_refunded: 0, currency: 'CNY', channels: ['wechat_pay', 'alipay', 'unionpay'],
       livemode: false, metadata: { cart: '42' }, return_url: 'https://shop.test/done', payment: null, refunds: [],
     });
     expect(s.id).toMatch(/^cs_[0-9A-Za-z]{24}$/);
@@ -54,7 +54,7 @@ describe('POST /v1/checkout/sessions', () => {
     [{ return_url: 'http://shop.test/done' }, 'return_url'],
     [{ return_url: 'not a url' }, 'return_url'],
     [{ channels: ['paypal'] }, 'channels[0]'],
-    [{ channels: ['alipay'] }, 'channels[0]'],
+    [{ channels: ['ALIPAY'] }, 'channels[0]'],
     [{ channels: [] }, 'channels'],
     [{ metadata: { k: 1 } }, 'metadata.k'],
     [{ surprise: true }, 'surprise'],

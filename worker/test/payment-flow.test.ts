@@ -236,7 +236,11 @@ describe('client API', () => {
     const text = await res.text();
     const v = JSON.parse(text);
     expect(v).toMatchObject({ id: s.id, status: 'open', amount: 8888, currency: 'CNY', merchant_name: 'Demo Shop 演示商店', livemode: false });
-    expect(v.channels).toEqual([{ channel: 'wechat_pay', flows: ['qr'] }]);
+    expect(v.channels).toEqual([
+      { channel: 'wechat_pay', flows: ['qr'] },
+      { channel: 'alipay', flows: ['qr', 'page'] },
+      { channel: 'unionpay', flows: ['qr', 'page'] },
+    ]);
     expect(text).not.toContain(s.client_secret);
     expect(text).not.toContain('PRIVATE');
     expect(text).not.toContain(TEST.apiv3_key);

@@ -16,7 +16,8 @@ const CORS_HEADERS = {
   'access-control-max-age': '600',
 };
 
-async function allowedOrigin(c: Context<AppEnv>, sessionId: string): Promise<string | null> {
+/** The request's Origin when the session's merchant lists it in allowed_origins, else null. */
+export async function allowedOrigin(c: Context<AppEnv>, sessionId: string): Promise<string | null> {
   const origin = c.req.header('origin');
   if (!origin || !isSessionId(sessionId)) return null;
   const merchantId = await c.env.SESSIONS.getByName(sessionId).merchantIdForCors();

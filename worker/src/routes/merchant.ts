@@ -85,7 +85,7 @@ merchantApi.post('/checkout/sessions', async (c) => {
       merchantOrderId: params.merchant_order_id,
       channels: params.channels,
       clientSecret: newClientSecret(id),
-      expiresAt: Date.now() + params.expires_in * 1000,
+      expiresInSeconds: params.expires_in,
       returnUrl: params.return_url,
       metadata: params.metadata,
     });

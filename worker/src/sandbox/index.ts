@@ -7,6 +7,9 @@ import type { SandboxEnv } from './types';
 import { wechatApi } from './wechatpay/api';
 import { wechatControl } from './wechatpay/control';
 import { wechatWallet } from './wechatpay/wallet';
+import { alipaySandbox } from './alipay';
+import { unionpaySandbox } from './unionpay';
+import { appleSandbox } from './apple';
 
 export { SandboxLedger } from './ledger';
 
@@ -17,3 +20,13 @@ export const sandboxApp = new Hono<SandboxEnv>();
 sandboxApp.route('/wechatpay/_control', wechatControl);
 sandboxApp.route('/wechatpay/wallet', wechatWallet);
 sandboxApp.route('/wechatpay', wechatApi);
+
+// Alipay: `/alipay/gateway.do` (the signed gateway; page/wap cashier), `/alipay/cashier` (the shopper),
+// `/alipay/_control/…` (tests).
+sandboxApp.route('/alipay', alipaySandbox);
+
+// UnionPay ACP 5.1.0: `/unionpay/gateway/api/*.do` (the signed gateway; frontTransReq answers with the
+// cashier), `/unionpay/cashier`, `/unionpay/qr`, `/unionpay/app` (the shopper), `/unionpay/_control/…` (tests).
+sandboxApp.route('/unionpay', unionpaySandbox);
+// Apple: `/apple/verifyReceipt` + `/apple/sandbox/verifyReceipt` (the two verifyReceipt environments), `/apple/_control/…`.
+sandboxApp.route('/apple', appleSandbox);

@@ -1,29 +1,50 @@
 // The sandbox's memory: one Durable Object (`wechatpay`) holding the simulated provider's orders,
-// refunds and notify outbox in SQLite. State model (providers.md §6.4): NOTPAY → SUCCESS | CLOSED;
+// refunds, notify outbox and OAuth codes in SQLite. One ledger serves APIv2 and APIv3 (WeChat Pay
+// keeps one order book per merchant); each order remembers the API it was placed with, and its
+// notifies speak that API. State model (providers.md §6.4): NOTPAY → SUCCESS | CLOSED;
 // SUCCESS → REFUND; refunds PROCESSING → SUCCESS. One alarm drives a table of due work.
 
 import { DurableObject } from 'cloudflare:workers';
+import { randomAlnum } from '../crypto/encoding';
 import type { Env } from '../env';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import type { LedgerSettings } from './settings';
 import {
-  newCodeUrl, newOpenid, newRefundId, newTransactionId, prepayFingerprint, refundJson, refundNotifyJson, transactionJson,
-  type ApiError, type OrderRow, type PrepayInput, type RefundInput, type RefundJson, type RefundRow, type TransactionJson,
+  newCodeUrl, newPrepayId, newRefundId, newTransactionId, orderFingerprint, refundJson, refundNotifyJson, transactionJson,
+  type Api, type OrderInput, type OrderRow, type RefundJson, type RefundRow, type TransactionJson,
 } from './wechatpay/model';
+import { buildNotifyBody, type NotifyEvent } from './wechatpay/notify';
+import { v2PaymentNotify, v2RefundNotify } from './wechatpay/v2model';
 
 export type { SentRecord } from './outbox';
 
 /** A refund is accepted as PROCESSING and succeeds this long after (× time_scale). */
 export const REFUND_SETTLE_SECONDS = 5;
+/** An OAuth code is good for 5 minutes and once (WeChat's web OAuth rule). */
+export const OAUTH_CODE_TTL_MS = 5 * 60_000;
+/** Bumped whenever the tables change shape: an older sandbox database is dropped (it only holds test data). */
+const SCHEMA_VERSION = '2';
 
 export type NotifyMode = 'normal' | 'drop' | 'duplicate';
-export type OrderRef = { code_url: string } | { mchid: string; out_trade_no: string };
+export type OrderRef = { code_url: string } | { prepay_id: string } | { mchid: string; out_trade_no: string };
 export interface PayResult {
   result: 'paid' | 'already_paid' | 'closed' | 'not_found';
   order?: OrderRow;
   transaction?: TransactionJson;
   notify_id?: string | null;
 }
+export type OrderError = 'OUT_TRADE_NO_USED' | 'ORDERPAID' | 'ORDERCLOSED';
+export interface RefundRequest {
+  api: Api;
+  out_trade_no?: string;
+  transaction_id?: string;
+  out_refund_no: string;
+  reason: string | null;
+  notify_url: string | null;
+  refund: number;
+  total: number;
+}
+export type RefundError = 'ORDER_NOT_FOUND' | 'REFUND_NO_REUSED' | 'NOT_PAID' | 'TOTAL_MISMATCH' | 'EXCEEDS_REMAINING';
 
 /** What `inspect` shows a test: times are ISO 8601 (UTC) on the ledger's clock. */
 export interface LedgerView {
@@ -36,20 +57,23 @@ export interface LedgerView {
   notifies: NotifyView[];
 }
 
+const TABLES = ['orders', 'refunds', 'due', 'notifies', 'deliveries', 'oauth_codes'];
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders (
-  mchid TEXT NOT NULL, out_trade_no TEXT NOT NULL, appid TEXT NOT NULL, description TEXT NOT NULL,
+  mchid TEXT NOT NULL, out_trade_no TEXT NOT NULL, api TEXT NOT NULL, trade_type TEXT NOT NULL, prepay_id TEXT NOT NULL UNIQUE,
+  openid TEXT, client_ip TEXT, sign_type TEXT, product_id TEXT, appid TEXT NOT NULL, description TEXT NOT NULL,
   notify_url TEXT NOT NULL, total INTEGER NOT NULL, currency TEXT NOT NULL, attach TEXT, time_expire INTEGER,
-  fingerprint TEXT NOT NULL, code_url TEXT NOT NULL UNIQUE, state TEXT NOT NULL, transaction_id TEXT UNIQUE,
+  fingerprint TEXT NOT NULL, code_url TEXT UNIQUE, state TEXT NOT NULL, transaction_id TEXT UNIQUE,
   success_time INTEGER, payer_openid TEXT, created_at INTEGER NOT NULL, closed_at INTEGER,
   PRIMARY KEY (mchid, out_trade_no));
 CREATE TABLE IF NOT EXISTS refunds (
-  mchid TEXT NOT NULL, out_refund_no TEXT NOT NULL, out_trade_no TEXT NOT NULL, transaction_id TEXT NOT NULL,
+  api TEXT NOT NULL, mchid TEXT NOT NULL, out_refund_no TEXT NOT NULL, out_trade_no TEXT NOT NULL, transaction_id TEXT NOT NULL,
   refund_id TEXT NOT NULL UNIQUE, amount INTEGER NOT NULL, total INTEGER NOT NULL, currency TEXT NOT NULL,
   reason TEXT, notify_url TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL, success_time INTEGER,
   PRIMARY KEY (mchid, out_refund_no));
 CREATE TABLE IF NOT EXISTS due (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
+CREATE TABLE IF NOT EXISTS oauth_codes (code TEXT PRIMARY KEY, appid TEXT NOT NULL, openid TEXT NOT NULL, expires_at INTEGER NOT NULL, used INTEGER NOT NULL);
 `;
 
 export class SandboxLedger extends DurableObject<Env> {
@@ -64,6 +88,11 @@ export class SandboxLedger extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.outbox = new NotifyOutbox(this.sql, () => this.now());
     void ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec('CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+      if (this.setting('schema_version') !== SCHEMA_VERSION) {
+        for (const t of TABLES) this.sql.exec(`DROP TABLE IF EXISTS ${t}`);
+        this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'schema_version', SCHEMA_VERSION);
+      }
       this.sql.exec(SCHEMA + OUTBOX_SCHEMA);
       this.offset = Number(this.setting('clock_offset_ms') ?? 0);
       const s = this.setting('settings');
@@ -71,39 +100,47 @@ export class SandboxLedger extends DurableObject<Env> {
     });
   }
 
-  // ------------------------------------------------------------------ orders (the v3 API's side)
+  // ------------------------------------------------------------------------------------ orders
 
-  createNative(input: PrepayInput): { ok: true; code_url: string } | { ok: false; error: ApiError } {
-    const fingerprint = prepayFingerprint(input);
+  /**
+   * A new order from either API (NATIVE gets a code_url, every order a prepay_id). An identical
+   * re-request (same fields; only the nonce and the client IP may differ) is a retry and gets the same
+   * order back while it can be paid; different fields for a used out_trade_no are OUT_TRADE_NO_USED.
+   */
+  createOrder(input: OrderInput): { ok: true; order: OrderRow } | { ok: false; error: OrderError } {
+    const fingerprint = orderFingerprint(input);
     const existing = this.order(input.mchid, input.out_trade_no);
     if (existing) {
-      if (existing.fingerprint !== fingerprint) {
-        return { ok: false, error: { status: 400, code: 'OUT_TRADE_NO_USED', message: '商户订单号重复' } };
-      }
-      // An identical re-request is a retry: same code_url while the order can still be paid.
-      if (existing.state === 'NOTPAY') return { ok: true, code_url: existing.code_url };
-      if (existing.state === 'CLOSED') return { ok: false, error: { status: 400, code: 'ORDER_CLOSED', message: '订单已关闭' } };
-      return { ok: false, error: { status: 400, code: 'ORDERPAID', message: '订单已支付' } };
+      if (existing.fingerprint !== fingerprint) return { ok: false, error: 'OUT_TRADE_NO_USED' };
+      if (existing.state === 'NOTPAY') return { ok: true, order: existing };
+      return { ok: false, error: existing.state === 'CLOSED' ? 'ORDERCLOSED' : 'ORDERPAID' };
     }
+    const now = this.now();
     for (;;) {
-      const codeUrl = newCodeUrl();
-      if (this.sql.exec('SELECT 1 FROM orders WHERE code_url = ?', codeUrl).toArray().length > 0) continue;
+      const prepayId = newPrepayId(now);
+      const codeUrl = input.trade_type === 'NATIVE' ? newCodeUrl() : null;
+      const clash = this.sql.exec('SELECT 1 FROM orders WHERE prepay_id = ? OR code_url = ?', prepayId, codeUrl ?? '').toArray().length > 0;
+      if (clash) continue;
       this.sql.exec(
-        `INSERT INTO orders (mchid, out_trade_no, appid, description, notify_url, total, currency, attach, time_expire,
-           fingerprint, code_url, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOTPAY', ?)`,
-        input.mchid, input.out_trade_no, input.appid, input.description, input.notify_url, input.total, input.currency,
-        input.attach, input.time_expire, fingerprint, codeUrl, this.now(),
+        `INSERT INTO orders (mchid, out_trade_no, api, trade_type, prepay_id, openid, client_ip, sign_type, product_id, appid, description,
+           notify_url, total, currency, attach, time_expire, fingerprint, code_url, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOTPAY', ?)`,
+        input.mchid, input.out_trade_no, input.api, input.trade_type, prepayId, input.openid, input.client_ip, input.sign_type, input.product_id,
+        input.appid, input.description, input.notify_url, input.total, input.currency, input.attach, input.time_expire, fingerprint, codeUrl, now,
       );
-      return { ok: true, code_url: codeUrl };
+      return { ok: true, order: this.order(input.mchid, input.out_trade_no) as OrderRow };
     }
+  }
+
+  /** The order as stored (expiry applied), or null. */
+  orderRow(mchid: string, by: { out_trade_no: string } | { transaction_id: string }): OrderRow | null {
+    if ('out_trade_no' in by) return this.order(mchid, by.out_trade_no);
+    return this.fresh(this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND transaction_id = ?', mchid, by.transaction_id).toArray()[0]);
   }
 
   /** The Transaction JSON, or null for an unknown order (→ 404 ORDER_NOT_EXIST). */
   query(mchid: string, by: { out_trade_no: string } | { transaction_id: string }): TransactionJson | null {
-    const row =
-      'out_trade_no' in by
-        ? this.order(mchid, by.out_trade_no)
-        : this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND transaction_id = ?', mchid, by.transaction_id).toArray()[0];
+    const row = this.orderRow(mchid, by);
     return row ? transactionJson(row) : null;
   }
 
@@ -130,13 +167,20 @@ export class SandboxLedger extends DurableObject<Env> {
     return this.byCodeUrl(codeUrl);
   }
 
+  /** The order a prepay_id names (H5 cashier, JSAPI bridge, APP SDK, Native mode 1). */
+  byPrepayId(prepayId: string): OrderRow | null {
+    return this.fresh(this.sql.exec<OrderRow>('SELECT * FROM orders WHERE prepay_id = ?', prepayId).toArray()[0]);
+  }
+
   /**
-   * The shopper pays (wallet) or a test says so (control). An expired unpaid order is refused and
-   * becomes CLOSED. `drop` marks it paid without ever notifying; `duplicate` sends `copies` at once.
+   * The shopper pays (wallet, H5 cashier, JSAPI sheet, app) or a test says so (control). An expired
+   * unpaid order is refused and becomes CLOSED. `payer` is the paying user's openid (a JSAPI order
+   * is paid by its own openid). `drop` marks it paid without ever notifying; `duplicate` sends
+   * `copies` at once.
    */
-  async pay(settings: LedgerSettings, ref: OrderRef, opts: { notify?: NotifyMode; copies?: number } = {}): Promise<PayResult> {
+  async pay(settings: LedgerSettings, ref: OrderRef, opts: { notify?: NotifyMode; copies?: number; payer?: string } = {}): Promise<PayResult> {
     this.remember(settings);
-    const o = 'code_url' in ref ? this.byCodeUrl(ref.code_url) : this.order(ref.mchid, ref.out_trade_no);
+    const o = 'code_url' in ref ? this.byCodeUrl(ref.code_url) : 'prepay_id' in ref ? this.byPrepayId(ref.prepay_id) : this.order(ref.mchid, ref.out_trade_no);
     if (!o) return { result: 'not_found' };
     if (o.state === 'SUCCESS' || o.state === 'REFUND') return { result: 'already_paid', order: o, transaction: transactionJson(o) };
     if (o.state === 'CLOSED') return { result: 'closed', order: o };
@@ -144,13 +188,13 @@ export class SandboxLedger extends DurableObject<Env> {
     // Synchronous check-and-set before any await: two racing payments cannot both succeed.
     this.sql.exec(
       `UPDATE orders SET state = 'SUCCESS', transaction_id = ?, success_time = ?, payer_openid = ? WHERE mchid = ? AND out_trade_no = ?`,
-      newTransactionId(now), now, newOpenid(), o.mchid, o.out_trade_no,
+      newTransactionId(now), now, o.openid ?? opts.payer ?? `o${randomAlnum(27)}`, o.mchid, o.out_trade_no,
     );
     const paid = this.order(o.mchid, o.out_trade_no) as OrderRow;
     let notifyId: string | null = null;
     if (opts.notify !== 'drop') {
       const copies = opts.notify === 'duplicate' ? Math.min(Math.max(opts.copies ?? 2, 2), 20) : 1;
-      notifyId = await this.outbox.queue(settings, paid, 'TRANSACTION.SUCCESS', paid.notify_url, transactionJson(paid), { copies });
+      notifyId = await this.queuePaymentNotify(settings, paid, { copies });
     }
     await this.rearm();
     return { result: 'paid', order: paid, transaction: transactionJson(paid), notify_id: notifyId };
@@ -158,41 +202,68 @@ export class SandboxLedger extends DurableObject<Env> {
 
   // ------------------------------------------------------------------------------- refunds
 
-  async refund(settings: LedgerSettings, mchid: string, input: RefundInput): Promise<{ ok: true; refund: RefundJson } | { ok: false; error: ApiError }> {
+  async refund(settings: LedgerSettings, mchid: string, input: RefundRequest): Promise<{ ok: true; refund: RefundRow } | { ok: false; error: RefundError; remaining?: number }> {
     this.remember(settings);
-    const o = input.out_trade_no !== undefined
-      ? this.order(mchid, input.out_trade_no)
-      : this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND transaction_id = ?', mchid, input.transaction_id ?? '').toArray()[0];
-    if (!o) return { ok: false, error: { status: 404, code: 'RESOURCE_NOT_EXISTS', message: '订单不存在' } };
+    const o = input.out_trade_no !== undefined ? this.order(mchid, input.out_trade_no) : this.orderRow(mchid, { transaction_id: input.transaction_id ?? '' });
+    if (!o) return { ok: false, error: 'ORDER_NOT_FOUND' };
     const same = this.refundRow(mchid, input.out_refund_no);
     if (same) {
       // Retrying with the same out_refund_no returns that refund (§2.1 "reuse the same one").
-      if (same.out_trade_no === o.out_trade_no && same.amount === input.refund) return { ok: true, refund: refundJson(same) };
-      return { ok: false, error: { status: 400, code: 'INVALID_REQUEST', message: 'out_refund_no 已用于另一笔退款' } };
+      if (same.out_trade_no === o.out_trade_no && same.amount === input.refund) return { ok: true, refund: same };
+      return { ok: false, error: 'REFUND_NO_REUSED' };
     }
-    if (o.state !== 'SUCCESS' && o.state !== 'REFUND') return { ok: false, error: { status: 400, code: 'INVALID_REQUEST', message: '订单未支付，不能退款' } };
-    if (input.total !== o.total) return { ok: false, error: { status: 400, code: 'INVALID_REQUEST', message: '订单金额 amount.total 与原订单不一致' } };
+    if (o.state !== 'SUCCESS' && o.state !== 'REFUND') return { ok: false, error: 'NOT_PAID' };
+    if (input.total !== o.total) return { ok: false, error: 'TOTAL_MISMATCH' };
     const refunded = this.sql.exec<{ s: number | null }>('SELECT SUM(amount) AS s FROM refunds WHERE mchid = ? AND out_trade_no = ?', mchid, o.out_trade_no).one().s ?? 0;
-    if (input.refund > o.total - refunded) {
-      return { ok: false, error: { status: 400, code: 'INVALID_REQUEST', message: `申请退款金额超过订单可退金额（可退 ${o.total - refunded} 分）` } };
-    }
+    if (input.refund > o.total - refunded) return { ok: false, error: 'EXCEEDS_REMAINING', remaining: o.total - refunded };
     const now = this.now();
     this.sql.exec(
-      `INSERT INTO refunds (mchid, out_refund_no, out_trade_no, transaction_id, refund_id, amount, total, currency, reason,
-         notify_url, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PROCESSING', ?)`,
-      mchid, input.out_refund_no, o.out_trade_no, o.transaction_id, newRefundId(now), input.refund, o.total, o.currency,
+      `INSERT INTO refunds (api, mchid, out_refund_no, out_trade_no, transaction_id, refund_id, amount, total, currency, reason,
+         notify_url, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PROCESSING', ?)`,
+      input.api, mchid, input.out_refund_no, o.out_trade_no, o.transaction_id, newRefundId(now), input.refund, o.total, o.currency,
       input.reason, input.notify_url, now,
     );
     this.sql.exec(`UPDATE orders SET state = 'REFUND' WHERE mchid = ? AND out_trade_no = ?`, mchid, o.out_trade_no);
     const settleAt = now + Math.round(REFUND_SETTLE_SECONDS * 1000 * settings.time_scale);
     this.sql.exec('INSERT OR REPLACE INTO due (kind, ref, due_at) VALUES (?, ?, ?)', 'refund', JSON.stringify([mchid, input.out_refund_no]), settleAt);
     await this.rearm();
-    return { ok: true, refund: refundJson(this.refundRow(mchid, input.out_refund_no) as RefundRow) };
+    return { ok: true, refund: this.refundRow(mchid, input.out_refund_no) as RefundRow };
   }
 
   refundQuery(mchid: string, outRefundNo: string): RefundJson | null {
     const r = this.refundRow(mchid, outRefundNo);
     return r ? refundJson(r) : null;
+  }
+
+  /** APIv2 refundquery: the order and the refunds it names (one out_refund_no, or all of an order's). */
+  refundsOf(mchid: string, by: { out_refund_no: string } | { out_trade_no: string } | { transaction_id: string }): { order: OrderRow; refunds: RefundRow[] } | null {
+    if ('out_refund_no' in by) {
+      const r = this.refundRow(mchid, by.out_refund_no);
+      const o = r ? this.order(mchid, r.out_trade_no) : null;
+      return r && o ? { order: o, refunds: [r] } : null;
+    }
+    const o = this.orderRow(mchid, by);
+    if (!o) return null;
+    const refunds = this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE mchid = ? AND out_trade_no = ? ORDER BY created_at', mchid, o.out_trade_no).toArray();
+    return refunds.length ? { order: o, refunds } : null;
+  }
+
+  // --------------------------------------------------------------------- official account OAuth
+
+  /** A fresh code for `openid` under `appid` (the snsapi_base redirect). */
+  issueOauthCode(appid: string, openid: string): string {
+    const code = randomAlnum(32);
+    this.sql.exec('INSERT INTO oauth_codes (code, appid, openid, expires_at, used) VALUES (?, ?, ?, ?, 0)', code, appid, openid, this.now() + OAUTH_CODE_TTL_MS);
+    return code;
+  }
+
+  /** code → openid, once: 40029 for an unknown, expired or other-appid code, 40163 for a used one. */
+  redeemOauthCode(appid: string, code: string): { openid: string } | { errcode: 40029 | 40163 } {
+    const row = this.sql.exec<{ appid: string; openid: string; expires_at: number; used: number }>('SELECT * FROM oauth_codes WHERE code = ?', code).toArray()[0];
+    if (!row || row.appid !== appid || row.expires_at <= this.now()) return { errcode: 40029 };
+    if (row.used) return { errcode: 40163 };
+    this.sql.exec('UPDATE oauth_codes SET used = 1 WHERE code = ?', code);
+    return { openid: row.openid };
   }
 
   // ----------------------------------------------------------------- notifies (control surface)
@@ -202,8 +273,7 @@ export class SandboxLedger extends DurableObject<Env> {
     this.remember(settings);
     const o = this.order(mchid, outTradeNo);
     if (!o || (o.state !== 'SUCCESS' && o.state !== 'REFUND')) return null;
-    const id = this.outbox.first(mchid, outTradeNo, 'TRANSACTION.SUCCESS')
-      ?? (await this.outbox.queue(settings, o, 'TRANSACTION.SUCCESS', o.notify_url, transactionJson(o), { schedule: false }));
+    const id = this.outbox.first(mchid, outTradeNo, 'TRANSACTION.SUCCESS') ?? (await this.queuePaymentNotify(settings, o, { schedule: false }));
     return this.outbox.deliver(settings, id, 'manual');
   }
 
@@ -264,7 +334,39 @@ export class SandboxLedger extends DurableObject<Env> {
     const o = this.order(mchid, done.out_trade_no);
     // No notify_url on the refund request: nothing to notify (real WeChat would use the URL
     // configured on the merchant platform, which a sandbox merchant does not have).
-    if (o && done.notify_url) await this.outbox.queue(settings, o, 'REFUND.SUCCESS', done.notify_url, refundNotifyJson(done));
+    if (!o || !done.notify_url) return;
+    await this.queueNotify(settings, o, 'REFUND.SUCCESS', done.notify_url, async (key) =>
+      done.api === 'v2' ? v2RefundNotify(o, done, key) : JSON.stringify(refundNotifyJson(done)),
+    );
+  }
+
+  private queuePaymentNotify(settings: LedgerSettings, o: OrderRow, opts: { copies?: number; schedule?: boolean }): Promise<string> {
+    return this.queueNotify(settings, o, 'TRANSACTION.SUCCESS', o.notify_url, async (key) =>
+      o.api === 'v2' ? v2PaymentNotify(o, key) : JSON.stringify(transactionJson(o)), opts);
+  }
+
+  /**
+   * Builds one notification in the order's API and queues it. `content` gets the merchant's key:
+   * the APIv2 key (the v2 body is complete), or the APIv3 key (the plaintext to encrypt).
+   */
+  private async queueNotify(
+    settings: LedgerSettings,
+    o: OrderRow,
+    event: NotifyEvent,
+    url: string,
+    content: (key: string) => Promise<string>,
+    opts: { copies?: number; schedule?: boolean } = {},
+  ): Promise<string> {
+    const id = crypto.randomUUID();
+    if (o.api === 'v2') {
+      const key = settings.apiv2_keys[o.mchid];
+      if (!key) throw new Error(`No APIv2 test merchant with mch_id ${o.mchid} in SHOUYIN_CONFIG: cannot sign its notify.`);
+      return this.outbox.queue(settings, o, { id, event, api: 'v2', url, body: await content(key) }, opts);
+    }
+    const key = settings.apiv3_keys[o.mchid];
+    if (!key) throw new Error(`No APIv3 test merchant with mchid ${o.mchid} in SHOUYIN_CONFIG: cannot encrypt its notify.`);
+    const body = await buildNotifyBody({ id, event, apiv3Key: key, plaintext: JSON.parse(await content(key)) as TransactionJson, now: this.now() });
+    return this.outbox.queue(settings, o, { id, event, api: 'v3', url, body }, opts);
   }
 
   private async rearm(): Promise<void> {

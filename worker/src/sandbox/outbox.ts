@@ -1,11 +1,12 @@
 // The ledger's notify outbox: each notification is built once (fixed id and body), then sent on
-// WeChat's retry schedule until a 2xx (providers.md §1.6, §2.5). Due times live in the ledger's
-// shared `due` table (kind 'notify'), which its one alarm works through. Every send is recorded.
+// WeChat's retry schedule until acknowledged — any 2xx for APIv3, the SUCCESS XML for APIv2
+// (providers.md §1.6, §2.5). Due times live in the ledger's shared `due` table (kind 'notify'),
+// which its one alarm works through. Every send is recorded.
 
 import { nextRetryDelayMs } from './schedule';
 import type { LedgerSettings } from './settings';
-import type { RefundNotifyJson, TransactionJson } from './wechatpay/model';
-import { buildNotifyBody, sendNotify, type NotifyEvent } from './wechatpay/notify';
+import type { Api } from './wechatpay/model';
+import { sendNotify, sendV2Notify, type NotifyEvent } from './wechatpay/notify';
 
 export type Trigger = 'schedule' | 'flush' | 'manual';
 export type NotifyState = 'pending' | 'delivered' | 'exhausted';
@@ -15,6 +16,8 @@ export type NotifyRow = {
   mchid: string;
   out_trade_no: string;
   event_type: NotifyEvent;
+  /** The API of the order: how the body is sent and what acknowledges it. */
+  api: Api;
   url: string;
   body: string;
   /** Copies sent at once in the first round (`duplicate` mode); 1 otherwise. */
@@ -39,6 +42,7 @@ export interface SentRecord {
 export interface NotifyView {
   id: string;
   event_type: NotifyEvent;
+  api: Api;
   url: string;
   state: NotifyState;
   copies: number;
@@ -50,7 +54,7 @@ export interface NotifyView {
 
 export const OUTBOX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS notifies (
-  id TEXT PRIMARY KEY, mchid TEXT NOT NULL, out_trade_no TEXT NOT NULL, event_type TEXT NOT NULL, url TEXT NOT NULL,
+  id TEXT PRIMARY KEY, mchid TEXT NOT NULL, out_trade_no TEXT NOT NULL, event_type TEXT NOT NULL, api TEXT NOT NULL, url TEXT NOT NULL,
   body TEXT NOT NULL, copies INTEGER NOT NULL, rounds INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS deliveries (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, notify_id TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,
@@ -69,30 +73,25 @@ export class NotifyOutbox {
   ) {}
 
   /**
-   * Builds and stores one notification for an order. With `schedule`, its first send is due after
+   * Stores one notification, its body built once by the caller (`id` is the v3 envelope's id; v2
+   * bodies have none of their own). With `schedule`, its first send is due after
    * sandbox.notify_delay_seconds (already a sandbox setting: not scaled).
    */
-  async queue(
+  queue(
     settings: LedgerSettings,
     order: { mchid: string; out_trade_no: string },
-    event: NotifyEvent,
-    url: string,
-    plaintext: TransactionJson | RefundNotifyJson,
+    notify: { id: string; event: NotifyEvent; api: Api; url: string; body: string },
     opts: { copies?: number; schedule?: boolean } = {},
-  ): Promise<string> {
-    const key = settings.apiv3_keys[order.mchid];
-    if (!key) throw new Error(`No test merchant with mchid ${order.mchid} in SHOUYIN_CONFIG: cannot encrypt its notify.`);
-    const id = crypto.randomUUID();
+  ): string {
     const now = this.now();
-    const body = await buildNotifyBody({ id, event, apiv3Key: key, plaintext, now });
     this.sql.exec(
-      `INSERT INTO notifies (id, mchid, out_trade_no, event_type, url, body, copies, rounds, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?)`,
-      id, order.mchid, order.out_trade_no, event, url, body, opts.copies ?? 1, now,
+      `INSERT INTO notifies (id, mchid, out_trade_no, event_type, api, url, body, copies, rounds, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?)`,
+      notify.id, order.mchid, order.out_trade_no, notify.event, notify.api, notify.url, notify.body, opts.copies ?? 1, now,
     );
     if (opts.schedule !== false) {
-      this.sql.exec(`INSERT INTO due (kind, ref, due_at) VALUES ('notify', ?, ?)`, id, now + Math.round(settings.notify_delay_seconds * 1000));
+      this.sql.exec(`INSERT INTO due (kind, ref, due_at) VALUES ('notify', ?, ?)`, notify.id, now + Math.round(settings.notify_delay_seconds * 1000));
     }
-    return id;
+    return notify.id;
   }
 
   /** Notifies whose next send is due at or before `until`. */
@@ -129,7 +128,8 @@ export class NotifyOutbox {
     const scheduled = trigger !== 'manual';
     const copies = scheduled && n.rounds === 0 ? Math.max(1, n.copies) : 1;
     // Duplicates go out concurrently, as when several WeChat senders deliver within seconds (§1.6).
-    const answers = await Promise.all(Array.from({ length: copies }, () => sendNotify(settings, n.url, n.body)));
+    const send = n.api === 'v2' ? sendV2Notify : sendNotify;
+    const answers = await Promise.all(Array.from({ length: copies }, () => send(settings, n.url, n.body)));
     const at = this.now();
     for (const a of answers) {
       this.sql.exec('INSERT INTO deliveries (notify_id, at, status, error, trig) VALUES (?, ?, ?, ?, ?)', id, at, a.status, a.error, trigger);
@@ -159,6 +159,7 @@ export class NotifyOutbox {
       return {
         id: n.id,
         event_type: n.event_type,
+        api: n.api,
         url: n.url,
         state: n.state,
         copies: n.copies,

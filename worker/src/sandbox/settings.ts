@@ -9,26 +9,35 @@ export interface LedgerSettings {
   public_base_url: string;
   time_scale: number;
   notify_delay_seconds: number;
-  /** The simulator's own signing key (`Wechatpay-Serial` = a PUB_KEY_ID_… or a platform cert serial). */
-  signer: { serial: string; private_key: string };
+  /**
+   * The APIv3 simulator's own signing key (`Wechatpay-Serial` = a PUB_KEY_ID_… or a platform cert
+   * serial); `null` when sandbox.wechat_pay is not configured (then only the APIv2 simulator runs).
+   */
+  signer: { serial: string; private_key: string } | null;
   /** mchid → APIv3 key, the AES-256-GCM key of that merchant's notify resources. */
   apiv3_keys: Record<string, string>;
+  /** mch_id → APIv2 key: signs that merchant's v2 answers and notifies, encrypts its refund req_info. */
+  apiv2_keys: Record<string, string>;
 }
 
-/** `null` when the WeChat Pay sandbox has no signing key configured (it is then switched off). */
+/** `null` when no WeChat Pay simulator can run (no APIv3 signing key and no APIv2 test merchant). */
 export function ledgerSettings(config: ShouyinConfig): LedgerSettings | null {
   const signer = config.sandbox.wechat_pay;
-  if (!signer) return null;
-  const keys: Record<string, string> = {};
+  const v3: Record<string, string> = {};
+  const v2: Record<string, string> = {};
   for (const m of config.merchants) {
     const w = m.providers.wechat_pay;
-    if (!m.livemode && w) keys[w.mchid] = w.apiv3_key;
+    if (m.livemode || !w) continue;
+    if (w.api_version === 'v2') v2[w.mch_id] = w.apiv2_key;
+    else v3[w.mchid] = w.apiv3_key;
   }
+  if (!signer && Object.keys(v2).length === 0) return null;
   return {
     public_base_url: config.public_base_url,
     time_scale: config.sandbox.time_scale,
     notify_delay_seconds: config.sandbox.notify_delay_seconds,
-    signer: { serial: signer.serial, private_key: signer.private_key },
-    apiv3_keys: keys,
+    signer: signer ? { serial: signer.serial, private_key: signer.private_key } : null,
+    apiv3_keys: v3,
+    apiv2_keys: v2,
   };
 }

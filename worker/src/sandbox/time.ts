@@ -23,6 +23,28 @@ export function beijingRfc3339(ms: number): string {
   return `${x.y}-${x.mo}-${x.d}T${x.h}:${x.mi}:${x.s}+08:00`;
 }
 
+/** `20240101120000`: WeChat v2 time_start / time_expire / time_end (§0). */
+export function beijingCompact(ms: number): string {
+  const x = parts(ms);
+  return `${x.y}${x.mo}${x.d}${x.h}${x.mi}${x.s}`;
+}
+
+/** `2024-01-01 12:00:00`: WeChat v2 refund success_time (§1.5). */
+export function beijingDateTime(ms: number): string {
+  const x = parts(ms);
+  return `${x.y}-${x.mo}-${x.d} ${x.h}:${x.mi}:${x.s}`;
+}
+
+/** ms since the epoch from a Beijing `yyyyMMddHHmmss`, or `null` when it is not one. */
+export function parseBeijingCompact(s: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
+  if (!m) return null;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const t = Date.UTC(y, mo - 1, d, h, mi, sec) - BEIJING_OFFSET_MS;
+  // Reject rollovers such as month 13 or 25:00.
+  return Number.isFinite(t) && beijingCompact(t) === s ? t : null;
+}
+
 /** `20240101`, as embedded in WeChat transaction ids. */
 export function beijingDate(ms: number): string {
   const x = parts(ms);

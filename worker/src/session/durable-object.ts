@@ -31,7 +31,8 @@ export interface SessionInit {
   merchantOrderId: string;
   channels: Channel[];
   clientSecret: string;
-  expiresAt: number;
+  /** Seconds from creation; `expires_at` and `created` come from the same clock reading. */
+  expiresInSeconds: number;
   returnUrl: string | null;
   metadata: Record<string, string>;
 }
@@ -111,14 +112,15 @@ export class CheckoutSession extends DurableObject<Env> {
   async create(init: SessionInit): Promise<MerchantSession> {
     if (this.store.session()) throw new Error(`session ${init.id} already exists`);
     const now = this.clock.now();
+    const expiresAt = now + init.expiresInSeconds * 1000;
     this.ctx.storage.transactionSync(() => {
       this.store.insertSession({
         id: init.id, merchant_id: init.merchantId, livemode: init.livemode ? 1 : 0, status: 'open', amount: init.amount,
         currency: 'CNY', description: init.description, merchant_order_id: init.merchantOrderId,
-        channels: JSON.stringify(init.channels), client_secret: init.clientSecret, expires_at: init.expiresAt, created: now,
+        channels: JSON.stringify(init.channels), client_secret: init.clientSecret, expires_at: expiresAt, created: now,
         return_url: init.returnUrl, metadata: JSON.stringify(init.metadata), paid_attempt_id: null, paid_at: null, version: 1,
       });
-      this.store.schedule('expire', 'expire', init.expiresAt);
+      this.store.schedule('expire', 'expire', expiresAt);
     });
     await this.rearm();
     return this.merchantView(this.requireSession());

@@ -74,13 +74,13 @@ describe('usableFlows', () => {
     ['desktop', 'unionpay', ['qr', 'page'], undefined],
     ['mobile', 'wechat_pay', ['h5', 'qr'], undefined],
     ['mobile', 'alipay', ['h5', 'qr'], undefined],
-    ['mobile', 'unionpay', ['page', 'qr'], undefined],
+    ['mobile', 'unionpay', ['h5', 'page', 'qr'], undefined],
     ['wechat', 'wechat_pay', ['jsapi', 'qr'], undefined],
     ['wechat', 'alipay', [], 'open_in_browser'],
-    ['wechat', 'unionpay', ['page', 'qr'], undefined],
+    ['wechat', 'unionpay', ['h5', 'page', 'qr'], undefined],
     ['alipay', 'wechat_pay', [], 'open_in_browser'],
     ['alipay', 'alipay', ['h5', 'qr'], undefined],
-    ['alipay', 'unionpay', ['page', 'qr'], undefined],
+    ['alipay', 'unionpay', ['h5', 'page', 'qr'], undefined],
   ];
   it.each(table)('%s, %s → %j %s', (env, channel, flows, notice) => {
     expect(usableFlows(channel, ALL, env)).toEqual(notice ? { flows, notice } : { flows });

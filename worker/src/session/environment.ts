@@ -50,9 +50,9 @@ export function detectEnvironment(userAgent: string | undefined): Environment {
  */
 const ORDER: Record<Environment, Record<Channel, readonly Flow[]>> = {
   desktop: { wechat_pay: ['qr'], alipay: ['qr', 'page'], unionpay: ['qr', 'page'] },
-  mobile: { wechat_pay: ['h5', 'qr'], alipay: ['h5', 'qr'], unionpay: ['page', 'qr'] },
-  wechat: { wechat_pay: ['jsapi', 'qr'], alipay: [], unionpay: ['page', 'qr'] },
-  alipay: { wechat_pay: [], alipay: ['h5', 'qr'], unionpay: ['page', 'qr'] },
+  mobile: { wechat_pay: ['h5', 'qr'], alipay: ['h5', 'qr'], unionpay: ['h5', 'page', 'qr'] },
+  wechat: { wechat_pay: ['jsapi', 'qr'], alipay: [], unionpay: ['h5', 'page', 'qr'] },
+  alipay: { wechat_pay: [], alipay: ['h5', 'qr'], unionpay: ['h5', 'page', 'qr'] },
 };
 
 /** Channels the environment's app blocks outright: the widget shows "open in your browser" instead. */

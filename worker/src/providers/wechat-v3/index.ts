@@ -1,11 +1,17 @@
-// WeChat Pay APIv3 (JSON, RSA-SHA256 + AES-256-GCM): providers.md §2. Native (QR) for now.
+// WeChat Pay APIv3 (JSON, RSA-SHA256 + AES-256-GCM): providers.md §2. Native (QR), JSAPI inside
+// WeChat (the openid comes from the official account's OAuth, through Shouyin's JSAPI page), H5 in a
+// phone browser, and APP for a merchant's own app (§2.1, §2.4).
 
 import type { WechatPayV3Config } from '../../config';
+import type { Flow } from '../../contract';
+import { randomAlnum } from '../../crypto/encoding';
 import { ProviderError } from '../../lib/errors';
-import type { CloseResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
+import { jsapiEntryUrl, publicBaseOf } from '../../lib/wechat-jsapi-entry';
+import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatApiError, usesBuiltInSandbox, wechatRequest } from './client';
-import { REFUND_STATES, ShapeError, TRADE_STATES, asObj, beijingRfc3339, optStr, paymentFacts, str, truncateDescription } from './mapping';
+import { REFUND_STATES, ShapeError, TRADE_STATES, asObj, beijingRfc3339, optStr, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
 import { parseWechatNotify, wechatAck } from './notify';
+import { appSign, jsapiPaySign } from './sign';
 
 /** Path params are PathEscape'd by the SDKs (§2.1). */
 const seg = encodeURIComponent;
@@ -13,6 +19,111 @@ const seg = encodeURIComponent;
 function invalid(what: string, e: unknown): ProviderError {
   const detail = e instanceof ShapeError ? e.message : String(e);
   return new ProviderError('invalid_response', `WeChat Pay's ${what} answer is not what APIv3 documents: ${detail}`);
+}
+
+/** JSAPI needs the official account the openid comes from; without `oauth` it is not offered. */
+export function wechatV3Flows(cfg: WechatPayV3Config): Flow[] {
+  return cfg.oauth ? ['qr', 'jsapi', 'h5', 'app'] : ['qr', 'h5', 'app'];
+}
+
+/** The AppID an order of this flow is placed under: the payer's openid belongs to it (JSAPI), the app's SDK checks it (APP). */
+function appidFor(cfg: WechatPayV3Config, flow: Flow): string {
+  if (flow === 'jsapi') return cfg.oauth?.appid ?? cfg.appid;
+  if (flow === 'app') return cfg.app_appid ?? cfg.appid;
+  return cfg.appid;
+}
+
+const PREPAY_PATH: Partial<Record<Flow, string>> = {
+  qr: '/v3/pay/transactions/native',
+  jsapi: '/v3/pay/transactions/jsapi',
+  h5: '/v3/pay/transactions/h5',
+  app: '/v3/pay/transactions/app',
+};
+
+/** One PrepayRequest (§2.1) per flow; the same fields for the same out_trade_no give the same answer back. */
+async function prepay(ctx: ProviderContext, cfg: WechatPayV3Config, input: CreateAttemptInput): Promise<Record<string, unknown>> {
+  const path = PREPAY_PATH[input.flow];
+  if (!path) throw new ProviderError('flow_unsupported', `wechat-v3 has no ${JSON.stringify(input.flow)} flow.`);
+  const body: Record<string, unknown> = {
+    appid: appidFor(cfg, input.flow),
+    mchid: cfg.mchid,
+    description: truncateDescription(input.description),
+    out_trade_no: input.attemptId,
+    time_expire: beijingRfc3339(input.expiresAt),
+    notify_url: input.notifyUrl,
+    amount: { total: input.amount, currency: input.currency },
+  };
+  if (input.flow === 'jsapi') body.payer = { openid: input.client.openid };
+  if (input.flow === 'h5') {
+    // H5 checks that the payer's IP is the one that opens h5_url ("网络环境未能通过安全验证").
+    if (!input.client.ip) throw new ProviderError('client_ip_missing', 'WeChat H5 needs the shopper\'s IP (CF-Connecting-IP) as scene_info.payer_client_ip.');
+    body.scene_info = { payer_client_ip: input.client.ip, h5_info: { type: 'Wap' } };
+  }
+  const { data } = await wechatRequest(ctx, cfg, 'POST', path, body);
+  try {
+    return asObj(data, 'prepay');
+  } catch (e) {
+    throw invalid('prepay', e);
+  }
+}
+
+const seconds = (ms: number): string => String(Math.floor(ms / 1000));
+
+async function createAttempt(ctx: ProviderContext, cfg: WechatPayV3Config, input: CreateAttemptInput): Promise<CreateAttemptResult> {
+  const appid = appidFor(cfg, input.flow);
+  if (input.flow === 'jsapi' && !input.client.openid) {
+    // No openid yet: Shouyin's JSAPI page runs the OAuth hop, then comes back through this same call.
+    if (!cfg.oauth) throw new ProviderError('flow_unavailable', 'wechat-v3 JSAPI needs wechat_pay.oauth (the official account) to learn the payer\'s openid.');
+    return {
+      nextAction: { type: 'redirect', url: await jsapiEntryUrl(publicBaseOf(input.notifyUrl), input.attemptId, cfg.oauth.appsecret, input.expiresAt) },
+      providerData: { stage: 'oauth', trade_type: 'JSAPI', appid },
+    };
+  }
+  const answer = await prepay(ctx, cfg, input);
+  const field = (k: string): string => {
+    try {
+      return str(answer, k, 'prepay');
+    } catch (e) {
+      throw invalid('prepay', e);
+    }
+  };
+  switch (input.flow) {
+    case 'qr': {
+      const codeUrl = field('code_url');
+      return {
+        nextAction: {
+          type: 'display_qr',
+          data: codeUrl,
+          expires_at: new Date(input.expiresAt).toISOString(),
+          ...(usesBuiltInSandbox(ctx, cfg)
+            ? { sandbox_wallet_url: `${ctx.sandboxBaseUrl}/wechatpay/wallet?code_url=${encodeURIComponent(codeUrl)}` }
+            : {}),
+        },
+        providerData: { code_url: codeUrl, trade_type: 'NATIVE', appid },
+      };
+    }
+    case 'jsapi': {
+      const prepayId = field('prepay_id');
+      const p = { appId: appid, timeStamp: seconds(ctx.now()), nonceStr: randomAlnum(32), package: `prepay_id=${prepayId}` };
+      // §2.4: signType "RSA", paySign over appId\ntimeStamp\nnonceStr\npackage\n with the merchant key.
+      const paySign = await jsapiPaySign({ ...p, privateKey: cfg.private_key });
+      return { nextAction: { type: 'wechat_jsapi', params: { ...p, signType: 'RSA', paySign } }, providerData: { prepay_id: prepayId, trade_type: 'JSAPI', appid } };
+    }
+    case 'h5': {
+      const h5Url = field('h5_url');
+      // The cashier sends the shopper back to redirect_url, where Shouyin re-checks (§2.4).
+      const url = input.returnUrl ? `${h5Url}${h5Url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(input.returnUrl)}` : h5Url;
+      return { nextAction: { type: 'redirect', url }, providerData: { h5_url: h5Url, trade_type: 'MWEB', appid } };
+    }
+    case 'app': {
+      const prepayId = field('prepay_id');
+      const p = { appid, partnerid: cfg.mchid, prepayid: prepayId, package: 'Sign=WXPay', noncestr: randomAlnum(32), timestamp: seconds(ctx.now()) };
+      const sign = await appSign({ appid, timestamp: p.timestamp, noncestr: p.noncestr, prepayid: prepayId, privateKey: cfg.private_key });
+      return { nextAction: { type: 'app_payload', payload: { ...p, sign } }, providerData: { prepay_id: prepayId, trade_type: 'APP', appid } };
+    }
+    default:
+      throw new ProviderError('flow_unsupported', `wechat-v3 has no ${JSON.stringify(input.flow)} flow.`);
+  }
 }
 
 /** Query by out_trade_no: 404 ORDER_NOT_EXIST for an unknown order (§2.3, §7 v3 #6). */
@@ -31,7 +142,11 @@ async function queryOrder(ctx: ProviderContext, cfg: WechatPayV3Config, attemptI
     const tradeState = str(tx, 'trade_state', 'transaction');
     const cls = TRADE_STATES[tradeState];
     if (!cls) throw new ShapeError(`unknown trade_state ${JSON.stringify(tradeState)}`);
-    if (cls === 'paid') return { state: 'paid', payment: paymentFacts(tx, tradeState === 'REFUND' ? ctx.now() : undefined), raw: tx };
+    if (cls === 'paid') {
+      const payment = paymentFacts(tx, tradeState === 'REFUND' ? ctx.now() : undefined);
+      if (payment.appId !== undefined) payment.appId = ownAppid(cfg, payment.appId);
+      return { state: 'paid', payment, raw: tx };
+    }
     return { state: cls, raw: tx };
   } catch (e) {
     throw invalid('query', e);
@@ -56,39 +171,9 @@ function refundResult(data: unknown): RefundResult {
 export const wechatV3: PaymentProvider<WechatPayV3Config> = {
   id: 'wechat-v3',
   channel: 'wechat_pay',
-  flows: ['qr'],
+  flows: ['qr', 'jsapi', 'h5', 'app'],
 
-  async createAttempt(ctx, cfg, input) {
-    if (input.flow !== 'qr') {
-      throw new ProviderError('flow_unsupported', `wechat-v3 supports the qr (Native) flow only, not ${JSON.stringify(input.flow)}.`);
-    }
-    const { data } = await wechatRequest(ctx, cfg, 'POST', '/v3/pay/transactions/native', {
-      appid: cfg.appid,
-      mchid: cfg.mchid,
-      description: truncateDescription(input.description),
-      out_trade_no: input.attemptId,
-      time_expire: beijingRfc3339(input.expiresAt),
-      notify_url: input.notifyUrl,
-      amount: { total: input.amount, currency: input.currency },
-    });
-    let codeUrl: string;
-    try {
-      codeUrl = str(asObj(data, 'prepay'), 'code_url', 'prepay');
-    } catch (e) {
-      throw invalid('Native prepay', e);
-    }
-    return {
-      nextAction: {
-        type: 'display_qr',
-        data: codeUrl,
-        expires_at: new Date(input.expiresAt).toISOString(),
-        ...(usesBuiltInSandbox(ctx, cfg)
-          ? { sandbox_wallet_url: `${ctx.sandboxBaseUrl}/wechatpay/wallet?code_url=${encodeURIComponent(codeUrl)}` }
-          : {}),
-      },
-      providerData: { code_url: codeUrl },
-    };
-  },
+  createAttempt,
 
   query: queryOrder,
 

@@ -1,6 +1,7 @@
 // WeChat Pay v3 JSON (query answers and decrypted notify resources) → Shouyin's provider shapes.
 // Field lists: providers.md §2.1 (Transaction, Refund) and §2.5 (refund notify plaintext).
 
+import type { WechatPayV3Config } from '../../config';
 import type { PaymentFacts, RefundState } from '../types';
 
 type Obj = Record<string, unknown>;
@@ -94,4 +95,13 @@ export const REFUND_STATES: Record<string, RefundState> = {
 export function truncateDescription(s: string): string {
   const cps = Array.from(s);
   return cps.length <= 127 ? s : cps.slice(0, 127).join('');
+}
+
+/**
+ * A payment made under any AppID the merchant configured (the main one, the official account's for
+ * JSAPI, the app's for APP) belongs to the merchant; it is reported under the main `appid`, which the
+ * session's identity check expects. Any other AppID is reported as it is (→ app_mismatch anomaly).
+ */
+export function ownAppid(cfg: Pick<WechatPayV3Config, 'appid' | 'oauth' | 'app_appid'>, appid: string): string {
+  return appid === cfg.oauth?.appid || appid === cfg.app_appid ? cfg.appid : appid;
 }

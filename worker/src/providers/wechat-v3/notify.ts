@@ -6,7 +6,7 @@ import { aesGcmDecrypt } from '../../crypto/aes-gcm';
 import { VerificationError } from '../../lib/errors';
 import type { Ack, AckFailure, AckFailureReason, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
 import { keyResolverFromConfig } from './keys';
-import { REFUND_STATES, ShapeError, asObj, optStr, paymentFacts, str } from './mapping';
+import { REFUND_STATES, ShapeError, asObj, optStr, ownAppid, paymentFacts, str } from './mapping';
 import { RESOURCE_ALGORITHM, verifySignedMessage } from './sign';
 
 function malformed(message: string): VerificationError {
@@ -40,7 +40,9 @@ export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Co
     const data = asObj(json(plaintext, 'decrypted resource'), 'resource');
 
     if (eventType === 'TRANSACTION.SUCCESS' && data.trade_state === 'SUCCESS') {
-      return { kind: 'payment', payment: paymentFacts(data), raw: data };
+      const payment = paymentFacts(data);
+      if (payment.appId !== undefined) payment.appId = ownAppid(cfg, payment.appId);
+      return { kind: 'payment', payment, raw: data };
     }
     if (eventType.startsWith('REFUND.')) {
       const status = str(data, 'refund_status', 'refund');

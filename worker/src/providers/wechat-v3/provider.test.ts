@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../../crypto/fixtures/vectors.json';
 import type { WechatPayV3Config } from '../../config';
-import { exportPublicKeyPem, publicKeyFromPrivate } from '../../crypto/rsa';
+import { exportPublicKeyPem, publicKeyFromPrivate, rsaVerify } from '../../crypto/rsa';
 import { ProviderError } from '../../lib/errors';
 import type { CreateAttemptInput, ProviderContext } from '../types';
 import { WechatApiError } from './client';
-import { wechatV3 } from './index';
+import { wechatV3, wechatV3Flows } from './index';
 import { signResponse, verifyAuthorization } from './sign';
 
 const PLATFORM_KEY = vectors.wechat_v3_rsa_keypair.private_key_pkcs8_pem;
@@ -126,9 +126,69 @@ describe('wechat-v3 createAttempt (Native)', () => {
     expect(seen[1]?.url.href).toBe('https://wx.example.test/prefix/v3/pay/transactions/native');
   });
 
-  it('refuses flows other than qr', async () => {
-    const { ctx } = fakeWechat(() => ({ status: 500 }));
-    expect((await providerError(wechatV3.createAttempt(ctx, cfg, { ...input, flow: 'jsapi' }))).code).toBe('flow_unsupported');
+  it('refuses flows it does not have, and JSAPI without the official account', async () => {
+    const { ctx, seen } = fakeWechat(() => ({ status: 500 }));
+    expect((await providerError(wechatV3.createAttempt(ctx, cfg, { ...input, flow: 'page' }))).code).toBe('flow_unsupported');
+    expect((await providerError(wechatV3.createAttempt(ctx, cfg, { ...input, flow: 'jsapi' }))).code).toBe('flow_unavailable');
+    expect(seen).toHaveLength(0);
+  });
+});
+
+const withOauth: WechatPayV3Config = { ...cfg, oauth: { appid: 'wx8888888888888888', appsecret: '7813490da6f1265e4901ffb80afaa36f' }, app_appid: 'wx9999999999999999' };
+const PREPAY_ID = 'wx201410272009395522657a690389285100';
+
+describe('wechat-v3 createAttempt (JSAPI, H5, APP)', () => {
+  it('offers JSAPI only with the official account configured', () => {
+    expect(wechatV3Flows(cfg)).toEqual(['qr', 'h5', 'app']);
+    expect(wechatV3Flows(withOauth)).toEqual(['qr', 'jsapi', 'h5', 'app']);
+  });
+
+  it('JSAPI with an openid: prepay under the official account, RSA bridge parameters signed per §2.4', async () => {
+    const { ctx, seen } = fakeWechat(() => ({ status: 200, body: { prepay_id: PREPAY_ID } }));
+    const res = await wechatV3.createAttempt(ctx, withOauth, { ...input, flow: 'jsapi', client: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } });
+    expect(seen[0]?.url.pathname).toBe('/sandbox/wechatpay/v3/pay/transactions/jsapi');
+    expect(JSON.parse(seen[0]!.body)).toMatchObject({ appid: 'wx8888888888888888', payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } });
+    expect(res.nextAction.type).toBe('wechat_jsapi');
+    const p = (res.nextAction as { params: Record<string, string> }).params;
+    expect(p).toMatchObject({ appId: 'wx8888888888888888', timeStamp: String(Math.floor(NOW / 1000)), package: `prepay_id=${PREPAY_ID}`, signType: 'RSA' });
+    expect(p.nonceStr).toMatch(/^[0-9A-Za-z]{32}$/);
+    const key = await publicKeyFromPrivate(MERCHANT_KEY);
+    expect(await rsaVerify(key, `${p.appId}\n${p.timeStamp}\n${p.nonceStr}\n${p.package}\n`, p.paySign!)).toBe(true);
+    expect(res.providerData).toEqual({ prepay_id: PREPAY_ID, trade_type: 'JSAPI', appid: 'wx8888888888888888' });
+  });
+
+  it('JSAPI without an openid: a signed link to Shouyin\'s JSAPI page (the OAuth hop), no prepay yet', async () => {
+    const { ctx, seen } = fakeWechat(() => ({ status: 500 }));
+    const res = await wechatV3.createAttempt(ctx, withOauth, { ...input, flow: 'jsapi' });
+    expect(seen).toHaveLength(0);
+    expect((res.nextAction as { url: string }).url).toMatch(/^https:\/\/shouyin\.test\/wechat\/jsapi\/att0123456789abcdef\?exp=1704126600&sig=[0-9a-f]{32}$/);
+    expect(res.providerData).toMatchObject({ stage: 'oauth' });
+  });
+
+  it('H5: scene_info with the payer\'s IP and h5_info.type, then a redirect to h5_url with redirect_url', async () => {
+    const h5 = 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=123';
+    const { ctx, seen } = fakeWechat(() => ({ status: 200, body: { h5_url: h5 } }));
+    const res = await wechatV3.createAttempt(ctx, cfg, { ...input, flow: 'h5', returnUrl: 'https://shouyin.test/return/cs_1', client: { ip: '203.0.113.7' } });
+    expect(JSON.parse(seen[0]!.body)).toMatchObject({ scene_info: { payer_client_ip: '203.0.113.7', h5_info: { type: 'Wap' } } });
+    expect(res.nextAction).toEqual({ type: 'redirect', url: `${h5}&redirect_url=${encodeURIComponent('https://shouyin.test/return/cs_1')}` });
+    expect((await providerError(wechatV3.createAttempt(ctx, cfg, { ...input, flow: 'h5' }))).code).toBe('client_ip_missing');
+  });
+
+  it('APP: prepay under the app\'s AppID, the PayReq signed RSA over appid\\ntimestamp\\nnoncestr\\nprepayid\\n', async () => {
+    const { ctx, seen } = fakeWechat(() => ({ status: 200, body: { prepay_id: PREPAY_ID } }));
+    const res = await wechatV3.createAttempt(ctx, withOauth, { ...input, flow: 'app' });
+    expect(seen[0]?.url.pathname).toBe('/sandbox/wechatpay/v3/pay/transactions/app');
+    expect(JSON.parse(seen[0]!.body).appid).toBe('wx9999999999999999');
+    const p = (res.nextAction as { payload: Record<string, string> }).payload;
+    expect(p).toMatchObject({ appid: 'wx9999999999999999', partnerid: cfg.mchid, prepayid: PREPAY_ID, package: 'Sign=WXPay', timestamp: String(Math.floor(NOW / 1000)) });
+    const key = await publicKeyFromPrivate(MERCHANT_KEY);
+    expect(await rsaVerify(key, `${p.appid}\n${p.timestamp}\n${p.noncestr}\n${p.prepayid}\n`, p.sign!)).toBe(true);
+  });
+
+  it('a payment under the official account\'s or the app\'s AppID is reported under the main AppID', async () => {
+    const { ctx } = fakeWechat(() => ({ status: 200, body: { ...tx('SUCCESS'), appid: 'wx9999999999999999' } }));
+    expect(await wechatV3.query(ctx, withOauth, input.attemptId)).toMatchObject({ state: 'paid', payment: { appId: cfg.appid } });
+    expect(await wechatV3.query(ctx, cfg, input.attemptId)).toMatchObject({ state: 'paid', payment: { appId: 'wx9999999999999999' } });
   });
 });
 

@@ -7,6 +7,7 @@ import { keyResolverFromConfig } from './keys';
 import {
   buildAuthorization,
   encryptResource,
+  appSign,
   jsapiPaySign,
   parseAuthorization,
   requestMessage,
@@ -188,5 +189,11 @@ describe('resources and client invocation', () => {
   it('reproduces the derived jsapi_paysign vector', async () => {
     const [appId, timeStamp, nonceStr, pkg] = d.jsapi_paysign.message.split('\n') as [string, string, string, string];
     expect(await jsapiPaySign({ appId, timeStamp, nonceStr, package: pkg, privateKey: kp.private_key_pkcs8_pem })).toBe(d.jsapi_paysign.paySign);
+  });
+
+  it('APP sign has the same four-line shape (appid, timestamp, noncestr, prepayid): the same lines give the vector', async () => {
+    // RSASSA-PKCS1-v1_5 is deterministic, so feeding the vector's fourth line as prepayid must give its signature.
+    const [appid, timestamp, noncestr, fourth] = d.jsapi_paysign.message.split('\n') as [string, string, string, string];
+    expect(await appSign({ appid, timestamp, noncestr, prepayid: fourth, privateKey: kp.private_key_pkcs8_pem })).toBe(d.jsapi_paysign.paySign);
   });
 });

@@ -206,3 +206,9 @@ export async function jsapiPaySign(input: { appId: string; timeStamp: string; no
   const key = await importRsaPrivateKey(input.privateKey);
   return rsaSign(key, `${input.appId}\n${input.timeStamp}\n${input.nonceStr}\n${input.package}\n`);
 }
+
+/** APP `sign` = base64(RSA-SHA256(appid\ntimestamp\nnoncestr\nprepayid\n)) (§2.4, wechatpay-go app PrepayWithRequestPayment). */
+export async function appSign(input: { appid: string; timestamp: string; noncestr: string; prepayid: string; privateKey: string }): Promise<string> {
+  const key = await importRsaPrivateKey(input.privateKey);
+  return rsaSign(key, `${input.appid}\n${input.timestamp}\n${input.noncestr}\n${input.prepayid}\n`);
+}

@@ -1,10 +1,19 @@
 // The simulated WeChat Pay APIv3 endpoints (providers.md §2.1) in their exact wire format. Thin:
 // authenticate (auth.ts) → validate (model.ts) → ledger RPC → answer; auth.ts signs every answer.
+// The APIv2 XML API, the official account OAuth, the H5 cashier and the JSAPI / APP payment
+// surfaces are sub-apps mounted at the end.
 
 import { Hono, type Context } from 'hono';
 import { wechatLedger, type SandboxEnv } from '../types';
 import { authenticate, type WechatVars } from './auth';
-import { paramError, validatePrepay, validateRefund, type ApiError } from './model';
+import { boundAppids, testWechatMerchant } from './merchants';
+import { isSandboxOpenid } from './openid';
+import { paramError, refundJson, validatePrepay, validateRefund, validateV3Extras, type ApiError, type TradeType } from './model';
+import type { OrderError, RefundError } from '../ledger';
+import { v2Api } from './v2api';
+import { wechatOauth } from './oauth';
+import { wechatH5 } from './h5';
+import { wechatClientPay } from './client-pay';
 
 type Ctx = Context<SandboxEnv & { Variables: WechatVars }>;
 
@@ -32,17 +41,50 @@ function sameMerchant(c: Ctx, mchid: unknown, location: 'body' | 'query'): ApiEr
 
 const orderNotFound = (c: Ctx) => c.json({ code: 'ORDER_NOT_EXIST', message: '订单不存在' }, 404);
 
+const ORDER_ERRORS: Record<OrderError, ApiError> = {
+  OUT_TRADE_NO_USED: { status: 400, code: 'OUT_TRADE_NO_USED', message: '商户订单号重复' },
+  ORDERPAID: { status: 400, code: 'ORDERPAID', message: '订单已支付' },
+  ORDERCLOSED: { status: 400, code: 'ORDER_CLOSED', message: '订单已关闭' },
+};
+
+/** The sandbox's own base (`…/sandbox/wechatpay`), wherever it is mounted. */
+const baseOf = (url: string): string => {
+  const u = new URL(url);
+  return u.origin + u.pathname.replace(/\/v3\/.*$/, '');
+};
+
 wechatApi.use('/v3/*', authenticate);
 
-wechatApi.post('/v3/pay/transactions/native', async (c) => {
-  const input = validatePrepay(jsonBody(c));
-  if ('code' in input) return error(c, input);
-  const wrong = sameMerchant(c, input.mchid, 'body');
-  if (wrong) return error(c, wrong);
-  if (input.appid !== c.var.wechat.appid) return c.json({ code: 'APPID_MCHID_NOT_MATCH', message: 'appid和mch_id不匹配' }, 400);
-  const r = await wechatLedger(c.env).createNative(input);
-  return r.ok ? c.json({ code_url: r.code_url }) : error(c, r.error);
-});
+/** One handler for the four prepay endpoints: they differ in trade type, extras and answer (§2.1). */
+function prepayRoute(tradeType: TradeType) {
+  return async (c: Ctx) => {
+    const body = jsonBody(c);
+    const input = validatePrepay(body);
+    if ('code' in input) return error(c, input);
+    const extras = validateV3Extras(body, tradeType);
+    if ('code' in extras) return error(c, extras);
+    const wrong = sameMerchant(c, input.mchid, 'body');
+    if (wrong) return error(c, wrong);
+    const m = testWechatMerchant(c.var.config, c.var.wechat.mchid);
+    // Every AppID bound to the merchant may place orders; the payer's openid must be the appid's (§7 v2 #7).
+    if (!m || !boundAppids(m).includes(input.appid)) return c.json({ code: 'APPID_MCHID_NOT_MATCH', message: 'appid和mch_id不匹配' }, 400);
+    if (extras.openid !== null && !(await isSandboxOpenid(input.appid, extras.openid))) {
+      return error(c, paramError('payer.openid', 'openid与appid不匹配：该用户不是此 appid 下的用户'));
+    }
+    const r = await wechatLedger(c.env).createOrder({ ...input, api: 'v3', trade_type: tradeType, openid: extras.openid, client_ip: extras.client_ip, sign_type: null, product_id: null });
+    if (!r.ok) return error(c, ORDER_ERRORS[r.error]);
+    const o = r.order;
+    if (tradeType === 'NATIVE') return c.json({ code_url: o.code_url });
+    // Real h5_url: https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=…&package=… (valid 5 minutes).
+    if (tradeType === 'MWEB') return c.json({ h5_url: `${baseOf(c.req.url)}/h5?prepay_id=${o.prepay_id}&package=${o.created_at % 10_000_000_000}` });
+    return c.json({ prepay_id: o.prepay_id });
+  };
+}
+
+wechatApi.post('/v3/pay/transactions/native', prepayRoute('NATIVE'));
+wechatApi.post('/v3/pay/transactions/jsapi', prepayRoute('JSAPI'));
+wechatApi.post('/v3/pay/transactions/h5', prepayRoute('MWEB'));
+wechatApi.post('/v3/pay/transactions/app', prepayRoute('APP'));
 
 wechatApi.get('/v3/pay/transactions/out-trade-no/:no', async (c) => {
   const wrong = sameMerchant(c, c.req.query('mchid'), 'query');
@@ -69,11 +111,19 @@ wechatApi.post('/v3/pay/transactions/out-trade-no/:no/close', async (c) => {
   return c.body(null, 204);
 });
 
+const REFUND_ERRORS: Record<RefundError, (remaining?: number) => ApiError> = {
+  ORDER_NOT_FOUND: () => ({ status: 404, code: 'RESOURCE_NOT_EXISTS', message: '订单不存在' }),
+  REFUND_NO_REUSED: () => ({ status: 400, code: 'INVALID_REQUEST', message: 'out_refund_no 已用于另一笔退款' }),
+  NOT_PAID: () => ({ status: 400, code: 'INVALID_REQUEST', message: '订单未支付，不能退款' }),
+  TOTAL_MISMATCH: () => ({ status: 400, code: 'INVALID_REQUEST', message: '订单金额 amount.total 与原订单不一致' }),
+  EXCEEDS_REMAINING: (n) => ({ status: 400, code: 'INVALID_REQUEST', message: `申请退款金额超过订单可退金额（可退 ${n ?? 0} 分）` }),
+};
+
 wechatApi.post('/v3/refund/domestic/refunds', async (c) => {
   const input = validateRefund(jsonBody(c));
   if ('code' in input) return error(c, input);
-  const r = await wechatLedger(c.env).refund(c.var.settings, c.var.wechat.mchid, input);
-  return r.ok ? c.json(r.refund) : error(c, r.error);
+  const r = await wechatLedger(c.env).refund(c.var.settings, c.var.wechat.mchid, { ...input, api: 'v3' });
+  return r.ok ? c.json(refundJson(r.refund)) : error(c, REFUND_ERRORS[r.error](r.remaining));
 });
 
 wechatApi.get('/v3/refund/domestic/refunds/:no', async (c) => {
@@ -81,10 +131,19 @@ wechatApi.get('/v3/refund/domestic/refunds/:no', async (c) => {
   return r ? c.json(r) : c.json({ code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' }, 404);
 });
 
-// Anything else under /v3 (JSAPI, H5, bills…) is not simulated: a signed 404 in WeChat's shape.
+// Anything else under /v3 (bills, combine orders…) is not simulated: a signed 404 in WeChat's shape.
 wechatApi.all('/v3/*', (c) => c.json({ code: 'RESOURCE_NOT_EXISTS', message: `沙箱未实现 ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 
 wechatApi.onError((e, c) => {
   console.error('sandbox wechatpay', e);
   return c.json({ code: 'SYSTEM_ERROR', message: '系统错误' }, 500);
 });
+
+// APIv2 (XML): /pay/unifiedorder, /pay/orderquery, /pay/closeorder, /pay/refundquery, /secapi/pay/refund.
+wechatApi.route('/', v2Api);
+// The official account's web OAuth: /connect/oauth2/authorize (the page), /sns/oauth2/access_token (the API).
+wechatApi.route('/', wechatOauth);
+// The H5 cashier behind h5_url / mweb_url.
+wechatApi.route('/h5', wechatH5);
+// What WeChat's client does with JSAPI parameters (the test WeixinJSBridge) and an app's PayReq.
+wechatApi.route('/', wechatClientPay);

@@ -9,6 +9,7 @@ import { publicKeyFromPrivate } from '../../crypto/rsa';
 import { parseAuthorization, signResponse, verifyAuthorization } from '../../providers/wechat-v3/sign';
 import { ledgerSettings, type LedgerSettings } from '../settings';
 import type { SandboxEnv } from '../types';
+import { testWechatMerchant } from './merchants';
 
 export interface WechatVars {
   config: ShouyinConfig;
@@ -19,9 +20,10 @@ export interface WechatVars {
   rawBody: string;
 }
 
-/** A test merchant by its WeChat Pay mchid. Live merchants are invisible to the sandbox. */
+/** An APIv3 test merchant by its WeChat Pay mchid. Live merchants are invisible to the sandbox. */
 export function testMerchantByMchid(config: ShouyinConfig, mchid: string): MerchantConfig | undefined {
-  return config.merchants.find((m) => !m.livemode && m.providers.wechat_pay?.mchid === mchid);
+  const m = testWechatMerchant(config, mchid);
+  return m?.api === 'v3' ? m.merchant : undefined;
 }
 
 function apiError(status: number, code: string, message: string): Response {
@@ -55,16 +57,16 @@ export const authenticate: MiddlewareHandler<SandboxEnv & { Variables: WechatVar
   const settings = ledgerSettings(config);
   const signer = settings?.signer;
   const fail = (status: number, code: string, message: string) => signed(apiError(status, code, message), signer);
-  if (!settings) return fail(404, 'RESOURCE_NOT_EXISTS', '沙箱未配置签名密钥（sandbox.wechat_pay）');
+  if (!settings || !signer) return fail(404, 'RESOURCE_NOT_EXISTS', '沙箱未配置签名密钥（sandbox.wechat_pay）');
   if (!c.req.header('User-Agent')) return fail(400, 'PARAM_ERROR', 'HTTP头缺少User-Agent');
 
   const header = c.req.header('Authorization') ?? '';
   const parsed = parseAuthorization(header);
   if (!parsed) return fail(401, 'SIGN_ERROR', '签名错误');
-  const merchant = testMerchantByMchid(config, parsed.mchid);
-  const wechat = merchant?.providers.wechat_pay;
-  // The sandbox never serves a live merchant: to it, a live mchid does not exist.
-  if (!merchant || !wechat) return fail(404, 'MCH_NOT_EXISTS', '商户号不存在');
+  const found = testWechatMerchant(config, parsed.mchid);
+  // The sandbox never serves a live merchant: to it, a live mchid does not exist (nor does an APIv2 one, to APIv3).
+  if (!found || found.api !== 'v3') return fail(404, 'MCH_NOT_EXISTS', '商户号不存在');
+  const { merchant, cfg: wechat } = found;
   // serial_no is the merchant API certificate serial (providers.md §7 WeChat v3 #2), hex in any case.
   if (parsed.serial_no.toUpperCase() !== wechat.merchant_serial.toUpperCase()) return fail(401, 'SIGN_ERROR', '签名错误');
 

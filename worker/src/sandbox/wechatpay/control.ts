@@ -3,13 +3,15 @@
 // scopes every call. Workerd integration tests and browser tests drive payments through it.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig, type MerchantConfig, type WechatPayV3Config } from '../../config';
+import { loadConfig, type MerchantConfig } from '../../config';
 import { timingSafeEqual } from '../../crypto/timing-safe';
 import type { NotifyMode } from '../ledger';
 import { ledgerSettings, type LedgerSettings } from '../settings';
 import { wechatLedger, type SandboxEnv } from '../types';
+import { boundAppids, testWechatMerchant, type SandboxMerchant } from './merchants';
+import { sandboxOpenid } from './openid';
 
-type Vars = { merchant: MerchantConfig; wechat: WechatPayV3Config; settings: LedgerSettings };
+type Vars = { merchant: MerchantConfig; wechat: { mchid: string }; found: SandboxMerchant; settings: LedgerSettings };
 type Ctx = Context<SandboxEnv & { Variables: Vars }>;
 
 export const wechatControl = new Hono<SandboxEnv & { Variables: Vars }>();
@@ -24,11 +26,13 @@ wechatControl.use('*', async (c, next) => {
   if (!merchant) return err(c, 401, 'invalid_api_key', 'Send Authorization: Bearer <a test merchant\'s sk_test_ key> to use the sandbox control surface.');
   // The sandbox never acts for a live merchant, whatever key it shows.
   if (merchant.livemode) return err(c, 404, 'not_found', 'The sandbox serves test (sk_test_) merchants only.');
-  const wechat = merchant.providers.wechat_pay;
+  const w = merchant.providers.wechat_pay;
+  const found = w ? testWechatMerchant(config, w.api_version === 'v2' ? w.mch_id : w.mchid) : undefined;
   const settings = ledgerSettings(config);
-  if (!wechat || !settings) return err(c, 404, 'not_found', 'This merchant has no WeChat Pay sandbox (providers.wechat_pay and sandbox.wechat_pay are needed).');
+  if (!found || !settings) return err(c, 404, 'not_found', 'This merchant has no WeChat Pay sandbox (providers.wechat_pay, and sandbox.wechat_pay for APIv3, are needed).');
   c.set('merchant', merchant);
-  c.set('wechat', wechat);
+  c.set('wechat', { mchid: found.mchid });
+  c.set('found', found);
   c.set('settings', settings);
   await next();
 });
@@ -98,4 +102,23 @@ wechatControl.post('/clock', async (c) => {
   }
   const now = await wechatLedger(c.env).advanceClock(b.reset === true ? null : (s as number) * 1000);
   return c.json({ now: new Date(now).toISOString() });
+});
+
+/**
+ * `{"appid"?: "wx…", "user"?: "…"}` → `{"openid"}`: the openid a sandbox WeChat user has under one of the
+ * merchant's AppIDs (default: the official account's, else the main one), as the OAuth hop would
+ * give it. JSAPI orders refuse openids that are not their appid's.
+ */
+wechatControl.post('/openid', async (c) => {
+  let b: Record<string, unknown>;
+  try {
+    b = await body(c);
+  } catch {
+    b = {};
+  }
+  const appids = boundAppids(c.var.found);
+  const appid = typeof b.appid === 'string' ? b.appid : (c.var.found.cfg.oauth?.appid ?? c.var.found.cfg.appid);
+  if (!appids.includes(appid)) return err(c, 400, 'parameter_invalid', `appid must be one of this merchant's AppIDs: ${appids.join(', ')}.`);
+  const user = typeof b.user === 'string' && b.user !== '' ? b.user : crypto.randomUUID();
+  return c.json({ appid, openid: await sandboxOpenid(appid, user) });
 });

@@ -1,16 +1,31 @@
-// The WeChat Pay APIv3 objects the simulator stores and answers with (providers.md §2.1, §2.5),
-// and the request validation that yields the provider's own error codes (§6.6).
+// The orders the simulator stores (one ledger for APIv2 and APIv3, as WeChat Pay keeps one per
+// merchant), the APIv3 objects it answers with (providers.md §2.1, §2.5), and the APIv3 request
+// validation that yields the provider's own error codes (§6.6). APIv2's XML shapes are in v2model.ts.
 
 import { randomAlnum } from '../../crypto/encoding';
-import { beijingDate, beijingRfc3339, parseRfc3339 } from '../time';
+import { beijingCompact, beijingDate, beijingRfc3339, parseRfc3339 } from '../time';
 
 export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS';
+export type Api = 'v2' | 'v3';
+/** JSAPI (in WeChat), NATIVE (QR), MWEB (H5), APP (§1.3, §2.1). */
+export type TradeType = 'NATIVE' | 'JSAPI' | 'MWEB' | 'APP';
 
 /** A row of the ledger's `orders` table. Times are ms since the epoch on the ledger's clock. */
 export type OrderRow = {
   mchid: string;
   out_trade_no: string;
+  /** The API the order was placed with: its notifies and answers speak that API. */
+  api: Api;
+  trade_type: TradeType;
+  /** `wx<yyyyMMddHHmmss><random>`; what JSAPI, H5 and APP payments name the order by. */
+  prepay_id: string;
+  /** JSAPI: the only payer allowed (payer.openid / openid of the prepay). */
+  openid: string | null;
+  client_ip: string | null;
+  /** v2: the order's sign_type, which also signs its notify (sent without sign_type, §7 v2 #2). */
+  sign_type: string | null;
+  product_id: string | null;
   appid: string;
   description: string;
   notify_url: string;
@@ -19,7 +34,8 @@ export type OrderRow = {
   attach: string | null;
   time_expire: number | null;
   fingerprint: string;
-  code_url: string;
+  /** NATIVE only. */
+  code_url: string | null;
   state: TradeState;
   transaction_id: string | null;
   success_time: number | null;
@@ -29,6 +45,7 @@ export type OrderRow = {
 };
 
 export type RefundRow = {
+  api: Api;
   mchid: string;
   out_refund_no: string;
   out_trade_no: string;
@@ -57,7 +74,7 @@ export interface TransactionJson {
   mchid: string;
   out_trade_no: string;
   transaction_id?: string;
-  trade_type: 'NATIVE';
+  trade_type: TradeType;
   trade_state: TradeState;
   trade_state_desc: string;
   bank_type?: string;
@@ -76,7 +93,7 @@ export function transactionJson(o: OrderRow): TransactionJson {
     mchid: o.mchid,
     out_trade_no: o.out_trade_no,
     ...(paid && o.transaction_id ? { transaction_id: o.transaction_id } : {}),
-    trade_type: 'NATIVE' as const,
+    trade_type: o.trade_type,
     trade_state: o.state,
     trade_state_desc: DESC[o.state],
     ...(paid ? { bank_type: 'OTHERS' } : {}),
@@ -176,8 +193,8 @@ export const newTransactionId = (now: number): string => `42000${digits(5)}${bei
 export const newRefundId = (now: number): string => `50${digits(11)}${beijingDate(now)}${digits(8)}`;
 /** `weixin://wxpay/bizpayurl?pr=` + 10 alphanumerics (providers.md §1.3, §8). */
 export const newCodeUrl = (): string => `weixin://wxpay/bizpayurl?pr=${randomAlnum(10)}`;
-/** 28 characters, like a real openid (`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o`). */
-export const newOpenid = (): string => `o${randomAlnum(27)}`;
+/** `wx` + yyyyMMddHHmmss (Beijing) + 20 more, like `wx201410272009395522657a690389285100` (§8). */
+export const newPrepayId = (now: number): string => `wx${beijingCompact(now)}${randomAlnum(20).toLowerCase()}`;
 
 // ------------------------------------------------------------------------- request validation
 
@@ -211,7 +228,10 @@ function httpUrl(v: unknown): boolean {
   }
 }
 
-export interface PrepayInput {
+/** A new order, from either API. */
+export interface OrderInput {
+  api: Api;
+  trade_type: TradeType;
   appid: string;
   mchid: string;
   description: string;
@@ -221,7 +241,14 @@ export interface PrepayInput {
   currency: string;
   time_expire: number | null;
   attach: string | null;
+  openid: string | null;
+  client_ip: string | null;
+  sign_type: string | null;
+  product_id: string | null;
 }
+
+/** The APIv3 PrepayRequest fields (the API, trade type and payer are filled in per endpoint). */
+export type PrepayInput = Omit<OrderInput, 'api' | 'trade_type' | 'openid' | 'client_ip' | 'sign_type' | 'product_id'>;
 
 /** Native PrepayRequest (§2.1). Returns the first problem as WeChat's 400 PARAM_ERROR. */
 export function validatePrepay(body: unknown): PrepayInput | ApiError {
@@ -268,9 +295,33 @@ export function validatePrepay(body: unknown): PrepayInput | ApiError {
   };
 }
 
-/** What "the same order" means for a repeated out_trade_no: every field that defines the order. */
-export function prepayFingerprint(p: PrepayInput): string {
-  return JSON.stringify([p.appid, p.description, p.notify_url, p.total, p.currency, p.time_expire, p.attach]);
+/**
+ * What "the same order" means for a repeated out_trade_no: every field that defines it. Only the
+ * nonce and the client IP may change between identical re-requests (then the same prepay comes
+ * back); anything else, the trade type included, is OUT_TRADE_NO_USED.
+ */
+export function orderFingerprint(p: OrderInput): string {
+  return JSON.stringify([p.api, p.trade_type, p.appid, p.description, p.notify_url, p.total, p.currency, p.time_expire, p.attach, p.openid, p.product_id]);
+}
+
+/** APIv3 JSAPI / H5 extras (§2.1): payer.openid, scene_info.payer_client_ip + h5_info.type. */
+export function validateV3Extras(body: unknown, tradeType: TradeType): { openid: string | null; client_ip: string | null } | ApiError {
+  const b = isObj(body) ? body : {};
+  if (tradeType === 'JSAPI') {
+    const payer = b.payer;
+    const openid = isObj(payer) && typeof payer.openid === 'string' && payer.openid !== '' ? payer.openid : null;
+    if (!openid) return paramError('payer.openid', '输入源"/body/payer/openid"映射到值字段"用户标识"字符串规则校验失败，字段缺失或为空');
+    return { openid, client_ip: null };
+  }
+  if (tradeType === 'MWEB') {
+    const scene = b.scene_info;
+    const ip = isObj(scene) && typeof scene.payer_client_ip === 'string' ? scene.payer_client_ip : '';
+    if (!/^[0-9A-Fa-f:.]{2,45}$/.test(ip)) return paramError('scene_info.payer_client_ip', 'scene_info.payer_client_ip 须为用户端实际 IP');
+    const h5 = isObj(scene) ? scene.h5_info : undefined;
+    if (!isObj(h5) || typeof h5.type !== 'string' || h5.type === '') return paramError('scene_info.h5_info.type', 'scene_info.h5_info.type 字段缺失（如 Wap、iOS、Android）');
+    return { openid: null, client_ip: ip };
+  }
+  return { openid: null, client_ip: null };
 }
 
 export interface RefundInput {

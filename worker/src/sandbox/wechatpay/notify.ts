@@ -1,7 +1,10 @@
-// WeChat Pay APIv3 notifies as the simulator sends them (providers.md §2.5): a JSON envelope whose
-// `resource` is AES-256-GCM-encrypted with the merchant's APIv3 key, signed like a response (§2.3).
+// WeChat Pay notifies as the simulator sends them. APIv3 (providers.md §2.5): a JSON envelope whose
+// `resource` is AES-256-GCM-encrypted with the merchant's APIv3 key, signed like a response (§2.3);
+// any 2xx acknowledges. APIv2 (§1.6): the XML built by v2model.ts; only an answer carrying
+// return_code SUCCESS acknowledges.
 
 import { exports } from 'cloudflare:workers';
+import { parseFlatXml } from '../../providers/wechat-v2/xml';
 import { encryptResource, signResponse } from '../../providers/wechat-v3/sign';
 import type { LedgerSettings } from '../settings';
 import { beijingRfc3339 } from '../time';
@@ -68,19 +71,40 @@ export interface SendResult {
  */
 export async function sendNotify(settings: LedgerSettings, url: string, body: string): Promise<SendResult> {
   try {
+    if (!settings.signer) throw new Error('sandbox.wechat_pay (the APIv3 simulator\'s signing key) is not configured.');
     const headers = await signResponse({ serial: settings.signer.serial, privateKey: settings.signer.private_key, body });
-    const request = new Request(url, {
-      method: 'POST',
-      headers: { ...headers, 'Content-Type': 'application/json', 'User-Agent': 'Mozilla/4.0', 'Request-ID': crypto.randomUUID() },
-      body,
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    const self = (exports as unknown as { default?: { fetch(r: Request): Promise<Response> } }).default;
-    const inProcess = new URL(url).origin === new URL(settings.public_base_url).origin && self !== undefined;
-    const res = inProcess && self ? await self.fetch(request) : await fetch(request);
+    const res = await post(settings, url, body, { ...headers, 'Content-Type': 'application/json', 'User-Agent': 'Mozilla/4.0', 'Request-ID': crypto.randomUUID() });
     // Drain the answer so the connection is released; its content does not matter.
     await res.arrayBuffer().catch(() => undefined);
     return { status: res.status, error: null, ok: res.status >= 200 && res.status < 300 };
+  } catch (e) {
+    return { status: 0, error: (e as Error).message.slice(0, 200), ok: false };
+  }
+}
+
+/** POSTs to a merchant URL: in-process for our own origin, the global fetch otherwise. */
+export async function post(settings: LedgerSettings, url: string, body: string, headers: Record<string, string>): Promise<Response> {
+  const request = new Request(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+  const self = (exports as unknown as { default?: { fetch(r: Request): Promise<Response> } }).default;
+  const inProcess = new URL(url).origin === new URL(settings.public_base_url).origin && self !== undefined;
+  return inProcess && self ? self.fetch(request) : fetch(request);
+}
+
+/**
+ * POSTs one APIv2 notify (XML, no signature headers: the sign is inside). Acknowledged only by an
+ * answer whose XML says return_code SUCCESS (§1.6); an empty 200, a 204 or `success` are not acks.
+ */
+export async function sendV2Notify(settings: LedgerSettings, url: string, body: string): Promise<SendResult> {
+  try {
+    const res = await post(settings, url, body, { 'Content-Type': 'text/xml; charset=utf-8', 'User-Agent': 'Mozilla/4.0' });
+    const text = await res.text();
+    let ack = false;
+    try {
+      ack = res.status === 200 && parseFlatXml(text).return_code === 'SUCCESS';
+    } catch {
+      ack = false;
+    }
+    return { status: res.status, error: ack || res.status !== 200 ? null : `not the SUCCESS ack: ${text.slice(0, 120)}`, ok: ack };
   } catch (e) {
     return { status: 0, error: (e as Error).message.slice(0, 200), ok: false };
   }

@@ -7,16 +7,17 @@ import { loadConfig } from '../../config';
 import { ledgerSettings } from '../settings';
 import { beijingRfc3339 } from '../time';
 import { wechatLedger, type SandboxEnv } from '../types';
-import { testMerchantByMchid } from './auth';
+import { testWechatMerchant } from './merchants';
 import type { OrderRow, TradeState } from './model';
+import { scanProductQr } from './native-mode1';
 
 export const wechatWallet = new Hono<SandboxEnv>();
 
-const esc = (s: string): string =>
+export const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
 
 /** Integer fen → `12.34` without floating point. */
-const yuan = (fen: number): string => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+export const yuan = (fen: number): string => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 
 const STATE: Record<TradeState, string> = { NOTPAY: '待支付 Unpaid', SUCCESS: '已支付 Paid', CLOSED: '已关闭 Closed', REFUND: '已退款 Refunded' };
 
@@ -43,7 +44,8 @@ h1{font-size:22px;margin:0 0 4px}.sub{color:#888;margin:0 0 20px;font-size:14px}
 .note{margin:16px 0 0;font-size:12px;color:#999;text-align:center}
 `;
 
-function page(title: string, inner: string, status: number, attrs = ''): Response {
+/** `formAction`: where the page's forms (and the redirects after them) may go; the H5 cashier's end at the merchant. */
+export function page(title: string, inner: string, status: number, attrs = '', formAction = "'self'"): Response {
   const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${esc(title)}</title><style>${CSS}</style></head><body><main${attrs}><div class="card">` +
     `<p class="brand"><span class="logo" aria-hidden="true">✓</span>微信支付 WeChat Pay</p><span class="badge">沙箱 · Sandbox</span>${inner}</div>` +
@@ -54,12 +56,12 @@ function page(title: string, inner: string, status: number, attrs = ''): Respons
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
       'Referrer-Policy': 'no-referrer',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'",
+      'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; base-uri 'none'`,
     },
   });
 }
 
-function details(o: OrderRow, merchantName: string): string {
+export function details(o: OrderRow, merchantName: string): string {
   const rows: [string, string][] = [
     ['商品 Item', o.description],
     ['商户 Merchant', merchantName],
@@ -71,7 +73,7 @@ function details(o: OrderRow, merchantName: string): string {
   return `<dl>${rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`;
 }
 
-const amount = (o: OrderRow, name: string) =>
+export const amount = (o: OrderRow, name: string) =>
   `<p class="merchant">${esc(name)}</p><p class="amount" aria-label="金额 ¥${yuan(o.total)}"><small>¥</small>${yuan(o.total)}</p>`;
 
 function result(kind: 'paid' | 'already_paid' | 'canceled' | 'closed', o: OrderRow, name: string, walletPath: string): Response {
@@ -82,7 +84,7 @@ function result(kind: 'paid' | 'already_paid' | 'canceled' | 'closed', o: OrderR
     closed: ['×', 'bad', '订单已关闭', 'This order is closed and can no longer be paid'],
   };
   const [icon, cls, title, sub] = texts[kind];
-  const back = o.state === 'NOTPAY'
+  const back = o.state === 'NOTPAY' && o.code_url
     ? `<a class="link" href="${esc(`${walletPath}?code_url=${encodeURIComponent(o.code_url)}`)}">返回订单 Back to order</a>`
     : '';
   return page(title, `<div class="icon ${cls}" aria-hidden="true">${icon}</div><h1>${esc(title)}</h1><p class="sub">${esc(sub)}</p>` +
@@ -93,9 +95,9 @@ const notFound = () =>
   page('订单不存在', `<div class="icon bad" aria-hidden="true">×</div><h1>订单不存在</h1><p class="sub">Unknown or invalid payment code</p>`, 404, ' data-result="not_found"');
 
 /** The test merchant owning the order (for its display name); undefined for anything else. */
-function merchantName(env: SandboxEnv['Bindings'], o: OrderRow | null): string | undefined {
+export function merchantName(env: SandboxEnv['Bindings'], o: OrderRow | null): string | undefined {
   if (!o) return undefined;
-  return testMerchantByMchid(loadConfig(env), o.mchid)?.name;
+  return testWechatMerchant(loadConfig(env), o.mchid)?.merchant.name;
 }
 
 /** `/…/wechatpay/wallet`, wherever the sandbox is mounted. */
@@ -103,6 +105,11 @@ const walletPathOf = (url: string) => new URL(url).pathname.replace(/\/(pay|canc
 
 wechatWallet.get('/', async (c) => {
   const codeUrl = c.req.query('code_url') ?? '';
+  // A Native mode-1 product link (`weixin://wxpay/bizpayurl?sign=…&product_id=…`): the scan asks the
+  // merchant's callback for an order first (providers.md §1.4).
+  if (codeUrl.startsWith('weixin://wxpay/bizpayurl?') && new URLSearchParams(codeUrl.slice(codeUrl.indexOf('?') + 1)).has('product_id')) {
+    return scanProductQr(c, codeUrl);
+  }
   const o = codeUrl ? await wechatLedger(c.env).walletView(codeUrl) : null;
   const name = merchantName(c.env, o);
   if (!o || name === undefined) return notFound();

@@ -1,0 +1,107 @@
+// Every wechat_v2_* vector of shared/reference/vectors.json, reproduced by the signer the provider, the
+// sandbox and the tests share (inside workerd: MD5 is a workerd extension, providers.md §0).
+
+import { describe, expect, it } from 'vitest';
+import vectors from './fixtures/vectors.json';
+import {
+  appParams, bizPayUrl, decryptReqInfo, encryptReqInfo, jsapiParams, sign, signTypeOf, signed, signingString, verify,
+} from './sign';
+
+const official = vectors.wechat_v2_official_sign;
+const derived = vectors.wechat_v2_derived;
+const KEY = official.key;
+
+describe('v2 sign rule (§1.2)', () => {
+  it('builds stringA and stringSignTemp exactly as the official example', () => {
+    expect(signingString(official.params, KEY)).toBe(official.stringSignTemp);
+    expect(official.stringSignTemp.startsWith(official.stringA)).toBe(true);
+  });
+
+  it('reproduces the official MD5 and HMAC-SHA256 signatures', async () => {
+    expect(await sign(official.params, KEY, 'MD5')).toBe(official.MD5);
+    expect(await sign(official.params, KEY, 'HMAC-SHA256')).toBe(official['HMAC-SHA256']);
+  });
+
+  it('skips empty and absent values and the sign itself, sorts by byte order (case-sensitive)', async () => {
+    const withNoise = { ...official.params, attach: '', detail: undefined, sign: 'WHATEVER' };
+    expect(await sign(withNoise, KEY, 'MD5')).toBe(official.MD5);
+    expect(signingString({ b: '1', B: '2', a: '3' }, 'k')).toBe('B=2&a=3&b=1&key=k');
+  });
+
+  it('hashes UTF-8 bytes (a Chinese body is the classic 签名错误)', async () => {
+    const s = await sign({ body: '腾讯充值中心-QQ会员充值', appid: 'wx1' }, KEY, 'MD5');
+    expect(s).toMatch(/^[0-9A-F]{32}$/);
+    expect(await verify({ body: '腾讯充值中心-QQ会员充值', appid: 'wx1', sign: s }, KEY)).toBe(true);
+  });
+
+  it('includes sign_type=HMAC-SHA256 in the signed fields when it is sent', async () => {
+    const out = await signed({ ...official.params }, KEY, 'HMAC-SHA256');
+    expect(out.sign_type).toBe('HMAC-SHA256');
+    expect(out.sign).toBe(await sign({ ...official.params, sign_type: 'HMAC-SHA256' }, KEY, 'HMAC-SHA256'));
+    expect(out.sign).not.toBe(official['HMAC-SHA256']);
+    expect(await verify(out, KEY)).toBe(true);
+  });
+});
+
+describe('verification infers the algorithm (§1.2, §7 v2 #2)', () => {
+  it('by sign length when sign_type is absent: 64 → HMAC-SHA256, 32 → MD5', async () => {
+    expect(signTypeOf({ sign: official['HMAC-SHA256'] })).toBe('HMAC-SHA256');
+    expect(signTypeOf({ sign: official.MD5 })).toBe('MD5');
+    expect(signTypeOf({ sign: 'ABC' })).toBeNull();
+    expect(await verify({ ...official.params, sign: official['HMAC-SHA256'] }, KEY)).toBe(true);
+    expect(await verify({ ...official.params, sign: official.MD5 }, KEY)).toBe(true);
+    expect(await verify({ ...official.params, sign: official.MD5.toLowerCase() }, KEY)).toBe(true);
+  });
+
+  it('by sign_type when present, and refuses a sign_type it does not know', async () => {
+    expect(await verify({ ...official.params, sign_type: 'MD5', sign: official['HMAC-SHA256'] }, KEY)).toBe(false);
+    expect(signTypeOf({ sign_type: 'SHA1', sign: official.MD5 })).toBeNull();
+  });
+
+  it('fails for one changed byte, another key, or no sign', async () => {
+    expect(await verify({ ...official.params, body: 'test ', sign: official.MD5 }, KEY)).toBe(false);
+    expect(await verify({ ...official.params, sign: official.MD5 }, `${KEY.slice(0, -1)}e`)).toBe(false);
+    expect(await verify({ ...official.params }, KEY)).toBe(false);
+  });
+});
+
+describe('client invocation (§1.4)', () => {
+  it('JSAPI paySign: MD5 and HMAC-SHA256 vectors', async () => {
+    for (const v of [derived.jsapi_md5, derived.jsapi_hmac]) {
+      const p = await jsapiParams({
+        appId: v.params.appId, prepayId: v.params.package.slice('prepay_id='.length), timeStamp: v.params.timeStamp,
+        nonceStr: v.params.nonceStr, key: KEY, signType: v.params.signType as 'MD5' | 'HMAC-SHA256',
+      });
+      expect(p).toEqual({ ...v.params, paySign: v.paySign });
+    }
+  });
+
+  it('APP sign over appid, noncestr, package=Sign=WXPay, partnerid, prepayid, timestamp', async () => {
+    const v = derived.app_md5;
+    const p = await appParams({ appid: v.params.appid, mchId: v.params.partnerid, prepayId: v.params.prepayid, timestamp: v.params.timestamp, noncestr: v.params.noncestr, key: KEY, signType: 'MD5' });
+    expect(p).toEqual({ ...v.params, sign: v.sign });
+  });
+
+  it('Native mode-1 bizpayurl: the exact link of the vector', async () => {
+    const v = derived.bizpayurl_md5;
+    expect(await bizPayUrl({ appid: v.params.appid, mchId: v.params.mch_id, productId: v.params.product_id, timeStamp: v.params.time_stamp, nonceStr: v.params.nonce_str, key: KEY })).toBe(v.url);
+  });
+});
+
+describe('refund notify req_info (§1.5): AES-256-ECB, key = MD5 hex of the APIv2 key', () => {
+  const v = vectors.req_info_ecb;
+
+  it('decrypts the OpenSSL-made vector', async () => {
+    expect(await decryptReqInfo(v.req_info, v.key)).toBe(v.plaintext);
+  });
+
+  it('encrypts to the same bytes OpenSSL does', async () => {
+    expect(await encryptReqInfo(v.plaintext, v.key)).toBe(v.req_info);
+  });
+
+  it('refuses another key and altered bytes', async () => {
+    await expect(decryptReqInfo(v.req_info, `${v.key.slice(0, -1)}e`)).rejects.toThrow();
+    const altered = `${v.req_info.slice(0, -6)}AAAA==`;
+    await expect(decryptReqInfo(altered, v.key)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,119 @@
+// WeChat Pay APIv2 signatures, both sides (the provider verifies, the sandbox and the tests sign with
+// the same functions). Rule, providers.md §1.2: every parameter except `sign` whose value is not
+// empty, keys sorted by byte order, `k=v` joined with `&` (raw values, no URL-encoding, UTF-8),
+// `&key=<APIv2 key>` appended; MD5 → upper hex, HMAC-SHA256 (keyed with the APIv2 key) → upper hex.
+// Client invocation (JSAPI paySign, APP sign) and the Native mode-1 product link re-sign a fixed
+// parameter set with the same rule (§1.4). Refund notifies carry no sign: their `req_info` is
+// AES-256-ECB with the MD5 of the key (§1.5).
+
+import { aesEcbDecrypt, aesEcbEncrypt } from '../../crypto/aes-ecb';
+import { md5Hex } from '../../crypto/digest';
+import { fromBase64, fromUtf8, toBase64, toHex, utf8 } from '../../crypto/encoding';
+import { hmacSha256 } from '../../crypto/hmac';
+import { timingSafeEqual } from '../../crypto/timing-safe';
+
+export type SignType = 'MD5' | 'HMAC-SHA256';
+export const SIGN_TYPES: readonly SignType[] = ['MD5', 'HMAC-SHA256'];
+
+/** The string before hashing: sorted non-empty `k=v`, `&`-joined, then `&key=…` (stringSignTemp). */
+export function signingString(params: Record<string, string | undefined>, key: string): string {
+  const pairs = Object.keys(params)
+    .filter((k) => k !== 'sign' && params[k] !== undefined && params[k] !== '')
+    // Byte order of the (ASCII) keys, case-sensitive: appId < nonceStr < package < signType < timeStamp.
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((k) => `${k}=${params[k]}`);
+  return `${pairs.join('&')}&key=${key}`;
+}
+
+export async function sign(params: Record<string, string | undefined>, key: string, type: SignType): Promise<string> {
+  const s = signingString(params, key);
+  const digest = type === 'MD5' ? await md5Hex(s) : toHex(await hmacSha256(key, s));
+  return digest.toUpperCase();
+}
+
+/**
+ * The algorithm of a received `sign`: `sign_type` when present, else by length (64 hex → HMAC-SHA256,
+ * 32 → MD5), exactly as wechatpay-axios-plugin does, because notifies omit sign_type even for
+ * HMAC-SHA256 orders (§7 v2 #2). `null` when neither says anything usable.
+ */
+export function signTypeOf(params: Record<string, string>): SignType | null {
+  const declared = params.sign_type;
+  if (declared !== undefined && declared !== '') return (SIGN_TYPES as readonly string[]).includes(declared) ? (declared as SignType) : null;
+  const n = params.sign?.length ?? 0;
+  return n === 64 ? 'HMAC-SHA256' : n === 32 ? 'MD5' : null;
+}
+
+/** Constant-time check of `params.sign` with the algorithm `signTypeOf` infers. */
+export async function verify(params: Record<string, string>, key: string): Promise<boolean> {
+  const type = signTypeOf(params);
+  const given = params.sign;
+  if (!type || !given) return false;
+  return timingSafeEqual(await sign(params, key, type), given.toUpperCase());
+}
+
+/** `params` plus its `sign` (and `sign_type` for HMAC-SHA256, itself a signed field). */
+export async function signed(params: Record<string, string>, key: string, type: SignType): Promise<Record<string, string>> {
+  const withType = type === 'HMAC-SHA256' ? { ...params, sign_type: type } : { ...params };
+  return { ...withType, sign: await sign(withType, key, type) };
+}
+
+// ------------------------------------------------------------------------ client invocation (§1.4)
+
+export interface JsapiParams {
+  appId: string;
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: SignType;
+  paySign: string;
+}
+
+/** WeixinJSBridge `getBrandWCPayRequest` parameters: the five keys re-signed as `paySign`. */
+export async function jsapiParams(input: { appId: string; prepayId: string; timeStamp: string; nonceStr: string; key: string; signType: SignType }): Promise<JsapiParams> {
+  const p = { appId: input.appId, timeStamp: input.timeStamp, nonceStr: input.nonceStr, package: `prepay_id=${input.prepayId}`, signType: input.signType };
+  return { ...p, paySign: await sign(p, input.key, input.signType) };
+}
+
+export interface AppParams {
+  appid: string;
+  partnerid: string;
+  prepayid: string;
+  package: 'Sign=WXPay';
+  noncestr: string;
+  timestamp: string;
+  sign: string;
+}
+
+/** What a merchant's app hands to the WeChat SDK (PayReq): lowercase keys, package `Sign=WXPay`. */
+export async function appParams(input: { appid: string; mchId: string; prepayId: string; timestamp: string; noncestr: string; key: string; signType: SignType }): Promise<AppParams> {
+  const p = { appid: input.appid, partnerid: input.mchId, prepayid: input.prepayId, package: 'Sign=WXPay' as const, noncestr: input.noncestr, timestamp: input.timestamp };
+  return { ...p, sign: await sign(p, input.key, input.signType) };
+}
+
+/**
+ * The Native mode-1 product link: `weixin://wxpay/bizpayurl?sign=…&appid=…&mch_id=…&product_id=…&time_stamp=…&nonce_str=…`,
+ * signed over those five fields with MD5 (the choice every SDK makes; §1.4).
+ */
+export async function bizPayUrl(input: { appid: string; mchId: string; productId: string; timeStamp: string; nonceStr: string; key: string }): Promise<string> {
+  const p = { appid: input.appid, mch_id: input.mchId, product_id: input.productId, time_stamp: input.timeStamp, nonce_str: input.nonceStr };
+  const s = await sign(p, input.key, 'MD5');
+  const q = new URLSearchParams({ sign: s, ...p });
+  return `weixin://wxpay/bizpayurl?${q.toString()}`;
+}
+
+// ------------------------------------------------------------------------ refund notify req_info
+
+async function reqInfoKey(apiKey: string): Promise<Uint8Array> {
+  // "key = lowercase hex MD5 of the APIv2 key, used as 32 ASCII bytes" (§1.5, gopay DecryptRefundNotifyReqInfo).
+  return utf8(await md5Hex(apiKey));
+}
+
+/** base64 → AES-256-ECB → the `<root>…</root>` XML text. Throws on bad base64, key or padding. */
+export async function decryptReqInfo(reqInfo: string, apiKey: string): Promise<string> {
+  return fromUtf8(await aesEcbDecrypt(await reqInfoKey(apiKey), fromBase64(reqInfo)));
+}
+
+/** The sandbox's side: the XML text → AES-256-ECB → base64. */
+export async function encryptReqInfo(xml: string, apiKey: string): Promise<string> {
+  return toBase64(await aesEcbEncrypt(await reqInfoKey(apiKey), utf8(xml)));
+}

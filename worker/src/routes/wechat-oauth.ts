@@ -1,0 +1,196 @@
+// WeChat JSAPI's openid hop (mounted at `/wechat`). A JSAPI prepay needs the payer's openid under the
+// official account, which only WeChat's web OAuth gives (snsapi_base: a silent redirect inside WeChat).
+// When a JSAPI attempt starts without one, the provider (wechat-v2 or wechat-v3) answers with a signed
+// link to this page, which:
+//   1. GET /wechat/jsapi/:attempt?exp&sig — checks the link, and without an openid for the session
+//      redirects to the official account's authorize URL (the sandbox's copy in test mode);
+//   2. GET /wechat/oauth/callback?code&state — checks the signed state, trades the code for the
+//      openid (sns/oauth2/access_token), stores it in the session, and goes back to 1;
+//   3. with the openid, asks the provider for the JSAPI parameters (the same createAttempt call the
+//      session makes, same out_trade_no, so the same prepay), and invokes WeixinJSBridge on the page.
+// The bridge's "ok" only sends the shopper to /return/:session, which re-checks with the provider.
+// Native mode 1's callback lives beside it (wechat-native.ts).
+
+import { Hono, type Context } from 'hono';
+import { loadConfig, merchantById, type MerchantConfig, type ShouyinConfig, type WechatPayConfig } from '../config';
+import { randomAlnum } from '../crypto/encoding';
+import { outboundFetch, providerContext } from '../lib/outbound';
+import {
+  attemptOfState, authorizeUrl, jsapiEntryUrl, oauthEndpoints, oauthState, verifyEntry, verifyState,
+} from '../lib/wechat-jsapi-entry';
+import { resolveProvider, type ResolvedProvider } from '../providers/registry';
+import type { NextAction } from '../contract';
+import type { CheckoutSession } from '../session/durable-object';
+import { sessionIdOfAttempt } from '../session/ids';
+import type { AppEnv } from './http';
+import { wechatNative } from './wechat-native';
+
+export const wechatRoutes = new Hono<AppEnv>();
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const yuan = (fen: number): string => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+
+const STYLE = `body{margin:0;background:#ededed;font:16px -apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;color:#191919;display:flex;justify-content:center}
+main{width:100%;max-width:420px;padding:32px 16px}.card{background:#fff;border-radius:12px;padding:28px 20px;text-align:center}
+h1{font-size:20px;margin:0 0 8px}.amount{font-size:36px;font-weight:600;margin:8px 0}.muted{color:#888;margin:4px 0}
+button,a.btn{display:block;width:100%;box-sizing:border-box;border:0;border-radius:8px;padding:13px;font:inherit;font-weight:600;margin-top:12px;cursor:pointer;text-decoration:none}
+.pay{background:#07c160;color:#fff}.back{background:#f2f2f2;color:#191919}[hidden]{display:none}`;
+
+function html(title: string, inner: string, status = 200, extra: { nonce?: string; scripts?: string } = {}): Response {
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; connect-src 'self'; script-src 'self'${extra.nonce ? ` 'nonce-${extra.nonce}'` : ''}; base-uri 'none'`;
+  return new Response(
+    `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head>` +
+      `<body><main><div class="card">${inner}</div></main>${extra.scripts ?? ''}</body></html>`,
+    { status, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': csp } },
+  );
+}
+
+const problem = (title: string, detail: string, status = 400, back?: string): Response =>
+  html(title, `<h1>${esc(title)}</h1><p class="muted" data-error>${esc(detail)}</p>${back ? `<a class="btn back" href="${esc(back)}">返回 Back</a>` : ''}`, status);
+
+interface Hop {
+  config: ShouyinConfig;
+  merchant: MerchantConfig;
+  resolved: ResolvedProvider;
+  oauth: { appid: string; appsecret: string };
+  /** The key the session keeps the openid under (the identity AppID the session itself reads). */
+  identityAppid: string;
+  stub: DurableObjectStub<CheckoutSession>;
+  sessionId: string;
+}
+
+/** The session, merchant and official account behind an attempt id; a Response when there is none. */
+async function hopFor(c: Context<AppEnv>, attemptId: string): Promise<Hop | Response> {
+  const sessionId = sessionIdOfAttempt(attemptId);
+  if (!sessionId) return problem('链接无效', 'This payment link is not valid.', 404);
+  const stub = c.env.SESSIONS.getByName(sessionId);
+  const merchantId = await stub.merchantIdForCors();
+  const config = loadConfig(c.env);
+  const merchant = merchantId ? merchantById(config, merchantId) : undefined;
+  const resolved = merchant ? resolveProvider(merchant, 'wechat_pay') : null;
+  const oauth = (resolved?.config as WechatPayConfig | undefined)?.oauth;
+  if (!merchant || !resolved || !oauth) return problem('链接无效', 'This payment link is not valid.', 404);
+  return { config, merchant, resolved, oauth, identityAppid: resolved.identity.appId ?? '', stub, sessionId };
+}
+
+/** The sandbox's copies of WeChat's OAuth endpoints for a test merchant on the built-in sandbox. */
+function endpoints(h: Hop): { authorize: string; accessToken: string } {
+  const sandbox = !h.merchant.livemode && (h.resolved.config as WechatPayConfig).api_base === undefined;
+  return oauthEndpoints(sandbox ? `${h.config.public_base_url}/sandbox/wechatpay` : null);
+}
+
+wechatRoutes.get('/jsapi/:attempt', async (c) => {
+  const attemptId = c.req.param('attempt');
+  const h = await hopFor(c, attemptId);
+  if (h instanceof Response) return h;
+  const now = Date.now();
+  const exp = c.req.query('exp');
+  if (!(await verifyEntry(attemptId, exp, c.req.query('sig'), h.oauth.appsecret, now))) {
+    return problem('链接已失效', 'This payment link has expired or was altered. Go back to the shop and start again.', 403, `/return/${h.sessionId}`);
+  }
+  const openid = await h.stub.wechatOpenid(h.identityAppid);
+  if (!openid) {
+    // snsapi_base: inside WeChat the authorize page redirects straight back with a code (no prompt).
+    const state = await oauthState(attemptId, h.oauth.appsecret, Number(exp) * 1000);
+    const { authorize } = endpoints(h);
+    return c.redirect(authorizeUrl(authorize, h.oauth.appid, `${h.config.public_base_url}/wechat/oauth/callback`, state), 302);
+  }
+
+  const session = await h.stub.retrieve(h.merchant.id);
+  const back = `/return/${h.sessionId}`;
+  if (!session) return problem('订单不存在', 'No such checkout.', 404);
+  if (session.status === 'paid') return c.redirect(back, 303);
+  if (session.status !== 'open') return problem('订单已失效', `This checkout is ${session.status}.`, 410, back);
+  const view = await h.stub.clientView(session.client_secret, c.req.header('user-agent'));
+  const active = view.ok ? view.value.active_attempt : null;
+  if (!active || active.id !== attemptId || active.status !== 'pending') {
+    return problem('这笔支付已失效', 'This payment was replaced or closed. Go back to the shop to pay.', 410, back);
+  }
+  let action: NextAction;
+  try {
+    const ip = c.req.header('cf-connecting-ip');
+    const r = await h.resolved.provider.createAttempt(providerContext(h.config, h.merchant.livemode, () => Date.now()), h.resolved.config, {
+      attemptId, flow: 'jsapi', amount: session.amount, currency: 'CNY', description: session.description,
+      // The same fields the session sent, so WeChat answers with the same prepay (out_trade_no = attempt id).
+      expiresAt: session.expires_at * 1000,
+      notifyUrl: `${h.config.public_base_url}/notify/wechat_pay/${h.merchant.id}`,
+      returnUrl: `${h.config.public_base_url}${back}`,
+      client: { openid, ...(ip ? { ip } : {}) },
+    });
+    action = r.nextAction;
+  } catch (e) {
+    console.warn(`jsapi page ${attemptId}: ${e instanceof Error ? e.message : String(e)}`);
+    return problem('暂时无法发起支付', 'WeChat Pay could not start the payment. Please try again.', 502, back);
+  }
+  if (action.type !== 'wechat_jsapi') return problem('暂时无法发起支付', 'Unexpected answer from the provider.', 502, back);
+  return jsapiPage(h, session.amount, session.description, action.params, back);
+});
+
+/** The page that invokes WeixinJSBridge with the signed parameters, then re-checks through /return. */
+function jsapiPage(h: Hop, amount: number, description: string, params: Record<string, string>, back: string): Response {
+  const nonce = randomAlnum(24);
+  // Test mode on the built-in sandbox: the sandbox's WeixinJSBridge stands in for WeChat's.
+  const sandbox = !h.merchant.livemode && (h.resolved.config as WechatPayConfig).api_base === undefined;
+  const bridge = sandbox ? `<script src="/sandbox/wechatpay/jsbridge.js"></script>` : '';
+  const data = JSON.stringify({ params, back }).replace(/</g, '\\u003c');
+  const script = `${bridge}<script type="application/json" id="data">${data}</script><script nonce="${nonce}">(() => {
+  const d = JSON.parse(document.getElementById('data').textContent);
+  const status = document.getElementById('status'), retry = document.getElementById('retry');
+  let tries = 0;
+  const pay = () => {
+    retry.hidden = true;
+    status.textContent = '正在打开微信支付… Opening WeChat Pay…';
+    WeixinJSBridge.invoke('getBrandWCPayRequest', d.params, (r) => {
+      const m = /:(ok|cancel)$/.exec((r && r.err_msg) || '');
+      if (m && m[1] === 'ok') { status.textContent = '正在确认支付结果… Confirming…'; location.replace(d.back); return; }
+      status.textContent = m ? '支付已取消 Payment canceled' : '支付失败，请重试 Payment failed';
+      retry.hidden = false;
+    });
+  };
+  retry.addEventListener('click', pay);
+  if (typeof WeixinJSBridge !== 'undefined') pay();
+  else {
+    document.addEventListener('WeixinJSBridgeReady', pay, { once: true });
+    setTimeout(() => { if (!tries++ && typeof WeixinJSBridge === 'undefined') status.textContent = '请在微信中打开此页面 Open this page in WeChat'; }, 5000);
+  }
+})();</script>`;
+  return html(
+    '微信支付',
+    `<p class="muted">${esc(h.merchant.name)}</p><p class="amount">¥${yuan(amount)}</p><p class="muted">${esc(description)}</p>` +
+      `<p id="status" role="status" aria-live="polite"></p><button id="retry" class="pay" type="button" hidden>重新支付 Pay again</button>` +
+      `<a class="btn back" href="${esc(back)}">返回商户 Back to the shop</a>`,
+    200,
+    { nonce, scripts: script },
+  );
+}
+
+wechatRoutes.get('/oauth/callback', async (c) => {
+  const state = c.req.query('state') ?? '';
+  const named = attemptOfState(state);
+  if (!named) return problem('授权失败', 'The OAuth state is missing or malformed.', 400);
+  const h = await hopFor(c, named.attemptId);
+  if (h instanceof Response) return h;
+  const attemptId = await verifyState(state, h.oauth.appsecret, Date.now());
+  if (!attemptId) return problem('授权已失效', 'The OAuth state has expired or was altered. Go back to the shop and start again.', 403, `/return/${h.sessionId}`);
+  const code = c.req.query('code');
+  if (!code) return problem('授权失败', 'WeChat did not return an authorization code.', 400, `/return/${h.sessionId}`);
+
+  const { accessToken } = endpoints(h);
+  const q = new URLSearchParams({ appid: h.oauth.appid, secret: h.oauth.appsecret, code, grant_type: 'authorization_code' });
+  let answer: { openid?: unknown; errcode?: unknown; errmsg?: unknown };
+  try {
+    const res = await outboundFetch(h.config)(new Request(`${accessToken}?${q.toString()}`, { headers: { Accept: 'application/json' } }));
+    answer = (await res.json()) as typeof answer;
+  } catch (e) {
+    console.warn(`oauth code exchange failed: ${e instanceof Error ? e.message : String(e)}`);
+    return problem('授权失败', 'Could not reach WeChat to finish the sign-in. Please try again.', 502, `/return/${h.sessionId}`);
+  }
+  if (typeof answer.openid !== 'string' || !(await h.stub.rememberWechatOpenid(h.identityAppid, answer.openid))) {
+    // 40029 invalid code, 40163 code used, 40125 wrong appsecret… (never echo the secret).
+    console.warn(`oauth code exchange refused: errcode ${String(answer.errcode)} ${String(answer.errmsg ?? '')}`);
+    return problem('授权失败', `WeChat refused the sign-in (errcode ${String(answer.errcode ?? 'none')}).`, 502, `/return/${h.sessionId}`);
+  }
+  return c.redirect(await jsapiEntryUrl(h.config.public_base_url, attemptId, h.oauth.appsecret, named.exp * 1000), 302);
+});
+
+wechatRoutes.route('/native', wechatNative);

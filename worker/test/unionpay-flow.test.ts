@@ -1,0 +1,202 @@
+// UnionPay end to end inside workerd: the contract (create → pending → notify → paid), every flow
+// through the real client and merchant APIs, the front return as a hint, and money that is never
+// lost or doubled (duplicate notifies, amount mismatch, a lost notify recovered by query, refunds).
+
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CheckoutSession } from '../src/session/durable-object';
+import { parseForm } from '../src/providers/unionpay/wire';
+import { TEST, UNIONPAY_TEST } from './fixtures/config';
+import { BASE, api, client, createSession, retrieve, sessionStub } from './helpers';
+import { consumeNotify, payAtCashier, postFrontForm, postNotify, sandboxControl, signedNotify, startUnionpay } from './unionpay-helpers';
+
+const realFetch = globalThis.fetch;
+let webhooks: string[] = [];
+beforeEach(() => {
+  webhooks = [];
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const req = new Request(input as RequestInfo, init);
+    if (req.url.startsWith(TEST.webhook_url)) {
+      webhooks.push(JSON.parse(await req.text()).type);
+      return new Response('ok');
+    }
+    return realFetch(req);
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+const inDo = <R>(id: string, fn: (o: CheckoutSession) => R) => runInDurableObject(sessionStub(id), fn);
+const snapshot = (id: string) =>
+  inDo(id, (o) => ({
+    session: o.store.session(),
+    attempts: o.store.attempts(),
+    events: o.store.events().map((e) => e.type),
+    anomalies: o.store.anomalies().map((a) => a.reason),
+    refunds: o.store.refunds(),
+  }));
+
+interface LedgerView { notifies: { state: string; deliveries: { status: number }[] }[]; order: { query_id: string | null; state: string } }
+
+describe('the contract: create → pending → notify → paid', () => {
+  it('page: the widget’s form post, the cashier, the signed notify acknowledged with 200 ok only after the session is paid', async () => {
+    const s = await createSession();
+    const { attempt, next_action } = await startUnionpay(s, 'page');
+    expect(attempt).toMatchObject({ channel: 'unionpay', flow: 'page', status: 'pending' });
+    expect(next_action).toMatchObject({ type: 'form_post', url: `${BASE}/sandbox/unionpay/gateway/api/frontTransReq.do` });
+    if (next_action.type !== 'form_post') return;
+    expect(next_action.fields).toMatchObject({ orderId: attempt.id, txnAmt: '8888', frontUrl: `${BASE}/return/${s.id}`, backUrl: `${BASE}/notify/unionpay/${TEST.merchant_id}` });
+    expect((await retrieve(s.id)).status).toBe('open');
+
+    const ref = await postFrontForm(next_action);
+    const { html } = await payAtCashier(ref);
+    expect(html).toContain('支付成功');
+    await sandboxControl('/flush', {});
+    const paid = await retrieve(s.id);
+    expect(paid.status).toBe('paid');
+    const ledger = (await sandboxControl<LedgerView>(`/orders/${attempt.id}`)).json;
+    expect(paid.payment).toMatchObject({ attempt: attempt.id, amount: 8888, provider_transaction_id: ledger.order.query_id });
+    // The sandbox saw exactly one send, answered 200.
+    expect(ledger.notifies[0]!.deliveries.map((d) => d.status)).toEqual([200]);
+    expect((await snapshot(s.id)).events).toEqual(['checkout.session.paid']);
+  });
+
+  it('the notify route answers 200 with the body ok, and nothing else on success', async () => {
+    const s = await createSession();
+    const { attempt } = await startUnionpay(s, 'app');
+    const res = await postNotify((await signedNotify(consumeNotify(attempt.id))).body);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('ok');
+    expect((await retrieve(s.id)).status).toBe('paid');
+  });
+
+  it('app: the merchant API hands the app its tn; the sandbox app page pays it', async () => {
+    const s = await createSession();
+    const { attempt, next_action } = await startUnionpay(s, 'app', 'merchant');
+    expect(next_action).toMatchObject({ type: 'app_payload', payload: { tn: expect.stringMatching(/^\d{21}$/) } });
+    if (next_action.type !== 'app_payload' || typeof next_action.payload === 'string') throw new Error('expected an app_payload with fields');
+    const tn = next_action.payload.tn!;
+    expect((await realFetchSelf(`/sandbox/unionpay/app?tn=${tn}`)).status).toBe(200);
+    expect((await payAtCashier(tn)).html).toContain('支付成功');
+    await sandboxControl('/flush', {});
+    expect((await retrieve(s.id)).payment?.attempt).toBe(attempt.id);
+  });
+
+  it('qr: an applied QR code with the sandbox scan page', async () => {
+    const s = await createSession();
+    const { next_action } = await startUnionpay(s, 'qr');
+    expect(next_action).toMatchObject({ type: 'display_qr', data: expect.stringMatching(/^https:\/\/qr\.95516\.com\//), sandbox_wallet_url: expect.stringContaining('/sandbox/unionpay/qr?code=') });
+  });
+
+  it('the public view offers unionpay with its web flows, never app', async () => {
+    const s = await createSession();
+    const view = (await (await client(s, '')).json()) as { channels: { channel: string; flows: string[] }[] };
+    const up = view.channels.find((c) => c.channel === 'unionpay');
+    expect(up?.flows.length).toBeGreaterThan(0);
+    expect(up?.flows).not.toContain('app');
+  });
+});
+
+describe('the front return is a hint, never proof', () => {
+  it('a forged POST to the return URL changes nothing', async () => {
+    const s = await createSession();
+    const { attempt } = await startUnionpay(s, 'page');
+    const fake = await signedNotify(consumeNotify(attempt.id));
+    const res = await realFetchSelf(`/return/${s.id}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: fake.body });
+    expect(res.status).toBe(200);
+    expect((await retrieve(s.id)).status).toBe('open');
+  });
+
+  it('returning after paying with the notify lost: the session queries UnionPay (original txnTime) and is paid', async () => {
+    const s = await createSession();
+    const { attempt, next_action } = await startUnionpay(s, 'page');
+    await postFrontForm(next_action);
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    expect((await retrieve(s.id)).status).toBe('open');
+    const res = await realFetchSelf(`/return/${s.id}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'respCode=00' });
+    expect(await res.text()).toContain('支付成功');
+    const paid = await retrieve(s.id);
+    expect(paid.status).toBe('paid');
+    expect((await snapshot(s.id)).events).toEqual(['checkout.session.paid']);
+  });
+});
+
+describe('money is never lost or doubled', () => {
+  it('20 duplicate notifies at once: one transition, one event, every one acknowledged', async () => {
+    const s = await createSession();
+    const { attempt } = await startUnionpay(s, 'app');
+    const n = await signedNotify(consumeNotify(attempt.id));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postNotify(n.body)));
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const t = await snapshot(s.id);
+    expect(t.session?.status).toBe('paid');
+    expect(t.events).toEqual(['checkout.session.paid']);
+  });
+
+  it('a sandbox notify sent as duplicates is applied once', async () => {
+    const s = await createSession();
+    const { attempt } = await startUnionpay(s, 'app');
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'duplicate', copies: 4 });
+    await sandboxControl('/flush', {});
+    expect((await snapshot(s.id)).events).toEqual(['checkout.session.paid']);
+  });
+
+  it('an amount mismatch is acknowledged and stored as an anomaly, never paid', async () => {
+    const s = await createSession();
+    const { attempt } = await startUnionpay(s, 'app');
+    const res = await postNotify((await signedNotify(consumeNotify(attempt.id, { txnAmt: '1', settleAmt: '1' }))).body);
+    expect(res.status).toBe(200);
+    const t = await snapshot(s.id);
+    expect(t.session?.status).toBe('open');
+    expect(t.anomalies).toEqual(['amount_mismatch']);
+  });
+
+  it('another merId (a verified notify for another merchant) is an anomaly', async () => {
+    const s = await createSession();
+    const { attempt } = await startUnionpay(s, 'app');
+    await postNotify((await signedNotify(consumeNotify(attempt.id, { merId: '777290058199999' }))).body);
+    expect((await snapshot(s.id)).anomalies).toEqual(['merchant_mismatch']);
+  });
+
+  it('a notify for an order that is not ours is verified, then refused (404) so UnionPay retries elsewhere', async () => {
+    const res = await postNotify((await signedNotify(consumeNotify('201807251037450000267624'))).body);
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toBe('ok');
+  });
+
+  it('all five notifies lost: the query fallback finds the payment with the original txnTime', async () => {
+    const s = await createSession();
+    const { attempt } = await startUnionpay(s, 'qr');
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    // Run the session's due work on a clock past the first scheduled query.
+    await inDo(s.id, (o) => void (o.clock = { now: () => Date.now() + 60_000 }));
+    for (let i = 0; i < 10 && (await retrieve(s.id)).status !== 'paid'; i++) await runDurableObjectAlarm(sessionStub(s.id));
+    const paid = await retrieve(s.id);
+    expect(paid.status).toBe('paid');
+    expect((await snapshot(s.id)).events).toContain('checkout.session.paid');
+  });
+
+  it('a refund (partial) is accepted by backTransReq 04, and its notify settles it', async () => {
+    const s = await createSession();
+    const { attempt } = await startUnionpay(s, 'app');
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'normal' });
+    await sandboxControl('/flush', {});
+    expect((await retrieve(s.id)).status).toBe('paid');
+    const res = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 1000 }) });
+    expect(res.status).toBe(201);
+    const refund = (await res.json()) as { id: string; status: string };
+    expect(refund.status).toBe('pending');
+    await sandboxControl('/flush', {});
+    const after = (await (await api(`/v1/refunds/${refund.id}`)).json()) as { status: string; provider_refund_id: string | null };
+    expect(after.status).toBe('succeeded');
+    expect(after.provider_refund_id).toMatch(/^\d{21}$/);
+    const ledger = (await sandboxControl<{ refunds: { txn_amt: number; req_reserved: string }[]; notifies: { kind: string; deliveries: { status: number }[]; body: string }[] }>(`/orders/${attempt.id}`)).json;
+    expect(ledger.refunds).toMatchObject([{ txn_amt: 1000, req_reserved: attempt.id }]);
+    const refundNotify = ledger.notifies.find((n) => n.kind === 'refund')!;
+    expect(refundNotify.deliveries.map((d) => d.status)).toEqual([200]);
+    expect(parseForm(refundNotify.body)).toMatchObject({ txnType: '04', respCode: '00', merId: UNIONPAY_TEST.mer_id });
+  });
+});
+
+function realFetchSelf(path: string, init: RequestInit = {}) {
+  return import('cloudflare:test').then(({ SELF }) => SELF.fetch(`${BASE}${path}`, init));
+}

@@ -1,0 +1,201 @@
+// JSAPI inside WeChat, end to end inside workerd (APIv3 and APIv2): the attempt's redirect to
+// Shouyin's JSAPI page → the official account's snsapi_base OAuth (the sandbox's copy) → code →
+// openid → the JSAPI prepay → WeixinJSBridge parameters → the sandbox bridge pays → paid. Plus every
+// way the hop can be abused: altered links and states, reused codes, a wrong appsecret's merchant,
+// an attempt that was replaced.
+
+import { SELF, runDurableObjectAlarm } from 'cloudflare:test';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { publicKeyFromPrivate, rsaVerify } from '../src/crypto/rsa';
+import { sign } from '../src/providers/wechat-v2/sign';
+import { MERCHANT_PRIVATE_KEY, WECHAT_TEST } from './fixtures/config';
+import { BASE, sessionStub, type SessionJson } from './helpers';
+import { captureWebhooks, controlAs, createSessionAs, startAttemptAs } from './wechat-v2';
+
+beforeEach(() => void captureWebhooks());
+afterEach(() => vi.restoreAllMocks());
+
+const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
+const SAFARI_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+
+const MERCHANTS = {
+  v3: { key: WECHAT_TEST.v3oauth_secret_key, identityAppid: WECHAT_TEST.v3oauth_appid },
+  v2: { key: WECHAT_TEST.v2_secret_key, identityAppid: WECHAT_TEST.v2_appid },
+} as const;
+
+/** A browser inside WeChat: follows nothing by itself, keeps the sandbox user's cookie. */
+function wechatBrowser(ua = WECHAT_UA) {
+  let cookie = '';
+  return async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const res = await SELF.fetch(url.split('#')[0]!, { ...init, redirect: 'manual', headers: { 'user-agent': ua, ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) } });
+    const set = res.headers.get('set-cookie');
+    if (set) cookie = set.split(';')[0]!;
+    return res;
+  };
+}
+
+function jsapiData(html: string): { params: Record<string, string>; back: string } {
+  const m = /<script type="application\/json" id="data">([\s\S]*?)<\/script>/.exec(html);
+  if (!m) throw new Error(`no JSAPI data in the page: ${html.slice(0, 300)}`);
+  return JSON.parse(m[1]!) as { params: Record<string, string>; back: string };
+}
+
+/** Attempt → JSAPI page → OAuth → callback → JSAPI page with parameters. */
+async function hop(key: string): Promise<{ s: SessionJson; attemptId: string; entry: string; data: ReturnType<typeof jsapiData>; browse: ReturnType<typeof wechatBrowser> }> {
+  const s = await createSessionAs(key);
+  const view = await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': WECHAT_UA } })).json() as { channels: { channel: string; flows: string[] }[] };
+  expect(view.channels.find((c) => c.channel === 'wechat_pay')?.flows).toEqual(['jsapi', 'qr']);
+  const { attempt, next_action } = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
+  expect(next_action.type).toBe('redirect');
+  const entry = next_action.url!;
+  expect(entry).toMatch(new RegExp(`^${BASE}/wechat/jsapi/${attempt.id}\\?exp=\\d+&sig=[0-9a-f]{32}$`));
+  const browse = wechatBrowser();
+  const toOauth = await browse(entry);
+  expect(toOauth.status).toBe(302);
+  const authorize = toOauth.headers.get('location')!;
+  const a = new URL(authorize);
+  expect(`${a.origin}${a.pathname}`).toBe(`${BASE}/sandbox/wechatpay/connect/oauth2/authorize`);
+  expect(a.hash).toBe('#wechat_redirect');
+  expect(Object.fromEntries(a.searchParams)).toMatchObject({ appid: WECHAT_TEST.mp_appid, redirect_uri: `${BASE}/wechat/oauth/callback`, response_type: 'code', scope: 'snsapi_base' });
+  expect(a.searchParams.get('state')).toMatch(/^[0-9a-f]{32}\d{10}[0-9A-Za-z]+$/);
+  const toCallback = await browse(authorize);
+  expect(toCallback.status).toBe(302);
+  const cb = new URL(toCallback.headers.get('location')!);
+  expect(cb.searchParams.get('code')).toMatch(/^[0-9A-Za-z]{32}$/);
+  expect(cb.searchParams.get('state')).toBe(a.searchParams.get('state'));
+  const back = await browse(cb.toString());
+  expect(back.status).toBe(302);
+  expect(back.headers.get('location')).toBe(entry);
+  const page = await browse(entry);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('/sandbox/wechatpay/jsbridge.js');
+  return { s, attemptId: attempt.id, entry, data: jsapiData(html), browse };
+}
+
+const bridgePay = async (params: Record<string, string>) =>
+  (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/jsbridge/pay`, { method: 'POST', body: JSON.stringify(params) })).json()) as { err_msg: string; err_desc?: string };
+
+const status = async (s: SessionJson) =>
+  ((await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { headers: { authorization: `Bearer ${s.client_secret}` } })).json()) as { status: string }).status;
+
+describe('JSAPI with the OAuth hop, APIv3', () => {
+  it('hops for the openid, signs RSA bridge parameters (§2.4), and the bridge pays the order', async () => {
+    const { s, attemptId, data } = await hop(MERCHANTS.v3.key);
+    const p = data.params;
+    expect(Object.keys(p).sort()).toEqual(['appId', 'nonceStr', 'package', 'paySign', 'signType', 'timeStamp']);
+    expect(p).toMatchObject({ appId: WECHAT_TEST.mp_appid, signType: 'RSA' });
+    const key = await publicKeyFromPrivate(MERCHANT_PRIVATE_KEY);
+    expect(await rsaVerify(key, `${p.appId}\n${p.timeStamp}\n${p.nonceStr}\n${p.package}\n`, p.paySign!)).toBe(true);
+    expect(data.back).toBe(`/return/${s.id}`);
+    // The openid is the session's now: the session asks for it under its identity AppID.
+    expect(await sessionStub(s.id).wechatOpenid(MERCHANTS.v3.identityAppid)).toMatch(/^o[0-9a-f]{27}$/);
+
+    expect(await bridgePay({ ...p, paySign: `${p.paySign!.slice(0, -4)}AAA=` })).toMatchObject({ err_msg: 'get_brand_wcpay_request:fail', err_desc: '支付验证签名失败' });
+    expect(await bridgePay(p)).toEqual({ err_msg: 'get_brand_wcpay_request:ok' });
+    // The bridge's ok is a hint: the shopper lands on /return, which asks WeChat Pay before saying paid.
+    const ret = await SELF.fetch(`${BASE}${data.back}`, { redirect: 'manual' });
+    expect(await ret.text()).toContain('支付成功');
+    expect(await status(s)).toBe('paid');
+    const ledger = (await (await controlAs(MERCHANTS.v3.key, `/orders/${attemptId}`)).json()) as { order: { trade_type: string; appid: string; openid: string; payer_openid: string } };
+    expect(ledger.order).toMatchObject({ trade_type: 'JSAPI', appid: WECHAT_TEST.mp_appid });
+    expect(ledger.order.payer_openid).toBe(ledger.order.openid);
+  });
+
+  it('the same page again gives the same prepay (identical fields), and the widget path gets wechat_jsapi directly once the openid is known', async () => {
+    const { s, entry, data, browse } = await hop(MERCHANTS.v3.key);
+    const again = jsapiData(await (await browse(entry)).text());
+    expect(again.params.package).toBe(data.params.package);
+    // Switching away (the session closes the JSAPI order from its alarm) and back makes a new attempt,
+    // which now knows the openid: no hop.
+    await startAttemptAs(s, 'qr');
+    await runDurableObjectAlarm(sessionStub(s.id));
+    const direct = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
+    expect(direct.next_action.type).toBe('wechat_jsapi');
+    expect(direct.next_action.params).toMatchObject({ appId: WECHAT_TEST.mp_appid, signType: 'RSA' });
+    expect(await bridgePay(direct.next_action.params!)).toEqual({ err_msg: 'get_brand_wcpay_request:ok' });
+    await controlAs(MERCHANTS.v3.key, '/flush', {});
+    expect(await status(s)).toBe('paid');
+  });
+
+  it('a JSAPI page whose attempt was replaced says so instead of taking a payment', async () => {
+    const s = await createSessionAs(MERCHANTS.v3.key);
+    const { next_action } = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
+    await sessionStub(s.id).rememberWechatOpenid(MERCHANTS.v3.identityAppid, ((await (await controlAs(MERCHANTS.v3.key, '/openid', {})).json()) as { openid: string }).openid);
+    await startAttemptAs(s, 'qr');
+    const res = await wechatBrowser()(next_action.url!);
+    expect(res.status).toBe(410);
+    expect(await res.text()).toContain('这笔支付已失效');
+  });
+});
+
+describe('JSAPI with the OAuth hop, APIv2', () => {
+  it('signs the bridge parameters with the merchant\'s v2 algorithm (MD5) and pays', async () => {
+    const { s, data } = await hop(MERCHANTS.v2.key);
+    const { paySign, ...five } = data.params;
+    expect(five).toMatchObject({ appId: WECHAT_TEST.mp_appid, signType: 'MD5' });
+    expect(paySign).toBe(await sign(five, WECHAT_TEST.apiv2_key, 'MD5'));
+    expect(await bridgePay({ ...data.params, signType: 'HMAC-SHA256' })).toMatchObject({ err_msg: 'get_brand_wcpay_request:fail' });
+    expect(await bridgePay(data.params)).toEqual({ err_msg: 'get_brand_wcpay_request:ok' });
+    await controlAs(MERCHANTS.v2.key, '/flush', {});
+    expect(await status(s)).toBe('paid');
+  });
+});
+
+describe('the hop refuses what it must', () => {
+  it('an altered or expired JSAPI link', async () => {
+    const s = await createSessionAs(MERCHANTS.v3.key);
+    const { next_action } = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
+    const u = new URL(next_action.url!);
+    const browse = wechatBrowser();
+    u.searchParams.set('sig', '0'.repeat(32));
+    expect((await browse(u.toString())).status).toBe(403);
+    u.searchParams.set('exp', '1000');
+    expect((await browse(u.toString())).status).toBe(403);
+    expect((await browse(`${BASE}/wechat/jsapi/notanattempt?exp=1&sig=x`)).status).toBe(404);
+  });
+
+  it('a forged state, a reused code and a code of another sign-in', async () => {
+    const s = await createSessionAs(MERCHANTS.v3.key);
+    const { next_action } = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
+    const browse = wechatBrowser();
+    const authorize = (await browse(next_action.url!)).headers.get('location')!;
+    const cb = new URL((await browse(authorize)).headers.get('location')!);
+    const state = cb.searchParams.get('state')!;
+    const forged = `${'0'.repeat(32)}${state.slice(32)}`;
+    expect((await browse(`${BASE}/wechat/oauth/callback?code=${cb.searchParams.get('code')}&state=${forged}`)).status).toBe(403);
+    expect((await browse(`${BASE}/wechat/oauth/callback?code=nope&state=${state}`)).status).toBe(502);
+    expect((await browse(cb.toString())).status).toBe(302);
+    const reused = await browse(cb.toString());
+    expect(reused.status).toBe(502);
+    expect(await reused.text()).toContain('40163');
+  });
+
+  it('the sandbox authorize page works only inside WeChat and only for the configured domain', async () => {
+    const q = new URLSearchParams({ appid: WECHAT_TEST.mp_appid, redirect_uri: `${BASE}/wechat/oauth/callback`, response_type: 'code', scope: 'snsapi_base', state: 'x' });
+    const outside = await wechatBrowser(SAFARI_UA)(`${BASE}/sandbox/wechatpay/connect/oauth2/authorize?${q}`);
+    expect(outside.status).toBe(200);
+    expect(await outside.text()).toContain('请在微信客户端打开链接');
+    q.set('redirect_uri', 'https://evil.test/steal');
+    const foreign = await wechatBrowser()(`${BASE}/sandbox/wechatpay/connect/oauth2/authorize?${q}`);
+    expect(await foreign.text()).toContain('10003');
+  });
+
+  it('the sandbox token endpoint: wrong appsecret 40125, unknown appid 40013, bad grant 40002', async () => {
+    const get = async (p: Record<string, string>) => (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/sns/oauth2/access_token?${new URLSearchParams(p)}`)).json()) as { errcode?: number };
+    expect((await get({ appid: WECHAT_TEST.mp_appid, secret: 'x'.repeat(32), code: 'c', grant_type: 'authorization_code' })).errcode).toBe(40125);
+    expect((await get({ appid: 'wx0000000000000000', secret: WECHAT_TEST.mp_appsecret, code: 'c', grant_type: 'authorization_code' })).errcode).toBe(40013);
+    expect((await get({ appid: WECHAT_TEST.mp_appid, secret: WECHAT_TEST.mp_appsecret, code: 'c', grant_type: 'password' })).errcode).toBe(40002);
+    expect((await get({ appid: WECHAT_TEST.mp_appid, secret: WECHAT_TEST.mp_appsecret, code: 'c', grant_type: 'authorization_code' })).errcode).toBe(40029);
+  });
+
+  it('merchants without the official account are not offered JSAPI', async () => {
+    const s = await createSessionAs(WECHAT_TEST.v2hmac_secret_key);
+    const view = await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': WECHAT_UA } })).json() as { channels: { flows: string[] }[] };
+    expect(view.channels[0]?.flows).toEqual(['qr']);
+    const res = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/attempts`, {
+      method: 'POST', headers: { authorization: `Bearer ${s.client_secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'wechat_pay', flow: 'jsapi' }),
+    });
+    expect(res.status).toBe(400);
+  });
+});
