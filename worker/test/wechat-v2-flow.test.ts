@@ -248,8 +248,14 @@ describe('the reliability engine on APIv2', () => {
     expect(r.status).toBe(201);
     const refund = (await r.json()) as { id: string; status: string };
     expect(refund.status).toBe('pending');
-    // The sandbox finishes the refund and sends the v2 refund notify (req_info, AES-256-ECB).
-    await control('/flush', {});
+    // The sandbox finishes the refund (5 s × time_scale after accepting it, on its own alarm) and
+    // sends the v2 refund notify (req_info, AES-256-ECB); flush until that notify went out.
+    for (let i = 0; i < 100; i++) {
+      await control('/flush', {});
+      const sent = (await ledger(attemptId)).notifies.find((n) => n.event_type === 'REFUND.SUCCESS');
+      if (sent?.state === 'delivered') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const l = await ledger(attemptId);
     expect(l.refunds).toMatchObject([{ status: 'SUCCESS' }]);
     expect(l.notifies.find((n) => n.event_type === 'REFUND.SUCCESS')).toMatchObject({ api: 'v2', state: 'delivered' });
