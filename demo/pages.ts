@@ -97,7 +97,7 @@ export function yuan(fen: number): string {
   return `¥${(fen / 100).toFixed(2)}`;
 }
 
-function layout(title: string, body: unknown, lang: Lang = 'zh-CN', head: unknown = '') {
+export function layout(title: string, body: unknown, lang: Lang = 'zh-CN', head: unknown = '') {
   return html`<!doctype html>
     <html lang="${lang}">
       <head>
@@ -120,7 +120,7 @@ function layout(title: string, body: unknown, lang: Lang = 'zh-CN', head: unknow
         </header>
         ${body}
         <footer>
-          <a href="/demo/webhooks">Webhook 日志 / Webhook log</a> ·
+          <a href="/demo/webhooks">Webhook 日志 / Webhook log</a> · <a href="/demo/pos">门店收银台 / In-store cashier</a> ·
           Shouyin 收银 — open-source checkout for WeChat Pay, Alipay and UnionPay. Test mode: no account, no real money.
         </footer>
       </body>

@@ -6,6 +6,7 @@
 //   GET  /demo/checkout/:id/status the shop's server re-checks a session (the widget's event is a hint)
 //   POST /demo/webhooks            the shop's webhook receiver (Standard Webhooks signature check)
 //   GET  /demo/webhooks            what it received, as JSON
+//   GET  /demo/pos                 the shop's till: scan a shopper's payment code (demo/pos.ts)
 //   everything else                Shouyin itself (merchant API, client API, notify, sandbox, /shouyin.js)
 //
 // The shop talks to Shouyin exactly as a merchant server would, over the merchant API with its secret
@@ -19,6 +20,7 @@ import { PRODUCTS, orderDescription, productById } from './catalog';
 import type { DemoInbox, InboxEntry } from './inbox';
 import { checkoutPage, errorPage, shopPage, type Lang } from './pages';
 import { verifyWebhook } from './webhook-verify';
+import { posRoutes } from './pos';
 
 export { CheckoutSession, MerchantShard, SandboxLedger } from '../worker/src/index';
 export { AlipaySandboxLedger } from '../worker/src/index';
@@ -231,7 +233,14 @@ demo.get('/demo/webhooks', async (c) => {
   });
 });
 
+// In store: the till page and the shop server's two calls behind it.
+demo.route('/demo/pos', posRoutes(merchantApi));
+
 // Everything else is Shouyin: /v1/…, /notify/…, /sandbox/…, /shouyin.js.
 demo.all('*', (c) => shouyin.fetch(c.req.raw, c.env, c.executionCtx));
 
-export default { fetch: demo.fetch } satisfies ExportedHandler<DemoEnv>;
+export default {
+  fetch: demo.fetch,
+  // Shouyin's Cron Trigger (daily reconciliation), as in the worker's own export.
+  scheduled: (controller, env, ctx) => shouyin.scheduled?.(controller, env, ctx),
+} satisfies ExportedHandler<DemoEnv>;

@@ -61,3 +61,8 @@ test('serves the built widget, worker first', () => {
   assert.equal(demo.assets.run_worker_first, true);
   assert.equal(demo.main, 'worker.ts');
 });
+
+test('the same Cron Triggers as the worker (daily reconciliation)', () => {
+  assert.deepEqual(demo.triggers?.crons ?? [], root.triggers?.crons ?? []);
+  assert.ok((root.triggers?.crons ?? []).length > 0, 'wrangler.toml has no [triggers] crons');
+});

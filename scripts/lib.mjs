@@ -23,7 +23,7 @@ export function run(cmd, args, { env, cwd = ROOT } = {}) {
 
 /** `npm install` when node_modules is missing or lacks the pinned toolchain. */
 export async function ensureDeps() {
-  const needed = ['wrangler', 'vite', 'vitest', 'hono', 'lit', 'fast-xml-parser', 'playwright-core', 'typescript', 'axe-core', 'vue', 'qrcode-generator'];
+  const needed = ['wrangler', 'vite', 'vitest', 'hono', 'lit', 'fast-xml-parser', 'playwright-core', 'typescript', 'axe-core', 'vue', 'qrcode-generator', 'fflate', 'papaparse'];
   if (needed.every((p) => existsSync(join(ROOT, 'node_modules', p, 'package.json')))) return 0;
   console.log('Installing dependencies (npm install)…');
   return run('npm', ['install', '--no-audit', '--no-fund']);

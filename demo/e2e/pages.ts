@@ -94,3 +94,42 @@ export class WalletPage {
     await this.payButton.click();
   }
 }
+
+/** The demo till (`/demo/pos`): an amount, the box a USB scanner types into, the status line. */
+export class PosPage {
+  constructor(readonly page: Page, private readonly baseUrl: string) {}
+
+  async open(): Promise<void> {
+    await this.page.goto(`${this.baseUrl}/demo/pos`);
+    await this.page.getByRole('heading', { name: /门店收银台/ }).waitFor();
+  }
+
+  get amount(): Locator {
+    return this.page.getByLabel(/金额/);
+  }
+
+  get code(): Locator {
+    return this.page.getByLabel(/付款码/);
+  }
+
+  get status(): Locator {
+    return this.page.getByRole('status');
+  }
+
+  sandboxCode(name: RegExp): Locator {
+    return this.page.getByRole('button', { name });
+  }
+
+  /** What a cashier does: type the amount, Enter (focus moves to the code box). */
+  async typeAmount(yuan: string): Promise<void> {
+    await this.amount.click();
+    await this.page.keyboard.type(yuan);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** What a USB scanner does: it types the digits into the focused box, then Enter. */
+  async scan(code: string): Promise<void> {
+    await this.page.keyboard.type(code, { delay: 5 });
+    await this.page.keyboard.press('Enter');
+  }
+}

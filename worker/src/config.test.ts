@@ -23,7 +23,7 @@ describe('SHOUYIN_CONFIG validation', () => {
   it('accepts the test config and derives each merchant mode from its keys', () => {
     const c = parseConfig(JSON.stringify(testConfigObject()));
     expect(c.merchants.map((m) => [m.id, m.livemode])).toEqual([
-      ['demo', false], ['live', true], ['certshop', false], ['v2shop', false], ['v2hmac', false], ['v3oauth', false],
+      ['demo', false], ['live', true], ['certshop', false], ['v2shop', false], ['v2hmac', false], ['v3oauth', false], ['recon', false], ['reconv2', false],
     ]);
     expect(c.sandbox.time_scale).toBe(0.001);
   });

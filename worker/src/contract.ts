@@ -3,7 +3,8 @@
 export const CHANNELS = ['wechat_pay', 'alipay', 'unionpay'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const FLOWS = ['qr', 'h5', 'jsapi', 'page', 'app'] as const;
+/** `barcode`: the merchant's till scanned the shopper's payment code (POST /v1/checkout/sessions/:id/barcode). */
+export const FLOWS = ['qr', 'h5', 'jsapi', 'page', 'app', 'barcode'] as const;
 export type Flow = (typeof FLOWS)[number];
 
 export type SessionStatus = 'open' | 'paid' | 'expired' | 'canceled';

@@ -7,6 +7,8 @@ import { allowedOrigin, clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { appleRoutes } from './routes/apple';
 import { merchantApi } from './routes/merchant';
+import { reconciliationApi } from './routes/reconciliation';
+import { scheduledReconciliation } from './bills/run';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
 import { wechatRoutes } from './routes/wechat-oauth';
@@ -42,6 +44,7 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
 // Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
 app.route('/', appleRoutes);
 app.route('/v1/client', clientApi);
+app.route('/v1/reconciliation', reconciliationApi);
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
 app.route('/return', returnRoutes);
@@ -77,4 +80,8 @@ app.get('/healthz', (c) => c.json({ ok: true }));
 
 app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such route. See the README for the API.')));
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default {
+  fetch: app.fetch,
+  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant.
+  scheduled: (controller, env, ctx) => ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime)),
+} satisfies ExportedHandler<Env>;

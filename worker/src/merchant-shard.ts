@@ -4,6 +4,10 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from './env';
 import type { SessionStatus } from './contract';
+import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
+import type { ReconciliationReport } from './bills/reconcile';
+import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
+import { loadConfig } from './config';
 
 export const SHARDS = 16;
 /** Stripe prunes idempotency keys after at least 24 h. */
@@ -60,6 +64,8 @@ export class MerchantShard extends DurableObject<Env> {
       body TEXT NOT NULL, PRIMARY KEY (merchant, id))`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS order_ids (
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
+    // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
+    for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
   }
 
   /** Starts an idempotent request, or says what to answer instead. */
@@ -117,12 +123,44 @@ export class MerchantShard extends DurableObject<Env> {
     return { kind: 'claimed' };
   }
 
-  /** Idempotent: an event indexed twice (a retried due item) is stored once. */
-  appendEvent(merchant: string, e: LoggedEvent): void {
+  /** Idempotent: an event indexed twice (a retried due item) is stored once. Money events are also filed in the day ledger. */
+  async appendEvent(merchant: string, e: LoggedEvent): Promise<void> {
     this.sql.exec(
       'INSERT OR IGNORE INTO events (merchant, id, type, created, session, body) VALUES (?, ?, ?, ?, ?, ?)',
       merchant, e.id, e.type, e.created, e.session, e.body,
     );
+    const entry = ledgerEntryOf(e.type, e.body);
+    if (entry) await this.env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant, ledgerDay(entry))).recordLedgerEntry(merchant, entry);
+  }
+
+  recordLedgerEntry(merchant: string, entry: LedgerEntry): void {
+    insertLedgerEntry(this.sql, merchant, entry);
+  }
+
+  ledgerEntries(merchant: string): LedgerEntry[] {
+    return ledgerEntries(this.sql, merchant);
+  }
+
+  ledgerLookup(merchant: string, keys: string[]): LedgerEntry[] {
+    return ledgerLookup(this.sql, merchant, keys);
+  }
+
+  async reconciliationReport(merchant: string, date: string, refresh: boolean): Promise<ReconciliationReport | null> {
+    const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
+    return m ? reportFor(this.env, this.sql, m, date, refresh) : null;
+  }
+
+  scheduleReconciliation(merchant: string, date: string, now: number): Promise<boolean> {
+    return scheduleRun(this.ctx.storage, this.sql, merchant, date, now);
+  }
+
+  reconciliationRun(merchant: string, date: string): ReturnType<typeof runState> {
+    return runState(this.sql, merchant, date);
+  }
+
+  /** Only reconciliation runs set an alarm on a shard (the scheduled run, its retries and its webhook). */
+  override async alarm(): Promise<void> {
+    await runAlarm(this.env, this.ctx.storage, this.sql);
   }
 
   /** Newest first, strictly before the (created, id) cursor when given. */

@@ -3,6 +3,7 @@
 // the routes only ever see the shapes below.
 
 import type { Channel, Flow, NextAction } from '../contract';
+import type { StatementResult } from '../bills/statement';
 
 /** How a provider reaches the outside world. Tests and the sandbox swap `fetch`; nothing else differs. */
 export interface ProviderContext {
@@ -89,6 +90,36 @@ export interface RefundResult {
   raw: unknown;
 }
 
+/** In-store payment: the shopper shows a payment code (付款码), the merchant's till scans it. */
+export interface CodePayInput {
+  /** Our attempt id, sent as out_trade_no. */
+  attemptId: string;
+  /** The scanned code, digits only (worker/src/session/payment-code.ts decided the channel). */
+  authCode: string;
+  /** Integer fen. */
+  amount: number;
+  currency: 'CNY';
+  description: string;
+  /** `{public_base_url}/notify/{channel}/{merchant}` (Alipay notifies barcode trades; WeChat does not). */
+  notifyUrl: string;
+  /** The till's address, where the provider asks for one (spbill_create_ip / device_ip). */
+  client: { ip?: string };
+}
+
+/**
+ * What the pay call says. `unknown` whenever the answer cannot be believed or never came (timeout,
+ * 5xx, SYSTEMERROR, an unverifiable answer): the caller queries before deciding, never assumes failure.
+ * `failed` only for a definite refusal: nothing was charged.
+ */
+export type CodePayResult =
+  | { state: 'paid'; payment: PaymentFacts; raw: unknown }
+  | { state: 'user_paying'; raw: unknown }
+  | { state: 'failed'; code: string; message: string; raw: unknown }
+  | { state: 'unknown'; reason: string; raw?: unknown };
+
+/** Reversing a payment-code order (WeChat reverse, Alipay trade.cancel): closes it if unpaid, refunds it if paid. */
+export type ReverseResult = { state: 'done'; raw: unknown } | { state: 'retry'; reason: string; raw?: unknown };
+
 /** What a verified notify says. Anything unverifiable throws VerificationError instead. */
 export type NotifyEvent =
   | { kind: 'payment'; payment: PaymentFacts; raw: unknown }
@@ -125,6 +156,12 @@ export interface PaymentProvider<Config> {
   refund(ctx: ProviderContext, config: Config, input: RefundInput): Promise<RefundResult>;
   /** `refundData` is what refund() returned in RefundResult.providerData for this refund. */
   refundQuery(ctx: ProviderContext, config: Config, refundId: string, refundData?: Record<string, string>): Promise<RefundResult>;
+  /** Optional: charge a scanned payment code (付款码). Providers without it cannot take in-store payments. */
+  payWithCode?(ctx: ProviderContext, config: Config, input: CodePayInput): Promise<CodePayResult>;
+  /** With payWithCode: undo a payment-code order the till gave up on, paid or not. Idempotent. */
+  reverse?(ctx: ProviderContext, config: Config, attemptId: string, providerData?: Record<string, string>): Promise<ReverseResult>;
+  /** Optional: the provider's statement (对账单) for one Beijing day `YYYY-MM-DD`, parsed into one row shape (worker/src/bills). */
+  downloadStatement?(ctx: ProviderContext, config: Config, date: string): Promise<StatementResult>;
   /** Verify on the raw bytes, then decrypt/parse. Throws VerificationError when anything fails. */
   parseNotify(ctx: ProviderContext, config: Config, notify: IncomingNotify): Promise<NotifyEvent>;
   /** The provider's exact acknowledgement: success only after the effect is stored. */

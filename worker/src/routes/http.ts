@@ -116,5 +116,6 @@ export function parseAttemptParams(body: Record<string, unknown>): { channel: Ch
   }
   const flow = body.flow ?? 'qr';
   if (typeof flow !== 'string' || !(FLOWS as readonly string[]).includes(flow)) throw invalid('flow', `flow must be one of ${FLOWS.join(', ')}.`);
+  if (flow === 'barcode') throw invalid('flow', 'A payment code is charged with POST /v1/checkout/sessions/:id/barcode {"auth_code"} (secret key), not as an attempt.');
   return { channel: channel as Channel, flow: flow as Flow };
 }

@@ -6,6 +6,7 @@ import { ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
 import { eventLogFor, shardFor, utcDay, type LoggedEvent } from '../merchant-shard';
 import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { isSessionId, newClientSecret, newSessionId } from '../session/ids';
+import { channelOfPaymentCode } from '../session/payment-code';
 import { validateCreateSession } from '../session/validate';
 import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, rpcErrorResponse, type AppEnv } from './http';
 
@@ -128,6 +129,37 @@ merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
   const ip = c.req.header('cf-connecting-ip');
   const r = await c.env.SESSIONS.getByName(id).merchantStartAttempt(merchant.id, channel, flow, ip ? { ip } : {});
   return r.ok ? c.json(r.value, 201) : rpcErrorResponse(r.error);
+});
+
+// ── in store: the till scans the shopper's payment code (docs/instore.md) ─────────────────────────
+
+merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
+  const merchant = c.get('merchant');
+  const id = c.req.param('id');
+  const raw = await readBody(c.req.raw, MAX_API_BODY);
+  const body = parseJsonObject(raw);
+  for (const k of Object.keys(body)) {
+    // The amount, the order and the channel are the session's and the code's, never the till's to say.
+    if (k !== 'auth_code') throw invalid(k, `Received unknown parameter: ${k}. A payment code charge takes only auth_code.`, 'parameter_unknown');
+  }
+  const code = channelOfPaymentCode(body.auth_code);
+  if (!code.ok) throw invalid('auth_code', code.message, body.auth_code === undefined ? 'parameter_missing' : 'auth_code_invalid');
+  if (!isSessionId(id)) throw notFound('checkout session', id);
+  return idempotent(c, merchant.id, raw, async () => {
+    const ip = c.req.header('cf-connecting-ip');
+    const r = await c.env.SESSIONS.getByName(id).merchantBarcode(merchant.id, code.channel, code.code, ip ? { ip } : {});
+    if (!r.ok) return rpcErrorResponse(r.error);
+    // 202: the shopper is confirming (or the answer is being confirmed); GET …/barcode until it settles.
+    return c.json(r.value, r.value.status === 'processing' ? 202 : 200);
+  });
+});
+
+merchantApi.get('/checkout/sessions/:id/barcode', async (c) => {
+  const id = c.req.param('id');
+  if (!isSessionId(id)) throw notFound('checkout session', id);
+  const view = await c.env.SESSIONS.getByName(id).merchantBarcodeView(c.get('merchant').id);
+  if (!view) throw notFound('payment code charge for checkout session', id);
+  return c.json(view);
 });
 
 // ── refunds ─────────────────────────────────────────────────────────────────────────────────────

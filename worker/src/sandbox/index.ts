@@ -10,10 +10,19 @@ import { wechatWallet } from './wechatpay/wallet';
 import { alipaySandbox } from './alipay';
 import { unionpaySandbox } from './unionpay';
 import { appleSandbox } from './apple';
+import { wechatBills } from './wechatpay/bill';
+import { alipayBills } from './alipay/bill';
+import { unionpayBills } from './unionpay/bill';
 
 export { SandboxLedger } from './ledger';
 
 export const sandboxApp = new Hono<SandboxEnv>();
+
+// Statements (对账单) of the three simulators and their discrepancy switch (`/<provider>/_control/bills`),
+// before the rest: WeChat's bill download is signed on the way in but not on the way out.
+sandboxApp.route('/wechatpay', wechatBills);
+sandboxApp.route('/alipay', alipayBills);
+sandboxApp.route('/unionpay', unionpayBills);
 
 // WeChat Pay APIv3: `/wechatpay/v3/…` (signed API), `/wechatpay/wallet` (the shopper),
 // `/wechatpay/_control/…` (tests).

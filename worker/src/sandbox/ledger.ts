@@ -2,7 +2,9 @@
 // refunds, notify outbox and OAuth codes in SQLite. One ledger serves APIv2 and APIv3 (WeChat Pay
 // keeps one order book per merchant); each order remembers the API it was placed with, and its
 // notifies speak that API. State model (providers.md §6.4): NOTPAY → SUCCESS | CLOSED;
-// SUCCESS → REFUND; refunds PROCESSING → SUCCESS. One alarm drives a table of due work.
+// SUCCESS → REFUND; refunds PROCESSING → SUCCESS. Payment codes (MICROPAY): SUCCESS | PAYERROR |
+// USERPAYING → SUCCESS, and USERPAYING | SUCCESS → REVOKED by a reversal (which refunds a paid order).
+// One alarm drives a table of due work.
 
 import { DurableObject } from 'cloudflare:workers';
 import { randomAlnum } from '../crypto/encoding';
@@ -15,6 +17,10 @@ import {
 } from './wechatpay/model';
 import { buildNotifyBody, type NotifyEvent } from './wechatpay/notify';
 import { v2PaymentNotify, v2RefundNotify } from './wechatpay/v2model';
+import { readMutations, writeMutations, type BillItem, type BillMutation } from './bills';
+import { wechatBillItems } from './wechatpay/bill-ledger';
+import { CodeBook, codeBookSchema, type CodeRow } from './code-book';
+import { codeBehavior, passwordDoneAt, type CodeBehavior } from './payment-codes';
 
 export type { SentRecord } from './outbox';
 
@@ -34,6 +40,14 @@ export interface PayResult {
   notify_id?: string | null;
 }
 export type OrderError = 'OUT_TRADE_NO_USED' | 'ORDERPAID' | 'ORDERCLOSED';
+export type MicropayResult =
+  | { ok: true; order: OrderRow; behavior: CodeBehavior }
+  | { ok: false; error: 'OUT_TRADE_NO_USED' | 'AUTH_CODE_USED' };
+export type ReverseOutcome =
+  | { ok: true; refunded: boolean }
+  | { ok: false; error: 'ORDER_NOT_FOUND' | 'NOT_MICROPAY' | 'SYSTEMERROR' | 'REVERSE_EXPIRE' };
+/** WeChat: "7天以内的交易单可调用撤销". */
+export const REVERSE_WINDOW_MS = 7 * 86_400_000;
 export interface RefundRequest {
   api: Api;
   out_trade_no?: string;
@@ -55,9 +69,11 @@ export interface LedgerView {
   transaction: TransactionJson;
   refunds: RefundJson[];
   notifies: NotifyView[];
+  /** Payment-code orders: the code, its story, and whether a reversal refunded it. */
+  micropay: CodeRow | null;
 }
 
-const TABLES = ['orders', 'refunds', 'due', 'notifies', 'deliveries', 'oauth_codes'];
+const TABLES = ['orders', 'refunds', 'due', 'notifies', 'deliveries', 'oauth_codes', 'micropay'];
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders (
@@ -82,18 +98,20 @@ export class SandboxLedger extends DurableObject<Env> {
   private offset = 0;
   private saved: LedgerSettings | null = null;
   private readonly outbox: NotifyOutbox;
+  private readonly micropays: CodeBook;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.outbox = new NotifyOutbox(this.sql, () => this.now());
+    this.micropays = new CodeBook(this.sql, 'micropay');
     void ctx.blockConcurrencyWhile(async () => {
       this.sql.exec('CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
       if (this.setting('schema_version') !== SCHEMA_VERSION) {
         for (const t of TABLES) this.sql.exec(`DROP TABLE IF EXISTS ${t}`);
         this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'schema_version', SCHEMA_VERSION);
       }
-      this.sql.exec(SCHEMA + OUTBOX_SCHEMA);
+      this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('micropay'));
       this.offset = Number(this.setting('clock_offset_ms') ?? 0);
       const s = this.setting('settings');
       this.saved = s ? (JSON.parse(s) as LedgerSettings) : null;
@@ -130,6 +148,66 @@ export class SandboxLedger extends DurableObject<Env> {
       );
       return { ok: true, order: this.order(input.mchid, input.out_trade_no) as OrderRow };
     }
+  }
+
+  /**
+   * `/pay/micropay` (v2) or `/v3/pay/transactions/codepay`: the till scanned `authCode`. What happens
+   * next is the code's story (payment-codes.ts): paid at once, a password (USERPAYING, paid later or
+   * never), a decline (PAYERROR), or a hang (USERPAYING; the route never answers). No notify: WeChat
+   * does not notify payment-code orders.
+   */
+  micropay(settings: LedgerSettings, input: OrderInput, authCode: string): MicropayResult {
+    this.remember(settings);
+    const existing = this.order(input.mchid, input.out_trade_no);
+    const used = this.micropays.usedBy(authCode);
+    if (existing) {
+      // The same request again (WeChat: "如返回系统错误，可用相同参数重新调用") gets the order's state back.
+      if (used && used.scope === input.mchid && used.out_trade_no === input.out_trade_no && existing.fingerprint === orderFingerprint(input)) {
+        return { ok: true, order: existing, behavior: used.behavior };
+      }
+      return { ok: false, error: 'OUT_TRADE_NO_USED' };
+    }
+    if (used) return { ok: false, error: 'AUTH_CODE_USED' };
+    const now = this.now();
+    const behavior = codeBehavior(authCode);
+    const state = behavior === 'pay' ? 'SUCCESS' : behavior === 'decline' ? 'PAYERROR' : 'USERPAYING';
+    this.sql.exec(
+      `INSERT INTO orders (mchid, out_trade_no, api, trade_type, prepay_id, openid, client_ip, sign_type, product_id, appid, description,
+         notify_url, total, currency, attach, time_expire, fingerprint, code_url, state, transaction_id, success_time, payer_openid, created_at)
+       VALUES (?, ?, ?, 'MICROPAY', ?, NULL, ?, ?, NULL, ?, ?, '', ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?)`,
+      input.mchid, input.out_trade_no, input.api, newPrepayId(now), input.client_ip, input.sign_type, input.appid, input.description,
+      input.total, input.currency, input.attach, orderFingerprint(input), state,
+      state === 'SUCCESS' ? newTransactionId(now) : null, state === 'SUCCESS' ? now : null, state === 'SUCCESS' ? `o${randomAlnum(27)}` : null, now,
+    );
+    this.micropays.insert({
+      scope: input.mchid, out_trade_no: input.out_trade_no, auth_code: authCode, behavior,
+      pay_at: behavior === 'password' ? passwordDoneAt(now, settings.time_scale) : null,
+    });
+    return { ok: true, order: this.order(input.mchid, input.out_trade_no) as OrderRow, behavior };
+  }
+
+  /**
+   * `/secapi/pay/reverse` (v2) or `…/reverse` (v3): a payment-code order is closed if unpaid and
+   * refunded if paid (REVOKED either way); reversing twice is fine. Only payment-code orders, only
+   * within 7 days. A test may make the next reversals fail (SYSTEMERROR, recall=Y).
+   */
+  reverse(mchid: string, outTradeNo: string): ReverseOutcome {
+    const o = this.order(mchid, outTradeNo);
+    if (!o) return { ok: false, error: 'ORDER_NOT_FOUND' };
+    if (o.trade_type !== 'MICROPAY') return { ok: false, error: 'NOT_MICROPAY' };
+    if (this.micropays.takeReverseFailure(mchid, outTradeNo)) return { ok: false, error: 'SYSTEMERROR' };
+    const now = this.now();
+    if (now - o.created_at > REVERSE_WINDOW_MS) return { ok: false, error: 'REVERSE_EXPIRE' };
+    if (o.state === 'REVOKED') return { ok: true, refunded: false };
+    const paid = o.state === 'SUCCESS' || o.state === 'REFUND';
+    this.sql.exec(`UPDATE orders SET state = 'REVOKED', closed_at = ? WHERE mchid = ? AND out_trade_no = ?`, now, mchid, outTradeNo);
+    this.micropays.markReversed(mchid, outTradeNo, now, paid);
+    return { ok: true, refunded: paid };
+  }
+
+  /** Control surface: the next `count` reversals of this order fail with SYSTEMERROR and recall=Y. */
+  failReversals(mchid: string, outTradeNo: string, count: number): boolean {
+    return this.micropays.failReversals(mchid, outTradeNo, count);
   }
 
   /** The order as stored (expiry applied), or null. */
@@ -183,7 +261,7 @@ export class SandboxLedger extends DurableObject<Env> {
     const o = 'code_url' in ref ? this.byCodeUrl(ref.code_url) : 'prepay_id' in ref ? this.byPrepayId(ref.prepay_id) : this.order(ref.mchid, ref.out_trade_no);
     if (!o) return { result: 'not_found' };
     if (o.state === 'SUCCESS' || o.state === 'REFUND') return { result: 'already_paid', order: o, transaction: transactionJson(o) };
-    if (o.state === 'CLOSED') return { result: 'closed', order: o };
+    if (o.state === 'CLOSED' || o.state === 'REVOKED' || o.state === 'PAYERROR') return { result: 'closed', order: o };
     const now = this.now();
     // Synchronous check-and-set before any await: two racing payments cannot both succeed.
     this.sql.exec(
@@ -192,7 +270,8 @@ export class SandboxLedger extends DurableObject<Env> {
     );
     const paid = this.order(o.mchid, o.out_trade_no) as OrderRow;
     let notifyId: string | null = null;
-    if (opts.notify !== 'drop') {
+    // Payment-code orders carry no notify_url: WeChat does not notify them.
+    if (opts.notify !== 'drop' && paid.notify_url !== '') {
       const copies = opts.notify === 'duplicate' ? Math.min(Math.max(opts.copies ?? 2, 2), 20) : 1;
       notifyId = await this.queuePaymentNotify(settings, paid, { copies });
     }
@@ -248,6 +327,20 @@ export class SandboxLedger extends DurableObject<Env> {
     return refunds.length ? { order: o, refunds } : null;
   }
 
+  // ------------------------------------------------------- statements (wechatpay/bill.ts, ../bills.ts)
+
+  billItems(mchid: string, date: string): BillItem[] {
+    return wechatBillItems(this.sql, mchid, date);
+  }
+
+  billMutations(mchid: string): BillMutation[] {
+    return readMutations(this.sql, mchid);
+  }
+
+  setBillMutations(mchid: string, mutations: BillMutation[]): void {
+    writeMutations(this.sql, mchid, mutations);
+  }
+
   // --------------------------------------------------------------------- official account OAuth
 
   /** A fresh code for `openid` under `appid` (the snsapi_base redirect). */
@@ -272,7 +365,7 @@ export class SandboxLedger extends DurableObject<Env> {
   async notifyNow(settings: LedgerSettings, mchid: string, outTradeNo: string): Promise<SentRecord | null> {
     this.remember(settings);
     const o = this.order(mchid, outTradeNo);
-    if (!o || (o.state !== 'SUCCESS' && o.state !== 'REFUND')) return null;
+    if (!o || (o.state !== 'SUCCESS' && o.state !== 'REFUND') || o.notify_url === '') return null;
     const id = this.outbox.first(mchid, outTradeNo, 'TRANSACTION.SUCCESS') ?? (await this.queuePaymentNotify(settings, o, { schedule: false }));
     return this.outbox.deliver(settings, id, 'manual');
   }
@@ -295,6 +388,7 @@ export class SandboxLedger extends DurableObject<Env> {
       transaction: transactionJson(o),
       refunds: this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE mchid = ? AND out_trade_no = ? ORDER BY created_at', mchid, outTradeNo).toArray().map(refundJson),
       notifies: this.outbox.view(mchid, outTradeNo),
+      micropay: this.micropays.row(mchid, outTradeNo),
     };
   }
 
@@ -395,6 +489,17 @@ export class SandboxLedger extends DurableObject<Env> {
   /** Reads apply expiry lazily: an unpaid order past time_expire is CLOSED from then on. */
   private fresh(o: OrderRow | undefined): OrderRow | null {
     if (!o) return null;
+    if (o.state === 'USERPAYING') {
+      // A password code: the shopper's password is in by pay_at; from then on the order is paid.
+      const m = this.micropays.row(o.mchid, o.out_trade_no);
+      if (m?.pay_at !== null && m?.pay_at !== undefined && m.pay_at <= this.now()) {
+        this.sql.exec(
+          `UPDATE orders SET state = 'SUCCESS', transaction_id = ?, success_time = ?, payer_openid = ? WHERE mchid = ? AND out_trade_no = ? AND state = 'USERPAYING'`,
+          newTransactionId(m.pay_at), m.pay_at, `o${randomAlnum(27)}`, o.mchid, o.out_trade_no,
+        );
+        return this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND out_trade_no = ?', o.mchid, o.out_trade_no).toArray()[0] ?? null;
+      }
+    }
     if (o.state === 'NOTPAY' && o.time_expire !== null && o.time_expire <= this.now()) return this.setClosed(o, o.time_expire);
     return o;
   }

@@ -1,7 +1,8 @@
 // One Durable Object per checkout session (architecture §9). It persists what the pure state
 // machine decides, calls providers, keeps one alarm over a table of due work (expiry, closing and
-// querying provider orders, refunds, webhooks, event indexing) and pushes every change to open
-// widgets (hibernatable WebSockets and long-polls).
+// querying provider orders, refunds, webhooks, event indexing, reversing payment codes the till gave up
+// on) and pushes every change to open widgets (hibernatable WebSockets and long-polls). Refunds live in
+// refund-engine.ts, in-store payment codes in barcode-engine.ts.
 
 import { DurableObject } from 'cloudflare:workers';
 import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, SessionStatus, StatusView } from '../contract';
@@ -12,6 +13,7 @@ import { providerContext } from '../lib/outbound';
 import { eventLogFor, utcDay } from '../merchant-shard';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
+import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
 import { RefundEngine } from './refund-engine';
@@ -19,7 +21,7 @@ import { decideRefund, refundObject, type RefundObject } from './refunds';
 import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt, type ExpectedIdentity } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
-import { merchantSession, publicAttempt, publicView, statusView, type MerchantSession } from './views';
+import { merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
 import { deliverWebhook, recordEvent } from './webhooks';
 
 export interface SessionInit {
@@ -69,7 +71,9 @@ export type FaultPoint =
   | 'query.beforeStore'
   | 'close.afterProvider'
   | 'refund.afterProvider'
-  | 'webhook.afterSend';
+  | 'webhook.afterSend'
+  | 'barcode.afterPay'
+  | 'reverse.afterProvider';
 
 export class CheckoutSession extends DurableObject<Env> {
   /** Injected so tests can move time; everything time-dependent reads it. */
@@ -83,6 +87,7 @@ export class CheckoutSession extends DurableObject<Env> {
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
   private lastRecheck = 0;
   private readonly refunds: RefundEngine;
+  private readonly barcode: BarcodeEngine;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -98,6 +103,20 @@ export class CheckoutSession extends DurableObject<Env> {
       notifyUrl: (channel) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
       fault: (point) => this.fault(point),
       changed: () => this.wake(),
+    });
+    this.barcode = new BarcodeEngine({
+      store: this.store,
+      now: () => this.clock.now(),
+      transaction: (fn) => ctx.storage.transactionSync(fn),
+      session: () => this.requireSession(),
+      merchant: () => this.merchant(this.requireSession()),
+      resolvedFor: (a) => this.resolvedFor(a),
+      providerCtx: () => this.providerCtx(this.merchant(this.requireSession())),
+      notifyUrl: (channel) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
+      applyPayment: (p, raw, identity, source) => void this.applyPayment(p, raw, identity, source),
+      fault: (point) => this.fault(point),
+      changed: () => this.wake(),
+      rearm: () => this.rearm(),
     });
     // Keep-alives are answered without waking the object from hibernation.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
@@ -161,6 +180,27 @@ export class CheckoutSession extends DurableObject<Env> {
     await this.refunds.run(refundNo, 0);
     await this.rearm();
     return { ok: true, value: refundObject(this.store.refund(refundNo)!, this.requireSession()) };
+  }
+
+  /**
+   * In store: the till scanned the shopper's payment code (`code` is digits; the route decided the
+   * channel from its prefix). Answers once the provider has, or `processing` while it is confirmed.
+   */
+  async merchantBarcode(merchantId: string, channel: Channel, code: string, client: ClientInfo): Promise<Rpc<BarcodePaymentView>> {
+    const s = this.store.session();
+    if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
+    const resolved = resolveProvider(this.merchant(s), channel);
+    if (!resolved) {
+      return fail(400, 'invalid_request_error', 'channel_unavailable', `This is a ${channel} payment code, but the merchant has no ${channel} provider configured.`, 'auth_code');
+    }
+    const r = await this.barcode.start(resolved, channel, code, client.ip ? { ip: client.ip } : {});
+    return r.ok ? r : fail(r.status, r.type, r.code, r.message, r.param);
+  }
+
+  /** The session's newest payment-code charge, for the till to poll. */
+  merchantBarcodeView(merchantId: string): BarcodePaymentView | null {
+    const s = this.store.session();
+    return s && s.merchant_id === merchantId ? this.barcode.view() : null;
   }
 
   retrieveRefund(merchantId: string, refundNo: string): RefundObject | null {
@@ -366,7 +406,7 @@ export class CheckoutSession extends DurableObject<Env> {
     return { ok: true, value: outcome };
   }
 
-  private applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'notify' | 'query'): NotifyOutcome {
+  private applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'notify' | 'query' | 'pay'): NotifyOutcome {
     const now = this.clock.now();
     const d = decidePayment(this.store.state()!, p, identity);
     let outcome: NotifyOutcome = 'already_applied';
@@ -374,6 +414,7 @@ export class CheckoutSession extends DurableObject<Env> {
       this.store.recordProviderMessage(now, p.attemptId, source, d.kind === 'anomaly' ? `anomaly:${d.reason}` : d.kind, raw);
       if (d.kind === 'paid') {
         this.store.recordAttemptPayment(d.attemptId, p.providerTransactionId, p.amount, p.paidAt, null);
+        this.barcode.markPaid(d.attemptId, now);
         this.store.markPaid(d.attemptId, p.paidAt);
         this.store.unschedule('expire');
         this.store.unschedule(`query:${d.attemptId}`);
@@ -386,6 +427,7 @@ export class CheckoutSession extends DurableObject<Env> {
         const known = this.store.attempt(d.attemptId);
         if (known) {
           this.store.recordAttemptPayment(d.attemptId, p.providerTransactionId, p.amount, p.paidAt, d.reason);
+          this.barcode.markPaid(d.attemptId, now);
           this.store.unschedule(`query:${d.attemptId}`);
         }
         this.store.insertAnomaly(d.attemptId, d.reason, now, source, { payment: p, raw });
@@ -402,6 +444,11 @@ export class CheckoutSession extends DurableObject<Env> {
         outcome = 'anomaly';
       }
     });
+    // A payment-code order the till gave up on: its reversal (again) returns the money.
+    if (d.kind === 'reverse') {
+      this.barcode.reverseAgain(d.attemptId);
+      outcome = 'recorded';
+    }
     if (outcome !== 'already_applied') this.wake();
     return outcome;
   }
@@ -409,6 +456,7 @@ export class CheckoutSession extends DurableObject<Env> {
   /** One query of one attempt; re-schedules itself while the order is open. */
   private async runQuery(attemptId: string, tries: number): Promise<void> {
     const a = this.store.attempt(attemptId);
+    if (a?.flow === 'barcode') return this.barcode.query(attemptId, tries);
     const s = this.store.session();
     if (!a || !s || a.status !== 'pending' || a.next_action === null) return this.store.unschedule(`query:${attemptId}`);
     const resolved = this.resolvedFor(a);
@@ -440,7 +488,7 @@ export class CheckoutSession extends DurableObject<Env> {
     const d = decideEnd(this.store.state()!, status);
     if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
     for (const attemptId of d.closeAttempts) {
-      if (!(await this.closeAttempt(attemptId))) {
+      if (!(await this.closeAttempt(attemptId, status))) {
         // The provider could not be reached: keep trying from the alarm. The order stops being
         // payable at its own time_expire anyway; a payment before that is a late payment.
         this.store.schedule(`close:${attemptId}`, 'close', this.clock.now() + at(CLOSE_RETRY_MS, 0), { attempt: attemptId }, 1);
@@ -461,10 +509,17 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   /** Closes one provider order. Returns false when it must be retried. */
-  private async closeAttempt(attemptId: string): Promise<boolean> {
+  private async closeAttempt(attemptId: string, why: 'expired' | 'canceled' | 'paid_elsewhere'): Promise<boolean> {
     const a = this.store.attempt(attemptId);
     if (!a || a.status === 'closed' || a.status === 'succeeded') {
       this.store.unschedule(`close:${attemptId}`);
+      return true;
+    }
+    if (a.flow === 'barcode') {
+      // A payment-code order is never closed: it is reversed (which also refunds it if it got paid),
+      // and the reversal keeps its own retries.
+      this.store.unschedule(`close:${attemptId}`);
+      await this.barcode.giveUp(attemptId, why);
       return true;
     }
     const resolved = this.resolvedFor(a);
@@ -514,11 +569,15 @@ export class CheckoutSession extends DurableObject<Env> {
         await this.end('expired');
         return;
       }
-      case 'close':
-        if (!(await this.closeAttempt(payload.attempt!))) {
+      case 'close': {
+        const status = this.store.session()?.status;
+        if (!(await this.closeAttempt(payload.attempt!, status === 'expired' || status === 'canceled' ? status : 'paid_elsewhere'))) {
           this.store.schedule(item.key, 'close', now + at(CLOSE_RETRY_MS, item.tries), payload, item.tries + 1);
         }
         return;
+      }
+      case 'reverse':
+        return this.barcode.reverse(payload.attempt!, item.tries);
       case 'query':
         return this.runQuery(payload.attempt!, item.tries);
       case 'refund':

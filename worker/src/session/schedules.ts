@@ -16,6 +16,13 @@ export function queryDelayMs(tries: number): number {
 /** Closing a provider order that could not be closed at expiry, cancel or a channel switch. */
 export const CLOSE_RETRY_MS = [30_000, 120_000, 600_000, 3_600_000];
 
+/**
+ * Reversing a payment-code order the till gave up on (WeChat reverse `recall=Y`, Alipay cancel
+ * `retry_flag=Y`, no answer): again and again until the provider confirms (never given up). The pay
+ * call's own 5 s queries and 30 s deadline are in state-machine.ts (BARCODE_QUERY_MS, BARCODE_DEADLINE_MS).
+ */
+export const REVERSE_RETRY_MS = [10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000];
+
 /** Refund requests and refund queries: until the provider gives a final answer (never given up). */
 export const REFUND_RETRY_MS = [10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000];
 

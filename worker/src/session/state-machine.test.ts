@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decideEnd, decidePayment, decideStartAttempt, isExpired, type AttemptState, type SessionState } from './state-machine';
+import {
+  BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideEnd, decidePayment, decideStartAttempt, decideStartBarcode, isExpired,
+  phaseAfterPay, type AttemptState, type BarcodePhase, type SessionState,
+} from './state-machine';
 
 const attempt = (id: string, over: Partial<AttemptState> = {}): AttemptState => ({
   id, channel: 'wechat_pay', flow: 'qr', provider: 'wechat-v3', status: 'pending', anomaly: null, ...over,
@@ -77,5 +80,92 @@ describe('decideEnd', () => {
     expect(isExpired(session(), 999_999)).toBe(false);
     expect(isExpired(session(), 1_000_000)).toBe(true);
     expect(isExpired(session({ status: 'paid' }), 2_000_000)).toBe(false);
+  });
+});
+
+describe('payment codes (flow barcode)', () => {
+  const code = (id: string, barcode: BarcodePhase, over: Partial<AttemptState> = {}) => attempt(id, { flow: 'barcode', barcode, ...over });
+
+  describe('decideStartBarcode', () => {
+    it('charges a code on an open session and closes its open QR orders first', () => {
+      const s = session({ attempts: [attempt('a1'), attempt('a2', { status: 'closed' })] });
+      expect(decideStartBarcode(s, 'wechat_pay', 0)).toEqual({ kind: 'create', closeFirst: ['a1'] });
+    });
+    it('refuses a second code while one may still be paid (one payment, never two)', () => {
+      for (const phase of ['paying', 'waiting'] as const) {
+        const s = session({ attempts: [code('b1', phase)] });
+        expect(decideStartBarcode(s, 'wechat_pay', 0)).toMatchObject({ kind: 'reject', status: 409, code: 'barcode_in_progress' });
+      }
+    });
+    it.each(['reversing', 'reversed', 'failed'] as const)('takes a new code after one that is %s', (phase) => {
+      const s = session({ attempts: [code('b1', phase, { status: phase === 'failed' ? 'failed' : phase === 'reversed' ? 'closed' : 'pending' })] });
+      expect(decideStartBarcode(s, 'wechat_pay', 0)).toEqual({ kind: 'create', closeFirst: [] });
+    });
+    it('names auth_code when the code is a wallet the session does not offer', () => {
+      expect(decideStartBarcode(session(), 'alipay', 0)).toMatchObject({ kind: 'reject', status: 400, code: 'channel_unavailable', param: 'auth_code' });
+    });
+    it('refuses an ended session and one that expires before the 30 s wait and the reversal fit', () => {
+      expect(decideStartBarcode(session({ status: 'paid' }), 'wechat_pay', 0)).toMatchObject({ kind: 'reject', code: 'session_not_open' });
+      expect(decideStartBarcode(session(), 'wechat_pay', 1_000_000 - 39_999)).toMatchObject({ kind: 'reject', code: 'session_expired' });
+      expect(decideStartBarcode(session(), 'wechat_pay', 1_000_000 - 40_001)).toMatchObject({ kind: 'create' });
+    });
+  });
+
+  it('never reads an unknown pay answer as failed', () => {
+    expect(phaseAfterPay('unknown')).toBe('waiting');
+    expect(phaseAfterPay('user_paying')).toBe('waiting');
+    expect(phaseAfterPay('failed')).toBe('failed');
+    expect(phaseAfterPay('paid')).toBe('paid');
+  });
+
+  describe('decideBarcodeQuery', () => {
+    const deadline = BARCODE_DEADLINE_MS;
+    it('asks again every 5 s until the deadline', () => {
+      for (const answer of ['pending', 'not_found', 'error'] as const) {
+        expect(decideBarcodeQuery('waiting', deadline, 5_000, answer)).toEqual({ kind: 'query', at: 5_000 + BARCODE_QUERY_MS });
+      }
+      expect(decideBarcodeQuery('paying', deadline, 27_000, 'pending')).toEqual({ kind: 'query', at: deadline });
+    });
+    it('applies a payment and settles a definite failure', () => {
+      expect(decideBarcodeQuery('waiting', deadline, 10_000, 'paid')).toEqual({ kind: 'apply' });
+      expect(decideBarcodeQuery('waiting', deadline, 40_000, 'paid')).toEqual({ kind: 'apply' });
+      expect(decideBarcodeQuery('waiting', deadline, 10_000, 'closed')).toEqual({ kind: 'failed' });
+    });
+    it.each(['pending', 'not_found', 'error'] as const)('reverses at the deadline when the answer is %s', (answer) => {
+      expect(decideBarcodeQuery('waiting', deadline, deadline, answer)).toEqual({ kind: 'reverse' });
+    });
+    it.each(['reversing', 'reversed', 'paid', 'failed'] as const)('stops querying once %s', (phase) => {
+      expect(decideBarcodeQuery(phase, deadline, 5_000, 'paid')).toEqual({ kind: 'stop' });
+      expect(canGiveUp(phase)).toBe(false);
+    });
+  });
+
+  describe('decidePayment on a payment-code attempt', () => {
+    it('binds a payment while the code is being confirmed', () => {
+      for (const phase of ['paying', 'waiting'] as const) {
+        expect(decidePayment(session({ attempts: [code('b1', phase)] }), pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'paid', attemptId: 'b1' });
+      }
+    });
+    it.each(['reversing', 'reversed'] as const)('never binds a payment on a code the till gave up on (%s): it is reversed again', (phase) => {
+      const s = session({ attempts: [code('b1', phase, { status: phase === 'reversed' ? 'closed' : 'pending' })] });
+      expect(decidePayment(s, pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'reverse', attemptId: 'b1' });
+      // …even when the session is paid another way or has ended: the reversal, not a refund, returns it.
+      expect(decidePayment({ ...s, status: 'paid', paidAttemptId: 'a9' }, pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'reverse', attemptId: 'b1' });
+      expect(decidePayment({ ...s, status: 'canceled' }, pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'reverse', attemptId: 'b1' });
+    });
+    it('keeps a repeated answer for a paid code idempotent', () => {
+      const s = session({ status: 'paid', paidAttemptId: 'b1', attempts: [code('b1', 'paid', { status: 'succeeded' })] });
+      expect(decidePayment(s, pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'already_applied' });
+    });
+  });
+
+  it('lets a channel switch leave a code that is being confirmed alone', () => {
+    const s = session({ channels: ['wechat_pay', 'alipay'], attempts: [code('b1', 'waiting'), attempt('a2')] });
+    expect(decideStartAttempt(s, 'alipay', 'qr', 0)).toEqual({ kind: 'create', closeFirst: ['a2'] });
+  });
+
+  it('ends a session by reversing its unconfirmed codes like any open order', () => {
+    const s = session({ attempts: [code('b1', 'waiting'), code('b0', 'failed', { status: 'failed' })] });
+    expect(decideEnd(s, 'canceled')).toEqual({ kind: 'end', status: 'canceled', closeAttempts: ['b1'] });
   });
 });

@@ -6,6 +6,13 @@
 //             open ──cancel───▶ canceled
 //   attempt:  pending ──payment──▶ succeeded      pending ──close──▶ closed      pending ──error──▶ failed
 //
+//   payment code (flow `barcode`, the till scanned the shopper's 付款码; docs/instore.md):
+//             paying ──paid──▶ paid          paying ──declined──▶ failed
+//             paying ──password / unknown──▶ waiting ──query every 5 s──▶ paid | failed
+//             paying | waiting ──30 s, cancel, expiry, another payment──▶ reversing ──provider done──▶ reversed
+//   A payment seen on a reversing or reversed order is reversed again (a reversal refunds a paid order),
+//   never bound: the till gave up on it, so the shopper must not be charged for it.
+//
 // Terminal statuses never change (reliability invariant I7). A successful payment that cannot become
 // *the* payment (late, duplicate, mismatched) is an anomaly, never a second `paid`.
 
@@ -19,7 +26,26 @@ export interface AttemptState {
   status: AttemptStatus;
   /** Set once an anomaly was recorded for this attempt, so a repeated notify records nothing new. */
   anomaly: AnomalyReason | null;
+  /** Payment-code attempts only: where the charge stands. */
+  barcode?: BarcodePhase | null;
 }
+
+/** Where a payment-code (barcode) attempt stands. */
+export type BarcodePhase =
+  /** The pay call is out (or was, when the object restarted): its outcome is not known yet. */
+  | 'paying'
+  /** The shopper is entering a password, or the outcome is unknown: the order is queried every 5 s. */
+  | 'waiting'
+  /** The till gave up: reversed (WeChat reverse, Alipay trade.cancel) until the provider confirms. */
+  | 'reversing'
+  /** The provider reversed it: closed if it was unpaid, refunded if it was paid. */
+  | 'reversed'
+  /** Paid (the session's payment, or an anomaly's). */
+  | 'paid'
+  /** The provider refused it: nothing was charged. */
+  | 'failed';
+
+const GIVEN_UP: readonly (BarcodePhase | null | undefined)[] = ['reversing', 'reversed'];
 
 export interface SessionState {
   status: SessionStatus;
@@ -61,13 +87,16 @@ export type PaymentDecision =
   /** Already applied (a retried or duplicated notify): nothing changes, ack success. */
   | { kind: 'already_applied' }
   /** Money moved but must not count. `refund` = eligible for an automatic refund. */
-  | { kind: 'anomaly'; reason: AnomalyReason; refund: boolean; attemptId: string };
+  | { kind: 'anomaly'; reason: AnomalyReason; refund: boolean; attemptId: string }
+  /** A payment-code order the till gave up on: reverse it (again); its reversal returns the money. */
+  | { kind: 'reverse'; attemptId: string };
 
 export function decidePayment(s: SessionState, p: ReportedPayment, expected: ExpectedIdentity): PaymentDecision {
   const attempt = s.attempts.find((a) => a.id === p.attemptId);
   if (!attempt) return { kind: 'anomaly', reason: 'unknown_attempt', refund: false, attemptId: p.attemptId };
   if (s.paidAttemptId === attempt.id) return { kind: 'already_applied' };
   if (attempt.anomaly !== null) return { kind: 'already_applied' };
+  if (GIVEN_UP.includes(attempt.barcode)) return { kind: 'reverse', attemptId: attempt.id };
 
   // Identity and amount first: a payment that does not match the order is never `paid`,
   // whatever the session's status (providers.md §6.5: always check the amount).
@@ -110,7 +139,8 @@ export function decideStartAttempt(s: SessionState, channel: Channel, flow: Flow
   if (!s.channels.includes(channel)) {
     return { kind: 'reject', code: 'channel_unavailable', message: `The channel '${channel}' is not offered for this session.` };
   }
-  const pending = s.attempts.filter((a) => a.status === 'pending');
+  // A payment-code attempt runs to its own 30 s deadline (a shopper may be entering a password right now).
+  const pending = s.attempts.filter((a) => a.status === 'pending' && a.flow !== 'barcode');
   const same = pending.find((a) => a.channel === channel && a.flow === flow);
   // A provider order stays payable until the session expires, so showing the same QR again is
   // correct and avoids piling up provider orders when the shopper reloads the page.
@@ -130,3 +160,95 @@ export function decideEnd(s: SessionState, status: 'expired' | 'canceled'): EndD
 
 /** Whether the expiry work is due. */
 export const isExpired = (s: SessionState, now: number): boolean => s.status === 'open' && now >= s.expiresAt;
+
+// ── payment codes (in store) ─────────────────────────────────────────────────────────────────────
+
+/** How long the till waits for a shopper's password before it gives up and reverses (docs/instore.md). */
+export const BARCODE_DEADLINE_MS = 30_000;
+/**
+ * A payment code is not charged on a session about to expire: the 30 s wait and the reversal must fit
+ * before expiry closes everything.
+ */
+export const MIN_BARCODE_LIFETIME_MS = 40_000;
+
+export type BarcodeStartDecision =
+  | { kind: 'create'; closeFirst: string[] }
+  | {
+      kind: 'reject';
+      status: 400 | 409;
+      code: 'session_not_open' | 'session_expired' | 'channel_unavailable' | 'barcode_in_progress';
+      message: string;
+      param?: 'auth_code';
+    };
+
+const CHANNEL_NAMES: Record<Channel, string> = { wechat_pay: 'WeChat Pay', alipay: 'Alipay', unionpay: 'UnionPay' };
+
+export function decideStartBarcode(s: SessionState, channel: Channel, now: number): BarcodeStartDecision {
+  if (s.status !== 'open') return { kind: 'reject', status: 409, code: 'session_not_open', message: `This checkout session is ${s.status}.` };
+  if (now >= s.expiresAt - MIN_BARCODE_LIFETIME_MS) {
+    return { kind: 'reject', status: 409, code: 'session_expired', message: 'This checkout session expires in less than 40 s, too soon to charge a payment code; create a new session.' };
+  }
+  if (!s.channels.includes(channel)) {
+    return {
+      kind: 'reject', status: 400, code: 'channel_unavailable', param: 'auth_code',
+      message: `This is a ${CHANNEL_NAMES[channel]} payment code, but the session does not offer ${channel}. Ask the shopper for another wallet.`,
+    };
+  }
+  const running = s.attempts.find((a) => a.flow === 'barcode' && (a.barcode === 'paying' || a.barcode === 'waiting'));
+  if (running) {
+    // One payment code at a time: a second one while the first may still be paid could charge twice.
+    return {
+      kind: 'reject', status: 409, code: 'barcode_in_progress',
+      message: `Payment code attempt ${running.id} is still being confirmed (the shopper may be entering a password); wait for its result, or cancel the session.`,
+    };
+  }
+  // The shopper pays at the till: any QR or cashier order still open for this session is closed first
+  // (a payment that lands on one anyway is a duplicate, refunded automatically).
+  return { kind: 'create', closeFirst: s.attempts.filter((a) => a.status === 'pending' && a.flow !== 'barcode').map((a) => a.id) };
+}
+
+/** What the pay call's answer does to the attempt (`paid` goes through decidePayment like any payment). */
+export function phaseAfterPay(result: 'paid' | 'user_paying' | 'unknown' | 'failed'): BarcodePhase {
+  switch (result) {
+    case 'paid':
+      return 'paid';
+    case 'failed':
+      return 'failed';
+    case 'user_paying':
+    case 'unknown':
+      // Never "failed" on an unknown outcome: the order may exist and be paid; ask the provider.
+      return 'waiting';
+  }
+}
+
+export type BarcodeQueryDecision =
+  | { kind: 'stop' }
+  | { kind: 'apply' }
+  | { kind: 'failed' }
+  | { kind: 'query'; at: number }
+  | { kind: 'reverse' };
+
+/** Payment-code orders are asked every 5 s (WeChat: "等待5秒后调用查询订单API"). */
+export const BARCODE_QUERY_MS = 5_000;
+
+/**
+ * One query of a payment-code order. Until the deadline the provider is asked again every 5 s; at the
+ * deadline anything short of paid or definitely failed (USERPAYING, WAIT_BUYER_PAY, not found, no
+ * answer) is reversed, so the shopper is never charged for a sale the till gave up on.
+ */
+export function decideBarcodeQuery(
+  phase: BarcodePhase,
+  deadline: number,
+  now: number,
+  answer: 'paid' | 'pending' | 'closed' | 'not_found' | 'error',
+): BarcodeQueryDecision {
+  if (phase !== 'paying' && phase !== 'waiting') return { kind: 'stop' };
+  if (answer === 'paid') return { kind: 'apply' };
+  // PAYERROR, CLOSED, REVOKED, TRADE_CLOSED: the order is over and nothing was charged.
+  if (answer === 'closed') return { kind: 'failed' };
+  if (now >= deadline) return { kind: 'reverse' };
+  return { kind: 'query', at: Math.min(now + BARCODE_QUERY_MS, deadline) };
+}
+
+/** Whether the till may still give up on this attempt (it is neither settled nor given up already). */
+export const canGiveUp = (phase: BarcodePhase): boolean => phase === 'paying' || phase === 'waiting';

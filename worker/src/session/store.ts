@@ -1,7 +1,7 @@
 // SQLite schema and row mapping for one checkout session's Durable Object.
 
 import type { AttemptStatus, Channel, Flow, NextAction, SessionStatus } from '../contract';
-import type { AnomalyReason, AttemptState, SessionState } from './state-machine';
+import type { AnomalyReason, AttemptState, BarcodePhase, SessionState } from './state-machine';
 
 export type SessionRow = {
   id: string;
@@ -55,7 +55,25 @@ export type DueRow = {
   tries: number;
 };
 
-export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index';
+export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index' | 'reverse';
+
+/** A payment-code attempt's own state, beside its row in `attempts` (docs/instore.md). */
+export type BarcodeRow = {
+  attempt_id: string;
+  /** The scanned code with all but its ends masked: it is a bearer credential for a minute. */
+  auth_code: string;
+  phase: BarcodePhase;
+  started: number;
+  /** When the till gives up and reverses (started + 30 s). */
+  deadline: number;
+  updated: number;
+  failure_code: string | null;
+  failure_message: string | null;
+  /** Why the till gave up: `deadline`, `canceled`, `expired`, `paid_elsewhere`, `paid_after_reversal`. */
+  reverse_reason: string | null;
+  /** Bumped by every request to reverse, so a reversal that was asked again mid-call runs once more. */
+  reverse_generation: number;
+};
 
 export type RefundRow = {
   /** Our refund number, sent as out_refund_no / out_request_no: `<session key>R<n>`. */
@@ -101,6 +119,10 @@ const SCHEMA = [
     provider_refund_id TEXT, provider_data TEXT, failure TEXT)`,
   /** Small facts learned along the way (e.g. the payer's WeChat openid from the JSAPI OAuth hop). */
   `CREATE TABLE IF NOT EXISTS facts (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS barcode (
+    attempt_id TEXT PRIMARY KEY, auth_code TEXT NOT NULL, phase TEXT NOT NULL, started INTEGER NOT NULL,
+    deadline INTEGER NOT NULL, updated INTEGER NOT NULL, failure_code TEXT, failure_message TEXT, reverse_reason TEXT,
+    reverse_generation INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS due (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, at INTEGER NOT NULL, payload TEXT NOT NULL, tries INTEGER NOT NULL)`,
 ];
@@ -275,6 +297,37 @@ export class SessionStore {
     this.bumpVersion();
   }
 
+  insertBarcode(b: BarcodeRow): void {
+    this.sql.exec(
+      `INSERT INTO barcode (attempt_id, auth_code, phase, started, deadline, updated, failure_code, failure_message, reverse_reason,
+        reverse_generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      b.attempt_id, b.auth_code, b.phase, b.started, b.deadline, b.updated, b.failure_code, b.failure_message, b.reverse_reason,
+      b.reverse_generation,
+    );
+    this.bumpVersion();
+  }
+
+  barcode(attemptId: string): BarcodeRow | null {
+    return this.sql.exec<BarcodeRow>('SELECT * FROM barcode WHERE attempt_id = ?', attemptId).toArray()[0] ?? null;
+  }
+
+  /** The newest payment-code attempt of the session. */
+  latestBarcode(): BarcodeRow | null {
+    return this.sql.exec<BarcodeRow>('SELECT * FROM barcode ORDER BY started DESC, rowid DESC LIMIT 1').toArray()[0] ?? null;
+  }
+
+  updateBarcode(attemptId: string, patch: Partial<Omit<BarcodeRow, 'attempt_id' | 'auth_code' | 'started' | 'deadline'>>, now: number): void {
+    const cur = this.barcode(attemptId);
+    if (!cur) return;
+    const n = { ...cur, ...patch };
+    this.sql.exec(
+      `UPDATE barcode SET phase = ?, failure_code = ?, failure_message = ?, reverse_reason = ?, reverse_generation = ?, updated = ?
+       WHERE attempt_id = ?`,
+      n.phase, n.failure_code, n.failure_message, n.reverse_reason, n.reverse_generation, now, attemptId,
+    );
+    this.bumpVersion();
+  }
+
   schedule(key: string, kind: DueKind, at: number, payload: unknown = {}, tries = 0): void {
     this.sql.exec(
       'INSERT OR REPLACE INTO due (key, kind, at, payload, tries) VALUES (?, ?, ?, ?, ?)',
@@ -302,6 +355,7 @@ export class SessionStore {
   state(): SessionState | null {
     const s = this.session();
     if (!s) return null;
+    const phases = new Map(this.sql.exec<{ attempt_id: string; phase: BarcodePhase }>('SELECT attempt_id, phase FROM barcode').toArray().map((b) => [b.attempt_id, b.phase]));
     return {
       status: s.status,
       amount: s.amount,
@@ -310,7 +364,9 @@ export class SessionStore {
       channels: JSON.parse(s.channels) as Channel[],
       paidAttemptId: s.paid_attempt_id,
       attempts: this.attempts().map(
-        (a): AttemptState => ({ id: a.id, channel: a.channel, flow: a.flow, provider: a.provider, status: a.status, anomaly: a.anomaly }),
+        (a): AttemptState => ({
+          id: a.id, channel: a.channel, flow: a.flow, provider: a.provider, status: a.status, anomaly: a.anomaly, barcode: phases.get(a.id) ?? null,
+        }),
       ),
     };
   }

@@ -3,7 +3,7 @@
 
 import type { Channel, NextAction, PublicAttempt, PublicChannel, PublicSessionView, StatusView } from '../contract';
 import { refundObject, refundedAmount, type RefundObject } from './refunds';
-import type { AttemptRow, RefundRow, SessionRow } from './store';
+import type { AttemptRow, BarcodeRow, RefundRow, SessionRow } from './store';
 
 export interface MerchantPayment {
   attempt: string;
@@ -113,4 +113,84 @@ export function publicView(s: SessionRow, attempts: AttemptRow[], merchantName: 
 
 export function statusView(s: SessionRow, attempts: AttemptRow[]): StatusView {
   return { id: s.id, status: s.status, version: s.version, active_attempt: activeAttempt(s, attempts) };
+}
+
+/**
+ * A payment-code charge as the till sees it (`POST|GET /v1/checkout/sessions/:id/barcode`).
+ * `processing`: the shopper may be entering a password, or the answer is being confirmed; ask again.
+ * `succeeded`: the session is paid by it. `failed`: the wallet refused it, nothing was charged.
+ * `reversing` / `reversed`: the till gave up (30 s, cancel, expiry); the order is being / was reversed,
+ * so the shopper is not charged (a payment that got through anyway is refunded by the reversal).
+ */
+export interface BarcodePaymentView {
+  id: string;
+  object: 'barcode_payment';
+  session: string;
+  session_status: SessionRow['status'];
+  channel: Channel;
+  provider: string;
+  status: 'processing' | 'succeeded' | 'failed' | 'reversing' | 'reversed';
+  /** The code as scanned, masked. */
+  auth_code: string;
+  amount: number;
+  currency: 'CNY';
+  /** Unix seconds. */
+  created: number;
+  /** Unix seconds: when the till gives up on a code still unconfirmed. */
+  deadline: number;
+  failure: { code: string; message: string } | null;
+  payment: MerchantPayment | null;
+}
+
+export function barcodePaymentView(s: SessionRow, a: AttemptRow, b: BarcodeRow): BarcodePaymentView {
+  const mine = s.paid_attempt_id === a.id;
+  let status: BarcodePaymentView['status'];
+  let failure = b.failure_code ? { code: b.failure_code, message: b.failure_message ?? '' } : null;
+  switch (b.phase) {
+    case 'paying':
+    case 'waiting':
+      status = 'processing';
+      break;
+    case 'paid':
+      status = mine ? 'succeeded' : 'failed';
+      if (!mine) {
+        // Paid, but the session was already paid (or the payment did not match it): an anomaly,
+        // refunded automatically when the merchant allows it (payment.anomaly).
+        failure = { code: a.anomaly ?? 'anomaly', message: 'The shopper paid, but this payment cannot be the session\'s; it is recorded as payment.anomaly (and refunded automatically when auto_refund_anomalies is on).' };
+      }
+      break;
+    case 'failed':
+      status = 'failed';
+      break;
+    case 'reversing':
+    case 'reversed':
+      status = b.phase;
+      break;
+  }
+  return {
+    id: a.id,
+    object: 'barcode_payment',
+    session: s.id,
+    session_status: s.status,
+    channel: a.channel,
+    provider: a.provider,
+    status,
+    auth_code: b.auth_code,
+    amount: s.amount,
+    currency: s.currency,
+    created: seconds(b.started),
+    deadline: seconds(b.deadline),
+    failure,
+    payment: mine
+      ? {
+          attempt: a.id,
+          channel: a.channel,
+          provider: a.provider,
+          provider_transaction_id: a.provider_transaction_id,
+          amount: a.paid_amount ?? s.amount,
+          currency: s.currency,
+          paid_at: a.paid_at === null ? null : seconds(a.paid_at),
+        }
+      : null,
+  };
 }

@@ -91,6 +91,7 @@ describe('providers.alipay', () => {
       delete d.sandbox.alipay;
       d.merchants[0].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
       d.merchants[2].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
+      d.merchants[6].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
     }));
     expect(c.merchants[0]?.providers.alipay?.gateway).toBe('https://openapi-sandbox.dl.alipaydev.com/gateway.do');
   });

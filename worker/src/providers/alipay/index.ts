@@ -11,10 +11,12 @@ import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvi
 import { fenToYuan } from './amount';
 import type { AlipayConfig } from './config';
 import { AlipayApiError, alipayCall, gatewayRequestUrl, gatewayUrl, signedParams, splitForGateway, usesBuiltInSandbox } from './client';
+import { cancelCodepay, tradePay } from './codepay';
 import { ShapeError, TRADE_STATUS, field, optField, paymentFactsFromQuery, truncateSubject } from './mapping';
 import { alipayAck, parseAlipayNotify } from './notify';
 import type { Params } from './sign';
 import { beijingDateTime } from './time';
+import { downloadStatement } from './bill';
 
 export const TRADE_NOT_EXIST = 'ACQ.TRADE_NOT_EXIST';
 
@@ -95,8 +97,9 @@ export interface CancelResult {
 
 /**
  * alipay.trade.cancel: reverses a face-to-face trade whatever its state — it closes an unpaid one
- * and REFUNDS a paid one. Not part of the provider interface on purpose: closing an abandoned
- * attempt must never give back a payment the session is about to learn of (close does that job).
+ * and REFUNDS a paid one. Never used to close an abandoned QR or cashier attempt: that must not give
+ * back a payment the session is about to learn of (close does that job). Only a payment code the till
+ * gave up on is cancelled, through the provider's `reverse` (codepay.ts).
  */
 export async function cancelTrade(ctx: ProviderContext, cfg: AlipayConfig, attemptId: string): Promise<CancelResult> {
   const r = await alipayCall(ctx, cfg, 'alipay.trade.cancel', { out_trade_no: attemptId });
@@ -119,6 +122,8 @@ export const alipay: PaymentProvider<AlipayConfig> = {
   id: 'alipay',
   channel: 'alipay',
   flows: ['qr', 'page', 'h5', 'app'],
+  // The day's statement (对账单) for reconciliation: ./bill.ts.
+  downloadStatement,
 
   async createAttempt(ctx, cfg, input): Promise<CreateAttemptResult> {
     const flow = input.flow;
@@ -206,6 +211,10 @@ export const alipay: PaymentProvider<AlipayConfig> = {
     }
     return refundStatus(ctx, cfg, outTradeNo, refundId);
   },
+
+  // In store: the till scans the shopper's payment code (codepay.ts).
+  payWithCode: tradePay,
+  reverse: cancelCodepay,
 
   parseNotify: parseAlipayNotify,
 

@@ -98,6 +98,26 @@ export function paymentFactsFromQuery(t: Fields, identity: { appId: string; sell
   return facts;
 }
 
+/**
+ * A paid alipay.trade.pay answer (code 10000, §3.4): trade_no, total_amount, gmt_payment, buyer_user_id.
+ * Like a query answer it names no app_id: it was signed by Alipay for the app that asked.
+ */
+export function paymentFactsFromPay(t: Fields, identity: { appId: string; sellerId?: string }, fallbackPaidAt: number): PaymentFacts {
+  const what = 'alipay_trade_pay_response';
+  const facts: PaymentFacts = {
+    attemptId: field(t, 'out_trade_no', what),
+    providerTransactionId: field(t, 'trade_no', what),
+    amount: fen(t, 'total_amount', what),
+    currency: optField(t, 'trans_currency') ?? 'CNY',
+    appId: identity.appId,
+    paidAt: optField(t, 'gmt_payment') !== undefined ? beijingTime(t, 'gmt_payment', what) : fallbackPaidAt,
+  };
+  if (identity.sellerId !== undefined) facts.providerMerchantId = identity.sellerId;
+  const buyer = payer(t, 'buyer_user_id');
+  if (buyer !== undefined) facts.payer = buyer;
+  return facts;
+}
+
 /** Alipay's subject is string(256); cut on code points so no surrogate pair is split. */
 export function truncateSubject(s: string): string {
   const cps = Array.from(s);

@@ -56,12 +56,12 @@ export class UnionpayApiError extends ProviderError {
 }
 
 /**
- * POSTs signed `fields` to `endpoint` and returns the verified answer. Throws ProviderError when the
+ * POSTs signed `fields` to `endpoint` (under `base`: the gateway, or the file-download host) and returns the verified answer. Throws ProviderError when the
  * gateway is unreachable, answers non-200, or answers something unparseable or unverifiable — in all
  * of which the outcome is unknown (retryable: the caller queries before deciding).
  */
-export async function unionpayRequest(ctx: ProviderContext, cfg: UnionpayConfig, endpoint: Endpoint, fields: Fields): Promise<Fields> {
-  const url = gatewayBase(ctx, cfg) + endpoint;
+export async function unionpayRequest(ctx: ProviderContext, cfg: UnionpayConfig, endpoint: Endpoint | '/', fields: Fields, base = gatewayBase(ctx, cfg)): Promise<Fields> {
+  const url = base + endpoint;
   const signed = await signRequest(cfg, fields);
   let res: Response;
   let bytes: ArrayBuffer;

@@ -51,6 +51,7 @@ describe('providers.unionpay', () => {
       u.middle_cert = IMPOSTOR_MIDDLE_CERT;
       delete doc.sandbox.unionpay;
       doc.merchants[1].providers.unionpay.gateway = 'https://gateway.95516.com';
+      doc.merchants[6].providers.unionpay.gateway = 'https://gateway.test.95516.com';
     }))).toBe('ok');
   });
 

@@ -21,6 +21,7 @@ import {
 import { parseUnionpayNotify, unionpayAck } from './notify';
 import { beijingCompact } from './time';
 import type { Fields } from './wire';
+import { downloadStatement } from './bill';
 
 export const BizType = { gateway: '000201', generic: '000000' } as const;
 export const ChannelType = { pc: '07', mobile: '08' } as const;
@@ -87,6 +88,8 @@ export const unionpay: PaymentProvider<UnionpayConfig> = {
   id: 'unionpay-acp',
   channel: 'unionpay',
   flows: ['page', 'h5', 'app', 'qr'],
+  // The day's statement (对账单) for reconciliation: ./bill.ts.
+  downloadStatement,
 
   async createAttempt(ctx, cfg, input): Promise<CreateAttemptResult> {
     const id = orderId(input.attemptId, 'The attempt id');

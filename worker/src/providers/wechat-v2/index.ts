@@ -8,10 +8,12 @@ import { jsapiEntryUrl, publicBaseOf } from '../../lib/wechat-jsapi-entry';
 import { ProviderError } from '../../lib/errors';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatV2BusinessError, usesBuiltInSandbox, v2Request } from './client';
+import { micropay, reverse } from './codepay';
 import type { WechatPayV2Config } from './config';
 import { REFUND_STATES, ShapeError, TRADE_STATES, compactBeijing, field, paymentFacts, truncateBody } from './mapping';
 import { ownAppid, parseV2Notify, wechatV2Ack } from './notify';
 import { appParams, jsapiParams } from './sign';
+import { downloadStatement } from './bill';
 
 function invalid(what: string, e: unknown): ProviderError {
   return new ProviderError('invalid_response', `WeChat Pay's ${what} answer is not what APIv2 documents: ${e instanceof ShapeError ? e.message : String(e)}`);
@@ -151,6 +153,8 @@ export const wechatV2: PaymentProvider<WechatPayV2Config> = {
   id: 'wechat-v2',
   channel: 'wechat_pay',
   flows: ['qr', 'jsapi', 'h5', 'app'],
+  // The day's statement (对账单) for reconciliation: ./bill.ts.
+  downloadStatement,
 
   createAttempt,
   query,
@@ -193,6 +197,10 @@ export const wechatV2: PaymentProvider<WechatPayV2Config> = {
     const appid = refundData?.appid ?? cfg.appid;
     return refundResult(await v2Request(ctx, cfg, '/pay/refundquery', { out_refund_no: refundId }, { appid }), refundId, appid);
   },
+
+  // In store: the till scans the shopper's payment code (codepay.ts).
+  payWithCode: micropay,
+  reverse,
 
   parseNotify: parseV2Notify,
   ack: wechatV2Ack,

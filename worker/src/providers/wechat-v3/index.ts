@@ -9,9 +9,11 @@ import { ProviderError } from '../../lib/errors';
 import { jsapiEntryUrl, publicBaseOf } from '../../lib/wechat-jsapi-entry';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatApiError, usesBuiltInSandbox, wechatRequest } from './client';
+import { codepay, reverseCodepay } from './codepay';
 import { REFUND_STATES, ShapeError, TRADE_STATES, asObj, beijingRfc3339, optStr, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
 import { parseWechatNotify, wechatAck } from './notify';
 import { appSign, jsapiPaySign } from './sign';
+import { downloadStatement } from './bill';
 
 /** Path params are PathEscape'd by the SDKs (§2.1). */
 const seg = encodeURIComponent;
@@ -172,6 +174,8 @@ export const wechatV3: PaymentProvider<WechatPayV3Config> = {
   id: 'wechat-v3',
   channel: 'wechat_pay',
   flows: ['qr', 'jsapi', 'h5', 'app'],
+  // The day's statement (对账单) for reconciliation: ./bill.ts.
+  downloadStatement,
 
   createAttempt,
 
@@ -212,6 +216,10 @@ export const wechatV3: PaymentProvider<WechatPayV3Config> = {
     const { data } = await wechatRequest(ctx, cfg, 'GET', `/v3/refund/domestic/refunds/${seg(refundId)}`);
     return refundResult(data);
   },
+
+  // In store: the till scans the shopper's payment code (codepay.ts).
+  payWithCode: codepay,
+  reverse: reverseCodepay,
 
   parseNotify: parseWechatNotify,
 

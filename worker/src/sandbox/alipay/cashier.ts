@@ -32,6 +32,7 @@ const KIND: Record<TradeRow['method'], string> = {
   'alipay.trade.page.pay': '电脑网站支付 PC website',
   'alipay.trade.wap.pay': '手机网站支付 Mobile website',
   'alipay.trade.app.pay': 'App 支付 App',
+  'alipay.trade.pay': '付款码支付 Payment code',
 };
 
 const CSS = `

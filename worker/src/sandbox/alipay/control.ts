@@ -136,6 +136,15 @@ alipayControl.post('/orders/:no/expire', async (c) => {
   return c.json({ trade_status: t.state });
 });
 
+/** `{"count": n}`: the next n alipay.trade.cancel calls on this payment-code trade answer 40004 ACQ.SYSTEM_ERROR. */
+alipayControl.post('/orders/:no/reverse-failures', async (c) => {
+  const b = (await body(c)) ?? {};
+  const count = b.count ?? 1;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100) return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
+  const ok = await alipayLedger(c.env).failCancels(appId(c), c.req.param('no'), count);
+  return ok ? c.json({ reverse_failures: count }) : err(c, 404, 'order_not_found', `No payment-code trade ${c.req.param('no')} for app_id ${appId(c)}.`);
+});
+
 /** The ledger of one trade: the row, what query answers, refunds, notifies and every delivery. */
 alipayControl.get('/orders/:no', async (c) => {
   const v = await alipayLedger(c.env).inspect(appId(c), c.req.param('no'));

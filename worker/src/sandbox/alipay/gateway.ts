@@ -12,8 +12,10 @@ import type { SandboxEnv } from '../types';
 import { authenticate, errorBody, mergeParams, signedAnswer, successBody } from './auth';
 import { cashierPathOf, errorPage, pageFor } from './cashier';
 import {
-  TRADE_NOT_EXIST, amountField, invalidArg, isGatewayError, orderNo, parseBiz, queryJson, validateTrade, type GatewayError, type TradeMethod,
+  TRADE_NOT_EXIST, amountField, bizError, invalidArg, isAlipayPaymentCode, isGatewayError, orderNo, parseBiz, queryJson, tradePayJson, validateTrade,
+  type GatewayError, type TradeMethod,
 } from './model';
+import { hangUp } from '../payment-codes';
 import { alipayLedger, alipayLedgerSettings, type AlipayLedgerSettings, type AlipayTestMerchant } from './settings';
 
 export const alipayGateway = new Hono<SandboxEnv>();
@@ -22,7 +24,11 @@ export const alipayGateway = new Hono<SandboxEnv>();
 const PAGE_METHODS = new Set(['alipay.trade.page.pay', 'alipay.trade.wap.pay']);
 
 type Biz = Record<string, unknown>;
-type Outcome = { ok: true; body: Record<string, unknown> } | { ok: false; error: GatewayError };
+type Outcome =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; error: GatewayError }
+  /** The gateway never answers (a `hang` payment code, ../payment-codes.ts). */
+  | { hang: true };
 
 const ok = (fields: Record<string, unknown>): Outcome => ({ ok: true, body: successBody(fields) });
 const no = (error: GatewayError): Outcome => ({ ok: false, error });
@@ -55,6 +61,25 @@ async function trade(env: SandboxEnv['Bindings'], settings: AlipayLedgerSettings
       if (isGatewayError(input)) return no(input);
       const r = await ledger.createTrade(input);
       return r.ok ? ok({ out_trade_no: r.value.out_trade_no, qr_code: r.value.qr_code }) : no(r.error);
+    }
+    case 'alipay.trade.pay': {
+      // 条码支付: scene bar_code with the shopper's payment code (§3.4). The code's third digit tells
+      // the simulated shopper what to do (../payment-codes.ts).
+      if (biz.scene !== 'bar_code') return no(bizError('ACQ.INVALID_PARAMETER', 'scene 须为 bar_code（条码支付）'));
+      const code = typeof biz.auth_code === 'string' ? biz.auth_code : '';
+      const input = validateTrade('alipay.trade.pay', biz, { app_id: appId, notify_url: params.notify_url, seller_id: tm.sellerId });
+      if (isGatewayError(input)) return no(input);
+      if (!isAlipayPaymentCode(code)) {
+        return no(bizError('ACQ.PAYMENT_AUTH_CODE_INVALID', '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款'));
+      }
+      const r = await ledger.payWithCode(settings, input, code);
+      if (!r.ok) return no(r.error);
+      const { trade: t, behavior } = r.value;
+      if (behavior === 'hang') return { hang: true };
+      if (behavior === 'decline') return no(bizError('ACQ.BUYER_BALANCE_NOT_ENOUGH', '买家余额不足'));
+      // 10003: the trade is made and waits for the shopper's password ("poll the query, then cancel").
+      if (t.state === 'WAIT_BUYER_PAY') return { ok: true, body: { code: '10003', msg: 'order success pay inprocess', ...tradePayJson(t) } };
+      return ok(tradePayJson(t));
     }
     case 'alipay.trade.query': {
       const n = orderNo(biz);
@@ -171,6 +196,7 @@ alipayGateway.on(['GET', 'POST'], '/gateway.do', async (c) => {
   const m = method as string;
   if (isPage) return cashier(c, auth.tm, m as TradeMethod, parsed.biz, params);
   const out = await trade(c.env, settings, auth.tm, m, parsed.biz, params);
+  if ('hang' in out) return hangUp(config.sandbox.time_scale);
   return signedAnswer(settings.signer_private_key, m, out.ok ? out.body : errorBody(out.error), auth.certSn);
 });
 

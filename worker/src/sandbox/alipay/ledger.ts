@@ -1,8 +1,9 @@
 // The Alipay simulator's memory: one Durable Object (`alipay`) holding trades, refunds and the notify
 // outbox in SQLite. State model (providers.md §6.4): (not exist) → WAIT_BUYER_PAY when scanned or
 // logged into → TRADE_SUCCESS (paid) → TRADE_FINISHED; WAIT_BUYER_PAY → TRADE_CLOSED (close, expiry);
-// TRADE_SUCCESS → TRADE_CLOSED (fully refunded). Refunds are kept by out_request_no. One alarm
-// drives a table of due work (notify sends).
+// TRADE_SUCCESS → TRADE_CLOSED (fully refunded). Refunds are kept by out_request_no. Payment codes
+// (alipay.trade.pay): TRADE_SUCCESS at once, WAIT_BUYER_PAY while a password is awaited, TRADE_CLOSED
+// when declined; trade.cancel closes or refunds them. One alarm drives a table of due work (notify sends).
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../../env';
@@ -12,10 +13,15 @@ import {
   type GatewayError, type RefundRow, type TradeInput, type TradeRow,
 } from './model';
 import type { AlipayLedgerSettings } from './settings';
+import { CodeBook, codeBookSchema, type CodeRow } from '../code-book';
+import { codeBehavior, passwordDoneAt, type CodeBehavior } from '../payment-codes';
+import { readMutations, writeMutations, type BillItem, type BillMutation } from '../bills';
+import { alipayBillItems } from './bill-ledger';
 
 export type { SentRecord } from './outbox';
 
 export type NotifyMode = 'normal' | 'drop' | 'duplicate';
+export type CodePayOutcome = { trade: TradeRow; behavior: CodeBehavior };
 export type TradeRef = { token: string } | { qr_code: string } | { app_id: string; out_trade_no: string };
 
 export interface PayResult {
@@ -33,6 +39,8 @@ export interface LedgerView {
   query: Record<string, unknown> | null;
   refunds: RefundRow[];
   notifies: NotifyView[];
+  /** Payment-code trades: the code, its story, and whether a cancel refunded it. */
+  barcode: CodeRow | null;
 }
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
@@ -61,13 +69,15 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
   private offset = 0;
   private saved: AlipayLedgerSettings | null = null;
   private readonly outbox: AlipayOutbox;
+  private readonly codes: CodeBook;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.outbox = new AlipayOutbox(this.sql, () => this.now());
+    this.codes = new CodeBook(this.sql, 'barcode_trades');
     void ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(SCHEMA + OUTBOX_SCHEMA);
+      this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades'));
       this.offset = Number(this.setting('clock_offset_ms') ?? 0);
       const s = this.setting('settings');
       this.saved = s ? (JSON.parse(s) as AlipayLedgerSettings) : null;
@@ -141,6 +151,44 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
     return { result: 'paid', trade: paid, notify_id: notifyId };
   }
 
+  /**
+   * alipay.trade.pay (scene bar_code): the till scanned `authCode`; the code's story (payment-codes.ts)
+   * decides: paid at once (notified), a password (WAIT_BUYER_PAY, paid later or never), declined
+   * (TRADE_CLOSED), or a hang (WAIT_BUYER_PAY; the gateway never answers). A password payment is not
+   * notified by the sandbox: the query finds it.
+   */
+  async payWithCode(settings: AlipayLedgerSettings, input: TradeInput, authCode: string): Promise<Result<CodePayOutcome>> {
+    this.remember(settings);
+    const existing = this.trade(input.app_id, input.out_trade_no);
+    const used = this.codes.usedBy(authCode);
+    if (existing) {
+      // The same request again (after a timeout): the trade as it stands.
+      if (used && used.scope === input.app_id && used.out_trade_no === input.out_trade_no && existing.fingerprint === tradeFingerprint(input)) {
+        return { ok: true, value: { trade: existing, behavior: used.behavior } };
+      }
+      return { ok: false, error: bizError('ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改') };
+    }
+    if (used) return { ok: false, error: bizError('ACQ.PAYMENT_AUTH_CODE_INVALID', '支付失败，付款码已被使用，请顾客刷新付款码后重新收款') };
+    const created = this.createTrade(input);
+    if (!created.ok) return created;
+    const now = this.now();
+    const behavior = codeBehavior(authCode);
+    this.codes.insert({ scope: input.app_id, out_trade_no: input.out_trade_no, auth_code: authCode, behavior, pay_at: behavior === 'password' ? passwordDoneAt(now, settings.time_scale) : null });
+    // The code names the buyer: the trade exists for Alipay from the scan on.
+    this.exists(created.value);
+    if (behavior === 'pay') {
+      await this.pay(settings, { app_id: input.app_id, out_trade_no: input.out_trade_no });
+    } else if (behavior === 'decline') {
+      this.sql.exec(`UPDATE trades SET state = 'TRADE_CLOSED', gmt_close = ? WHERE app_id = ? AND out_trade_no = ?`, now, input.app_id, input.out_trade_no);
+    }
+    return { ok: true, value: { trade: this.trade(input.app_id, input.out_trade_no) as TradeRow, behavior } };
+  }
+
+  /** Control surface: the next `count` cancels of this payment-code trade answer ACQ.SYSTEM_ERROR. */
+  failCancels(appId: string, outTradeNo: string, count: number): boolean {
+    return this.codes.failReversals(appId, outTradeNo, count);
+  }
+
   /** The trade as query sees it: null for an unknown one and for one that does not exist yet. */
   query(appId: string, outTradeNo: string): TradeRow | null {
     const t = this.trade(appId, outTradeNo);
@@ -164,12 +212,15 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
     this.remember(settings);
     const t = this.trade(appId, outTradeNo);
     if (!t) return { ok: false, error: TRADE_NOT_EXIST };
+    if (this.codes.takeReverseFailure(appId, outTradeNo)) return { ok: false, error: bizError('ACQ.SYSTEM_ERROR', '系统异常，请重试撤销') };
     if (t.state === 'TRADE_FINISHED') return { ok: false, error: bizError('ACQ.TRADE_STATUS_ERROR', '交易状态不合法') };
     if (t.state === 'TRADE_SUCCESS') {
       const r = await this.refund(settings, appId, { out_trade_no: outTradeNo, out_request_no: outTradeNo, amount: t.total - t.refunded, reason: '撤销' });
       if (!r.ok) return r;
+      this.codes.markReversed(appId, outTradeNo, this.now(), true);
       return { ok: true, value: { trade: r.value.trade, action: 'refund' } };
     }
+    this.codes.markReversed(appId, outTradeNo, this.now(), false);
     if (t.state === 'NOT_EXIST') this.exists(t);
     const now = this.now();
     const fresh = this.trade(appId, outTradeNo) as TradeRow;
@@ -273,6 +324,7 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
       query: t.state === 'NOT_EXIST' ? null : queryJson(t),
       refunds: this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE app_id = ? AND out_trade_no = ? ORDER BY created_at', appId, outTradeNo).toArray(),
       notifies: this.outbox.view(appId, outTradeNo),
+      barcode: this.codes.row(appId, outTradeNo),
     };
   }
 
@@ -281,6 +333,20 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
     this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'clock_offset_ms', String(this.offset));
     await this.rearm();
     return this.now();
+  }
+
+  // ---------------------------------------------------------- statements (bill.ts, ../bills.ts)
+
+  billItems(appId: string, date: string): BillItem[] {
+    return alipayBillItems(this.sql, appId, date);
+  }
+
+  billMutations(appId: string): BillMutation[] {
+    return readMutations(this.sql, appId);
+  }
+
+  setBillMutations(appId: string, mutations: BillMutation[]): void {
+    writeMutations(this.sql, appId, mutations);
   }
 
   // ------------------------------------------------------------------------------ the alarm
@@ -353,6 +419,14 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
   /** Reads apply expiry lazily: a scanned, unpaid trade past time_expire is TRADE_CLOSED from then on. */
   private fresh(t: TradeRow | undefined): TradeRow | null {
     if (!t) return null;
+    if (t.state === 'WAIT_BUYER_PAY' && t.method === 'alipay.trade.pay') {
+      // A password code: the shopper's password is in by pay_at; from then on the trade is paid.
+      const c = this.codes.row(t.app_id, t.out_trade_no);
+      if (c?.pay_at !== null && c?.pay_at !== undefined && c.pay_at <= this.now()) {
+        this.sql.exec(`UPDATE trades SET state = 'TRADE_SUCCESS', gmt_payment = ? WHERE app_id = ? AND out_trade_no = ? AND state = 'WAIT_BUYER_PAY'`, c.pay_at, t.app_id, t.out_trade_no);
+        return { ...t, state: 'TRADE_SUCCESS', gmt_payment: c.pay_at };
+      }
+    }
     if (t.state === 'WAIT_BUYER_PAY' && this.expired(t)) {
       this.setClosed(t, t.time_expire as number);
       return { ...t, state: 'TRADE_CLOSED', gmt_close: t.time_expire };

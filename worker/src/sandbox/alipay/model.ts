@@ -11,7 +11,7 @@ import { beijingDateTime, parseBeijingDateTime } from '../../providers/alipay/ti
  */
 export type TradeState = 'NOT_EXIST' | 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_FINISHED' | 'TRADE_CLOSED';
 
-export const TRADE_METHODS = ['alipay.trade.precreate', 'alipay.trade.page.pay', 'alipay.trade.wap.pay', 'alipay.trade.app.pay'] as const;
+export const TRADE_METHODS = ['alipay.trade.precreate', 'alipay.trade.page.pay', 'alipay.trade.wap.pay', 'alipay.trade.app.pay', 'alipay.trade.pay'] as const;
 export type TradeMethod = (typeof TRADE_METHODS)[number];
 
 /** The product code each payment method is signed up under (§3.4). */
@@ -20,6 +20,8 @@ export const PRODUCT_CODES: Record<TradeMethod, string> = {
   'alipay.trade.page.pay': 'FAST_INSTANT_TRADE_PAY',
   'alipay.trade.wap.pay': 'QUICK_WAP_WAY',
   'alipay.trade.app.pay': 'QUICK_MSECURITY_PAY',
+  // 条码支付 (a scanned payment code) is 当面付 too.
+  'alipay.trade.pay': 'FACE_TO_FACE_PAYMENT',
 };
 
 /** A row of the ledger's `trades` table. Times are ms since the epoch on the ledger's clock. */
@@ -240,7 +242,7 @@ export function validateTrade(
   if (typeof total !== 'number') return total;
   const subject = biz.subject;
   if (typeof subject !== 'string' || subject === '' || [...subject].length > 256) return badParam('subject 不能为空且不超过256个字符');
-  const code = biz.product_code ?? (method === 'alipay.trade.precreate' ? PRODUCT_CODES[method] : undefined);
+  const code = biz.product_code ?? (method === 'alipay.trade.precreate' || method === 'alipay.trade.pay' ? PRODUCT_CODES[method] : undefined);
   if (code !== PRODUCT_CODES[method]) return bizError('ACQ.PRODUCT_CODE_ERROR', `product_code 须为 ${PRODUCT_CODES[method]}`);
   let timeExpire: number | null = null;
   if (biz.time_expire !== undefined) {
@@ -268,4 +270,24 @@ export function validateTrade(
 /** What "the same order" means for a repeated out_trade_no: every field that defines what is charged. */
 export function tradeFingerprint(t: TradeInput): string {
   return JSON.stringify([t.method, t.subject, t.total, t.notify_url, t.time_expire]);
+}
+
+/** An Alipay payment code: 16–24 digits starting 25–30 (the alipay.trade.pay auth_code rule). */
+export const isAlipayPaymentCode = (code: string): boolean => /^(2[5-9]|30)\d{14,22}$/.test(code);
+
+/** The fields of a paid alipay.trade.pay answer (§3.4), also sent (as 10003) while a password is awaited. */
+export function tradePayJson(t: TradeRow): Record<string, unknown> {
+  const paid = t.gmt_payment !== null;
+  return {
+    trade_no: t.trade_no,
+    out_trade_no: t.out_trade_no,
+    ...(t.buyer_logon_id ? { buyer_logon_id: t.buyer_logon_id } : {}),
+    total_amount: fenToYuan(t.total),
+    receipt_amount: paid ? fenToYuan(t.total) : '0.00',
+    buyer_pay_amount: paid ? fenToYuan(t.total) : '0.00',
+    point_amount: '0.00',
+    invoice_amount: paid ? fenToYuan(t.total) : '0.00',
+    ...(paid ? { gmt_payment: beijingDateTime(t.gmt_payment as number), fund_bill_list: [{ amount: fenToYuan(t.total), fund_channel: 'ALIPAYACCOUNT' }] } : {}),
+    ...(t.buyer_id ? { buyer_user_id: t.buyer_id } : {}),
+  };
 }

@@ -11,6 +11,8 @@ import {
 } from './model';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import type { UnionpayLedgerSettings } from './settings';
+import { readMutations, writeMutations, type BillItem, type BillMutation } from '../bills';
+import { unionpayBillItems } from './bill-ledger';
 
 /** A refund is accepted PROCESSING and succeeds this long after (× time_scale). */
 export const REFUND_SETTLE_SECONDS = 5;
@@ -205,6 +207,20 @@ export class UnionpaySandboxLedger extends DurableObject<Env> {
     });
     await this.rearm();
     return { ok: true, refund: this.refundRow(input.mer_id, input.order_id) as RefundRow };
+  }
+
+  // ---------------------------------------------------------- statements (bill.ts, ../bills.ts)
+
+  billItems(merId: string, date: string): BillItem[] {
+    return unionpayBillItems(this.sql, merId, date);
+  }
+
+  billMutations(merId: string): BillMutation[] {
+    return readMutations(this.sql, merId);
+  }
+
+  setBillMutations(merId: string, mutations: BillMutation[]): void {
+    writeMutations(this.sql, merId, mutations);
   }
 
   // ------------------------------------------------------------------------ tests and alarm

@@ -178,7 +178,7 @@ describe('query and close', () => {
   });
 
   it('answers a signed 404 RESOURCE_NOT_EXISTS for APIs it does not simulate', async () => {
-    const res = await wechatCall('GET', '/v3/bill/tradebill?bill_date=2024-01-01');
+    const res = await wechatCall('GET', '/v3/bill/fundflowbill?bill_date=2024-01-01');
     expect(res.status).toBe(404);
     expect(await verifiedJson(res)).toMatchObject({ code: 'RESOURCE_NOT_EXISTS' });
   });

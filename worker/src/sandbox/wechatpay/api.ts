@@ -8,7 +8,8 @@ import { wechatLedger, type SandboxEnv } from '../types';
 import { authenticate, type WechatVars } from './auth';
 import { boundAppids, testWechatMerchant } from './merchants';
 import { isSandboxOpenid } from './openid';
-import { paramError, refundJson, validatePrepay, validateRefund, validateV3Extras, type ApiError, type TradeType } from './model';
+import { isWechatPaymentCode, paramError, refundJson, transactionJson, validateCodepay, validatePrepay, validateRefund, validateV3Extras, type ApiError, type TradeType } from './model';
+import { hangUp } from '../payment-codes';
 import type { OrderError, RefundError } from '../ledger';
 import { v2Api } from './v2api';
 import { wechatOauth } from './oauth';
@@ -109,6 +110,52 @@ wechatApi.post('/v3/pay/transactions/out-trade-no/:no/close', async (c) => {
   if (r === 'not_found') return orderNotFound(c);
   if (r === 'paid') return c.json({ code: 'ORDERPAID', message: '订单已支付' }, 400);
   return c.body(null, 204);
+});
+
+// 付款码支付 (APIv3): what the simulated shopper does is the code's third digit (../payment-codes.ts).
+// A password is answered 202 USERPAYING (the status WeChat uses for it is UNVERIFIED; the adapter
+// also reads a Transaction in USERPAYING as waiting).
+wechatApi.post('/v3/pay/transactions/codepay', async (c) => {
+  const v = validateCodepay(jsonBody(c));
+  if ('code' in v) return error(c, v);
+  const wrong = sameMerchant(c, v.input.mchid, 'body');
+  if (wrong) return error(c, wrong);
+  const m = testWechatMerchant(c.var.config, c.var.wechat.mchid);
+  if (!m || !boundAppids(m).includes(v.input.appid)) return c.json({ code: 'APPID_MCHID_NOT_MATCH', message: 'appid和mch_id不匹配' }, 400);
+  if (!isWechatPaymentCode(v.auth_code)) return c.json({ code: 'AUTH_CODE_INVALID', message: '付款码无效，请重新扫码' }, 403);
+  const r = await wechatLedger(c.env).micropay(c.var.settings, {
+    ...v.input, api: 'v3', trade_type: 'MICROPAY', notify_url: '', time_expire: null, attach: null, openid: null, client_ip: null, sign_type: null, product_id: null,
+  }, v.auth_code);
+  if (!r.ok) {
+    return r.error === 'AUTH_CODE_USED'
+      ? c.json({ code: 'AUTH_CODE_INVALID', message: '付款码已使用，请用户刷新付款码后重新扫码' }, 403)
+      : error(c, ORDER_ERRORS.OUT_TRADE_NO_USED);
+  }
+  if (r.behavior === 'hang') return hangUp(c.var.settings.time_scale);
+  if (r.behavior === 'decline') return c.json({ code: 'NOT_ENOUGH', message: '用户余额不足，请用户换卡支付' }, 403);
+  if (r.order.state !== 'SUCCESS' && r.order.state !== 'REFUND') return c.json({ code: 'USERPAYING', message: '用户支付中，需要输入密码' }, 202);
+  return c.json(transactionJson(r.order));
+});
+
+// 撤销: closes an unpaid payment-code order, refunds a paid one. 200 {appid, mchid, out_trade_no}.
+wechatApi.post('/v3/pay/transactions/out-trade-no/:no/reverse', async (c) => {
+  const body = jsonBody(c);
+  const b = typeof body === 'object' && body !== null ? (body as { mchid?: unknown; appid?: unknown }) : {};
+  const wrong = sameMerchant(c, b.mchid, 'body');
+  if (wrong) return error(c, wrong);
+  const no = c.req.param('no');
+  const r = await wechatLedger(c.env).reverse(c.var.wechat.mchid, no);
+  if (r.ok) return c.json({ appid: typeof b.appid === 'string' ? b.appid : c.var.wechat.appid, mchid: c.var.wechat.mchid, out_trade_no: no });
+  switch (r.error) {
+    case 'ORDER_NOT_FOUND':
+      return orderNotFound(c);
+    case 'SYSTEMERROR':
+      return c.json({ code: 'SYSTEM_ERROR', message: '系统超时，请稍后重试撤销' }, 500);
+    case 'REVERSE_EXPIRE':
+      return c.json({ code: 'REVERSE_EXPIRE', message: '订单已过撤销期限，请使用申请退款API' }, 400);
+    case 'NOT_MICROPAY':
+      return c.json({ code: 'INVALID_REQUEST', message: '只有付款码支付的订单可以撤销' }, 400);
+  }
 });
 
 const REFUND_ERRORS: Record<RefundError, (remaining?: number) => ApiError> = {

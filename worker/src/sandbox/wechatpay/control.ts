@@ -79,6 +79,20 @@ wechatControl.post('/orders/:no/expire', async (c) => {
   return c.json({ trade_state: o.state });
 });
 
+/** `{"count": n}`: the next n reversals of this payment-code order fail (v2 SYSTEMERROR + recall=Y, v3 500 SYSTEM_ERROR). */
+wechatControl.post('/orders/:no/reverse-failures', async (c) => {
+  let b: Record<string, unknown>;
+  try {
+    b = await body(c);
+  } catch {
+    b = {};
+  }
+  const count = b.count ?? 1;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100) return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
+  const ok = await wechatLedger(c.env).failReversals(c.var.wechat.mchid, c.req.param('no'), count);
+  return ok ? c.json({ reverse_failures: count }) : err(c, 404, 'order_not_found', `No payment-code order ${c.req.param('no')} for mchid ${c.var.wechat.mchid}.`);
+});
+
 /** The ledger of one order: the row, its Transaction JSON, refunds, notifies and every delivery. */
 wechatControl.get('/orders/:no', async (c) => {
   const v = await wechatLedger(c.env).inspect(c.var.wechat.mchid, c.req.param('no'));

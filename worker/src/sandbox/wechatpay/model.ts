@@ -5,11 +5,12 @@
 import { randomAlnum } from '../../crypto/encoding';
 import { beijingCompact, beijingDate, beijingRfc3339, parseRfc3339 } from '../time';
 
-export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND';
+/** USERPAYING, PAYERROR and REVOKED are payment-code (MICROPAY) states: a password, a decline, a reversal. */
+export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND' | 'USERPAYING' | 'PAYERROR' | 'REVOKED';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS';
 export type Api = 'v2' | 'v3';
-/** JSAPI (in WeChat), NATIVE (QR), MWEB (H5), APP (§1.3, §2.1). */
-export type TradeType = 'NATIVE' | 'JSAPI' | 'MWEB' | 'APP';
+/** JSAPI (in WeChat), NATIVE (QR), MWEB (H5), APP (§1.3, §2.1), MICROPAY (a scanned payment code, §1.5). */
+export type TradeType = 'NATIVE' | 'JSAPI' | 'MWEB' | 'APP' | 'MICROPAY';
 
 /** A row of the ledger's `orders` table. Times are ms since the epoch on the ledger's clock. */
 export type OrderRow = {
@@ -66,6 +67,9 @@ const DESC: Record<TradeState, string> = {
   SUCCESS: '支付成功',
   CLOSED: '订单已关闭',
   REFUND: '转入退款',
+  USERPAYING: '用户支付中，需要输入密码',
+  PAYERROR: '支付失败',
+  REVOKED: '已撤销',
 };
 
 /** The Transaction JSON of query answers and TRANSACTION.SUCCESS notifies (§2.1 Transaction). */
@@ -369,3 +373,28 @@ export function validateRefund(body: unknown): RefundInput | ApiError {
     currency: 'CNY',
   };
 }
+
+/** v3 codepay (付款码支付) request: appid, mchid, description, out_trade_no, payer.auth_code, amount. */
+export function validateCodepay(body: unknown): { input: Omit<PrepayInput, 'notify_url' | 'time_expire' | 'attach'>; auth_code: string } | ApiError {
+  if (!isObj(body)) return paramError('body', '请求体不是合法的JSON对象');
+  const s = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
+  for (const k of ['appid', 'mchid', 'description', 'out_trade_no']) {
+    if (s(k) === undefined) return paramError(k, `输入源"/body/${k}"映射到值字段"${k}"字符串规则校验失败，字段缺失或为空`);
+  }
+  const description = s('description') as string;
+  if ([...description].length > 127) return paramError('description', 'description 长度超过127个字符');
+  const no = s('out_trade_no') as string;
+  if (no.length < 6 || no.length > 32 || !ORDER_NO.test(no)) return paramError('out_trade_no', 'out_trade_no 须为6-32位数字、大小写字母或_-|*@');
+  const payer = body.payer;
+  const code = isObj(payer) && typeof payer.auth_code === 'string' ? payer.auth_code : '';
+  if (code === '') return paramError('payer.auth_code', '输入源"/body/payer/auth_code"映射到值字段"授权码"字符串规则校验失败，字段缺失或为空');
+  const amount = body.amount;
+  if (!isObj(amount) || typeof amount.total !== 'number' || !Number.isInteger(amount.total) || amount.total < 1) {
+    return paramError('amount.total', 'amount.total 须为大于0的整数（单位：分）');
+  }
+  if (amount.currency !== undefined && amount.currency !== 'CNY') return paramError('amount.currency', 'amount.currency 仅支持 CNY');
+  return { input: { appid: s('appid') as string, mchid: s('mchid') as string, description, out_trade_no: no, total: amount.total, currency: 'CNY' }, auth_code: code };
+}
+
+/** A WeChat Pay payment code: 18 digits starting 10–15 (the micropay auth_code rule). */
+export const isWechatPaymentCode = (code: string): boolean => /^1[0-5]\d{16}$/.test(code);

@@ -31,7 +31,7 @@ describe('communication-level failures: return_code FAIL, unsigned', () => {
     ['a DOCTYPE', () => v2('/pay/orderquery', {}, { raw: '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><mch_id>&x;</mch_id></xml>' }), 'XML格式错误'],
     ['not XML', () => v2('/pay/orderquery', {}, { raw: 'mch_id=10000100' }), 'XML格式错误'],
     ['an unknown sign_type', () => v2('/pay/orderquery', { out_trade_no: 'x', sign_type: 'SHA1' }), 'sign_type'],
-    ['an API the sandbox does not have', () => v2('/pay/micropay', {}), '沙箱未实现'],
+    ['an API the sandbox does not have', () => v2('/pay/facepay', {}), '沙箱未实现'],
   ])('%s', async (_n, call, msg) => {
     const a = await call();
     expect(a.return_code).toBe('FAIL');

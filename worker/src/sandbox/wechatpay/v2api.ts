@@ -1,6 +1,6 @@
 // The simulated WeChat Pay APIv2 (providers.md §1): XML in, signed XML out, at the real paths under
 // `/sandbox/wechatpay` (`/pay/unifiedorder`, `/pay/orderquery`, `/pay/closeorder`, `/pay/refundquery`,
-// `/secapi/pay/refund`). Every request is screened for DOCTYPE/ENTITY before parsing, then checked in
+// `/pay/micropay`, `/secapi/pay/refund`, `/secapi/pay/reverse`). Every request is screened for DOCTYPE/ENTITY before parsing, then checked in
 // WeChat's order: well-formed XML → known mch_id (test merchants only) → sign (MD5 or HMAC-SHA256 by
 // sign_type) → AppID bound to the merchant → the call's own fields. Communication-level failures are
 // `return_code=FAIL` and unsigned; business failures are `result_code=FAIL` + `err_code`, signed (§6.2, §6.6).
@@ -15,6 +15,8 @@ import { wechatLedger, type SandboxEnv } from '../types';
 import { boundAppids, testWechatMerchant, type SandboxMerchant } from './merchants';
 import { isSandboxOpenid } from './openid';
 import { orderQueryFields, refundQueryFields, v2Answer, v2Fail, validateUnifiedOrder } from './v2model';
+import { isWechatPaymentCode } from './model';
+import { hangUp } from '../payment-codes';
 
 export const v2Api = new Hono<SandboxEnv>();
 
@@ -27,8 +29,12 @@ interface V2Request {
   base: string;
 }
 
-type Result = { ok: true; fields?: Record<string, string | null | undefined> } | { ok: false; err_code: string; err_code_des: string };
-const fail = (err_code: string, err_code_des: string): Result => ({ ok: false, err_code, err_code_des });
+type Result =
+  | { ok: true; fields?: Record<string, string | null | undefined> }
+  | { ok: false; err_code: string; err_code_des: string; fields?: Record<string, string> }
+  /** The call never answers (a `hang` payment code): HANG_SECONDS × time_scale, then a bodiless 504. */
+  | { hang: true };
+const fail = (err_code: string, err_code_des: string, fields?: Record<string, string>): Result => ({ ok: false, err_code, err_code_des, ...(fields ? { fields } : {}) });
 
 const xml = (body: string): Response => new Response(body, { status: 200, headers: { 'Content-Type': 'text/xml; charset=utf-8' } });
 
@@ -52,7 +58,7 @@ function v2Route(fn: (r: V2Request) => Promise<Result>) {
     // A failed signature is a communication-level FAIL, unsigned (§6.6, "签名错误").
     if (!(await verify(m, found.cfg.apiv2_key))) return xml(v2Fail('签名错误'));
     const signType: SignType = m.sign_type === 'HMAC-SHA256' ? 'HMAC-SHA256' : 'MD5';
-    const answer = async (r: Result) => xml(await v2Answer({ appid: m.appid ?? '', mch_id: found.mchid }, found.cfg.apiv2_key, signType, r));
+    const answer = async (r: Result) => ('hang' in r ? hangUp(settings.time_scale) : xml(await v2Answer({ appid: m.appid ?? '', mch_id: found.mchid }, found.cfg.apiv2_key, signType, r)));
     if (!m.appid || !boundAppids(found).includes(m.appid)) return answer(fail('APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配'));
     const u = new URL(c.req.url);
     const base = u.origin + u.pathname.replace(/\/(pay|secapi)\/.*$/, '');
@@ -153,6 +159,56 @@ v2Api.post('/pay/refundquery', (c) => v2Route(async ({ m, merchant }) => {
   if (!by) return fail('LACK_PARAMS', '缺少参数out_refund_no、out_trade_no或transaction_id');
   const r = await wechatLedger(c.env).refundsOf(merchant.mchid, by);
   return r ? { ok: true, fields: refundQueryFields(r.order, r.refunds) } : fail('REFUNDNOTEXIST', '退款订单查询失败');
+})(c));
+
+// 付款码支付 (§1.5): the code's third digit decides what the simulated shopper does (../payment-codes.ts).
+v2Api.post('/pay/micropay', (c) => v2Route(async ({ m, merchant, settings }) => {
+  for (const k of ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'auth_code']) if (!m[k]) return fail('LACK_PARAMS', `缺少参数${k}`);
+  if ([...(m.body as string)].length > 128) return fail('PARAM_ERROR', 'body参数格式错误：长度超过128');
+  if (!/^[0-9A-Za-z_\-|*@]{1,32}$/.test(m.out_trade_no as string)) return fail('PARAM_ERROR', 'out_trade_no参数格式错误');
+  if (!/^[1-9][0-9]{0,14}$/.test(m.total_fee as string)) return fail('PARAM_ERROR', 'total_fee须为正整数（单位：分）');
+  if (m.fee_type && m.fee_type !== 'CNY') return fail('PARAM_ERROR', 'fee_type参数格式错误：仅支持CNY');
+  // "用户刷卡条形码规则：18位纯数字，以10、11、12、13、14、15开头".
+  if (!isWechatPaymentCode(m.auth_code as string)) return fail('AUTH_CODE_INVALID', '付款码无效，请重新扫码');
+  const r = await wechatLedger(c.env).micropay(settings, {
+    api: 'v2', trade_type: 'MICROPAY', appid: m.appid as string, mchid: merchant.mchid, description: m.body as string,
+    out_trade_no: m.out_trade_no as string, notify_url: '', total: Number(m.total_fee), currency: 'CNY', time_expire: null,
+    attach: m.attach || null, openid: null, client_ip: m.spbill_create_ip as string, sign_type: m.sign_type || 'MD5', product_id: null,
+  }, m.auth_code as string);
+  if (!r.ok) return r.error === 'AUTH_CODE_USED' ? fail('AUTH_CODE_INVALID', '付款码已使用，请用户刷新付款码后重新扫码') : fail('OUT_TRADE_NO_USED', '商户订单号重复');
+  switch (r.behavior) {
+    case 'hang':
+      return { hang: true };
+    case 'decline':
+      return fail('NOTENOUGH', '用户的零钱余额不足，请用户换卡支付');
+    default: {
+      const o = r.order;
+      if (o.state !== 'SUCCESS' && o.state !== 'REFUND') return fail('USERPAYING', '需要用户输入支付密码');
+      const { trade_state: _s, trade_state_desc: _d, ...paid } = orderQueryFields(o);
+      return { ok: true, fields: paid };
+    }
+  }
+})(c));
+
+// 撤销订单 (§1.5): closes an unpaid payment-code order, refunds a paid one; recall=Y asks for another call.
+// Like refunds, the real endpoint needs the merchant's client certificate (mTLS); the sandbox cannot see one.
+v2Api.post('/secapi/pay/reverse', (c) => v2Route(async ({ m, merchant }) => {
+  if (!m.out_trade_no && !m.transaction_id) return fail('LACK_PARAMS', '缺少参数out_trade_no或transaction_id');
+  const ledger = wechatLedger(c.env);
+  const o = await ledger.orderRow(merchant.mchid, m.transaction_id ? { transaction_id: m.transaction_id } : { out_trade_no: m.out_trade_no as string });
+  if (!o) return fail('ORDERNOTEXIST', '订单不存在', { recall: 'N' });
+  const r = await ledger.reverse(merchant.mchid, o.out_trade_no);
+  if (r.ok) return { ok: true, fields: { recall: 'N' } };
+  switch (r.error) {
+    case 'SYSTEMERROR':
+      return fail('SYSTEMERROR', '系统超时，请立即调用被扫订单结果查询API，查询当前订单的不同状态，决定下一步的操作', { recall: 'Y' });
+    case 'REVERSE_EXPIRE':
+      return fail('REVERSE_EXPIRE', '订单已过撤销期限，请使用申请退款API', { recall: 'N' });
+    case 'NOT_MICROPAY':
+      return fail('INVALID_REQUEST', '只有付款码支付的订单可以撤销', { recall: 'N' });
+    default:
+      return fail('ORDERNOTEXIST', '订单不存在', { recall: 'N' });
+  }
 })(c));
 
 v2Api.all('/pay/*', () => xml(v2Fail('沙箱未实现此接口')));

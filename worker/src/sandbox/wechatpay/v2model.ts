@@ -19,14 +19,15 @@ export async function v2Answer(
   base: { appid: string; mch_id: string },
   key: string,
   signType: SignType,
-  result: { ok: true; fields?: Record<string, string | null | undefined> } | { ok: false; err_code: string; err_code_des: string },
+  result: { ok: true; fields?: Record<string, string | null | undefined> } | { ok: false; err_code: string; err_code_des: string; fields?: Record<string, string> },
 ): Promise<string> {
   const f: Record<string, string> = { return_code: 'SUCCESS', return_msg: 'OK', appid: base.appid, mch_id: base.mch_id, nonce_str: randomAlnum(16) };
   if (result.ok) {
     f.result_code = 'SUCCESS';
     for (const [k, v] of Object.entries(result.fields ?? {})) if (v !== null && v !== undefined && v !== '') f[k] = v;
   } else {
-    Object.assign(f, { result_code: 'FAIL', err_code: result.err_code, err_code_des: result.err_code_des });
+    // A failure may say more (reverse: recall=Y asks the merchant to call again).
+    Object.assign(f, { result_code: 'FAIL', err_code: result.err_code, err_code_des: result.err_code_des }, result.fields ?? {});
   }
   // Answers are signed with the algorithm the request used (§8) over the fields sent; no sign_type.
   return buildXml({ ...f, sign: await sign(f, key, signType) });
@@ -91,7 +92,10 @@ export function validateUnifiedOrder(m: Record<string, string>): V2Check | { ok:
   };
 }
 
-const STATE_DESC: Record<OrderRow['state'], string> = { NOTPAY: '订单未支付', SUCCESS: '支付成功', CLOSED: '订单已关闭', REFUND: '订单转入退款' };
+const STATE_DESC: Record<OrderRow['state'], string> = {
+  NOTPAY: '订单未支付', SUCCESS: '支付成功', CLOSED: '订单已关闭', REFUND: '订单转入退款', USERPAYING: '用户支付中，需要输入密码',
+  PAYERROR: '支付失败', REVOKED: '订单已撤销',
+};
 
 /** orderquery fields of an order (§1.5). Paid orders carry the payment; unpaid ones only their state. */
 export function orderQueryFields(o: OrderRow): Record<string, string | null> {

@@ -19,7 +19,10 @@ export const esc = (s: string): string =>
 /** Integer fen → `12.34` without floating point. */
 export const yuan = (fen: number): string => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 
-const STATE: Record<TradeState, string> = { NOTPAY: '待支付 Unpaid', SUCCESS: '已支付 Paid', CLOSED: '已关闭 Closed', REFUND: '已退款 Refunded' };
+const STATE: Record<TradeState, string> = {
+  NOTPAY: '待支付 Unpaid', SUCCESS: '已支付 Paid', CLOSED: '已关闭 Closed', REFUND: '已退款 Refunded',
+  USERPAYING: '输入密码中 Awaiting password', PAYERROR: '支付失败 Failed', REVOKED: '已撤销 Reversed',
+};
 
 const CSS = `
 *{box-sizing:border-box}body{margin:0;min-height:100vh;background:#ededed;font:16px/1.5 -apple-system,BlinkMacSystemFont,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#191919;display:flex;justify-content:center;align-items:flex-start}
