@@ -127,7 +127,7 @@ describe('refunds API', () => {
     const r1 = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 1000, reason: '客户退货' }) });
     expect(r1.status).toBe(201);
     const refund = (await r1.json()) as { id: string; status: string; amount: number };
-    expect(refund).toMatchObject({ object: 'refund', session: s.id, amount: 1000, currency: 'CNY', automatic: false });
+    expect(refund).toMatchObject({ object: 'refund', session: s.id, amount: 1000, currency: 'CNY', automatic: false, channel: 'wechat_pay', provider: 'wechat-v3' });
     expect(refund.id).toMatch(/^re_[0-9A-Za-z]{24}R1$/);
 
     const tooMuch = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 7889 }) });
@@ -209,7 +209,7 @@ describe('late and duplicate payments', () => {
     const ledger = (await (await sandboxControl(`/orders/${attempt.id}`)).json()) as { refunds: unknown[] };
     expect(ledger.refunds).toHaveLength(1);
     const anomalyHook = delivered.find((d) => JSON.parse(d.body).type === 'payment.anomaly');
-    expect(JSON.parse(anomalyHook!.body).data.object).toMatchObject({ reason: 'late_payment', refund: { status: 'pending' } });
+    expect(JSON.parse(anomalyHook!.body).data.object).toMatchObject({ reason: 'late_payment', channel: 'wechat_pay', provider: 'wechat-v3', refund: { status: 'pending' } });
     // The session never shows paid, and amount_refunded counts only refunds of its own payment.
     const view = await retrieve(s.id);
     expect(view.status).toBe('canceled');

@@ -179,7 +179,7 @@ export class CheckoutSession extends DurableObject<Env> {
     const refundNo = this.refunds.insert(paid!.id, d.amount, req.reason ?? null, 'merchant');
     await this.refunds.run(refundNo, 0);
     await this.rearm();
-    return { ok: true, value: refundObject(this.store.refund(refundNo)!, this.requireSession()) };
+    return { ok: true, value: refundObject(this.store.refund(refundNo)!, this.requireSession(), this.store.attempt(paid!.id)) };
   }
 
   /**
@@ -206,7 +206,7 @@ export class CheckoutSession extends DurableObject<Env> {
   retrieveRefund(merchantId: string, refundNo: string): RefundObject | null {
     const s = this.store.session();
     const r = this.store.refund(refundNo);
-    return s && r && s.merchant_id === merchantId ? refundObject(r, s) : null;
+    return s && r && s.merchant_id === merchantId ? refundObject(r, s, this.store.attempt(r.attempt_id)) : null;
   }
 
   // ── client API (the widget) ────────────────────────────────────────────────────────────────────
@@ -437,6 +437,7 @@ export class CheckoutSession extends DurableObject<Env> {
         const refundNo = known && d.refund && merchant.auto_refund_anomalies ? this.refunds.insert(d.attemptId, p.amount, `anomaly: ${d.reason}`, 'anomaly') : null;
         recordEvent(this.store, merchant, 'payment.anomaly', now, {
           object: 'payment.anomaly', session: s.id, merchant_order_id: s.merchant_order_id, attempt: d.attemptId, reason: d.reason,
+          channel: known?.channel ?? null, provider: known?.provider ?? null,
           amount: p.amount, currency: p.currency, provider_transaction_id: p.providerTransactionId,
           refund: refundNo ? { status: 'pending', id: `re_${refundNo}` } : d.refund ? { status: 'disabled' } : { status: 'not_applicable' },
           evidence: raw,

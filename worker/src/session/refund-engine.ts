@@ -97,7 +97,7 @@ export class RefundEngine {
       }, now);
       store.unschedule(`refund:${r.id}`);
       const s = this.host.session();
-      recordEvent(store, this.host.merchant(), result.state === 'succeeded' ? 'refund.succeeded' : 'refund.failed', now, refundObject(store.refund(r.id)!, s));
+      recordEvent(store, this.host.merchant(), result.state === 'succeeded' ? 'refund.succeeded' : 'refund.failed', now, refundObject(store.refund(r.id)!, s, store.attempt(r.attempt_id)));
     });
     this.host.changed();
   }

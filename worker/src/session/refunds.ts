@@ -1,7 +1,7 @@
 // Refund rules and views. A merchant refund is against the session's payment and never above what
 // remains of it; an anomaly refund returns a late or duplicate payment in full.
 
-import type { RefundRow, SessionRow } from './store';
+import type { AttemptRow, RefundRow, SessionRow } from './store';
 
 export interface RefundObject {
   id: string;
@@ -14,8 +14,10 @@ export interface RefundObject {
   reason: string | null;
   /** `true` for Shouyin's own refunds of late and duplicate payments (not counted in amount_refunded). */
   automatic: boolean;
-  /** The provider order the money is returned from. */
+  /** The provider order the money is returned from, and its channel and provider. */
   attempt: string;
+  channel: AttemptRow['channel'] | null;
+  provider: string | null;
   provider_refund_id: string | null;
   failure_reason: string | null;
   /** Unix seconds. */
@@ -28,7 +30,7 @@ export const refundNoFromApiId = (id: string): string | null => (/^re_[0-9A-Za-z
 export const refundNoFor = (sessionId: string, seq: number): string => `${sessionId.slice(3)}R${seq}`;
 export const sessionIdOfRefundNo = (refundNo: string): string => `cs_${refundNo.slice(0, 24)}`;
 
-export function refundObject(r: RefundRow, s: SessionRow): RefundObject {
+export function refundObject(r: RefundRow, s: SessionRow, a: AttemptRow | null): RefundObject {
   return {
     id: refundApiId(r.id),
     object: 'refund',
@@ -40,6 +42,8 @@ export function refundObject(r: RefundRow, s: SessionRow): RefundObject {
     reason: r.reason,
     automatic: r.kind === 'anomaly',
     attempt: r.attempt_id,
+    channel: a?.channel ?? null,
+    provider: a?.provider ?? null,
     provider_refund_id: r.provider_refund_id,
     failure_reason: r.failure,
     created: Math.floor(r.created / 1000),

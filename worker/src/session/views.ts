@@ -68,7 +68,7 @@ export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: 
           paid_at: paid.paid_at === null ? null : seconds(paid.paid_at),
         }
       : null,
-    refunds: refunds.map((r) => refundObject(r, s)),
+    refunds: refunds.map((r) => refundObject(r, s, attempts.find((a) => a.id === r.attempt_id) ?? null)),
   };
 }
 
