@@ -21,6 +21,7 @@ import { readMutations, writeMutations, type BillItem, type BillMutation } from 
 import { wechatBillItems } from './wechatpay/bill-ledger';
 import { CodeBook, codeBookSchema, type CodeRow } from './code-book';
 import { codeBehavior, passwordDoneAt, type CodeBehavior } from './payment-codes';
+import { LedgerClock } from './common/clock';
 
 export type { SentRecord } from './outbox';
 
@@ -95,7 +96,7 @@ CREATE TABLE IF NOT EXISTS oauth_codes (code TEXT PRIMARY KEY, appid TEXT NOT NU
 export class SandboxLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Test clock: the ledger's now = wall clock + offset (moved by advanceClock). */
-  private offset = 0;
+  private readonly clock: LedgerClock;
   private saved: LedgerSettings | null = null;
   private readonly outbox: NotifyOutbox;
   private readonly micropays: CodeBook;
@@ -103,6 +104,7 @@ export class SandboxLedger extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.clock = new LedgerClock(this.sql, ctx.storage);
     this.outbox = new NotifyOutbox(this.sql, () => this.now());
     this.micropays = new CodeBook(this.sql, 'micropay');
     void ctx.blockConcurrencyWhile(async () => {
@@ -112,7 +114,7 @@ export class SandboxLedger extends DurableObject<Env> {
         this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'schema_version', SCHEMA_VERSION);
       }
       this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('micropay'));
-      this.offset = Number(this.setting('clock_offset_ms') ?? 0);
+      this.clock.load();
       const s = this.setting('settings');
       this.saved = s ? (JSON.parse(s) as LedgerSettings) : null;
     });
@@ -394,8 +396,7 @@ export class SandboxLedger extends DurableObject<Env> {
 
   /** Moves the ledger's clock (tests: expiry, retry schedule); `null` puts it back on the wall clock. */
   async advanceClock(ms: number | null): Promise<number> {
-    this.offset = ms === null ? 0 : this.offset + Math.max(0, Math.round(ms));
-    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'clock_offset_ms', String(this.offset));
+    this.clock.advance(ms);
     await this.rearm();
     return this.now();
   }
@@ -463,16 +464,14 @@ export class SandboxLedger extends DurableObject<Env> {
     return this.outbox.queue(settings, o, { id, event, api: 'v3', url, body }, opts);
   }
 
-  private async rearm(): Promise<void> {
-    const next = this.sql.exec<{ t: number | null }>('SELECT MIN(due_at) AS t FROM due').one().t;
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(Date.now(), next - this.offset));
+  private rearm(): Promise<void> {
+    return this.clock.rearm();
   }
 
   // -------------------------------------------------------------------------------- helpers
 
   private now(): number {
-    return Date.now() + this.offset;
+    return this.clock.now();
   }
 
   private remember(settings: LedgerSettings): void {

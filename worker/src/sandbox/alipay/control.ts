@@ -4,14 +4,13 @@
 
 import { Hono, type Context } from 'hono';
 import { loadConfig } from '../../config';
-import { timingSafeEqual } from '../../crypto/timing-safe';
+import { clockRoute, controlError, controlMerchant, notifyMode } from '../common/control';
 import { fenToYuan } from '../../providers/alipay/amount';
 import { parseFormStrict, signResponse } from '../../providers/alipay/sign';
 import { beijingDateTime } from '../../providers/alipay/time';
 import { VerificationError } from '../../lib/errors';
 import type { SandboxEnv } from '../types';
 import { authenticate, errorBody } from './auth';
-import type { NotifyMode } from './ledger';
 import { isGatewayError, parseBiz, queryJson, validateTrade } from './model';
 import { alipayLedger, alipayLedgerSettings, testMerchant, type AlipayLedgerSettings, type AlipayTestMerchant } from './settings';
 
@@ -20,16 +19,13 @@ type Ctx = Context<SandboxEnv & { Variables: Vars }>;
 
 export const alipayControl = new Hono<SandboxEnv & { Variables: Vars }>();
 
-const err = (c: Ctx, status: 400 | 401 | 404, code: string, message: string) =>
-  c.json({ error: { type: status === 401 ? 'authentication_error' : 'invalid_request_error', code, message } }, status);
+// The shared error shape (common/control.ts), under the short name every route here uses.
+const err = controlError;
 
 alipayControl.use('*', async (c, next) => {
-  const config = loadConfig(c.env);
-  const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-  const merchant = key ? config.merchants.find((m) => m.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
-  if (!merchant) return err(c, 401, 'invalid_api_key', 'Send Authorization: Bearer <a test merchant\'s sk_test_ key> to use the sandbox control surface.');
-  // The sandbox never acts for a live merchant, whatever key it shows.
-  if (merchant.livemode) return err(c, 404, 'not_found', 'The sandbox serves test (sk_test_) merchants only.');
+  const auth = controlMerchant(c);
+  if (auth instanceof Response) return auth;
+  const { config, merchant } = auth;
   const tm = testMerchant(merchant);
   const settings = alipayLedgerSettings(config);
   if (!tm || !settings) return err(c, 404, 'not_found', 'This merchant has no Alipay sandbox (providers.alipay and sandbox.alipay are needed).');
@@ -47,16 +43,6 @@ async function body(c: Ctx): Promise<Record<string, unknown> | null> {
   } catch {
     return null;
   }
-}
-
-function notifyMode(c: Ctx, b: Record<string, unknown>): { notify: NotifyMode; copies: number } | Response {
-  const notify = b.notify ?? 'normal';
-  if (notify !== 'normal' && notify !== 'drop' && notify !== 'duplicate') return err(c, 400, 'parameter_invalid', 'notify must be "normal", "drop" or "duplicate".');
-  const copies = b.copies ?? 2;
-  if (notify === 'duplicate' && (typeof copies !== 'number' || !Number.isInteger(copies) || copies < 2 || copies > 20)) {
-    return err(c, 400, 'parameter_invalid', 'copies must be an integer from 2 to 20 (used with notify "duplicate").');
-  }
-  return { notify, copies: typeof copies === 'number' ? copies : 2 };
 }
 
 const appId = (c: Ctx) => c.var.tm.alipay.app_id;
@@ -155,12 +141,4 @@ alipayControl.get('/orders/:no', async (c) => {
 alipayControl.post('/flush', async (c) => c.json(await alipayLedger(c.env).flush(c.var.settings)));
 
 /** `{"advance_seconds": n}` moves the simulator's clock forward; `{"reset": true}` undoes it. */
-alipayControl.post('/clock', async (c) => {
-  const b = (await body(c)) ?? {};
-  const s = b.advance_seconds;
-  if (b.reset !== true && (typeof s !== 'number' || !(s >= 0) || s > 366 * 86400)) {
-    return err(c, 400, 'parameter_invalid', 'Send {"advance_seconds": n} with n ≥ 0, or {"reset": true}.');
-  }
-  const now = await alipayLedger(c.env).advanceClock(b.reset === true ? null : (s as number) * 1000);
-  return c.json({ now: new Date(now).toISOString() });
-});
+alipayControl.post('/clock', (c) => clockRoute(c, (ms) => alipayLedger(c.env).advanceClock(ms)));

@@ -17,6 +17,7 @@ import { CodeBook, codeBookSchema, type CodeRow } from '../code-book';
 import { codeBehavior, passwordDoneAt, type CodeBehavior } from '../payment-codes';
 import { readMutations, writeMutations, type BillItem, type BillMutation } from '../bills';
 import { alipayBillItems } from './bill-ledger';
+import { LedgerClock } from '../common/clock';
 
 export type { SentRecord } from './outbox';
 
@@ -66,7 +67,7 @@ const isoOrNull = (t: number | null) => (t === null ? null : iso(t));
 export class AlipaySandboxLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Test clock: the ledger's now = wall clock + offset (moved by advanceClock). */
-  private offset = 0;
+  private readonly clock: LedgerClock;
   private saved: AlipayLedgerSettings | null = null;
   private readonly outbox: AlipayOutbox;
   private readonly codes: CodeBook;
@@ -74,11 +75,12 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.clock = new LedgerClock(this.sql, ctx.storage);
     this.outbox = new AlipayOutbox(this.sql, () => this.now());
     this.codes = new CodeBook(this.sql, 'barcode_trades');
     void ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades'));
-      this.offset = Number(this.setting('clock_offset_ms') ?? 0);
+      this.clock.load();
       const s = this.setting('settings');
       this.saved = s ? (JSON.parse(s) as AlipayLedgerSettings) : null;
     });
@@ -329,8 +331,7 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
   }
 
   async advanceClock(ms: number | null): Promise<number> {
-    this.offset = ms === null ? 0 : this.offset + Math.max(0, Math.round(ms));
-    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'clock_offset_ms', String(this.offset));
+    this.clock.advance(ms);
     await this.rearm();
     return this.now();
   }
@@ -363,10 +364,8 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
     return sent;
   }
 
-  private async rearm(): Promise<void> {
-    const next = this.sql.exec<{ t: number | null }>('SELECT MIN(due_at) AS t FROM due').one().t;
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(Date.now(), next - this.offset));
+  private rearm(): Promise<void> {
+    return this.clock.rearm();
   }
 
   // -------------------------------------------------------------------------------- helpers
@@ -402,7 +401,7 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
   }
 
   private now(): number {
-    return Date.now() + this.offset;
+    return this.clock.now();
   }
 
   private remember(settings: AlipayLedgerSettings): void {

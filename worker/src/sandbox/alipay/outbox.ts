@@ -3,9 +3,9 @@
 // 4m, 10m, 10m, 1h, 2h, 6h, 15h (× sandbox.time_scale) — until the answer is exactly `success`.
 // Due times live in the ledger's `due` table (kind 'notify'); every send is recorded.
 
-import { exports } from 'cloudflare:workers';
 import { encodeForm, signNotify } from '../../providers/alipay/sign';
-import { nextRetryDelayMs } from '../schedule';
+import { dispatch } from '../common/dispatch';
+import { iso, Outbox, type Answer, type NotifyState, type Trigger } from '../common/outbox';
 import type { AlipayLedgerSettings } from './settings';
 
 /** Alipay re-sends an unacknowledged notify after 4m,10m,10m,1h,2h,6h,15h: 8 sends in about 25 h (§3.6). */
@@ -14,8 +14,7 @@ export const ALIPAY_RETRY_SECONDS: readonly number[] = [240, 600, 600, 3600, 720
 /** An answer slower than this counts as no answer, and the notify is retried. */
 const SEND_TIMEOUT_MS = 10_000;
 
-export type Trigger = 'schedule' | 'flush' | 'manual';
-export type NotifyState = 'pending' | 'delivered' | 'exhausted';
+export type { Trigger, NotifyState };
 /** `payment`: TRADE_SUCCESS; `refund`: a refund's TRADE_SUCCESS / TRADE_CLOSED. */
 export type NotifyKind = 'payment' | 'refund';
 
@@ -69,20 +68,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
   acked INTEGER NOT NULL, error TEXT, trig TEXT NOT NULL);
 `;
 
-const iso = (t: number) => new Date(t).toISOString();
-
-interface SendResult {
-  status: number;
-  acked: boolean;
-  error: string | null;
-}
-
 /**
  * POSTs one copy. Only an HTTP 200 whose body is exactly the 7 bytes `success` acknowledges (§3.6).
  * A notify_url on our own public_base_url goes in-process through the Worker's default export, as
  * under `wrangler dev` and in the test runner no port is listening.
  */
-async function send(settings: AlipayLedgerSettings, url: string, body: string): Promise<SendResult> {
+async function send(settings: AlipayLedgerSettings, url: string, body: string): Promise<Answer> {
   try {
     const request = new Request(url, {
       method: 'POST',
@@ -90,24 +81,23 @@ async function send(settings: AlipayLedgerSettings, url: string, body: string): 
       body,
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
-    const self = (exports as unknown as { default?: { fetch(r: Request): Promise<Response> } }).default;
-    const inProcess = self !== undefined && new URL(url).origin === new URL(settings.public_base_url).origin;
-    const res = inProcess && self ? await self.fetch(request) : await fetch(request);
+    const res = await dispatch(request, settings.public_base_url);
     const text = await res.text().catch(() => '');
-    return { status: res.status, acked: res.status === 200 && text === 'success', error: null };
+    return { status: res.status, ok: res.status === 200 && text === 'success', error: null };
   } catch (e) {
-    return { status: 0, acked: false, error: (e as Error).message.slice(0, 200) };
+    return { status: 0, ok: false, error: (e as Error).message.slice(0, 200) };
   }
 }
 
 export class AlipayOutbox {
-  /** Send rounds under way, by notify id: a scheduled round, a flush and a manual send never overlap. */
-  private readonly inFlight = new Map<string, Promise<SentRecord>>();
+  private readonly box: Outbox<AlipayLedgerSettings, NotifyRow>;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.box = new Outbox(sql, now, { send: (settings, n) => send(settings, n.url, n.body), retrySeconds: ALIPAY_RETRY_SECONDS, recordAck: true });
+  }
 
   /**
    * Signs and stores one notification. With `schedule`, its first send is due after
@@ -125,14 +115,12 @@ export class AlipayOutbox {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?)`,
       n.notifyId, n.app_id, n.out_trade_no, n.kind, n.fields.trade_status ?? '', n.url, encodeForm(signed), opts.copies ?? 1, now,
     );
-    if (opts.schedule !== false) {
-      this.sql.exec(`INSERT INTO due (kind, ref, due_at) VALUES ('notify', ?, ?)`, n.notifyId, now + Math.round(settings.notify_delay_seconds * 1000));
-    }
+    if (opts.schedule !== false) this.box.scheduleFirst(settings, n.notifyId, now);
     return n.notifyId;
   }
 
   dueBy(until: number): string[] {
-    return this.sql.exec<{ ref: string }>(`SELECT ref FROM due WHERE kind = 'notify' AND due_at <= ? ORDER BY due_at`, until).toArray().map((r) => r.ref);
+    return this.box.dueBy(until);
   }
 
   firstPayment(appId: string, outTradeNo: string): string | undefined {
@@ -141,68 +129,29 @@ export class AlipayOutbox {
       .toArray()[0]?.id;
   }
 
-  /** One send round; a round already under way for this notify is awaited, not doubled. */
-  deliver(settings: AlipayLedgerSettings, id: string, trigger: Trigger): Promise<SentRecord> {
-    const running = this.inFlight.get(id);
-    if (running) return trigger === 'manual' ? running.then(() => this.deliver(settings, id, trigger)) : running;
-    const round = this.sendRound(settings, id, trigger).finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, round);
-    return round;
-  }
-
-  /**
-   * Scheduled rounds (alarm, flush) follow the schedule until `success`; after the 8th unacknowledged
-   * send the notify is given up. A manual send is extra and ends the schedule only if acknowledged.
-   * The notify_id and body never change.
-   */
-  private async sendRound(settings: AlipayLedgerSettings, id: string, trigger: Trigger): Promise<SentRecord> {
-    const n = this.sql.exec<NotifyRow>('SELECT * FROM notifies WHERE id = ?', id).toArray()[0];
-    if (!n) throw new Error(`No notify ${id}.`);
-    const scheduled = trigger !== 'manual';
-    const copies = scheduled && n.rounds === 0 ? Math.max(1, n.copies) : 1;
-    // Duplicates go out concurrently, as when two Alipay senders deliver the same notify at once.
-    const answers = await Promise.all(Array.from({ length: copies }, () => send(settings, n.url, n.body)));
-    const at = this.now();
-    for (const a of answers) {
-      this.sql.exec('INSERT INTO deliveries (notify_id, at, status, acked, error, trig) VALUES (?, ?, ?, ?, ?, ?)', id, at, a.status, a.acked ? 1 : 0, a.error, trigger);
-    }
-    let state = n.state;
-    if (answers.some((a) => a.acked) && state === 'pending') state = 'delivered';
-    if (scheduled) {
-      const rounds = n.rounds + 1;
-      const delay = nextRetryDelayMs(rounds, settings.time_scale, ALIPAY_RETRY_SECONDS);
-      if (state === 'pending' && delay === null) state = 'exhausted';
-      this.sql.exec('UPDATE notifies SET rounds = ? WHERE id = ?', rounds, id);
-      if (state === 'pending' && delay !== null) this.sql.exec(`UPDATE due SET due_at = ? WHERE kind = 'notify' AND ref = ?`, at + delay, id);
-    }
-    if (state !== 'pending') this.sql.exec(`DELETE FROM due WHERE kind = 'notify' AND ref = ?`, id);
-    this.sql.exec('UPDATE notifies SET state = ? WHERE id = ?', state, id);
+  /** One send round on Alipay's schedule (8 sends, acked only by `success`); see `Outbox.deliver`. */
+  async deliver(settings: AlipayLedgerSettings, id: string, trigger: Trigger): Promise<SentRecord> {
+    const { row: n, answers, state } = await this.box.deliver(settings, id, trigger);
     return {
       notify_id: id, kind: n.kind, trade_status: n.trade_status, url: n.url, out_trade_no: n.out_trade_no, trigger,
-      answers: answers.map(({ status, acked, error }) => ({ status, acked, error })), state,
+      answers: answers.map(({ status, ok, error }) => ({ status, acked: ok, error })), state,
     };
   }
 
   /** Every notify of a trade, with every send. */
   view(appId: string, outTradeNo: string): NotifyView[] {
     const rows = this.sql.exec<NotifyRow>('SELECT * FROM notifies WHERE app_id = ? AND out_trade_no = ? ORDER BY created_at, rowid', appId, outTradeNo).toArray();
-    return rows.map((n) => {
-      const due = this.sql.exec<{ due_at: number }>(`SELECT due_at FROM due WHERE kind = 'notify' AND ref = ?`, n.id).toArray()[0];
-      const sends = this.sql.exec<{ at: number; status: number; acked: number; error: string | null; trig: string }>(
-        'SELECT at, status, acked, error, trig FROM deliveries WHERE notify_id = ? ORDER BY seq', n.id,
-      );
-      return {
-        notify_id: n.id,
-        kind: n.kind,
-        trade_status: n.trade_status,
-        url: n.url,
-        state: n.state,
-        copies: n.copies,
-        scheduled_sends: n.rounds,
-        next_attempt_at: due ? iso(due.due_at) : null,
-        body: n.body,
-        deliveries: sends.toArray().map((d) => ({ at: iso(d.at), status: d.status, acked: d.acked === 1, error: d.error, trigger: d.trig })),
-      };
-    });
+    return rows.map((n) => ({
+      notify_id: n.id,
+      kind: n.kind,
+      trade_status: n.trade_status,
+      url: n.url,
+      state: n.state,
+      copies: n.copies,
+      scheduled_sends: n.rounds,
+      next_attempt_at: this.box.nextAttempt(n.id),
+      body: n.body,
+      deliveries: this.box.sends(n.id).map((d) => ({ at: iso(d.at), status: d.status, acked: d.acked === 1, error: d.error, trigger: d.trig })),
+    }));
   }
 }

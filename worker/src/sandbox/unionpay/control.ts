@@ -3,11 +3,10 @@
 // every call. Workerd integration tests and browser tests drive payments through it.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig, type MerchantConfig } from '../../config';
-import { timingSafeEqual } from '../../crypto/timing-safe';
+import type { MerchantConfig } from '../../config';
+import { clockRoute, controlError, controlMerchant, notifyMode } from '../common/control';
 import type { UnionpayConfig } from '../../providers/unionpay/config';
 import type { SandboxEnv } from '../types';
-import type { NotifyMode } from './ledger';
 import { testMerchant, unionpayLedger, unionpayLedgerSettings, type UnionpayLedgerSettings } from './settings';
 
 type Vars = { merchant: MerchantConfig; unionpay: UnionpayConfig; settings: UnionpayLedgerSettings };
@@ -15,18 +14,15 @@ type Ctx = Context<SandboxEnv & { Variables: Vars }>;
 
 export const unionpayControl = new Hono<SandboxEnv & { Variables: Vars }>();
 
-const err = (c: Ctx, status: 400 | 401 | 404, code: string, message: string) =>
-  c.json({ error: { type: status === 401 ? 'authentication_error' : 'invalid_request_error', code, message } }, status);
+// The shared error shape (common/control.ts), under the short name every route here uses.
+const err = controlError;
 
 unionpayControl.use('*', async (c, next) => {
-  const config = loadConfig(c.env);
-  const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-  const merchant = key ? config.merchants.find((m) => m.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
-  if (!merchant) return err(c, 401, 'invalid_api_key', "Send Authorization: Bearer <a test merchant's sk_test_ key> to use the sandbox control surface.");
-  // The sandbox never acts for a live merchant, whatever key it shows.
+  const auth = controlMerchant(c);
+  if (auth instanceof Response) return auth;
+  const { config, merchant } = auth;
   const tm = testMerchant(merchant);
   const settings = unionpayLedgerSettings(config);
-  if (merchant.livemode) return err(c, 404, 'not_found', 'The sandbox serves test (sk_test_) merchants only.');
   if (!tm || !settings) return err(c, 404, 'not_found', 'This merchant has no UnionPay sandbox (providers.unionpay and sandbox.unionpay are needed).');
   c.set('merchant', merchant);
   c.set('unionpay', tm.unionpay);
@@ -49,14 +45,10 @@ unionpayControl.post('/orders/:orderId/pay', async (c) => {
   } catch {
     return err(c, 400, 'invalid_json', 'The body must be JSON: {"notify":"normal"|"drop"|"duplicate","copies":n}.');
   }
-  const notify = b.notify ?? 'normal';
-  if (notify !== 'normal' && notify !== 'drop' && notify !== 'duplicate') return err(c, 400, 'parameter_invalid', 'notify must be "normal", "drop" or "duplicate".');
-  const copies = b.copies ?? 2;
-  if (notify === 'duplicate' && (typeof copies !== 'number' || !Number.isInteger(copies) || copies < 2 || copies > 20)) {
-    return err(c, 400, 'parameter_invalid', 'copies must be an integer from 2 to 20 (used with notify "duplicate").');
-  }
+  const mode = notifyMode(c, b);
+  if (mode instanceof Response) return mode;
   const orderId = c.req.param('orderId');
-  const r = await unionpayLedger(c.env).pay(c.var.settings, { mer_id: c.var.unionpay.mer_id, order_id: orderId }, { notify: notify as NotifyMode, copies: typeof copies === 'number' ? copies : 2 });
+  const r = await unionpayLedger(c.env).pay(c.var.settings, { mer_id: c.var.unionpay.mer_id, order_id: orderId }, mode);
   if (r.result === 'not_found') {
     return err(c, 404, 'order_not_found', `No sandbox order ${orderId} for merId ${c.var.unionpay.mer_id} (a page/h5 order exists only once the browser posted the form).`);
   }
@@ -87,17 +79,4 @@ unionpayControl.get('/orders/:orderId', async (c) => {
 unionpayControl.post('/flush', async (c) => c.json(await unionpayLedger(c.env).flush(c.var.settings)));
 
 /** `{"advance_seconds": n}` moves the simulator's clock forward (payTimeout, retry schedule); `{"reset": true}` undoes it. */
-unionpayControl.post('/clock', async (c) => {
-  let b: Record<string, unknown>;
-  try {
-    b = await body(c);
-  } catch {
-    b = {};
-  }
-  const s = b.advance_seconds;
-  if (b.reset !== true && (typeof s !== 'number' || !(s >= 0) || s > 366 * 86400)) {
-    return err(c, 400, 'parameter_invalid', 'Send {"advance_seconds": n} with n ≥ 0, or {"reset": true}.');
-  }
-  const now = await unionpayLedger(c.env).advanceClock(b.reset === true ? null : (s as number) * 1000);
-  return c.json({ now: new Date(now).toISOString() });
-});
+unionpayControl.post('/clock', (c) => clockRoute(c, (ms) => unionpayLedger(c.env).advanceClock(ms)));

@@ -13,6 +13,7 @@ import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from '.
 import type { UnionpayLedgerSettings } from './settings';
 import { readMutations, writeMutations, type BillItem, type BillMutation } from '../bills';
 import { unionpayBillItems } from './bill-ledger';
+import { LedgerClock } from '../common/clock';
 
 /** A refund is accepted PROCESSING and succeeds this long after (× time_scale). */
 export const REFUND_SETTLE_SECONDS = 5;
@@ -59,17 +60,18 @@ export type QueryAnswer = { kind: 'order'; order: OrderRow } | { kind: 'refund';
 export class UnionpaySandboxLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Test clock: the ledger's now = wall clock + offset (moved by advanceClock). */
-  private offset = 0;
+  private readonly testClock: LedgerClock;
   private saved: UnionpayLedgerSettings | null = null;
   private readonly outbox: NotifyOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.testClock = new LedgerClock(this.sql, ctx.storage);
     this.outbox = new NotifyOutbox(this.sql, () => this.now());
     void ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(SCHEMA + OUTBOX_SCHEMA);
-      this.offset = Number(this.setting('clock_offset_ms') ?? 0);
+      this.testClock.load();
       const s = this.setting('settings');
       this.saved = s ? (JSON.parse(s) as UnionpayLedgerSettings) : null;
     });
@@ -244,8 +246,8 @@ export class UnionpaySandboxLedger extends DurableObject<Env> {
 
   /** Moves the clock forward (`ms`) or back to the wall clock (`null`); due work that fell due runs. */
   async advanceClock(ms: number | null): Promise<number> {
-    this.offset = ms === null ? 0 : this.offset + ms;
-    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'clock_offset_ms', String(this.offset));
+    // Added as given (not rounded), as this ledger always has.
+    this.testClock.advance(ms, true);
     await this.runDue(this.now(), 'schedule');
     return this.now();
   }
@@ -276,16 +278,14 @@ export class UnionpaySandboxLedger extends DurableObject<Env> {
     await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: done.orig_order_id }, 'refund', done.back_url, { ...refundFields(done), ...RESP.ok });
   }
 
-  private async rearm(): Promise<void> {
-    const next = this.sql.exec<{ t: number | null }>('SELECT MIN(due_at) AS t FROM due').one().t;
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(Date.now(), next - this.offset));
+  private rearm(): Promise<void> {
+    return this.testClock.rearm();
   }
 
   // -------------------------------------------------------------------------------- helpers
 
   private now(): number {
-    return Date.now() + this.offset;
+    return this.testClock.now();
   }
 
   private remember(settings: UnionpayLedgerSettings): void {

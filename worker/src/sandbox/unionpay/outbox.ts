@@ -3,10 +3,10 @@
 // 302, which UnionPay also takes), five sends in all: right away, then 0, 1, 2 and 4 minutes after
 // each unanswered one (× sandbox.time_scale). Due times live in the ledger's `due` table.
 
-import { exports } from 'cloudflare:workers';
 import { signAsUnionpay } from '../../providers/unionpay/sign';
 import { encodeForm, type Fields } from '../../providers/unionpay/wire';
-import { nextRetryDelayMs } from '../schedule';
+import { dispatch } from '../common/dispatch';
+import { iso, Outbox, type Answer, type NotifyState, type Trigger } from '../common/outbox';
 import type { UnionpayLedgerSettings } from './settings';
 
 /**
@@ -18,8 +18,7 @@ export const UNIONPAY_RETRY_SECONDS: readonly number[] = [0, 60, 120, 240];
 /** UnionPay waits 10 s for the answer (§4.5). */
 const SEND_TIMEOUT_MS = 10_000;
 
-export type Trigger = 'schedule' | 'flush' | 'manual';
-export type NotifyState = 'pending' | 'delivered' | 'exhausted';
+export type { Trigger, NotifyState };
 export type NotifyKind = 'consume' | 'refund';
 
 type NotifyRow = {
@@ -72,16 +71,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
   error TEXT, trig TEXT NOT NULL);
 `;
 
-const iso = (t: number) => new Date(t).toISOString();
-
-interface SendResult {
-  status: number;
-  error: string | null;
-  ok: boolean;
-}
-
 /** One POST. A backUrl on our own public_base_url goes in-process (no port listens under the test runner). */
-async function send(settings: UnionpayLedgerSettings, url: string, body: string): Promise<SendResult> {
+async function send(settings: UnionpayLedgerSettings, url: string, body: string): Promise<Answer> {
   try {
     const request = new Request(url, {
       method: 'POST',
@@ -90,9 +81,7 @@ async function send(settings: UnionpayLedgerSettings, url: string, body: string)
       redirect: 'manual',
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
-    const self = (exports as unknown as { default?: { fetch(r: Request): Promise<Response> } }).default;
-    const inProcess = self !== undefined && new URL(url).origin === new URL(settings.public_base_url).origin;
-    const res = inProcess ? await self.fetch(request) : await fetch(request);
+    const res = await dispatch(request, settings.public_base_url);
     await res.arrayBuffer().catch(() => undefined);
     return { status: res.status, error: null, ok: res.status === 200 || res.status === 302 };
   } catch (e) {
@@ -101,12 +90,14 @@ async function send(settings: UnionpayLedgerSettings, url: string, body: string)
 }
 
 export class NotifyOutbox {
-  private readonly inFlight = new Map<string, Promise<SentRecord>>();
+  private readonly box: Outbox<UnionpayLedgerSettings, NotifyRow>;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.box = new Outbox(sql, now, { send: (settings, n) => send(settings, n.url, n.body), retrySeconds: UNIONPAY_RETRY_SECONDS });
+  }
 
   /** Signs `fields` once as UnionPay and queues them for `url`; the first send is due after notify_delay_seconds. */
   async queue(
@@ -124,9 +115,7 @@ export class NotifyOutbox {
       `INSERT INTO notifies (id, mer_id, order_id, about, kind, url, body, copies, rounds, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?)`,
       id, ref.mer_id, ref.order_id, ref.about, kind, url, body, opts.copies ?? 1, now,
     );
-    if (opts.schedule !== false) {
-      this.sql.exec(`INSERT OR REPLACE INTO due (kind, ref, due_at) VALUES ('notify', ?, ?)`, id, now + Math.round(settings.notify_delay_seconds * 1000));
-    }
+    if (opts.schedule !== false) this.box.scheduleFirst(settings, id, now, true);
     return id;
   }
 
@@ -144,60 +133,29 @@ export class NotifyOutbox {
   }
 
   dueBy(until: number): string[] {
-    return this.sql.exec<{ ref: string }>(`SELECT ref FROM due WHERE kind = 'notify' AND due_at <= ? ORDER BY due_at`, until).toArray().map((r) => r.ref);
+    return this.box.dueBy(until);
   }
 
-  /** One send round; a round already under way for this notify is awaited, not doubled. */
-  deliver(settings: UnionpayLedgerSettings, id: string, trigger: Trigger): Promise<SentRecord> {
-    const running = this.inFlight.get(id);
-    if (running) return trigger === 'manual' ? running.then(() => this.deliver(settings, id, trigger)) : running;
-    const round = this.sendRound(settings, id, trigger).finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, round);
-    return round;
-  }
-
-  private async sendRound(settings: UnionpayLedgerSettings, id: string, trigger: Trigger): Promise<SentRecord> {
-    const n = this.sql.exec<NotifyRow>('SELECT * FROM notifies WHERE id = ?', id).toArray()[0];
-    if (!n) throw new Error(`No notify ${id}.`);
-    const scheduled = trigger !== 'manual';
-    const copies = scheduled && n.rounds === 0 ? Math.max(1, n.copies) : 1;
-    const answers = await Promise.all(Array.from({ length: copies }, () => send(settings, n.url, n.body)));
-    const at = this.now();
-    for (const a of answers) {
-      this.sql.exec('INSERT INTO deliveries (notify_id, at, status, error, trig) VALUES (?, ?, ?, ?, ?)', id, at, a.status, a.error, trigger);
-    }
-    let state = n.state;
-    if (answers.some((a) => a.ok) && state === 'pending') state = 'delivered';
-    if (scheduled) {
-      const rounds = n.rounds + 1;
-      const delay = nextRetryDelayMs(rounds, settings.time_scale, UNIONPAY_RETRY_SECONDS);
-      if (state === 'pending' && delay === null) state = 'exhausted';
-      this.sql.exec('UPDATE notifies SET rounds = ? WHERE id = ?', rounds, id);
-      if (state === 'pending' && delay !== null) this.sql.exec(`UPDATE due SET due_at = ? WHERE kind = 'notify' AND ref = ?`, at + delay, id);
-    }
-    if (state !== 'pending') this.sql.exec(`DELETE FROM due WHERE kind = 'notify' AND ref = ?`, id);
-    this.sql.exec('UPDATE notifies SET state = ? WHERE id = ?', state, id);
+  /** One send round on UnionPay's schedule (5 sends, acked by 200 or 302); see `Outbox.deliver`. */
+  async deliver(settings: UnionpayLedgerSettings, id: string, trigger: Trigger): Promise<SentRecord> {
+    const { row: n, answers, state } = await this.box.deliver(settings, id, trigger);
     return { notify_id: id, kind: n.kind, url: n.url, order_id: n.order_id, trigger, answers: answers.map(({ status, error }) => ({ status, error })), state };
   }
 
   /** Every notify about a consume (its payment and its refunds), with every send. */
   view(merId: string, about: string): NotifyView[] {
     const rows = this.sql.exec<NotifyRow>('SELECT * FROM notifies WHERE mer_id = ? AND about = ? ORDER BY created_at', merId, about).toArray();
-    return rows.map((n) => {
-      const due = this.sql.exec<{ due_at: number }>(`SELECT due_at FROM due WHERE kind = 'notify' AND ref = ?`, n.id).toArray()[0];
-      const sends = this.sql.exec<{ at: number; status: number; error: string | null; trig: string }>('SELECT at, status, error, trig FROM deliveries WHERE notify_id = ? ORDER BY seq', n.id);
-      return {
-        id: n.id,
-        kind: n.kind,
-        order_id: n.order_id,
-        url: n.url,
-        state: n.state,
-        copies: n.copies,
-        scheduled_sends: n.rounds,
-        next_attempt_at: due ? iso(due.due_at) : null,
-        body: n.body,
-        deliveries: sends.toArray().map((d) => ({ at: iso(d.at), status: d.status, error: d.error, trigger: d.trig })),
-      };
-    });
+    return rows.map((n) => ({
+      id: n.id,
+      kind: n.kind,
+      order_id: n.order_id,
+      url: n.url,
+      state: n.state,
+      copies: n.copies,
+      scheduled_sends: n.rounds,
+      next_attempt_at: this.box.nextAttempt(n.id),
+      body: n.body,
+      deliveries: this.box.sends(n.id).map((d) => ({ at: iso(d.at), status: d.status, error: d.error, trigger: d.trig })),
+    }));
   }
 }

@@ -3,9 +3,8 @@
 // scopes every call. Workerd integration tests and browser tests drive payments through it.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig, type MerchantConfig } from '../../config';
-import { timingSafeEqual } from '../../crypto/timing-safe';
-import type { NotifyMode } from '../ledger';
+import type { MerchantConfig } from '../../config';
+import { clockRoute, controlError, controlMerchant, notifyMode } from '../common/control';
 import { ledgerSettings, type LedgerSettings } from '../settings';
 import { wechatLedger, type SandboxEnv } from '../types';
 import { boundAppids, testWechatMerchant, type SandboxMerchant } from './merchants';
@@ -16,16 +15,13 @@ type Ctx = Context<SandboxEnv & { Variables: Vars }>;
 
 export const wechatControl = new Hono<SandboxEnv & { Variables: Vars }>();
 
-const err = (c: Ctx, status: 400 | 401 | 404, code: string, message: string) =>
-  c.json({ error: { type: status === 401 ? 'authentication_error' : 'invalid_request_error', code, message } }, status);
+// The shared error shape (common/control.ts), under the short name every route here uses.
+const err = controlError;
 
 wechatControl.use('*', async (c, next) => {
-  const config = loadConfig(c.env);
-  const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-  const merchant = key ? config.merchants.find((m) => m.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
-  if (!merchant) return err(c, 401, 'invalid_api_key', 'Send Authorization: Bearer <a test merchant\'s sk_test_ key> to use the sandbox control surface.');
-  // The sandbox never acts for a live merchant, whatever key it shows.
-  if (merchant.livemode) return err(c, 404, 'not_found', 'The sandbox serves test (sk_test_) merchants only.');
+  const auth = controlMerchant(c);
+  if (auth instanceof Response) return auth;
+  const { config, merchant } = auth;
   const w = merchant.providers.wechat_pay;
   const found = w ? testWechatMerchant(config, w.api_version === 'v2' ? w.mch_id : w.mchid) : undefined;
   const settings = ledgerSettings(config);
@@ -52,15 +48,9 @@ wechatControl.post('/orders/:no/pay', async (c) => {
   } catch {
     return err(c, 400, 'invalid_json', 'The body must be JSON: {"notify":"normal"|"drop"|"duplicate","copies":n}.');
   }
-  const notify = b.notify ?? 'normal';
-  if (notify !== 'normal' && notify !== 'drop' && notify !== 'duplicate') {
-    return err(c, 400, 'parameter_invalid', 'notify must be "normal", "drop" or "duplicate".');
-  }
-  const copies = b.copies ?? 2;
-  if (notify === 'duplicate' && (typeof copies !== 'number' || !Number.isInteger(copies) || copies < 2 || copies > 20)) {
-    return err(c, 400, 'parameter_invalid', 'copies must be an integer from 2 to 20 (used with notify "duplicate").');
-  }
-  const r = await wechatLedger(c.env).pay(c.var.settings, { mchid: c.var.wechat.mchid, out_trade_no: c.req.param('no') }, { notify: notify as NotifyMode, copies: typeof copies === 'number' ? copies : 2 });
+  const mode = notifyMode(c, b);
+  if (mode instanceof Response) return mode;
+  const r = await wechatLedger(c.env).pay(c.var.settings, { mchid: c.var.wechat.mchid, out_trade_no: c.req.param('no') }, mode);
   if (r.result === 'not_found') return err(c, 404, 'order_not_found', `No sandbox order ${c.req.param('no')} for mchid ${c.var.wechat.mchid}.`);
   return c.json({ result: r.result, transaction: r.transaction ?? null, notify_id: r.notify_id ?? null }, r.result === 'closed' ? 400 : 200);
 });
@@ -103,20 +93,7 @@ wechatControl.get('/orders/:no', async (c) => {
 wechatControl.post('/flush', async (c) => c.json(await wechatLedger(c.env).flush(c.var.settings)));
 
 /** `{"advance_seconds": n}` moves the simulator's clock forward (expiry, retry schedule); `{"reset": true}` undoes it. */
-wechatControl.post('/clock', async (c) => {
-  let b: Record<string, unknown>;
-  try {
-    b = await body(c);
-  } catch {
-    b = {};
-  }
-  const s = b.advance_seconds;
-  if (b.reset !== true && (typeof s !== 'number' || !(s >= 0) || s > 366 * 86400)) {
-    return err(c, 400, 'parameter_invalid', 'Send {"advance_seconds": n} with n ≥ 0, or {"reset": true}.');
-  }
-  const now = await wechatLedger(c.env).advanceClock(b.reset === true ? null : (s as number) * 1000);
-  return c.json({ now: new Date(now).toISOString() });
-});
+wechatControl.post('/clock', (c) => clockRoute(c, (ms) => wechatLedger(c.env).advanceClock(ms)));
 
 /**
  * `{"appid"?: "wx…", "user"?: "…"}` → `{"openid"}`: the openid a sandbox WeChat user has under one of the

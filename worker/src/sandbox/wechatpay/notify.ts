@@ -3,7 +3,7 @@
 // any 2xx acknowledges. APIv2 (§1.6): the XML built by v2model.ts; only an answer carrying
 // return_code SUCCESS acknowledges.
 
-import { exports } from 'cloudflare:workers';
+import { dispatch } from '../common/dispatch';
 import { parseFlatXml } from '../../providers/wechat-v2/xml';
 import { encryptResource, signResponse } from '../../providers/wechat-v3/sign';
 import type { LedgerSettings } from '../settings';
@@ -85,9 +85,7 @@ export async function sendNotify(settings: LedgerSettings, url: string, body: st
 /** POSTs to a merchant URL: in-process for our own origin, the global fetch otherwise. */
 export async function post(settings: LedgerSettings, url: string, body: string, headers: Record<string, string>): Promise<Response> {
   const request = new Request(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
-  const self = (exports as unknown as { default?: { fetch(r: Request): Promise<Response> } }).default;
-  const inProcess = new URL(url).origin === new URL(settings.public_base_url).origin && self !== undefined;
-  return inProcess && self ? self.fetch(request) : fetch(request);
+  return dispatch(request, settings.public_base_url);
 }
 
 /**
