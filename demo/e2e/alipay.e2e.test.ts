@@ -3,29 +3,13 @@
 // window, the cashier, Pay, the return to Shouyin's /return route, which re-checks with Alipay.
 // Real Chromium against `wrangler dev` (demo/e2e/global-setup.mjs). Screenshots: test-output/e2e/alipay-*.
 
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { baseUrl, secretKey, shot, useBrowser } from './browser';
+import { eventually } from './merchant-api';
 import { ShopPage, type CheckoutPage } from './pages';
 
-const baseUrl = inject('baseUrl');
-const secretKey = inject('secretKey');
-const outDir = inject('outDir');
-
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: inject('chromiumPath'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1120, height: 820 } });
-});
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** The sandbox's Alipay cashier: what scanning the QR (or the PC cashier) shows the shopper. */
 class AlipayCashierPage {
@@ -50,29 +34,15 @@ function alipayWebsiteButton(checkout: CheckoutPage): Locator {
   return checkout.widget.getByRole('button', { name: /Alipay website/ });
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${outDir}/${name}`, fullPage: true });
-}
-
 async function sessionStatus(id: string): Promise<string> {
   const res = await fetch(`${baseUrl}/v1/checkout/sessions/${id}`, { headers: { Authorization: `Bearer ${secretKey}` } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { status: string }).status;
 }
 
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('Alipay in the demo', () => {
   it('QR: 支付宝 → QR code → the sandbox cashier → 确认付款 → the checkout page turns paid', async () => {
-    const page = await context.newPage();
+    const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     const shop = new ShopPage(page, baseUrl);
@@ -111,7 +81,7 @@ describe('Alipay in the demo', () => {
   });
 
   it('page: 在支付宝网页中支付 → the PC cashier in the top window → 确认付款 → back through /return → paid', async () => {
-    const page = await context.newPage();
+    const page = await browser.newPage();
     const shop = new ShopPage(page, baseUrl);
     await shop.open();
     const checkout = await shop.pay(/mooncake/i);

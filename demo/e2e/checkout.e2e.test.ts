@@ -2,60 +2,13 @@
 // (demo/e2e/global-setup.mjs), real Chromium, the WeChat Pay sandbox's wallet page, the merchant API
 // and the shop's webhook receiver. Screenshots of every step go to test-output/e2e/.
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sign } from '../webhook-verify';
+import { baseUrl, secretKey, shot, useBrowser } from './browser';
+import { eventually, merchantGet } from './merchant-api';
 import { ShopPage } from './pages';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    baseUrl: string;
-    secretKey: string;
-    outDir: string;
-    chromiumPath: string;
-  }
-}
-
-const baseUrl = inject('baseUrl');
-const secretKey = inject('secretKey');
-const outDir = inject('outDir');
-
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: inject('chromiumPath'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1120, height: 820 } });
-});
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-});
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${outDir}/${name}`, fullPage: true });
-}
-
-async function merchantGet<T>(path: string): Promise<T> {
-  const res = await fetch(`${baseUrl}${path}`, { headers: { Authorization: `Bearer ${secretKey}` } });
-  expect(res.status, `GET ${path}`).toBe(200);
-  return (await res.json()) as T;
-}
-
-/** Polls `fn` until it returns something other than undefined. */
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const browser = useBrowser();
 
 interface InboxEntry {
   id: string;
@@ -84,7 +37,7 @@ function firstAcknowledgedNotify(view: SandboxOrderView): number | undefined {
 
 describe('demo checkout', () => {
   it('a shopper pays with WeChat Pay in the sandbox; the widget flips to paid and the shop gets a signed webhook', async () => {
-    const page = await context.newPage();
+    const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
 
@@ -183,7 +136,7 @@ describe('demo checkout', () => {
   });
 
   it('a double-submitted Pay form gets the same checkout session (Idempotency-Key)', async () => {
-    const page = await context.newPage();
+    const page = await browser.newPage();
     await page.goto(`${baseUrl}/`);
     const form = page.locator('form').filter({ has: page.getByRole('button', { name: /mooncake/i }) });
     const fields = await form.evaluate((f: HTMLFormElement) => new URLSearchParams(new FormData(f) as unknown as Record<string, string>).toString());

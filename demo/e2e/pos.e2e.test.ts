@@ -4,27 +4,16 @@
 // paid (Alipay, confirmed by Shouyin's 5 s query), declined, and a wrong code. Every result is checked
 // with the merchant API, the amount in fen exactly. Screenshots: test-output/e2e/pos-*.png.
 
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { baseUrl, secretKey, shot, useBrowser } from './browser';
 import { PosPage } from './pages';
 
-const baseUrl = inject('baseUrl');
-const secretKey = inject('secretKey');
-const outDir = inject('outDir');
-
-let browser: Browser;
+const browser = useBrowser({ locale: 'zh-CN', viewport: { width: 900, height: 900 } });
 let page: Page;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: inject('chromiumPath'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  page = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 900, height: 900 } })).newPage();
-});
-
-afterAll(async () => {
-  await browser?.close();
+  page = await browser.newPage();
 });
 
 /** A fresh sandbox payment code: the third digit is what the simulated shopper does (1 pays, 2 password, 4 declined). */
@@ -61,12 +50,12 @@ describe('the demo till (in-store payments)', () => {
     await pos.typeAmount('19.99');
     // Enter in the amount moves to the code box: the scanner types where the focus is.
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('auth-code');
-    await page.screenshot({ path: `${outDir}/pos-01-ready.png`, fullPage: true });
+    await shot(page, 'pos-01-ready.png');
     await pos.scan(sandboxCode('13', 1));
     await says(pos, '收款成功', 15_000);
     await says(pos, '¥19.99');
     await says(pos, '微信支付');
-    await page.screenshot({ path: `${outDir}/pos-02-paid.png`, fullPage: true });
+    await shot(page, 'pos-02-paid.png');
     const id = await lastSession(pos);
     const s = await merchant(`/v1/checkout/sessions/${id}`);
     // 19.99 yuan is 1999 fen, exactly (never 1998.9999…).
@@ -82,7 +71,7 @@ describe('the demo till (in-store payments)', () => {
     await pos.typeAmount('0.29');
     await pos.scan(sandboxCode('28', 2));
     await says(pos, '等待顾客确认', 15_000);
-    await page.screenshot({ path: `${outDir}/pos-03-password.png`, fullPage: true });
+    await shot(page, 'pos-03-password.png');
     await says(pos, '收款成功', 30_000);
     await says(pos, '支付宝');
     const id = await lastSession(pos);
@@ -96,7 +85,7 @@ describe('the demo till (in-store payments)', () => {
     await pos.scan(sandboxCode('13', 4));
     await says(pos, '支付失败', 15_000);
     await says(pos, 'NOT_ENOUGH');
-    await page.screenshot({ path: `${outDir}/pos-04-declined.png`, fullPage: true });
+    await shot(page, 'pos-04-declined.png');
     const declined = await lastSession(pos);
     // The code box is cleared and focused again: the shopper shows another code.
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('auth-code');
@@ -109,6 +98,6 @@ describe('the demo till (in-store payments)', () => {
     // The same sale: the declined code and the paid one are two charges on one session of ¥8.00.
     expect(await lastSession(pos)).toBe(declined);
     expect(await merchant(`/v1/checkout/sessions/${declined}`)).toMatchObject({ status: 'paid', amount: 800, payment: { channel: 'alipay' } });
-    await page.screenshot({ path: `${outDir}/pos-05-paid-after-decline.png`, fullPage: true });
+    await shot(page, 'pos-05-paid-after-decline.png');
   });
 });

@@ -4,47 +4,13 @@
 // merchant's signed webhook. And the QR flow through the sandbox's scan page. Screenshots go to
 // test-output/e2e/unionpay-*.png.
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { baseUrl, shot, useBrowser } from './browser';
+import { eventually, merchantGet } from './merchant-api';
 import { ShopPage } from './pages';
 
-const baseUrl = inject('baseUrl');
-const secretKey = inject('secretKey');
-const outDir = inject('outDir');
-
-let browser: Browser;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: inject('chromiumPath'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1120, height: 820 } });
-});
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-});
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `${outDir}/${name}`, fullPage: true });
-
-async function merchantGet<T>(path: string): Promise<T> {
-  const res = await fetch(`${baseUrl}${path}`, { headers: { Authorization: `Bearer ${secretKey}` } });
-  expect(res.status, `GET ${path}`).toBe(200);
-  return (await res.json()) as T;
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const browser = useBrowser();
 
 /** The sandbox's bank-card cashier (what UnionPay's gateway page is in test mode), by role and label. */
 class UnionpayCashierPage {
@@ -84,7 +50,7 @@ async function paidWebhook(sessionId: string): Promise<InboxEntry> {
 
 describe('UnionPay in the demo', () => {
   it('front consumption: widget → 银联 → form post → cashier → 确认付款 → frontUrl return → paid', async () => {
-    const page = await context.newPage();
+    const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
 
@@ -125,7 +91,7 @@ describe('UnionPay in the demo', () => {
   });
 
   it('QR: the sandbox scan page pays it, and the widget flips to paid on its own', async () => {
-    const page = await context.newPage();
+    const page = await browser.newPage();
     const shop = new ShopPage(page, baseUrl);
     await shop.open();
     const checkout = await shop.pay(/mooncake/i);

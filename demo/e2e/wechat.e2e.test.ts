@@ -7,37 +7,19 @@
 // The sessions are made with the merchant API and a return_url to the demo's checkout page, as a merchant
 // whose checkout page should be where the shopper lands. Screenshots go to test-output/e2e/wechat-*.png.
 
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { baseUrl, secretKey, shot, useBrowser } from './browser';
 import { CheckoutPage } from './pages';
-
-const baseUrl = inject('baseUrl');
-const secretKey = inject('secretKey');
-const outDir = inject('outDir');
 
 const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI Language/zh_CN';
 const SAFARI_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: inject('chromiumPath'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function phone(userAgent: string): Promise<Page> {
   const context = await browser.newContext({ userAgent, locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   return context.newPage();
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${outDir}/${name}`, fullPage: true });
 }
 
 /** A session as the shop's server would make it, coming back to the demo's checkout page. */

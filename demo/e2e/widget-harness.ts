@@ -2,23 +2,13 @@
 // merchant API, a scripted client API for flows the sandboxes do not simulate yet, axe-core, and
 // screenshots. The widget itself is always the real bundle the demo worker serves (/shouyin.js).
 
-import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page, type Route, type WebSocketRoute } from 'playwright-core';
-import { expect, inject } from 'vitest';
+import type { BrowserContextOptions, Locator, Page, Route, WebSocketRoute } from 'playwright-core';
+import { expect } from 'vitest';
 // Vite's ?raw imports keep this file free of Node APIs (the repo type-checks demo/ for workerd).
 import axeSource from '../../node_modules/axe-core/axe.min.js?raw';
+import { baseUrl, secretKey } from './browser';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    baseUrl: string;
-    secretKey: string;
-    outDir: string;
-    chromiumPath: string;
-  }
-}
-
-export const baseUrl = inject('baseUrl');
-export const secretKey = inject('secretKey');
-export const outDir = inject('outDir');
+export { baseUrl, launch, outDir, secretKey, shot } from './browser';
 
 export const UA = {
   iphone:
@@ -38,17 +28,6 @@ export const PHONE: BrowserContextOptions = {
   userAgent: UA.iphone,
 };
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1120, height: 820 } };
-
-export function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: inject('chromiumPath'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-}
-
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${outDir}/${name}`, fullPage: true });
-}
 
 /** Collects uncaught page errors; assert it stays empty. */
 export function pageErrors(page: Page): string[] {

@@ -9,34 +9,25 @@
 // leaves due work that picks the attempt up again. The pure decisions are in state-machine.ts.
 
 import type { Channel } from '../contract';
-import type { MerchantConfig } from '../config';
 import type { ResolvedProvider } from '../providers/registry';
-import type { CodePayResult, PaymentFacts, ProviderContext, QueryResult, ReverseResult } from '../providers/types';
+import type { CodePayResult, PaymentFacts, QueryResult, ReverseResult } from '../providers/types';
 import { attemptIdFor } from './ids';
 import { maskPaymentCode } from './payment-code';
+import type { SessionHost } from './refund-engine';
 import { REVERSE_RETRY_MS, at } from './schedules';
 import {
   BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideStartBarcode, phaseAfterPay, type ExpectedIdentity,
 } from './state-machine';
-import type { AttemptRow, BarcodeRow, SessionRow, SessionStore } from './store';
+import type { BarcodeRow } from './store';
 import { barcodePaymentView, type BarcodePaymentView } from './views';
 
 export type BarcodeFault = 'barcode.afterPay' | 'query.beforeStore' | 'reverse.afterProvider';
 
-/** What the engine needs from the session's Durable Object. */
-export interface BarcodeHost {
-  readonly store: SessionStore;
-  now(): number;
-  transaction(fn: () => void): void;
-  session(): SessionRow;
-  merchant(): MerchantConfig;
-  resolvedFor(a: AttemptRow): ResolvedProvider;
-  providerCtx(): ProviderContext;
-  notifyUrl(channel: string): string;
+/** What the engine needs from the session's Durable Object: the refund engine's host, plus these. */
+export interface BarcodeHost extends Omit<SessionHost, 'fault'> {
   /** The Durable Object's one way to apply a payment (decidePayment, events, anomalies, refunds). */
   applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'pay' | 'query'): void;
   fault(point: BarcodeFault): void;
-  changed(): void;
   rearm(): Promise<void>;
 }
 

@@ -2,7 +2,8 @@
 // machine decides, calls providers, keeps one alarm over a table of due work (expiry, closing and
 // querying provider orders, refunds, webhooks, event indexing, reversing payment codes the till gave up
 // on) and pushes every change to open widgets (hibernatable WebSockets and long-polls). Refunds live in
-// refund-engine.ts, in-store payment codes in barcode-engine.ts.
+// refund-engine.ts, in-store payment codes in barcode-engine.ts, querying and closing provider orders in
+// order-engine.ts; applying a payment any of them finds stays here (applyPayment).
 
 import { DurableObject } from 'cloudflare:workers';
 import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, SessionStatus, StatusView } from '../contract';
@@ -16,6 +17,7 @@ import type { NotifyEvent, PaymentFacts, ProviderContext } from '../providers/ty
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
+import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
 import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
@@ -88,36 +90,29 @@ export class CheckoutSession extends DurableObject<Env> {
   private lastRecheck = 0;
   private readonly refunds: RefundEngine;
   private readonly barcode: BarcodeEngine;
+  private readonly orders: OrderEngine;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SessionStore(ctx.storage.sql);
-    this.refunds = new RefundEngine({
+    // One host for the engines: each reads only what its interface names.
+    const host = {
       store: this.store,
       now: () => this.clock.now(),
-      transaction: (fn) => ctx.storage.transactionSync(fn),
+      transaction: (fn: () => void) => ctx.storage.transactionSync(fn),
       session: () => this.requireSession(),
       merchant: () => this.merchant(this.requireSession()),
-      resolvedFor: (a) => this.resolvedFor(a),
+      resolvedFor: (a: AttemptRow) => this.resolvedFor(a),
       providerCtx: () => this.providerCtx(this.merchant(this.requireSession())),
-      notifyUrl: (channel) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
-      fault: (point) => this.fault(point),
-      changed: () => this.wake(),
-    });
-    this.barcode = new BarcodeEngine({
-      store: this.store,
-      now: () => this.clock.now(),
-      transaction: (fn) => ctx.storage.transactionSync(fn),
-      session: () => this.requireSession(),
-      merchant: () => this.merchant(this.requireSession()),
-      resolvedFor: (a) => this.resolvedFor(a),
-      providerCtx: () => this.providerCtx(this.merchant(this.requireSession())),
-      notifyUrl: (channel) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
-      applyPayment: (p, raw, identity, source) => void this.applyPayment(p, raw, identity, source),
-      fault: (point) => this.fault(point),
+      notifyUrl: (channel: string) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
+      applyPayment: (p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'pay' | 'query') => void this.applyPayment(p, raw, identity, source),
+      fault: (point: FaultPoint) => this.fault(point),
       changed: () => this.wake(),
       rearm: () => this.rearm(),
-    });
+    };
+    this.refunds = new RefundEngine(host);
+    this.barcode = new BarcodeEngine(host);
+    this.orders = new OrderEngine(host, this.barcode);
     // Keep-alives are answered without waking the object from hibernation.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
   }
@@ -254,7 +249,7 @@ export class CheckoutSession extends DurableObject<Env> {
     const now = this.clock.now();
     if (s.status === 'open' && now - this.lastRecheck >= RECHECK_INTERVAL_MS) {
       this.lastRecheck = now;
-      for (const a of this.store.attempts()) if (a.status === 'pending') await this.runQuery(a.id, 0);
+      for (const a of this.store.attempts()) if (a.status === 'pending') await this.orders.query(a.id, 0);
       await this.rearm();
     }
     const after = this.requireSession();
@@ -454,47 +449,13 @@ export class CheckoutSession extends DurableObject<Env> {
     return outcome;
   }
 
-  /** One query of one attempt; re-schedules itself while the order is open. */
-  private async runQuery(attemptId: string, tries: number): Promise<void> {
-    const a = this.store.attempt(attemptId);
-    if (a?.flow === 'barcode') return this.barcode.query(attemptId, tries);
-    const s = this.store.session();
-    if (!a || !s || a.status !== 'pending' || a.next_action === null) return this.store.unschedule(`query:${attemptId}`);
-    const resolved = this.resolvedFor(a);
-    const now = this.clock.now();
-    let state: string;
-    try {
-      const q = await resolved.provider.query(this.providerCtx(this.merchant(s)), resolved.config, attemptId, this.providerData(a));
-      this.fault('query.beforeStore');
-      state = q.state;
-      if (q.state === 'paid') this.applyPayment(q.payment, q.raw, resolved.identity, 'query');
-      else if (q.state === 'closed') this.store.setAttemptStatus(attemptId, 'closed');
-    } catch (e) {
-      console.warn(`query ${attemptId} failed: ${e instanceof Error ? e.message : String(e)}`);
-      state = 'error';
-    }
-    const after = this.store.attempt(attemptId);
-    const session = this.requireSession();
-    if (after?.status === 'pending' && (state === 'pending' || state === 'not_found' || state === 'error') && (session.status === 'open' || now < session.expires_at)) {
-      this.store.schedule(`query:${attemptId}`, 'query', now + queryDelayMs(tries + 1), { attempt: attemptId }, tries + 1);
-    } else {
-      this.store.unschedule(`query:${attemptId}`);
-    }
-  }
-
   // ── expiry, cancel, close ──────────────────────────────────────────────────────────────────────
 
   /** Closes every open provider order, then ends the session — unless one of them turns out paid. */
   private async end(status: 'expired' | 'canceled'): Promise<Rpc<true>> {
     const d = decideEnd(this.store.state()!, status);
     if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
-    for (const attemptId of d.closeAttempts) {
-      if (!(await this.closeAttempt(attemptId, status))) {
-        // The provider could not be reached: keep trying from the alarm. The order stops being
-        // payable at its own time_expire anyway; a payment before that is a late payment.
-        this.store.schedule(`close:${attemptId}`, 'close', this.clock.now() + at(CLOSE_RETRY_MS, 0), { attempt: attemptId }, 1);
-      }
-    }
+    await this.orders.closeAll(d.closeAttempts, status);
     const again = decideEnd(this.store.state()!, status);
     // A close revealed a payment: the session is paid, not ended.
     if (again.kind === 'reject') return fail(409, 'conflict_error', again.code, again.message);
@@ -507,42 +468,6 @@ export class CheckoutSession extends DurableObject<Env> {
     this.wake();
     await this.rearm();
     return { ok: true, value: true };
-  }
-
-  /** Closes one provider order. Returns false when it must be retried. */
-  private async closeAttempt(attemptId: string, why: 'expired' | 'canceled' | 'paid_elsewhere'): Promise<boolean> {
-    const a = this.store.attempt(attemptId);
-    if (!a || a.status === 'closed' || a.status === 'succeeded') {
-      this.store.unschedule(`close:${attemptId}`);
-      return true;
-    }
-    if (a.flow === 'barcode') {
-      // A payment-code order is never closed: it is reversed (which also refunds it if it got paid),
-      // and the reversal keeps its own retries.
-      this.store.unschedule(`close:${attemptId}`);
-      await this.barcode.giveUp(attemptId, why);
-      return true;
-    }
-    const resolved = this.resolvedFor(a);
-    const ctx = this.providerCtx(this.merchant(this.requireSession()));
-    try {
-      const r = await resolved.provider.close(ctx, resolved.config, attemptId, this.providerData(a));
-      this.fault('close.afterProvider');
-      if (r.state === 'already_paid') {
-        // The provider refused to close because the shopper paid: learn the payment and apply it.
-        const q = await resolved.provider.query(ctx, resolved.config, attemptId, this.providerData(a));
-        if (q.state !== 'paid') return false;
-        this.applyPayment(q.payment, q.raw, resolved.identity, 'query');
-      } else if (a.status !== 'failed') {
-        this.store.setAttemptStatus(attemptId, 'closed');
-      }
-      this.store.unschedule(`close:${attemptId}`);
-      this.store.unschedule(`query:${attemptId}`);
-      return true;
-    } catch (e) {
-      console.warn(`close ${attemptId} failed: ${e instanceof Error ? e.message : String(e)}`);
-      return false;
-    }
   }
 
   // ── due work ───────────────────────────────────────────────────────────────────────────────────
@@ -572,7 +497,7 @@ export class CheckoutSession extends DurableObject<Env> {
       }
       case 'close': {
         const status = this.store.session()?.status;
-        if (!(await this.closeAttempt(payload.attempt!, status === 'expired' || status === 'canceled' ? status : 'paid_elsewhere'))) {
+        if (!(await this.orders.close(payload.attempt!, status === 'expired' || status === 'canceled' ? status : 'paid_elsewhere'))) {
           this.store.schedule(item.key, 'close', now + at(CLOSE_RETRY_MS, item.tries), payload, item.tries + 1);
         }
         return;
@@ -580,7 +505,7 @@ export class CheckoutSession extends DurableObject<Env> {
       case 'reverse':
         return this.barcode.reverse(payload.attempt!, item.tries);
       case 'query':
-        return this.runQuery(payload.attempt!, item.tries);
+        return this.orders.query(payload.attempt!, item.tries);
       case 'refund':
         return this.refunds.run(payload.refund!, item.tries);
       case 'webhook':
@@ -650,10 +575,6 @@ export class CheckoutSession extends DurableObject<Env> {
     const r = resolveProviderById(this.merchant(this.requireSession()), a.provider);
     if (!r) throw new Error(`attempt ${a.id}: provider ${a.provider} is no longer configured`);
     return r;
-  }
-
-  private providerData(a: AttemptRow): Record<string, string> | undefined {
-    return a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined;
   }
 
   /** The channels and the flows usable in the shopper's environment (WeChat's browser, a phone, a desktop). */

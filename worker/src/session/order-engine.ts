@@ -1,0 +1,104 @@
+// Provider orders of one session after they are made: queried on a backoff while open (notifies get
+// lost), and closed when the session ends or is paid another way. A payment either one finds goes to
+// the Durable Object's one applyPayment (the decision is decidePayment in state-machine.ts).
+// Payment-code orders are never closed: they are queried and reversed by barcode-engine.ts.
+
+import type { PaymentFacts } from '../providers/types';
+import type { BarcodeEngine } from './barcode-engine';
+import type { SessionHost } from './refund-engine';
+import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
+import type { ExpectedIdentity } from './state-machine';
+import type { AttemptRow } from './store';
+
+export type OrderFault = 'query.beforeStore' | 'close.afterProvider';
+
+/** What the engine needs from the session's Durable Object: the refund engine's host, plus applyPayment. */
+export interface OrderHost extends Omit<SessionHost, 'fault'> {
+  fault(point: OrderFault): void;
+  /** The Durable Object's one way to apply a payment (decidePayment, events, anomalies, refunds). */
+  applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'query'): void;
+}
+
+const providerData = (a: AttemptRow): Record<string, string> | undefined =>
+  a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined;
+
+export class OrderEngine {
+  constructor(private readonly host: OrderHost, private readonly barcode: Pick<BarcodeEngine, 'query' | 'giveUp'>) {}
+
+  /** One query of one attempt; re-schedules itself while the order is open. */
+  async query(attemptId: string, tries: number): Promise<void> {
+    const { store } = this.host;
+    const a = store.attempt(attemptId);
+    if (a?.flow === 'barcode') return this.barcode.query(attemptId, tries);
+    const s = store.session();
+    if (!a || !s || a.status !== 'pending' || a.next_action === null) return store.unschedule(`query:${attemptId}`);
+    const resolved = this.host.resolvedFor(a);
+    const now = this.host.now();
+    let state: string;
+    try {
+      const q = await resolved.provider.query(this.host.providerCtx(), resolved.config, attemptId, providerData(a));
+      this.host.fault('query.beforeStore');
+      state = q.state;
+      if (q.state === 'paid') this.host.applyPayment(q.payment, q.raw, resolved.identity, 'query');
+      else if (q.state === 'closed') store.setAttemptStatus(attemptId, 'closed');
+    } catch (e) {
+      console.warn(`query ${attemptId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      state = 'error';
+    }
+    const after = store.attempt(attemptId);
+    const session = this.host.session();
+    if (after?.status === 'pending' && (state === 'pending' || state === 'not_found' || state === 'error') && (session.status === 'open' || now < session.expires_at)) {
+      store.schedule(`query:${attemptId}`, 'query', now + queryDelayMs(tries + 1), { attempt: attemptId }, tries + 1);
+    } else {
+      store.unschedule(`query:${attemptId}`);
+    }
+  }
+
+  /** Before the session ends: closes each open order, leaving a retry for those the provider did not confirm. */
+  async closeAll(attemptIds: readonly string[], why: 'expired' | 'canceled'): Promise<void> {
+    for (const attemptId of attemptIds) {
+      if (!(await this.close(attemptId, why))) {
+        // The provider could not be reached: keep trying from the alarm. The order stops being
+        // payable at its own time_expire anyway; a payment before that is a late payment.
+        this.host.store.schedule(`close:${attemptId}`, 'close', this.host.now() + at(CLOSE_RETRY_MS, 0), { attempt: attemptId }, 1);
+      }
+    }
+  }
+
+  /** Closes one provider order. Returns false when it must be retried. */
+  async close(attemptId: string, why: 'expired' | 'canceled' | 'paid_elsewhere'): Promise<boolean> {
+    const { store } = this.host;
+    const a = store.attempt(attemptId);
+    if (!a || a.status === 'closed' || a.status === 'succeeded') {
+      store.unschedule(`close:${attemptId}`);
+      return true;
+    }
+    if (a.flow === 'barcode') {
+      // A payment-code order is never closed: it is reversed (which also refunds it if it got paid),
+      // and the reversal keeps its own retries.
+      store.unschedule(`close:${attemptId}`);
+      await this.barcode.giveUp(attemptId, why);
+      return true;
+    }
+    const resolved = this.host.resolvedFor(a);
+    const ctx = this.host.providerCtx();
+    try {
+      const r = await resolved.provider.close(ctx, resolved.config, attemptId, providerData(a));
+      this.host.fault('close.afterProvider');
+      if (r.state === 'already_paid') {
+        // The provider refused to close because the shopper paid: learn the payment and apply it.
+        const q = await resolved.provider.query(ctx, resolved.config, attemptId, providerData(a));
+        if (q.state !== 'paid') return false;
+        this.host.applyPayment(q.payment, q.raw, resolved.identity, 'query');
+      } else if (a.status !== 'failed') {
+        store.setAttemptStatus(attemptId, 'closed');
+      }
+      store.unschedule(`close:${attemptId}`);
+      store.unschedule(`query:${attemptId}`);
+      return true;
+    } catch (e) {
+      console.warn(`close ${attemptId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    }
+  }
+}
