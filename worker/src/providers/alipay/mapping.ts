@@ -78,19 +78,25 @@ export function paymentFactsFromNotify(p: Fields): PaymentFacts {
 }
 
 /**
- * A paid trade as alipay.trade.query reports it. The answer names no app_id or seller_id: it was
- * signed by Alipay for the app that asked, about that app's trade, so the merchant's own identity
- * is what it vouches for.
+ * A paid trade in a synchronous answer: alipay.trade.query (paid time `send_pay_date`) or
+ * alipay.trade.pay with code 10000 (§3.4, paid time `gmt_payment`). Such answers name no app_id or
+ * seller_id: Alipay signed them for the app that asked, about that app's trade, so the merchant's own
+ * identity is what they vouch for.
  */
-export function paymentFactsFromQuery(t: Fields, identity: { appId: string; sellerId?: string }, fallbackPaidAt: number): PaymentFacts {
-  const what = 'alipay_trade_query_response';
+function paymentFactsFromAnswer(
+  t: Fields,
+  identity: { appId: string; sellerId?: string },
+  fallbackPaidAt: number,
+  what: string,
+  paidAtField: string,
+): PaymentFacts {
   const facts: PaymentFacts = {
     attemptId: field(t, 'out_trade_no', what),
     providerTransactionId: field(t, 'trade_no', what),
     amount: fen(t, 'total_amount', what),
     currency: optField(t, 'trans_currency') ?? 'CNY',
     appId: identity.appId,
-    paidAt: optField(t, 'send_pay_date') !== undefined ? beijingTime(t, 'send_pay_date', what) : fallbackPaidAt,
+    paidAt: optField(t, paidAtField) !== undefined ? beijingTime(t, paidAtField, what) : fallbackPaidAt,
   };
   if (identity.sellerId !== undefined) facts.providerMerchantId = identity.sellerId;
   const buyer = payer(t, 'buyer_user_id');
@@ -98,25 +104,11 @@ export function paymentFactsFromQuery(t: Fields, identity: { appId: string; sell
   return facts;
 }
 
-/**
- * A paid alipay.trade.pay answer (code 10000, §3.4): trade_no, total_amount, gmt_payment, buyer_user_id.
- * Like a query answer it names no app_id: it was signed by Alipay for the app that asked.
- */
-export function paymentFactsFromPay(t: Fields, identity: { appId: string; sellerId?: string }, fallbackPaidAt: number): PaymentFacts {
-  const what = 'alipay_trade_pay_response';
-  const facts: PaymentFacts = {
-    attemptId: field(t, 'out_trade_no', what),
-    providerTransactionId: field(t, 'trade_no', what),
-    amount: fen(t, 'total_amount', what),
-    currency: optField(t, 'trans_currency') ?? 'CNY',
-    appId: identity.appId,
-    paidAt: optField(t, 'gmt_payment') !== undefined ? beijingTime(t, 'gmt_payment', what) : fallbackPaidAt,
-  };
-  if (identity.sellerId !== undefined) facts.providerMerchantId = identity.sellerId;
-  const buyer = payer(t, 'buyer_user_id');
-  if (buyer !== undefined) facts.payer = buyer;
-  return facts;
-}
+export const paymentFactsFromQuery = (t: Fields, identity: { appId: string; sellerId?: string }, fallbackPaidAt: number): PaymentFacts =>
+  paymentFactsFromAnswer(t, identity, fallbackPaidAt, 'alipay_trade_query_response', 'send_pay_date');
+
+export const paymentFactsFromPay = (t: Fields, identity: { appId: string; sellerId?: string }, fallbackPaidAt: number): PaymentFacts =>
+  paymentFactsFromAnswer(t, identity, fallbackPaidAt, 'alipay_trade_pay_response', 'gmt_payment');
 
 /** Alipay's subject is string(256); cut on code points so no surrogate pair is split. */
 export function truncateSubject(s: string): string {
