@@ -2,7 +2,7 @@
 // every error names the field's path and never echoes a secret's bytes.
 
 import { CHANNELS, type Channel } from './contract';
-import { ErrorType, ShouyinError } from './lib/errors';
+import { ConfigError, obj, onlyKeys, str, url, PEM, PRIVATE_KEY_PEM } from './lib/config-fields';
 import { checkAlipaySandbox, parseAlipayConfig, parseAlipaySandbox, type AlipayConfig, type AlipaySandboxConfig } from './providers/alipay/config';
 import { checkUnionpaySandbox, parseUnionpayConfig, parseUnionpaySandbox, type UnionpayConfig, type UnionpaySandboxConfig } from './providers/unionpay/config';
 import { parseWechatOauth, parseWechatV2Config, type WechatOauthConfig, type WechatPayV2Config } from './providers/wechat-v2/config';
@@ -81,71 +81,6 @@ export interface ShouyinConfig {
   merchants: MerchantConfig[];
   sandbox: SandboxConfig;
 }
-
-/** A config problem, named by its path (`merchants[0].providers.alipay.app_id`). Provider config modules reuse it. */
-export class ConfigError extends ShouyinError {
-  constructor(path: string, problem: string) {
-    super(ErrorType.configuration, 'config_invalid', `SHOUYIN_CONFIG ${path} ${problem}`, path);
-  }
-}
-
-export type Obj = Record<string, unknown>;
-
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function obj(v: unknown, path: string): Obj {
-  if (!isObj(v)) throw new ConfigError(path, 'must be an object.');
-  return v;
-}
-
-export function onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new ConfigError(`${path}.${k}`, 'is not a known field.');
-  }
-}
-
-export function str(o: Obj, key: string, path: string, opts: { optional: true; secret?: boolean; pattern?: RegExp; hint?: string }): string | undefined;
-export function str(o: Obj, key: string, path: string, opts?: { optional?: false; secret?: boolean; pattern?: RegExp; hint?: string }): string;
-export function str(
-  o: Obj,
-  key: string,
-  path: string,
-  opts: { optional?: boolean; secret?: boolean; pattern?: RegExp; hint?: string } = {},
-): string | undefined {
-  const p = `${path}.${key}`;
-  const v = o[key];
-  if (v === undefined || v === null) {
-    if (opts.optional) return undefined;
-    throw new ConfigError(p, 'is missing.');
-  }
-  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(p, 'must be a non-empty string.');
-  if (opts.pattern && !opts.pattern.test(v)) {
-    // Never echo a secret's bytes; for public values the value helps.
-    const shown = opts.secret ? '' : ` (got ${JSON.stringify(v.slice(0, 60))})`;
-    throw new ConfigError(p, `${opts.hint ?? `must match ${opts.pattern}`}${shown}.`);
-  }
-  return v;
-}
-
-export function url(o: Obj, key: string, path: string, optional: boolean, requireHttps: boolean): string | undefined {
-  const v = optional ? str(o, key, path, { optional: true }) : str(o, key, path);
-  if (v === undefined) return undefined;
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new ConfigError(`${path}.${key}`, `must be an absolute URL (got ${JSON.stringify(v)}).`);
-  }
-  if (u.protocol !== 'https:' && (requireHttps || u.protocol !== 'http:')) {
-    throw new ConfigError(`${path}.${key}`, `must be an ${requireHttps ? 'https' : 'http(s)'} URL (got ${JSON.stringify(v)}).`);
-  }
-  return v.replace(/\/+$/, '');
-}
-
-export const PEM = (label: string): RegExp => new RegExp(`-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----`);
-export const PRIVATE_KEY_PEM = /-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/;
 
 function parseWechat(v: unknown, path: string, livemode: boolean): WechatPayConfig {
   const o = obj(v, path);

@@ -2,7 +2,7 @@
 // one app (docs/apple.md). Errors name the field's path and never print the shared secret.
 // No helper from ../config is called at module load: config.ts imports this file.
 
-import { ConfigError, PEM, obj, onlyKeys, str, url } from '../config';
+import { ConfigError, PEM, obj, onlyKeys, str, url } from '../lib/config-fields';
 import { parseCertificate, type Certificate } from '../crypto/x509';
 import { spkiCurve } from './ecdsa';
 

@@ -4,7 +4,7 @@
 // Nothing here runs at module load: config.ts imports this module and this module imports config.ts's
 // helpers, so they are only ever used inside the functions below.
 
-import { ConfigError, obj, onlyKeys, str, url, PEM, PRIVATE_KEY_PEM } from '../../config';
+import { ConfigError, obj, onlyKeys, str, url, PEM, PRIVATE_KEY_PEM } from '../../lib/config-fields';
 import { parseCertificate } from '../../crypto/x509';
 import { splitPemCertificates } from './certs';
 import { normalizePrivateKeyPem, rsaPrivateNumbers, rsaPublicNumbers, samePublicKey } from './keys';

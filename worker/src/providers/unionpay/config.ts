@@ -2,7 +2,7 @@
 // merchant a PKCS#12 (.pfx) signing certificate; Shouyin takes the PEM pieces extracted from it
 // (docs/unionpay.md shows the openssl commands): the PKCS#8 key and the certificate's serial in decimal.
 
-import { ConfigError, PEM, PRIVATE_KEY_PEM, obj, onlyKeys, str, url } from '../../config';
+import { ConfigError, PEM, PRIVATE_KEY_PEM, obj, onlyKeys, str, url } from '../../lib/config-fields';
 import { parseCertificate, type Certificate, type RdnAttribute } from '../../crypto/x509';
 
 export interface UnionpayConfig {
@@ -33,11 +33,10 @@ export interface UnionpaySandboxConfig {
   middle_cert: string;
 }
 
-// Built on use, not at load: config.ts imports this module, so its helpers are not ready at load time.
-const CERT = (): RegExp => PEM('CERTIFICATE');
+const CERT = PEM('CERTIFICATE');
 
 function certificate(o: Record<string, unknown>, key: string, path: string, hint: string): { pem: string; cert: Certificate } {
-  const pem = str(o, key, path, { pattern: CERT(), hint });
+  const pem = str(o, key, path, { pattern: CERT, hint });
   try {
     return { pem, cert: parseCertificate(pem) };
   } catch (e) {

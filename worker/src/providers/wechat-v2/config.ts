@@ -4,7 +4,7 @@
 // Nothing here runs at module load: config.ts imports this module and this module imports config.ts's
 // helpers, so they are only ever used inside the functions below.
 
-import { ConfigError, obj, onlyKeys, str, url, type Obj } from '../../config';
+import { ConfigError, obj, onlyKeys, str, url, type Obj } from '../../lib/config-fields';
 import type { SignType } from './sign';
 
 export interface WechatOauthConfig {
