@@ -2,7 +2,7 @@
 // then parse, check the algorithm, decrypt the resource with the APIv3 key, and map the event.
 
 import type { WechatPayV3Config } from '../../config';
-import { aesGcmDecrypt } from '../../crypto/aes-gcm';
+import { AesGcmError, aesGcmDecrypt } from '../../crypto/aes-gcm';
 import { VerificationError } from '../../lib/errors';
 import type { Ack, AckFailure, AckFailureReason, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
 import { keyResolverFromConfig } from './keys';
@@ -21,6 +21,16 @@ function json(text: string, what: string): unknown {
   }
 }
 
+/** The resource's plaintext; a key, tag or encoding that does not check out is a notify not to trust. */
+async function decryptResource(key: string, nonce: string, associatedData: string, ciphertext: string): Promise<string> {
+  try {
+    return await aesGcmDecrypt(key, nonce, associatedData, ciphertext);
+  } catch (e) {
+    if (e instanceof AesGcmError) throw new VerificationError('decrypt_failed', e.message);
+    throw e;
+  }
+}
+
 export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Config, notify: IncomingNotify): Promise<NotifyEvent> {
   await verifySignedMessage({ headers: notify.headers, body: notify.body, keys: keyResolverFromConfig(cfg), now: ctx.now() });
   try {
@@ -30,10 +40,10 @@ export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Co
     if (resource.algorithm !== RESOURCE_ALGORITHM) {
       throw new VerificationError('unsupported_algorithm', `notify.resource.algorithm is ${JSON.stringify(resource.algorithm)}, expected ${RESOURCE_ALGORITHM}.`);
     }
-    const plaintext = await aesGcmDecrypt(
+    const plaintext = await decryptResource(
       cfg.apiv3_key,
       str(resource, 'nonce', 'notify.resource'),
-      // associated_data may be absent or empty (§0 AES-GCM).
+      // associated_data may be absent or empty: it is then authenticated as the empty string.
       optStr(resource, 'associated_data') ?? '',
       str(resource, 'ciphertext', 'notify.resource'),
     );
