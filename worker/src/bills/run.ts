@@ -9,7 +9,7 @@
 import { loadConfig, type MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { outboundFetch, providerContext } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../merchant-shard';
+import { eventLogFor, utcDay } from '../shards';
 import { resolveProvider, resolveProviderById } from '../providers/registry';
 import { newEventId } from '../session/ids';
 import { WEBHOOK_RETRY_MS } from '../session/schedules';

@@ -12,7 +12,7 @@ import { loadConfig, merchantById, type MerchantConfig } from '../config';
 import { sha256Hex } from '../crypto/digest';
 import { ErrorType, ShouyinError, VerificationError, invalid } from '../lib/errors';
 import { outboundFetch } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../merchant-shard';
+import { eventLogFor, utcDay } from '../shards';
 import { authenticateMerchant, parseJsonObject, readBody, type AppEnv } from './http';
 
 /** Legacy receipts grow with every purchase; a megabyte holds years of them. */

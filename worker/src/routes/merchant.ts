@@ -3,7 +3,8 @@
 import { Hono } from 'hono';
 import { sha256Hex } from '../crypto/digest';
 import { ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
-import { eventLogFor, shardFor, utcDay, type LoggedEvent } from '../merchant-shard';
+import type { LoggedEvent } from '../merchant-shard';
+import { eventLogFor, shardFor, utcDay } from '../shards';
 import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { isSessionId, newClientSecret, newSessionId } from '../session/ids';
 import { channelOfPaymentCode } from '../session/payment-code';

@@ -11,7 +11,7 @@ import { loadConfig, merchantById, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
 import { providerContext } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../merchant-shard';
+import { eventLogFor, utcDay } from '../shards';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
