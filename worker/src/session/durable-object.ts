@@ -10,6 +10,7 @@ import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, 
 import { loadConfig, merchantById, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
+import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
 import { eventLogFor, utcDay } from '../shards';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
@@ -41,20 +42,14 @@ export interface SessionInit {
   metadata: Record<string, string>;
 }
 
-export interface RpcError {
-  status: number;
-  type: string;
-  code: string;
-  message: string;
-  param?: string;
-}
-export type Rpc<T> = { ok: true; value: T } | { ok: false; error: RpcError };
+/** A refusal crosses the RPC boundary as plain ErrorData; the route maps it to HTTP (lib/errors.ts). */
+export type Rpc<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
 
-const fail = (status: number, type: string, code: string, message: string, param?: string): { ok: false; error: RpcError } => ({
+const fail = (type: ErrorType, code: ErrorCode, message: string, param?: string): { ok: false; error: ErrorData } => ({
   ok: false,
-  error: { status, type, code, message, ...(param ? { param } : {}) },
+  error: new ShouyinError(type, code, message, param).toData(),
 });
-const NOT_FOUND = fail(404, 'not_found_error', 'resource_missing', 'No such checkout session.');
+const NOT_FOUND = fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'No such checkout session.');
 
 export type NotifyOutcome = 'paid' | 'already_applied' | 'anomaly' | 'recorded';
 export interface ClientInfo {
@@ -170,7 +165,7 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
     const d = decideRefund(s, paid?.paid_amount ?? s.amount, this.store.refunds(), req.amount);
-    if (!d.ok) return fail(d.status, d.status === 409 ? 'conflict_error' : 'invalid_request_error', d.code, d.message, d.param);
+    if (!d.ok) return fail(d.type, d.code, d.message, d.param);
     const refundNo = this.refunds.insert(paid!.id, d.amount, req.reason ?? null, 'merchant');
     await this.refunds.run(refundNo, 0);
     await this.rearm();
@@ -186,10 +181,9 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const resolved = resolveProvider(this.merchant(s), channel);
     if (!resolved) {
-      return fail(400, 'invalid_request_error', 'channel_unavailable', `This is a ${channel} payment code, but the merchant has no ${channel} provider configured.`, 'auth_code');
+      return fail(ErrorType.invalid_request, ErrorCode.session.channel_unavailable, `This is a ${channel} payment code, but the merchant has no ${channel} provider configured.`, 'auth_code');
     }
-    const r = await this.barcode.start(resolved, channel, code, client.ip ? { ip: client.ip } : {});
-    return r.ok ? r : fail(r.status, r.type, r.code, r.message, r.param);
+    return this.barcode.start(resolved, channel, code, client.ip ? { ip: client.ip } : {});
   }
 
   /** The session's newest payment-code charge, for the till to poll. */
@@ -275,7 +269,7 @@ export class CheckoutSession extends DurableObject<Env> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
     const secret = new URL(request.url).searchParams.get('client_secret') ?? '';
     const s = this.authorizeClient(secret);
-    if (!s.ok) return Response.json({ error: { ...s.error, status: undefined } }, { status: s.error.status });
+    if (!s.ok) return errorDataResponse(s.error);
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
     server.send(JSON.stringify(statusView(s.value, this.store.attempts())));
@@ -314,11 +308,11 @@ export class CheckoutSession extends DurableObject<Env> {
     const merchant = this.merchant(s);
     const resolved = resolveProvider(merchant, channel);
     if (!resolved || !resolved.provider.flows.includes(flow)) {
-      return fail(400, 'invalid_request_error', 'flow_unavailable', `The flow '${flow}' is not available for '${channel}'.`, 'flow');
+      return fail(ErrorType.invalid_request, ErrorCode.session.flow_unavailable, `The flow '${flow}' is not available for '${channel}'.`, 'flow');
     }
     const now = this.clock.now();
     const d = decideStartAttempt(this.store.state()!, channel, flow, now);
-    if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
+    if (d.kind === 'reject') return fail(ErrorType.conflict, d.code, d.message);
     if (d.kind === 'reuse') {
       const a = this.store.attempt(d.attemptId);
       if (a?.next_action) {
@@ -370,7 +364,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
       this.wake();
       console.warn(`attempt ${id} (${resolved.provider.id}) failed: ${e instanceof Error ? e.message : String(e)}`);
-      return fail(502, 'provider_error', 'provider_unavailable', `${channel} could not start the payment. Please try again.`);
+      return fail(ErrorType.provider, ErrorCode.provider.provider_unavailable, `${channel} could not start the payment. Please try again.`);
     }
   }
 
@@ -382,7 +376,7 @@ export class CheckoutSession extends DurableObject<Env> {
    */
   async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
     const s = this.store.session();
-    if (!s || s.merchant_id !== merchantId) return fail(404, 'not_found_error', 'resource_missing', 'Unknown order.');
+    if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
     this.fault('notify.beforeStore');
     let outcome: NotifyOutcome = 'recorded';
     if (event.kind === 'payment') {
@@ -454,11 +448,11 @@ export class CheckoutSession extends DurableObject<Env> {
   /** Closes every open provider order, then ends the session — unless one of them turns out paid. */
   private async end(status: 'expired' | 'canceled'): Promise<Rpc<true>> {
     const d = decideEnd(this.store.state()!, status);
-    if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
+    if (d.kind === 'reject') return fail(ErrorType.conflict, d.code, d.message);
     await this.orders.closeAll(d.closeAttempts, status);
     const again = decideEnd(this.store.state()!, status);
     // A close revealed a payment: the session is paid, not ended.
-    if (again.kind === 'reject') return fail(409, 'conflict_error', again.code, again.message);
+    if (again.kind === 'reject') return fail(ErrorType.conflict, again.code, again.message);
     const now = this.clock.now();
     this.ctx.storage.transactionSync(() => {
       this.store.setStatus(status);
@@ -559,7 +553,7 @@ export class CheckoutSession extends DurableObject<Env> {
     const s = this.store.session();
     if (!s) return NOT_FOUND;
     if (!timingSafeEqual(secret, s.client_secret)) {
-      return fail(401, 'authentication_error', 'invalid_client_secret', 'The client secret does not belong to this checkout session.');
+      return fail(ErrorType.authentication, ErrorCode.auth.invalid_client_secret, 'The client secret does not belong to this checkout session.');
     }
     return { ok: true, value: s };
   }

@@ -17,6 +17,7 @@
 // *the* payment (late, duplicate, mismatched) is an anomaly, never a second `paid`.
 
 import type { AttemptStatus, Channel, Flow, SessionStatus } from '../contract';
+import { ErrorType } from '../lib/errors';
 
 export interface AttemptState {
   id: string;
@@ -175,7 +176,7 @@ export type BarcodeStartDecision =
   | { kind: 'create'; closeFirst: string[] }
   | {
       kind: 'reject';
-      status: 400 | 409;
+      type: typeof ErrorType.invalid_request | typeof ErrorType.conflict;
       code: 'session_not_open' | 'session_expired' | 'channel_unavailable' | 'barcode_in_progress';
       message: string;
       param?: 'auth_code';
@@ -184,13 +185,13 @@ export type BarcodeStartDecision =
 const CHANNEL_NAMES: Record<Channel, string> = { wechat_pay: 'WeChat Pay', alipay: 'Alipay', unionpay: 'UnionPay' };
 
 export function decideStartBarcode(s: SessionState, channel: Channel, now: number): BarcodeStartDecision {
-  if (s.status !== 'open') return { kind: 'reject', status: 409, code: 'session_not_open', message: `This checkout session is ${s.status}.` };
+  if (s.status !== 'open') return { kind: 'reject', type: ErrorType.conflict, code: 'session_not_open', message: `This checkout session is ${s.status}.` };
   if (now >= s.expiresAt - MIN_BARCODE_LIFETIME_MS) {
-    return { kind: 'reject', status: 409, code: 'session_expired', message: 'This checkout session expires in less than 40 s, too soon to charge a payment code; create a new session.' };
+    return { kind: 'reject', type: ErrorType.conflict, code: 'session_expired', message: 'This checkout session expires in less than 40 s, too soon to charge a payment code; create a new session.' };
   }
   if (!s.channels.includes(channel)) {
     return {
-      kind: 'reject', status: 400, code: 'channel_unavailable', param: 'auth_code',
+      kind: 'reject', type: ErrorType.invalid_request, code: 'channel_unavailable', param: 'auth_code',
       message: `This is a ${CHANNEL_NAMES[channel]} payment code, but the session does not offer ${channel}. Ask the shopper for another wallet.`,
     };
   }
@@ -198,7 +199,7 @@ export function decideStartBarcode(s: SessionState, channel: Channel, now: numbe
   if (running) {
     // One payment code at a time: a second one while the first may still be paid could charge twice.
     return {
-      kind: 'reject', status: 409, code: 'barcode_in_progress',
+      kind: 'reject', type: ErrorType.conflict, code: 'barcode_in_progress',
       message: `Payment code attempt ${running.id} is still being confirmed (the shopper may be entering a password); wait for its result, or cancel the session.`,
     };
   }
