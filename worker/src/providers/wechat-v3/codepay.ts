@@ -12,7 +12,8 @@
 import type { WechatPayV3Config } from '../../config';
 import type { CodePayInput, CodePayResult, ProviderContext, ReverseResult } from '../types';
 import { WechatApiError, wechatRequest } from './client';
-import { ShapeError, asObj, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
+import { ShapeError } from '../errors';
+import { asObj, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
 
 /** 4xx codes that still leave the outcome open: the order may exist and be paid (a query tells). */
 const UNKNOWN_4XX: ReadonlySet<string> = new Set(['ORDERPAID', 'ORDER_PAID', 'FREQUENCY_LIMITED', 'BANK_ERROR', 'BANKERROR', 'SYSTEM_ERROR', 'SYSTEMERROR']);

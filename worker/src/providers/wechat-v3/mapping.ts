@@ -3,12 +3,9 @@
 
 import type { WechatPayV3Config } from '../../config';
 import type { PaymentFacts, RefundState } from '../types';
+import { ShapeError } from '../errors';
 
 type Obj = Record<string, unknown>;
-
-export class ShapeError extends Error {
-  override readonly name = 'ShapeError';
-}
 
 export function asObj(v: unknown, what: string): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ShapeError(`${what} is not a JSON object.`);

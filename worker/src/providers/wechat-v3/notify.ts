@@ -4,9 +4,10 @@
 import type { WechatPayV3Config } from '../../config';
 import { AesGcmError, aesGcmDecrypt } from '../../crypto/aes-gcm';
 import { VerificationError } from '../../lib/errors';
-import type { Ack, AckFailure, AckFailureReason, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
+import type { Ack, AckFailure, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
 import { keyResolverFromConfig } from './keys';
-import { REFUND_STATES, ShapeError, asObj, optStr, ownAppid, paymentFacts, str } from './mapping';
+import { ShapeError, ackFailureStatus } from '../errors';
+import { REFUND_STATES, asObj, optStr, ownAppid, paymentFacts, str } from './mapping';
 import { RESOURCE_ALGORITHM, verifySignedMessage } from './sign';
 
 function malformed(message: string): VerificationError {
@@ -78,24 +79,13 @@ export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Co
 }
 
 /**
- * Success = 2xx with no body needed (we send 204). Failure = 4xx/5xx with `{"code":"FAIL","message":…}`
- * (§2.5); WeChat then retries on its schedule. 500 for our own storage failures, else 400.
+ * Success: 204 with no body. Failure: 4xx/5xx with `{"code":"FAIL","message":…}`, the answer WeChat Pay's
+ * notify documentation (支付通知) asks for; WeChat Pay then sends the notify again on its schedule.
  */
-const FAILURE_STATUS: Record<AckFailureReason, number> = {
-  // A forged or probing notify (WECHATPAY/SIGNTEST/) is refused as unauthenticated (§2.3).
-  unverified: 401,
-  unknown_order: 404,
-  too_large: 413,
-  // Not stored: a 5xx makes WeChat retry on its schedule (§2.5).
-  not_stored: 500,
-};
-
-/** Success: 204 with no body. Failure: 4xx/5xx with `{"code":"FAIL","message":…}` (§2.5). */
 export function wechatAck(ok: boolean, failure?: AckFailure): Ack {
   if (ok) return { status: 204, headers: {}, body: '' };
-  const reason = failure?.reason ?? 'not_stored';
   return {
-    status: FAILURE_STATUS[reason],
+    status: ackFailureStatus(failure),
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
     body: JSON.stringify({ code: 'FAIL', message: failure?.message ?? '失败' }),
   };
