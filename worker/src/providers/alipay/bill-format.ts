@@ -14,10 +14,10 @@
 // 业务类型 交易 is a payment; 退款 a refund of the same 商户订单号, named by 退款批次号/请求号 (our
 // out_request_no), written with negative amounts.
 
-import { fenToYuan, yuanToFen } from '../money';
-import { check, type Statement, type StatementCheck, type StatementRow } from '../statement';
-import { formatBeijing, parseBeijing } from '../time';
-import { StatementFormatError, csvRows } from '../decode';
+import { fenToYuan, yuanToFen } from '../../bills/money';
+import { check, type Statement, type StatementCheck, type StatementRow } from '../../bills/statement';
+import { formatBeijing, parseBeijing } from '../../bills/time';
+import { StatementFormatError, csvRows } from '../../bills/decode';
 
 export const ALIPAY_DETAIL_TITLE = '#支付宝业务明细查询';
 export const ALIPAY_SUMMARY_TITLE = '#支付宝业务汇总查询';
@@ -64,7 +64,8 @@ export function parseAlipayBill(text: string, file: string): Statement {
       sums.refunds += received;
       sums.refundCount++;
       const no = col('退款批次号/请求号') >= 0 ? cell(col('退款批次号/请求号')) : '';
-      // A refund made without out_request_no is named by the trade's own out_trade_no (§3.4).
+      // A refund made without out_request_no (alipay.trade.refund requires one only for partial refunds)
+      // is named by the trade's own out_trade_no.
       rows.push({ kind: 'refund', ...base, outRefundNo: no || base.outTradeNo });
     } else {
       ignored++;
