@@ -11,13 +11,13 @@
 import type { Channel } from '../contract';
 import { ErrorCode, ErrorType, ShouyinError, type ErrorData } from '../lib/errors';
 import type { ResolvedProvider } from '../providers/registry';
-import type { CodePayResult, PaymentFacts, QueryResult, ReverseResult } from '../providers/types';
+import type { CodePayResult, ExpectedIdentity, PaymentFacts, QueryResult, ReverseResult } from '../providers/types';
 import { attemptIdFor } from './ids';
 import { maskPaymentCode } from './payment-code';
 import type { SessionHost } from './refund-engine';
 import { REVERSE_RETRY_MS, at } from './schedules';
 import {
-  BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideStartBarcode, phaseAfterPay, type ExpectedIdentity,
+  BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideStartBarcode, phaseAfterPay,
 } from './state-machine';
 import type { BarcodeRow } from './store';
 import { barcodePaymentView, type BarcodePaymentView } from './views';

@@ -14,7 +14,7 @@ import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData }
 import { providerContext } from '../lib/outbound';
 import { eventLogFor, utcDay } from '../shards';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
-import type { NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
+import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
@@ -22,7 +22,7 @@ import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
 import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
-import { decideEnd, decidePayment, decideStartAttempt, type ExpectedIdentity } from './state-machine';
+import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
 import { merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
 import { deliverWebhook, recordEvent } from './webhooks';
@@ -252,7 +252,7 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /**
    * The payer's WeChat openid, learned by the JSAPI OAuth hop (worker/src/routes/wechat-oauth.ts, which
-   * checks its signed state before calling this). JSAPI prepay needs it (providers.md §1.3, §2.1).
+   * checks its signed state before calling this). A JSAPI prepay names its payer by this openid.
    */
   rememberWechatOpenid(appid: string, openid: string): boolean {
     if (!this.store.session() || !/^[\w-]{1,128}$/.test(openid)) return false;
@@ -336,8 +336,8 @@ export class CheckoutSession extends DurableObject<Env> {
     });
     await this.rearm();
     const config = loadConfig(this.env);
-    const appid = (resolved.identity.appId ?? '');
-    const openid = channel === 'wechat_pay' ? this.store.fact(`wechat_openid:${appid}`) : null;
+    // A flow that needs the payer's id (WeChat JSAPI's openid) gets the one the OAuth hop stored, if any.
+    const openid = resolved.entry.payerOauth ? this.wechatOpenid(resolved.identity.appId ?? '') : null;
     try {
       const result = await resolved.provider.createAttempt(this.providerCtx(merchant), resolved.config, {
         attemptId: id, flow, amount: s.amount, currency: 'CNY', description: s.description, expiresAt: s.expires_at,

@@ -18,6 +18,8 @@
 
 import type { AttemptStatus, Channel, Flow, SessionStatus } from '../contract';
 import { ErrorType } from '../lib/errors';
+import { channelInfo } from '../providers/registry';
+import type { ExpectedIdentity } from '../providers/types';
 
 export interface AttemptState {
   id: string;
@@ -67,11 +69,6 @@ export interface ReportedPayment {
   providerMerchantId?: string;
 }
 
-/** What the merchant's configuration says the payment must belong to. */
-export interface ExpectedIdentity {
-  appId?: string;
-  providerMerchantId?: string;
-}
 
 export type AnomalyReason =
   | 'amount_mismatch'
@@ -182,8 +179,6 @@ export type BarcodeStartDecision =
       param?: 'auth_code';
     };
 
-const CHANNEL_NAMES: Record<Channel, string> = { wechat_pay: 'WeChat Pay', alipay: 'Alipay', unionpay: 'UnionPay' };
-
 export function decideStartBarcode(s: SessionState, channel: Channel, now: number): BarcodeStartDecision {
   if (s.status !== 'open') return { kind: 'reject', type: ErrorType.conflict, code: 'session_not_open', message: `This checkout session is ${s.status}.` };
   if (now >= s.expiresAt - MIN_BARCODE_LIFETIME_MS) {
@@ -192,7 +187,7 @@ export function decideStartBarcode(s: SessionState, channel: Channel, now: numbe
   if (!s.channels.includes(channel)) {
     return {
       kind: 'reject', type: ErrorType.invalid_request, code: 'channel_unavailable', param: 'auth_code',
-      message: `This is a ${CHANNEL_NAMES[channel]} payment code, but the session does not offer ${channel}. Ask the shopper for another wallet.`,
+      message: `This is a ${channelInfo(channel).name} payment code, but the session does not offer ${channel}. Ask the shopper for another wallet.`,
     };
   }
   const running = s.attempts.find((a) => a.flow === 'barcode' && (a.barcode === 'paying' || a.barcode === 'waiting'));

@@ -17,7 +17,8 @@
 import { fenToYuan, yuanToFen } from '../../bills/money';
 import { check, type Statement, type StatementCheck, type StatementRow } from '../../bills/statement';
 import { formatBeijing, parseBeijing } from '../../bills/time';
-import { StatementFormatError, csvRows } from '../../bills/decode';
+import { StatementFormatError, csvRows, decodeText } from '../../bills/decode';
+import type { BillFormat } from '../types';
 
 export const ALIPAY_DETAIL_TITLE = '#支付宝业务明细查询';
 export const ALIPAY_SUMMARY_TITLE = '#支付宝业务汇总查询';
@@ -160,3 +161,9 @@ export function writeAlipaySummary(input: { pid: string; date: string; lines: re
     '',
   ].join('\r\n');
 }
+
+/** The registry's view of the format: the detail file's bytes (GBK) → rows. */
+export const alipayTradeBill: BillFormat = {
+  name: 'Alipay trade bill detail (业务明细, GBK CSV)',
+  parse: (file, fileName) => parseAlipayBill(decodeText(file, 'gbk', fileName), fileName),
+};

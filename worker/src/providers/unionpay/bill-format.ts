@@ -11,6 +11,7 @@
 
 import { check, type Statement, type StatementRow } from '../../bills/statement';
 import { StatementFormatError } from '../../bills/decode';
+import type { BillFormat } from '../types';
 
 export const ZM_FIELDS = [
   ['tradeNo', 3], ['acqInsCode', 11], ['sendInsCode', 11], ['traceNo', 6], ['txnTime', 10], ['payCardNo', 19], ['txnAmt', 12], ['merCatCode', 4],
@@ -99,3 +100,9 @@ export function writeZmRecord(fields: Partial<ZmRecord>): string {
     return numeric.has(name) ? v.padStart(width, '0') : v.padEnd(width, ' ');
   }).join(' ');
 }
+
+/** The registry's view of the format: the ZM file's bytes → rows; `date` is the settlement day (records carry no year). */
+export const unionpayZmFile: BillFormat = {
+  name: 'UnionPay ZM settlement file (全渠道商户一般交易明细流水文件)',
+  parse: (file, fileName, date) => parseUnionpayZm(file, fileName, date),
+};

@@ -9,7 +9,7 @@
 // non-200/204 as an error; the status WeChat uses for it is UNVERIFIED). Both read as user_paying, and
 // anything that is not a definite 4xx refusal is unknown, which the 5 s queries settle.
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import type { CodePayInput, CodePayResult, ProviderContext, ReverseResult } from '../types';
 import { WechatApiError, wechatRequest } from './client';
 import { ShapeError } from '../errors';

@@ -2,7 +2,7 @@
 // WeChat (the openid comes from the official account's OAuth, through Shouyin's JSAPI page), H5 in a
 // phone browser, and APP for a merchant's own app (§2.1, §2.4).
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import type { Flow } from '../../contract';
 import { randomAlnum } from '../../crypto/encoding';
 import { ProviderError } from '../../lib/errors';

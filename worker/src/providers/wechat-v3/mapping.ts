@@ -1,7 +1,7 @@
 // WeChat Pay v3 JSON (query answers and decrypted notify resources) → Shouyin's provider shapes.
 // Field lists: providers.md §2.1 (Transaction, Refund) and §2.5 (refund notify plaintext).
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import type { PaymentFacts, RefundState } from '../types';
 import { ShapeError } from '../errors';
 

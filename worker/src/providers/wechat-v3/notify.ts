@@ -1,7 +1,7 @@
 // notify_url handling (providers.md §2.5): verify the Wechatpay-* signature on the raw body FIRST,
 // then parse, check the algorithm, decrypt the resource with the APIv3 key, and map the event.
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import { AesGcmError, aesGcmDecrypt } from '../../crypto/aes-gcm';
 import { VerificationError } from '../../lib/errors';
 import type { Ack, AckFailure, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
