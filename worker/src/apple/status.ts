@@ -1,7 +1,8 @@
-// verifyReceipt `status` values (providers.md §5; Apple's "status" page for the legacy
-// verifyReceipt endpoint) and the one place they become Shouyin errors. 0 and 21006 are answers;
-// 21007 and 21008 are routing (receipt.ts retries the other environment); everything else is an
-// error whose code names the cause and whose message says what to do.
+// verifyReceipt `status` values (Apple's "status" page for the legacy verifyReceipt endpoint,
+// developer.apple.com/documentation/appstorereceipts/status) and the one place they become Shouyin
+// errors. 0 and 21006 are answers; 21007 and 21008 are routing (receipt.ts retries the other
+// environment); everything else is an error whose code names the cause and whose message says what
+// to do.
 
 import { ErrorType, ShouyinError, type AppleCode } from '../lib/errors';
 

@@ -1,9 +1,10 @@
-// One Durable Object per checkout session (architecture §9). It persists what the pure state
-// machine decides, calls providers, keeps one alarm over a table of due work (expiry, closing and
-// querying provider orders, refunds, webhooks, event indexing, reversing payment codes the till gave up
-// on) and pushes every change to open widgets (hibernatable WebSockets and long-polls). Refunds live in
-// refund-engine.ts, in-store payment codes in barcode-engine.ts, querying and closing provider orders in
-// order-engine.ts; applying a payment any of them finds stays here (applyPayment).
+// One Durable Object per checkout session, so every change to a session happens in one place and is
+// stored before anyone is told. It persists what the pure state machine decides, calls providers,
+// keeps one alarm over a table of due work (expiry, closing and querying provider orders, refunds,
+// webhooks, event indexing, reversing payment codes the till gave up on) and pushes every change to
+// open widgets (hibernatable WebSockets and long-polls). Refunds live in refund-engine.ts, in-store
+// payment codes in barcode-engine.ts, querying and closing provider orders in order-engine.ts;
+// applying a payment any of them finds stays here (applyPayment).
 
 import { DurableObject } from 'cloudflare:workers';
 import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, SessionStatus, StatusView } from '../contract';
@@ -61,7 +62,7 @@ export const MAX_LONG_POLL_MS = 30_000;
 /** A shopper returning from a cashier triggers at most one immediate query per this interval. */
 export const RECHECK_INTERVAL_MS = 2_000;
 
-/** Named points where tests inject a crash (reliability plan §0, "fault points"). */
+/** Named points where tests inject a crash, to prove that no crash between two steps loses or repeats an effect. */
 export type FaultPoint =
   | 'notify.beforeStore'
   | 'notify.afterStore'

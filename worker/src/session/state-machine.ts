@@ -13,7 +13,7 @@
 //   A payment seen on a reversing or reversed order is reversed again (a reversal refunds a paid order),
 //   never bound: the till gave up on it, so the shopper must not be charged for it.
 //
-// Terminal statuses never change (reliability invariant I7). A successful payment that cannot become
+// Terminal statuses never change. A successful payment that cannot become
 // *the* payment (late, duplicate, mismatched) is an anomaly, never a second `paid`.
 
 import type { AttemptStatus, Channel, Flow, SessionStatus } from '../contract';
@@ -97,7 +97,8 @@ export function decidePayment(s: SessionState, p: ReportedPayment, expected: Exp
   if (GIVEN_UP.includes(attempt.barcode)) return { kind: 'reverse', attemptId: attempt.id };
 
   // Identity and amount first: a payment that does not match the order is never `paid`,
-  // whatever the session's status (providers.md §6.5: always check the amount).
+  // whatever the session's status: every provider's notify documentation asks the merchant to check
+  // the amount (and the app and merchant ids) against its own order before treating it as paid.
   if (expected.appId !== undefined && p.appId !== expected.appId) {
     return { kind: 'anomaly', reason: 'app_mismatch', refund: false, attemptId: attempt.id };
   }

@@ -70,7 +70,8 @@ const cdata = (s: string): string => `<![CDATA[${s.replaceAll(']]>', ']]]]><![CD
 
 /**
  * Success is exactly `<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>`
- * (§1.6), sent only after the effect is stored; anything else makes WeChat Pay retry on its schedule.
+ * (the answer WeChat Pay's APIv2 支付结果通知 asks for), sent only after the effect is stored; anything
+ * else makes WeChat Pay retry on its schedule.
  */
 export function wechatV2Ack(ok: boolean, failure?: AckFailure): Ack {
   const headers = { 'Content-Type': 'text/xml; charset=utf-8' };
