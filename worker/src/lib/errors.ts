@@ -78,6 +78,7 @@ export const ErrorCode = {
     flow_unsupported: 'flow_unsupported',
     flow_unavailable: 'flow_unavailable',
     client_ip_missing: 'client_ip_missing',
+    mtls_certificate_missing: 'mtls_certificate_missing',
     return_url_missing: 'return_url_missing',
     currency_unsupported: 'currency_unsupported',
     amount_invalid: 'amount_invalid',
