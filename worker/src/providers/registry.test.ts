@@ -18,14 +18,14 @@ describe('the provider registry', () => {
     expect(registeredChannels()).toEqual([...CHANNELS]);
     for (const e of PROVIDERS) {
       expect(e.id).toBe(e.provider.id);
-      expect(e.channel.channel).toBe(e.provider.channel);
+      expect(e.channel.id).toBe(e.provider.channel);
     }
     expect(new Set(PROVIDERS.map((e) => e.id)).size).toBe(PROVIDERS.length);
   });
 
   it('lets providers share a channel only through one ChannelInfo and a variant field with one default', () => {
     for (const channel of registeredChannels()) {
-      const entries = PROVIDERS.filter((e) => e.channel.channel === channel);
+      const entries = PROVIDERS.filter((e) => e.channel.id === channel);
       for (const e of entries) expect(e.channel).toBe(channelInfo(channel));
       if (entries.length < 2) continue;
       const variants = entries.map((e) => ('variant' in e ? e.variant : undefined));
@@ -41,7 +41,7 @@ describe('the provider registry', () => {
 
   it('orders, per environment, only flows a provider of the channel implements, and never app or barcode', () => {
     for (const channel of registeredChannels()) {
-      const implemented = new Set(PROVIDERS.filter((e) => e.channel.channel === channel).flatMap((e) => [...e.provider.flows]));
+      const implemented = new Set(PROVIDERS.filter((e) => e.channel.id === channel).flatMap((e) => [...e.provider.flows]));
       for (const flows of Object.values(channelInfo(channel).flowOrder)) {
         for (const f of flows) {
           expect(FLOWS).toContain(f);

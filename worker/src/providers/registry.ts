@@ -24,9 +24,9 @@ export type ProvidersConfig = { [C in Channel]?: ChannelConfig<C> };
 const ENTRIES: readonly ProviderEntry[] = PROVIDERS;
 
 /** Every channel some provider serves, in registry order. */
-export const registeredChannels = (): Channel[] => [...new Set(ENTRIES.map((e) => e.channel.channel))];
+export const registeredChannels = (): Channel[] => [...new Set(ENTRIES.map((e) => e.channel.id))];
 
-const entriesOf = (channel: Channel): ProviderEntry[] => ENTRIES.filter((e) => e.channel.channel === channel);
+const entriesOf = (channel: Channel): ProviderEntry[] => ENTRIES.filter((e) => e.channel.id === channel);
 
 /** What a channel's providers share (its name, flow order, payment codes). */
 export function channelInfo(channel: Channel): ChannelInfo {
@@ -91,7 +91,7 @@ export function resolveProvider(merchant: MerchantConfig, channel: Channel): Res
 export function resolveProviderById(merchant: MerchantConfig, providerId: string): ResolvedProvider | null {
   const entry = ENTRIES.find((e) => e.id === providerId);
   if (!entry) return null;
-  const r = resolveProvider(merchant, entry.channel.channel);
+  const r = resolveProvider(merchant, entry.channel.id);
   return r && r.entry.id === providerId ? r : null;
 }
 

@@ -214,7 +214,7 @@ export type PaymentCodeRule =
 
 /** What every provider of one channel shares (WeChat Pay's APIv3 and APIv2 providers share one). */
 export interface ChannelInfo<C extends Channel = Channel> {
-  readonly channel: C;
+  readonly id: C;
   /** As merchants and shoppers read it: `WeChat Pay`. */
   readonly name: string;
   /**

@@ -6,7 +6,7 @@ import { parseAlipayConfig, type AlipayConfig } from './config';
 import { alipay } from './index';
 
 export const alipayChannel: ChannelInfo<'alipay'> = {
-  channel: 'alipay',
+  id: 'alipay',
   name: 'Alipay',
   flowOrder: {
     // A computer: scan the QR with the phone, or pay on Alipay's PC cashier.

@@ -6,7 +6,7 @@ import { parseUnionpayConfig, type UnionpayConfig } from './config';
 import { unionpay } from './index';
 
 export const unionpayChannel: ChannelInfo<'unionpay'> = {
-  channel: 'unionpay',
+  id: 'unionpay',
   name: 'UnionPay',
   flowOrder: {
     // A computer: scan with 云闪付 or a bank app, or pay on UnionPay's front page.

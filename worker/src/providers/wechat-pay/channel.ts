@@ -4,7 +4,7 @@
 import type { ChannelInfo } from '../types';
 
 export const wechatPayChannel: ChannelInfo<'wechat_pay'> = {
-  channel: 'wechat_pay',
+  id: 'wechat_pay',
   name: 'WeChat Pay',
   flowOrder: {
     // A computer: the phone scans the QR. H5 refuses desktop browsers.
