@@ -53,3 +53,32 @@ test('private keys only in test, sandbox-fixture or demo folders', () => {
   }
   assert.deepEqual(bad, []);
 });
+
+/** Relative imports of live (non-test) files under `dir`, resolved to paths from worker/src. */
+function liveImports(dir) {
+  const src = join(ROOT, 'worker', 'src');
+  const out = [];
+  for (const f of files(join(src, dir), ['.ts'])) {
+    if (f.endsWith('.test.ts')) continue;
+    for (const i of imports(f)) {
+      if (!i.spec.startsWith('.')) continue;
+      out.push({ file: relative(src, f), target: relative(src, join(f, '..', i.spec)) });
+    }
+  }
+  return out;
+}
+
+test('worker/src/crypto imports nothing of ours outside crypto/', () => {
+  const bad = liveImports('crypto').filter((i) => !i.target.startsWith('crypto/'));
+  assert.deepEqual(bad, []);
+});
+
+test('providers never import session/ or routes/', () => {
+  const bad = liveImports('providers').filter((i) => /^(session|routes)\//.test(i.target));
+  assert.deepEqual(bad, []);
+});
+
+test('routes reach providers only through the registry and the provider interface', () => {
+  const bad = liveImports('routes').filter((i) => i.target.startsWith('providers/') && !['providers/registry', 'providers/types'].includes(i.target));
+  assert.deepEqual(bad, []);
+});

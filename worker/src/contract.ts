@@ -1,5 +1,9 @@
 // The wire contract shared by the worker and the widget. The widget imports only types from here.
 
+/**
+ * The channels on the wire. Everything else about a channel (its providers, name, flow order,
+ * payment codes) is in the provider registry (worker/src/providers/registry.ts), which serves each.
+ */
 export const CHANNELS = ['wechat_pay', 'alipay', 'unionpay'] as const;
 export type Channel = (typeof CHANNELS)[number];
 

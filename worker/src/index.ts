@@ -31,13 +31,13 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
   const id = c.req.param('id');
   if (!isSessionId(id)) return errorResponse(new ShouyinError(ErrorType.not_found, 'resource_missing', `No such checkout session: '${id}'.`));
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-    return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.', undefined, 426));
+    return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.'));
   }
   // Browsers send Origin on WebSocket upgrades; a page the merchant did not list gets no socket,
   // on top of the client secret the Durable Object checks.
   const origin = c.req.header('origin');
   if (origin && origin !== new URL(c.req.url).origin && (await allowedOrigin(c, id)) === null) {
-    return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`, undefined, 403));
+    return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`));
   }
   return c.env.SESSIONS.getByName(id).fetch(c.req.raw);
 });

@@ -1,5 +1,6 @@
 // The small merchant-wide state the API needs, sharded by a hash of the key so no single object is
 // hot: Idempotency-Key records and merchant_order_id claims. It is never on the notify path.
+// Callers find the right object through shards.ts.
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from './env';
@@ -9,30 +10,10 @@ import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
 import { loadConfig } from './config';
 
-export const SHARDS = 16;
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 /** A request that began but never finished (the isolate died) stops blocking its key after this. */
 export const IN_FLIGHT_TIMEOUT_MS = 60_000;
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-export function shardFor(env: Env, merchantId: string, kind: 'idem' | 'order', key: string): DurableObjectStub<MerchantShard> {
-  return env.MERCHANT_SHARDS.getByName(`${merchantId}:${kind}:${fnv1a(key) % SHARDS}`);
-}
-
-/** The merchant's event log is sharded by UTC day: writes spread over time, reads walk back day by day. */
-export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-export function eventLogFor(env: Env, merchantId: string, day: string): DurableObjectStub<MerchantShard> {
-  return env.MERCHANT_SHARDS.getByName(`${merchantId}:events:${day}`);
-}
 
 export interface LoggedEvent {
   id: string;

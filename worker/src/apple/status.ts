@@ -1,9 +1,10 @@
-// verifyReceipt `status` values (providers.md §5; Apple's "status" page for the legacy
-// verifyReceipt endpoint) and the one place they become Shouyin errors. 0 and 21006 are answers;
-// 21007 and 21008 are routing (receipt.ts retries the other environment); everything else is an
-// error whose code names the cause and whose message says what to do.
+// verifyReceipt `status` values (Apple's "status" page for the legacy verifyReceipt endpoint,
+// developer.apple.com/documentation/appstorereceipts/status) and the one place they become Shouyin
+// errors. 0 and 21006 are answers; 21007 and 21008 are routing (receipt.ts retries the other
+// environment); everything else is an error whose code names the cause and whose message says what
+// to do.
 
-import { ErrorType, ShouyinError } from '../lib/errors';
+import { ErrorType, ShouyinError, type AppleCode } from '../lib/errors';
 
 export const RECEIPT_STATUS = {
   OK: 0,
@@ -34,7 +35,7 @@ const receiptParam = 'receipt_data';
 
 /** The error for a final, non-success status. `retryable` is Apple's `is-retryable` (21100–21199). */
 export function receiptStatusError(status: number, retryable: boolean): ShouyinError {
-  const provider = (code: string, msg: string) => new ShouyinError(ErrorType.provider, code, `${msg} (App Store status ${status}).`);
+  const provider = (code: AppleCode, msg: string) => new ShouyinError(ErrorType.provider, code, `${msg} (App Store status ${status}).`);
   switch (status) {
     case RECEIPT_STATUS.BAD_JSON:
       return provider('apple_request_unreadable', 'The App Store could not read the verifyReceipt request; if verify_receipt_url / sandbox_url are overridden, check that they point at a verifyReceipt endpoint');

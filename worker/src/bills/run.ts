@@ -9,8 +9,8 @@
 import { loadConfig, type MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { outboundFetch, providerContext } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../merchant-shard';
-import { resolveProvider, resolveProviderById } from '../providers/registry';
+import { eventLogFor, utcDay } from '../shards';
+import { configuredProviders, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import { newEventId } from '../session/ids';
 import { WEBHOOK_RETRY_MS } from '../session/schedules';
 import { webhookHeaders } from '../webhooks/standard-webhooks';
@@ -24,7 +24,6 @@ export const RUN_RETRY_MS = 3600_000;
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 /** How long an alarm holds due work it is running. */
 const LEASE_MS = 10 * 60_000;
-const CHANNELS = ['wechat_pay', 'alipay', 'unionpay'] as const;
 
 export const RECON_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS recon_runs (
@@ -39,15 +38,14 @@ export const reconShardName = (merchant: string, date: string): string => `${mer
 
 /** Merchants whose configured providers can download a statement. */
 export function reconcilableMerchants(env: Env): MerchantConfig[] {
-  return loadConfig(env).merchants.filter((m) => CHANNELS.some((ch) => resolveProvider(m, ch)?.provider.downloadStatement !== undefined));
+  return loadConfig(env).merchants.filter((m) => configuredProviders(m).some((r) => r.provider.downloadStatement !== undefined));
 }
 
 /** Downloads every provider's statement for `date` and diffs them against the ledger. Never throws for a provider's failure. */
 export async function computeReport(env: Env, merchant: MerchantConfig, date: string, now: number): Promise<ReconciliationReport> {
   const config = loadConfig(env);
   const ctx = providerContext(config, merchant.livemode, () => Date.now());
-  const download = async (channel: (typeof CHANNELS)[number] | string, day: string, byId = false): Promise<ProviderInput | null> => {
-    const r = byId ? resolveProviderById(merchant, channel) : resolveProvider(merchant, channel as (typeof CHANNELS)[number]);
+  const download = async (r: ResolvedProvider | null, day: string): Promise<ProviderInput | null> => {
     if (!r) return null;
     const base = { provider: r.provider.id, channel: r.provider.channel };
     if (!r.provider.downloadStatement) return { ...base, result: { status: 'unsupported', reason: `${r.provider.id} has no statement download.` } };
@@ -57,7 +55,7 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
       return { ...base, result: { status: 'error', reason: e instanceof Error ? e.message : String(e) } };
     }
   };
-  const providers = (await Promise.all(CHANNELS.map((ch) => download(ch, date)))).filter((p): p is ProviderInput => p !== null);
+  const providers = (await Promise.all(configuredProviders(merchant).map((r) => download(r, date)))).filter((p): p is ProviderInput => p !== null);
   const ledger = await env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant.id, date)).ledgerEntries(merchant.id);
   return reconcile({
     merchant: merchant.id,
@@ -77,7 +75,7 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
       return s?.payment?.attempt === attempt ? s.payment.provider : null;
     },
     previousDay: async (providerId): Promise<StatementRow[] | null> => {
-      const p = await download(providerId, addDays(date, -1), true);
+      const p = await download(resolveProviderById(merchant, providerId), addDays(date, -1));
       if (!p) return null;
       if (p.result.status === 'ok') return p.result.statement.rows;
       return p.result.status === 'empty' ? [] : null;

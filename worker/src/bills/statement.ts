@@ -1,6 +1,6 @@
-// One row shape for every provider's statement (对账单), so a single diff (reconcile.ts) serves
-// WeChat Pay, Alipay and UnionPay. Parsers in ./formats turn each provider's file into this;
-// each provider's bill.ts downloads the file (providers/<provider>/bill.ts).
+// One row shape for every provider's statement (对账单), so a single diff (reconcile.ts) serves every
+// provider. Each provider's folder reads its own file format into this (its registry entry's `bill`,
+// e.g. providers/alipay/bill-format.ts) and downloads the file (providers/<provider>/bill.ts).
 
 export type MoneyKind = 'payment' | 'refund';
 

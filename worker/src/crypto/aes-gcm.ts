@@ -1,27 +1,33 @@
-// AES-GCM for WeChat Pay v3 resources (notify `resource`, /v3/certificates): providers.md §0, §2.5.
-// The ciphertext is base64(ct‖tag16), exactly WebCrypto's AES-GCM output; iv = UTF-8 of the 12-char
+// AES-GCM for WeChat Pay v3 resources (notify `resource`, /v3/certificates), as WeChat Pay's APIv3
+// documentation (证书和回调报文解密) and its official SDK (wechatpay-go utils.DecryptAES256GCM) define it: the
+// ciphertext is base64(ct‖tag16), exactly WebCrypto's AES-GCM output; iv = UTF-8 of the 12-char
 // nonce; additionalData = UTF-8 of associated_data (possibly empty); key = the ASCII APIv3 key.
+// Like everything in crypto/, it throws its own error (AesGcmError); callers decide what it means.
 
-import { VerificationError } from '../lib/errors';
 import { buf, fromBase64, fromUtf8, toBase64, utf8 } from './encoding';
+
+/** The key, nonce, ciphertext or tag did not check out. Callers map it to their own error. */
+export class AesGcmError extends Error {
+  override readonly name = 'AesGcmError';
+}
 
 async function importKey(key: string, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
   const raw = utf8(key);
   // Real APIv3 keys are 32 bytes (AES-256); the upstream test vector uses 16 (AES-128).
   if (raw.length !== 16 && raw.length !== 32) {
-    throw new VerificationError('decrypt_failed', `The AES-GCM key must be 16 or 32 ASCII bytes (the WeChat Pay APIv3 key is 32), got ${raw.length}.`);
+    throw new AesGcmError(`The AES-GCM key must be 16 or 32 ASCII bytes (the WeChat Pay APIv3 key is 32), got ${raw.length}.`);
   }
   return crypto.subtle.importKey('raw', buf(raw), { name: 'AES-GCM' }, false, [usage]);
 }
 
-/** Decrypts to UTF-8 text. Throws VerificationError('decrypt_failed') on a bad tag, key, nonce or base64. */
+/** Decrypts to UTF-8 text. Throws AesGcmError on a bad tag, key, nonce or base64. */
 export async function aesGcmDecrypt(key: string, nonce: string, associatedData: string, ciphertextB64: string): Promise<string> {
   const k = await importKey(key, 'decrypt');
   let data: Uint8Array;
   try {
     data = fromBase64(ciphertextB64);
   } catch {
-    throw new VerificationError('decrypt_failed', 'The resource ciphertext is not valid base64.');
+    throw new AesGcmError('The resource ciphertext is not valid base64.');
   }
   let plain: ArrayBuffer;
   try {
@@ -31,12 +37,12 @@ export async function aesGcmDecrypt(key: string, nonce: string, associatedData: 
       buf(data),
     );
   } catch {
-    throw new VerificationError('decrypt_failed', 'AES-GCM authentication failed: the ciphertext was altered, or the APIv3 key is wrong (it is not the APIv2 key).');
+    throw new AesGcmError('AES-GCM authentication failed: the ciphertext was altered, or the APIv3 key is wrong (it is not the APIv2 key).');
   }
   try {
     return fromUtf8(plain);
   } catch {
-    throw new VerificationError('decrypt_failed', 'The decrypted resource is not valid UTF-8.');
+    throw new AesGcmError('The decrypted resource is not valid UTF-8.');
   }
 }
 

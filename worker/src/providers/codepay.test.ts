@@ -4,7 +4,8 @@
 // (the session queries); a reversal is `done` only when the provider says so or there is nothing to reverse.
 
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type WechatPayV3Config } from '../config';
+import { parseConfig } from '../config';
+import type { WechatPayV3Config } from './wechat-v3/config';
 import { ALIPAY_TEST, SANDBOX_WECHAT_PRIVATE_KEY, TEST, WECHAT_TEST, testConfig } from '../../test/fixtures/config';
 import type { AlipayConfig } from './alipay/config';
 import { SANDBOX_ALIPAY_PRIVATE_KEY } from './alipay/fixtures/test-keys';

@@ -1,9 +1,9 @@
-// The one interface every payment provider implements. Registered in ./registry.ts.
-// Nothing provider-specific may leak out of a provider's folder: the session Durable Object and
-// the routes only ever see the shapes below.
+// The one interface every payment provider implements, and the registry entry that describes it
+// (./registry.ts lists the entries). Nothing provider-specific may leak out of a provider's folder:
+// the session Durable Object, the routes and the reconciliation run only ever see the shapes below.
 
 import type { Channel, Flow, NextAction } from '../contract';
-import type { StatementResult } from '../bills/statement';
+import type { Statement, StatementResult } from '../bills/statement';
 
 /** How a provider reaches the outside world. Tests and the sandbox swap `fetch`; nothing else differs. */
 export interface ProviderContext {
@@ -173,4 +173,146 @@ export type AckFailureReason = 'unverified' | 'unknown_order' | 'not_stored' | '
 export interface AckFailure {
   reason: AckFailureReason;
   message: string;
+}
+
+/** What the merchant's configuration says a payment must belong to (the session checks every payment against it). */
+export interface ExpectedIdentity {
+  appId?: string;
+  providerMerchantId?: string;
+}
+
+/**
+ * Where the shopper is, as worker/src/session/environment.ts reads it from the User-Agent:
+ * - `desktop`: a computer's browser. The phone in the shopper's hand scans a QR code.
+ * - `mobile`: a phone or tablet browser outside the wallets. Wallet redirects (WeChat H5, Alipay wap,
+ *   UnionPay mobile front page) open the wallet on the same device.
+ * - `wechat`: WeChat's in-app browser on a phone.
+ * - `alipay`: Alipay's in-app browser.
+ */
+export type Environment = 'desktop' | 'mobile' | 'wechat' | 'alipay';
+
+/**
+ * The payment codes (付款码) of a channel's wallet, read from their digits (worker/src/session/payment-code.ts).
+ * `accepted: false` names codes that are recognised only to be refused clearly.
+ */
+export type PaymentCodeRule =
+  | {
+      accepted: true;
+      /** The first two digits, e.g. `/^1[0-5]$/`, and how people read them: `10–15`. */
+      prefix: RegExp;
+      prefixText: string;
+      minLength: number;
+      maxLength: number;
+    }
+  | {
+      accepted: false;
+      prefix: RegExp;
+      prefixText: string;
+      /** How the refusal names the codes: `UnionPay (云闪付)`. */
+      label: string;
+    };
+
+/** What every provider of one channel shares (WeChat Pay's APIv3 and APIv2 providers share one). */
+export interface ChannelInfo<C extends Channel = Channel> {
+  readonly id: C;
+  /** As merchants and shoppers read it: `WeChat Pay`. */
+  readonly name: string;
+  /**
+   * The flows worth offering in each environment, best first (the first is the widget's default).
+   * `app` is never here: it hands a payload to the merchant's native app, not a web page.
+   */
+  readonly flowOrder: Readonly<Record<Environment, readonly Flow[]>>;
+  /** Environments whose app blocks this channel outright: the widget says to open a browser instead. */
+  readonly blockedIn?: readonly Environment[];
+  /** The wallet's payment codes, when a till may scan them (or should be told they are refused). */
+  readonly paymentCode?: PaymentCodeRule;
+}
+
+/** When several providers serve one channel, the config field whose value picks one (WeChat Pay's `api_version`). */
+export interface ConfigVariant {
+  readonly field: string;
+  readonly value: string;
+  /** This provider is the one picked when the field is absent. */
+  readonly default?: boolean;
+  /** How an error lists the choice: `"v3" (JSON, RSA)`. */
+  readonly describe: string;
+}
+
+/** The statement (对账单) file of a provider, turned into the one row shape worker/src/bills reconciles. */
+export interface BillFormat {
+  /** What the file is, for people: `WeChat Pay trade bill (交易账单, CSV)`. */
+  readonly name: string;
+  /** One file as downloaded and unpacked; `date` is the Beijing day it covers. Throws StatementFormatError. */
+  parse(file: Uint8Array, fileName: string, date: string): Statement;
+}
+
+/** A product a static QR code sells. */
+export interface Product {
+  /** Integer fen. */
+  amount: number;
+  description: string;
+}
+
+/** A shopper scanned a static product QR: the checkout session to make for it. */
+export interface ProductScan {
+  productId: string;
+  product: Product;
+  /** Derived from the scan, so a retried callback finds the same session rather than selling twice. */
+  merchantOrderId: string;
+  idempotencyKey: string;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Static product QR codes (WeChat Pay Native mode 1): a printed QR sells one configured product, and
+ * every scan makes the provider call Shouyin for an order (worker/src/routes/product-qr.ts).
+ */
+export interface ProductQr<Config> {
+  /** How messages name it: `Native mode 1`. */
+  readonly name: string;
+  /** What a merchant configures to use it: `an APIv2 wechat_pay config`. */
+  readonly requires: string;
+  /** The QR content for a configured product. Throws an invalid-request error naming product_id for any other. */
+  link(ctx: ProviderContext, config: Config, productId: string): Promise<string>;
+  /**
+   * The provider's call after a scan: verified, then `order` makes the checkout session and its
+   * attempt and returns the attempt as the provider must be asked for it. Answers the provider in
+   * its own format, with the order or a refusal it shows the shopper.
+   */
+  callback(ctx: ProviderContext, config: Config, body: () => Promise<string>, order: (scan: ProductScan) => Promise<CreateAttemptInput>): Promise<Ack>;
+}
+
+/**
+ * A flow that needs the payer's id under one of the merchant's apps, which only the app's web OAuth
+ * gives (WeChat JSAPI needs the openid): Shouyin runs that hop itself (worker/src/routes/wechat-oauth.ts).
+ */
+export interface PayerOauth<Config> {
+  /** The app whose OAuth gives the payer's id, if the merchant configured one. */
+  account(config: Config): { appid: string; appsecret: string } | undefined;
+  /** True when the OAuth pages are the built-in sandbox's (a test merchant on the sandbox). */
+  sandboxed(config: Config, livemode: boolean): boolean;
+}
+
+/**
+ * One provider as the registry knows it: everything the core needs, so adding a provider is its
+ * folder plus one line in ./registry.ts.
+ */
+export interface ProviderEntry<Config = unknown, C extends Channel = Channel> {
+  /** Stable: stored with every attempt (= provider.id). */
+  readonly id: string;
+  /** The channel this provider serves, and what every provider of it shares. */
+  readonly channel: ChannelInfo<C>;
+  /** Needed when another provider serves the same channel; the parsed config keeps the field. */
+  readonly variant?: ConfigVariant;
+  /** `merchants[i].providers.<channel>` → this provider's config. Throws ConfigError naming the field's path. */
+  parseConfig(raw: unknown, path: string, livemode: boolean): Config;
+  /** The ids a verified payment must carry to belong to the merchant. */
+  identity(config: Config): ExpectedIdentity;
+  /** The flows the merchant's config allows; all of provider.flows when absent. */
+  flows?(config: Config): readonly Flow[];
+  readonly provider: PaymentProvider<Config>;
+  /** The format of the statement provider.downloadStatement reads. */
+  readonly bill?: BillFormat;
+  readonly productQr?: ProductQr<Config>;
+  readonly payerOauth?: PayerOauth<Config>;
 }

@@ -4,15 +4,15 @@
 //   POST /notify/apple/:merchant        App Store Server Notifications V2, recorded in the event log
 // Mounted before the generic /v1 and /notify routers, so only this file's authentication runs here.
 
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { verifyNotificationPayload, verifyReceiptData, verifyTransactionToken } from '../apple';
 import type { AppleConfig } from '../apple/config';
 import { COMPACT_JWS } from '../apple/jws';
 import { loadConfig, merchantById, type MerchantConfig } from '../config';
 import { sha256Hex } from '../crypto/digest';
-import { ErrorType, ShouyinError, VerificationError, invalid } from '../lib/errors';
+import { ErrorType, ShouyinError, VerificationError, errorDataResponse, invalid, type ErrorCode } from '../lib/errors';
 import { outboundFetch } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../merchant-shard';
+import { eventLogFor, utcDay } from '../shards';
 import { authenticateMerchant, parseJsonObject, readBody, type AppEnv } from './http';
 
 /** Legacy receipts grow with every purchase; a megabyte holds years of them. */
@@ -96,8 +96,8 @@ appleRoutes.post('/v1/apple/transactions/verify', async (c) => {
 
 // ── App Store Server Notifications V2 ───────────────────────────────────────────────────────────
 
-const notifyError = (c: Context<AppEnv>, status: 400 | 401 | 404 | 413 | 500, code: string, message: string) =>
-  c.json({ error: { type: status === 401 ? ErrorType.authentication : status === 500 ? ErrorType.api : ErrorType.invalid_request, code, message } }, status);
+/** Apple reads only the status; the body says why, for whoever looks at the delivery log. */
+const notifyError = (type: ErrorType, code: ErrorCode, message: string): Response => errorDataResponse({ type, code, message });
 
 /**
  * Apple retries any answer but 200 (on a schedule of days), so 200 is sent only once the
@@ -106,21 +106,21 @@ const notifyError = (c: Context<AppEnv>, status: 400 | 401 | 404 | 413 | 500, co
  */
 appleRoutes.post('/notify/apple/:merchant', async (c) => {
   const merchant = merchantById(loadConfig(c.env), c.req.param('merchant'));
-  if (!merchant?.apple) return notifyError(c, 404, 'unknown_notify_endpoint', 'No merchant with an apple section has this id.');
+  if (!merchant?.apple) return notifyError(ErrorType.invalid_request, 'unknown_notify_endpoint', 'No merchant with an apple section has this id.');
   let text: string;
   try {
     text = await readBody(c.req.raw, MAX_APPLE_NOTIFY_BODY);
   } catch (e) {
-    if (e instanceof ShouyinError) return notifyError(c, 413, 'body_too_large', e.message);
+    if (e instanceof ShouyinError) return notifyError(ErrorType.invalid_request, 'body_too_large', e.message);
     throw e;
   }
   let signedPayload: unknown;
   try {
     signedPayload = (JSON.parse(text) as { signedPayload?: unknown }).signedPayload;
   } catch {
-    return notifyError(c, 400, 'invalid_json', 'The body must be {"signedPayload": "<JWS>"}.');
+    return notifyError(ErrorType.invalid_request, 'invalid_json', 'The body must be {"signedPayload": "<JWS>"}.');
   }
-  if (typeof signedPayload !== 'string') return notifyError(c, 400, 'parameter_missing', 'The body must be {"signedPayload": "<JWS>"}.');
+  if (typeof signedPayload !== 'string') return notifyError(ErrorType.invalid_request, 'parameter_missing', 'The body must be {"signedPayload": "<JWS>"}.');
 
   let notification;
   try {
@@ -128,7 +128,7 @@ appleRoutes.post('/notify/apple/:merchant', async (c) => {
   } catch (e) {
     if (e instanceof VerificationError) {
       console.info(`apple notify rejected (${merchant.id}): ${e.code}`);
-      return notifyError(c, 401, e.code, `verification failed: ${e.message}`);
+      return notifyError(ErrorType.authentication, e.code, `verification failed: ${e.message}`);
     }
     throw e;
   }
@@ -139,7 +139,7 @@ appleRoutes.post('/notify/apple/:merchant', async (c) => {
     await eventLogFor(c.env, merchant.id, utcDay(created)).appendEvent(merchant.id, { id, type: event.type, created, session: '', body: JSON.stringify(event) });
   } catch (e) {
     console.error(`apple notify ${notification.notification_uuid} not stored: ${e instanceof Error ? e.message : String(e)}`);
-    return notifyError(c, 500, 'not_stored', 'Temporarily unable to store the notification; Apple will retry.');
+    return notifyError(ErrorType.api, 'not_stored', 'Temporarily unable to store the notification; Apple will retry.');
   }
   return c.body(null, 200);
 });

@@ -1,32 +1,24 @@
-// The one place the error taxonomy meets HTTP, plus the request helpers every route shares.
+// What every route shares: how an error becomes an answer (through lib/errors.ts's one HTTP mapping),
+// who is calling, and reading a request's body.
 
 import type { Context } from 'hono';
 import { CHANNELS, FLOWS, type Channel, type Flow } from '../contract';
 import { loadConfig, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
-import { ErrorType, ShouyinError, invalid } from '../lib/errors';
-import type { RpcError } from '../session/durable-object';
+import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid } from '../lib/errors';
 
 export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig } };
 
 export function errorResponse(err: unknown): Response {
-  if (err instanceof ShouyinError) {
-    // Configuration problems are the operator's to fix; the message names the field, never a secret.
-    return Response.json(err.toBody(), { status: err.status });
-  }
+  // Configuration problems are the operator's to fix; the message names the field, never a secret.
+  if (err instanceof ShouyinError) return errorDataResponse(err.toData());
   console.error('unhandled error', err instanceof Error ? (err.stack ?? err.message) : String(err));
-  return Response.json(
-    { error: { type: ErrorType.api, code: 'internal_error', message: 'Something went wrong on our side. Retrying with the same Idempotency-Key is safe.' } },
-    { status: 500 },
-  );
-}
-
-export function rpcErrorResponse(e: RpcError): Response {
-  return Response.json(
-    { error: { type: e.type, code: e.code, message: e.message, ...(e.param ? { param: e.param } : {}) } },
-    { status: e.status },
-  );
+  return errorDataResponse({
+    type: ErrorType.api,
+    code: ErrorCode.internal.internal_error,
+    message: 'Something went wrong on our side. Retrying with the same Idempotency-Key is safe.',
+  });
 }
 
 function bearer(c: Context): string | null {
@@ -67,7 +59,7 @@ export function clientSecretOf(c: Context): string {
 /** Reads a body up to `limit` bytes; a bigger one is refused before it is buffered. */
 export async function readBody(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new ShouyinError(ErrorType.invalid_request, 'body_too_large', `The body is larger than ${limit} bytes.`, undefined, 413);
+  if (declared > limit) throw new ShouyinError(ErrorType.invalid_request, 'body_too_large', `The body is larger than ${limit} bytes.`);
   if (!req.body) return '';
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -78,7 +70,7 @@ export async function readBody(req: Request, limit: number): Promise<string> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new ShouyinError(ErrorType.invalid_request, 'body_too_large', `The body is larger than ${limit} bytes.`, undefined, 413);
+      throw new ShouyinError(ErrorType.invalid_request, 'body_too_large', `The body is larger than ${limit} bytes.`);
     }
     chunks.push(value);
   }

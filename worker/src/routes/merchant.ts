@@ -2,13 +2,14 @@
 
 import { Hono } from 'hono';
 import { sha256Hex } from '../crypto/digest';
-import { ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
-import { eventLogFor, shardFor, utcDay, type LoggedEvent } from '../merchant-shard';
+import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
+import type { LoggedEvent } from '../merchant-shard';
+import { eventLogFor, shardFor, utcDay } from '../shards';
 import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { isSessionId, newClientSecret, newSessionId } from '../session/ids';
 import { channelOfPaymentCode } from '../session/payment-code';
 import { validateCreateSession } from '../session/validate';
-import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, rpcErrorResponse, type AppEnv } from './http';
+import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, type AppEnv } from './http';
 
 export const MAX_API_BODY = 16 * 1024;
 
@@ -113,7 +114,7 @@ merchantApi.post('/checkout/sessions/:id/cancel', async (c) => {
   if (!isSessionId(id)) throw notFound('checkout session', id);
   return idempotent(c, merchant.id, raw, async () => {
     const r = await c.env.SESSIONS.getByName(id).cancel(merchant.id);
-    if (!r.ok) return rpcErrorResponse(r.error);
+    if (!r.ok) return errorDataResponse(r.error);
     return c.json(r.value);
   });
 });
@@ -128,7 +129,7 @@ merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
   if (!isSessionId(id)) throw notFound('checkout session', id);
   const ip = c.req.header('cf-connecting-ip');
   const r = await c.env.SESSIONS.getByName(id).merchantStartAttempt(merchant.id, channel, flow, ip ? { ip } : {});
-  return r.ok ? c.json(r.value, 201) : rpcErrorResponse(r.error);
+  return r.ok ? c.json(r.value, 201) : errorDataResponse(r.error);
 });
 
 // ── in store: the till scans the shopper's payment code (docs/instore.md) ─────────────────────────
@@ -148,7 +149,7 @@ merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
   return idempotent(c, merchant.id, raw, async () => {
     const ip = c.req.header('cf-connecting-ip');
     const r = await c.env.SESSIONS.getByName(id).merchantBarcode(merchant.id, code.channel, code.code, ip ? { ip } : {});
-    if (!r.ok) return rpcErrorResponse(r.error);
+    if (!r.ok) return errorDataResponse(r.error);
     // 202: the shopper is confirming (or the answer is being confirmed); GET …/barcode until it settles.
     return c.json(r.value, r.value.status === 'processing' ? 202 : 200);
   });
@@ -188,8 +189,8 @@ merchantApi.post('/refunds', async (c) => {
       ...(reason !== undefined ? { reason: reason as string } : {}),
     });
     if (!r.ok) {
-      if (r.error.status === 404) throw invalid('session', `No such checkout session: '${session}'.`, 'resource_missing');
-      return rpcErrorResponse(r.error);
+      if (r.error.type === ErrorType.not_found) throw invalid('session', `No such checkout session: '${session}'.`, 'resource_missing');
+      return errorDataResponse(r.error);
     }
     return c.json(r.value, 201);
   });

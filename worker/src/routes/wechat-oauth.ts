@@ -9,21 +9,24 @@
 //   3. with the openid, asks the provider for the JSAPI parameters (the same createAttempt call the
 //      session makes, same out_trade_no, so the same prepay), and invokes WeixinJSBridge on the page.
 // The bridge's "ok" only sends the shopper to /return/:session, which re-checks with the provider.
-// Native mode 1's callback lives beside it (wechat-native.ts).
+// The provider is reached through the registry: whichever configured provider has the PayerOauth
+// capability (either WeChat Pay provider) names the official account. Native mode 1's callback is
+// mounted beside it (product-qr.ts).
 
 import { Hono, type Context } from 'hono';
-import { loadConfig, merchantById, type MerchantConfig, type ShouyinConfig, type WechatPayConfig } from '../config';
+import { loadConfig, merchantById, type MerchantConfig, type ShouyinConfig } from '../config';
 import { randomAlnum } from '../crypto/encoding';
 import { outboundFetch, providerContext } from '../lib/outbound';
 import {
   attemptOfState, authorizeUrl, jsapiEntryUrl, oauthEndpoints, oauthState, verifyEntry, verifyState,
 } from '../lib/wechat-jsapi-entry';
-import { resolveProvider, type ResolvedProvider } from '../providers/registry';
+import { configuredProviders, type ResolvedProvider } from '../providers/registry';
+import type { PayerOauth } from '../providers/types';
 import type { NextAction } from '../contract';
 import type { CheckoutSession } from '../session/durable-object';
 import { sessionIdOfAttempt } from '../session/ids';
 import type { AppEnv } from './http';
-import { wechatNative } from './wechat-native';
+import { productQrRoutes } from './product-qr';
 
 export const wechatRoutes = new Hono<AppEnv>();
 
@@ -52,6 +55,7 @@ interface Hop {
   config: ShouyinConfig;
   merchant: MerchantConfig;
   resolved: ResolvedProvider;
+  capability: PayerOauth<unknown>;
   oauth: { appid: string; appsecret: string };
   /** The key the session keeps the openid under (the identity AppID the session itself reads). */
   identityAppid: string;
@@ -67,15 +71,16 @@ async function hopFor(c: Context<AppEnv>, attemptId: string): Promise<Hop | Resp
   const merchantId = await stub.merchantIdForCors();
   const config = loadConfig(c.env);
   const merchant = merchantId ? merchantById(config, merchantId) : undefined;
-  const resolved = merchant ? resolveProvider(merchant, 'wechat_pay') : null;
-  const oauth = (resolved?.config as WechatPayConfig | undefined)?.oauth;
-  if (!merchant || !resolved || !oauth) return problem('链接无效', 'This payment link is not valid.', 404);
-  return { config, merchant, resolved, oauth, identityAppid: resolved.identity.appId ?? '', stub, sessionId };
+  const resolved = merchant ? configuredProviders(merchant).find((r) => r.entry.payerOauth) : undefined;
+  const capability = resolved?.entry.payerOauth;
+  const oauth = resolved && capability?.account(resolved.config);
+  if (!merchant || !resolved || !capability || !oauth) return problem('链接无效', 'This payment link is not valid.', 404);
+  return { config, merchant, resolved, capability, oauth, identityAppid: resolved.identity.appId ?? '', stub, sessionId };
 }
 
 /** The sandbox's copies of WeChat's OAuth endpoints for a test merchant on the built-in sandbox. */
 function endpoints(h: Hop): { authorize: string; accessToken: string } {
-  const sandbox = !h.merchant.livemode && (h.resolved.config as WechatPayConfig).api_base === undefined;
+  const sandbox = h.capability.sandboxed(h.resolved.config, h.merchant.livemode);
   return oauthEndpoints(sandbox ? `${h.config.public_base_url}/sandbox/wechatpay` : null);
 }
 
@@ -113,7 +118,7 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
       attemptId, flow: 'jsapi', amount: session.amount, currency: 'CNY', description: session.description,
       // The same fields the session sent, so WeChat answers with the same prepay (out_trade_no = attempt id).
       expiresAt: session.expires_at * 1000,
-      notifyUrl: `${h.config.public_base_url}/notify/wechat_pay/${h.merchant.id}`,
+      notifyUrl: `${h.config.public_base_url}/notify/${h.resolved.provider.channel}/${h.merchant.id}`,
       returnUrl: `${h.config.public_base_url}${back}`,
       client: { openid, ...(ip ? { ip } : {}) },
     });
@@ -130,7 +135,7 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
 function jsapiPage(h: Hop, amount: number, description: string, params: Record<string, string>, back: string): Response {
   const nonce = randomAlnum(24);
   // Test mode on the built-in sandbox: the sandbox's WeixinJSBridge stands in for WeChat's.
-  const sandbox = !h.merchant.livemode && (h.resolved.config as WechatPayConfig).api_base === undefined;
+  const sandbox = h.capability.sandboxed(h.resolved.config, h.merchant.livemode);
   const bridge = sandbox ? `<script src="/sandbox/wechatpay/jsbridge.js"></script>` : '';
   const data = JSON.stringify({ params, back }).replace(/</g, '\\u003c');
   const script = `${bridge}<script type="application/json" id="data">${data}</script><script nonce="${nonce}">(() => {
@@ -193,4 +198,4 @@ wechatRoutes.get('/oauth/callback', async (c) => {
   return c.redirect(await jsapiEntryUrl(h.config.public_base_url, attemptId, h.oauth.appsecret, named.exp * 1000), 302);
 });
 
-wechatRoutes.route('/native', wechatNative);
+wechatRoutes.route('/native', productQrRoutes('wechat_pay', '/wechat/native'));

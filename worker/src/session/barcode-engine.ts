@@ -9,14 +9,15 @@
 // leaves due work that picks the attempt up again. The pure decisions are in state-machine.ts.
 
 import type { Channel } from '../contract';
+import { ErrorCode, ErrorType, ShouyinError, type ErrorData } from '../lib/errors';
 import type { ResolvedProvider } from '../providers/registry';
-import type { CodePayResult, PaymentFacts, QueryResult, ReverseResult } from '../providers/types';
+import type { CodePayResult, ExpectedIdentity, PaymentFacts, QueryResult, ReverseResult } from '../providers/types';
 import { attemptIdFor } from './ids';
 import { maskPaymentCode } from './payment-code';
 import type { SessionHost } from './refund-engine';
 import { REVERSE_RETRY_MS, at } from './schedules';
 import {
-  BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideStartBarcode, phaseAfterPay, type ExpectedIdentity,
+  BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideStartBarcode, phaseAfterPay,
 } from './state-machine';
 import type { BarcodeRow } from './store';
 import { barcodePaymentView, type BarcodePaymentView } from './views';
@@ -31,9 +32,7 @@ export interface BarcodeHost extends Omit<SessionHost, 'fault'> {
   rearm(): Promise<void>;
 }
 
-export type BarcodeStart =
-  | { ok: true; value: BarcodePaymentView }
-  | { ok: false; status: number; type: string; code: string; message: string; param?: string };
+export type BarcodeStart = { ok: true; value: BarcodePaymentView } | { ok: false; error: ErrorData };
 
 /** Why the till gave up, as the merchant sees it in `failure`. */
 const GIVE_UP: Record<string, string> = {
@@ -57,15 +56,16 @@ export class BarcodeEngine {
     const { store } = this.host;
     const { provider, config } = resolved;
     if (!provider.payWithCode || !provider.reverse) {
-      return {
-        ok: false, status: 400, type: 'invalid_request_error', code: 'channel_unavailable', param: 'auth_code',
-        message: `This is a ${channel} payment code, but the merchant's ${provider.id} provider cannot take payment codes (docs/instore.md).`,
-      };
+      const e = new ShouyinError(
+        ErrorType.invalid_request, ErrorCode.session.channel_unavailable,
+        `This is a ${channel} payment code, but the merchant's ${provider.id} provider cannot take payment codes (docs/instore.md).`, 'auth_code',
+      );
+      return { ok: false, error: e.toData() };
     }
     const now = this.host.now();
     const d = decideStartBarcode(store.state()!, channel, now);
     if (d.kind === 'reject') {
-      return { ok: false, status: d.status, type: d.status === 400 ? 'invalid_request_error' : 'conflict_error', code: d.code, message: d.message, ...(d.param ? { param: d.param } : {}) };
+      return { ok: false, error: new ShouyinError(d.type, d.code, d.message, d.param).toData() };
     }
     const s = this.host.session();
     const seq = store.nextAttemptSeq();

@@ -1,19 +1,21 @@
-// One Durable Object per checkout session (architecture §9). It persists what the pure state
-// machine decides, calls providers, keeps one alarm over a table of due work (expiry, closing and
-// querying provider orders, refunds, webhooks, event indexing, reversing payment codes the till gave up
-// on) and pushes every change to open widgets (hibernatable WebSockets and long-polls). Refunds live in
-// refund-engine.ts, in-store payment codes in barcode-engine.ts, querying and closing provider orders in
-// order-engine.ts; applying a payment any of them finds stays here (applyPayment).
+// One Durable Object per checkout session, so every change to a session happens in one place and is
+// stored before anyone is told. It persists what the pure state machine decides, calls providers,
+// keeps one alarm over a table of due work (expiry, closing and querying provider orders, refunds,
+// webhooks, event indexing, reversing payment codes the till gave up on) and pushes every change to
+// open widgets (hibernatable WebSockets and long-polls). Refunds live in refund-engine.ts, in-store
+// payment codes in barcode-engine.ts, querying and closing provider orders in order-engine.ts;
+// applying a payment any of them finds stays here (applyPayment).
 
 import { DurableObject } from 'cloudflare:workers';
 import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, SessionStatus, StatusView } from '../contract';
 import { loadConfig, merchantById, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
+import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../merchant-shard';
+import { eventLogFor, utcDay } from '../shards';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
-import type { NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
+import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
@@ -21,7 +23,7 @@ import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
 import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
-import { decideEnd, decidePayment, decideStartAttempt, type ExpectedIdentity } from './state-machine';
+import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
 import { merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
 import { deliverWebhook, recordEvent } from './webhooks';
@@ -41,20 +43,14 @@ export interface SessionInit {
   metadata: Record<string, string>;
 }
 
-export interface RpcError {
-  status: number;
-  type: string;
-  code: string;
-  message: string;
-  param?: string;
-}
-export type Rpc<T> = { ok: true; value: T } | { ok: false; error: RpcError };
+/** A refusal crosses the RPC boundary as plain ErrorData; the route maps it to HTTP (lib/errors.ts). */
+export type Rpc<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
 
-const fail = (status: number, type: string, code: string, message: string, param?: string): { ok: false; error: RpcError } => ({
+const fail = (type: ErrorType, code: ErrorCode, message: string, param?: string): { ok: false; error: ErrorData } => ({
   ok: false,
-  error: { status, type, code, message, ...(param ? { param } : {}) },
+  error: new ShouyinError(type, code, message, param).toData(),
 });
-const NOT_FOUND = fail(404, 'not_found_error', 'resource_missing', 'No such checkout session.');
+const NOT_FOUND = fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'No such checkout session.');
 
 export type NotifyOutcome = 'paid' | 'already_applied' | 'anomaly' | 'recorded';
 export interface ClientInfo {
@@ -66,7 +62,7 @@ export const MAX_LONG_POLL_MS = 30_000;
 /** A shopper returning from a cashier triggers at most one immediate query per this interval. */
 export const RECHECK_INTERVAL_MS = 2_000;
 
-/** Named points where tests inject a crash (reliability plan §0, "fault points"). */
+/** Named points where tests inject a crash, to prove that no crash between two steps loses or repeats an effect. */
 export type FaultPoint =
   | 'notify.beforeStore'
   | 'notify.afterStore'
@@ -170,7 +166,7 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
     const d = decideRefund(s, paid?.paid_amount ?? s.amount, this.store.refunds(), req.amount);
-    if (!d.ok) return fail(d.status, d.status === 409 ? 'conflict_error' : 'invalid_request_error', d.code, d.message, d.param);
+    if (!d.ok) return fail(d.type, d.code, d.message, d.param);
     const refundNo = this.refunds.insert(paid!.id, d.amount, req.reason ?? null, 'merchant');
     await this.refunds.run(refundNo, 0);
     await this.rearm();
@@ -186,10 +182,9 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const resolved = resolveProvider(this.merchant(s), channel);
     if (!resolved) {
-      return fail(400, 'invalid_request_error', 'channel_unavailable', `This is a ${channel} payment code, but the merchant has no ${channel} provider configured.`, 'auth_code');
+      return fail(ErrorType.invalid_request, ErrorCode.session.channel_unavailable, `This is a ${channel} payment code, but the merchant has no ${channel} provider configured.`, 'auth_code');
     }
-    const r = await this.barcode.start(resolved, channel, code, client.ip ? { ip: client.ip } : {});
-    return r.ok ? r : fail(r.status, r.type, r.code, r.message, r.param);
+    return this.barcode.start(resolved, channel, code, client.ip ? { ip: client.ip } : {});
   }
 
   /** The session's newest payment-code charge, for the till to poll. */
@@ -258,7 +253,7 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /**
    * The payer's WeChat openid, learned by the JSAPI OAuth hop (worker/src/routes/wechat-oauth.ts, which
-   * checks its signed state before calling this). JSAPI prepay needs it (providers.md §1.3, §2.1).
+   * checks its signed state before calling this). A JSAPI prepay names its payer by this openid.
    */
   rememberWechatOpenid(appid: string, openid: string): boolean {
     if (!this.store.session() || !/^[\w-]{1,128}$/.test(openid)) return false;
@@ -275,7 +270,7 @@ export class CheckoutSession extends DurableObject<Env> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
     const secret = new URL(request.url).searchParams.get('client_secret') ?? '';
     const s = this.authorizeClient(secret);
-    if (!s.ok) return Response.json({ error: { ...s.error, status: undefined } }, { status: s.error.status });
+    if (!s.ok) return errorDataResponse(s.error);
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
     server.send(JSON.stringify(statusView(s.value, this.store.attempts())));
@@ -314,11 +309,11 @@ export class CheckoutSession extends DurableObject<Env> {
     const merchant = this.merchant(s);
     const resolved = resolveProvider(merchant, channel);
     if (!resolved || !resolved.provider.flows.includes(flow)) {
-      return fail(400, 'invalid_request_error', 'flow_unavailable', `The flow '${flow}' is not available for '${channel}'.`, 'flow');
+      return fail(ErrorType.invalid_request, ErrorCode.session.flow_unavailable, `The flow '${flow}' is not available for '${channel}'.`, 'flow');
     }
     const now = this.clock.now();
     const d = decideStartAttempt(this.store.state()!, channel, flow, now);
-    if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
+    if (d.kind === 'reject') return fail(ErrorType.conflict, d.code, d.message);
     if (d.kind === 'reuse') {
       const a = this.store.attempt(d.attemptId);
       if (a?.next_action) {
@@ -342,8 +337,8 @@ export class CheckoutSession extends DurableObject<Env> {
     });
     await this.rearm();
     const config = loadConfig(this.env);
-    const appid = (resolved.identity.appId ?? '');
-    const openid = channel === 'wechat_pay' ? this.store.fact(`wechat_openid:${appid}`) : null;
+    // A flow that needs the payer's id (WeChat JSAPI's openid) gets the one the OAuth hop stored, if any.
+    const openid = resolved.entry.payerOauth ? this.wechatOpenid(resolved.identity.appId ?? '') : null;
     try {
       const result = await resolved.provider.createAttempt(this.providerCtx(merchant), resolved.config, {
         attemptId: id, flow, amount: s.amount, currency: 'CNY', description: s.description, expiresAt: s.expires_at,
@@ -370,7 +365,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
       this.wake();
       console.warn(`attempt ${id} (${resolved.provider.id}) failed: ${e instanceof Error ? e.message : String(e)}`);
-      return fail(502, 'provider_error', 'provider_unavailable', `${channel} could not start the payment. Please try again.`);
+      return fail(ErrorType.provider, ErrorCode.provider.provider_unavailable, `${channel} could not start the payment. Please try again.`);
     }
   }
 
@@ -382,7 +377,7 @@ export class CheckoutSession extends DurableObject<Env> {
    */
   async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
     const s = this.store.session();
-    if (!s || s.merchant_id !== merchantId) return fail(404, 'not_found_error', 'resource_missing', 'Unknown order.');
+    if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
     this.fault('notify.beforeStore');
     let outcome: NotifyOutcome = 'recorded';
     if (event.kind === 'payment') {
@@ -454,11 +449,11 @@ export class CheckoutSession extends DurableObject<Env> {
   /** Closes every open provider order, then ends the session — unless one of them turns out paid. */
   private async end(status: 'expired' | 'canceled'): Promise<Rpc<true>> {
     const d = decideEnd(this.store.state()!, status);
-    if (d.kind === 'reject') return fail(409, 'conflict_error', d.code, d.message);
+    if (d.kind === 'reject') return fail(ErrorType.conflict, d.code, d.message);
     await this.orders.closeAll(d.closeAttempts, status);
     const again = decideEnd(this.store.state()!, status);
     // A close revealed a payment: the session is paid, not ended.
-    if (again.kind === 'reject') return fail(409, 'conflict_error', again.code, again.message);
+    if (again.kind === 'reject') return fail(ErrorType.conflict, again.code, again.message);
     const now = this.clock.now();
     this.ctx.storage.transactionSync(() => {
       this.store.setStatus(status);
@@ -559,7 +554,7 @@ export class CheckoutSession extends DurableObject<Env> {
     const s = this.store.session();
     if (!s) return NOT_FOUND;
     if (!timingSafeEqual(secret, s.client_secret)) {
-      return fail(401, 'authentication_error', 'invalid_client_secret', 'The client secret does not belong to this checkout session.');
+      return fail(ErrorType.authentication, ErrorCode.auth.invalid_client_secret, 'The client secret does not belong to this checkout session.');
     }
     return { ok: true, value: s };
   }

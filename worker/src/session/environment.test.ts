@@ -87,7 +87,7 @@ describe('usableFlows', () => {
   });
 
   it('offers only flows the provider implements, keeping the preference order', () => {
-    // WeChat Pay today: Native QR only. Inside WeChat that is the QR until JSAPI lands.
+    // A provider that offers only the QR: inside WeChat and on a phone, that is what the shopper gets.
     expect(usableFlows('wechat_pay', ['qr'], 'wechat')).toEqual({ flows: ['qr'] });
     expect(usableFlows('wechat_pay', ['qr'], 'mobile')).toEqual({ flows: ['qr'] });
     // The provider's own order does not matter.

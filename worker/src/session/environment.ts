@@ -1,19 +1,14 @@
 // Which payment flows make sense where the shopper is. Pure: the client routes pass the request's
 // User-Agent, the session's public view lists, per channel, the usable flows in order of preference
-// (the first is the widget's default). The decision table is in the README ("The widget").
+// (the first is the widget's default). The environments are detected here; each channel's order per
+// environment, and where its wallet is blocked, are the channel's own (its `ChannelInfo` in the
+// provider registry). The decision table is in the README ("The widget").
 
 import type { Channel, Flow } from '../contract';
+import { channelInfo } from '../providers/registry';
+import type { Environment } from '../providers/types';
 
-/**
- * - `desktop`: a computer's browser. The phone in the shopper's hand scans a QR code.
- * - `mobile`: a phone or tablet browser outside the wallets. Wallet redirects (WeChat H5, Alipay wap,
- *   UnionPay mobile front page) open the wallet on the same device.
- * - `wechat`: WeChat's in-app browser on a phone. WeChat Pay runs in the page (JSAPI); WeChat blocks
- *   Alipay's pages and app links.
- * - `alipay`: Alipay's in-app browser. Alipay's wap cashier runs in the app; WeChat Pay cannot be
- *   reached from inside Alipay.
- */
-export type Environment = 'desktop' | 'mobile' | 'wechat' | 'alipay';
+export type { Environment } from '../providers/types';
 
 export type EnvironmentNotice = 'open_in_browser';
 
@@ -38,27 +33,6 @@ export function detectEnvironment(userAgent: string | undefined): Environment {
 }
 
 /**
- * Preference order per environment and channel. `app` is never here: it hands a payload to the
- * merchant's native app, not a web page.
- *
- * - desktop: scan the QR with the phone; the provider's web cashier (Alipay PC page, UnionPay front
- *   page) as the alternative. H5/wap flows refuse or degrade on desktop browsers.
- * - mobile: the wallet redirect for this device first; the QR second (another phone, or a screenshot).
- * - wechat: JSAPI for WeChat Pay (H5 is refused inside WeChat, which says to use JSAPI); UnionPay's
- *   front page works in any browser.
- * - alipay: Alipay's wap cashier opens inside the app.
- */
-const ORDER: Record<Environment, Record<Channel, readonly Flow[]>> = {
-  desktop: { wechat_pay: ['qr'], alipay: ['qr', 'page'], unionpay: ['qr', 'page'] },
-  mobile: { wechat_pay: ['h5', 'qr'], alipay: ['h5', 'qr'], unionpay: ['h5', 'page', 'qr'] },
-  wechat: { wechat_pay: ['jsapi', 'qr'], alipay: [], unionpay: ['h5', 'page', 'qr'] },
-  alipay: { wechat_pay: [], alipay: ['h5', 'qr'], unionpay: ['h5', 'page', 'qr'] },
-};
-
-/** Channels the environment's app blocks outright: the widget shows "open in your browser" instead. */
-const BLOCKED: Partial<Record<Environment, Channel>> = { wechat: 'alipay', alipay: 'wechat_pay' };
-
-/**
  * The flows of `channel` usable in `env`, best first, among those the provider implements. A channel
  * the environment's app blocks (Alipay inside WeChat, WeChat Pay inside Alipay) has no flows and the
  * notice `open_in_browser`, so the shopper learns how to get out rather than meeting a dead end.
@@ -68,6 +42,7 @@ export function usableFlows(
   providerFlows: readonly Flow[],
   env: Environment,
 ): { flows: Flow[]; notice?: EnvironmentNotice } {
-  if (BLOCKED[env] === channel && providerFlows.length) return { flows: [], notice: 'open_in_browser' };
-  return { flows: ORDER[env][channel].filter((f) => providerFlows.includes(f)) };
+  const info = channelInfo(channel);
+  if (info.blockedIn?.includes(env) && providerFlows.length) return { flows: [], notice: 'open_in_browser' };
+  return { flows: info.flowOrder[env].filter((f) => providerFlows.includes(f)) };
 }

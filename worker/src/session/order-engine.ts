@@ -3,11 +3,10 @@
 // the Durable Object's one applyPayment (the decision is decidePayment in state-machine.ts).
 // Payment-code orders are never closed: they are queried and reversed by barcode-engine.ts.
 
-import type { PaymentFacts } from '../providers/types';
+import type { ExpectedIdentity, PaymentFacts } from '../providers/types';
 import type { BarcodeEngine } from './barcode-engine';
 import type { SessionHost } from './refund-engine';
 import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
-import type { ExpectedIdentity } from './state-machine';
 import type { AttemptRow } from './store';
 
 export type OrderFault = 'query.beforeStore' | 'close.afterProvider';

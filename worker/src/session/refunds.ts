@@ -1,6 +1,7 @@
 // Refund rules and views. A merchant refund is against the session's payment and never above what
 // remains of it; an anomaly refund returns a late or duplicate payment in full.
 
+import { ErrorType, type RefundCode } from '../lib/errors';
 import type { AttemptRow, RefundRow, SessionRow } from './store';
 
 export interface RefundObject {
@@ -60,17 +61,17 @@ export function refundedAmount(refunds: RefundRow[]): number {
   return refunds.filter((r) => r.kind === 'merchant' && r.status === 'succeeded').reduce((n, r) => n + r.amount, 0);
 }
 
-export type RefundDecision = { ok: true; amount: number } | { ok: false; status: number; code: string; message: string; param?: string };
+export type RefundDecision = { ok: true; amount: number } | { ok: false; type: ErrorType; code: RefundCode; message: string; param?: string };
 
 export function decideRefund(s: SessionRow, paidAmount: number, refunds: RefundRow[], requested: number | undefined): RefundDecision {
   if (s.status !== 'paid') {
-    return { ok: false, status: 409, code: 'session_not_paid', message: `Checkout session ${s.id} is ${s.status}; only a paid session can be refunded.` };
+    return { ok: false, type: ErrorType.conflict, code: 'session_not_paid', message: `Checkout session ${s.id} is ${s.status}; only a paid session can be refunded.` };
   }
   const remaining = paidAmount - committedRefunds(refunds);
-  if (remaining <= 0) return { ok: false, status: 409, code: 'already_refunded', message: `Checkout session ${s.id} is already fully refunded.` };
+  if (remaining <= 0) return { ok: false, type: ErrorType.conflict, code: 'already_refunded', message: `Checkout session ${s.id} is already fully refunded.` };
   const amount = requested ?? remaining;
   if (amount > remaining) {
-    return { ok: false, status: 400, code: 'amount_too_large', message: `amount ${amount} is more than the ${remaining} fen left to refund.`, param: 'amount' };
+    return { ok: false, type: ErrorType.invalid_request, code: 'amount_too_large', message: `amount ${amount} is more than the ${remaining} fen left to refund.`, param: 'amount' };
   }
   return { ok: true, amount };
 }

@@ -94,7 +94,7 @@ describe('payment codes (flow barcode)', () => {
     it('refuses a second code while one may still be paid (one payment, never two)', () => {
       for (const phase of ['paying', 'waiting'] as const) {
         const s = session({ attempts: [code('b1', phase)] });
-        expect(decideStartBarcode(s, 'wechat_pay', 0)).toMatchObject({ kind: 'reject', status: 409, code: 'barcode_in_progress' });
+        expect(decideStartBarcode(s, 'wechat_pay', 0)).toMatchObject({ kind: 'reject', type: 'conflict_error', code: 'barcode_in_progress' });
       }
     });
     it.each(['reversing', 'reversed', 'failed'] as const)('takes a new code after one that is %s', (phase) => {
@@ -102,7 +102,7 @@ describe('payment codes (flow barcode)', () => {
       expect(decideStartBarcode(s, 'wechat_pay', 0)).toEqual({ kind: 'create', closeFirst: [] });
     });
     it('names auth_code when the code is a wallet the session does not offer', () => {
-      expect(decideStartBarcode(session(), 'alipay', 0)).toMatchObject({ kind: 'reject', status: 400, code: 'channel_unavailable', param: 'auth_code' });
+      expect(decideStartBarcode(session(), 'alipay', 0)).toMatchObject({ kind: 'reject', type: 'invalid_request_error', code: 'channel_unavailable', param: 'auth_code' });
     });
     it('refuses an ended session and one that expires before the 30 s wait and the reversal fit', () => {
       expect(decideStartBarcode(session({ status: 'paid' }), 'wechat_pay', 0)).toMatchObject({ kind: 'reject', code: 'session_not_open' });

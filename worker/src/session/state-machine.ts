@@ -13,10 +13,13 @@
 //   A payment seen on a reversing or reversed order is reversed again (a reversal refunds a paid order),
 //   never bound: the till gave up on it, so the shopper must not be charged for it.
 //
-// Terminal statuses never change (reliability invariant I7). A successful payment that cannot become
+// Terminal statuses never change. A successful payment that cannot become
 // *the* payment (late, duplicate, mismatched) is an anomaly, never a second `paid`.
 
 import type { AttemptStatus, Channel, Flow, SessionStatus } from '../contract';
+import { ErrorType } from '../lib/errors';
+import { channelInfo } from '../providers/registry';
+import type { ExpectedIdentity } from '../providers/types';
 
 export interface AttemptState {
   id: string;
@@ -66,11 +69,6 @@ export interface ReportedPayment {
   providerMerchantId?: string;
 }
 
-/** What the merchant's configuration says the payment must belong to. */
-export interface ExpectedIdentity {
-  appId?: string;
-  providerMerchantId?: string;
-}
 
 export type AnomalyReason =
   | 'amount_mismatch'
@@ -99,7 +97,8 @@ export function decidePayment(s: SessionState, p: ReportedPayment, expected: Exp
   if (GIVEN_UP.includes(attempt.barcode)) return { kind: 'reverse', attemptId: attempt.id };
 
   // Identity and amount first: a payment that does not match the order is never `paid`,
-  // whatever the session's status (providers.md §6.5: always check the amount).
+  // whatever the session's status: every provider's notify documentation asks the merchant to check
+  // the amount (and the app and merchant ids) against its own order before treating it as paid.
   if (expected.appId !== undefined && p.appId !== expected.appId) {
     return { kind: 'anomaly', reason: 'app_mismatch', refund: false, attemptId: attempt.id };
   }
@@ -175,30 +174,28 @@ export type BarcodeStartDecision =
   | { kind: 'create'; closeFirst: string[] }
   | {
       kind: 'reject';
-      status: 400 | 409;
+      type: typeof ErrorType.invalid_request | typeof ErrorType.conflict;
       code: 'session_not_open' | 'session_expired' | 'channel_unavailable' | 'barcode_in_progress';
       message: string;
       param?: 'auth_code';
     };
 
-const CHANNEL_NAMES: Record<Channel, string> = { wechat_pay: 'WeChat Pay', alipay: 'Alipay', unionpay: 'UnionPay' };
-
 export function decideStartBarcode(s: SessionState, channel: Channel, now: number): BarcodeStartDecision {
-  if (s.status !== 'open') return { kind: 'reject', status: 409, code: 'session_not_open', message: `This checkout session is ${s.status}.` };
+  if (s.status !== 'open') return { kind: 'reject', type: ErrorType.conflict, code: 'session_not_open', message: `This checkout session is ${s.status}.` };
   if (now >= s.expiresAt - MIN_BARCODE_LIFETIME_MS) {
-    return { kind: 'reject', status: 409, code: 'session_expired', message: 'This checkout session expires in less than 40 s, too soon to charge a payment code; create a new session.' };
+    return { kind: 'reject', type: ErrorType.conflict, code: 'session_expired', message: 'This checkout session expires in less than 40 s, too soon to charge a payment code; create a new session.' };
   }
   if (!s.channels.includes(channel)) {
     return {
-      kind: 'reject', status: 400, code: 'channel_unavailable', param: 'auth_code',
-      message: `This is a ${CHANNEL_NAMES[channel]} payment code, but the session does not offer ${channel}. Ask the shopper for another wallet.`,
+      kind: 'reject', type: ErrorType.invalid_request, code: 'channel_unavailable', param: 'auth_code',
+      message: `This is a ${channelInfo(channel).name} payment code, but the session does not offer ${channel}. Ask the shopper for another wallet.`,
     };
   }
   const running = s.attempts.find((a) => a.flow === 'barcode' && (a.barcode === 'paying' || a.barcode === 'waiting'));
   if (running) {
     // One payment code at a time: a second one while the first may still be paid could charge twice.
     return {
-      kind: 'reject', status: 409, code: 'barcode_in_progress',
+      kind: 'reject', type: ErrorType.conflict, code: 'barcode_in_progress',
       message: `Payment code attempt ${running.id} is still being confirmed (the shopper may be entering a password); wait for its result, or cancel the session.`,
     };
   }

@@ -1,8 +1,9 @@
-// Strict validation of `POST /v1/checkout/sessions` (architecture §3). Every error names the field.
+// Strict validation of `POST /v1/checkout/sessions` (README, "Merchant API"). Every error names the field.
 
 import { CHANNELS, type Channel } from '../contract';
-import { configuredChannels, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { invalid } from '../lib/errors';
+import { configuredChannels } from '../providers/registry';
 
 export interface CreateSessionParams {
   amount: number;

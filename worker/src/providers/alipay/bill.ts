@@ -8,7 +8,7 @@ import type { AlipayConfig } from './config';
 import { ProviderError } from '../../lib/errors';
 import { decodeText, unzip } from '../../bills/decode';
 import { fetchBytes, readStatement } from '../../bills/download';
-import { ALIPAY_DETAIL_TITLE, parseAlipayBill } from '../../bills/formats/alipay';
+import { ALIPAY_DETAIL_TITLE, parseAlipayBill } from './bill-format';
 import type { StatementResult } from '../../bills/statement';
 import type { ProviderContext } from '../types';
 import { AlipayApiError, alipayCall } from './client';

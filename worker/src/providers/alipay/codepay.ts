@@ -8,7 +8,8 @@ import type { CodePayInput, CodePayResult, ProviderContext, ReverseResult } from
 import { fenToYuan } from './amount';
 import { AlipayApiError, alipayCall } from './client';
 import type { AlipayConfig } from './config';
-import { ShapeError, paymentFactsFromPay, truncateSubject } from './mapping';
+import { ShapeError } from '../errors';
+import { paymentFactsFromPay, truncateSubject } from './mapping';
 
 /** 40004 sub_codes that leave the outcome open (the trade may exist, even paid): a query decides. */
 const UNKNOWN_SUB_CODES: ReadonlySet<string> = new Set(['ACQ.SYSTEM_ERROR', 'ACQ.TRADE_HAS_SUCCESS', 'ACQ.TRADE_STATUS_ERROR', 'ACQ.TRADE_NOT_EXIST']);

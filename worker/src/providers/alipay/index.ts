@@ -12,7 +12,8 @@ import { fenToYuan } from './amount';
 import type { AlipayConfig } from './config';
 import { AlipayApiError, alipayCall, gatewayRequestUrl, gatewayUrl, signedParams, splitForGateway, usesBuiltInSandbox } from './client';
 import { cancelCodepay, tradePay } from './codepay';
-import { ShapeError, TRADE_STATUS, field, optField, paymentFactsFromQuery, truncateSubject } from './mapping';
+import { ShapeError, answerNotDocumented } from '../errors';
+import { TRADE_STATUS, field, optField, paymentFactsFromQuery, truncateSubject } from './mapping';
 import { alipayAck, parseAlipayNotify } from './notify';
 import type { Params } from './sign';
 import { beijingDateTime } from './time';
@@ -37,10 +38,7 @@ const METHOD = {
 type AlipayFlow = keyof typeof METHOD;
 const isAlipayFlow = (f: string): f is AlipayFlow => Object.hasOwn(METHOD, f);
 
-function invalid(what: string, e: unknown): ProviderError {
-  const detail = e instanceof ShapeError ? e.message : String(e);
-  return new ProviderError('invalid_response', `Alipay's ${what} answer is not what the OpenAPI documents: ${detail}`);
-}
+const invalid = (what: string, e: unknown): ProviderError => answerNotDocumented('Alipay', 'the OpenAPI', what, e);
 
 const notExist = (e: unknown): boolean => e instanceof AlipayApiError && e.subCode === TRADE_NOT_EXIST;
 

@@ -4,10 +4,7 @@
 import type { PaymentFacts } from '../types';
 import { yuanToFen } from './amount';
 import { parseBeijingDateTime } from './time';
-
-export class ShapeError extends Error {
-  override readonly name = 'ShapeError';
-}
+import { ShapeError } from '../errors';
 
 type Fields = Record<string, unknown>;
 

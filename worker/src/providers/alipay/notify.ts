@@ -4,10 +4,11 @@
 // seller_id, out_trade_no and total_amount belong to the order.
 
 import { VerificationError } from '../../lib/errors';
-import type { Ack, AckFailure, AckFailureReason, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
+import type { Ack, AckFailure, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
 import type { AlipayConfig } from './config';
 import { alipayVerifyKeys } from './keys';
-import { ShapeError, field, optField, paymentFactsFromNotify } from './mapping';
+import { ShapeError, ackFailureStatus } from '../errors';
+import { field, optField, paymentFactsFromNotify } from './mapping';
 import { SIGN_TYPE, parseFormStrict, verifyNotifySignature } from './sign';
 
 function malformed(message: string): VerificationError {
@@ -72,19 +73,11 @@ export async function parseAlipayNotify(_ctx: ProviderContext, cfg: AlipayConfig
   }
 }
 
-/** Failure answers: anything but `success` makes Alipay retry on its schedule (§3.6). */
-const FAILURE_STATUS: Record<AckFailureReason, number> = {
-  unverified: 401,
-  unknown_order: 404,
-  too_large: 413,
-  not_stored: 500,
-};
-
 /**
  * Success is exactly the 7 bytes `success` as text/plain, sent only after the effect is stored.
  * Anything else is a failure to Alipay: `fail` with a 4xx/5xx status.
  */
 export function alipayAck(ok: boolean, failure?: AckFailure): Ack {
   if (ok) return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'success' };
-  return { status: FAILURE_STATUS[failure?.reason ?? 'not_stored'], headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'fail' };
+  return { status: ackFailureStatus(failure), headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'fail' };
 }

@@ -2,7 +2,7 @@
 // bizType=000000, fileType=00 and settleDate=MMdd, posted to the file-download host
 // (filedownload[.test].95516.com). The signed answer carries fileName and fileContent =
 // base64(zlib(zip)) (the official AcpService.deCodeFileContent); the zip's ZM file is parsed by
-// bills/formats/unionpay.ts. respCode 98 ("文件不存在") is taken as no file for that day (UNVERIFIED).
+// ./bill-format.ts. respCode 98 ("文件不存在") is taken as no file for that day (UNVERIFIED).
 // UnionPay clears on its own day (清算日, commonly cut at 23:00, UNVERIFIED): Shouyin asks for the
 // file whose settleDate is the Beijing date reconciled; see docs/reconciliation.md.
 
@@ -10,7 +10,7 @@ import { fromBase64 } from '../../crypto/encoding';
 import { ProviderError } from '../../lib/errors';
 import { inflateZlib, unzip } from '../../bills/decode';
 import { readStatement } from '../../bills/download';
-import { parseUnionpayZm } from '../../bills/formats/unionpay';
+import { parseUnionpayZm } from './bill-format';
 import type { StatementResult } from '../../bills/statement';
 import type { ProviderContext } from '../types';
 import { LIVE_GATEWAY, commonFields, gatewayBase, unionpayRequest } from './client';

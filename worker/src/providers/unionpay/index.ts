@@ -14,8 +14,9 @@ import type { UnionpayConfig } from './config';
 import { ProviderError } from '../../lib/errors';
 import type { CloseResult, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { Endpoint, UnionpayApiError, commonFields, gatewayBase, signRequest, unionpayRequest, usesBuiltInSandbox } from './client';
+import { ShapeError, answerNotDocumented } from '../errors';
 import {
-  CURRENCY_CNY, IN_PROGRESS_CODES, NOT_FOUND_CODE, ORDER_ID, SUCCESS_CODES, ShapeError, TxnType, field, orderDescription,
+  CURRENCY_CNY, IN_PROGRESS_CODES, NOT_FOUND_CODE, ORDER_ID, SUCCESS_CODES, TxnType, field, orderDescription,
   paymentFacts, refundStateOf,
 } from './mapping';
 import { parseUnionpayNotify, unionpayAck } from './notify';
@@ -26,9 +27,8 @@ import { downloadStatement } from './bill';
 export const BizType = { gateway: '000201', generic: '000000' } as const;
 export const ChannelType = { pc: '07', mobile: '08' } as const;
 
-function invalid(what: string, e: unknown): ProviderError {
-  return new ProviderError('invalid_response', `UnionPay's ${what} answer is not what ACP documents: ${e instanceof Error ? e.message : String(e)}`, true);
-}
+// Retryable: the order may exist at UnionPay all the same, so it is queried before anything is decided.
+const invalid = (what: string, e: unknown): ProviderError => answerNotDocumented('UnionPay', 'ACP', what, e, true);
 
 function orderId(id: string, what: string): string {
   if (!ORDER_ID.test(id)) throw new ProviderError('order_id_invalid', `${what} ${JSON.stringify(id)} is not a UnionPay orderId (8–40 letters and digits).`);

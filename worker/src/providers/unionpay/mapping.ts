@@ -2,10 +2,7 @@
 
 import type { PaymentFacts, RefundState } from '../types';
 import type { Fields } from './wire';
-
-export class ShapeError extends Error {
-  override readonly name = 'ShapeError';
-}
+import { ShapeError } from '../errors';
 
 /** respCode / origRespCode classes (§4.6): 00 success, A6 "有缺陷的成功" (still a success). */
 export const SUCCESS_CODES = new Set(['00', 'A6']);

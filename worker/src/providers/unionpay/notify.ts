@@ -3,9 +3,10 @@
 // Front-type consumes notify only on success; back-type transactions (refunds) on success or failure.
 
 import { VerificationError } from '../../lib/errors';
-import type { Ack, AckFailure, AckFailureReason, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
+import type { Ack, AckFailure, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
 import type { UnionpayConfig } from './config';
-import { ShapeError, SUCCESS_CODES, TxnType, field, paymentFacts, refundStateOf } from './mapping';
+import { ShapeError, ackFailureStatus } from '../errors';
+import { SUCCESS_CODES, TxnType, field, paymentFacts, refundStateOf } from './mapping';
 import { verifyUnionpayFields } from './sign';
 import { WireError, parseForm, type Fields } from './wire';
 
@@ -64,13 +65,6 @@ export async function parseUnionpayNotify(ctx: ProviderContext, cfg: UnionpayCon
   }
 }
 
-const FAILURE_STATUS: Record<AckFailureReason, number> = {
-  unverified: 401,
-  unknown_order: 404,
-  too_large: 413,
-  not_stored: 500,
-};
-
 /**
  * Success is HTTP 200 (UnionPay also takes 302) within 10 s; the body is conventionally `ok`
  * (official demo, egzosn). Anything else makes UnionPay send again — about five times in all.
@@ -78,5 +72,5 @@ const FAILURE_STATUS: Record<AckFailureReason, number> = {
 export function unionpayAck(ok: boolean, failure?: AckFailure): Ack {
   if (ok) return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'ok' };
   const reason = failure?.reason ?? 'not_stored';
-  return { status: FAILURE_STATUS[reason], headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: `fail: ${failure?.message ?? reason}` };
+  return { status: ackFailureStatus(failure), headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: `fail: ${failure?.message ?? reason}` };
 }

@@ -9,7 +9,7 @@ import { randomAlnum } from '../../crypto/encoding';
 import { ProviderError } from '../../lib/errors';
 import { decodeText } from '../../bills/decode';
 import { fetchBytes, readStatement } from '../../bills/download';
-import { parseWechatBill } from '../../bills/formats/wechat';
+import { parseWechatBill } from '../wechat-pay/bill-format';
 import type { StatementResult } from '../../bills/statement';
 import type { ProviderContext } from '../types';
 import { baseUrl } from './client';

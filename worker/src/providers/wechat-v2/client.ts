@@ -3,7 +3,6 @@
 // behind the XXE guard, and verify its `sign` before believing anything in it. `/secapi/*` calls go
 // through the merchant's mTLS certificate binding (§0, §1.1).
 
-import { env } from 'cloudflare:workers';
 import type { WechatPayV2Config } from './config';
 import { randomAlnum } from '../../crypto/encoding';
 import { ProviderError } from '../../lib/errors';
@@ -36,10 +35,13 @@ export function usesBuiltInSandbox(ctx: ProviderContext, cfg: WechatPayV2Config)
 
 /**
  * How a `/secapi/*` request leaves: through the mTLS certificate binding named in the config, which
- * presents apiclient_cert.pem. The built-in sandbox (test mode) takes the ordinary path.
+ * presents apiclient_cert.pem. The built-in sandbox (test mode) takes the ordinary path. The Worker's
+ * bindings are imported on first use, so the config parser can load this provider outside workerd
+ * (the demo and scripts validate configs in Node).
  */
-function certFetch(ctx: ProviderContext, cfg: WechatPayV2Config): (r: Request) => Promise<Response> {
+async function certFetch(ctx: ProviderContext, cfg: WechatPayV2Config): Promise<(r: Request) => Promise<Response>> {
   if (usesBuiltInSandbox(ctx, cfg)) return ctx.fetch;
+  const { env } = await import('cloudflare:workers');
   const name = cfg.mtls_certificate;
   const binding = name ? (env as unknown as Record<string, Fetcher | undefined>)[name] : undefined;
   if (!name || !binding || typeof binding.fetch !== 'function') {
@@ -74,7 +76,7 @@ export async function v2Request(
   }
   const body = buildXml(await signed(clean, cfg.apiv2_key, cfg.sign_type));
   const url = baseUrl(ctx, cfg) + path;
-  const send = opts.cert ? certFetch(ctx, cfg) : ctx.fetch;
+  const send = opts.cert ? await certFetch(ctx, cfg) : ctx.fetch;
   let status: number;
   let raw: string;
   try {

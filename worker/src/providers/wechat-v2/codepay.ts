@@ -8,7 +8,8 @@ import { ProviderError } from '../../lib/errors';
 import type { CodePayInput, CodePayResult, ProviderContext, ReverseResult } from '../types';
 import { WechatV2BusinessError, v2Request } from './client';
 import type { WechatPayV2Config } from './config';
-import { ShapeError, paymentFacts, truncateBody } from './mapping';
+import { ShapeError } from '../errors';
+import { paymentFacts, truncateBody } from './mapping';
 import { ownAppid } from './notify';
 
 /**

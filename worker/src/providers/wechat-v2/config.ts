@@ -1,24 +1,10 @@
-// `providers.wechat_pay` with `"api_version": "v2"` (architecture §7). Called from config.ts; every
-// error names the field's path and never echoes a key's bytes.
-//
-// Nothing here runs at module load: config.ts imports this module and this module imports config.ts's
-// helpers, so they are only ever used inside the functions below.
+// `providers.wechat_pay` with `"api_version": "v2"` in SHOUYIN_CONFIG (the registry picks this parser
+// by api_version). Every error names the field's path and never echoes a key's bytes.
 
 import { ConfigError, obj, onlyKeys, str, url, type Obj } from '../../lib/config-fields';
+import { WECHAT_APPID as APPID, WECHAT_APPID_HINT as APPID_HINT, parseWechatOauth, type WechatOauthConfig } from '../wechat-pay/oauth';
+import type { Product } from '../types';
 import type { SignType } from './sign';
-
-export interface WechatOauthConfig {
-  /** The official account (公众号) whose web OAuth (snsapi_base) yields the payer's openid. */
-  appid: string;
-  appsecret: string;
-}
-
-/** A product a Native mode-1 (static QR) link can sell: the session is created from this. */
-export interface NativeProduct {
-  /** Integer fen. */
-  amount: number;
-  description: string;
-}
 
 export interface WechatPayV2Config {
   api_version: 'v2';
@@ -39,29 +25,17 @@ export interface WechatPayV2Config {
   oauth?: WechatOauthConfig;
   /** APP: the mobile application's AppID (open platform), when it differs from `appid`. */
   app_appid?: string;
-  /** Native mode 1: product_id → what the static QR sells. */
-  native_products?: Record<string, NativeProduct>;
+  /** Native mode 1: product_id → what the static QR sells (a checkout session is created from it). */
+  native_products?: Record<string, Product>;
   /** Omitted: live → https://api.mch.weixin.qq.com, test → the built-in sandbox. Given: used as is. */
   api_base?: string;
 }
 
 const FIELDS = ['api_version', 'appid', 'mch_id', 'apiv2_key', 'sign_type', 'mtls_certificate', 'oauth', 'app_appid', 'native_products', 'api_base'] as const;
-const APPID = /^wx[0-9A-Za-z]{16}$/;
-const APPID_HINT = 'must be a WeChat AppID: "wx" and 16 letters or digits';
 
-/** `oauth: {appid, appsecret}` of either WeChat Pay provider (the official account for JSAPI). */
-export function parseWechatOauth(v: unknown, path: string): WechatOauthConfig {
+function parseProducts(v: unknown, path: string): Record<string, Product> {
   const o = obj(v, path);
-  onlyKeys(o, path, ['appid', 'appsecret']);
-  return {
-    appid: str(o, 'appid', path, { pattern: APPID, hint: `${APPID_HINT} (the official account's)` }),
-    appsecret: str(o, 'appsecret', path, { secret: true, pattern: /^[0-9A-Za-z]{16,64}$/, hint: 'must be the official account\'s AppSecret (32 letters or digits), not an API key' }),
-  };
-}
-
-function parseProducts(v: unknown, path: string): Record<string, NativeProduct> {
-  const o = obj(v, path);
-  const out: Record<string, NativeProduct> = {};
+  const out: Record<string, Product> = {};
   for (const [id, p] of Object.entries(o)) {
     const pp = `${path}.${id}`;
     if (!/^[0-9A-Za-z_-]{1,32}$/.test(id)) throw new ConfigError(pp, 'is not a usable product_id: 1–32 letters, digits, _ or - (it is printed in the QR code).');
@@ -79,7 +53,8 @@ function parseProducts(v: unknown, path: string): Record<string, NativeProduct> 
 }
 
 /** `merchants[i].providers.wechat_pay` with api_version "v2". */
-export function parseWechatV2Config(o: Obj, path: string, livemode: boolean): WechatPayV2Config {
+export function parseWechatV2Config(v: unknown, path: string, livemode: boolean): WechatPayV2Config {
+  const o = obj(v, path);
   onlyKeys(o, path, FIELDS);
   const signType = o.sign_type ?? 'MD5';
   if (signType !== 'MD5' && signType !== 'HMAC-SHA256') {

@@ -10,14 +10,13 @@ import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvi
 import { WechatV2BusinessError, usesBuiltInSandbox, v2Request } from './client';
 import { micropay, reverse } from './codepay';
 import type { WechatPayV2Config } from './config';
-import { REFUND_STATES, ShapeError, TRADE_STATES, compactBeijing, field, paymentFacts, truncateBody } from './mapping';
+import { ShapeError, answerNotDocumented } from '../errors';
+import { REFUND_STATES, TRADE_STATES, compactBeijing, field, paymentFacts, truncateBody } from './mapping';
 import { ownAppid, parseV2Notify, wechatV2Ack } from './notify';
 import { appParams, jsapiParams } from './sign';
 import { downloadStatement } from './bill';
 
-function invalid(what: string, e: unknown): ProviderError {
-  return new ProviderError('invalid_response', `WeChat Pay's ${what} answer is not what APIv2 documents: ${e instanceof ShapeError ? e.message : String(e)}`);
-}
+const invalid = (what: string, e: unknown): ProviderError => answerNotDocumented('WeChat Pay', 'APIv2', what, e);
 
 /** JSAPI needs the official account the openid comes from; without `oauth` it is not offered. */
 export function wechatV2Flows(cfg: WechatPayV2Config): Flow[] {

@@ -3,10 +3,7 @@
 // `yyyy-MM-dd HH:mm:ss` (refund success_time), providers.md §0, §1.5, §1.6.
 
 import type { PaymentFacts, RefundState } from '../types';
-
-export class ShapeError extends Error {
-  override readonly name = 'ShapeError';
-}
+import { ShapeError } from '../errors';
 
 export function field(m: Record<string, string>, k: string, what: string): string {
   const v = m[k];

@@ -4,9 +4,10 @@
 // at all and is authenticated by decrypting `req_info` with the MD5 of the APIv2 key.
 
 import { VerificationError } from '../../lib/errors';
-import type { Ack, AckFailure, AckFailureReason, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
+import type { Ack, AckFailure, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
 import type { WechatPayV2Config } from './config';
-import { REFUND_STATES, ShapeError, field, paymentFacts } from './mapping';
+import { ShapeError, ackFailureStatus } from '../errors';
+import { REFUND_STATES, field, paymentFacts } from './mapping';
 import { decryptReqInfo, verify } from './sign';
 import { XmlError, parseFlatXml } from './xml';
 
@@ -65,25 +66,18 @@ export async function parseV2Notify(_ctx: ProviderContext, cfg: WechatPayV2Confi
   }
 }
 
-const FAILURE_STATUS: Record<AckFailureReason, number> = {
-  unverified: 401,
-  unknown_order: 404,
-  too_large: 413,
-  not_stored: 500,
-};
-
 const cdata = (s: string): string => `<![CDATA[${s.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
 
 /**
  * Success is exactly `<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>`
- * (§1.6), sent only after the effect is stored; anything else makes WeChat Pay retry on its schedule.
+ * (the answer WeChat Pay's APIv2 支付结果通知 asks for), sent only after the effect is stored; anything
+ * else makes WeChat Pay retry on its schedule.
  */
 export function wechatV2Ack(ok: boolean, failure?: AckFailure): Ack {
   const headers = { 'Content-Type': 'text/xml; charset=utf-8' };
   if (ok) return { status: 200, headers, body: '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>' };
-  const reason = failure?.reason ?? 'not_stored';
   return {
-    status: FAILURE_STATUS[reason],
+    status: ackFailureStatus(failure),
     headers,
     body: `<xml><return_code>${cdata('FAIL')}</return_code><return_msg>${cdata(failure?.message ?? '失败')}</return_msg></xml>`,
   };

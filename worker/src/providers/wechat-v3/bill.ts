@@ -7,12 +7,12 @@
 // NO_STATEMENT_EXIST: the merchant had no trade or refund that day. STATEMENT_CREATING: not ready yet
 // (bills are generated from about 08:00–10:00 the next day).
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import { randomAlnum } from '../../crypto/encoding';
 import { ProviderError } from '../../lib/errors';
 import { decodeText, gunzip } from '../../bills/decode';
 import { fetchBytes, isGzip, readStatement, sha1Hex } from '../../bills/download';
-import { parseWechatBill } from '../../bills/formats/wechat';
+import { parseWechatBill } from '../wechat-pay/bill-format';
 import type { StatementResult } from '../../bills/statement';
 import type { ProviderContext } from '../types';
 import { WechatApiError, baseUrl, wechatRequest } from './client';

@@ -2,7 +2,7 @@
 // ctx.fetch, and verify the Wechatpay-* signature of EVERY response — errors and 204s included —
 // before reading anything from it (§2.3). An unverifiable answer is never trusted.
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import { randomAlnum } from '../../crypto/encoding';
 import { ProviderError, VerificationError } from '../../lib/errors';
 import type { ProviderContext } from '../types';

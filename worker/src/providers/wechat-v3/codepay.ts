@@ -9,10 +9,11 @@
 // non-200/204 as an error; the status WeChat uses for it is UNVERIFIED). Both read as user_paying, and
 // anything that is not a definite 4xx refusal is unknown, which the 5 s queries settle.
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import type { CodePayInput, CodePayResult, ProviderContext, ReverseResult } from '../types';
 import { WechatApiError, wechatRequest } from './client';
-import { ShapeError, asObj, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
+import { ShapeError } from '../errors';
+import { asObj, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
 
 /** 4xx codes that still leave the outcome open: the order may exist and be paid (a query tells). */
 const UNKNOWN_4XX: ReadonlySet<string> = new Set(['ORDERPAID', 'ORDER_PAID', 'FREQUENCY_LIMITED', 'BANK_ERROR', 'BANKERROR', 'SYSTEM_ERROR', 'SYSTEMERROR']);

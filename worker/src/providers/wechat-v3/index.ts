@@ -2,7 +2,7 @@
 // WeChat (the openid comes from the official account's OAuth, through Shouyin's JSAPI page), H5 in a
 // phone browser, and APP for a merchant's own app (§2.1, §2.4).
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import type { Flow } from '../../contract';
 import { randomAlnum } from '../../crypto/encoding';
 import { ProviderError } from '../../lib/errors';
@@ -10,7 +10,8 @@ import { jsapiEntryUrl, publicBaseOf } from '../../lib/wechat-jsapi-entry';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatApiError, usesBuiltInSandbox, wechatRequest } from './client';
 import { codepay, reverseCodepay } from './codepay';
-import { REFUND_STATES, ShapeError, TRADE_STATES, asObj, beijingRfc3339, optStr, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
+import { ShapeError, answerNotDocumented } from '../errors';
+import { REFUND_STATES, TRADE_STATES, asObj, beijingRfc3339, optStr, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
 import { parseWechatNotify, wechatAck } from './notify';
 import { appSign, jsapiPaySign } from './sign';
 import { downloadStatement } from './bill';
@@ -18,10 +19,7 @@ import { downloadStatement } from './bill';
 /** Path params are PathEscape'd by the SDKs (§2.1). */
 const seg = encodeURIComponent;
 
-function invalid(what: string, e: unknown): ProviderError {
-  const detail = e instanceof ShapeError ? e.message : String(e);
-  return new ProviderError('invalid_response', `WeChat Pay's ${what} answer is not what APIv3 documents: ${detail}`);
-}
+const invalid = (what: string, e: unknown): ProviderError => answerNotDocumented('WeChat Pay', 'APIv3', what, e);
 
 /** JSAPI needs the official account the openid comes from; without `oauth` it is not offered. */
 export function wechatV3Flows(cfg: WechatPayV3Config): Flow[] {

@@ -2,7 +2,7 @@
 // selects the WeChat Pay public key; any other serial must match a configured platform certificate
 // (hex, case-insensitive). Both modes may be configured at once during a migration.
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import { importRsaPublicKey, publicKeyFromCertificate } from '../../crypto/rsa';
 import type { KeyResolver } from './sign';
 

@@ -1,14 +1,11 @@
 // WeChat Pay v3 JSON (query answers and decrypted notify resources) → Shouyin's provider shapes.
 // Field lists: providers.md §2.1 (Transaction, Refund) and §2.5 (refund notify plaintext).
 
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import type { PaymentFacts, RefundState } from '../types';
+import { ShapeError } from '../errors';
 
 type Obj = Record<string, unknown>;
-
-export class ShapeError extends Error {
-  override readonly name = 'ShapeError';
-}
 
 export function asObj(v: unknown, what: string): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ShapeError(`${what} is not a JSON object.`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../../crypto/fixtures/vectors.json';
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import { fromBase64, toBase64 } from '../../crypto/encoding';
 import { VerificationError } from '../../lib/errors';
 import type { IncomingNotify, ProviderContext } from '../types';

@@ -1,12 +1,13 @@
 // notify_url handling (providers.md §2.5): verify the Wechatpay-* signature on the raw body FIRST,
 // then parse, check the algorithm, decrypt the resource with the APIv3 key, and map the event.
 
-import type { WechatPayV3Config } from '../../config';
-import { aesGcmDecrypt } from '../../crypto/aes-gcm';
+import type { WechatPayV3Config } from './config';
+import { AesGcmError, aesGcmDecrypt } from '../../crypto/aes-gcm';
 import { VerificationError } from '../../lib/errors';
-import type { Ack, AckFailure, AckFailureReason, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
+import type { Ack, AckFailure, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
 import { keyResolverFromConfig } from './keys';
-import { REFUND_STATES, ShapeError, asObj, optStr, ownAppid, paymentFacts, str } from './mapping';
+import { ShapeError, ackFailureStatus } from '../errors';
+import { REFUND_STATES, asObj, optStr, ownAppid, paymentFacts, str } from './mapping';
 import { RESOURCE_ALGORITHM, verifySignedMessage } from './sign';
 
 function malformed(message: string): VerificationError {
@@ -21,6 +22,16 @@ function json(text: string, what: string): unknown {
   }
 }
 
+/** The resource's plaintext; a key, tag or encoding that does not check out is a notify not to trust. */
+async function decryptResource(key: string, nonce: string, associatedData: string, ciphertext: string): Promise<string> {
+  try {
+    return await aesGcmDecrypt(key, nonce, associatedData, ciphertext);
+  } catch (e) {
+    if (e instanceof AesGcmError) throw new VerificationError('decrypt_failed', e.message);
+    throw e;
+  }
+}
+
 export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Config, notify: IncomingNotify): Promise<NotifyEvent> {
   await verifySignedMessage({ headers: notify.headers, body: notify.body, keys: keyResolverFromConfig(cfg), now: ctx.now() });
   try {
@@ -30,10 +41,10 @@ export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Co
     if (resource.algorithm !== RESOURCE_ALGORITHM) {
       throw new VerificationError('unsupported_algorithm', `notify.resource.algorithm is ${JSON.stringify(resource.algorithm)}, expected ${RESOURCE_ALGORITHM}.`);
     }
-    const plaintext = await aesGcmDecrypt(
+    const plaintext = await decryptResource(
       cfg.apiv3_key,
       str(resource, 'nonce', 'notify.resource'),
-      // associated_data may be absent or empty (§0 AES-GCM).
+      // associated_data may be absent or empty: it is then authenticated as the empty string.
       optStr(resource, 'associated_data') ?? '',
       str(resource, 'ciphertext', 'notify.resource'),
     );
@@ -68,24 +79,13 @@ export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Co
 }
 
 /**
- * Success = 2xx with no body needed (we send 204). Failure = 4xx/5xx with `{"code":"FAIL","message":…}`
- * (§2.5); WeChat then retries on its schedule. 500 for our own storage failures, else 400.
+ * Success: 204 with no body. Failure: 4xx/5xx with `{"code":"FAIL","message":…}`, the answer WeChat Pay's
+ * notify documentation (支付通知) asks for; WeChat Pay then sends the notify again on its schedule.
  */
-const FAILURE_STATUS: Record<AckFailureReason, number> = {
-  // A forged or probing notify (WECHATPAY/SIGNTEST/) is refused as unauthenticated (§2.3).
-  unverified: 401,
-  unknown_order: 404,
-  too_large: 413,
-  // Not stored: a 5xx makes WeChat retry on its schedule (§2.5).
-  not_stored: 500,
-};
-
-/** Success: 204 with no body. Failure: 4xx/5xx with `{"code":"FAIL","message":…}` (§2.5). */
 export function wechatAck(ok: boolean, failure?: AckFailure): Ack {
   if (ok) return { status: 204, headers: {}, body: '' };
-  const reason = failure?.reason ?? 'not_stored';
   return {
-    status: FAILURE_STATUS[reason],
+    status: ackFailureStatus(failure),
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
     body: JSON.stringify({ code: 'FAIL', message: failure?.message ?? '失败' }),
   };

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import vectors from '../../crypto/fixtures/vectors.json';
-import type { WechatPayV3Config } from '../../config';
+import type { WechatPayV3Config } from './config';
 import { exportPublicKeyPem, publicKeyFromPrivate, rsaVerify } from '../../crypto/rsa';
 import { ProviderError } from '../../lib/errors';
 import type { CreateAttemptInput, ProviderContext } from '../types';

@@ -11,7 +11,7 @@ import { zipSync } from 'fflate';
 import { loadConfig } from '../../config';
 import { fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { encodeGbk } from '../../bills/gbk';
-import { writeAlipayBill, writeAlipaySummary, type AlipayBillLine } from '../../bills/formats/alipay';
+import { writeAlipayBill, writeAlipaySummary, type AlipayBillLine } from '../../providers/alipay/bill-format';
 import { parseDate } from '../../bills/time';
 import { BILL_METHOD } from '../../providers/alipay/bill';
 import { applyMutations, billControl } from '../bills';

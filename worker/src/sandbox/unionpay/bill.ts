@@ -11,7 +11,7 @@ import { Hono, type Context } from 'hono';
 import { zipSync, zlibSync } from 'fflate';
 import { loadConfig } from '../../config';
 import { toBase64, utf8 } from '../../crypto/encoding';
-import { writeZmRecord } from '../../bills/formats/unionpay';
+import { writeZmRecord } from '../../providers/unionpay/bill-format';
 import { beijingDay, formatBeijing } from '../../bills/time';
 import { applyMutations, billControl, type BillItem } from '../bills';
 import type { SandboxEnv } from '../types';

@@ -12,7 +12,7 @@ import { loadConfig } from '../../config';
 import { fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { publicKeyFromPrivate } from '../../crypto/rsa';
 import { sha1Hex } from '../../bills/download';
-import { writeWechatBill, type WechatBillLine } from '../../bills/formats/wechat';
+import { writeWechatBill, type WechatBillLine } from '../../providers/wechat-pay/bill-format';
 import { parseDate } from '../../bills/time';
 import { parseAuthorization, verifyAuthorization } from '../../providers/wechat-v3/sign';
 import { SIGN_TYPES, verify } from '../../providers/wechat-v2/sign';

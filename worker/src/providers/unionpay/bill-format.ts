@@ -1,5 +1,5 @@
-// UnionPay's merchant settlement file (全渠道商户对账文件), downloaded with txnType=76 (§4.1, §4.2):
-// the answer's fileContent is base64 of a zlib-deflated zip (the official SDK's
+// UnionPay's merchant settlement file (全渠道商户对账文件), downloaded by ./bill.ts with txnType=76: the
+// answer's fileContent is base64 of a zlib-deflated zip (the official SDK's
 // AcpService.deCodeFileContent: base64 decode, then java.util.zip.Inflater), named by fileName.
 // Inside, the "ZM" file (全渠道商户一般交易明细流水文件, e.g. INN…ZM_<merId>) holds one fixed-width
 // record per line in GBK: fields of fixed BYTE widths, each followed by one separator byte. The
@@ -9,8 +9,9 @@
 // Assumed, not confirmed from a real file: numeric fields right-aligned and zero-padded, text fields
 // left-aligned and space-padded, CRLF between records.
 
-import { check, type Statement, type StatementRow } from '../statement';
-import { StatementFormatError } from '../decode';
+import { check, type Statement, type StatementRow } from '../../bills/statement';
+import { StatementFormatError } from '../../bills/decode';
+import type { BillFormat } from '../types';
 
 export const ZM_FIELDS = [
   ['tradeNo', 3], ['acqInsCode', 11], ['sendInsCode', 11], ['traceNo', 6], ['txnTime', 10], ['payCardNo', 19], ['txnAmt', 12], ['merCatCode', 4],
@@ -99,3 +100,9 @@ export function writeZmRecord(fields: Partial<ZmRecord>): string {
     return numeric.has(name) ? v.padStart(width, '0') : v.padEnd(width, ' ');
   }).join(' ');
 }
+
+/** The registry's view of the format: the ZM file's bytes → rows; `date` is the settlement day (records carry no year). */
+export const unionpayZmFile: BillFormat = {
+  name: 'UnionPay ZM settlement file (全渠道商户一般交易明细流水文件)',
+  parse: (file, fileName, date) => parseUnionpayZm(file, fileName, date),
+};

@@ -14,10 +14,11 @@
 // 业务类型 交易 is a payment; 退款 a refund of the same 商户订单号, named by 退款批次号/请求号 (our
 // out_request_no), written with negative amounts.
 
-import { fenToYuan, yuanToFen } from '../money';
-import { check, type Statement, type StatementCheck, type StatementRow } from '../statement';
-import { formatBeijing, parseBeijing } from '../time';
-import { StatementFormatError, csvRows } from '../decode';
+import { fenToYuan, yuanToFen } from '../../bills/money';
+import { check, type Statement, type StatementCheck, type StatementRow } from '../../bills/statement';
+import { formatBeijing, parseBeijing } from '../../bills/time';
+import { StatementFormatError, csvRows, decodeText } from '../../bills/decode';
+import type { BillFormat } from '../types';
 
 export const ALIPAY_DETAIL_TITLE = '#支付宝业务明细查询';
 export const ALIPAY_SUMMARY_TITLE = '#支付宝业务汇总查询';
@@ -64,7 +65,8 @@ export function parseAlipayBill(text: string, file: string): Statement {
       sums.refunds += received;
       sums.refundCount++;
       const no = col('退款批次号/请求号') >= 0 ? cell(col('退款批次号/请求号')) : '';
-      // A refund made without out_request_no is named by the trade's own out_trade_no (§3.4).
+      // A refund made without out_request_no (alipay.trade.refund requires one only for partial refunds)
+      // is named by the trade's own out_trade_no.
       rows.push({ kind: 'refund', ...base, outRefundNo: no || base.outTradeNo });
     } else {
       ignored++;
@@ -159,3 +161,9 @@ export function writeAlipaySummary(input: { pid: string; date: string; lines: re
     '',
   ].join('\r\n');
 }
+
+/** The registry's view of the format: the detail file's bytes (GBK) → rows. */
+export const alipayTradeBill: BillFormat = {
+  name: 'Alipay trade bill detail (业务明细, GBK CSV)',
+  parse: (file, fileName) => parseAlipayBill(decodeText(file, 'gbk', fileName), fileName),
+};

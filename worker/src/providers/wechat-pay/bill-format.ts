@@ -11,10 +11,11 @@
 // refund happened, with 微信退款单号 / 商户退款单号 / 申请退款金额; REVOKED (a reversed code payment)
 // moves no money.
 
-import { fenToYuan, parseCount, yuanToFen } from '../money';
-import { check, type Statement, type StatementCheck, type StatementRow } from '../statement';
-import { formatBeijing, parseBeijing } from '../time';
-import { StatementFormatError, csvRows } from '../decode';
+import { fenToYuan, parseCount, yuanToFen } from '../../bills/money';
+import { check, type Statement, type StatementCheck, type StatementRow } from '../../bills/statement';
+import { formatBeijing, parseBeijing } from '../../bills/time';
+import { StatementFormatError, csvRows, decodeText } from '../../bills/decode';
+import type { BillFormat } from '../types';
 
 export const WECHAT_BILL_COLUMNS = [
   '交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行', '货币种类',
@@ -149,3 +150,9 @@ export function writeWechatBill(lines: readonly WechatBillLine[]): string {
   return `\ufeff${out.join('\r\n')}\r\n`;
 }
 
+
+/** The registry's view of the format: the bill's bytes (UTF-8) → rows. */
+export const wechatTradeBill: BillFormat = {
+  name: 'WeChat Pay trade bill (交易账单, CSV)',
+  parse: (file, fileName) => parseWechatBill(decodeText(file, 'utf-8', fileName), fileName),
+};

@@ -1,0 +1,73 @@
+// Native mode 1 (静态二维码, WeChat Pay APIv2 "Native支付 模式一",
+// pay.weixin.qq.com/wiki/doc/api/native.php?chapter=6_4): a printed QR holds the signed
+// `weixin://wxpay/bizpayurl?…&product_id=…`; every scan makes WeChat Pay POST the product_id and the
+// payer's openid to the merchant's callback URL, which answers with the prepay_id of an order for
+// that product, as signed XML. Here the order is an ordinary checkout session (query fallback,
+// expiry, refunds, webhooks): the route (worker/src/routes/product-qr.ts) makes it through the
+// merchant API, and its NATIVE order's prepay_id is read back by repeating the unifiedorder with the
+// same fields, which WeChat Pay answers with the same order.
+
+import { randomAlnum } from '../../crypto/encoding';
+import { invalid } from '../../lib/errors';
+import type { Ack, ProductQr } from '../types';
+import type { WechatPayV2Config } from './config';
+import { unifiedOrder } from './index';
+import { bizPayUrl, sign, verify } from './sign';
+import { XmlError, buildXml, parseFlatXml } from './xml';
+
+const xml = (body: string, status = 200): Ack => ({ status, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body });
+
+/** The signed answer WeChat Pay expects (MD5, which every merchant key can sign): the prepay_id, or result_code FAIL with a reason it shows the shopper. */
+async function answer(cfg: WechatPayV2Config, appid: string, r: { prepayId: string } | { error: string }): Promise<Ack> {
+  const f: Record<string, string> = { return_code: 'SUCCESS', appid, mch_id: cfg.mch_id, nonce_str: randomAlnum(32) };
+  if ('prepayId' in r) Object.assign(f, { prepay_id: r.prepayId, result_code: 'SUCCESS' });
+  else Object.assign(f, { result_code: 'FAIL', err_code_des: r.error });
+  return xml(buildXml({ ...f, sign: await sign(f, cfg.apiv2_key, 'MD5') }));
+}
+
+export const nativeMode1: ProductQr<WechatPayV2Config> = {
+  name: 'Native mode 1',
+  requires: 'an APIv2 wechat_pay config',
+
+  async link(ctx, cfg, productId) {
+    if (!cfg.native_products?.[productId]) {
+      throw invalid('product_id', `product_id must be one of wechat_pay.native_products (${Object.keys(cfg.native_products ?? {}).join(', ') || 'none configured'}).`);
+    }
+    return bizPayUrl({ appid: cfg.appid, mchId: cfg.mch_id, productId, timeStamp: String(Math.floor(ctx.now() / 1000)), nonceStr: randomAlnum(32), key: cfg.apiv2_key });
+  },
+
+  async callback(ctx, cfg, body, order) {
+    let cb: Record<string, string>;
+    try {
+      cb = parseFlatXml(await body());
+    } catch (e) {
+      const why = e instanceof XmlError ? e.code : 'too_large';
+      return xml(buildXml({ return_code: 'FAIL', return_msg: `XML refused: ${why}` }), 400);
+    }
+    if (!(await verify(cb, cfg.apiv2_key))) return xml(buildXml({ return_code: 'FAIL', return_msg: '签名错误' }), 401);
+    const appid = cb.appid ?? '';
+    if (cb.mch_id !== cfg.mch_id || appid !== cfg.appid) return answer(cfg, appid, { error: '商户信息不匹配' });
+    const productId = cb.product_id ?? '';
+    const product = cfg.native_products?.[productId];
+    if (!product) return answer(cfg, appid, { error: '商品不存在或已下架' });
+
+    // A retried callback (same nonce) must not sell the product twice: the order id and the key follow the nonce.
+    const tag = `${cb.nonce_str ?? ''}${cb.openid ?? ''}`.replace(/[^0-9A-Za-z]/g, '').slice(0, 12) || randomAlnum(12);
+    const merchantOrderId = `wx1_${productId.replace(/[^0-9A-Za-z_-]/g, '').slice(0, 14)}_${tag}`;
+    try {
+      const input = await order({
+        productId,
+        product,
+        merchantOrderId,
+        idempotencyKey: `wechat-native-mode1-${merchantOrderId}`,
+        metadata: { source: 'wechat_native_mode1', product_id: productId, ...(cb.openid ? { openid: cb.openid } : {}) },
+      });
+      const made = await unifiedOrder(ctx, cfg, input);
+      if (!made.prepay_id) throw new Error('unifiedorder gave no prepay_id');
+      return answer(cfg, appid, { prepayId: made.prepay_id });
+    } catch (e) {
+      console.error(`native mode 1 (${cfg.mch_id}, ${productId}): ${e instanceof Error ? e.message : String(e)}`);
+      return answer(cfg, appid, { error: '系统繁忙，请稍后再试' });
+    }
+  },
+};
