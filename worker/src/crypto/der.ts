@@ -111,10 +111,21 @@ export const MAX_DER_DEPTH = 16;
 /** Universal types that DER allows in constructed form: SEQUENCE, SET (X.690 §10.2 forbids it for strings). */
 const CONSTRUCTED_UNIVERSAL = new Set<number>([Tag.SEQUENCE, Tag.SET]);
 
+/** The DER content rules of the primitive universal types whose content has structure. */
+function checkPrimitive(der: Uint8Array, t: Tlv): void {
+  const v = value(der, t);
+  if (t.tag === Tag.BOOLEAN) decodeBoolean(v, 'a BOOLEAN');
+  else if (t.tag === Tag.INTEGER) checkInteger(v, 'an INTEGER');
+  else if (t.tag === Tag.NULL && v.length !== 0) fail('NULL with content (X.690 §8.8.2)');
+  else if (t.tag === Tag.OID) decodeOid(v);
+  else if (t.tag === Tag.BIT_STRING) decodeBitString(v, 'a BIT STRING');
+}
+
 /**
- * Walks every constructed element under `root` (not into OCTET STRING or BIT STRING contents, which
- * are opaque until a reader asks for them) and throws unless each one is made of well-formed TLVs
- * that fill it exactly, with at most `maxDepth` levels.
+ * Walks every element under `root` (not into OCTET STRING or BIT STRING contents, which are opaque
+ * until a reader asks for them) and throws unless each constructed one is made of well-formed TLVs
+ * that fill it exactly, with at most `maxDepth` levels, and each BOOLEAN, INTEGER, NULL, OBJECT
+ * IDENTIFIER and BIT STRING has DER content.
  */
 export function checkDerTree(der: Uint8Array, root: Tlv, maxDepth = MAX_DER_DEPTH): void {
   const walk = (t: Tlv, depth: number): void => {
@@ -122,6 +133,8 @@ export function checkDerTree(der: Uint8Array, root: Tlv, maxDepth = MAX_DER_DEPT
     const universal = (t.tag & 0xc0) === 0;
     if (universal && constructed && !CONSTRUCTED_UNIVERSAL.has(t.tag)) fail(`constructed encoding of universal tag ${t.tag & 0x1f} (not DER)`);
     if (universal && !constructed && (t.tag === 0x10 || t.tag === 0x11)) fail('primitive SEQUENCE or SET');
+    if (universal && (t.tag & 0x1f) === 15) fail('reserved universal tag 15 (X.680 §8.4)');
+    if (universal && !constructed) checkPrimitive(der, t);
     if (!constructed) return;
     if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
     for (const c of children(der, t)) walk(c, depth + 1);

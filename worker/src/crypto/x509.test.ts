@@ -196,6 +196,18 @@ describe('certificate structure', () => {
     expect(c.notBefore.toISOString()).toBe('2024-02-29T23:59:59.000Z');
   });
 
+  it('refuses non-DER content where no field reader looks (algorithm parameters, attribute values)', () => {
+    const truncatedCurve = encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, encodeOid('1.2.840.10045.2.1'), fromHex('06082a8648ce3d0301b7')), encode(Tag.BIT_STRING, fromHex('0004')));
+    expect(() => parseCertificate(rawCert(fields({ spki: [truncatedCurve] })))).toThrow(/truncated OID/);
+    const nullWithContent = encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, encodeOid('1.2.840.113549.1.1.1'), fromHex('050100')), encode(Tag.BIT_STRING, fromHex('0004')));
+    expect(() => parseCertificate(rawCert(fields({ spki: [nullWithContent] })))).toThrow(/NULL with content/);
+    const reserved = encode(Tag.SEQUENCE, encode(Tag.SET, encode(Tag.SEQUENCE, encodeOid('2.5.4.3'), fromHex('0f0141'))));
+    expect(() => parseCertificate(rawCert(fields({ subject: [reserved] })))).toThrow(/reserved universal tag 15/);
+    // Byte = character in PrintableString/TeletexString (ISO 8859-1, not windows-1252).
+    const t61 = encode(Tag.SEQUENCE, encode(Tag.SET, encode(Tag.SEQUENCE, encodeOid('2.5.4.3'), fromHex('14028ae9'))));
+    expect(parseCertificate(rawCert(fields({ subject: [t61] }))).subject[0]?.value).toBe('\u008a\u00e9');
+  });
+
   it('refuses non-minimal serials and names with empty RDNs or invalid strings', () => {
     expect(() => parseCertificate(rawCert(fields({ serial: [encode(Tag.INTEGER, fromHex('0001'))] })))).toThrow(/serialNumber is not minimally encoded/);
     expect(() => parseCertificate(rawCert(fields({ issuer: [encode(Tag.SEQUENCE, encode(Tag.SET))] })))).toThrow(/empty RelativeDistinguishedName/);

@@ -83,7 +83,8 @@ const NAMES: Record<string, string> = {
 
 // ── reading ─────────────────────────────────────────────────────────────────────────────────────
 
-const latin1 = new TextDecoder('latin1');
+/** ISO 8859-1, byte = code point (TextDecoder's 'latin1' is windows-1252, which remaps 0x80–0x9F). */
+const latin1 = { decode: (v: Uint8Array): string => Array.from(v, (b) => String.fromCharCode(b)).join('') };
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The fields of one SEQUENCE, taken in order; `done` throws if any is left over. */
@@ -239,7 +240,6 @@ function derOf(input: string | Uint8Array): Uint8Array {
 export function parseCertificate(input: string | Uint8Array): Certificate {
   const der = derOf(input);
   const certT = readExact(der, Tag.SEQUENCE, 'Certificate');
-  checkDerTree(der, certT);
   const top = fields(der, certT, 'Certificate');
   const tbsT = top.next(Tag.SEQUENCE, 'tbsCertificate');
   const outerAlg = top.next(Tag.SEQUENCE, 'signatureAlgorithm');
@@ -297,6 +297,10 @@ export function parseCertificate(input: string | Uint8Array): Certificate {
   const signatureAlgorithm = algorithmOid(der, outerAlg, 'signatureAlgorithm');
   const sig = decodeBitString(value(der, sigVal), 'signatureValue');
   if (sig.unused !== 0) fail('signatureValue has unused bits');
+
+  // The fields read above fail with their names; this catches the rest (algorithm parameters,
+  // attribute values, unique IDs): non-DER content anywhere, or nesting beyond any certificate's.
+  checkDerTree(der, certT);
 
   let start = 0;
   while (start < serial.length - 1 && serial[start] === 0) start++;
