@@ -1,6 +1,6 @@
-// signPubKeyCert checks, as UnionPay's official SDK does them (acpsdk CertUtil.verifyCertificate,
-// from the SDK downloads on open.unionpay.com): the certificate a UnionPay message carries is
-// trusted only when
+// signPubKeyCert checks, as UnionPay's official SDK does them (CertUtil.verifyCertificate in the SDK
+// of https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): the certificate a UnionPay message
+// carries is trusted only when
 //   1. it chains leaf → configured middle → configured root (signatures and name chaining; the middle
 //      must be a CA: basicConstraints cA and, when keyUsage is present, keyCertSign), PKIX without
 //      revocation, as the SDKs do;
