@@ -1,22 +1,25 @@
-// The x5c chain of an App Store JWS (providers.md §5; Apple's App Store Server Library,
-// SignedDataVerifier.verifyCertificateChain). A signature proves something only when its leaf is
-// vouched for by Apple:
+// The x5c chain of an App Store JWS. A signature proves something only when its leaf is vouched
+// for by Apple (developer.apple.com/documentation/appstoreserverapi/jwsdecodedheader: x5c is the
+// leaf, the intermediate and the root; Apple's App Store Server Library checks it in
+// SignedDataVerifier.verifyCertificateChain):
 //   1. exactly three certificates, [leaf, intermediate, root]; the root in the header is never
 //      trusted — the intermediate must be signed by one of the PINNED roots (apple.root_certificates),
 //      and the leaf by the intermediate, with issuer/subject names chaining;
-//   2. the intermediate may issue certificates (basicConstraints cA, keyUsage keyCertSign);
+//   2. the intermediate may issue certificates (basicConstraints cA, keyUsage keyCertSign, path
+//      length), and no certificate carries a critical extension nobody processes;
 //   3. Apple's marker OIDs: leaf 1.2.840.113635.100.6.11.1 (App Store receipt signing), intermediate
 //      1.2.840.113635.100.6.2.1 (WWDR). Without them any certificate Apple ever issued under its
-//      root — a developer's own, say — would pass (gopay omits this check);
+//      root — a developer's own, say — would pass;
 //   4. the leaf's key is P-256 (the JWS is ES256);
 //   5. leaf, intermediate and root are valid at the JWS's signedDate, ±60 s (Apple's MAX_SKEW).
+// Rules 1, 2 and 5 are crypto/x509.ts's chain step and validity check; this file is Apple's policy.
 // Revocation (OCSP) is not checked: Apple's library does so only with online checks on, and then
 // validates at the current time instead of signedDate.
 
 import { VerificationError } from '../lib/errors';
-import { parseCertificate, type Certificate, type RdnAttribute } from '../crypto/x509';
-import { importEcdsaPublicKey, spkiCurve, verifyEcdsaCertificateSignature } from './ecdsa';
-import { hasExtension, mayIssueCertificates } from './extensions';
+import { CertPathError, DerError, checkIssuedBy, checkValidityAt, formatName, parseCertificate, type Certificate } from '../crypto/x509';
+import { importEcdsaPublicKey, spkiCurve } from './ecdsa';
+import { requireMarker } from './extensions';
 
 export const APPLE_LEAF_MARKER_OID = '1.2.840.113635.100.6.11.1';
 export const APPLE_INTERMEDIATE_MARKER_OID = '1.2.840.113635.100.6.2.1';
@@ -32,11 +35,6 @@ export interface AnchoredChain {
   key: CryptoKey;
 }
 
-const sameName = (a: RdnAttribute[], b: RdnAttribute[]): boolean =>
-  a.length === b.length && a.every((x, i) => x.oid === b[i]?.oid && x.value === b[i]?.value);
-
-const nameText = (rdns: RdnAttribute[]): string => rdns.map((a) => `${a.name}=${a.value}`).join(', ');
-
 function parse(der: Uint8Array, what: string): Certificate {
   try {
     return parseCertificate(der);
@@ -44,6 +42,8 @@ function parse(der: Uint8Array, what: string): Certificate {
     throw new VerificationError('jws_certificate_malformed', `${what} is not a readable X.509 certificate: ${(e as Error).message}`);
   }
 }
+
+const untrusted = (message: string) => new VerificationError('jws_chain_untrusted', message);
 
 async function anchor(ders: Uint8Array[], roots: readonly Certificate[]): Promise<AnchoredChain> {
   const leaf = parse(ders[0] as Uint8Array, 'x5c[0] (leaf)');
@@ -53,46 +53,38 @@ async function anchor(ders: Uint8Array[], roots: readonly Certificate[]): Promis
 
   let root: Certificate | undefined;
   for (const r of roots) {
-    if (sameName(intermediate.issuer, r.subject) && (await verifyEcdsaCertificateSignature(intermediate, r))) {
+    try {
+      await checkIssuedBy(intermediate, r, { issuerIsTrustAnchor: true, intermediatesBelow: 1, handledCriticalExtensions: [APPLE_INTERMEDIATE_MARKER_OID] });
       root = r;
       break;
+    } catch (e) {
+      if (!(e instanceof CertPathError)) throw e;
+      // Another pinned root may be the issuer; any other failure is the intermediate's own.
+      if (e.reason === 'name_mismatch' || e.reason === 'signature_invalid') continue;
+      throw untrusted(`The intermediate ("${formatName(intermediate.subject)}") is not trusted: ${e.message}.`);
     }
   }
   if (!root) {
-    throw new VerificationError(
-      'jws_chain_untrusted',
-      `The intermediate ("${nameText(intermediate.subject)}", issued by "${nameText(intermediate.issuer)}") was not signed by any pinned root in apple.root_certificates. ` +
+    throw untrusted(
+      `The intermediate ("${formatName(intermediate.subject)}", issued by "${formatName(intermediate.issuer)}") was not signed by any pinned root in apple.root_certificates. ` +
         'Either the token was not signed by the App Store, or it comes from a chain this merchant does not pin (for test merchants without root_certificates: the built-in sandbox chain).',
     );
   }
-  if (!sameName(leaf.issuer, intermediate.subject) || !(await verifyEcdsaCertificateSignature(leaf, intermediate))) {
-    throw new VerificationError('jws_chain_untrusted', `The leaf ("${nameText(leaf.subject)}") was not signed by the intermediate in x5c[1].`);
-  }
-  let canIssue: boolean;
   try {
-    canIssue = mayIssueCertificates(intermediate);
+    await checkIssuedBy(leaf, intermediate, { intermediatesBelow: 0, handledCriticalExtensions: [APPLE_LEAF_MARKER_OID] });
   } catch (e) {
-    throw new VerificationError('jws_certificate_malformed', `The intermediate's extensions are unreadable: ${(e as Error).message}`);
-  }
-  if (!canIssue) {
-    throw new VerificationError('jws_chain_untrusted', 'The intermediate is not a CA certificate (basicConstraints cA / keyUsage keyCertSign).');
-  }
-  const marker = (c: Certificate, oid: string, what: string) => {
-    let present: boolean;
-    try {
-      present = hasExtension(c, oid);
-    } catch (e) {
-      throw new VerificationError('jws_certificate_malformed', `The ${what}'s extensions are unreadable: ${(e as Error).message}`);
+    if (e instanceof DerError) throw new VerificationError('jws_certificate_malformed', `The intermediate's extensions are unreadable: ${e.message}`);
+    if (!(e instanceof CertPathError)) throw e;
+    if (e.reason === 'name_mismatch' || e.reason === 'signature_invalid') {
+      throw untrusted(`The leaf ("${formatName(leaf.subject)}") was not signed by the intermediate in x5c[1].`);
     }
-    if (!present) {
-      throw new VerificationError(
-        'jws_certificate_marker_missing',
-        `The ${what} lacks Apple's marker extension ${oid}: it is some certificate issued under the root, not one the App Store signs with.`,
-      );
+    if (e.reason === 'issuer_not_ca' || e.reason === 'issuer_cannot_sign_certificates') {
+      throw untrusted('The intermediate is not a CA certificate (basicConstraints cA / keyUsage keyCertSign).');
     }
-  };
-  marker(intermediate, APPLE_INTERMEDIATE_MARKER_OID, 'intermediate');
-  marker(leaf, APPLE_LEAF_MARKER_OID, 'leaf');
+    throw untrusted(`The leaf ("${formatName(leaf.subject)}") is not trusted: ${e.message}.`);
+  }
+  requireMarker(intermediate, APPLE_INTERMEDIATE_MARKER_OID, 'intermediate');
+  requireMarker(leaf, APPLE_LEAF_MARKER_OID, 'leaf');
 
   if (spkiCurve(leaf.subjectPublicKeyInfo)?.curve !== 'P-256') {
     throw new VerificationError('jws_key_unsupported', 'The leaf certificate does not hold a P-256 key, so it cannot have made an ES256 signature.');
@@ -130,10 +122,13 @@ export function anchorChain(ders: Uint8Array[], roots: readonly Certificate[], c
 /** Rule 5. Throws VerificationError `jws_certificate_expired` / `jws_certificate_not_yet_valid`. */
 export function checkChainDates(chain: AnchoredChain, at: number): void {
   const check = (c: Certificate, what: string) => {
-    if (c.notBefore.getTime() > at + MAX_SKEW_MS) {
-      throw new VerificationError('jws_certificate_not_yet_valid', `The ${what} certificate is not valid before ${c.notBefore.toISOString()}, but the token says it was signed at ${new Date(at).toISOString()}.`);
-    }
-    if (c.notAfter.getTime() < at - MAX_SKEW_MS) {
+    try {
+      checkValidityAt(c, at, MAX_SKEW_MS);
+    } catch (e) {
+      if (!(e instanceof CertPathError)) throw e;
+      if (e.reason === 'not_yet_valid') {
+        throw new VerificationError('jws_certificate_not_yet_valid', `The ${what} certificate is not valid before ${c.notBefore.toISOString()}, but the token says it was signed at ${new Date(at).toISOString()}.`);
+      }
       throw new VerificationError('jws_certificate_expired', `The ${what} certificate expired at ${c.notAfter.toISOString()}, before the token's signedDate ${new Date(at).toISOString()}.`);
     }
   };

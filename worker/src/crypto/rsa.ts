@@ -4,7 +4,7 @@
 import { RSA_ALGORITHM_IDENTIFIER, Tag, encode } from './der';
 import { buf, fromBase64, toBase64, utf8 } from './encoding';
 import { derToPem, pemDecode } from './pem';
-import { SIGNATURE_ALGORITHMS, parseCertificate, type Certificate } from './x509';
+import { parseCertificate } from './x509';
 
 export type RsaHash = 'SHA-1' | 'SHA-256';
 
@@ -116,21 +116,6 @@ export async function rsaVerify(key: CryptoKey, data: string | Uint8Array, signa
   }
   try {
     return await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, buf(sig), bytes(data));
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Whether `cert` was signed by `issuer`'s key (chain checks: UnionPay's test chain is SHA1withRSA,
- * providers.md §0). Validity dates and names are the caller's to check.
- */
-export async function verifyCertificateSignature(cert: Certificate, issuer: Certificate): Promise<boolean> {
-  const alg = SIGNATURE_ALGORITHMS[cert.signatureAlgorithm];
-  if (!alg) return false;
-  try {
-    const key = await crypto.subtle.importKey('spki', buf(issuer.subjectPublicKeyInfo), { name: 'RSASSA-PKCS1-v1_5', hash: alg.hash }, false, ['verify']);
-    return await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, buf(cert.signature), buf(cert.tbsCertificate));
   } catch {
     return false;
   }

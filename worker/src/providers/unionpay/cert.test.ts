@@ -1,13 +1,14 @@
-// signPubKeyCert rules (providers.md §4.4): chain to the configured middle and root, validity window on
-// an injected clock, the CN owner (test-environment owner only in test mode).
+// signPubKeyCert rules (UnionPay SDK CertUtil.verifyCertificate): chain to the configured middle and
+// root, validity window on an injected clock, the CN owner (test-environment owner only in test mode).
 import { describe, expect, it } from 'vitest';
-import { parseCertificate } from '../../crypto/x509';
+import { derToPem, pemToDer } from '../../crypto/pem';
+import { basicConstraints, keyUsage, mayIssueCertificates, parseCertificate } from '../../crypto/x509';
 import { VerificationError } from '../../lib/errors';
 import {
   EXPIRED_CERT, IMPOSTOR_MIDDLE_CERT, NOT_CA_MIDDLE_CERT, OTHER_OWNER_CERT, PROD_OWNER_CERT, SELF_SIGNED_CERT, UNDER_IMPOSTOR_CERT,
   UNDER_NOT_CA_CERT, UNIONPAY_MIDDLE_CERT, UNIONPAY_ROOT_CERT, UNIONPAY_SANDBOX_SIGN_CERT,
 } from '../../../test/fixtures/unionpay-certs';
-import { TEST_CN_OWNER, UNIONPAY_CN_OWNER, caFacts, checkOwner, checkValidity, cnOwner, verifySignPubKeyCert } from './cert';
+import { TEST_CN_OWNER, UNIONPAY_CN_OWNER, checkOwner, checkValidity, cnOwner, verifySignPubKeyCert } from './cert';
 import vectors from './fixtures/vectors.json';
 import { crlfPem } from './sign';
 
@@ -28,8 +29,14 @@ describe('the sandbox chain (scripts/unionpay-certs.mjs)', () => {
   });
 
   it('reads CA facts: the middle is a CA that may sign certificates, the leaf is not', () => {
-    expect(caFacts(parseCertificate(UNIONPAY_MIDDLE_CERT))).toEqual({ ca: true, mayCertSign: true });
-    expect(caFacts(parseCertificate(UNIONPAY_SANDBOX_SIGN_CERT))).toEqual({ ca: false, mayCertSign: false });
+    const middle = parseCertificate(UNIONPAY_MIDDLE_CERT);
+    const leaf = parseCertificate(UNIONPAY_SANDBOX_SIGN_CERT);
+    expect(basicConstraints(middle)).toEqual({ ca: true });
+    expect(keyUsage(middle)).toEqual(['keyCertSign', 'cRLSign']);
+    expect(mayIssueCertificates(middle)).toBe(true);
+    expect(basicConstraints(leaf)).toEqual({ ca: false });
+    expect(keyUsage(leaf)).toEqual(['digitalSignature', 'nonRepudiation']);
+    expect(mayIssueCertificates(leaf)).toBe(false);
   });
 });
 
@@ -46,7 +53,7 @@ describe('forged and wrong certificates', () => {
   });
 
   it('a chain through a non-CA certificate → cert_untrusted', async () => {
-    expect(caFacts(parseCertificate(NOT_CA_MIDDLE_CERT)).ca).toBe(false);
+    expect(basicConstraints(parseCertificate(NOT_CA_MIDDLE_CERT))?.ca).toBe(false);
     expect(await code(verifySignPubKeyCert(UNDER_NOT_CA_CERT, { ...chain, middleCert: NOT_CA_MIDDLE_CERT }))).toBe('cert_untrusted');
   });
 
@@ -75,6 +82,14 @@ describe('forged and wrong certificates', () => {
 
   it('garbage → cert_malformed', async () => {
     expect(await code(verifySignPubKeyCert('-----BEGIN CERTIFICATE-----\r\nAAAA\r\n-----END CERTIFICATE-----', chain))).toBe('cert_malformed');
+  });
+
+  it('the right certificate with bytes after it → cert_malformed (a certificate is exactly one DER SEQUENCE)', async () => {
+    const der = pemToDer(UNIONPAY_SANDBOX_SIGN_CERT);
+    for (const tail of [[0x00], [0x05, 0x00], [...der]]) {
+      const padded = derToPem(new Uint8Array([...der, ...tail]), 'CERTIFICATE');
+      expect(await code(verifySignPubKeyCert(padded, chain))).toBe('cert_malformed');
+    }
   });
 });
 

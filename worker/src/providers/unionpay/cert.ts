@@ -1,22 +1,21 @@
-// signPubKeyCert checks (providers.md §4.4, official CertUtil.verifyCertificate): the certificate a
-// UnionPay message carries is trusted only when
+// signPubKeyCert checks, as UnionPay's official SDK does them (CertUtil.verifyCertificate in the SDK
+// of https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): the certificate a UnionPay message
+// carries is trusted only when
 //   1. it chains leaf → configured middle → configured root (signatures and name chaining; the middle
 //      must be a CA: basicConstraints cA and, when keyUsage is present, keyCertSign), PKIX without
 //      revocation, as the SDKs do;
 //   2. now is inside the validity window of the leaf and of the middle (the root is the trust anchor);
 //   3. its owner — the 3rd `@`-separated part of the subject CN, `041@…@<owner>@…` — is
 //      中国银联股份有限公司; `00040000:SIGN` (UnionPay's test environment) is accepted in test mode only.
-// Anyone can embed a certificate of their own (yansongda skips the chain check, §4.4): without 1–3 a
-// signature proves nothing.
+// Anyone can embed a certificate of their own in a message: without 1–3 a signature proves nothing.
 //
-// The X.509 reading is crypto/x509.ts and the chain signatures crypto/rsa.ts verifyCertificateSignature:
-// both libraries measured for this (pkijs 4.0.0, @peculiar/x509 2.2.0) run in workerd but would
-// triple the Worker bundle for this one check — numbers in docs/unionpay.md.
+// Rules 1 and 2 are crypto/x509.ts's chain step and validity check (shared with the App Store
+// chain); this file is UnionPay's policy: which certificates anchor the chain, the owner rule, and
+// the error codes. X.509 libraries measured for this (pkijs 4.0.0, @peculiar/x509 2.2.0) run in
+// workerd but would triple the Worker bundle for this one check — numbers in docs/unionpay.md.
 
-import { Tag, children, decodeOid, expectTag, readTlv, value, type Tlv } from '../../crypto/der';
-import { verifyCertificateSignature } from '../../crypto/rsa';
 import { buf } from '../../crypto/encoding';
-import { nameAttribute, parseCertificate, type Certificate, type RdnAttribute } from '../../crypto/x509';
+import { CertPathError, DerError, checkIssuedBy, checkValidityAt, nameAttribute, parseCertificate, type Certificate } from '../../crypto/x509';
 import { VerificationError } from '../../lib/errors';
 
 /** Production owner of UnionPay's signing certificate (official SDKConstants UNIONPAY_CNNAME). */
@@ -40,43 +39,6 @@ export function cnOwner(cert: Certificate): string {
   return (nameAttribute(cert.subject, 'CN') ?? '').split('@')[2] ?? '';
 }
 
-const sameName = (a: RdnAttribute[], b: RdnAttribute[]): boolean =>
-  a.length === b.length && a.every((x, i) => x.oid === b[i]?.oid && x.value === b[i]?.value);
-
-interface CaFacts {
-  /** basicConstraints present with cA TRUE. */
-  ca: boolean;
-  /** keyUsage absent, or present with keyCertSign. */
-  mayCertSign: boolean;
-}
-
-/** basicConstraints (2.5.29.19) and keyUsage (2.5.29.15) of a certificate, read from its tbsCertificate. */
-export function caFacts(cert: Certificate): CaFacts {
-  const der = cert.tbsCertificate;
-  const fields = children(der, readTlv(der, 0));
-  const ext = fields.find((t) => t.tag === 0xa3);
-  let ca = false;
-  let mayCertSign = true;
-  if (!ext) return { ca, mayCertSign };
-  const [seq] = children(der, ext);
-  for (const e of children(der, expectTag(seq, Tag.SEQUENCE, 'Extensions'))) {
-    const parts = children(der, expectTag(e, Tag.SEQUENCE, 'Extension'));
-    const oid = decodeOid(value(der, expectTag(parts[0], Tag.OID, 'extnID')));
-    const octets = parts[parts.length - 1] as Tlv;
-    const inner = value(der, expectTag(octets, Tag.OCTET_STRING, 'extnValue'));
-    if (oid === '2.5.29.19') {
-      const bc = children(inner, expectTag(readTlv(inner, 0), Tag.SEQUENCE, 'BasicConstraints'));
-      const first = bc[0];
-      ca = first !== undefined && first.tag === 0x01 && value(inner, first)[0] !== 0;
-    } else if (oid === '2.5.29.15') {
-      const bits = value(inner, expectTag(readTlv(inner, 0), Tag.BIT_STRING, 'KeyUsage'));
-      // bits[0] = unused bits; keyCertSign is bit 5 = 0x04 of the first content byte (RFC 5280 §4.2.1.3).
-      mayCertSign = ((bits[1] ?? 0) & 0x04) !== 0;
-    }
-  }
-  return { ca, mayCertSign };
-}
-
 interface Anchored {
   leaf: Certificate;
   middle: Certificate;
@@ -95,19 +57,35 @@ function parse(pem: string, what: string): Certificate {
   }
 }
 
+const untrusted = (why: string) => new VerificationError('cert_untrusted', `signPubKeyCert does not chain to the configured UnionPay certificates: ${why}.`);
+
 async function anchor(pem: string, middlePem: string, rootPem: string): Promise<Anchored> {
   const leaf = parse(pem, 'signPubKeyCert');
   const middle = parse(middlePem, 'The configured middle_cert');
   const root = parse(rootPem, 'The configured root_cert');
-  const untrusted = (why: string) => new VerificationError('cert_untrusted', `signPubKeyCert does not chain to the configured UnionPay certificates: ${why}.`);
-  if (!sameName(leaf.issuer, middle.subject) || !(await verifyCertificateSignature(leaf, middle))) {
-    throw untrusted('it was not issued by middle_cert (a self-signed or foreign certificate, or the middle of another environment)');
+  try {
+    await checkIssuedBy(leaf, middle, { intermediatesBelow: 0 });
+  } catch (e) {
+    if (e instanceof DerError) throw new VerificationError('cert_malformed', `The configured middle_cert has unreadable extensions: ${e.message}`);
+    if (!(e instanceof CertPathError)) throw e;
+    if (e.reason === 'name_mismatch' || e.reason === 'signature_invalid') {
+      throw untrusted('it was not issued by middle_cert (a self-signed or foreign certificate, or the middle of another environment)');
+    }
+    if (e.reason === 'issuer_not_ca' || e.reason === 'issuer_cannot_sign_certificates') {
+      throw untrusted('middle_cert is not a CA certificate (basicConstraints / keyUsage)');
+    }
+    throw untrusted(`signPubKeyCert under middle_cert: ${e.message}`);
   }
-  if (!sameName(middle.issuer, root.subject) || !(await verifyCertificateSignature(middle, root))) {
-    throw untrusted('middle_cert was not issued by root_cert (check that both come from the same UnionPay environment)');
+  try {
+    // The root is the trust anchor (RFC 5280 §6.1.1 (d)): its name and key count, not its extensions.
+    await checkIssuedBy(middle, root, { issuerIsTrustAnchor: true, intermediatesBelow: 1 });
+  } catch (e) {
+    if (!(e instanceof CertPathError)) throw e;
+    if (e.reason === 'name_mismatch' || e.reason === 'signature_invalid') {
+      throw untrusted('middle_cert was not issued by root_cert (check that both come from the same UnionPay environment)');
+    }
+    throw untrusted(`middle_cert under root_cert: ${e.message}`);
   }
-  const facts = caFacts(middle);
-  if (!facts.ca || !facts.mayCertSign) throw untrusted('middle_cert is not a CA certificate (basicConstraints / keyUsage)');
   let key: CryptoKey;
   try {
     key = await crypto.subtle.importKey('spki', buf(leaf.subjectPublicKeyInfo), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
@@ -119,10 +97,13 @@ async function anchor(pem: string, middlePem: string, rootPem: string): Promise<
 
 /** Rule 2 for one certificate. Throws `cert_not_yet_valid` / `cert_expired`. */
 export function checkValidity(c: Certificate, what: string, now: number): void {
-  if (now < c.notBefore.getTime()) {
-    throw new VerificationError('cert_not_yet_valid', `${what} is not valid before ${c.notBefore.toISOString()} (is the clock right?).`);
-  }
-  if (now > c.notAfter.getTime()) {
+  try {
+    checkValidityAt(c, now);
+  } catch (e) {
+    if (!(e instanceof CertPathError)) throw e;
+    if (e.reason === 'not_yet_valid') {
+      throw new VerificationError('cert_not_yet_valid', `${what} is not valid before ${c.notBefore.toISOString()} (is the clock right?).`);
+    }
     throw new VerificationError('cert_expired', `${what} expired at ${c.notAfter.toISOString()}; UnionPay rotates its signing certificate, and root/middle must be current too.`);
   }
 }
