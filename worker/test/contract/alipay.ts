@@ -56,7 +56,7 @@ export const alipaySubject: ContractSubject = {
         refundNotifyAcked: l.notifies.some((n) => n.kind === 'refund' && n.deliveries.some((d) => d.acked)),
       };
     },
-    pay: async (no, notify) => void (await controlOk('alipay', SK, `/orders/${no}/pay`, { notify })),
+    pay: async (no, notify) => void (await controlOk('alipay', SK, `/orders/${no}/pay`, { notify, ...(notify === 'duplicate' ? { copies: 5 } : {}) })),
     flush: async () => void (await controlOk('alipay', SK, '/flush', {})),
     // The shopper scans the QR: from then on Alipay has a trade (WAIT_BUYER_PAY) that can be closed.
     async open(next) {
@@ -83,8 +83,8 @@ export const alipaySubject: ContractSubject = {
     // Signed with the app's own private key, not Alipay's.
     wrongSigner: async (id) => form(await signedAlipayBody(alipayNotifyFields(id), TEST_APP_PRIVATE_KEY_PKCS1)),
     post: (w, merchant = TEST.merchant_id) => postAlipayNotify(w.body, merchant),
-    // Success is exactly the 7 bytes `success`.
-    isSuccessAck: async (res) => res.status === 200 && (await res.text()) === 'success',
+    // Success is exactly the 7 bytes `success`, as text/plain.
+    isSuccessAck: async (res) => res.status === 200 && (res.headers.get('content-type') ?? '').startsWith('text/plain') && (await res.text()) === 'success',
   },
 
   refundSettlesOnRequest: true,

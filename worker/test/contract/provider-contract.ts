@@ -21,6 +21,7 @@ export const CASES = [
   'query unpaid',
   'query closed',
   'close',
+  'close paid',
   'refund',
   'refund query',
   'refund notify',
@@ -83,8 +84,8 @@ export interface ContractSubject {
   sandbox: {
     /** The provider's record of order `attemptId`, or null when it has none. */
     order(attemptId: string): Promise<ProviderOrder | null>;
-    /** The shopper pays; the provider notifies at once (`normal`) or never (`drop`). */
-    pay(attemptId: string, notify: 'normal' | 'drop'): Promise<void>;
+    /** The shopper pays; the provider notifies at once (`normal`), never (`drop`), or in 5 copies at once (`duplicate`). */
+    pay(attemptId: string, notify: 'normal' | 'drop' | 'duplicate'): Promise<void>;
     /** The provider settles processing refunds and sends every queued notify now. */
     flush(): Promise<void>;
     /** What the shopper does before the provider has an order to close (Alipay: scanning the QR). */
@@ -210,6 +211,8 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
       contractCase('create', 'an attempt on this rail gives its next_action and a pending provider order', async () => {
         const { s, a, id } = await open();
         expect(a.attempt).toMatchObject({ channel: subject.channel, flow: subject.flow, status: 'pending' });
+        // The attempt id is the provider's order number: the session id and a sequence, letters and digits.
+        expect(id).toMatch(/^[0-9A-Za-z]{26,32}$/);
         expect(id.startsWith(s.id.slice(3))).toBe(true);
         await subject.expectCreated(a.next_action, id);
         const t = await snapshot(s.id);
@@ -279,6 +282,17 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
         expect(t.attempts).toEqual([{ id, status: 'closed', provider: subject.provider }]);
         expect(t.events).toEqual(['checkout.session.canceled']);
         expect(await sandbox.closed(id, await retrieve(m, s.id))).toBe(true);
+      });
+
+      contractCase('close paid', 'cancel finds a payment the provider already took: 409, and the session is paid', async () => {
+        const { s, id } = await open();
+        await sandbox.pay(id, 'drop');
+        const res = await api(`/v1/checkout/sessions/${s.id}/cancel`, { method: 'POST', key: m.key });
+        expect(res.status).toBe(409);
+        const after = await retrieve(m, s.id);
+        expect(after.status).toBe('paid');
+        expect(after.payment).toMatchObject({ attempt: id, amount: SESSION_AMOUNT });
+        expect((await snapshot(s.id)).events).toEqual(['checkout.session.paid']);
       });
     });
 
@@ -374,6 +388,13 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
         expect(t.status).toBe('paid');
         expect(t.events).toEqual(['checkout.session.paid']);
         expect(t.anomalies).toEqual([]);
+        // The provider itself sending copies of its notify at once: the same.
+        const other = await open();
+        await sandbox.pay(other.id, 'duplicate');
+        await sandbox.flush();
+        const u = await snapshot(other.s.id);
+        expect(u.status).toBe('paid');
+        expect(u.events).toEqual(['checkout.session.paid']);
       });
     });
 

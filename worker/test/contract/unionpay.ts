@@ -53,7 +53,7 @@ export const unionpaySubject: ContractSubject = {
         refundNotifyAcked: l.notifies.some((n) => n.kind === 'refund' && n.state === 'delivered'),
       };
     },
-    pay: async (orderId, notify) => void (await controlOk('unionpay', SK, `/orders/${orderId}/pay`, { notify })),
+    pay: async (orderId, notify) => void (await controlOk('unionpay', SK, `/orders/${orderId}/pay`, { notify, ...(notify === 'duplicate' ? { copies: 5 } : {}) })),
     flush: async () => void (await controlOk('unionpay', SK, '/flush', {})),
     // appTransReq made the order: nothing for the shopper to do first.
     open: async () => undefined,

@@ -52,7 +52,7 @@ export const wechatV2Subject: ContractSubject = {
     wrongSigner: async (id) => xml(await v2NotifyXml(v2Payment(id), 'MD5', 'ffffffffffffffffffffffffffffffff')),
     post: (w, merchant = V2.merchant) => postV2Notify(w.body, merchant),
     // Success is exactly the SUCCESS XML; anything else makes WeChat Pay send again.
-    isSuccessAck: async (res) => res.status === 200 && (await res.text()) === SUCCESS_ACK,
+    isSuccessAck: async (res) => res.status === 200 && (res.headers.get('content-type') ?? '').startsWith('text/xml') && (await res.text()) === SUCCESS_ACK,
   },
 
   bill: {

@@ -36,7 +36,7 @@ export function wechatSandbox(key: string): ContractSubject['sandbox'] & { ledge
         refundNotifyAcked: l.notifies.some((n) => n.event_type === 'REFUND.SUCCESS' && n.state === 'delivered'),
       };
     },
-    pay: async (no, notify) => void (await controlOk('wechatpay', key, `/orders/${no}/pay`, { notify })),
+    pay: async (no, notify) => void (await controlOk('wechatpay', key, `/orders/${no}/pay`, { notify, ...(notify === 'duplicate' ? { copies: 5 } : {}) })),
     flush: async () => void (await controlOk('wechatpay', key, '/flush', {})),
     // A Native QR is an order at WeChat Pay from the start: nothing for the shopper to do first.
     open: async () => undefined,
