@@ -31,7 +31,8 @@ export const wechatV2Subject: ContractSubject = {
     expect(next).toMatchObject({ type: 'display_qr', data: expect.stringMatching(/^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{10}$/) });
     if (next.type !== 'display_qr') return;
     expect(next.sandbox_wallet_url).toContain('/sandbox/wechatpay/wallet?code_url=');
-    expect((await sandbox.ledger(attemptId))?.order).toMatchObject({ api: 'v2', trade_type: 'NATIVE', state: 'NOTPAY', sign_type: 'MD5' });
+    // Native mode 2: product_id is required, and is the order's own number.
+    expect((await sandbox.ledger(attemptId))?.order).toMatchObject({ api: 'v2', trade_type: 'NATIVE', state: 'NOTPAY', sign_type: 'MD5', product_id: attemptId });
   },
 
   sandbox,

@@ -14,7 +14,7 @@ import { control, controlOk } from './sandbox';
 
 /** What the WeChat Pay simulator shows of an order (APIv3 and APIv2 orders alike). */
 export interface WechatLedger {
-  order: { api: string; trade_type: string; state: string; sign_type: string | null };
+  order: { api: string; trade_type: string; state: string; sign_type: string | null; product_id: string | null };
   refunds: { out_refund_no: string; status: string; amount: { refund: number } }[];
   notifies: { event_type: string; state: string }[];
 }
