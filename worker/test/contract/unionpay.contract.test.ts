@@ -11,7 +11,7 @@ runProviderContract(unionpaySubject, {
     },
     {
       case: 'notify stale timestamp',
-      reason: 'a UnionPay notify has no signed freshness rule: txnTime is the order\'s own time, sent unchanged on every retry',
+      reason: 'UnionPay defines no freshness window for notifies: txnTime is the order\'s own time, sent unchanged on every retry',
     },
     {
       case: 'notify wrong app id',
