@@ -2,6 +2,7 @@
 // sandbox's control surface, all through the Worker's real fetch handler.
 
 import { SELF, env } from 'cloudflare:test';
+import { vi } from 'vitest';
 import { TEST } from './fixtures/config';
 
 export const BASE = TEST.public_base_url;
@@ -23,7 +24,9 @@ export interface SessionJson {
   status: string;
   client_secret: string;
   amount: number;
-  payment: { attempt: string; provider_transaction_id: string | null; amount: number } | null;
+  /** Unix seconds. */
+  expires_at: number;
+  payment: { attempt: string; provider_transaction_id: string | null; amount: number; paid_at?: number | null } | null;
   [k: string]: unknown;
 }
 
@@ -64,4 +67,25 @@ export function sandboxControl(path: string, body?: unknown): Promise<Response> 
     headers: { authorization: `Bearer ${SK}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+}
+
+/**
+ * Merchant webhooks go to https://merchant.test: capture them instead of reaching the network (an
+ * unanswered fetch from a Durable Object's alarm shows up as a workerd internal error in the log).
+ * Call in beforeEach; vi.restoreAllMocks() in afterEach undoes it.
+ */
+export function captureWebhooks(): { url: string; headers: Record<string, string>; body: string }[] {
+  const delivered: { url: string; headers: Record<string, string>; body: string }[] = [];
+  const real = globalThis.fetch;
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const req = new Request(input as RequestInfo, init);
+    if (req.url.startsWith(TEST.webhook_url)) {
+      const headers: Record<string, string> = {};
+      req.headers.forEach((v, k) => (headers[k] = v));
+      delivered.push({ url: req.url, headers, body: await req.text() });
+      return new Response('ok');
+    }
+    return real(req);
+  });
+  return delivered;
 }

@@ -3,10 +3,9 @@
 // signing twin (never a hand-assembled signature), so a forged variant differs by one thing.
 
 import { SELF } from 'cloudflare:test';
-import { vi } from 'vitest';
 import { sign, type SignType } from '../src/providers/wechat-v2/sign';
 import { buildXml } from '../src/providers/wechat-v2/xml';
-import { TEST, WECHAT_TEST } from './fixtures/config';
+import { WECHAT_TEST } from './fixtures/config';
 import { BASE, api, orderId, type SessionJson } from './helpers';
 
 export const V2 = {
@@ -97,23 +96,5 @@ export function postV2Notify(xml: string, merchant: string = V2.merchant): Promi
 
 export const SUCCESS_ACK = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
 
-/**
- * Merchant webhooks go to https://merchant.test: capture them instead of reaching the network (an
- * unanswered fetch from a Durable Object's alarm shows up as a workerd internal error in the log).
- * Call in beforeEach; vi.restoreAllMocks() in afterEach undoes it.
- */
-export function captureWebhooks(): { url: string; headers: Record<string, string>; body: string }[] {
-  const delivered: { url: string; headers: Record<string, string>; body: string }[] = [];
-  const real = globalThis.fetch;
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const req = new Request(input as RequestInfo, init);
-    if (req.url.startsWith(TEST.webhook_url)) {
-      const headers: Record<string, string> = {};
-      req.headers.forEach((v, k) => (headers[k] = v));
-      delivered.push({ url: req.url, headers, body: await req.text() });
-      return new Response('ok');
-    }
-    return real(req);
-  });
-  return delivered;
-}
+/** Merchant webhooks are captured the same way for every test merchant (./helpers). */
+export { captureWebhooks } from './helpers';
