@@ -3,7 +3,7 @@
 
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CheckoutSession, FaultPoint } from '../src/session/durable-object';
+import { RECHECK_INTERVAL_MS, type CheckoutSession, type FaultPoint } from '../src/session/durable-object';
 import { WEBHOOK_RETRY_MS } from '../src/session/schedules';
 import { verifyWebhook } from '../src/webhooks/standard-webhooks';
 import { TEST } from './fixtures/config';
@@ -35,6 +35,8 @@ afterEach(() => vi.restoreAllMocks());
 type O = CheckoutSession;
 const inDo = <R>(id: string, fn: (o: O) => R) => runInDurableObject(sessionStub(id), fn);
 const setClock = (id: string, offsetMs: number) => inDo(id, (o) => void (o.clock = { now: () => Date.now() + offsetMs }));
+/** Stops the session's clock at `at` (ms since the epoch). */
+const freezeClock = (id: string, at: number) => inDo(id, (o) => void (o.clock = { now: () => at }));
 const arm = (id: string, point: FaultPoint) => inDo(id, (o) => void o.faults.add(point));
 const snapshot = (id: string) =>
   inDo(id, (o) => ({
@@ -102,11 +104,19 @@ describe('query fallback', () => {
     const s = await createSession();
     const { attempt } = await startAttempt(s);
     const { SELF } = await import('cloudflare:test');
+    // The session's clock stands still at t0 until the test moves it.
+    const t0 = Date.now();
+    await freezeClock(s.id, t0);
     const early = await SELF.fetch(`https://shouyin.test/return/${s.id}`, { redirect: 'manual' });
     expect(early.status).toBe(200);
     expect(await early.text()).toContain('正在确认支付结果');
     await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
-    await new Promise((r) => setTimeout(r, 2_100));
+    // A return less than RECHECK_INTERVAL_MS after the last re-check does not ask the provider again…
+    await freezeClock(s.id, t0 + RECHECK_INTERVAL_MS - 1);
+    const soon = await SELF.fetch(`https://shouyin.test/return/${s.id}`, { redirect: 'manual' });
+    expect(await soon.text()).toContain('正在确认支付结果');
+    // …one RECHECK_INTERVAL_MS after it does, and finds the payment.
+    await freezeClock(s.id, t0 + RECHECK_INTERVAL_MS);
     const back = await SELF.fetch(`https://shouyin.test/return/${s.id}`, { redirect: 'manual' });
     expect(await back.text()).toContain('支付成功');
     expect((await retrieve(s.id)).status).toBe('paid');
