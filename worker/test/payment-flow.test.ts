@@ -1,9 +1,9 @@
 // Create → attempt against the sandbox → notify → paid, and every way a notify can be wrong.
 
+import { Webhook } from 'standardwebhooks';
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CheckoutSession } from '../src/session/durable-object';
-import { verifyWebhook } from '../src/webhooks/standard-webhooks';
 import { TEST } from './fixtures/config';
 import { BASE, SK, api, client, createSession, retrieve, sessionStub, startAttempt } from './helpers';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
@@ -82,7 +82,8 @@ describe('WeChat Pay v3 Native end to end (inside workerd)', () => {
     const hooks = delivered.filter((d) => JSON.parse(d.body).type === 'checkout.session.paid');
     expect(hooks).toHaveLength(1);
     const hook = hooks[0]!;
-    expect(await verifyWebhook(TEST.webhook_secret, hook.headers, hook.body, Math.floor(Date.now() / 1000))).toEqual({ ok: true });
+    // Checked by the reference Standard Webhooks library, not by our own verifier.
+    expect(new Webhook(TEST.webhook_secret).verify(hook.body, hook.headers)).toEqual(JSON.parse(hook.body));
     expect(JSON.parse(hook.body).data.object).toMatchObject({ id: s.id, status: 'paid' });
     const t = await tables(s.id);
     expect(t.events).toEqual(['checkout.session.paid']);
