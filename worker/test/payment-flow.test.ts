@@ -267,7 +267,13 @@ describe('client API', () => {
     const first = (await (await client(s, '/status')).json()) as { version: number };
     const started = Date.now();
     const waiting = client(s, `/status?wait=20&version=${first.version}`);
-    await new Promise((r) => setTimeout(r, 50));
+    // Pay only once the long-poll is parked in the session, so it is the notify that wakes it.
+    const parked = () => runInDurableObject(sessionStub(s.id), (o: CheckoutSession) => (o as unknown as { waiters: Set<unknown> }).waiters.size);
+    const deadline = Date.now() + 5_000;
+    while ((await parked()) === 0 && Date.now() < deadline) {
+      // Each look is a round trip to the session; nothing else to do while the request arrives.
+    }
+    expect(await parked()).toBe(1);
     await postNotify(await signedNotify(transaction(attempt.id)));
     const changed = (await (await waiting).json()) as { status: string; version: number };
     expect(changed.status).toBe('paid');
