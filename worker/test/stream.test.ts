@@ -3,7 +3,11 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { BASE, createSession, startAttempt } from './helpers';
+import { acceptWebhooks } from './merchant-endpoint';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
+
+// Sessions here get paid and ended: their webhooks need somewhere to go.
+acceptWebhooks();
 
 function connect(id: string, secret: string, origin?: string) {
   return SELF.fetch(`${BASE}/v1/client/sessions/${id}/stream?client_secret=${encodeURIComponent(secret)}`, {
