@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { sign, verifyWebhook } from './webhook-verify';
 
@@ -45,5 +46,22 @@ describe('demo webhook verification (Standard Webhooks)', () => {
     h.set('webhook-timestamp', '1614265330.5');
     expect((await verifyWebhook(SECRET, h, BODY, TS)).ok).toBe(false);
     expect((await verifyWebhook(SECRET, headers(EXPECTED.slice(3)), BODY, TS)).ok).toBe(false);
+  });
+});
+
+// The reference library (standardwebhooks, its own base64 and HMAC) against the demo's code, both ways.
+describe('demo webhook verification against the standardwebhooks library', () => {
+  const body = JSON.stringify({ id: 'evt_1', type: 'checkout.session.paid', data: { object: { id: 'cs_1', description: '测试商品 🧧' } } });
+  const now = Math.floor(Date.now() / 1000);
+
+  it('accepts what the library signs, and refuses it once the body changed', async () => {
+    const signature = new Webhook(SECRET).sign('msg_1', new Date(now * 1000), body);
+    expect(await verifyWebhook(SECRET, headers(signature, now, 'msg_1'), body, now)).toEqual({ ok: true, id: 'msg_1', timestamp: now });
+    expect((await verifyWebhook(SECRET, headers(signature, now, 'msg_1'), body.replace('cs_1', 'cs_2'), now)).ok).toBe(false);
+  });
+
+  it('signs what the library accepts', async () => {
+    const signature = await sign(SECRET, 'msg_1', now, body);
+    expect(new Webhook(SECRET).verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': String(now), 'webhook-signature': signature })).toEqual(JSON.parse(body));
   });
 });

@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config';
 import { providerContext } from '../src/lib/outbound';
 import type { CheckoutSession, FaultPoint } from '../src/session/durable-object';
 import { BARCODE_DEADLINE_MS } from '../src/session/state-machine';
+import { PASSWORD_SECONDS } from '../src/sandbox/payment-codes';
 import { TEST } from './fixtures/config';
 import { BASE, SK, api, sessionStub, startAttempt, type SessionJson } from './helpers';
 import { V2, createSessionAs } from './wechat-v2';
@@ -138,7 +139,14 @@ async function at(id: string, offsetMs: number): Promise<void> {
 }
 
 const session = (rail: Rail, over: Record<string, unknown> = {}) => createSessionAs(rail.key, over);
-const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The simulated shopper enters the password: moves the rail's simulator clock past the moment a
+ * password code pays (PASSWORD_SECONDS × sandbox.time_scale after the charge), instead of waiting for it.
+ */
+async function passwordEntered(rail: Rail): Promise<void> {
+  const seconds = PASSWORD_SECONDS * loadConfig(env).sandbox.time_scale;
+  expect((await control(rail, '/clock', { advance_seconds: seconds })).status).toBe(200);
+}
 
 describe('POST /v1/checkout/sessions/:id/barcode: what the till may send', () => {
   const rail = RAILS[0]!;
@@ -220,7 +228,7 @@ describe.each(RAILS)('$name', (rail) => {
     const snap = await snapshot(s.id);
     expect(snap.barcode?.phase).toBe('waiting');
     expect(snap.due.find((d) => d.key === `query:${r.id}`)).toBeDefined();
-    await tick(); // the simulated shopper types the password
+    await passwordEntered(rail);
     await at(s.id, 5_000);
     expect(await latest(rail, s)).toMatchObject({ status: 'succeeded', session_status: 'paid' });
     expect((await snapshot(s.id)).events).toEqual(['checkout.session.paid']);
@@ -356,7 +364,7 @@ describe.each(RAILS)('$name', (rail) => {
   it('a crash between a query\'s answer and its store loses nothing: the next query pays', async () => {
     const s = await session(rail);
     await chargeOk(rail, s, sandboxCode(rail, 2), 202);
-    await tick();
+    await passwordEntered(rail);
     await arm(s.id, 'query.beforeStore');
     await at(s.id, 5_000);
     expect((await snapshot(s.id)).session.status).toBe('open');

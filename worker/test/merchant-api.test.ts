@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { TEST } from './fixtures/config';
 import { api, createSession, orderId, retrieve } from './helpers';
+import { acceptWebhooks } from './merchant-endpoint';
+
+// Sessions here get paid and ended: their webhooks need somewhere to go.
+acceptWebhooks();
 
 const body = (over: Record<string, unknown> = {}) =>
   JSON.stringify({ amount: 8888, currency: 'CNY', description: '测试商品', merchant_order_id: orderId(), ...over });

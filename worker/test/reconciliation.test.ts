@@ -4,6 +4,7 @@
 // event log fills — a clean day with nothing invented, every discrepancy kind the simulators'
 // switch injects caught, a day without trades, and the Cron Trigger's run with its signed webhook.
 
+import { Webhook } from 'standardwebhooks';
 import { gunzipSync, gzipSync } from 'fflate';
 import { SELF, createExecutionContext, createScheduledController, env, runDurableObjectAlarm, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,7 +12,6 @@ import worker from '../src/index';
 import type { ReconciliationReport } from '../src/bills/reconcile';
 import { reconShardName } from '../src/bills/run';
 import { DAY_MS, beijingDay } from '../src/bills/time';
-import { verifyWebhook } from '../src/webhooks/standard-webhooks';
 import { loadConfig, type WechatPayV3Config } from '../src/config';
 import { providerContext } from '../src/lib/outbound';
 import { wechatV3 } from '../src/providers/wechat-v3';
@@ -262,7 +262,8 @@ describe('the Cron Trigger', () => {
     const sent = hooks.filter((h) => h.url === RECON_TEST.webhook_url && (JSON.parse(h.body) as { type: string }).type === 'reconciliation.completed');
     expect(sent).toHaveLength(1);
     const hook = sent[0] as (typeof sent)[number];
-    expect(await verifyWebhook(TEST.webhook_secret, hook.headers, hook.body, Math.floor(Date.now() / 1000))).toEqual({ ok: true });
+    // Checked by the reference Standard Webhooks library, not by our own verifier.
+    expect(new Webhook(TEST.webhook_secret).verify(hook.body, hook.headers)).toEqual(JSON.parse(hook.body));
     const event = JSON.parse(hook.body) as { id: string; type: string; livemode: boolean; data: { object: Record<string, unknown> } };
     expect(event).toMatchObject({ type: 'reconciliation.completed', livemode: false });
     expect(hook.headers['webhook-id']).toBe(event.id);

@@ -3,7 +3,11 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { BASE, createSession, startAttempt } from './helpers';
+import { acceptWebhooks, deliverNow } from './merchant-endpoint';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
+
+// Sessions here get paid and ended: their webhooks need somewhere to go.
+acceptWebhooks();
 
 function connect(id: string, secret: string, origin?: string) {
   return SELF.fetch(`${BASE}/v1/client/sessions/${id}/stream?client_secret=${encodeURIComponent(secret)}`, {
@@ -32,6 +36,7 @@ describe('GET /v1/client/sessions/:id/stream', () => {
     expect(messages[0]?.status).toBe('open');
     expect(messages[messages.length - 1]?.status).toBe('paid');
     ws.close(1000, 'done');
+    await deliverNow(s.id);
   });
 
   it('refuses a wrong client secret, another origin and a plain GET', async () => {

@@ -3,13 +3,13 @@
 // provider contract (worker/test/contract), v2/v3 bodies at the other API's URL, HMAC-SHA256 notifies
 // without sign_type, and hostile XML refused before parsing.
 
+import { Webhook } from 'standardwebhooks';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HOSTILE_XML } from '../src/providers/wechat-v2/fixtures/hostile-xml';
 import { encryptReqInfo } from '../src/providers/wechat-v2/sign';
 import { buildXml, parseFlatXml } from '../src/providers/wechat-v2/xml';
 import type { CheckoutSession } from '../src/session/durable-object';
-import { verifyWebhook } from '../src/webhooks/standard-webhooks';
 import { TEST, WECHAT_TEST } from './fixtures/config';
 import { api, sessionStub, type SessionJson } from './helpers';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
@@ -78,7 +78,8 @@ describe('wechat-v2: the sandbox notify → paid', () => {
     await drain(s.id);
     const hook = delivered.find((d) => d.url === `${TEST.webhook_url}/v2` && JSON.parse(d.body).type === 'checkout.session.paid');
     expect(hook).toBeDefined();
-    expect(await verifyWebhook(TEST.webhook_secret, hook!.headers, hook!.body, Math.floor(Date.now() / 1000))).toEqual({ ok: true });
+    // Checked by the reference Standard Webhooks library, not by our own verifier.
+    expect(new Webhook(TEST.webhook_secret).verify(hook!.body, hook!.headers)).toEqual(JSON.parse(hook!.body));
   });
 });
 

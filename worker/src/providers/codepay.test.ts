@@ -159,7 +159,8 @@ describe('alipay trade.pay', () => {
   it('sends scene=bar_code with the code and reads 10000 as the payment', async () => {
     let biz: Record<string, unknown> = {};
     const r = await alipay.payWithCode!(ctxAnswering(async (req) => {
-      biz = JSON.parse(new URLSearchParams(await req.text()).get('biz_content') ?? '{}') as Record<string, unknown>;
+      // The request is a form: read its bytes (.text() on a form body makes workerd warn).
+      biz = JSON.parse(new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer())).get('biz_content') ?? '{}') as Record<string, unknown>;
       return aliAnswer('alipay.trade.pay', {
         code: '10000', msg: 'Success', trade_no: '2024010122001400000000000001', out_trade_no: input.attemptId, total_amount: '88.88',
         gmt_payment: '2024-01-01 12:00:00', buyer_user_id: '2088000000000009',

@@ -1,5 +1,6 @@
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { signWebhook, verifyWebhook } from './standard-webhooks';
+import { signWebhook, verifyWebhook, webhookHeaders } from './standard-webhooks';
 
 // The Standard Webhooks spec's published test vector.
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -21,5 +22,27 @@ describe('Standard Webhooks', () => {
     expect(await verifyWebhook(SECRET, headers, BODY + ' ', TS)).toEqual({ ok: false, reason: 'bad_signature' });
     expect(await verifyWebhook(SECRET, headers, BODY, TS + 301)).toEqual({ ok: false, reason: 'stale_timestamp' });
     expect(await verifyWebhook(SECRET, { 'webhook-id': ID }, BODY, TS)).toEqual({ ok: false, reason: 'missing_header' });
+  });
+});
+
+// What merchants run: the reference `standardwebhooks` library (its own base64 and HMAC-SHA256, no
+// code shared with ours) must accept exactly what our signer sends, inside workerd.
+describe('our signed headers, checked by the standardwebhooks library', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const body = JSON.stringify({ id: 'evt_1', type: 'checkout.session.paid', data: { object: { id: 'cs_1', amount: 8888, description: '测试商品 🧧' } } });
+
+  it('verifies and returns the event', async () => {
+    const headers = await webhookHeaders(SECRET, 'evt_1', now(), body);
+    expect(new Webhook(SECRET).verify(body, headers)).toEqual(JSON.parse(body));
+  });
+
+  it('refuses a changed body, another webhook-id, another secret and a stale timestamp', async () => {
+    const headers = await webhookHeaders(SECRET, 'evt_1', now(), body);
+    const hook = new Webhook(SECRET);
+    expect(() => hook.verify(body.replace('8888', '8889'), headers)).toThrow(WebhookVerificationError);
+    expect(() => hook.verify(body, { ...headers, 'webhook-id': 'evt_2' })).toThrow(WebhookVerificationError);
+    expect(() => new Webhook(`whsec_${btoa('another secret of 24 bytes!!')}`).verify(body, headers)).toThrow(WebhookVerificationError);
+    const old = await webhookHeaders(SECRET, 'evt_1', now() - 301, body);
+    expect(() => hook.verify(body, old)).toThrow(/too old/);
   });
 });

@@ -1,13 +1,13 @@
-// Certificate-mode SNs (providers.md §3.8). Always: against Shouyin's own test PKI
-// (fixtures/test-keys.ts, SNs computed independently with Python's hashlib). When the
-// alipay-sdk-nodejs-all fixtures are in fixtures/upstream/ (git-ignored; docs/alipay.md "Upstream
-// vectors"): the `alipay_cert_sn` vector itself. MD5 is a workerd extension, so this runs inside workerd.
+// Certificate-mode SNs (Alipay's 公钥证书 mode: app_cert_sn, alipay_root_cert_sn). Against Shouyin's
+// own test PKI (fixtures/test-keys.ts, SNs computed independently with Python's hashlib), and the
+// `alipay_cert_sn` vector itself on alipay-sdk-nodejs-all's certificates (fixtures/upstream/). MD5 is
+// a workerd extension, so this runs inside workerd.
 
 import { describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../crypto/x509';
 import { certSn, issuerDn, rootCertSn, splitPemCertificates } from './certs';
 import { CERT_ALIPAY_CERT, CERT_APP_CERT, CERT_ROOT_BUNDLE, CERT_SNS } from './fixtures/test-keys';
-import { UPSTREAM_CERT_FILES, requireUpstream, upstreamPresent } from './fixtures/upstream';
+import { UPSTREAM_CERTS } from './fixtures/upstream';
 import vectors from './fixtures/vectors.json';
 
 describe('certificate SNs (Shouyin’s test PKI)', () => {
@@ -39,34 +39,30 @@ describe('certificate SNs (Shouyin’s test PKI)', () => {
   });
 });
 
-// The upstream known answer: skipped unless all three .crt files are in fixtures/upstream/.
-const present = upstreamPresent(...UPSTREAM_CERT_FILES);
-
+// The upstream known answer, on the certificates it was computed from.
 describe('certificate SNs (alipay_cert_sn vector, upstream fixtures)', () => {
   const v = vectors.alipay_cert_sn;
-  const appCert = () => requireUpstream('appCertPublicKey_2021001161683774.crt');
-  const alipayCert = () => requireUpstream('alipayCertPublicKey_RSA2.crt');
-  const rootBundle = () => requireUpstream('alipayRootCert.crt');
+  const { app: appCert, alipay: alipayCert, root: rootBundle } = UPSTREAM_CERTS;
 
-  it.skipIf(!present)('writes the issuer DN reversed, comma-joined, without spaces', () => {
-    expect(issuerDn(parseCertificate(appCert()))).toBe(v.app_cert_issuer_dn);
+  it('writes the issuer DN reversed, comma-joined, without spaces', () => {
+    expect(issuerDn(parseCertificate(appCert))).toBe(v.app_cert_issuer_dn);
   });
 
-  it.skipIf(!present)('app_cert_sn = md5(issuer DN + decimal serial)', async () => {
-    expect(await certSn(appCert())).toBe(v.app_cert_sn);
+  it('app_cert_sn = md5(issuer DN + decimal serial)', async () => {
+    expect(await certSn(appCert)).toBe(v.app_cert_sn);
   });
 
-  it.skipIf(!present)('alipay_cert_sn of the Alipay public-key certificate', async () => {
-    expect(await certSn(alipayCert())).toBe(v.alipay_cert_sn);
+  it('alipay_cert_sn of the Alipay public-key certificate', async () => {
+    expect(await certSn(alipayCert)).toBe(v.alipay_cert_sn);
   });
 
-  it.skipIf(!present)('alipay_root_cert_sn joins the RSA-signed roots only, in file order', async () => {
-    const certs = splitPemCertificates(rootBundle()).map((p) => parseCertificate(p).signatureAlgorithm);
+  it('alipay_root_cert_sn joins the RSA-signed roots only, in file order', async () => {
+    const certs = splitPemCertificates(rootBundle).map((p) => parseCertificate(p).signatureAlgorithm);
     expect(certs).toEqual(v.root_bundle_sig_algs_in_order.map((s) => s.split(' ')[0]));
-    expect(await rootCertSn(rootBundle())).toBe(v.alipay_root_cert_sn);
+    expect(await rootCertSn(rootBundle)).toBe(v.alipay_root_cert_sn);
   });
 
-  it.skipIf(!present)('accepts a bundle pasted with literal \\n escapes', async () => {
-    expect(await rootCertSn(rootBundle().replace(/\n/g, '\\n'))).toBe(v.alipay_root_cert_sn);
+  it('accepts a bundle pasted with literal \\n escapes', async () => {
+    expect(await rootCertSn(rootBundle.replace(/\n/g, '\\n'))).toBe(v.alipay_root_cert_sn);
   });
 });

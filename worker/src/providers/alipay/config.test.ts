@@ -6,7 +6,7 @@ import { ALIPAY_TEST, testConfigObject } from '../../../test/fixtures/config';
 import {
   CERT_ALIPAY_CERT, CERT_APP_CERT, SANDBOX_ALIPAY_PUBLIC_KEY, TEST_APP_PRIVATE_KEY_BARE, TEST_APP_PRIVATE_KEY_PKCS8, TEST_APP_PUBLIC_KEY,
 } from './fixtures/test-keys';
-import { requireUpstream, upstreamPresent } from './fixtures/upstream';
+import { UPSTREAM_CERTS } from './fixtures/upstream';
 import { rsaPrivateNumbers } from './keys';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,10 +74,10 @@ describe('providers.alipay', () => {
     expect(e.message).toMatch(problem);
   });
 
-  // Alipay's own certificate format, as issued (alipay-sdk-nodejs-all's fixture; git-ignored
-  // fixtures/upstream/, docs/alipay.md "Upstream vectors"): read, and refused only for its key.
-  it.skipIf(!upstreamPresent('alipayCertPublicKey_RSA2.crt'))('reads an Alipay-issued certificate and refuses it only for its key (upstream)', () => {
-    const issued = requireUpstream('alipayCertPublicKey_RSA2.crt');
+  // Alipay's own certificate format, as issued (alipay-sdk-nodejs-all's alipayCertPublicKey_RSA2.crt,
+  // fixtures/upstream/): read, and refused only for its key.
+  it('reads an Alipay-issued certificate and refuses it only for its key (upstream)', () => {
+    const issued = UPSTREAM_CERTS.alipay;
     const asApp = errorOf(mutate((d) => (d.merchants[2].providers.alipay.app_cert = issued)));
     expect(asApp.param).toBe(`${C}.app_cert`);
     expect(asApp.message).toMatch(/public half of private_key/);

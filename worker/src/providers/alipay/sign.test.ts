@@ -6,7 +6,7 @@ import { importRsaPrivateKey, importRsaPublicKey, rsaSign, rsaVerify } from '../
 import {
   SANDBOX_ALIPAY_PRIVATE_KEY, SANDBOX_ALIPAY_PUBLIC_KEY, TEST_APP_PRIVATE_KEY_BARE, TEST_APP_PRIVATE_KEY_PKCS1, TEST_APP_PRIVATE_KEY_PKCS8, TEST_APP_PUBLIC_KEY,
 } from './fixtures/test-keys';
-import { UPSTREAM_SIGN_KEY_FILE, requireUpstream, upstreamPresent } from './fixtures/upstream';
+import { UPSTREAM_APP_KEYS } from './fixtures/upstream';
 import vectors from './fixtures/vectors.json';
 import { normalizePrivateKeyPem } from './keys';
 import {
@@ -64,21 +64,22 @@ describe('request signing (alipay_request_sign_derived)', () => {
     expect((await verifyRequest({ ...signed, biz_content: signed.biz_content!.replace('88.88', '88.89') }, key)).ok).toBe(false);
   });
 
-  // The upstream known answer itself: needs alipay-sdk-nodejs-all's app-private-key.pem in
-  // fixtures/upstream/ (git-ignored, never committed; docs/alipay.md "Upstream vectors"). Skipped without it.
-  it.skipIf(!upstreamPresent(UPSTREAM_SIGN_KEY_FILE))('reproduces the vector’s own signature from alipay-sdk-nodejs-all’s app-private-key.pem (upstream)', async () => {
-    expect((await signRequest(params, requireUpstream(UPSTREAM_SIGN_KEY_FILE))).sign).toBe(v.sign);
+  // The upstream known answer itself, from the key that made it (alipay-sdk-nodejs-all's
+  // app-private-key.pem, fixtures/upstream/).
+  it('reproduces the vector’s own signature from alipay-sdk-nodejs-all’s app-private-key.pem (upstream)', async () => {
+    expect((await signRequest(params, UPSTREAM_APP_KEYS.pkcs1)).sign).toBe(v.sign);
   });
 
-  // Upstream ships the same key in its other forms too; each is checked when it is there.
-  for (const [file, prepare] of [['app-private-key-pkcs8.pem', (t: string) => t], ['app-private-key-no-wrapper.pem', normalizePrivateKeyPem]] as const) {
-    it.skipIf(!upstreamPresent(UPSTREAM_SIGN_KEY_FILE, file))(`upstream’s ${file} signs identically (upstream)`, async () => {
-      expect((await signRequest(params, prepare(requireUpstream(file)))).sign).toBe(v.sign);
-    });
-  }
+  // Upstream ships the same key in its other forms too.
+  it.each([
+    ['app-private-key-pkcs8.pem', UPSTREAM_APP_KEYS.pkcs8],
+    ['app-private-key-no-wrapper.pem', normalizePrivateKeyPem(UPSTREAM_APP_KEYS.bare)],
+  ])('upstream’s %s signs identically (upstream)', async (_file, key) => {
+    expect((await signRequest(params, key)).sign).toBe(v.sign);
+  });
 
-  it.skipIf(!upstreamPresent('app-public-key.pem'))('upstream’s app-public-key.pem verifies the vector’s signature (upstream)', async () => {
-    expect(await verifyRequest({ ...params, sign: v.sign }, await importRsaPublicKey(requireUpstream('app-public-key.pem')))).toEqual({ ok: true, content: v.string_to_sign });
+  it('upstream’s app-public-key.pem verifies the vector’s signature (upstream)', async () => {
+    expect(await verifyRequest({ ...params, sign: v.sign }, await importRsaPublicKey(UPSTREAM_APP_KEYS.public))).toEqual({ ok: true, content: v.string_to_sign });
   });
 });
 

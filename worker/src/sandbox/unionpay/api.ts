@@ -25,7 +25,8 @@ const NOT_CONFIGURED = { respCode: '02', respMsg: '系统未开放[沙箱未配�
 async function checked(c: Ctx) {
   const config = loadConfig(c.env);
   const settings = unionpayLedgerSettings(config);
-  const body = await c.req.text();
+  // Bytes, decoded as UTF-8 (what .text() does): workerd warns that a form body "does not appear to be text".
+  const body = new TextDecoder().decode(await c.req.arrayBuffer());
   const check = await checkRequest(config, body);
   return { settings, check: settings ? check : { ok: false as const, error: NOT_CONFIGURED, fields: check.fields } };
 }

@@ -145,9 +145,10 @@ unionpayCashier.get('/qr', async (c) => show(c, await unionpayLedger(c.env).cash
 /** What the UnionPay app SDK shows for a `tn`. */
 unionpayCashier.get('/app', async (c) => show(c, await unionpayLedger(c.env).cashier({ ref: c.req.query('tn') ?? '' })));
 
-async function form(c: { req: { text(): Promise<string> } }): Promise<Record<string, string>> {
+async function form(c: { req: { arrayBuffer(): Promise<ArrayBuffer> } }): Promise<Record<string, string>> {
   try {
-    return parseForm(await c.req.text());
+    // Bytes, decoded as UTF-8 (what .text() does): workerd warns that a form body "does not appear to be text".
+    return parseForm(new TextDecoder().decode(await c.req.arrayBuffer()));
   } catch {
     return {};
   }
