@@ -1,11 +1,12 @@
-// Lint rules that encode the architecture (conventions.md): the Worker uses WebCrypto only and never
-// imports node:, the widget imports only types from the worker's contract, and no private key lives
-// outside a folder that says it is test-only.
+// Rules that encode the architecture (docs/architecture.md): the layers' import rules and no import
+// cycle (scripts/layers.mjs), the Worker uses WebCrypto only and never imports node:, and no private
+// key lives outside a folder that says it is test-only.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { check } from './layers.mjs';
 import { ROOT } from './lib.mjs';
 
 function files(dir, exts) {
@@ -26,9 +27,10 @@ function imports(file) {
   return [...src.matchAll(IMPORT)].map((m) => ({ stmt: m[0], spec: m[2] ?? m[3] }));
 }
 
-test('worker/ imports no node: modules (WebCrypto only, runs in workerd)', () => {
+test('worker/ and sandbox/ import no node: modules (WebCrypto only, run in workerd)', () => {
   const bad = [];
-  for (const f of files(join(ROOT, 'worker'), ['.ts'])) {
+  const dirs = ['worker', 'sandbox'].map((d) => join(ROOT, d)).filter((d) => existsSync(d));
+  for (const f of dirs.flatMap((d) => files(d, ['.ts']))) {
     for (const i of imports(f)) if (i.spec.startsWith('node:')) bad.push(`${relative(ROOT, f)}: ${i.spec}`);
   }
   assert.deepEqual(bad, []);
@@ -52,4 +54,8 @@ test('private keys only in test, sandbox-fixture or demo folders', () => {
     if (/-----BEGIN (RSA |EC )?PRIVATE KEY-----[A-Za-z0-9+/=\s\\n]{100,}/.test(readFileSync(f, 'utf8'))) bad.push(rel);
   }
   assert.deepEqual(bad, []);
+});
+
+test('the layer rules hold and no runtime import cycle exists (scripts/layers.mjs)', () => {
+  assert.deepEqual(check(ROOT), []);
 });
