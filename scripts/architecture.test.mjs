@@ -1,11 +1,12 @@
-// Lint rules that encode the architecture (conventions.md): the Worker uses WebCrypto only and never
-// imports node:, the widget imports only types from the worker's contract, and no private key lives
-// outside a folder that says it is test-only.
+// Rules that encode the architecture (docs/architecture.md): the layers' import rules and no import
+// cycle (scripts/layers.mjs), the Worker uses WebCrypto only and never imports node:, and no private
+// key lives outside a folder that says it is test-only.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { check } from './layers.mjs';
 import { ROOT } from './lib.mjs';
 
 function files(dir, exts) {
@@ -26,9 +27,10 @@ function imports(file) {
   return [...src.matchAll(IMPORT)].map((m) => ({ stmt: m[0], spec: m[2] ?? m[3] }));
 }
 
-test('worker/ imports no node: modules (WebCrypto only, runs in workerd)', () => {
+test('worker/ and sandbox/ import no node: modules (WebCrypto only, run in workerd)', () => {
   const bad = [];
-  for (const f of files(join(ROOT, 'worker'), ['.ts'])) {
+  const dirs = ['worker', 'sandbox'].map((d) => join(ROOT, d)).filter((d) => existsSync(d));
+  for (const f of dirs.flatMap((d) => files(d, ['.ts']))) {
     for (const i of imports(f)) if (i.spec.startsWith('node:')) bad.push(`${relative(ROOT, f)}: ${i.spec}`);
   }
   assert.deepEqual(bad, []);
@@ -54,31 +56,16 @@ test('private keys only in test, sandbox-fixture or demo folders', () => {
   assert.deepEqual(bad, []);
 });
 
-/** Relative imports of live (non-test) files under `dir`, resolved to paths from worker/src. */
-function liveImports(dir) {
-  const src = join(ROOT, 'worker', 'src');
-  const out = [];
-  for (const f of files(join(src, dir), ['.ts'])) {
-    if (f.endsWith('.test.ts')) continue;
-    for (const i of imports(f)) {
-      if (!i.spec.startsWith('.')) continue;
-      out.push({ file: relative(src, f), target: relative(src, join(f, '..', i.spec)) });
-    }
+test('the layer rules hold and no runtime import cycle exists (scripts/layers.mjs)', () => {
+  assert.deepEqual(check(ROOT), []);
+});
+
+test('pkijs and asn1js (the tests\' independent X.509 reader) stay out of shipped code', () => {
+  const bad = [];
+  const dirs = ['worker/src', 'sandbox/src', 'widget/src'].map((d) => join(ROOT, d)).filter((d) => existsSync(d));
+  for (const f of dirs.flatMap((d) => files(d, ['.ts']))) {
+    if (/\.test\.ts$|\/fixtures\//.test(f)) continue;
+    for (const i of imports(f)) if (/^(pkijs|asn1js)$/.test(i.spec)) bad.push(`${relative(ROOT, f)}: ${i.spec}`);
   }
-  return out;
-}
-
-test('worker/src/crypto imports nothing of ours outside crypto/', () => {
-  const bad = liveImports('crypto').filter((i) => !i.target.startsWith('crypto/'));
-  assert.deepEqual(bad, []);
-});
-
-test('providers never import session/ or routes/', () => {
-  const bad = liveImports('providers').filter((i) => /^(session|routes)\//.test(i.target));
-  assert.deepEqual(bad, []);
-});
-
-test('routes reach providers only through the registry and the provider interface', () => {
-  const bad = liveImports('routes').filter((i) => i.target.startsWith('providers/') && !['providers/registry', 'providers/types'].includes(i.target));
   assert.deepEqual(bad, []);
 });

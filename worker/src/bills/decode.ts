@@ -19,7 +19,7 @@ const BOM = '\ufeff';
 export function decodeText(bytes: Uint8Array, charset: 'utf-8' | 'gbk', what: string): string {
   let text: string;
   try {
-    text = new TextDecoder(charset, { fatal: true }).decode(bytes);
+    text = new TextDecoder(charset, { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new StatementFormatError(`${what} is not valid ${charset.toUpperCase()} text.`);
   }
@@ -66,7 +66,7 @@ function gbkName(name: string): string {
   // Already Unicode (UTF-8 flag set), or plain ASCII: keep.
   if (![...name].some((ch) => ch.charCodeAt(0) >= 0x80) || [...name].some((ch) => ch.charCodeAt(0) > 0xff)) return name;
   try {
-    return new TextDecoder('gbk', { fatal: true }).decode(Uint8Array.from(name, (ch) => ch.charCodeAt(0)));
+    return new TextDecoder('gbk', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(name, (ch) => ch.charCodeAt(0)));
   } catch {
     return name;
   }

@@ -2,7 +2,7 @@
 
 const encoder = new TextEncoder();
 // fatal: a provider body that is not valid UTF-8 must fail loudly, not turn into U+FFFD and verify wrong.
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export type Bytes = ArrayBuffer | Uint8Array;
 
@@ -11,7 +11,8 @@ function view(b: Bytes): Uint8Array {
 }
 
 export function utf8(s: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(s);
+  // encode() always returns a fresh, non-shared buffer; workers-types declares the wider type.
+  return encoder.encode(s) as Uint8Array<ArrayBuffer>;
 }
 
 export function fromUtf8(b: Bytes): string {

@@ -86,7 +86,7 @@ export function publicKeyFromCertificate(pem: string, hash: RsaHash = 'SHA-256')
 export function publicKeyFromPrivate(privatePem: string, hash: RsaHash = 'SHA-256'): Promise<CryptoKey> {
   return cached(`derived-public:${hash}:${privatePem}`, async () => {
     const priv = await importPrivate(privatePem, true, hash);
-    const jwk = await crypto.subtle.exportKey('jwk', priv);
+    const jwk = (await crypto.subtle.exportKey('jwk', priv)) as JsonWebKey;
     if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw new TypeError('The private key has no RSA modulus/exponent.');
     return crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, ext: true }, { name: 'RSASSA-PKCS1-v1_5', hash }, true, ['verify']);
   });

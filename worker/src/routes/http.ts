@@ -80,7 +80,7 @@ export async function readBody(req: Request, limit: number): Promise<string> {
     all.set(ch, o);
     o += ch.byteLength;
   }
-  return new TextDecoder('utf-8', { fatal: false }).decode(all);
+  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(all);
 }
 
 export function parseJsonObject(text: string): Record<string, unknown> {
