@@ -85,7 +85,7 @@ const NAMES: Record<string, string> = {
 
 /** ISO 8859-1, byte = code point (TextDecoder's 'latin1' is windows-1252, which remaps 0x80–0x9F). */
 const latin1 = { decode: (v: Uint8Array): string => Array.from(v, (b) => String.fromCharCode(b)).join('') };
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** The fields of one SEQUENCE, taken in order; `done` throws if any is left over. */
 class Fields {
