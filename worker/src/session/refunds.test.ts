@@ -44,12 +44,12 @@ describe('decideRefund: how much a merchant may refund', () => {
     const refunds = [refundRow(1000, { status: 'succeeded' })];
     expect(decideRefund(sessionRow(), 8888, refunds, 7888)).toEqual({ ok: true, amount: 7888 });
     const over = decideRefund(sessionRow(), 8888, refunds, 7889);
-    expect(over).toMatchObject({ ok: false, status: 400, code: 'amount_too_large', param: 'amount' });
+    expect(over).toMatchObject({ ok: false, type: 'invalid_request_error', code: 'amount_too_large', param: 'amount' });
     expect(over.ok === false && over.message).toContain('7888 fen');
   });
 
   it('refuses a first refund of more than was paid', () => {
-    expect(decideRefund(sessionRow(), 8888, [], 8889)).toMatchObject({ ok: false, status: 400, code: 'amount_too_large', param: 'amount' });
+    expect(decideRefund(sessionRow(), 8888, [], 8889)).toMatchObject({ ok: false, type: 'invalid_request_error', code: 'amount_too_large', param: 'amount' });
   });
 
   it('caps at what the provider says was paid, not at the session amount', () => {
@@ -61,7 +61,7 @@ describe('decideRefund: how much a merchant may refund', () => {
   it('once partial refunds add up to the payment, refuses any further refund as already_refunded (409)', () => {
     const refunds = [refundRow(1000, { status: 'succeeded' }), refundRow(2888, { status: 'succeeded' }), refundRow(5000)];
     for (const requested of [undefined, 1, 8888]) {
-      expect(decideRefund(sessionRow(), 8888, refunds, requested)).toMatchObject({ ok: false, status: 409, code: 'already_refunded' });
+      expect(decideRefund(sessionRow(), 8888, refunds, requested)).toMatchObject({ ok: false, type: 'conflict_error', code: 'already_refunded' });
     }
   });
 
@@ -84,7 +84,7 @@ describe('decideRefund: how much a merchant may refund', () => {
   it.each(['open', 'expired', 'canceled'] as const)('refuses a %s session (409 session_not_paid), whatever is asked', (status) => {
     for (const requested of [undefined, 1, 8888]) {
       const d = decideRefund(sessionRow({ status, paid_attempt_id: null, paid_at: null }), 8888, [], requested);
-      expect(d).toMatchObject({ ok: false, status: 409, code: 'session_not_paid' });
+      expect(d).toMatchObject({ ok: false, type: 'conflict_error', code: 'session_not_paid' });
       expect(d.ok === false && d.message).toContain(status);
     }
   });
