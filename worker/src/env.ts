@@ -1,8 +1,8 @@
 import type { CheckoutSession } from './session/durable-object';
 import type { MerchantShard } from './merchant-shard';
-import type { SandboxLedger } from './sandbox/ledger';
-import type { AlipaySandboxLedger } from './sandbox/alipay/ledger';
-import type { UnionpaySandboxLedger } from './sandbox/unionpay/ledger';
+import type { SandboxLedger } from '../../sandbox/src/ledger';
+import type { AlipaySandboxLedger } from '../../sandbox/src/alipay/ledger';
+import type { UnionpaySandboxLedger } from '../../sandbox/src/unionpay/ledger';
 
 export interface Env {
   SHOUYIN_CONFIG?: string;

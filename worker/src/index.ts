@@ -13,13 +13,13 @@ import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
 import { wechatRoutes } from './routes/wechat-oauth';
 import { isSessionId } from './session/ids';
-import { sandboxApp } from './sandbox';
+import { sandboxApp } from '../../sandbox/src';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
-export { SandboxLedger } from './sandbox/ledger';
-export { AlipaySandboxLedger } from './sandbox/alipay/ledger';
-export { UnionpaySandboxLedger } from './sandbox/unionpay/ledger';
+export { SandboxLedger } from '../../sandbox/src/ledger';
+export { AlipaySandboxLedger } from '../../sandbox/src/alipay/ledger';
+export { UnionpaySandboxLedger } from '../../sandbox/src/unionpay/ledger';
 
 export const app = new Hono<AppEnv>();
 

@@ -4,7 +4,7 @@
 import type { MerchantConfig } from '../config';
 import type { Certificate } from '../crypto/x509';
 import { ErrorType, ShouyinError } from '../lib/errors';
-import { sandboxRoots } from '../sandbox/apple/pki';
+import { sandboxRoots } from '../../../sandbox/src/apple/pki';
 import { parsedRoots, type AppleConfig } from './config';
 
 const pinned = new WeakMap<AppleConfig, Certificate[]>();
