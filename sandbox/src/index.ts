@@ -1,8 +1,11 @@
-// The built-in provider simulators (architecture §8). The lead mounts `sandboxApp` at `/sandbox`;
-// test merchants' adapters reach it through the same request code as the real provider, only the
-// base URL differs. It never serves a live merchant: every entry point resolves a test merchant.
+// The sandbox Worker: the built-in provider simulators, served under `/sandbox/*` on the Shouyin
+// Worker's own origin (the Shouyin Worker forwards `/sandbox/*` here over its SANDBOX service binding).
+// Test merchants' adapters reach it through the same request code as the real provider, only the base
+// URL differs. It never serves a live merchant: every entry point resolves a test merchant.
 
 import { Hono } from 'hono';
+import { ErrorType, ShouyinError } from '../../worker/src/lib/errors';
+import { errorResponse } from '../../worker/src/routes/http';
 import type { SandboxEnv } from './types';
 import { wechatApi } from './wechatpay/api';
 import { wechatControl } from './wechatpay/control';
@@ -15,6 +18,8 @@ import { alipayBills } from './alipay/bill';
 import { unionpayBills } from './unionpay/bill';
 
 export { SandboxLedger } from './ledger';
+export { AlipaySandboxLedger } from './alipay/ledger';
+export { UnionpaySandboxLedger } from './unionpay/ledger';
 
 export const sandboxApp = new Hono<SandboxEnv>();
 
@@ -39,3 +44,12 @@ sandboxApp.route('/alipay', alipaySandbox);
 sandboxApp.route('/unionpay', unionpaySandbox);
 // Apple: `/apple/verifyReceipt` + `/apple/sandbox/verifyReceipt` (the two verifyReceipt environments), `/apple/_control/…`.
 sandboxApp.route('/apple', appleSandbox);
+
+/** The Worker's app: the simulators where shoppers and merchants see them, `/sandbox/…`. */
+export const app = new Hono<SandboxEnv>();
+// The same error shapes the Shouyin Worker answers with, as when the sandbox was part of it.
+app.onError((err) => errorResponse(err));
+app.route('/sandbox', sandboxApp);
+app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such route. See the README for the API.')));
+
+export default { fetch: app.fetch } satisfies ExportedHandler<SandboxEnv['Bindings']>;

@@ -8,7 +8,7 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import { randomAlnum } from '../../worker/src/crypto/encoding';
-import type { Env } from '../../worker/src/env';
+import type { Env } from './env';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import type { LedgerSettings } from './settings';
 import {

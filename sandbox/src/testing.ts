@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { vi } from 'vitest';
 import { aesGcmDecrypt } from '../../worker/src/crypto/aes-gcm';
 import { importRsaPublicKey } from '../../worker/src/crypto/rsa';
-import type { Env } from '../../worker/src/env';
+import type { Env } from './env';
 import { buildAuthorization, verifySignedMessage } from '../../worker/src/providers/wechat-v3/sign';
 import { MERCHANT_PRIVATE_KEY, SANDBOX_WECHAT_PUBLIC_KEY, TEST, testConfig } from '../../worker/test/fixtures/config';
 import { sandboxApp } from './index';

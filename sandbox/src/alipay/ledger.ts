@@ -6,7 +6,7 @@
 // when declined; trade.cancel closes or refunds them. One alarm drives a table of due work (notify sends).
 
 import { DurableObject } from 'cloudflare:workers';
-import type { Env } from '../../../worker/src/env';
+import type { Env } from '../env';
 import { AlipayOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import {
   TRADE_NOT_EXIST, bizError, newBuyerId, newCashierToken, newNotifyId, newQrCode, newTradeNo, notifyFields, queryJson, tradeFingerprint,

@@ -3,7 +3,7 @@
 // the simulator's own key only: the sandbox never holds or serves a live merchant's secrets.
 
 import type { MerchantConfig, ShouyinConfig } from '../../../worker/src/config';
-import type { Env } from '../../../worker/src/env';
+import type { Env } from '../env';
 import type { AlipayConfig } from '../../../worker/src/providers/alipay/config';
 import { defaultSellerId } from './model';
 
@@ -53,5 +53,5 @@ export function testMerchant(m: MerchantConfig): AlipayTestMerchant | undefined 
 
 /** The one ledger instance of the Alipay simulator. */
 export function alipayLedger(env: Env) {
-  return env.SANDBOX_ALIPAY.getByName('alipay');
+  return env.ALIPAY_LEDGER.getByName('alipay');
 }

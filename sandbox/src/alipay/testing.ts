@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { vi } from 'vitest';
 import { parseConfig } from '../../../worker/src/config';
 import { importRsaPublicKey } from '../../../worker/src/crypto/rsa';
-import type { Env } from '../../../worker/src/env';
+import type { Env } from '../env';
 import type { AlipayConfig } from '../../../worker/src/providers/alipay/config';
 import { CERT_SNS, SANDBOX_ALIPAY_PUBLIC_KEY } from '../../../worker/src/providers/alipay/fixtures/test-keys';
 import { certModeSns } from '../../../worker/src/providers/alipay/keys';

@@ -12,7 +12,8 @@ import type { AppleConfig } from '../../../worker/src/apple/config';
 import { isInternalStatus, RECEIPT_STATUS } from '../../../worker/src/apple/status';
 import { loadConfig, type MerchantConfig } from '../../../worker/src/config';
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
-import { outboundFetch } from '../../../worker/src/lib/outbound';
+import { OUTBOUND_TIMEOUT_MS } from '../../../worker/src/lib/outbound';
+import { dispatch } from '../common/dispatch';
 import type { SandboxEnv } from '../types';
 import { mintReceipt, type SandboxPurchase } from './receipts';
 import { DEFECTS, TRANSACTION_TYPES, renewalPayload, sandboxSign, sandboxTransactionId, transactionPayload, type Defect, type TransactionSpec } from './signer';
@@ -259,12 +260,14 @@ appleControl.post('/notifications', async (c) => {
   let delivery: { status: number; body: string } | undefined;
   if (b.send === true) {
     const config = loadConfig(c.env);
-    const res = await outboundFetch(config)(
+    const res = await dispatch(
       new Request(`${config.public_base_url}/notify/apple/${c.var.merchant.id}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'App Store Server Notifications (Shouyin sandbox)' },
         body: JSON.stringify({ signedPayload: signed }),
+        signal: AbortSignal.timeout(OUTBOUND_TIMEOUT_MS),
       }),
+      config.public_base_url,
     );
     delivery = { status: res.status, body: await res.text() };
   } else if (b.send !== undefined && b.send !== false) {

@@ -1,11 +1,14 @@
 // Test-only helpers for the Apple workerd tests (worker/test/apple-*.test.ts): the sandbox's control
 // surface and the merchant API through the Worker (SELF), and — for the few cases that need another
 // merchant configuration (sandbox-first receipts, a wrong shared secret) — the same app with a
-// modified SHOUYIN_CONFIG. Outbound calls to our own origin still reach the Worker in-process.
+// modified SHOUYIN_CONFIG: the Worker's app, and for `/sandbox/…` the sandbox's, each given that
+// config. Outbound calls to our own origin still reach the running Workers over their bindings.
 
 import { SELF, env } from 'cloudflare:test';
 import { app } from '../../../worker/src/index';
 import type { Env } from '../../../worker/src/env';
+import type { Env as SandboxEnv } from '../env';
+import { app as sandbox } from '../index';
 import { TEST, testConfigObject } from '../../../worker/test/fixtures/config';
 
 export const BASE = TEST.public_base_url;
@@ -23,8 +26,8 @@ const viaSelf: Fetcher = (url, init) => SELF.fetch(url, init);
 export function withConfig(change: (doc: { merchants: Record<string, any>[] }) => void): Fetcher {
   const doc = testConfigObject() as { merchants: Record<string, any>[] };
   change(doc);
-  const e: Env = { ...(env as unknown as Env), SHOUYIN_CONFIG: JSON.stringify(doc) };
-  return async (url, init) => app.request(url, init, e);
+  const e: Env & SandboxEnv = { ...(env as unknown as Env & SandboxEnv), SHOUYIN_CONFIG: JSON.stringify(doc) };
+  return async (url, init) => (new URL(url).pathname.startsWith('/sandbox/') ? sandbox.request(url, init, e) : app.request(url, init, e));
 }
 
 async function call(fetcher: Fetcher, path: string, body: unknown, key: string | null): Promise<Answer> {

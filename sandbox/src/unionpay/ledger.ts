@@ -4,7 +4,7 @@
 // (new orderId, origQryId) that is accepted PROCESSING and settles to SUCCESS, with its own notify.
 
 import { DurableObject } from 'cloudflare:workers';
-import type { Env } from '../../../worker/src/env';
+import type { Env } from '../env';
 import {
   RESP, consumeFields, maskCard, newQrCode, newQueryId, newTraceNo, refundFields, settleDateOf, traceTimeOf,
   type ConsumeInput, type GatewayError, type OrderRow, type RefundInput, type RefundRow,

@@ -3,7 +3,7 @@
 // simulator's own key and certificate only: the sandbox never holds or serves a live merchant's secrets.
 
 import type { MerchantConfig, ShouyinConfig } from '../../../worker/src/config';
-import type { Env } from '../../../worker/src/env';
+import type { Env } from '../env';
 import type { UnionpayConfig } from '../../../worker/src/providers/unionpay/config';
 
 export interface UnionpayLedgerSettings {
@@ -44,5 +44,5 @@ export function testMerchant(m: MerchantConfig): UnionpayTestMerchant | undefine
 
 /** The one ledger instance of the UnionPay simulator. */
 export function unionpayLedger(env: Env) {
-  return env.SANDBOX_UNIONPAY.getByName('unionpay');
+  return env.UNIONPAY_LEDGER.getByName('unionpay');
 }

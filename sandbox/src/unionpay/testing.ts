@@ -6,7 +6,7 @@ import { env } from 'cloudflare:test';
 import { Hono } from 'hono';
 import { vi } from 'vitest';
 import { parseConfig } from '../../../worker/src/config';
-import type { Env } from '../../../worker/src/env';
+import type { Env } from '../env';
 import { commonFields } from '../../../worker/src/providers/unionpay/client';
 import type { UnionpayConfig } from '../../../worker/src/providers/unionpay/config';
 import { signFields, verifyUnionpayFields } from '../../../worker/src/providers/unionpay/sign';
