@@ -4,6 +4,7 @@
 //   POST /receipts       → {receipt_data}: a receipt for the verifyReceipt simulator
 //   POST /transactions   → {signed_transaction}: a StoreKit 2 signedTransactionInfo
 //   POST /notifications  → {signed_payload}: an App Store Server Notification V2, optionally sent
+//   GET  /root_certificate → {root_certificate}: the PEM to pin in the merchant's apple.root_certificates
 // Every call takes `defect` (transactions, notifications) or `status` (receipts) to exercise a
 // refusal. Times in requests are Unix seconds, as in Shouyin's API.
 
@@ -15,6 +16,7 @@ import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
 import { OUTBOUND_TIMEOUT_MS } from '../../../worker/src/lib/outbound';
 import { dispatch } from '../common/dispatch';
 import type { SandboxEnv } from '../types';
+import { sandboxRootPem } from './pki';
 import { mintReceipt, type SandboxPurchase } from './receipts';
 import { DEFECTS, TRANSACTION_TYPES, renewalPayload, sandboxSign, sandboxTransactionId, transactionPayload, type Defect, type TransactionSpec } from './signer';
 
@@ -135,6 +137,9 @@ function purchase(v: unknown, i: number, now: number): SandboxPurchase {
  * purchase_date?, expires_date?, cancellation_date?, cancellation_reason?}], environment?,
  * bundle_id?, status?, is_retryable?}` → 201 `{receipt_data, environment, bundle_id, purchases}`.
  */
+// Shouyin trusts no built-in root: a test merchant pins this one to accept what the sandbox signs.
+appleControl.get('/root_certificate', async (c) => c.json({ root_certificate: await sandboxRootPem(c.var.merchant) }));
+
 appleControl.post('/receipts', async (c) => {
   const b = await body(c);
   only(b, ['product_id', 'purchases', 'environment', 'bundle_id', 'status', 'is_retryable']);

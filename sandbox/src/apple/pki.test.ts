@@ -1,5 +1,10 @@
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../worker/src/crypto/encoding';
+import { pemToDer } from '../../../worker/src/crypto/pem';
+import { parseCertificate } from '../../../worker/src/crypto/x509';
+import { APPLE_SANDBOX_ROOT_PEM, TEST } from '../../../worker/test/fixtures/config';
+import { app } from '../index';
 import { APPLE_INTERMEDIATE_MARKER_OID, APPLE_LEAF_MARKER_OID } from '../../../worker/src/apple/chain';
 import { hasExtension, mayIssueCertificates } from '../../../worker/src/apple/extensions';
 import { buildChain, derivedP256 } from './pki';
@@ -32,5 +37,21 @@ describe('Apple sandbox PKI', () => {
     const noMarker = await buildChain('sk_test_aaaaaaaaaaaaaaaaaaaaaaaa', '', { leafMarker: false });
     expect(hasExtension(noMarker.leaf.cert, APPLE_LEAF_MARKER_OID)).toBe(false);
     expect(await spkiHex(noMarker.leaf.keys.publicKey)).toBe(await spkiHex(leaf.keys.publicKey));
+  });
+
+  it("gives a test merchant its root to pin, the one the test fixtures pin for the demo merchant", async () => {
+    const res = await app.request(`${TEST.public_base_url}/sandbox/apple/_control/root_certificate`, { headers: { authorization: `Bearer ${TEST.secret_key}` } }, env);
+    expect(res.status).toBe(200);
+    const { root_certificate } = (await res.json()) as { root_certificate: string };
+    const { root } = await buildChain(TEST.secret_key, '');
+    const given = parseCertificate(pemToDer(root_certificate, 'CERTIFICATE'));
+    const fixture = parseCertificate(pemToDer(APPLE_SANDBOX_ROOT_PEM, 'CERTIFICATE'));
+    // ECDSA signatures differ per isolate; the name and the key are what a chain check looks at.
+    for (const c of [given, fixture]) {
+      expect(toHex(c.subjectPublicKeyInfo)).toBe(toHex(root.cert.subjectPublicKeyInfo));
+      expect(c.subject).toEqual(root.cert.subject);
+    }
+    const anonymous = await app.request(`${TEST.public_base_url}/sandbox/apple/_control/root_certificate`, {}, env);
+    expect(anonymous.status).toBe(401);
   });
 });

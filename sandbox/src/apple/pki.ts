@@ -13,6 +13,7 @@ import type { MerchantConfig } from '../../../worker/src/config';
 import { Tag, encode } from '../../../worker/src/crypto/der';
 import { buf, utf8 } from '../../../worker/src/crypto/encoding';
 import { hmacSha256 } from '../../../worker/src/crypto/hmac';
+import { derToPem } from '../../../worker/src/crypto/pem';
 import { parseCertificate, type Certificate } from '../../../worker/src/crypto/x509';
 import { APPLE_INTERMEDIATE_MARKER_OID, APPLE_LEAF_MARKER_OID } from '../../../worker/src/apple/chain';
 import { ecdsaRawToDer } from '../../../worker/src/apple/ecdsa';
@@ -220,12 +221,10 @@ export function sandboxChain(merchant: MerchantConfig): Promise<SandboxChain> {
   return p;
 }
 
-const roots = new WeakMap<SandboxChain, Certificate[]>();
-
-/** What a test merchant without `apple.root_certificates` pins: its sandbox root (the same array each time, so chain checks cache). */
-export async function sandboxRoots(merchant: MerchantConfig): Promise<Certificate[]> {
-  const chain = await sandboxChain(merchant);
-  let r = roots.get(chain);
-  if (!r) roots.set(chain, (r = [chain.root.cert]));
-  return r;
+/**
+ * The PEM of a test merchant's sandbox root: what it pins in `apple.root_certificates` to accept the
+ * tokens this sandbox signs (Shouyin trusts no built-in root).
+ */
+export async function sandboxRootPem(merchant: MerchantConfig): Promise<string> {
+  return derToPem((await sandboxChain(merchant)).root.der, 'CERTIFICATE');
 }
