@@ -53,3 +53,12 @@ test('private keys only in test, sandbox-fixture or demo folders', () => {
   }
   assert.deepEqual(bad, []);
 });
+
+test('live code (worker/src, tests aside) imports nothing under sandbox/', () => {
+  const bad = [];
+  for (const f of files(join(ROOT, 'worker', 'src'), ['.ts'])) {
+    if (f.endsWith('.test.ts')) continue;
+    for (const i of imports(f)) if (i.spec.startsWith('.') && join(f, '..', i.spec).startsWith(join(ROOT, 'sandbox'))) bad.push(`${relative(ROOT, f)}: ${i.spec}`);
+  }
+  assert.deepEqual(bad, []);
+});
