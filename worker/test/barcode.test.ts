@@ -4,7 +4,7 @@
 // micropay, Alipay trade.pay) with a deterministic session clock: paid at once, a password then paid,
 // declined, a password never entered (reversed at 30 s), a pay call that never answers, a reversal that
 // must be retried, a payment after the till gave up, cancel and another payment meanwhile, and a crash
-// at each step. The sandbox codes' third digit picks the story (worker/src/sandbox/payment-codes.ts).
+// at each step. The sandbox codes' third digit picks the story (sandbox/src/payment-codes.ts).
 
 import { SELF, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';

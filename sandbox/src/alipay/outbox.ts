@@ -70,8 +70,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
 
 /**
  * POSTs one copy. Only an HTTP 200 whose body is exactly the 7 bytes `success` acknowledges (§3.6).
- * A notify_url on our own public_base_url goes in-process through the Worker's default export, as
- * under `wrangler dev` and in the test runner no port is listening.
+ * A notify_url on our own public_base_url goes to the Shouyin Worker over its service binding
+ * (`dispatch`), as under `wrangler dev` and in the test runner no port is listening.
  */
 async function send(settings: AlipayLedgerSettings, url: string, body: string): Promise<Answer> {
   try {

@@ -7,7 +7,7 @@ import type { Env } from '../env';
 import type { UnionpayConfig } from '../../../worker/src/providers/unionpay/config';
 
 export interface UnionpayLedgerSettings {
-  /** Notifies to this origin are dispatched in-process (no port listens under the test runner). */
+  /** Notifies to this origin go to the Shouyin Worker over its service binding (no port listens under the test runner). */
   public_base_url: string;
   time_scale: number;
   notify_delay_seconds: number;

@@ -65,9 +65,9 @@ export interface SendResult {
 
 /**
  * POSTs one copy. Headers are signed fresh per send with the sandbox key over the exact body.
- * A notify_url on our own public_base_url goes in-process through the Worker's default export
- * (`exports.default.fetch`): that is how it works under `wrangler dev` and in the test runner,
- * where no port is listening. Anything else goes out with the global fetch.
+ * A notify_url on our own public_base_url goes to the Shouyin Worker over its service binding
+ * (`dispatch`): under `wrangler dev` and in the test runner no port is listening. Anything else
+ * goes out with the global fetch.
  */
 export async function sendNotify(settings: LedgerSettings, url: string, body: string): Promise<SendResult> {
   try {
