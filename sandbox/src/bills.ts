@@ -13,7 +13,8 @@
 //   {"kind":"foreign_refund","out_refund_no","out_trade_no","amount"}  a refund Shouyin never made
 
 import { Hono, type Context } from 'hono';
-import { loadConfig, type MerchantConfig } from '../../worker/src/config';
+import { type MerchantConfig } from '../../worker/src/config';
+import { loadConfig } from './config';
 import { timingSafeEqual } from '../../worker/src/crypto/timing-safe';
 import { dayStart, DAY_MS } from '../../worker/src/bills/time';
 import type { SandboxEnv } from './types';

@@ -2,7 +2,7 @@
 // Routes pass it on every call that can send; the ledger keeps the latest copy. Only test
 // merchants' keys are in it: the sandbox never holds or serves a live merchant's secrets.
 
-import type { ShouyinConfig } from '../../worker/src/config';
+import type { SandboxedConfig } from './config';
 
 export interface LedgerSettings {
   /** Notifies to this origin go to the Shouyin Worker over its service binding (no port listens under the test runner). */
@@ -21,7 +21,7 @@ export interface LedgerSettings {
 }
 
 /** `null` when no WeChat Pay simulator can run (no APIv3 signing key and no APIv2 test merchant). */
-export function ledgerSettings(config: ShouyinConfig): LedgerSettings | null {
+export function ledgerSettings(config: SandboxedConfig): LedgerSettings | null {
   const signer = config.sandbox.wechat_pay;
   const v3: Record<string, string> = {};
   const v2: Record<string, string> = {};

@@ -4,7 +4,7 @@
 // configured app key. Answers: `{"<method>_response":{…},["alipay_cert_sn",]"sign"}` signed with the
 // sandbox's key over the exact emitted text, `\/` escapes included (§3.3).
 
-import type { ShouyinConfig } from '../../../worker/src/config';
+import type { SandboxedConfig } from '../config';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
 import { certSn, splitPemCertificates } from '../../../worker/src/providers/alipay/certs';
 import { certModeSns } from '../../../worker/src/providers/alipay/keys';
@@ -41,7 +41,7 @@ async function responseCertSn(tm: AlipayTestMerchant): Promise<string | undefine
  * RSA2 signature. A bad signature answers `isv.invalid-signature` with the gateway's own
  * string-to-sign in sub_msg, `&` written as `&amp;`, as Alipay does (§3.3, §6.6).
  */
-export async function authenticate(config: ShouyinConfig, params: Params): Promise<Authenticated> {
+export async function authenticate(config: SandboxedConfig, params: Params): Promise<Authenticated> {
   const need: [string, string, string][] = [
     ['app_id', 'isv.missing-app-id', '缺少appId参数'],
     ['method', 'isv.missing-method', '缺少方法名参数'],

@@ -8,7 +8,7 @@
 
 import { Hono, type Context } from 'hono';
 import { zipSync } from 'fflate';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { fromBase64, toBase64, utf8 } from '../../../worker/src/crypto/encoding';
 import { encodeGbk } from '../../../worker/src/bills/gbk';
 import { writeAlipayBill, writeAlipaySummary, type AlipayBillLine } from '../../../worker/src/bills/formats/alipay';

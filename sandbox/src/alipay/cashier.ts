@@ -5,7 +5,7 @@
 // Cancelling changes nothing at Alipay: the trade stays open until closed or expired.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { fenToYuan } from '../../../worker/src/providers/alipay/amount';
 import { encodeForm, signNotify } from '../../../worker/src/providers/alipay/sign';
 import { beijingDateTime } from '../../../worker/src/providers/alipay/time';

@@ -3,7 +3,7 @@
 // app_id scopes every call. Workerd integration tests and browser tests drive payments through it.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { clockRoute, controlError, controlMerchant, notifyMode } from '../common/control';
 import { fenToYuan } from '../../../worker/src/providers/alipay/amount';
 import { parseFormStrict, signResponse } from '../../../worker/src/providers/alipay/sign';

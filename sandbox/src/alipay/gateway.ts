@@ -4,7 +4,7 @@
 // cashier page itself.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig, type ShouyinConfig } from '../../../worker/src/config';
+import { loadConfig, type SandboxedConfig } from '../config';
 import { fromUtf8 } from '../../../worker/src/crypto/encoding';
 import { fenToYuan } from '../../../worker/src/providers/alipay/amount';
 import { beijingDateTime } from '../../../worker/src/providers/alipay/time';
@@ -169,7 +169,7 @@ async function cashier(c: Context<SandboxEnv>, tm: AlipayTestMerchant, method: T
 }
 
 alipayGateway.on(['GET', 'POST'], '/gateway.do', async (c) => {
-  let config: ShouyinConfig;
+  let config: SandboxedConfig;
   try {
     config = loadConfig(c.env);
   } catch {

@@ -2,7 +2,8 @@
 // request). Routes pass it on every call that can send; the ledger keeps the latest copy. It holds
 // the simulator's own key only: the sandbox never holds or serves a live merchant's secrets.
 
-import type { MerchantConfig, ShouyinConfig } from '../../../worker/src/config';
+import type { MerchantConfig } from '../../../worker/src/config';
+import type { SandboxedConfig } from '../config';
 import type { Env } from '../env';
 import type { AlipayConfig } from '../../../worker/src/providers/alipay/config';
 import { defaultSellerId } from './model';
@@ -17,7 +18,7 @@ export interface AlipayLedgerSettings {
 }
 
 /** `null` when the Alipay sandbox has no signing key configured (it is then switched off). */
-export function alipayLedgerSettings(config: ShouyinConfig): AlipayLedgerSettings | null {
+export function alipayLedgerSettings(config: SandboxedConfig): AlipayLedgerSettings | null {
   const signer = config.sandbox.alipay;
   if (!signer) return null;
   return {
@@ -43,7 +44,7 @@ function asTestMerchant(m: MerchantConfig | undefined): AlipayTestMerchant | und
 }
 
 /** A test merchant by its Alipay app_id. */
-export function testMerchantByAppId(config: ShouyinConfig, appId: string): AlipayTestMerchant | undefined {
+export function testMerchantByAppId(config: SandboxedConfig, appId: string): AlipayTestMerchant | undefined {
   return asTestMerchant(config.merchants.find((m) => m.providers.alipay?.app_id === appId && !m.livemode));
 }
 

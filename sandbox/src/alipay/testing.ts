@@ -6,7 +6,7 @@
 import { env } from 'cloudflare:test';
 import { Hono } from 'hono';
 import { vi } from 'vitest';
-import { parseConfig } from '../../../worker/src/config';
+import { parseSandboxedConfig } from '../config';
 import { importRsaPublicKey } from '../../../worker/src/crypto/rsa';
 import type { Env } from '../env';
 import type { AlipayConfig } from '../../../worker/src/providers/alipay/config';
@@ -29,7 +29,7 @@ export function sandboxFetch(url: string | Request, init: RequestInit = {}): Pro
   return Promise.resolve(typeof url === 'string' ? app.request(url, init, testEnv) : app.request(url, undefined, testEnv));
 }
 
-const parsed = parseConfig(testConfig());
+const parsed = parseSandboxedConfig(testConfig());
 /** The test merchants' parsed Alipay config: `demo` (public-key mode) or `certshop` (certificate mode). */
 export function alipayConfig(which: 'demo' | 'certshop' = 'demo'): AlipayConfig {
   const m = parsed.merchants.find((x) => x.id === (which === 'demo' ? TEST.merchant_id : ALIPAY_TEST.cert_merchant_id));

@@ -6,7 +6,7 @@
 // Apple's routing rule: a sandbox receipt at production is 21007, a production one at the sandbox 21008.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { RECEIPT_STATUS, isInternalStatus } from '../../../worker/src/apple/status';
 import type { SandboxEnv } from '../types';
 import { appleControl } from './control';

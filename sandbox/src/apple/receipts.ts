@@ -3,7 +3,8 @@
 // the MAC keyed from the test merchant's secret key, so the simulator can tell its own receipts
 // (status 0) from altered or foreign ones (21003) in any isolate. Only the simulator reads them.
 
-import type { MerchantConfig, ShouyinConfig } from '../../../worker/src/config';
+import type { MerchantConfig } from '../../../worker/src/config';
+import type { SandboxedConfig } from '../config';
 import { fromBase64, fromUtf8, toBase64, utf8 } from '../../../worker/src/crypto/encoding';
 import { hmacSha256 } from '../../../worker/src/crypto/hmac';
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
@@ -56,7 +57,7 @@ export type OpenedReceipt =
   | { kind: 'ok'; receipt: SandboxReceipt; merchant: MerchantConfig };
 
 /** 21002 for what is not a sandbox receipt at all, 21003 for one the simulator did not mint as is. */
-export async function openReceipt(config: ShouyinConfig, receiptData: string): Promise<OpenedReceipt> {
+export async function openReceipt(config: SandboxedConfig, receiptData: string): Promise<OpenedReceipt> {
   let text: string;
   try {
     text = fromUtf8(fromBase64(receiptData));

@@ -3,7 +3,8 @@
 // simulated clock. Each provider then finds its own sandbox for the merchant and scopes calls by it.
 
 import type { Context } from 'hono';
-import { loadConfig, type MerchantConfig, type ShouyinConfig } from '../../../worker/src/config';
+import { type MerchantConfig } from '../../../worker/src/config';
+import { loadConfig, type SandboxedConfig } from '../config';
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any provider's Hono context
@@ -17,7 +18,7 @@ export const controlError = (c: AnyCtx, status: 400 | 401 | 404, code: string, m
  * The merchant named by `Authorization: Bearer sk_…`, or the error Response to answer with.
  * Keys are compared in constant time, as on the real API.
  */
-export function controlMerchant(c: AnyCtx): { config: ShouyinConfig; merchant: MerchantConfig } | Response {
+export function controlMerchant(c: AnyCtx): { config: SandboxedConfig; merchant: MerchantConfig } | Response {
   const config = loadConfig(c.env);
   const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
   const merchant = key ? config.merchants.find((m) => m.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;

@@ -3,7 +3,7 @@
 // the cashier. Thin: check (auth.ts) → validate (model.ts) → ledger RPC → answer.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import type { SandboxEnv } from '../types';
 import { answer, checkRequest, echo, failure } from './auth';
 import { errorPage } from './cashier';

@@ -5,7 +5,7 @@
 // public half of its configured sign_key (11). Answers: raw `k=v&` text, sorted, signed with the
 // sandbox's key and carrying its certificate as signPubKeyCert — errors included.
 
-import type { ShouyinConfig } from '../../../worker/src/config';
+import type { SandboxedConfig } from '../config';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
 import { SIGN_METHOD_RSA, VERSION, signAsUnionpay, verifyFieldsSignature } from '../../../worker/src/providers/unionpay/sign';
 import { WireError, formatRawResponse, parseForm, type Fields } from '../../../worker/src/providers/unionpay/wire';
@@ -16,7 +16,7 @@ export type Checked = { ok: true; tm: UnionpayTestMerchant; fields: Fields } | {
 
 const COMMON = ['version', 'encoding', 'signMethod', 'certId', 'signature', 'txnType', 'txnSubType', 'bizType', 'accessType', 'merId', 'txnTime'];
 
-export async function checkRequest(config: ShouyinConfig, body: string): Promise<Checked> {
+export async function checkRequest(config: SandboxedConfig, body: string): Promise<Checked> {
   let fields: Fields;
   try {
     fields = parseForm(body);

@@ -9,7 +9,7 @@
 
 import { Hono, type Context } from 'hono';
 import { zipSync, zlibSync } from 'fflate';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { toBase64, utf8 } from '../../../worker/src/crypto/encoding';
 import { writeZmRecord } from '../../../worker/src/bills/formats/unionpay';
 import { beijingDay, formatBeijing } from '../../../worker/src/bills/time';

@@ -7,7 +7,7 @@
 // (credit), SMS code 111111.
 
 import { Hono } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { parseForm } from '../../../worker/src/providers/unionpay/wire';
 import { beijingCompact } from '../../../worker/src/providers/unionpay/time';
 import type { SandboxEnv } from '../types';

@@ -2,7 +2,8 @@
 // request). Routes pass it on every call that can send; the ledger keeps the latest copy. It holds the
 // simulator's own key and certificate only: the sandbox never holds or serves a live merchant's secrets.
 
-import type { MerchantConfig, ShouyinConfig } from '../../../worker/src/config';
+import type { MerchantConfig } from '../../../worker/src/config';
+import type { SandboxedConfig } from '../config';
 import type { Env } from '../env';
 import type { UnionpayConfig } from '../../../worker/src/providers/unionpay/config';
 
@@ -16,7 +17,7 @@ export interface UnionpayLedgerSettings {
 }
 
 /** `null` when sandbox.unionpay is not configured (the UnionPay sandbox is then switched off). */
-export function unionpayLedgerSettings(config: ShouyinConfig): UnionpayLedgerSettings | null {
+export function unionpayLedgerSettings(config: SandboxedConfig): UnionpayLedgerSettings | null {
   const s = config.sandbox.unionpay;
   if (!s) return null;
   return {
@@ -33,7 +34,7 @@ export interface UnionpayTestMerchant {
 }
 
 /** A test merchant by its merId. A live merId does not exist here. */
-export function testMerchantByMerId(config: ShouyinConfig, merId: string): UnionpayTestMerchant | undefined {
+export function testMerchantByMerId(config: SandboxedConfig, merId: string): UnionpayTestMerchant | undefined {
   const m = config.merchants.find((x) => !x.livemode && x.providers.unionpay?.mer_id === merId);
   return m?.providers.unionpay ? { merchant: m, unionpay: m.providers.unionpay } : undefined;
 }

@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:test';
 import { Hono } from 'hono';
 import { vi } from 'vitest';
-import { parseConfig } from '../../../worker/src/config';
+import { parseSandboxedConfig } from '../config';
 import type { Env } from '../env';
 import { commonFields } from '../../../worker/src/providers/unionpay/client';
 import type { UnionpayConfig } from '../../../worker/src/providers/unionpay/config';
@@ -30,7 +30,7 @@ export function sandboxFetch(url: string | Request, init: RequestInit = {}): Pro
   return Promise.resolve(typeof url === 'string' ? app.request(url, init, testEnv) : app.request(url, undefined, testEnv));
 }
 
-const parsed = parseConfig(testConfig());
+const parsed = parseSandboxedConfig(testConfig());
 /** The test merchant's parsed UnionPay config (built-in sandbox), or the live merchant's. */
 export function unionpayConfig(which: 'demo' | 'live' = 'demo'): UnionpayConfig {
   const m = parsed.merchants.find((x) => x.id === (which === 'demo' ? TEST.merchant_id : TEST.live_merchant_id));

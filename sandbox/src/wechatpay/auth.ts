@@ -4,7 +4,8 @@
 // TS\nNONCE\nBODY\n with the sandbox's own key, on every answer, errors and 204s included (§2.3).
 
 import type { MiddlewareHandler } from 'hono';
-import { loadConfig, type MerchantConfig, type ShouyinConfig, type WechatPayV3Config } from '../../../worker/src/config';
+import { type MerchantConfig, type WechatPayV3Config } from '../../../worker/src/config';
+import { loadConfig, type SandboxedConfig } from '../config';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
 import { parseAuthorization, signResponse, verifyAuthorization } from '../../../worker/src/providers/wechat-v3/sign';
 import { ledgerSettings, type LedgerSettings } from '../settings';
@@ -12,7 +13,7 @@ import type { SandboxEnv } from '../types';
 import { testWechatMerchant } from './merchants';
 
 export interface WechatVars {
-  config: ShouyinConfig;
+  config: SandboxedConfig;
   settings: LedgerSettings;
   merchant: MerchantConfig;
   wechat: WechatPayV3Config;
@@ -21,7 +22,7 @@ export interface WechatVars {
 }
 
 /** An APIv3 test merchant by its WeChat Pay mchid. Live merchants are invisible to the sandbox. */
-export function testMerchantByMchid(config: ShouyinConfig, mchid: string): MerchantConfig | undefined {
+export function testMerchantByMchid(config: SandboxedConfig, mchid: string): MerchantConfig | undefined {
   const m = testWechatMerchant(config, mchid);
   return m?.api === 'v3' ? m.merchant : undefined;
 }
@@ -48,7 +49,7 @@ export async function signed(res: Response, signer: LedgerSettings['signer'] | u
  * the merchant (test only), its serial_no, then the RSA signature and the ±5 min window.
  */
 export const authenticate: MiddlewareHandler<SandboxEnv & { Variables: WechatVars }> = async (c, next) => {
-  let config: ShouyinConfig;
+  let config: SandboxedConfig;
   try {
     config = loadConfig(c.env);
   } catch {

@@ -8,7 +8,7 @@
 
 import { Hono, type Context } from 'hono';
 import { gzipSync } from 'fflate';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { fromBase64, toBase64, utf8 } from '../../../worker/src/crypto/encoding';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
 import { sha1Hex } from '../../../worker/src/bills/download';

@@ -8,7 +8,7 @@
 //   (appid, partnerid, prepayid, package, noncestr, timestamp, sign), checked the same way.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { publicKeyFromPrivate, rsaVerify } from '../../../worker/src/crypto/rsa';
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
 import { sign as v2Sign, signTypeOf, type SignType } from '../../../worker/src/providers/wechat-v2/sign';

@@ -4,7 +4,7 @@
 // buttons end at redirect_url. Inside WeChat's own browser H5 is refused ("请在微信外打开订单").
 
 import { Hono, type Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { ledgerSettings } from '../settings';
 import { wechatLedger, type SandboxEnv } from '../types';
 import type { OrderRow } from './model';

@@ -5,7 +5,7 @@
 // sandbox's callback URL for a test merchant is `{public_base_url}/wechat/native/{merchant id}`.
 
 import type { Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { randomAlnum } from '../../../worker/src/crypto/encoding';
 import { sign, verify } from '../../../worker/src/providers/wechat-v2/sign';
 import { buildXml, parseFlatXml } from '../../../worker/src/providers/wechat-v2/xml';

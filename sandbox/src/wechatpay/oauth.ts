@@ -8,7 +8,7 @@
 // One browser is one sandbox WeChat user (a cookie), whose openid differs per AppID.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { randomAlnum } from '../../../worker/src/crypto/encoding';
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
 import { wechatLedger, type SandboxEnv } from '../types';

@@ -6,7 +6,7 @@
 // `return_code=FAIL` and unsigned; business failures are `result_code=FAIL` + `err_code`, signed (§6.2, §6.6).
 
 import { Hono, type Context } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { SIGN_TYPES, verify, type SignType } from '../../../worker/src/providers/wechat-v2/sign';
 import { MAX_XML_BYTES, XmlError, parseFlatXml } from '../../../worker/src/providers/wechat-v2/xml';
 import type { OrderError, RefundError } from '../ledger';

@@ -3,7 +3,7 @@
 // only the merchant's close or the order's time_expire closes it, and nothing is notified.
 
 import { Hono } from 'hono';
-import { loadConfig } from '../../../worker/src/config';
+import { loadConfig } from '../config';
 import { ledgerSettings } from '../settings';
 import { beijingRfc3339 } from '../time';
 import { wechatLedger, type SandboxEnv } from '../types';
