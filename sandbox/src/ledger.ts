@@ -6,7 +6,6 @@
 // USERPAYING → SUCCESS, and USERPAYING | SUCCESS → REVOKED by a reversal (which refunds a paid order).
 // One alarm drives a table of due work.
 
-import { DurableObject } from 'cloudflare:workers';
 import { randomAlnum } from '../../worker/src/crypto/encoding';
 import type { Env } from './env';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
@@ -21,7 +20,7 @@ import { readMutations, writeMutations, type BillItem, type BillMutation } from 
 import { wechatBillItems } from './wechatpay/bill-ledger';
 import { CodeBook, codeBookSchema, type CodeRow } from './code-book';
 import { codeBehavior, passwordDoneAt, type CodeBehavior } from './payment-codes';
-import { LedgerClock } from './common/clock';
+import { SimulatorLedger } from './common/ledger';
 
 export type { SentRecord } from './outbox';
 
@@ -76,7 +75,6 @@ export interface LedgerView {
 
 const TABLES = ['orders', 'refunds', 'due', 'notifies', 'deliveries', 'oauth_codes', 'micropay'];
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders (
   mchid TEXT NOT NULL, out_trade_no TEXT NOT NULL, api TEXT NOT NULL, trade_type TEXT NOT NULL, prepay_id TEXT NOT NULL UNIQUE,
   openid TEXT, client_ip TEXT, sign_type TEXT, product_id TEXT, appid TEXT NOT NULL, description TEXT NOT NULL,
@@ -89,34 +87,21 @@ CREATE TABLE IF NOT EXISTS refunds (
   refund_id TEXT NOT NULL UNIQUE, amount INTEGER NOT NULL, total INTEGER NOT NULL, currency TEXT NOT NULL,
   reason TEXT, notify_url TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL, success_time INTEGER,
   PRIMARY KEY (mchid, out_refund_no));
-CREATE TABLE IF NOT EXISTS due (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
 CREATE TABLE IF NOT EXISTS oauth_codes (code TEXT PRIMARY KEY, appid TEXT NOT NULL, openid TEXT NOT NULL, expires_at INTEGER NOT NULL, used INTEGER NOT NULL);
 `;
 
-export class SandboxLedger extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  /** Test clock: the ledger's now = wall clock + offset (moved by advanceClock). */
-  private readonly clock: LedgerClock;
-  private saved: LedgerSettings | null = null;
-  private readonly outbox: NotifyOutbox;
+export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, NotifyOutbox> {
   private readonly micropays: CodeBook;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.clock = new LedgerClock(this.sql, ctx.storage);
-    this.outbox = new NotifyOutbox(this.sql, () => this.now());
+    super(ctx, env, (sql, now) => new NotifyOutbox(sql, now));
     this.micropays = new CodeBook(this.sql, 'micropay');
-    void ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec('CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+    this.open(() => {
       if (this.setting('schema_version') !== SCHEMA_VERSION) {
         for (const t of TABLES) this.sql.exec(`DROP TABLE IF EXISTS ${t}`);
         this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'schema_version', SCHEMA_VERSION);
       }
       this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('micropay'));
-      this.clock.load();
-      const s = this.setting('settings');
-      this.saved = s ? (JSON.parse(s) as LedgerSettings) : null;
     });
   }
 
@@ -374,8 +359,7 @@ export class SandboxLedger extends DurableObject<Env> {
 
   /** Everything due, now, whatever the schedule: settle processing refunds, send queued notifies. */
   async flush(settings: LedgerSettings): Promise<{ sent: SentRecord[] }> {
-    this.remember(settings);
-    return { sent: await this.runDue(Number.MAX_SAFE_INTEGER, 'flush') };
+    return { sent: await this.flushDue(settings) };
   }
 
   /** The whole story of one order, for tests: the row, its refunds, its notifies and every send. */
@@ -396,29 +380,16 @@ export class SandboxLedger extends DurableObject<Env> {
 
   /** Moves the ledger's clock (tests: expiry, retry schedule); `null` puts it back on the wall clock. */
   async advanceClock(ms: number | null): Promise<number> {
-    this.clock.advance(ms);
+    this.testClock.advance(ms);
     await this.rearm();
     return this.now();
   }
 
   // ------------------------------------------------------------------------------ the alarm
 
-  override async alarm(): Promise<void> {
-    await this.runDue(this.now(), 'schedule');
-  }
-
-  /** Idempotent: a due item is done once (state + due row change together), then the alarm re-arms. */
-  private async runDue(until: number, trigger: 'schedule' | 'flush'): Promise<SentRecord[]> {
-    const settings = this.saved;
-    if (!settings) return [];
-    for (const { ref } of this.sql.exec<{ ref: string }>(`SELECT ref FROM due WHERE kind = 'refund' AND due_at <= ?`, until).toArray()) {
-      const [mchid, no] = JSON.parse(ref) as [string, string];
-      this.sql.exec(`DELETE FROM due WHERE kind = 'refund' AND ref = ?`, ref);
-      await this.settleRefund(settings, mchid, no);
-    }
-    const sent = await Promise.all(this.outbox.dueBy(until).map((id) => this.outbox.deliver(settings, id, trigger)));
-    await this.rearm();
-    return sent;
+  /** Refunds settle when due (their notify is queued then). */
+  protected settleDue(settings: LedgerSettings, until: number): Promise<void> {
+    return this.eachDue<[string, string]>('refund', until, ([mchid, no]) => this.settleRefund(settings, mchid, no));
   }
 
   private async settleRefund(settings: LedgerSettings, mchid: string, outRefundNo: string): Promise<void> {
@@ -464,26 +435,7 @@ export class SandboxLedger extends DurableObject<Env> {
     return this.outbox.queue(settings, o, { id, event, api: 'v3', url, body }, opts);
   }
 
-  private rearm(): Promise<void> {
-    return this.clock.rearm();
-  }
-
   // -------------------------------------------------------------------------------- helpers
-
-  private now(): number {
-    return this.clock.now();
-  }
-
-  private remember(settings: LedgerSettings): void {
-    const text = JSON.stringify(settings);
-    if (this.saved && JSON.stringify(this.saved) === text) return;
-    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'settings', text);
-    this.saved = settings;
-  }
-
-  private setting(k: string): string | undefined {
-    return this.sql.exec<{ v: string }>('SELECT v FROM settings WHERE k = ?', k).toArray()[0]?.v;
-  }
 
   /** Reads apply expiry lazily: an unpaid order past time_expire is CLOSED from then on. */
   private fresh(o: OrderRow | undefined): OrderRow | null {

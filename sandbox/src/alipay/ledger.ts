@@ -5,7 +5,6 @@
 // (alipay.trade.pay): TRADE_SUCCESS at once, WAIT_BUYER_PAY while a password is awaited, TRADE_CLOSED
 // when declined; trade.cancel closes or refunds them. One alarm drives a table of due work (notify sends).
 
-import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { AlipayOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import {
@@ -17,7 +16,7 @@ import { CodeBook, codeBookSchema, type CodeRow } from '../code-book';
 import { codeBehavior, passwordDoneAt, type CodeBehavior } from '../payment-codes';
 import { readMutations, writeMutations, type BillItem, type BillMutation } from '../bills';
 import { alipayBillItems } from './bill-ledger';
-import { LedgerClock } from '../common/clock';
+import { SimulatorLedger } from '../common/ledger';
 
 export type { SentRecord } from './outbox';
 
@@ -47,7 +46,6 @@ export interface LedgerView {
 type Result<T> = { ok: true; value: T } | { ok: false; error: GatewayError };
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS trades (
   app_id TEXT NOT NULL, out_trade_no TEXT NOT NULL, method TEXT NOT NULL, subject TEXT NOT NULL, total INTEGER NOT NULL,
   notify_url TEXT, return_url TEXT, quit_url TEXT, time_expire INTEGER, fingerprint TEXT NOT NULL, qr_code TEXT UNIQUE,
@@ -57,33 +55,19 @@ CREATE TABLE IF NOT EXISTS trades (
 CREATE TABLE IF NOT EXISTS refunds (
   app_id TEXT NOT NULL, out_trade_no TEXT NOT NULL, out_request_no TEXT NOT NULL, amount INTEGER NOT NULL, reason TEXT,
   created_at INTEGER NOT NULL, PRIMARY KEY (app_id, out_trade_no, out_request_no));
-CREATE TABLE IF NOT EXISTS due (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
 `;
 
 const PAID = new Set(['TRADE_SUCCESS', 'TRADE_FINISHED']);
 const iso = (t: number) => new Date(t).toISOString();
 const isoOrNull = (t: number | null) => (t === null ? null : iso(t));
 
-export class AlipaySandboxLedger extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  /** Test clock: the ledger's now = wall clock + offset (moved by advanceClock). */
-  private readonly clock: LedgerClock;
-  private saved: AlipayLedgerSettings | null = null;
-  private readonly outbox: AlipayOutbox;
+export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, SentRecord, AlipayOutbox> {
   private readonly codes: CodeBook;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.clock = new LedgerClock(this.sql, ctx.storage);
-    this.outbox = new AlipayOutbox(this.sql, () => this.now());
+    super(ctx, env, (sql, now) => new AlipayOutbox(sql, now));
     this.codes = new CodeBook(this.sql, 'barcode_trades');
-    void ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades'));
-      this.clock.load();
-      const s = this.setting('settings');
-      this.saved = s ? (JSON.parse(s) as AlipayLedgerSettings) : null;
-    });
+    this.open(() => this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades')));
   }
 
   // ------------------------------------------------------------------------- trades (gateway)
@@ -306,8 +290,7 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
   }
 
   async flush(settings: AlipayLedgerSettings): Promise<{ sent: SentRecord[] }> {
-    this.remember(settings);
-    return { sent: await this.runDue(Number.MAX_SAFE_INTEGER, 'flush') };
+    return { sent: await this.flushDue(settings) };
   }
 
   inspect(appId: string, outTradeNo: string): LedgerView | null {
@@ -331,7 +314,7 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
   }
 
   async advanceClock(ms: number | null): Promise<number> {
-    this.clock.advance(ms);
+    this.testClock.advance(ms);
     await this.rearm();
     return this.now();
   }
@@ -352,21 +335,8 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
 
   // ------------------------------------------------------------------------------ the alarm
 
-  override async alarm(): Promise<void> {
-    await this.runDue(this.now(), 'schedule');
-  }
-
-  private async runDue(until: number, trigger: 'schedule' | 'flush'): Promise<SentRecord[]> {
-    const settings = this.saved;
-    if (!settings) return [];
-    const sent = await Promise.all(this.outbox.dueBy(until).map((id) => this.outbox.deliver(settings, id, trigger)));
-    await this.rearm();
-    return sent;
-  }
-
-  private rearm(): Promise<void> {
-    return this.clock.rearm();
-  }
+  /** Alipay's refunds settle at once: notifies are its only due work. */
+  protected async settleDue(): Promise<void> {}
 
   // -------------------------------------------------------------------------------- helpers
 
@@ -398,21 +368,6 @@ export class AlipaySandboxLedger extends DurableObject<Env> {
 
   private expired(t: TradeRow): boolean {
     return t.time_expire !== null && t.time_expire <= this.now();
-  }
-
-  private now(): number {
-    return this.clock.now();
-  }
-
-  private remember(settings: AlipayLedgerSettings): void {
-    const text = JSON.stringify(settings);
-    if (this.saved && JSON.stringify(this.saved) === text) return;
-    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'settings', text);
-    this.saved = settings;
-  }
-
-  private setting(k: string): string | undefined {
-    return this.sql.exec<{ v: string }>('SELECT v FROM settings WHERE k = ?', k).toArray()[0]?.v;
   }
 
   /** Reads apply expiry lazily: a scanned, unpaid trade past time_expire is TRADE_CLOSED from then on. */

@@ -5,7 +5,7 @@
 
 import { encodeForm, signNotify } from '../../../worker/src/providers/alipay/sign';
 import { dispatch } from '../common/dispatch';
-import { iso, Outbox, type Answer, type NotifyState, type Trigger } from '../common/outbox';
+import { Outbox, type Answer, type NotifyState, type NotifyView as View, type OutboxRow, type SentRecord as Sent, type Trigger } from '../common/outbox';
 import type { AlipayLedgerSettings } from './settings';
 
 /** Alipay re-sends an unacknowledged notify after 4m,10m,10m,1h,2h,6h,15h: 8 sends in about 25 h (§3.6). */
@@ -18,45 +18,18 @@ export type { Trigger, NotifyState };
 /** `payment`: TRADE_SUCCESS; `refund`: a refund's TRADE_SUCCESS / TRADE_CLOSED. */
 export type NotifyKind = 'payment' | 'refund';
 
-type NotifyRow = {
-  id: string;
+type NotifyRow = OutboxRow & {
   app_id: string;
   out_trade_no: string;
   kind: NotifyKind;
   trade_status: string;
-  url: string;
-  body: string;
-  copies: number;
-  rounds: number;
-  state: NotifyState;
-  created_at: number;
 };
 
-export interface SentRecord {
-  notify_id: string;
-  kind: NotifyKind;
-  trade_status: string;
-  url: string;
-  out_trade_no: string;
-  trigger: Trigger;
-  /** One per copy sent; status 0 = no answer. `acked`: the answer was exactly `success`. */
-  answers: { status: number; acked: boolean; error: string | null }[];
-  state: NotifyState;
-}
-
-export interface NotifyView {
-  notify_id: string;
-  kind: NotifyKind;
-  trade_status: string;
-  url: string;
-  state: NotifyState;
-  copies: number;
-  scheduled_sends: number;
-  next_attempt_at: string | null;
-  /** The exact form body sent on every try. */
-  body: string;
-  deliveries: { at: string; status: number; acked: boolean; error: string | null; trigger: string }[];
-}
+type SentHead = { kind: NotifyKind; trade_status: string; url: string; out_trade_no: string };
+type ViewHead = { notify_id: string; kind: NotifyKind; trade_status: string; url: string };
+/** A send round; each answer says whether it `acked` (was exactly `success`). */
+export type SentRecord = Sent<SentHead>;
+export type NotifyView = View<ViewHead>;
 
 export const OUTBOX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS notifies (
@@ -89,69 +62,39 @@ async function send(settings: AlipayLedgerSettings, url: string, body: string): 
   }
 }
 
-export class AlipayOutbox {
-  private readonly box: Outbox<AlipayLedgerSettings, NotifyRow>;
-
-  constructor(
-    private readonly sql: SqlStorage,
-    private readonly now: () => number,
-  ) {
-    this.box = new Outbox(sql, now, { send: (settings, n) => send(settings, n.url, n.body), retrySeconds: ALIPAY_RETRY_SECONDS, recordAck: true });
+export class AlipayOutbox extends Outbox<AlipayLedgerSettings, NotifyRow, SentHead, ViewHead> {
+  constructor(sql: SqlStorage, now: () => number) {
+    super(sql, now, {
+      send: (settings, n) => send(settings, n.url, n.body),
+      retrySeconds: ALIPAY_RETRY_SECONDS,
+      recordAck: true,
+      sentHead: (n) => ({ kind: n.kind, trade_status: n.trade_status, url: n.url, out_trade_no: n.out_trade_no }),
+      viewHead: (n) => ({ notify_id: n.id, kind: n.kind, trade_status: n.trade_status, url: n.url }),
+    });
   }
 
   /**
-   * Signs and stores one notification. With `schedule`, its first send is due after
-   * sandbox.notify_delay_seconds (already a sandbox setting: not scaled).
+   * Signs and stores one notification, sent on Alipay's schedule (8 sends, acked only by `success`).
+   * With `schedule`, its first send is due after sandbox.notify_delay_seconds (not scaled).
    */
   async queue(
     settings: AlipayLedgerSettings,
     n: { app_id: string; out_trade_no: string; kind: NotifyKind; url: string; notifyId: string; fields: Record<string, string> },
     opts: { copies?: number; schedule?: boolean } = {},
   ): Promise<string> {
-    const signed = await signNotify(n.fields, settings.signer_private_key);
-    const now = this.now();
-    this.sql.exec(
-      `INSERT INTO notifies (id, app_id, out_trade_no, kind, trade_status, url, body, copies, rounds, state, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?)`,
-      n.notifyId, n.app_id, n.out_trade_no, n.kind, n.fields.trade_status ?? '', n.url, encodeForm(signed), opts.copies ?? 1, now,
-    );
-    if (opts.schedule !== false) this.box.scheduleFirst(settings, n.notifyId, now);
-    return n.notifyId;
-  }
-
-  dueBy(until: number): string[] {
-    return this.box.dueBy(until);
+    const body = encodeForm(await signNotify(n.fields, settings.signer_private_key));
+    return this.add(settings, {
+      id: n.notifyId, app_id: n.app_id, out_trade_no: n.out_trade_no, kind: n.kind, trade_status: n.fields.trade_status ?? '', url: n.url, body,
+      copies: opts.copies,
+    }, opts);
   }
 
   firstPayment(appId: string, outTradeNo: string): string | undefined {
-    return this.sql
-      .exec<{ id: string }>(`SELECT id FROM notifies WHERE app_id = ? AND out_trade_no = ? AND kind = 'payment' ORDER BY created_at LIMIT 1`, appId, outTradeNo)
-      .toArray()[0]?.id;
-  }
-
-  /** One send round on Alipay's schedule (8 sends, acked only by `success`); see `Outbox.deliver`. */
-  async deliver(settings: AlipayLedgerSettings, id: string, trigger: Trigger): Promise<SentRecord> {
-    const { row: n, answers, state } = await this.box.deliver(settings, id, trigger);
-    return {
-      notify_id: id, kind: n.kind, trade_status: n.trade_status, url: n.url, out_trade_no: n.out_trade_no, trigger,
-      answers: answers.map(({ status, ok, error }) => ({ status, acked: ok, error })), state,
-    };
+    return this.find({ app_id: appId, out_trade_no: outTradeNo, kind: 'payment' })[0]?.id;
   }
 
   /** Every notify of a trade, with every send. */
   view(appId: string, outTradeNo: string): NotifyView[] {
-    const rows = this.sql.exec<NotifyRow>('SELECT * FROM notifies WHERE app_id = ? AND out_trade_no = ? ORDER BY created_at, rowid', appId, outTradeNo).toArray();
-    return rows.map((n) => ({
-      notify_id: n.id,
-      kind: n.kind,
-      trade_status: n.trade_status,
-      url: n.url,
-      state: n.state,
-      copies: n.copies,
-      scheduled_sends: n.rounds,
-      next_attempt_at: this.box.nextAttempt(n.id),
-      body: n.body,
-      deliveries: this.box.sends(n.id).map((d) => ({ at: iso(d.at), status: d.status, acked: d.acked === 1, error: d.error, trigger: d.trig })),
-    }));
+    return this.views({ app_id: appId, out_trade_no: outTradeNo });
   }
 }

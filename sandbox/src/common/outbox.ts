@@ -1,9 +1,10 @@
-// The notify outbox machinery the three simulators share: one row per notification (fixed id and
-// body, built once by the provider), sent in rounds on a retry schedule until acknowledged, every
-// send recorded. What differs per provider — the wire format, what counts as an ack, the schedule,
-// the row's extra columns — comes in through `OutboxSpec`; the bookkeeping lives here once so the
-// schedules cannot drift in how they are walked. Due times live in the ledger's `due` table (kind
-// 'notify'), which its one alarm works through.
+// The notify outbox the three simulators share: one row per notification (fixed id and body, built
+// once by the provider), sent in rounds on a retry schedule until acknowledged, every send recorded,
+// and the records the control surfaces show (a round's `SentRecord`, a notify's view). What differs
+// per provider — the wire format, what counts as an ack, the schedule, the row's extra columns and
+// which of them a record names first — comes in through `OutboxSpec`; the bookkeeping lives here once
+// so the schedules cannot drift in how they are walked. Due times live in the ledger's `due` table
+// (kind 'notify'), which its one alarm works through.
 
 import { nextRetryDelayMs } from '../schedule';
 
@@ -30,14 +31,40 @@ export interface Answer {
   ok: boolean;
 }
 
-export interface OutboxSpec<S, R extends OutboxRow> {
+export interface OutboxSpec<S, R extends OutboxRow, SentHead, ViewHead> {
   /** Sends one copy of the notify and judges the answer by the provider's ack rule. */
   send(settings: S, row: R): Promise<Answer>;
   /** Retry delays (s, before time_scale) after each unacknowledged scheduled send; default WeChat's. */
   retrySeconds?: readonly number[];
   /** The provider's `deliveries` table also stores whether each answer acked (Alipay shows it). */
   recordAck?: boolean;
+  /** The row's fields a send record names, after `notify_id` (in the provider's order). */
+  sentHead(row: R): SentHead;
+  /** The row's fields a notify's view starts with (its id under the provider's name, first). */
+  viewHead(row: R): ViewHead;
 }
+
+/** What one send round reports: the notify, then the provider's fields, then how it went. */
+export type SentRecord<Head> = { notify_id: string } & Head & {
+  trigger: Trigger;
+  /** One per copy sent; status 0 = no answer (network error or timeout). `acked` where the provider records it. */
+  answers: { status: number; acked?: boolean; error: string | null }[];
+  state: NotifyState;
+};
+
+/** One notify and every send of it, after the provider's own fields. */
+export type NotifyView<Head> = Head & {
+  state: NotifyState;
+  copies: number;
+  scheduled_sends: number;
+  next_attempt_at: string | null;
+  /** The exact body sent on every try. */
+  body: string;
+  deliveries: { at: string; status: number; acked?: boolean; error: string | null; trigger: string }[];
+};
+
+/** A new notification: the provider's columns, its url and body; `copies` > 1 in `duplicate` mode. */
+export type NewNotify<R extends OutboxRow> = Omit<R, 'copies' | 'rounds' | 'state' | 'created_at'> & { copies?: number };
 
 export interface Round<R extends OutboxRow> {
   row: R;
@@ -55,18 +82,64 @@ export type DeliveryRow = {
 
 export const iso = (t: number) => new Date(t).toISOString();
 
-export class Outbox<S extends { time_scale: number; notify_delay_seconds: number }, R extends OutboxRow> {
+export class Outbox<S extends { time_scale: number; notify_delay_seconds: number }, R extends OutboxRow, SentHead, ViewHead> {
   /** Send rounds under way, by notify id: a scheduled round, a flush and a manual send never overlap. */
   private readonly inFlight = new Map<string, Promise<Round<R>>>();
 
   constructor(
-    private readonly sql: SqlStorage,
-    private readonly now: () => number,
-    private readonly spec: OutboxSpec<S, R>,
+    protected readonly sql: SqlStorage,
+    protected readonly now: () => number,
+    private readonly spec: OutboxSpec<S, R, SentHead, ViewHead>,
   ) {}
 
+  /**
+   * Stores one notification, pending, with no send yet. With `schedule` (the default) its first send
+   * is due after sandbox.notify_delay_seconds; `replace` moves an existing due time instead of failing.
+   */
+  protected add(settings: S, n: NewNotify<R>, opts: { schedule?: boolean; replace?: boolean } = {}): string {
+    const now = this.now();
+    const row: Record<string, unknown> = { ...n, copies: n.copies ?? 1, rounds: 0, state: 'pending', created_at: now };
+    const cols = Object.keys(row);
+    this.sql.exec(`INSERT INTO notifies (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, ...cols.map((c) => row[c] as SqlStorageValue));
+    if (opts.schedule !== false) this.scheduleFirst(settings, n.id, now, opts.replace);
+    return n.id;
+  }
+
+  /** The notifies whose columns equal `where`, oldest first. */
+  protected find(where: Partial<Record<keyof R & string, string>>): R[] {
+    const cols = Object.keys(where) as (keyof R & string)[];
+    return this.sql
+      .exec(`SELECT * FROM notifies WHERE ${cols.map((c) => `${c} = ?`).join(' AND ')} ORDER BY created_at, rowid`, ...cols.map((c) => where[c] as string))
+      .toArray() as R[];
+  }
+
+  /** One send round (see `round`), as the control surfaces report it. */
+  async deliver(settings: S, id: string, trigger: Trigger): Promise<SentRecord<SentHead>> {
+    const { row, answers, state } = await this.round(settings, id, trigger);
+    return {
+      notify_id: id,
+      ...this.spec.sentHead(row),
+      trigger,
+      answers: answers.map(({ status, ok, error }) => ({ status, ...(this.spec.recordAck ? { acked: ok } : {}), error })),
+      state,
+    };
+  }
+
+  /** Each notify of `where`, oldest first, with every send. */
+  protected views(where: Partial<Record<keyof R & string, string>>): NotifyView<ViewHead>[] {
+    return this.find(where).map((n) => ({
+      ...this.spec.viewHead(n),
+      state: n.state,
+      copies: n.copies,
+      scheduled_sends: n.rounds,
+      next_attempt_at: this.nextAttempt(n.id),
+      body: n.body,
+      deliveries: this.sends(n.id).map((d) => ({ at: iso(d.at), status: d.status, ...(this.spec.recordAck ? { acked: d.acked === 1 } : {}), error: d.error, trigger: d.trig })),
+    }));
+  }
+
   /** Makes the first send due after sandbox.notify_delay_seconds (already a sandbox setting: not scaled). */
-  scheduleFirst(settings: S, id: string, at: number, replace = false): void {
+  private scheduleFirst(settings: S, id: string, at: number, replace = false): void {
     const verb = replace ? 'INSERT OR REPLACE' : 'INSERT';
     this.sql.exec(`${verb} INTO due (kind, ref, due_at) VALUES ('notify', ?, ?)`, id, at + Math.round(settings.notify_delay_seconds * 1000));
   }
@@ -80,22 +153,22 @@ export class Outbox<S extends { time_scale: number; notify_delay_seconds: number
    * One send round. A round already under way for this notify is awaited, not doubled: a flush
    * racing the alarm returns when that send is answered. A manual send waits for it, then sends.
    */
-  deliver(settings: S, id: string, trigger: Trigger): Promise<Round<R>> {
+  private round(settings: S, id: string, trigger: Trigger): Promise<Round<R>> {
     const running = this.inFlight.get(id);
-    if (running) return trigger === 'manual' ? running.then(() => this.deliver(settings, id, trigger)) : running;
+    if (running) return trigger === 'manual' ? running.then(() => this.round(settings, id, trigger)) : running;
     const round = this.sendRound(settings, id, trigger).finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, round);
     return round;
   }
 
   /** When the next scheduled send is due, or null when none is. */
-  nextAttempt(id: string): string | null {
+  private nextAttempt(id: string): string | null {
     const due = this.sql.exec<{ due_at: number }>(`SELECT due_at FROM due WHERE kind = 'notify' AND ref = ?`, id).toArray()[0];
     return due ? iso(due.due_at) : null;
   }
 
   /** Every send of a notify, oldest first. */
-  sends(id: string): DeliveryRow[] {
+  private sends(id: string): DeliveryRow[] {
     return this.sql.exec<DeliveryRow>('SELECT * FROM deliveries WHERE notify_id = ? ORDER BY seq', id).toArray();
   }
 

@@ -3,7 +3,6 @@
 // origRespCode 05) → PAID (00), or FAILED once its payTimeout passes; a refund is its own transaction
 // (new orderId, origQryId) that is accepted PROCESSING and settles to SUCCESS, with its own notify.
 
-import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import {
   RESP, consumeFields, maskCard, newQrCode, newQueryId, newTraceNo, refundFields, settleDateOf, traceTimeOf,
@@ -13,7 +12,7 @@ import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from '.
 import type { UnionpayLedgerSettings } from './settings';
 import { readMutations, writeMutations, type BillItem, type BillMutation } from '../bills';
 import { unionpayBillItems } from './bill-ledger';
-import { LedgerClock } from '../common/clock';
+import { SimulatorLedger } from '../common/ledger';
 
 /** A refund is accepted PROCESSING and succeeds this long after (× time_scale). */
 export const REFUND_SETTLE_SECONDS = 5;
@@ -35,7 +34,6 @@ export interface LedgerView {
 }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders (
   mer_id TEXT NOT NULL, order_id TEXT NOT NULL, txn_time TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL UNIQUE,
   txn_sub_type TEXT NOT NULL, biz_type TEXT NOT NULL, channel_type TEXT NOT NULL, txn_amt INTEGER NOT NULL,
@@ -49,7 +47,6 @@ CREATE TABLE IF NOT EXISTS refunds (
   orig_query_id TEXT NOT NULL, txn_amt INTEGER NOT NULL, back_url TEXT NOT NULL, req_reserved TEXT, biz_type TEXT NOT NULL,
   channel_type TEXT NOT NULL, query_id TEXT NOT NULL UNIQUE, state TEXT NOT NULL, created_at INTEGER NOT NULL,
   settled_at INTEGER, PRIMARY KEY (mer_id, order_id));
-CREATE TABLE IF NOT EXISTS due (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
 `;
 
 /** A successful consume's notify (and front return): its fields with respCode 00. */
@@ -57,29 +54,10 @@ const notifyFields = (o: OrderRow) => ({ ...consumeFields(o), ...RESP.ok });
 
 export type QueryAnswer = { kind: 'order'; order: OrderRow } | { kind: 'refund'; refund: RefundRow } | null;
 
-export class UnionpaySandboxLedger extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  /** Test clock: the ledger's now = wall clock + offset (moved by advanceClock). */
-  private readonly testClock: LedgerClock;
-  private saved: UnionpayLedgerSettings | null = null;
-  private readonly outbox: NotifyOutbox;
-
+export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSettings, SentRecord, NotifyOutbox> {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.testClock = new LedgerClock(this.sql, ctx.storage);
-    this.outbox = new NotifyOutbox(this.sql, () => this.now());
-    void ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(SCHEMA + OUTBOX_SCHEMA);
-      this.testClock.load();
-      const s = this.setting('settings');
-      this.saved = s ? (JSON.parse(s) as UnionpayLedgerSettings) : null;
-    });
-  }
-
-  /** The ledger's clock (ms), which tests can move forward. */
-  clock(): number {
-    return this.now();
+    super(ctx, env, (sql, now) => new NotifyOutbox(sql, now));
+    this.open(() => this.sql.exec(SCHEMA + OUTBOX_SCHEMA));
   }
 
   // ------------------------------------------------------------------------------ consumes
@@ -239,9 +217,8 @@ export class UnionpaySandboxLedger extends DurableObject<Env> {
   }
 
   /** Settle processing refunds and send every queued notify now, whatever the schedule. */
-  async flush(settings: UnionpayLedgerSettings): Promise<SentRecord[]> {
-    this.remember(settings);
-    return this.runDue(Number.MAX_SAFE_INTEGER, 'flush');
+  flush(settings: UnionpayLedgerSettings): Promise<SentRecord[]> {
+    return this.flushDue(settings);
   }
 
   /** Moves the clock forward (`ms`) or back to the wall clock (`null`); due work that fell due runs. */
@@ -252,21 +229,9 @@ export class UnionpaySandboxLedger extends DurableObject<Env> {
     return this.now();
   }
 
-  override async alarm(): Promise<void> {
-    await this.runDue(this.now(), 'schedule');
-  }
-
-  private async runDue(until: number, trigger: 'schedule' | 'flush'): Promise<SentRecord[]> {
-    const settings = this.saved;
-    if (!settings) return [];
-    for (const { ref } of this.sql.exec<{ ref: string }>(`SELECT ref FROM due WHERE kind = 'refund' AND due_at <= ?`, until).toArray()) {
-      const [merId, orderId] = JSON.parse(ref) as [string, string];
-      this.sql.exec(`DELETE FROM due WHERE kind = 'refund' AND ref = ?`, ref);
-      await this.settleRefund(settings, merId, orderId);
-    }
-    const sent = await Promise.all(this.outbox.dueBy(until).map((id) => this.outbox.deliver(settings, id, trigger)));
-    await this.rearm();
-    return sent;
+  /** Refunds settle when due (their notify is queued then). */
+  protected settleDue(settings: UnionpayLedgerSettings, until: number): Promise<void> {
+    return this.eachDue<[string, string]>('refund', until, ([merId, orderId]) => this.settleRefund(settings, merId, orderId));
   }
 
   private async settleRefund(settings: UnionpayLedgerSettings, merId: string, orderId: string): Promise<void> {
@@ -278,26 +243,7 @@ export class UnionpaySandboxLedger extends DurableObject<Env> {
     await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: done.orig_order_id }, 'refund', done.back_url, { ...refundFields(done), ...RESP.ok });
   }
 
-  private rearm(): Promise<void> {
-    return this.testClock.rearm();
-  }
-
   // -------------------------------------------------------------------------------- helpers
-
-  private now(): number {
-    return this.testClock.now();
-  }
-
-  private remember(settings: UnionpayLedgerSettings): void {
-    const text = JSON.stringify(settings);
-    if (this.saved && JSON.stringify(this.saved) === text) return;
-    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'settings', text);
-    this.saved = settings;
-  }
-
-  private setting(k: string): string | undefined {
-    return this.sql.exec<{ v: string }>('SELECT v FROM settings WHERE k = ?', k).toArray()[0]?.v;
-  }
 
   /** Reads apply payTimeout lazily: an unpaid order past it is FAILED from then on. */
   private fresh(o: OrderRow | undefined): OrderRow | null {

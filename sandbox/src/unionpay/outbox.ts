@@ -6,7 +6,7 @@
 import { signAsUnionpay } from '../../../worker/src/providers/unionpay/sign';
 import { encodeForm, type Fields } from '../../../worker/src/providers/unionpay/wire';
 import { dispatch } from '../common/dispatch';
-import { iso, Outbox, type Answer, type NotifyState, type Trigger } from '../common/outbox';
+import { Outbox, type Answer, type NotifyState, type NotifyView as View, type OutboxRow, type SentRecord as Sent, type Trigger } from '../common/outbox';
 import type { UnionpayLedgerSettings } from './settings';
 
 /**
@@ -21,45 +21,18 @@ const SEND_TIMEOUT_MS = 10_000;
 export type { Trigger, NotifyState };
 export type NotifyKind = 'consume' | 'refund';
 
-type NotifyRow = {
-  id: string;
+type NotifyRow = OutboxRow & {
   mer_id: string;
   order_id: string;
   /** The consume's orderId this notify concerns (a refund's notify names its own orderId). */
   about: string;
   kind: NotifyKind;
-  url: string;
-  body: string;
-  copies: number;
-  rounds: number;
-  state: NotifyState;
-  created_at: number;
 };
 
-export interface SentRecord {
-  notify_id: string;
-  kind: NotifyKind;
-  url: string;
-  order_id: string;
-  trigger: Trigger;
-  /** One per copy sent; status 0 = no answer (network error or timeout). */
-  answers: { status: number; error: string | null }[];
-  state: NotifyState;
-}
-
-export interface NotifyView {
-  id: string;
-  kind: NotifyKind;
-  order_id: string;
-  url: string;
-  state: NotifyState;
-  copies: number;
-  scheduled_sends: number;
-  next_attempt_at: string | null;
-  /** The exact form body sent on every try. */
-  body: string;
-  deliveries: { at: string; status: number; error: string | null; trigger: string }[];
-}
+type SentHead = { kind: NotifyKind; url: string; order_id: string };
+type ViewHead = { id: string; kind: NotifyKind; order_id: string; url: string };
+export type SentRecord = Sent<SentHead>;
+export type NotifyView = View<ViewHead>;
 
 export const OUTBOX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS notifies (
@@ -89,17 +62,20 @@ async function send(settings: UnionpayLedgerSettings, url: string, body: string)
   }
 }
 
-export class NotifyOutbox {
-  private readonly box: Outbox<UnionpayLedgerSettings, NotifyRow>;
-
-  constructor(
-    private readonly sql: SqlStorage,
-    private readonly now: () => number,
-  ) {
-    this.box = new Outbox(sql, now, { send: (settings, n) => send(settings, n.url, n.body), retrySeconds: UNIONPAY_RETRY_SECONDS });
+export class NotifyOutbox extends Outbox<UnionpayLedgerSettings, NotifyRow, SentHead, ViewHead> {
+  constructor(sql: SqlStorage, now: () => number) {
+    super(sql, now, {
+      send: (settings, n) => send(settings, n.url, n.body),
+      retrySeconds: UNIONPAY_RETRY_SECONDS,
+      sentHead: (n) => ({ kind: n.kind, url: n.url, order_id: n.order_id }),
+      viewHead: (n) => ({ id: n.id, kind: n.kind, order_id: n.order_id, url: n.url }),
+    });
   }
 
-  /** Signs `fields` once as UnionPay and queues them for `url`; the first send is due after notify_delay_seconds. */
+  /**
+   * Signs `fields` once as UnionPay and queues them for `url`, sent on UnionPay's schedule (5 sends,
+   * acked by 200 or 302); the first send is due after notify_delay_seconds.
+   */
   async queue(
     settings: UnionpayLedgerSettings,
     ref: { mer_id: string; order_id: string; about: string },
@@ -109,53 +85,21 @@ export class NotifyOutbox {
     opts: { copies?: number; schedule?: boolean } = {},
   ): Promise<string> {
     const body = encodeForm(await signAsUnionpay(fields, settings.signer));
-    const id = crypto.randomUUID();
-    const now = this.now();
-    this.sql.exec(
-      `INSERT INTO notifies (id, mer_id, order_id, about, kind, url, body, copies, rounds, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?)`,
-      id, ref.mer_id, ref.order_id, ref.about, kind, url, body, opts.copies ?? 1, now,
-    );
-    if (opts.schedule !== false) this.box.scheduleFirst(settings, id, now, true);
-    return id;
+    const n = { id: crypto.randomUUID(), mer_id: ref.mer_id, order_id: ref.order_id, about: ref.about, kind, url, body, copies: opts.copies };
+    return this.add(settings, n, { ...opts, replace: true });
   }
 
   /** The signed body of the first notify of a kind for an order (the front return posts the same fields). */
   body(merId: string, about: string, kind: NotifyKind): string | undefined {
-    return this.sql
-      .exec<{ body: string }>('SELECT body FROM notifies WHERE mer_id = ? AND about = ? AND kind = ? ORDER BY created_at LIMIT 1', merId, about, kind)
-      .toArray()[0]?.body;
+    return this.find({ mer_id: merId, about, kind })[0]?.body;
   }
 
   first(merId: string, about: string, kind: NotifyKind): string | undefined {
-    return this.sql
-      .exec<{ id: string }>('SELECT id FROM notifies WHERE mer_id = ? AND about = ? AND kind = ? ORDER BY created_at LIMIT 1', merId, about, kind)
-      .toArray()[0]?.id;
-  }
-
-  dueBy(until: number): string[] {
-    return this.box.dueBy(until);
-  }
-
-  /** One send round on UnionPay's schedule (5 sends, acked by 200 or 302); see `Outbox.deliver`. */
-  async deliver(settings: UnionpayLedgerSettings, id: string, trigger: Trigger): Promise<SentRecord> {
-    const { row: n, answers, state } = await this.box.deliver(settings, id, trigger);
-    return { notify_id: id, kind: n.kind, url: n.url, order_id: n.order_id, trigger, answers: answers.map(({ status, error }) => ({ status, error })), state };
+    return this.find({ mer_id: merId, about, kind })[0]?.id;
   }
 
   /** Every notify about a consume (its payment and its refunds), with every send. */
   view(merId: string, about: string): NotifyView[] {
-    const rows = this.sql.exec<NotifyRow>('SELECT * FROM notifies WHERE mer_id = ? AND about = ? ORDER BY created_at', merId, about).toArray();
-    return rows.map((n) => ({
-      id: n.id,
-      kind: n.kind,
-      order_id: n.order_id,
-      url: n.url,
-      state: n.state,
-      copies: n.copies,
-      scheduled_sends: n.rounds,
-      next_attempt_at: this.box.nextAttempt(n.id),
-      body: n.body,
-      deliveries: this.box.sends(n.id).map((d) => ({ at: iso(d.at), status: d.status, error: d.error, trigger: d.trig })),
-    }));
+    return this.views({ mer_id: merId, about });
   }
 }
