@@ -16,7 +16,7 @@ import {
 } from './wechatpay/model';
 import { buildNotifyBody, type NotifyEvent } from './wechatpay/notify';
 import { v2PaymentNotify, v2RefundNotify } from './wechatpay/v2model';
-import { readMutations, writeMutations, type BillItem, type BillMutation } from './bills';
+import type { BillItem } from './bills';
 import { wechatBillItems } from './wechatpay/bill-ledger';
 import { CodeBook, codeBookSchema, type CodeRow } from './code-book';
 import { codeBehavior, passwordDoneAt, type CodeBehavior } from './payment-codes';
@@ -318,14 +318,6 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
 
   billItems(mchid: string, date: string): BillItem[] {
     return wechatBillItems(this.sql, mchid, date);
-  }
-
-  billMutations(mchid: string): BillMutation[] {
-    return readMutations(this.sql, mchid);
-  }
-
-  setBillMutations(mchid: string, mutations: BillMutation[]): void {
-    writeMutations(this.sql, mchid, mutations);
   }
 
   // --------------------------------------------------------------------- official account OAuth

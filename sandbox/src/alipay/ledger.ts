@@ -14,7 +14,7 @@ import {
 import type { AlipayLedgerSettings } from './settings';
 import { CodeBook, codeBookSchema, type CodeRow } from '../code-book';
 import { codeBehavior, passwordDoneAt, type CodeBehavior } from '../payment-codes';
-import { readMutations, writeMutations, type BillItem, type BillMutation } from '../bills';
+import type { BillItem } from '../bills';
 import { alipayBillItems } from './bill-ledger';
 import { SimulatorLedger } from '../common/ledger';
 
@@ -323,14 +323,6 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
 
   billItems(appId: string, date: string): BillItem[] {
     return alipayBillItems(this.sql, appId, date);
-  }
-
-  billMutations(appId: string): BillMutation[] {
-    return readMutations(this.sql, appId);
-  }
-
-  setBillMutations(appId: string, mutations: BillMutation[]): void {
-    writeMutations(this.sql, appId, mutations);
   }
 
   // ------------------------------------------------------------------------------ the alarm

@@ -4,7 +4,7 @@
 // Due times live in the ledger's `due` table (kind 'notify'); every send is recorded.
 
 import { encodeForm, signNotify } from '../../../worker/src/providers/alipay/sign';
-import { dispatch } from '../common/dispatch';
+import { postNotify } from '../common/dispatch';
 import { Outbox, type Answer, type NotifyState, type NotifyView as View, type OutboxRow, type SentRecord as Sent, type Trigger } from '../common/outbox';
 import type { AlipayLedgerSettings } from './settings';
 
@@ -46,20 +46,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
  * A notify_url on our own public_base_url goes to the Shouyin Worker over its service binding
  * (`dispatch`), as under `wrangler dev` and in the test runner no port is listening.
  */
-async function send(settings: AlipayLedgerSettings, url: string, body: string): Promise<Answer> {
-  try {
-    const request = new Request(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'User-Agent': 'Mozilla/4.0' },
-      body,
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    const res = await dispatch(request, settings.public_base_url);
+function send(settings: AlipayLedgerSettings, url: string, body: string): Promise<Answer> {
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'User-Agent': 'Mozilla/4.0' };
+  return postNotify(settings.public_base_url, url, body, { headers: () => headers, timeoutMs: SEND_TIMEOUT_MS }, async (res) => {
     const text = await res.text().catch(() => '');
-    return { status: res.status, ok: res.status === 200 && text === 'success', error: null };
-  } catch (e) {
-    return { status: 0, ok: false, error: (e as Error).message.slice(0, 200) };
-  }
+    return { ok: res.status === 200 && text === 'success' };
+  });
 }
 
 export class AlipayOutbox extends Outbox<AlipayLedgerSettings, NotifyRow, SentHead, ViewHead> {

@@ -24,3 +24,32 @@ export function dispatch(request: Request, publicBaseUrl: string): Promise<Respo
   const shouyin = (env as unknown as Partial<Env>).SHOUYIN;
   return shouyin ? shouyin.fetch(request) : fetch(request);
 }
+
+/** One copy's answer: status 0 = no answer (network error or timeout); `ok` = the provider's ack rule held. */
+export interface Answer {
+  status: number;
+  error: string | null;
+  ok: boolean;
+}
+
+/**
+ * POSTs one copy of a notify over `dispatch` and judges the answer by the provider's ack rule (`judge`
+ * reads the response). No answer — a network error, a timeout, headers that could not be made — is
+ * status 0, never acknowledged.
+ */
+export async function postNotify(
+  publicBaseUrl: string,
+  url: string,
+  body: string,
+  o: { headers: () => Promise<Record<string, string>> | Record<string, string>; timeoutMs: number; redirect?: RequestRedirect },
+  judge: (res: Response) => Promise<{ ok: boolean; error?: string | null }>,
+): Promise<Answer> {
+  try {
+    const request = new Request(url, { method: 'POST', headers: await o.headers(), body, ...(o.redirect ? { redirect: o.redirect } : {}), signal: AbortSignal.timeout(o.timeoutMs) });
+    const res = await dispatch(request, publicBaseUrl);
+    const { ok, error = null } = await judge(res);
+    return { status: res.status, error, ok };
+  } catch (e) {
+    return { status: 0, error: (e as Error).message.slice(0, 200), ok: false };
+  }
+}

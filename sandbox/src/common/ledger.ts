@@ -6,6 +6,7 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { readMutations, writeMutations, type BillMutation } from '../bills';
 import { LedgerClock } from './clock';
 import type { Trigger } from './outbox';
 
@@ -94,6 +95,16 @@ export abstract class SimulatorLedger<S extends BaseLedgerSettings, Sent, O exte
 
   protected now(): number {
     return this.testClock.now();
+  }
+
+  // Statements (../bills.ts): the discrepancies a test asked the merchant's next bills to show.
+
+  billMutations(merchantKey: string): BillMutation[] {
+    return readMutations(this.sql, merchantKey);
+  }
+
+  setBillMutations(merchantKey: string, mutations: BillMutation[]): void {
+    writeMutations(this.sql, merchantKey, mutations);
   }
 
   /** Keeps the settings a request passed in, so the alarm can work without one. */

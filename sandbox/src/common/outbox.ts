@@ -6,6 +6,7 @@
 // so the schedules cannot drift in how they are walked. Due times live in the ledger's `due` table
 // (kind 'notify'), which its one alarm works through.
 
+import type { Answer } from './dispatch';
 import { nextRetryDelayMs } from '../schedule';
 
 export type Trigger = 'schedule' | 'flush' | 'manual';
@@ -24,12 +25,7 @@ export type OutboxRow = {
   created_at: number;
 };
 
-/** One copy's answer; status 0 = no answer (network error or timeout). `ok`: the provider's ack rule held. */
-export interface Answer {
-  status: number;
-  error: string | null;
-  ok: boolean;
-}
+export type { Answer } from './dispatch';
 
 export interface OutboxSpec<S, R extends OutboxRow, SentHead, ViewHead> {
   /** Sends one copy of the notify and judges the answer by the provider's ack rule. */

@@ -10,7 +10,7 @@ import {
 } from './model';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import type { UnionpayLedgerSettings } from './settings';
-import { readMutations, writeMutations, type BillItem, type BillMutation } from '../bills';
+import type { BillItem } from '../bills';
 import { unionpayBillItems } from './bill-ledger';
 import { SimulatorLedger } from '../common/ledger';
 
@@ -193,14 +193,6 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
 
   billItems(merId: string, date: string): BillItem[] {
     return unionpayBillItems(this.sql, merId, date);
-  }
-
-  billMutations(merId: string): BillMutation[] {
-    return readMutations(this.sql, merId);
-  }
-
-  setBillMutations(merId: string, mutations: BillMutation[]): void {
-    writeMutations(this.sql, merId, mutations);
   }
 
   // ------------------------------------------------------------------------ tests and alarm

@@ -5,7 +5,7 @@
 
 import { signAsUnionpay } from '../../../worker/src/providers/unionpay/sign';
 import { encodeForm, type Fields } from '../../../worker/src/providers/unionpay/wire';
-import { dispatch } from '../common/dispatch';
+import { postNotify } from '../common/dispatch';
 import { Outbox, type Answer, type NotifyState, type NotifyView as View, type OutboxRow, type SentRecord as Sent, type Trigger } from '../common/outbox';
 import type { UnionpayLedgerSettings } from './settings';
 
@@ -44,22 +44,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
   error TEXT, trig TEXT NOT NULL);
 `;
 
-/** One POST. A backUrl on our own public_base_url goes in-process (no port listens under the test runner). */
-async function send(settings: UnionpayLedgerSettings, url: string, body: string): Promise<Answer> {
-  try {
-    const request = new Request(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8', 'User-Agent': 'UnionPay/1.0 (Shouyin sandbox)' },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    const res = await dispatch(request, settings.public_base_url);
+/** One POST. A backUrl on our own public_base_url goes to the Shouyin Worker (`dispatch`: no port listens under the test runner). */
+function send(settings: UnionpayLedgerSettings, url: string, body: string): Promise<Answer> {
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8', 'User-Agent': 'UnionPay/1.0 (Shouyin sandbox)' };
+  return postNotify(settings.public_base_url, url, body, { headers: () => headers, timeoutMs: SEND_TIMEOUT_MS, redirect: 'manual' }, async (res) => {
     await res.arrayBuffer().catch(() => undefined);
-    return { status: res.status, error: null, ok: res.status === 200 || res.status === 302 };
-  } catch (e) {
-    return { status: 0, error: (e as Error).message.slice(0, 200), ok: false };
-  }
+    return { ok: res.status === 200 || res.status === 302 };
+  });
 }
 
 export class NotifyOutbox extends Outbox<UnionpayLedgerSettings, NotifyRow, SentHead, ViewHead> {

@@ -3,7 +3,7 @@
 // any 2xx acknowledges. APIv2 (§1.6): the XML built by v2model.ts; only an answer carrying
 // return_code SUCCESS acknowledges.
 
-import { dispatch } from '../common/dispatch';
+import { dispatch, postNotify, type Answer } from '../common/dispatch';
 import { parseFlatXml } from '../../../worker/src/providers/wechat-v2/xml';
 import { encryptResource, signResponse } from '../../../worker/src/providers/wechat-v3/sign';
 import type { LedgerSettings } from '../settings';
@@ -55,34 +55,27 @@ export async function buildNotifyBody(input: {
   });
 }
 
-export interface SendResult {
-  /** HTTP status of the answer; 0 when the request failed (network error, timeout). */
-  status: number;
-  error: string | null;
-  /** Only a 2xx counts as acknowledged; any body is accepted (§2.5 "Ack"). */
-  ok: boolean;
-}
-
 /**
  * POSTs one copy. Headers are signed fresh per send with the sandbox key over the exact body.
  * A notify_url on our own public_base_url goes to the Shouyin Worker over its service binding
  * (`dispatch`): under `wrangler dev` and in the test runner no port is listening. Anything else
  * goes out with the global fetch.
  */
-export async function sendNotify(settings: LedgerSettings, url: string, body: string): Promise<SendResult> {
-  try {
+export function sendNotify(settings: LedgerSettings, url: string, body: string): Promise<Answer> {
+  const headers = async () => {
     if (!settings.signer) throw new Error('sandbox.wechat_pay (the APIv3 simulator\'s signing key) is not configured.');
-    const headers = await signResponse({ serial: settings.signer.serial, privateKey: settings.signer.private_key, body });
-    const res = await post(settings, url, body, { ...headers, 'Content-Type': 'application/json', 'User-Agent': 'Mozilla/4.0', 'Request-ID': crypto.randomUUID() });
-    // Drain the answer so the connection is released; its content does not matter.
+    const signed = await signResponse({ serial: settings.signer.serial, privateKey: settings.signer.private_key, body });
+    return { ...signed, 'Content-Type': 'application/json', 'User-Agent': 'Mozilla/4.0', 'Request-ID': crypto.randomUUID() };
+  };
+  return postNotify(settings.public_base_url, url, body, { headers, timeoutMs: SEND_TIMEOUT_MS }, async (res) => {
+    // Drain the answer so the connection is released. Only a 2xx counts as acknowledged; any body is
+    // accepted (§2.5 "Ack").
     await res.arrayBuffer().catch(() => undefined);
-    return { status: res.status, error: null, ok: res.status >= 200 && res.status < 300 };
-  } catch (e) {
-    return { status: 0, error: (e as Error).message.slice(0, 200), ok: false };
-  }
+    return { ok: res.status >= 200 && res.status < 300 };
+  });
 }
 
-/** POSTs to a merchant URL: in-process for our own origin, the global fetch otherwise. */
+/** POSTs to a merchant URL: our own origin over a binding (`dispatch`), the global fetch otherwise. */
 export async function post(settings: LedgerSettings, url: string, body: string, headers: Record<string, string>): Promise<Response> {
   const request = new Request(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
   return dispatch(request, settings.public_base_url);
@@ -92,9 +85,9 @@ export async function post(settings: LedgerSettings, url: string, body: string, 
  * POSTs one APIv2 notify (XML, no signature headers: the sign is inside). Acknowledged only by an
  * answer whose XML says return_code SUCCESS (§1.6); an empty 200, a 204 or `success` are not acks.
  */
-export async function sendV2Notify(settings: LedgerSettings, url: string, body: string): Promise<SendResult> {
-  try {
-    const res = await post(settings, url, body, { 'Content-Type': 'text/xml; charset=utf-8', 'User-Agent': 'Mozilla/4.0' });
+export function sendV2Notify(settings: LedgerSettings, url: string, body: string): Promise<Answer> {
+  const headers = { 'Content-Type': 'text/xml; charset=utf-8', 'User-Agent': 'Mozilla/4.0' };
+  return postNotify(settings.public_base_url, url, body, { headers: () => headers, timeoutMs: SEND_TIMEOUT_MS }, async (res) => {
     const text = await res.text();
     let ack = false;
     try {
@@ -102,8 +95,6 @@ export async function sendV2Notify(settings: LedgerSettings, url: string, body: 
     } catch {
       ack = false;
     }
-    return { status: res.status, error: ack || res.status !== 200 ? null : `not the SUCCESS ack: ${text.slice(0, 120)}`, ok: ack };
-  } catch (e) {
-    return { status: 0, error: (e as Error).message.slice(0, 200), ok: false };
-  }
+    return { ok: ack, error: ack || res.status !== 200 ? null : `not the SUCCESS ack: ${text.slice(0, 120)}` };
+  });
 }
