@@ -26,9 +26,9 @@ function imports(file) {
   return [...src.matchAll(IMPORT)].map((m) => ({ stmt: m[0], spec: m[2] ?? m[3] }));
 }
 
-test('worker/ imports no node: modules (WebCrypto only, runs in workerd)', () => {
+test('worker/ and sandbox/ import no node: modules (WebCrypto only, run in workerd)', () => {
   const bad = [];
-  for (const f of files(join(ROOT, 'worker'), ['.ts'])) {
+  for (const f of [...files(join(ROOT, 'worker'), ['.ts']), ...files(join(ROOT, 'sandbox'), ['.ts'])]) {
     for (const i of imports(f)) if (i.spec.startsWith('node:')) bad.push(`${relative(ROOT, f)}: ${i.spec}`);
   }
   assert.deepEqual(bad, []);
