@@ -50,8 +50,13 @@ app.route('/wechat', wechatRoutes);
 // The provider simulators are a Worker of their own (sandbox/), reached over the SANDBOX service
 // binding on this same origin, so shoppers and merchants see the same URLs. They answer only for test
 // merchants (each route checks the merchant is sk_test_). A deployment without them answers 404.
-app.all('/sandbox/*', (c) => {
-  if (c.env.SANDBOX) return c.env.SANDBOX.fetch(c.req.raw);
+app.all('/sandbox/*', async (c) => {
+  if (c.env.SANDBOX) {
+    // The body is read here, not streamed on: a simulator that answers before reading it (a refused
+    // signature, say) would otherwise leave the runtime reading this request after our response.
+    const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? null : await c.req.arrayBuffer();
+    return c.env.SANDBOX.fetch(new Request(c.req.raw, { body }));
+  }
   return errorResponse(
     new ShouyinError(ErrorType.not_found, 'sandbox_not_deployed', 'The provider sandbox is not deployed with this Worker (no SANDBOX service binding). See sandbox/README.md.'),
   );
