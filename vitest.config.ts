@@ -3,21 +3,47 @@ import { defineConfig } from 'vitest/config';
 import { testConfig } from './worker/test/fixtures/config.ts';
 import { onConsoleLog } from './worker/test/log-noise.ts';
 
-// Worker code (unit + integration) runs inside workerd with real Durable Objects, SQLite and alarms.
+// Worker and sandbox code (unit + integration) runs inside workerd with real Durable Objects, SQLite and
+// alarms. Both projects run one test entry (worker/test/entry.ts): the Shouyin Worker as deployed and
+// the sandbox Worker beside it, wired to each other by service bindings only, as in `wrangler dev`.
 // Widget unit tests run in Node. End-to-end browser tests have their own config (demo/vitest.e2e.config.ts).
+
+const ledgers = {
+  WECHATPAY_LEDGER: { className: 'SandboxLedger', useSQLite: true },
+  ALIPAY_LEDGER: { className: 'AlipaySandboxLedger', useSQLite: true },
+  UNIONPAY_LEDGER: { className: 'UnionpaySandboxLedger', useSQLite: true },
+};
+const live = {
+  SESSIONS: { className: 'CheckoutSession', useSQLite: true },
+  MERCHANT_SHARDS: { className: 'MerchantShard', useSQLite: true },
+};
+
+/**
+ * The two Workers in one runtime. `self` is the name in the project's wrangler config: a service
+ * binding to it is a binding to the test runner itself (the plugin points it there), so SANDBOX
+ * reaches the `SandboxWorker` entrypoint and SHOUYIN the Shouyin Worker's default export.
+ */
+const pair = (self: string) => ({
+  main: './worker/test/entry.ts',
+  miniflare: {
+    bindings: { SHOUYIN_CONFIG: testConfig() },
+    durableObjects: { ...live, ...ledgers },
+    serviceBindings: { SANDBOX: { name: self, entrypoint: 'SandboxWorker' }, SHOUYIN: self },
+  },
+});
+
 export default defineConfig({
   test: {
     // Drops only the console lines specific tests cause on purpose (injected faults, forged notifies).
     onConsoleLog,
     projects: [
       {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { SHOUYIN_CONFIG: testConfig() } },
-          }),
-        ],
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, ...pair('shouyin') })],
         test: { name: 'worker', include: ['worker/**/*.test.ts'] },
+      },
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: './sandbox/wrangler.toml' }, ...pair('shouyin-sandbox') })],
+        test: { name: 'sandbox', include: ['sandbox/**/*.test.ts'] },
       },
       { test: { name: 'widget', include: ['widget/**/*.test.ts'], environment: 'node' } },
     ],

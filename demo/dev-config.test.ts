@@ -1,9 +1,9 @@
-// The generated local config must pass the worker's own validator, survive the .dev.vars round trip,
+// The generated local config must pass the worker's and the sandbox's validators, survive the .dev.vars round trip,
 // and follow the dev server to another port without losing its keys.
 
 import { describe, expect, it } from 'vitest';
 import { buildConfig, devVarsText, generateSecrets, parseDevVars, retargetConfig, withAlipay } from '../scripts/dev-config.mjs';
-import { parseConfig } from '../worker/src/config';
+import { parseSandboxedConfig } from '../sandbox/src/config';
 
 describe('scripts/dev-config.mjs', () => {
   const secrets = generateSecrets();
@@ -29,8 +29,8 @@ describe('scripts/dev-config.mjs', () => {
     expect(again.sandbox_private_key).not.toBe(secrets.sandbox_private_key);
   }, 30_000);
 
-  it('passes the worker config validator as a test-mode merchant on the built-in sandbox', () => {
-    const parsed = parseConfig(JSON.stringify(config));
+  it('passes the config validators of the worker and the sandbox as a test-mode merchant on the built-in sandbox', () => {
+    const parsed = parseSandboxedConfig(JSON.stringify(config));
     expect(parsed.public_base_url).toBe('http://127.0.0.1:8787');
     const m = parsed.merchants[0]!;
     expect(m.livemode).toBe(false);
@@ -71,7 +71,7 @@ describe('scripts/dev-config.mjs', () => {
   });
 
   it('offers Alipay: an app on the built-in sandbox, which signs with the key whose public half the app holds', () => {
-    const alipay = parseConfig(JSON.stringify(config)).merchants[0]!.providers.alipay!;
+    const alipay = parseSandboxedConfig(JSON.stringify(config)).merchants[0]!.providers.alipay!;
     expect(alipay.app_id).toMatch(/^2021[0-9]{12}$/);
     expect(alipay.seller_id).toMatch(/^2088[0-9]{12}$/);
     expect(alipay.alipay_public_key).toBe(secrets.alipay_sandbox_public_key);
@@ -81,7 +81,7 @@ describe('scripts/dev-config.mjs', () => {
     delete (old.merchants[0]!.providers as Record<string, unknown>).alipay;
     delete old.sandbox.alipay;
     const upgraded = withAlipay(old);
-    expect(parseConfig(JSON.stringify(upgraded)).merchants[0]!.providers.alipay?.app_id).toMatch(/^2021/);
+    expect(parseSandboxedConfig(JSON.stringify(upgraded)).merchants[0]!.providers.alipay?.app_id).toMatch(/^2021/);
     expect(withAlipay(config)).toBe(config);
   });
 });

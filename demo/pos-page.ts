@@ -123,7 +123,7 @@ const SCRIPT = raw(`<script type="module">
     status.dataset.state = ''; status.textContent = '';
     amount.focus();
   });
-  // Sandbox payment codes: the third digit is what the simulated shopper does (worker/src/sandbox/payment-codes.ts).
+  // Sandbox payment codes: the third digit is what the simulated shopper does (sandbox/src/payment-codes.ts).
   for (const b of document.querySelectorAll('[data-code]')) {
     b.addEventListener('click', () => {
       const digits = Array.from(crypto.getRandomValues(new Uint8Array(15)), (x) => String(x % 10)).join('');

@@ -1,4 +1,5 @@
-// The demo: Shouyin plus a tiny merchant shop in one Worker, for `npm start` and the browser tests.
+// The demo: Shouyin plus a tiny merchant shop in one Worker, for `npm start` and the browser tests. The
+// provider sandbox is its own Worker beside it (sandbox/wrangler.toml), reached over SANDBOX.
 //
 //   GET  /                         the shop
 //   POST /demo/checkout            the shop's server creates a checkout session (secret key, in-process)
@@ -7,7 +8,7 @@
 //   POST /demo/webhooks            the shop's webhook receiver (Standard Webhooks signature check)
 //   GET  /demo/webhooks            what it received, as JSON
 //   GET  /demo/pos                 the shop's till: scan a shopper's payment code (demo/pos.ts)
-//   everything else                Shouyin itself (merchant API, client API, notify, sandbox, /shouyin.js)
+//   everything else                Shouyin itself (merchant API, client API, notify, /shouyin.js; /sandbox/… forwarded)
 //
 // The shop talks to Shouyin exactly as a merchant server would, over the merchant API with its secret
 // key; it only skips the network hop by calling the app in-process. It is a localhost demo: anyone who
@@ -22,9 +23,7 @@ import { checkoutPage, errorPage, shopPage, type Lang } from './pages';
 import { verifyWebhook } from './webhook-verify';
 import { posRoutes } from './pos';
 
-export { CheckoutSession, MerchantShard, SandboxLedger } from '../worker/src/index';
-export { AlipaySandboxLedger } from '../worker/src/index';
-export { UnionpaySandboxLedger } from '../worker/src/index';
+export { CheckoutSession, MerchantShard } from '../worker/src/index';
 export { DemoInbox } from './inbox';
 
 export interface DemoEnv extends Env {

@@ -1,5 +1,6 @@
-// Local development configuration: a fresh SHOUYIN_CONFIG (worker/src/config.ts) for a test-mode demo
-// merchant wired to the built-in WeChat Pay sandbox, written as a wrangler `.dev.vars` file.
+// Local development configuration: a fresh SHOUYIN_CONFIG (worker/src/config.ts; its `sandbox` section:
+// sandbox/src/config.ts) for a test-mode demo merchant wired to the built-in WeChat Pay sandbox, written
+// as a wrangler `.dev.vars` file.
 // Used by `npm start` (scripts/start.mjs) and by the end-to-end setup (demo/e2e/global-setup.mjs).
 //
 // Every key is made here, on this machine, by node:crypto; nothing is shared between clones.

@@ -2,9 +2,10 @@
 // Node built-ins only: these run before `npm install` on a fresh clone.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,15 +75,72 @@ export function isWranglerNoise(line) {
   );
 }
 
+/** Just enough TOML for the wrangler configs here: top-level keys and [[array tables]] / [tables] of scalars and string arrays. */
+export function parseToml(text) {
+  const doc = {};
+  let target = doc;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/^\s*#.*$/, '').trim();
+    if (!line) continue;
+    let m;
+    if ((m = /^\[\[([\w.]+)\]\]$/.exec(line))) {
+      const path = m[1].split('.');
+      let o = doc;
+      for (const k of path.slice(0, -1)) o = o[k] ??= {};
+      (o[path.at(-1)] ??= []).push((target = {}));
+    } else if ((m = /^\[([\w.]+)\]$/.exec(line))) {
+      target = doc[m[1]] ??= {};
+    } else if ((m = /^([\w-]+)\s*=\s*(.+)$/.exec(line))) {
+      target[m[1]] = JSON.parse(m[2].replace(/\s+#.*$/, ''));
+    }
+  }
+  return doc;
+}
+
+export const readToml = (file) => parseToml(readFileSync(join(ROOT, file), 'utf8'));
+
+/** The demo Worker's name (demo/wrangler.toml) and the name its SANDBOX service binding asks for. */
+export const DEMO_WORKER = 'shouyin-demo';
+export const DEMO_SANDBOX_WORKER = 'shouyin-demo-sandbox';
+
 /**
- * Starts `wrangler dev -c demo/wrangler.toml` and resolves once it prints "Ready on …".
+ * The sandbox Worker of the demo: sandbox/wrangler.toml with its SHOUYIN binding pointed at the demo
+ * Worker instead of the deployed one, under the name the demo's SANDBOX binding asks for.
+ */
+export function demoSandboxConfig() {
+  const doc = readToml('sandbox/wrangler.toml');
+  return {
+    ...doc,
+    name: DEMO_SANDBOX_WORKER,
+    main: resolve(ROOT, 'sandbox', doc.main),
+    services: (doc.services ?? []).map((s) => (s.binding === 'SHOUYIN' ? { ...s, service: DEMO_WORKER } : s)),
+  };
+}
+
+/**
+ * Writes the demo's sandbox config where wrangler will give it `envFile`'s secrets: wrangler passes
+ * --env-file to the first config of a multi-config `wrangler dev` only, and every other Worker reads
+ * the `.dev.vars` beside its own config. So the config goes to a fresh folder with a `.dev.vars` link
+ * to `envFile` (no copy of the secrets). Returns the config's path and a function that removes it.
+ */
+export function writeDemoSandboxConfig(envFile) {
+  const dir = mkdtempSync(join(tmpdir(), 'shouyin-sandbox-'));
+  writeFileSync(join(dir, 'wrangler.json'), `${JSON.stringify(demoSandboxConfig(), null, 2)}\n`);
+  if (envFile) symlinkSync(resolve(envFile), join(dir, '.dev.vars'));
+  return { path: join(dir, 'wrangler.json'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts `wrangler dev -c demo/wrangler.toml` with the sandbox Worker beside it (one session, two
+ * Workers, the service bindings between them resolved locally) and resolves once it prints "Ready on …".
  * `onLine(line, ready)` sees every output line (noise removed). Rejects if wrangler exits first or
  * is not ready within `timeoutMs`.
  */
 export function startWrangler({ port, envFile, persistTo, inspectorPort, onLine = () => {}, timeoutMs = 90_000, extraEnv = {}, detached = true }) {
   // wrangler's own entry under this Node (not npx): one process fewer between a signal and workerd.
+  const sandbox = writeDemoSandboxConfig(envFile);
   const args = [
-    `${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'dev', '-c', 'demo/wrangler.toml',
+    `${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'dev', '-c', 'demo/wrangler.toml', '-c', sandbox.path,
     '--ip', '127.0.0.1', '--port', String(port),
     '--show-interactive-dev-session=false',
   ];
@@ -125,6 +183,7 @@ export function startWrangler({ port, envFile, persistTo, inspectorPort, onLine 
     feed(child.stdout);
     feed(child.stderr);
     child.on('exit', (code, signal) => {
+      sandbox.remove();
       clearTimeout(timer);
       if (!ready) reject(new Error(`wrangler dev exited (${signal ?? code}) before it was ready:\n${output.join('\n')}`));
     });

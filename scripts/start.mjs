@@ -3,7 +3,8 @@
 //   1. npm install (only when node_modules is missing)
 //   2. build the widget (widget/dist/shouyin.js)
 //   3. generate .dev.vars with fresh test keys (kept on later runs; URLs follow PORT)
-//   4. wrangler dev -c demo/wrangler.toml: Shouyin + the WeChat Pay sandbox + the demo shop
+//   4. wrangler dev: Shouyin + the demo shop (demo/wrangler.toml) and the provider sandbox Worker
+//      (sandbox/wrangler.toml) beside it, in one session (scripts/lib.mjs)
 //
 // PORT=8788 npm start picks another port. Everything wrangler logs after start-up is passed through,
 // minus its complaints about not reaching Cloudflare (nothing here needs Cloudflare).

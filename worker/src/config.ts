@@ -2,9 +2,7 @@
 // the field's path and never echoes a secret's bytes. Each channel under `providers` is parsed by its
 // provider, which the registry (providers/registry.ts) finds.
 
-import { ConfigError, obj, onlyKeys, str, url, PRIVATE_KEY_PEM } from './lib/config-fields';
-import { checkAlipaySandbox, parseAlipaySandbox, type AlipaySandboxConfig } from './providers/alipay/config';
-import { checkUnionpaySandbox, parseUnionpaySandbox, type UnionpaySandboxConfig } from './providers/unionpay/config';
+import { ConfigError, obj, onlyKeys, str, url } from './lib/config-fields';
 import { parseProviders, registeredChannels, type ProvidersConfig } from './providers/registry';
 import { parseAppleConfig, type AppleConfig } from './apple/config';
 
@@ -32,26 +30,9 @@ export interface MerchantConfig {
   livemode: boolean;
 }
 
-export interface SandboxConfig {
-  /** Multiplies every simulated provider delay (notify retry schedule). 1 = real time. */
-  time_scale: number;
-  /** Seconds between the shopper paying in the sandbox wallet and the first notify. */
-  notify_delay_seconds: number;
-  wechat_pay?: {
-    /** The serial the simulator signs with: `PUB_KEY_ID_…` (public-key mode) or a platform cert serial. */
-    serial: string;
-    private_key: string;
-  };
-  /** The key the Alipay simulator signs with; test merchants on it configure its public half. */
-  alipay?: AlipaySandboxConfig;
-  /** The UnionPay simulator's signing key and certificate chain; test merchants on it trust its root and middle. */
-  unionpay?: UnionpaySandboxConfig;
-}
-
 export interface ShouyinConfig {
   public_base_url: string;
   merchants: MerchantConfig[];
-  sandbox: SandboxConfig;
 }
 
 function parseMerchant(v: unknown, i: number, ids: Set<string>, keys: Set<string>): MerchantConfig {
@@ -110,27 +91,6 @@ function parseMerchant(v: unknown, i: number, ids: Set<string>, keys: Set<string
   return { id, name, secret_keys: secretKeys, allowed_origins: origins, ...(webhook ? { webhook } : {}), auto_refund_anomalies: auto, providers, livemode, ...(o.apple !== undefined ? { apple: parseAppleConfig(o.apple, `${path}.apple`, livemode) } : {}) };
 }
 
-function parseSandbox(v: unknown): SandboxConfig {
-  const o = obj(v ?? {}, 'sandbox');
-  onlyKeys(o, 'sandbox', ['time_scale', 'notify_delay_seconds', 'wechat_pay', 'alipay', 'unionpay']);
-  const scale = o.time_scale ?? 1;
-  if (typeof scale !== 'number' || !(scale > 0) || scale > 1) throw new ConfigError('sandbox.time_scale', 'must be a number in (0, 1].');
-  const delay = o.notify_delay_seconds ?? 1;
-  if (typeof delay !== 'number' || delay < 0 || delay > 60) throw new ConfigError('sandbox.notify_delay_seconds', 'must be a number of seconds between 0 and 60.');
-  const out: SandboxConfig = { time_scale: scale, notify_delay_seconds: delay };
-  if (o.wechat_pay !== undefined) {
-    const w = obj(o.wechat_pay, 'sandbox.wechat_pay');
-    onlyKeys(w, 'sandbox.wechat_pay', ['serial', 'private_key']);
-    out.wechat_pay = {
-      serial: str(w, 'serial', 'sandbox.wechat_pay', { pattern: /^(PUB_KEY_ID_[0-9A-Za-z]+|[0-9A-Fa-f]{8,64})$/, hint: 'must be a PUB_KEY_ID_… or a hex certificate serial' }),
-      private_key: str(w, 'private_key', 'sandbox.wechat_pay', { secret: true, pattern: PRIVATE_KEY_PEM, hint: 'must be a PEM private key' }),
-    };
-  }
-  if (o.alipay !== undefined) out.alipay = parseAlipaySandbox(o.alipay);
-  if (o.unionpay !== undefined) out.unionpay = parseUnionpaySandbox(o.unionpay);
-  return out;
-}
-
 export function parseConfig(raw: string | undefined): ShouyinConfig {
   if (raw === undefined || raw.trim() === '') {
     throw new ConfigError('(root)', 'is not set. Run `npm start` to generate .dev.vars locally, or set the SHOUYIN_CONFIG secret (`wrangler secret put SHOUYIN_CONFIG`).');
@@ -142,26 +102,17 @@ export function parseConfig(raw: string | undefined): ShouyinConfig {
     throw new ConfigError('(root)', `is not valid JSON: ${(e as Error).message}`);
   }
   const o = obj(doc, '(root)');
+  // `sandbox` is the provider sandbox Worker's section (sandbox/src/config.ts): accepted, not read here.
   onlyKeys(o, '(root)', ['public_base_url', 'merchants', 'sandbox']);
   const base = url(o, 'public_base_url', '(root)', false, false) as string;
   if (!Array.isArray(o.merchants) || o.merchants.length === 0) throw new ConfigError('merchants', 'must be a non-empty array.');
   const ids = new Set<string>();
   const keys = new Set<string>();
   const merchants = o.merchants.map((m, i) => parseMerchant(m, i, ids, keys));
-  const sandbox = parseSandbox(o.sandbox);
-  merchants.forEach((m, i) => {
-    if (m.livemode) {
-      if (!base.startsWith('https://')) throw new ConfigError('public_base_url', 'must be https when a live merchant is configured.');
-      return;
-    }
-    // The APIv3 simulator signs with its own key; the APIv2 one signs with each merchant's APIv2 key.
-    if (m.providers.wechat_pay?.api_version === 'v3' && m.providers.wechat_pay.api_base === undefined && sandbox.wechat_pay === undefined) {
-      throw new ConfigError('sandbox.wechat_pay', `is missing: merchants[${i}] is a test merchant using the built-in WeChat Pay sandbox, which needs its signing key.`);
-    }
-    if (m.providers.alipay) checkAlipaySandbox(m.providers.alipay, sandbox.alipay, i);
-    if (m.providers.unionpay) checkUnionpaySandbox(m.providers.unionpay, m.livemode, sandbox.unionpay, i);
+  merchants.forEach((m) => {
+    if (m.livemode && !base.startsWith('https://')) throw new ConfigError('public_base_url', 'must be https when a live merchant is configured.');
   });
-  return { public_base_url: base, merchants, sandbox };
+  return { public_base_url: base, merchants };
 }
 
 const cache = new Map<string, ShouyinConfig>();

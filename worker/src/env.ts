@@ -1,17 +1,14 @@
 import type { CheckoutSession } from './session/durable-object';
 import type { MerchantShard } from './merchant-shard';
-import type { SandboxLedger } from './sandbox/ledger';
-import type { AlipaySandboxLedger } from './sandbox/alipay/ledger';
-import type { UnionpaySandboxLedger } from './sandbox/unionpay/ledger';
 
 export interface Env {
   SHOUYIN_CONFIG?: string;
   SESSIONS: DurableObjectNamespace<CheckoutSession>;
   MERCHANT_SHARDS: DurableObjectNamespace<MerchantShard>;
-  SANDBOX: DurableObjectNamespace<SandboxLedger>;
-  /** The Alipay simulator's ledger (test mode only). */
-  SANDBOX_ALIPAY: DurableObjectNamespace<AlipaySandboxLedger>;
-  /** The UnionPay simulator's ledger (test mode only). */
-  SANDBOX_UNIONPAY: DurableObjectNamespace<UnionpaySandboxLedger>;
+  /**
+   * The provider sandbox Worker (sandbox/), a service binding: `/sandbox/*` is forwarded to it. Unbound
+   * in a deployment without the sandbox, where `/sandbox/*` answers 404 `sandbox_not_deployed`.
+   */
+  SANDBOX?: Fetcher;
   ASSETS?: Fetcher;
 }

@@ -1,4 +1,5 @@
-// The Shouyin Worker: merchant API, client API, provider notifies, the test-mode sandbox and the widget.
+// The Shouyin Worker: merchant API, client API, provider notifies and the widget; `/sandbox/*` is
+// forwarded to the sandbox Worker when one is bound (SANDBOX).
 
 import { Hono } from 'hono';
 import type { Env } from './env';
@@ -13,13 +14,9 @@ import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
 import { wechatRoutes } from './routes/wechat-oauth';
 import { isSessionId } from './session/ids';
-import { sandboxApp } from './sandbox';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
-export { SandboxLedger } from './sandbox/ledger';
-export { AlipaySandboxLedger } from './sandbox/alipay/ledger';
-export { UnionpaySandboxLedger } from './sandbox/unionpay/ledger';
 
 export const app = new Hono<AppEnv>();
 
@@ -50,8 +47,20 @@ app.route('/notify', notifyRoutes);
 app.route('/return', returnRoutes);
 // WeChat Pay: the JSAPI openid hop (official account OAuth) and the Native mode-1 callback.
 app.route('/wechat', wechatRoutes);
-// The simulators answer only for test merchants (each route checks the merchant is sk_test_).
-app.route('/sandbox', sandboxApp);
+// The provider simulators are a Worker of their own (sandbox/), reached over the SANDBOX service
+// binding on this same origin, so shoppers and merchants see the same URLs. They answer only for test
+// merchants (each route checks the merchant is sk_test_). A deployment without them answers 404.
+app.all('/sandbox/*', async (c) => {
+  if (c.env.SANDBOX) {
+    // The body is read here, not streamed on: a simulator that answers before reading it (a refused
+    // signature, say) would otherwise leave the runtime reading this request after our response.
+    const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? null : await c.req.arrayBuffer();
+    return c.env.SANDBOX.fetch(new Request(c.req.raw, { body }));
+  }
+  return errorResponse(
+    new ShouyinError(ErrorType.not_found, 'sandbox_not_deployed', 'The provider sandbox is not deployed with this Worker (no SANDBOX service binding). See sandbox/README.md.'),
+  );
+});
 
 // The widget bundle. Module scripts load cross-origin only with CORS, and the files hold nothing secret.
 // Content-addressed copies (`shouyin.<hash>.js`, listed with SRI hashes in shouyin.manifest.json) never

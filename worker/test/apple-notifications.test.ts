@@ -3,7 +3,7 @@
 // anything that does not verify is answered 401 and stored nowhere.
 
 import { describe, expect, it } from 'vitest';
-import { appleEvents, control, notify } from '../src/sandbox/apple/testing';
+import { appleEvents, control, notify } from '../../sandbox/src/apple/testing';
 import { ALIPAY_TEST, APPLE_TEST, TEST } from './fixtures/config';
 
 const DAY = 86_400;

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { fromBase64, fromUtf8, toBase64, utf8 } from '../src/crypto/encoding';
-import { mintReceipt, simulator, verifyReceipt, withConfig } from '../src/sandbox/apple/testing';
+import { mintReceipt, simulator, verifyReceipt, withConfig } from '../../sandbox/src/apple/testing';
 import { ALIPAY_TEST, APPLE_TEST, TEST } from './fixtures/config';
 
 const PRODUCT = 'com.shouyin.demo.coins100';

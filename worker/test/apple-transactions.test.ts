@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { base64UrlDecode, base64UrlEncode } from '../src/apple/jws';
 import { fromUtf8, utf8 } from '../src/crypto/encoding';
 import { derToPem } from '../src/crypto/pem';
-import { buildChain } from '../src/sandbox/apple/pki';
-import { control, mintTransaction, verifyTransaction, withConfig } from '../src/sandbox/apple/testing';
+import { buildChain } from '../../sandbox/src/apple/pki';
+import { control, mintTransaction, verifyTransaction, withConfig } from '../../sandbox/src/apple/testing';
 import { ALIPAY_TEST, APPLE_TEST } from './fixtures/config';
 
 const PRODUCT = 'com.shouyin.demo.coins100';

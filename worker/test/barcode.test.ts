@@ -4,7 +4,7 @@
 // micropay, Alipay trade.pay) with a deterministic session clock: paid at once, a password then paid,
 // declined, a password never entered (reversed at 30 s), a pay call that never answers, a reversal that
 // must be retried, a payment after the till gave up, cancel and another payment meanwhile, and a crash
-// at each step. The sandbox codes' third digit picks the story (worker/src/sandbox/payment-codes.ts).
+// at each step. The sandbox codes' third digit picks the story (sandbox/src/payment-codes.ts).
 
 import { SELF, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,7 +12,8 @@ import { loadConfig } from '../src/config';
 import { providerContext } from '../src/lib/outbound';
 import type { CheckoutSession, FaultPoint } from '../src/session/durable-object';
 import { BARCODE_DEADLINE_MS } from '../src/session/state-machine';
-import { PASSWORD_SECONDS } from '../src/sandbox/payment-codes';
+import { PASSWORD_SECONDS } from '../../sandbox/src/payment-codes';
+import { loadConfig as loadSandboxedConfig } from '../../sandbox/src/config';
 import { TEST } from './fixtures/config';
 import { BASE, SK, api, sessionStub, startAttempt, type SessionJson } from './helpers';
 import { V2, createSessionAs } from './wechat-v2';
@@ -144,7 +145,7 @@ const session = (rail: Rail, over: Record<string, unknown> = {}) => createSessio
  * password code pays (PASSWORD_SECONDS × sandbox.time_scale after the charge), instead of waiting for it.
  */
 async function passwordEntered(rail: Rail): Promise<void> {
-  const seconds = PASSWORD_SECONDS * loadConfig(env).sandbox.time_scale;
+  const seconds = PASSWORD_SECONDS * loadSandboxedConfig(env).sandbox.time_scale;
   expect((await control(rail, '/clock', { advance_seconds: seconds })).status).toBe(200);
 }
 

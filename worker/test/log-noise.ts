@@ -67,7 +67,7 @@ export const EXPECTED_LOGS: readonly ExpectedLog[] = [
   // A correctly signed notify for an order Shouyin never made (warned: it may be another system's).
   { file: 'worker/test/alipay-flow.test.ts', test: /> a notify for an order that is not ours$/, log: line('verified notify for an order that is not ours: NOTOURS123') },
   { file: 'worker/test/unionpay-flow.test.ts', test: /> a notify for an order that is not ours is verified, then refused \(404\) so UnionPay retries elsewhere$/, log: line('verified notify for an order that is not ours: \\d+') },
-  { file: 'worker/src/sandbox/ledger.test.ts', test: /> a notify_url on public_base_url goes through the Worker itself, not the network$/, log: line('verified notify for an order that is not ours: SBX[0-9A-Za-z]+') },
+  { file: 'sandbox/src/ledger.test.ts', test: /> a notify_url on public_base_url goes through the Worker itself, not the network$/, log: line('verified notify for an order that is not ours: SBX[0-9A-Za-z]+') },
 
   // H5 without the shopper's IP is refused; forged or reused OAuth codes are refused by WeChat.
   { file: 'worker/test/wechat-h5-app.test.ts', test: /> the cashier refuses to open inside WeChat \(JSAPI is for that\), and H5 needs the shopper's IP$/, log: line(`attempt ${ATTEMPT} \\(wechat-v[23]\\) failed: WeChat H5 (\\(MWEB\\) )?needs the shopper's IP \\(CF-Connecting-IP\\) as (spbill_create_ip|scene_info\\.payer_client_ip)\\.`) },

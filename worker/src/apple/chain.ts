@@ -67,7 +67,7 @@ async function anchor(ders: Uint8Array[], roots: readonly Certificate[]): Promis
   if (!root) {
     throw untrusted(
       `The intermediate ("${formatName(intermediate.subject)}", issued by "${formatName(intermediate.issuer)}") was not signed by any pinned root in apple.root_certificates. ` +
-        'Either the token was not signed by the App Store, or it comes from a chain this merchant does not pin (for test merchants without root_certificates: the built-in sandbox chain).',
+        'Either the token was not signed by the App Store, or it comes from a chain this merchant does not pin (for a test merchant on the provider sandbox: the root GET /sandbox/apple/_control/root_certificate gives).',
     );
   }
   try {

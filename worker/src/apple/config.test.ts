@@ -3,7 +3,7 @@ import { parseConfig } from '../config';
 import vectors from '../crypto/fixtures/vectors.json';
 import { derToPem } from '../crypto/pem';
 import { testConfigObject } from '../../test/fixtures/config';
-import { buildChain } from '../sandbox/apple/pki';
+import { buildChain } from '../../../sandbox/src/apple/pki';
 import { parseAppleConfig } from './config';
 
 const P = 'merchants[0].apple';

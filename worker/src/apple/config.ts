@@ -19,8 +19,9 @@ export interface AppleConfig {
   allow_sandbox: boolean;
   /**
    * PEM roots an App Store JWS must chain to: Apple Root CA - G3 (AppleRootCA-G3.cer from
-   * https://www.apple.com/certificateauthority/). Required for live merchants; test merchants that
-   * omit it trust the built-in sandbox's chain.
+   * https://www.apple.com/certificateauthority/). Required for live merchants; a test merchant on
+   * the provider sandbox pins the sandbox's root (GET /sandbox/apple/_control/root_certificate) — no
+   * root is built in, and verification without one is refused (apple_roots_missing).
    */
   root_certificates?: string[];
   /** Overrides https://buy.itunes.apple.com/verifyReceipt (test merchants: the built-in simulator). */

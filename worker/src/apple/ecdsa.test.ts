@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../crypto/encoding';
-import { generateEcKey } from '../sandbox/apple/pki';
+import { generateEcKey } from '../../../sandbox/src/apple/pki';
 import { ecdsaDerToRaw, ecdsaRawToDer, spkiCurve } from './ecdsa';
 
 const spkiOf = async (k: CryptoKey) => new Uint8Array((await crypto.subtle.exportKey('spki', k)) as ArrayBuffer);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { utf8 } from '../crypto/encoding';
 import { parseCertificate } from '../crypto/x509';
 import { VerificationError } from '../lib/errors';
-import { SANDBOX_LEAF_NAME, buildChain, generateEcKey, issueCertificate, type Name, type SandboxChain } from '../sandbox/apple/pki';
+import { SANDBOX_LEAF_NAME, buildChain, generateEcKey, issueCertificate, type Name, type SandboxChain } from '../../../sandbox/src/apple/pki';
 import { APPLE_INTERMEDIATE_MARKER_OID, APPLE_LEAF_MARKER_OID, MAX_SKEW_MS } from './chain';
 import { base64UrlDecode, base64UrlEncode, decodeJws, signJws } from './jws';
 import { verifyAppleJws } from './verify';

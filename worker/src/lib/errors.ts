@@ -29,6 +29,8 @@ export const ErrorCode = {
     body_too_large: 'body_too_large',
     websocket_expected: 'websocket_expected',
     route_not_found: 'route_not_found',
+    /** `/sandbox/*` on a Worker deployed without the provider sandbox (no SANDBOX service binding). */
+    sandbox_not_deployed: 'sandbox_not_deployed',
     resource_missing: 'resource_missing',
     unknown_notify_endpoint: 'unknown_notify_endpoint',
     date_in_future: 'date_in_future',

@@ -1,9 +1,11 @@
-// Outbound HTTP for provider calls, sandbox notifies and merchant webhooks. A request to our own
-// public_base_url is dispatched in-process through the Worker's default export (ctx.exports): the
-// sandbox is part of this Worker, and under the test runner no port is listening at all.
+// Outbound HTTP for provider calls and merchant webhooks. A request to our own public_base_url never
+// goes over the network (under `wrangler dev` and the test runner no port is listening at all):
+// `/sandbox/…` goes to the sandbox Worker over its service binding (SANDBOX), anything else to this
+// Worker's own default export (ctx.exports), in-process.
 
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import type { ShouyinConfig } from '../config';
+import type { Env } from '../env';
 import type { ProviderContext } from '../providers/types';
 
 export const OUTBOUND_TIMEOUT_MS = 10_000;
@@ -17,7 +19,11 @@ export function outboundFetch(config: ShouyinConfig, timeoutMs = OUTBOUND_TIMEOU
   return async (request) => {
     const signal = AbortSignal.timeout(timeoutMs);
     const req = new Request(request, { signal });
-    if (new URL(req.url).origin === own) {
+    const url = new URL(req.url);
+    if (url.origin === own) {
+      const sandbox = (env as unknown as Partial<Env>).SANDBOX;
+      if (sandbox && url.pathname.startsWith('/sandbox/')) return sandbox.fetch(req);
+      // Without a sandbox bound, the Worker itself answers `/sandbox/…` with its 404.
       const self = (exports as unknown as { default: SelfFetcher }).default;
       return self.fetch(req);
     }

@@ -1,4 +1,5 @@
-// providers.alipay and sandbox.alipay validation: each problem named by its path, no key bytes echoed.
+// providers.alipay validation: each problem named by its path, no key bytes echoed (sandbox.alipay:
+// sandbox/src/config.test.ts).
 
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config';
@@ -37,7 +38,6 @@ describe('providers.alipay', () => {
     const cert = c.merchants[2]?.providers.alipay;
     expect(cert?.app_cert).toBe(CERT_APP_CERT);
     expect(cert?.alipay_public_key).toBeUndefined();
-    expect(c.sandbox.alipay?.private_key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
   });
 
   it('wraps a bare base64 key from Alipay’s key tool in the PEM lines its DER calls for', () => {
@@ -63,10 +63,6 @@ describe('providers.alipay', () => {
     [`${C}.app_cert`, (d: Doc) => (d.merchants[2].providers.alipay.app_cert = CERT_ALIPAY_CERT), /public half of private_key/],
     [`${C}.alipay_cert`, (d: Doc) => (d.merchants[2].providers.alipay.alipay_cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'), /cannot be read/],
     ['merchants[1].providers.alipay.gateway', (d: Doc) => (d.merchants[1].providers.alipay.gateway = 'http://openapi.alipay.com/gateway.do'), /https/],
-    ['sandbox.alipay', (d: Doc) => delete d.sandbox.alipay, /built-in Alipay sandbox/],
-    ['sandbox.alipay.private_key', (d: Doc) => (d.sandbox.alipay.private_key = 'x'), /application private key|PEM/],
-    [`${A}.alipay_public_key`, (d: Doc) => (d.sandbox.alipay.private_key = TEST_APP_PRIVATE_KEY_PKCS8), /public half of sandbox.alipay.private_key/],
-    [`${C}.alipay_cert`, (d: Doc) => (d.merchants[2].providers.alipay.alipay_cert = CERT_APP_CERT), /sandbox.alipay.private_key/],
   ])('names %s', (path, fn, problem) => {
     const e = errorOf(mutate(fn));
     expect(e.param).toBe(path);
@@ -81,19 +77,6 @@ describe('providers.alipay', () => {
     const asApp = errorOf(mutate((d) => (d.merchants[2].providers.alipay.app_cert = issued)));
     expect(asApp.param).toBe(`${C}.app_cert`);
     expect(asApp.message).toMatch(/public half of private_key/);
-    const asAlipay = errorOf(mutate((d) => (d.merchants[2].providers.alipay.alipay_cert = issued)));
-    expect(asAlipay.param).toBe(`${C}.alipay_cert`);
-    expect(asAlipay.message).toMatch(/sandbox.alipay.private_key/);
-  });
-
-  it('a test merchant with its own gateway needs no sandbox key', () => {
-    const c = parseConfig(mutate((d) => {
-      delete d.sandbox.alipay;
-      d.merchants[0].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
-      d.merchants[2].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
-      d.merchants[6].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
-    }));
-    expect(c.merchants[0]?.providers.alipay?.gateway).toBe('https://openapi-sandbox.dl.alipaydev.com/gateway.do');
   });
 
   it('never echoes a private key in an error', () => {

@@ -28,15 +28,11 @@ export interface AlipayConfig {
   gateway?: string;
 }
 
-export interface AlipaySandboxConfig {
-  /** The key the simulated Alipay signs answers and notifies with. */
-  private_key: string;
-}
-
 const FIELDS = ['app_id', 'private_key', 'alipay_public_key', 'app_cert', 'alipay_cert', 'alipay_root_cert', 'seller_id', 'gateway'] as const;
 const BARE_BASE64 = /^[A-Za-z0-9+/\s]{100,}={0,2}\s*$/;
 
-function privateKey(o: Record<string, unknown>, path: string): string {
+/** An application private key field (PEM or Alipay's bare base64), normalised to PEM. */
+export function privateKey(o: Record<string, unknown>, path: string): string {
   const p = `${path}.private_key`;
   const v = str(o, 'private_key', path, { secret: true });
   if (!PRIVATE_KEY_PEM.test(v) && !BARE_BASE64.test(v)) {
@@ -110,31 +106,4 @@ export function parseAlipayConfig(v: unknown, path: string, livemode: boolean): 
   const gateway = url(o, 'gateway', path, true, livemode);
   if (gateway !== undefined) cfg.gateway = gateway;
   return cfg;
-}
-
-/** `sandbox.alipay`: `{private_key}`, the simulated Alipay's signing key. */
-export function parseAlipaySandbox(v: unknown, path = 'sandbox.alipay'): AlipaySandboxConfig {
-  const o = obj(v, path);
-  onlyKeys(o, path, ['private_key']);
-  return { private_key: privateKey(o, path) };
-}
-
-/**
- * A test merchant on the built-in sandbox verifies the sandbox's answers with the Alipay key it
- * configured, so that key must be the public half of `sandbox.alipay.private_key` (in certificate
- * mode: the key of every configured Alipay certificate).
- */
-export function checkAlipaySandbox(cfg: AlipayConfig, sandbox: AlipaySandboxConfig | undefined, merchantIndex: number): void {
-  if (cfg.gateway !== undefined) return;
-  const path = `merchants[${merchantIndex}].providers.alipay`;
-  if (!sandbox) {
-    throw new ConfigError('sandbox.alipay', `is missing: merchants[${merchantIndex}] is a test merchant using the built-in Alipay sandbox, which needs its signing key.`);
-  }
-  const signer = rsaPrivateNumbers(sandbox.private_key);
-  if (cfg.alipay_public_key !== undefined && !samePublicKey(rsaPublicNumbers(cfg.alipay_public_key), signer)) {
-    throw new ConfigError(`${path}.alipay_public_key`, 'is not the public half of sandbox.alipay.private_key: the built-in sandbox signs with that key, so its answers would fail verification.');
-  }
-  if (cfg.alipay_cert !== undefined && !splitPemCertificates(cfg.alipay_cert).every((c) => samePublicKey(rsaPublicNumbers(c), signer))) {
-    throw new ConfigError(`${path}.alipay_cert`, 'does not certify the public half of sandbox.alipay.private_key: the built-in sandbox signs with that key.');
-  }
 }

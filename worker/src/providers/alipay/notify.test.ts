@@ -9,7 +9,7 @@ import vectors from './fixtures/vectors.json';
 import { alipayAck, parseAlipayNotify } from './notify';
 import { encodeForm, signNotify, type Params } from './sign';
 import type { IncomingNotify, ProviderContext } from '../types';
-import { alipayConfig } from '../../sandbox/alipay/testing';
+import { alipayConfig } from '../../../../sandbox/src/alipay/testing';
 
 const ctx: ProviderContext = { fetch: () => Promise.reject(new Error('no network')), now: () => Date.now(), testMode: true, sandboxBaseUrl: 'https://shouyin.test/sandbox' };
 const v1 = vectors.alipay_notify_rsacheckv1;

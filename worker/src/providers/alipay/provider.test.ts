@@ -6,7 +6,7 @@ import { ProviderError } from '../../lib/errors';
 import { ALIPAY_TEST } from '../../../test/fixtures/config';
 import {
   alipayConfig, control, ledgerOf, providerCtx, recordNotifies, sandboxFetch, SANDBOX, tradeNo,
-} from '../../sandbox/alipay/testing';
+} from '../../../../sandbox/src/alipay/testing';
 import type { CreateAttemptInput } from '../types';
 import { AlipayApiError } from './client';
 import { alipay, cancelTrade } from './index';

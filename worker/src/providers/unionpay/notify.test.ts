@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { VerificationError } from '../../lib/errors';
 import { UNIONPAY_TEST } from '../../../test/fixtures/config';
 import { UNIONPAY_SANDBOX_SIGN_CERT, UNIONPAY_SANDBOX_SIGN_KEY } from '../../../test/fixtures/unionpay-certs';
-import { providerCtx, unionpayConfig } from '../../sandbox/unionpay/testing';
+import { providerCtx, unionpayConfig } from '../../../../sandbox/src/unionpay/testing';
 import type { IncomingNotify } from '../types';
 import { unionpay } from './index';
 import { notifyFields } from './notify';

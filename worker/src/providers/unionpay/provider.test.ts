@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../lib/errors';
 import { UNIONPAY_TEST } from '../../../test/fixtures/config';
-import { FRONT_URL, BACK_URL, GATEWAY, control, orderNo, providerCtx, recordNotifies, sandboxFetch, unionpayConfig } from '../../sandbox/unionpay/testing';
+import { FRONT_URL, BACK_URL, GATEWAY, control, orderNo, providerCtx, recordNotifies, sandboxFetch, unionpayConfig } from '../../../../sandbox/src/unionpay/testing';
 import type { CreateAttemptInput } from '../types';
 import { unionpay } from './index';
 import { signFields } from './sign';

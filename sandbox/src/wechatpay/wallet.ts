@@ -1,0 +1,161 @@
+// The shopper's side of the simulator: what scanning a Native `code_url` opens. A person (or a
+// browser test) pays or cancels here. Cancelling leaves the order NOTPAY, as in real WeChat:
+// only the merchant's close or the order's time_expire closes it, and nothing is notified.
+
+import { Hono } from 'hono';
+import { loadConfig } from '../config';
+import { ledgerSettings } from '../settings';
+import { beijingRfc3339 } from '../time';
+import { wechatLedger, type SandboxEnv } from '../types';
+import { testWechatMerchant } from './merchants';
+import type { OrderRow, TradeState } from './model';
+import { scanProductQr } from './native-mode1';
+
+export const wechatWallet = new Hono<SandboxEnv>();
+
+export const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
+
+/** Integer fen → `12.34` without floating point. */
+export const yuan = (fen: number): string => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+
+const STATE: Record<TradeState, string> = {
+  NOTPAY: '待支付 Unpaid', SUCCESS: '已支付 Paid', CLOSED: '已关闭 Closed', REFUND: '已退款 Refunded',
+  USERPAYING: '输入密码中 Awaiting password', PAYERROR: '支付失败 Failed', REVOKED: '已撤销 Reversed',
+};
+
+const CSS = `
+*{box-sizing:border-box}body{margin:0;min-height:100vh;background:#ededed;font:16px/1.5 -apple-system,BlinkMacSystemFont,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#191919;display:flex;justify-content:center;align-items:flex-start}
+main{width:100%;max-width:420px;margin:0 auto;padding:24px 16px 32px}
+.card{background:#fff;border-radius:12px;padding:28px 20px 24px;box-shadow:0 1px 3px rgba(0,0,0,.06);text-align:center}
+.brand{display:flex;align-items:center;justify-content:center;gap:8px;font-weight:600;color:#07c160;margin:0 0 4px}
+.logo{width:28px;height:28px;border-radius:50%;background:#07c160;color:#fff;display:inline-flex;align-items:center;justify-content:center;font-size:16px}
+.badge{display:inline-block;font-size:12px;color:#b26a00;background:#fff4e0;border-radius:4px;padding:1px 6px;margin-bottom:16px}
+.merchant{margin:8px 0 0;color:#555}
+.amount{margin:4px 0 20px;font-size:40px;font-weight:600;letter-spacing:.5px}.amount small{font-size:24px;margin-right:2px}
+dl{margin:0 0 20px;text-align:left;border-top:1px solid #f0f0f0}
+dl div{display:flex;justify-content:space-between;gap:16px;padding:10px 0;border-bottom:1px solid #f0f0f0;font-size:14px}
+dt{color:#888;flex:none}dd{margin:0;text-align:right;word-break:break-all}
+form{margin:0}button,.link{display:block;width:100%;border:0;border-radius:8px;padding:13px 16px;font:inherit;font-weight:600;cursor:pointer;text-decoration:none}
+.pay{background:#07c160;color:#fff;margin-bottom:12px}.pay:hover{background:#06ad56}
+.cancel{background:#f2f2f2;color:#191919}.cancel:hover{background:#e6e6e6}
+button:focus-visible,.link:focus-visible{outline:3px solid #1485ee;outline-offset:2px}
+.icon{width:64px;height:64px;border-radius:50%;margin:8px auto 12px;display:flex;align-items:center;justify-content:center;font-size:34px;color:#fff}
+.ok{background:#07c160}.warn{background:#fa9d3b}.bad{background:#b2b2b2}
+h1{font-size:22px;margin:0 0 4px}.sub{color:#888;margin:0 0 20px;font-size:14px}
+.link{background:#f2f2f2;color:#191919}
+.note{margin:16px 0 0;font-size:12px;color:#999;text-align:center}
+`;
+
+/** `formAction`: where the page's forms (and the redirects after them) may go; the H5 cashier's end at the merchant. */
+export function page(title: string, inner: string, status: number, attrs = '', formAction = "'self'"): Response {
+  const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<title>${esc(title)}</title><style>${CSS}</style></head><body><main${attrs}><div class="card">` +
+    `<p class="brand"><span class="logo" aria-hidden="true">✓</span>微信支付 WeChat Pay</p><span class="badge">沙箱 · Sandbox</span>${inner}</div>` +
+    `<p class="note">Shouyin 沙箱钱包，不会产生真实扣款。<br>Shouyin sandbox wallet — no real money moves.</p></main></body></html>`;
+  return new Response(html, {
+    status,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; base-uri 'none'`,
+    },
+  });
+}
+
+export function details(o: OrderRow, merchantName: string): string {
+  const rows: [string, string][] = [
+    ['商品 Item', o.description],
+    ['商户 Merchant', merchantName],
+    ['订单号 Order', o.out_trade_no],
+    ['状态 Status', STATE[o.state]],
+  ];
+  if (o.time_expire !== null && o.state === 'NOTPAY') rows.push(['有效期至 Expires', beijingRfc3339(o.time_expire).replace('T', ' ').slice(0, 19)]);
+  if (o.transaction_id) rows.push(['交易单号 Transaction', o.transaction_id]);
+  return `<dl>${rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`;
+}
+
+export const amount = (o: OrderRow, name: string) =>
+  `<p class="merchant">${esc(name)}</p><p class="amount" aria-label="金额 ¥${yuan(o.total)}"><small>¥</small>${yuan(o.total)}</p>`;
+
+function result(kind: 'paid' | 'already_paid' | 'canceled' | 'closed', o: OrderRow, name: string, walletPath: string): Response {
+  const texts: Record<typeof kind, [string, string, string, string]> = {
+    paid: ['✓', 'ok', '支付成功', 'Payment successful'],
+    already_paid: ['✓', 'ok', '订单已支付', 'This order is already paid'],
+    canceled: ['!', 'warn', '已取消', 'Payment canceled — the order is still unpaid'],
+    closed: ['×', 'bad', '订单已关闭', 'This order is closed and can no longer be paid'],
+  };
+  const [icon, cls, title, sub] = texts[kind];
+  const back = o.state === 'NOTPAY' && o.code_url
+    ? `<a class="link" href="${esc(`${walletPath}?code_url=${encodeURIComponent(o.code_url)}`)}">返回订单 Back to order</a>`
+    : '';
+  return page(title, `<div class="icon ${cls}" aria-hidden="true">${icon}</div><h1>${esc(title)}</h1><p class="sub">${esc(sub)}</p>` +
+    `<p class="amount"><small>¥</small>${yuan(o.total)}</p>${details(o, name)}${back}`, 200, ` data-result="${kind}" data-state="${o.state}"`);
+}
+
+const notFound = () =>
+  page('订单不存在', `<div class="icon bad" aria-hidden="true">×</div><h1>订单不存在</h1><p class="sub">Unknown or invalid payment code</p>`, 404, ' data-result="not_found"');
+
+/** The test merchant owning the order (for its display name); undefined for anything else. */
+export function merchantName(env: SandboxEnv['Bindings'], o: OrderRow | null): string | undefined {
+  if (!o) return undefined;
+  return testWechatMerchant(loadConfig(env), o.mchid)?.merchant.name;
+}
+
+/** `/…/wechatpay/wallet`, wherever the sandbox is mounted. */
+const walletPathOf = (url: string) => new URL(url).pathname.replace(/\/(pay|cancel)$/, '');
+
+wechatWallet.get('/', async (c) => {
+  const codeUrl = c.req.query('code_url') ?? '';
+  // A Native mode-1 product link (`weixin://wxpay/bizpayurl?sign=…&product_id=…`): the scan asks the
+  // merchant's callback for an order first (providers.md §1.4).
+  if (codeUrl.startsWith('weixin://wxpay/bizpayurl?') && new URLSearchParams(codeUrl.slice(codeUrl.indexOf('?') + 1)).has('product_id')) {
+    return scanProductQr(c, codeUrl);
+  }
+  const o = codeUrl ? await wechatLedger(c.env).walletView(codeUrl) : null;
+  const name = merchantName(c.env, o);
+  if (!o || name === undefined) return notFound();
+  if (o.state !== 'NOTPAY') return result(o.state === 'CLOSED' ? 'closed' : 'already_paid', o, name, walletPathOf(c.req.url));
+  const base = walletPathOf(c.req.url);
+  const hidden = `<input type="hidden" name="code_url" value="${esc(codeUrl)}">`;
+  return page(
+    `${name} · 微信支付`,
+    `${amount(o, name)}${details(o, name)}` +
+      `<form method="post" action="${esc(`${base}/pay`)}">${hidden}<button type="submit" class="pay">确认支付 Pay</button></form>` +
+      `<form method="post" action="${esc(`${base}/cancel`)}">${hidden}<button type="submit" class="cancel">取消 Cancel</button></form>`,
+    200,
+    ` data-state="${o.state}"`,
+  );
+});
+
+async function formCodeUrl(c: { req: { parseBody(): Promise<Record<string, unknown>> } }): Promise<string> {
+  try {
+    const v = (await c.req.parseBody()).code_url;
+    return typeof v === 'string' ? v : '';
+  } catch {
+    return '';
+  }
+}
+
+wechatWallet.post('/pay', async (c) => {
+  const codeUrl = await formCodeUrl(c);
+  const ledger = wechatLedger(c.env);
+  const o = codeUrl ? await ledger.walletView(codeUrl) : null;
+  const name = merchantName(c.env, o);
+  const settings = ledgerSettings(loadConfig(c.env));
+  if (!o || name === undefined || !settings) return notFound();
+  const r = await ledger.pay(settings, { code_url: codeUrl });
+  if (!r.order || r.result === 'not_found') return notFound();
+  return result(r.result, r.order, name, walletPathOf(c.req.url));
+});
+
+wechatWallet.post('/cancel', async (c) => {
+  const codeUrl = await formCodeUrl(c);
+  const o = codeUrl ? await wechatLedger(c.env).walletView(codeUrl) : null;
+  const name = merchantName(c.env, o);
+  if (!o || name === undefined) return notFound();
+  if (o.state === 'CLOSED') return result('closed', o, name, walletPathOf(c.req.url));
+  if (o.state !== 'NOTPAY') return result('already_paid', o, name, walletPathOf(c.req.url));
+  return result('canceled', o, name, walletPathOf(c.req.url));
+});
