@@ -9,7 +9,8 @@ import { ledgerSettings } from '../settings';
 import { wechatLedger, type SandboxEnv } from '../types';
 import type { OrderRow } from './model';
 import { sandboxOpenid, userFromCookie } from './openid';
-import { amount, details, esc, merchantName, page } from './wallet';
+import { esc, page } from './page';
+import { amount, details, merchantName } from './wallet';
 
 export const wechatH5 = new Hono<SandboxEnv>();
 

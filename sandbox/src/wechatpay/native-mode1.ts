@@ -14,7 +14,7 @@ import { wechatLedger, type SandboxEnv } from '../types';
 import { boundAppids, testWechatMerchant } from './merchants';
 import { post } from './notify';
 import { USER_COOKIE, sandboxOpenid, userFromCookie } from './openid';
-import { esc, page } from './wallet';
+import { esc, page } from './page';
 
 const problem = (title: string, sub: string, status = 400): Response =>
   page(title, `<div class="icon bad" aria-hidden="true">×</div><h1>${esc(title)}</h1><p class="sub">${esc(sub)}</p>`, status, ' data-result="mode1_error"');
