@@ -105,7 +105,10 @@ const years = (d, n) => new Date(Date.UTC(d.getUTCFullYear() + n, d.getUTCMonth(
 
 export const ROOT_NAME = [['C', 'CN'], ['O', 'Shouyin Sandbox Certification Authority'], ['CN', 'Shouyin Sandbox UnionPay Root']];
 export const MIDDLE_NAME = [['C', 'CN'], ['O', 'Shouyin Sandbox Certification Authority'], ['CN', 'Shouyin Sandbox UnionPay OCA1']];
-/** UnionPay's CN shape `041@<id>@<owner>@<seq>`; the test environment's owner is 00040000:SIGN (providers.md §4.4). */
+/**
+ * UnionPay's CN shape `041@<id>@<owner>@<seq>`; the test environment's owner is 00040000:SIGN
+ * (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448).
+ */
 export const signingName = (owner = '00040000:SIGN', id = 'Z2026-01-01') => [
   ['C', 'cn'], ['O', 'Shouyin Sandbox OCA1'], ['OU', 'CUPRA'], ['OU', 'Enterprises'], ['CN', `041@${id}@${owner}@00000001`],
 ];

@@ -1,6 +1,6 @@
 // The ledger's notify outbox: TRANSACTION.SUCCESS / REFUND.SUCCESS notifies in the provider's
-// format (providers.md §2.5), the real retry schedule scaled by sandbox.time_scale (0.001 in the
-// test config: 15 s → 15 ms), the same id on every retry, and the control surface's notify modes.
+// format (https://pay.weixin.qq.com/doc/v3/merchant/4012791861), the real retry schedule scaled by sandbox.time_scale
+// (0.001 in the test config: 15 s → 15 ms), the same id on every retry, and the control surface's notify modes.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST } from '../../worker/test/fixtures/config';

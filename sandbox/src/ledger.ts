@@ -1,8 +1,8 @@
 // The sandbox's memory: one Durable Object (`wechatpay`) holding the simulated provider's orders,
 // refunds, notify outbox and OAuth codes in SQLite. One ledger serves APIv2 and APIv3 (WeChat Pay
 // keeps one order book per merchant); each order remembers the API it was placed with, and its
-// notifies speak that API. State model (providers.md §6.4): NOTPAY → SUCCESS | CLOSED;
-// SUCCESS → REFUND; refunds PROCESSING → SUCCESS. Payment codes (MICROPAY): SUCCESS | PAYERROR |
+// notifies speak that API. State model (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_2): NOTPAY → SUCCESS
+// | CLOSED; SUCCESS → REFUND; refunds PROCESSING → SUCCESS. Payment codes (MICROPAY): SUCCESS | PAYERROR |
 // USERPAYING → SUCCESS, and USERPAYING | SUCCESS → REVOKED by a reversal (which refunds a paid order).
 // One alarm drives a table of due work.
 
@@ -209,7 +209,10 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
     return row ? transactionJson(row) : null;
   }
 
-  /** Close is idempotent on a closed order; a paid one answers ORDERPAID (providers.md §6.4). */
+  /**
+   * Close is idempotent on a closed order; a paid one answers ORDERPAID
+   * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_3).
+   */
   close(mchid: string, outTradeNo: string): 'closed' | 'paid' | 'not_found' {
     const o = this.order(mchid, outTradeNo);
     if (!o) return 'not_found';
@@ -274,7 +277,8 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
     if (!o) return { ok: false, error: 'ORDER_NOT_FOUND' };
     const same = this.refundRow(mchid, input.out_refund_no);
     if (same) {
-      // Retrying with the same out_refund_no returns that refund (§2.1 "reuse the same one").
+      // Retrying with the same out_refund_no returns that refund (https://pay.weixin.qq.com/doc/v3/merchant/4012791883:
+      // "reuse the same one").
       if (same.out_trade_no === o.out_trade_no && same.amount === input.refund) return { ok: true, refund: same };
       return { ok: false, error: 'REFUND_NO_REUSED' };
     }

@@ -1,7 +1,8 @@
 // The ledger's notify outbox: each notification is built once (fixed id and body), then sent on
 // WeChat's retry schedule until acknowledged — any 2xx for APIv3, the SUCCESS XML for APIv2
-// (providers.md §1.6, §2.5). Due times live in the ledger's shared `due` table (kind 'notify'),
-// which its one alarm works through. Every send is recorded.
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7, https://pay.weixin.qq.com/doc/v3/merchant/4012791861).
+// Due times live in the ledger's shared `due` table (kind 'notify'), which its one alarm works through. Every send is
+// recorded.
 
 import { Outbox, type NotifyState, type NotifyView as View, type OutboxRow, type SentRecord as Sent, type Trigger } from './common/outbox';
 import type { LedgerSettings } from './settings';

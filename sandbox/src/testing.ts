@@ -35,7 +35,10 @@ export interface CallOptions {
   signedBody?: string;
 }
 
-/** A merchant API call signed exactly as the adapter signs it (path + query as sent, §2.2). */
+/**
+ * A merchant API call signed exactly as the adapter signs it (path + query as sent,
+ * https://pay.weixin.qq.com/doc/v3/merchant/4012365342).
+ */
 export async function wechatCall(method: 'GET' | 'POST', path: string, body?: unknown, o: CallOptions = {}): Promise<Response> {
   const url = new URL(`${WECHAT}${path}`);
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
@@ -128,7 +131,10 @@ export function recordNotifies(answer: (url: string, nth: number) => number = ()
   return { received, restore: () => spy.mockRestore() };
 }
 
-/** Checks a received notify as a merchant would (§2.5): signature on the raw body, then decrypt. */
+/**
+ * Checks a received notify as a merchant would (https://pay.weixin.qq.com/doc/v3/merchant/4012791861): signature on the
+ * raw body, then decrypt.
+ */
 export async function openNotify(r: Received): Promise<{ envelope: Record<string, unknown>; plaintext: Record<string, unknown> }> {
   await verifySignedMessage({ headers: r.headers, body: r.body, keys: resolveSandboxKey, now: Date.now() });
   const envelope = JSON.parse(r.body) as { resource: { nonce: string; associated_data: string; ciphertext: string } };

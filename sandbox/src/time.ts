@@ -1,5 +1,6 @@
-// Provider timestamps are Beijing time (UTC+8) whatever the Worker's zone (providers.md §0):
-// WeChat v3 `success_time` / `create_time` / `time_expire` are RFC 3339 with `+08:00`.
+// Provider timestamps are Beijing time (UTC+8) whatever the Worker's zone
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012791877): WeChat v3 `success_time` / `create_time` / `time_expire` are
+// RFC 3339 with `+08:00`.
 
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 
@@ -23,13 +24,19 @@ export function beijingRfc3339(ms: number): string {
   return `${x.y}-${x.mo}-${x.d}T${x.h}:${x.mi}:${x.s}+08:00`;
 }
 
-/** `20240101120000`: WeChat v2 time_start / time_expire / time_end (§0). */
+/**
+ * `20240101120000`: WeChat v2 time_start / time_expire / time_end
+ * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
+ */
 export function beijingCompact(ms: number): string {
   const x = parts(ms);
   return `${x.y}${x.mo}${x.d}${x.h}${x.mi}${x.s}`;
 }
 
-/** `2024-01-01 12:00:00`: WeChat v2 refund success_time (§1.5). */
+/**
+ * `2024-01-01 12:00:00`: WeChat v2 refund success_time
+ * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10).
+ */
 export function beijingDateTime(ms: number): string {
   const x = parts(ms);
   return `${x.y}-${x.mo}-${x.d} ${x.h}:${x.mi}:${x.s}`;

@@ -1,5 +1,5 @@
 /**
- * The client API (`/v1/client/sessions/:id…`, architecture §4). Every call carries the session's
+ * The client API (`/v1/client/sessions/:id…`, docs/widget.md). Every call carries the session's
  * client secret as a bearer token; nothing here ever sends an amount.
  */
 import type {
@@ -50,7 +50,7 @@ export interface ClientApi {
   getStatus(version: number | undefined, wait: number, signal?: AbortSignal): Promise<StatusView>;
   /**
    * The status WebSocket's URL. Browsers cannot set headers on a WebSocket, so the client secret
-   * rides in the query (architecture §4); it grants no more than the bearer token does.
+   * rides in the query (docs/widget.md); it grants no more than the bearer token does.
    */
   streamUrl: string;
 }

@@ -1,4 +1,4 @@
-// Reliability plan §1: seeded mutants of one valid WeChat Pay v3 notify (bit flips, dropped headers,
+// docs/reliability.md (forged notifies): seeded mutants of one valid WeChat Pay v3 notify (bit flips, dropped headers,
 // truncation, altered signature, timestamp, serial) must change nothing and never get the success ack.
 // Replay a failure with VITE_FUZZ_SEED=<seed printed below> npx vitest run --project worker worker/test/fuzz-notify.test.ts
 

@@ -94,7 +94,8 @@ describe('APP through the merchant API', () => {
 
   const sdkPay = async (payload: Record<string, string>) => (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/app/pay`, { method: 'POST', body: JSON.stringify(payload) })).json()) as { errCode: number };
 
-  it('APIv3: the RSA-signed PayReq (§2.4) under the app\'s AppID; the SDK pays it', async () => {
+  // https://pay.weixin.qq.com/doc/v3/merchant/4013070351
+  it('APIv3: the RSA-signed PayReq under the app\'s AppID; the SDK pays it', async () => {
     const { s, payload } = await appAttempt(WECHAT_TEST.v3oauth_secret_key);
     expect(Object.keys(payload).sort()).toEqual(['appid', 'noncestr', 'package', 'partnerid', 'prepayid', 'sign', 'timestamp']);
     expect(payload).toMatchObject({ appid: WECHAT_TEST.app_appid, partnerid: WECHAT_TEST.v3oauth_mchid, package: 'Sign=WXPay' });
@@ -106,7 +107,8 @@ describe('APP through the merchant API', () => {
     expect(await status(s)).toBe('paid');
   });
 
-  it('APIv2: the v2-signed PayReq (§1.4); the SDK pays it', async () => {
+  // https://pay.weixin.qq.com/wiki/doc/api/app/app.php?chapter=9_12&index=2
+  it('APIv2: the v2-signed PayReq; the SDK pays it', async () => {
     const { s, payload } = await appAttempt(WECHAT_TEST.v2_secret_key);
     expect(payload).toMatchObject({ appid: WECHAT_TEST.app_appid, partnerid: WECHAT_TEST.v2_mch_id, package: 'Sign=WXPay' });
     expect(await verify(payload, WECHAT_TEST.apiv2_key)).toBe(true);

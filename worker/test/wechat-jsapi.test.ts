@@ -80,7 +80,8 @@ const status = async (s: SessionJson) =>
   ((await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { headers: { authorization: `Bearer ${s.client_secret}` } })).json()) as { status: string }).status;
 
 describe('JSAPI with the OAuth hop, APIv3', () => {
-  it('hops for the openid, signs RSA bridge parameters (§2.4), and the bridge pays the order', async () => {
+  // https://pay.weixin.qq.com/doc/v3/merchant/4012791857
+  it('hops for the openid, signs RSA bridge parameters, and the bridge pays the order', async () => {
     const { s, attemptId, data } = await hop(MERCHANTS.v3.key);
     const p = data.params;
     expect(Object.keys(p).sort()).toEqual(['appId', 'nonceStr', 'package', 'paySign', 'signType', 'timeStamp']);

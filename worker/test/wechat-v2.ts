@@ -64,7 +64,10 @@ export interface V2PaymentOver {
   result_code?: string;
 }
 
-/** The fields of a v2 payment notify (§1.6) for one of our attempts. */
+/**
+ * The fields of a v2 payment notify (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7) for one of our
+ * attempts.
+ */
 export function v2Payment(outTradeNo: string, over: V2PaymentOver = {}, merchant: { appid: string; mchId: string } = V2): Record<string, string> {
   return {
     return_code: 'SUCCESS',
@@ -85,7 +88,10 @@ export function v2Payment(outTradeNo: string, over: V2PaymentOver = {}, merchant
   };
 }
 
-/** Signed as WeChat signs notifies: no sign_type field, whatever the algorithm (§7 v2 #2). */
+/**
+ * Signed as WeChat signs notifies: no sign_type field, whatever the algorithm
+ * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7).
+ */
 export async function v2NotifyXml(fields: Record<string, string>, type: SignType = 'MD5', key: string = V2.apiKey): Promise<string> {
   return buildXml({ ...fields, sign: await sign(fields, key, type) });
 }

@@ -1,8 +1,8 @@
 // Who may call the simulated Alipay gateway, and how it answers. Requests: the common parameters
 // checked in Alipay's order, certificate SNs in certificate mode, then RSA2 over the sorted non-empty
-// parameters except `sign` (providers.md §3.2, §6.7) with the public half of the merchant's own
+// parameters except `sign` (https://opendocs.alipay.com/common/02kf5q) with the public half of the merchant's own
 // configured app key. Answers: `{"<method>_response":{…},["alipay_cert_sn",]"sign"}` signed with the
-// sandbox's key over the exact emitted text, `\/` escapes included (§3.3).
+// sandbox's key over the exact emitted text, `\/` escapes included (https://opendocs.alipay.com/common/02mse7).
 
 import type { SandboxedConfig } from '../config';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
@@ -39,7 +39,8 @@ async function responseCertSn(tm: AlipayTestMerchant): Promise<string | undefine
  * The gateway's checks, in Alipay's order: missing arguments (40001), the app (a test merchant's —
  * a live app_id does not exist here), sign_type, timestamp, charset, the certificate SNs, then the
  * RSA2 signature. A bad signature answers `isv.invalid-signature` with the gateway's own
- * string-to-sign in sub_msg, `&` written as `&amp;`, as Alipay does (§3.3, §6.6).
+ * string-to-sign in sub_msg, `&` written as `&amp;`, as Alipay does (https://opendocs.alipay.com/common/02mse7,
+ * https://opendocs.alipay.com/common/02km9f).
  */
 export async function authenticate(config: SandboxedConfig, params: Params): Promise<Authenticated> {
   const need: [string, string, string][] = [
@@ -64,8 +65,9 @@ export async function authenticate(config: SandboxedConfig, params: Params): Pro
   if (params.format !== undefined && params.format.toUpperCase() !== 'JSON') return fail(invalidArg('isv.invalid-format', '无效的数据格式'));
   const sns = certModeSns(tm.alipay);
   if (sns) {
-    // Certificate mode: the app names its certificate and Alipay's root by SN (§3.8). Sub-codes as
-    // reported in alipay-sdk-nodejs-all#56 and yansongda/pay#491.
+    // Certificate mode: the app names its certificate and Alipay's root by SN
+    // (https://opendocs.alipay.com/common/02kipl). Sub-codes as reported in alipay-sdk-nodejs-all#56 and
+    // yansongda/pay#491.
     const want = await sns;
     if (params.app_cert_sn !== want.app_cert_sn) return fail(invalidArg('isv.app-cert-not-exist', '应用公钥证书不存在'));
     if (params.alipay_root_cert_sn !== want.alipay_root_cert_sn) return fail(invalidArg('isv.invalid-alipay-root-cert-sn', '无效支付宝根证书序列号'));

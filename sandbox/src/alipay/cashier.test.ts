@@ -1,5 +1,5 @@
 // The shopper's cashier: scanning a precreate QR, the page / wap cashier, Pay and Cancel, and the
-// signed return_url redirect (providers.md §3.4, §3.5).
+// signed return_url redirect (https://opendocs.alipay.com/open/59da99d0_alipay.trade.page.pay?pathHash=8e24911d).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importRsaPublicKey } from '../../../worker/src/crypto/rsa';

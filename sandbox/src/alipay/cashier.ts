@@ -1,8 +1,9 @@
 // The shopper's side of the Alipay simulator: what scanning a precreate qr_code opens, and the PC
 // (page.pay) / mobile (wap.pay) cashier the gateway renders. A person (or a browser test) pays or
-// cancels here. Paying notifies the merchant (§3.6) and, for page and wap trades, sends the browser
-// to return_url with signed sync parameters — a hint for the merchant, never proof (§3.4, §3.5).
-// Cancelling changes nothing at Alipay: the trade stays open until closed or expired.
+// cancels here. Paying notifies the merchant (https://opendocs.alipay.com/open/270/105902) and, for page and wap
+// trades, sends the browser to return_url with signed sync parameters — a hint for the merchant, never proof
+// (https://opendocs.alipay.com/open/59da99d0_alipay.trade.page.pay?pathHash=8e24911d). Cancelling changes nothing at
+// Alipay: the trade stays open until closed or expired.
 
 import { Hono, type Context } from 'hono';
 import { loadConfig } from '../config';
@@ -148,8 +149,10 @@ export function pageFor(t: TradeRow, name: string, cashierPath: string, expired:
 }
 
 /**
- * The signed parameters Alipay appends to return_url (§3.4): signed like a notify (sign_type not in
- * the string). The `method` value `alipay.trade.page.pay.return` is UNVERIFIED (providers.md §3.4).
+ * The signed parameters Alipay appends to return_url
+ * (https://opendocs.alipay.com/open/59da99d0_alipay.trade.page.pay?pathHash=8e24911d): signed like a notify (sign_type
+ * not in the string). The `method` value `alipay.trade.page.pay.return` is UNVERIFIED
+ * (https://opendocs.alipay.com/open/59da99d0_alipay.trade.page.pay?pathHash=8e24911d).
  */
 export async function returnUrlFor(t: TradeRow, signerKey: string, now: number): Promise<string> {
   const params = await signNotify(
@@ -218,7 +221,8 @@ alipayCashier.post('/cancel', async (c) => {
   if (!t || name === undefined) return notFoundPage();
   if (t.state === 'TRADE_SUCCESS' || t.state === 'TRADE_FINISHED') return resultPage('already_paid', t, name);
   if (t.state === 'TRADE_CLOSED') return resultPage('closed', t, name);
-  // wap.pay: quit_url is where a shopper who gives up goes (§3.4). page.pay has none; the shopper
+  // wap.pay: quit_url is where a shopper who gives up goes
+  // (https://opendocs.alipay.com/open/29ae8cb6_alipay.trade.wap.pay?pathHash=0a6313c7). page.pay has none; the shopper
   // may go back to the merchant by hand. Either way the trade stays open.
   if (t.quit_url) return new Response(null, { status: 303, headers: { Location: t.quit_url, 'Cache-Control': 'no-store' } });
   return resultPage('canceled', t, name, t.return_url ?? undefined);

@@ -61,7 +61,8 @@ alipayControl.post('/orders/:no/pay', async (c) => {
 /**
  * What the Alipay app does with an app.pay order string: check it as the gateway would, create the
  * trade and pay it. Answers the pay result and the signed `alipay_trade_app_pay_response` the app
- * SDK hands back to the merchant's app (§3.4).
+ * SDK hands back to the merchant's app
+ * (https://opendocs.alipay.com/open/cd12c885_alipay.trade.app.pay?pathHash=c0e35284).
  */
 alipayControl.post('/app/pay', async (c) => {
   const b = await body(c);

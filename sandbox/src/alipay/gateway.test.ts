@@ -1,5 +1,6 @@
-// The simulated gateway speaks Alipay's wire format (providers.md §3.3, §6.6): signed answers over the
-// exact emitted text, Alipay's error codes, the trade state machine, test merchants only.
+// The simulated gateway speaks Alipay's wire format (https://opendocs.alipay.com/common/02mse7,
+// https://opendocs.alipay.com/common/02km9f): signed answers over the exact emitted text, Alipay's error codes, the
+// trade state machine, test merchants only.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_ALIPAY_PRIVATE_KEY, CERT_SNS } from '../../../worker/src/providers/alipay/fixtures/test-keys';

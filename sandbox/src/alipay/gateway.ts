@@ -1,5 +1,5 @@
-// The simulated Alipay gateway, `/gateway.do` (providers.md §3): GET or POST, parameters in the
-// query and/or the form body. Thin: merge the parameters → authenticate (auth.ts) → validate
+// The simulated Alipay gateway, `/gateway.do` (https://opendocs.alipay.com/common/02kf5q): GET or POST, parameters in
+// the query and/or the form body. Thin: merge the parameters → authenticate (auth.ts) → validate
 // biz_content (model.ts) → ledger RPC → a signed JSON answer, or, for page.pay / wap.pay, the
 // cashier page itself.
 
@@ -51,7 +51,10 @@ async function readParams(c: Context<SandboxEnv>): Promise<ReturnType<typeof mer
   return mergeParams(url.search, body);
 }
 
-/** The trade-level methods the gateway answers in JSON (§3.4). */
+/**
+ * The trade-level methods the gateway answers in JSON
+ * (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720).
+ */
 async function trade(env: SandboxEnv['Bindings'], settings: AlipayLedgerSettings, tm: AlipayTestMerchant, method: string, biz: Biz, params: Record<string, string>): Promise<Outcome> {
   const ledger = alipayLedger(env);
   const appId = tm.alipay.app_id;
@@ -63,7 +66,8 @@ async function trade(env: SandboxEnv['Bindings'], settings: AlipayLedgerSettings
       return r.ok ? ok({ out_trade_no: r.value.out_trade_no, qr_code: r.value.qr_code }) : no(r.error);
     }
     case 'alipay.trade.pay': {
-      // 条码支付: scene bar_code with the shopper's payment code (§3.4). The code's third digit tells
+      // 条码支付: scene bar_code with the shopper's payment code
+      // (https://opendocs.alipay.com/open/1f1fe18c_alipay.trade.pay?pathHash=29c9a9ba). The code's third digit tells
       // the simulated shopper what to do (../payment-codes.ts).
       if (biz.scene !== 'bar_code') return no(bizError('ACQ.INVALID_PARAMETER', 'scene 须为 bar_code（条码支付）'));
       const code = typeof biz.auth_code === 'string' ? biz.auth_code : '';
@@ -105,7 +109,8 @@ async function trade(env: SandboxEnv['Bindings'], settings: AlipayLedgerSettings
       if (typeof n !== 'string') return no(n);
       const amount = amountField(biz, 'refund_amount');
       if (typeof amount !== 'number') return no(amount);
-      // Without out_request_no the refund is the trade's own (a single full or partial refund, §3.4).
+      // Without out_request_no the refund is the trade's own (a single full or partial refund,
+      // https://opendocs.alipay.com/open/f60979b3_alipay.trade.refund?pathHash=e4c921a7).
       const req = biz.out_request_no === undefined ? n : orderNo(biz, 'out_request_no');
       if (typeof req !== 'string') return no(req);
       const reason = typeof biz.refund_reason === 'string' ? biz.refund_reason : null;
@@ -116,7 +121,8 @@ async function trade(env: SandboxEnv['Bindings'], settings: AlipayLedgerSettings
         trade_no: t.trade_no,
         out_trade_no: n,
         buyer_logon_id: t.buyer_logon_id,
-        // Y only when money moved on this very call; refund_fee is the trade's cumulative refund (§3.4).
+        // Y only when money moved on this very call; refund_fee is the trade's cumulative refund
+        // (https://opendocs.alipay.com/open/f60979b3_alipay.trade.refund?pathHash=e4c921a7).
         fund_change: r.value.fund_change,
         refund_fee: fenToYuan(t.refunded),
         gmt_refund_pay: beijingDateTime(r.value.refund.created_at),
@@ -130,7 +136,8 @@ async function trade(env: SandboxEnv['Bindings'], settings: AlipayLedgerSettings
       if (typeof req !== 'string') return no(req);
       const r = await ledger.refundQuery(appId, n, req);
       if (!r) return no(TRADE_NOT_EXIST);
-      // An unknown out_request_no answers 10000 without refund fields: "not received" (§3.4).
+      // An unknown out_request_no answers 10000 without refund fields: "not received"
+      // (https://opendocs.alipay.com/open/357441a2_alipay.trade.fastpay.refund.query?pathHash=01981dca).
       if (!r.refund) return ok({ trade_no: r.trade.trade_no, out_trade_no: n, out_request_no: req });
       return ok({
         trade_no: r.trade.trade_no,
@@ -143,7 +150,8 @@ async function trade(env: SandboxEnv['Bindings'], settings: AlipayLedgerSettings
       });
     }
     case 'alipay.trade.app.pay':
-      // The server only signs an app order; the Alipay app SDK submits it (§3.4).
+      // The server only signs an app order; the Alipay app SDK submits it
+      // (https://opendocs.alipay.com/open/cd12c885_alipay.trade.app.pay?pathHash=c0e35284).
       return no(invalidArg('isv.invalid-method', 'alipay.trade.app.pay 由支付宝 App SDK 提交，不经网关；沙箱中请用 POST _control/app/pay 模拟 App 付款'));
     default:
       return no(invalidArg('isv.invalid-method', '不存在的方法名'));
@@ -162,7 +170,8 @@ async function cashier(c: Context<SandboxEnv>, tm: AlipayTestMerchant, method: T
   const ledger = alipayLedger(c.env);
   const r = await ledger.createTrade(input);
   if (!r.ok) return errorPage(r.error.sub_code, r.error.sub_msg);
-  // Reaching the cashier is the shopper "logging in": the trade exists from here on (§6.4).
+  // Reaching the cashier is the shopper "logging in": the trade exists from here on
+  // (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720).
   const v = await ledger.openCashier({ token: r.value.cashier_token });
   if (!v) return errorPage(TRADE_NOT_EXIST.sub_code, TRADE_NOT_EXIST.sub_msg);
   return pageFor(v.trade, tm.merchant.name, cashierPathOf(c.req.url), v.expired);

@@ -1,4 +1,5 @@
-// The Alipay simulator (providers.md §3, §8), mounted by sandbox/index.ts at `/sandbox/alipay`:
+// The Alipay simulator (https://opendocs.alipay.com/common/02kf5q, docs/alipay.md), mounted by sandbox/index.ts at
+// `/sandbox/alipay`:
 //   /gateway.do      the signed gateway (GET/POST), JSON answers; page.pay / wap.pay render the cashier
 //   /cashier         the shopper's cashier behind a precreate qr_code, and its Pay / Cancel forms
 //   /_control/…      the test control surface (sk_test_ keys only)

@@ -1,8 +1,8 @@
 // The Alipay simulator's memory: one Durable Object (`alipay`) holding trades, refunds and the notify
-// outbox in SQLite. State model (providers.md §6.4): (not exist) → WAIT_BUYER_PAY when scanned or
-// logged into → TRADE_SUCCESS (paid) → TRADE_FINISHED; WAIT_BUYER_PAY → TRADE_CLOSED (close, expiry);
-// TRADE_SUCCESS → TRADE_CLOSED (fully refunded). Refunds are kept by out_request_no. Payment codes
-// (alipay.trade.pay): TRADE_SUCCESS at once, WAIT_BUYER_PAY while a password is awaited, TRADE_CLOSED
+// outbox in SQLite. State model (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720): (not
+// exist) → WAIT_BUYER_PAY when scanned or logged into → TRADE_SUCCESS (paid) → TRADE_FINISHED; WAIT_BUYER_PAY →
+// TRADE_CLOSED (close, expiry); TRADE_SUCCESS → TRADE_CLOSED (fully refunded). Refunds are kept by out_request_no.
+// Payment codes (alipay.trade.pay): TRADE_SUCCESS at once, WAIT_BUYER_PAY while a password is awaited, TRADE_CLOSED
 // when declined; trade.cancel closes or refunds them. One alarm drives a table of due work (notify sends).
 
 import type { Env } from '../env';
@@ -218,7 +218,8 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
 
   /**
    * alipay.trade.refund. The same out_request_no again returns that refund (fund_change N); a full
-   * refund closes the trade. Each accepted refund notifies the trade's notify_url (§3.6).
+   * refund closes the trade. Each accepted refund notifies the trade's notify_url
+   * (https://opendocs.alipay.com/open/270/105902).
    */
   async refund(
     settings: AlipayLedgerSettings,

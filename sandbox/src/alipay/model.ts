@@ -1,5 +1,7 @@
-// The Alipay trades the simulator stores and answers with (providers.md §3.4, §3.6, §6.4), and the
-// biz_content validation that yields the gateway's own codes (§3.3, §6.6).
+// The Alipay trades the simulator stores and answers with
+// (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720,
+// https://opendocs.alipay.com/open/270/105902), and the biz_content validation that yields the gateway's own codes
+// (https://opendocs.alipay.com/common/02km9f).
 
 import { randomAlnum } from '../../../worker/src/crypto/encoding';
 import { MAX_FEN, fenToYuan, yuanToFen } from '../../../worker/src/providers/alipay/amount';
@@ -7,14 +9,18 @@ import { beijingDateTime, parseBeijingDateTime } from '../../../worker/src/provi
 
 /**
  * `NOT_EXIST`: created by precreate (or submitted to a cashier) but not scanned / logged into yet;
- * query and close answer ACQ.TRADE_NOT_EXIST (§7 Alipay #10). The rest are Alipay's trade_status.
+ * query and close answer ACQ.TRADE_NOT_EXIST
+ * (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720). The rest are Alipay's trade_status.
  */
 export type TradeState = 'NOT_EXIST' | 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_FINISHED' | 'TRADE_CLOSED';
 
 export const TRADE_METHODS = ['alipay.trade.precreate', 'alipay.trade.page.pay', 'alipay.trade.wap.pay', 'alipay.trade.app.pay', 'alipay.trade.pay'] as const;
 export type TradeMethod = (typeof TRADE_METHODS)[number];
 
-/** The product code each payment method is signed up under (§3.4). */
+/**
+ * The product code each payment method is signed up under
+ * (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720).
+ */
 export const PRODUCT_CODES: Record<TradeMethod, string> = {
   'alipay.trade.precreate': 'FACE_TO_FACE_PAYMENT',
   'alipay.trade.page.pay': 'FAST_INSTANT_TRADE_PAY',
@@ -62,7 +68,7 @@ export type RefundRow = {
   created_at: number;
 };
 
-/** `{code, msg, sub_code, sub_msg}` of a refused call (§3.3). */
+/** `{code, msg, sub_code, sub_msg}` of a refused call (https://opendocs.alipay.com/common/02km9f). */
 export interface GatewayError {
   code: '40001' | '40002' | '40004' | '20000';
   sub_code: string;
@@ -83,7 +89,11 @@ export const missingArg = (sub_code: string, sub_msg: string): GatewayError => (
 
 export const TRADE_NOT_EXIST = bizError('ACQ.TRADE_NOT_EXIST', '交易不存在');
 
-/** The trade as alipay.trade.query reports it (§3.4). A paid trade keeps its payment facts when refunded and closed. */
+/**
+ * The trade as alipay.trade.query reports it
+ * (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720). A paid trade keeps its payment
+ * facts when refunded and closed.
+ */
 export function queryJson(t: TradeRow): Record<string, unknown> {
   const paid = t.gmt_payment !== null;
   return {
@@ -108,8 +118,8 @@ export function queryJson(t: TradeRow): Record<string, unknown> {
 }
 
 /**
- * The fields of a trade_status_sync notify (§3.6), before signing. `refund` adds what a refund's
- * notify carries: refund_fee (cumulative), gmt_refund and out_biz_no (the refund's out_request_no).
+ * The fields of a trade_status_sync notify (https://opendocs.alipay.com/open/270/105902), before signing. `refund` adds
+ * what a refund's notify carries: refund_fee (cumulative), gmt_refund and out_biz_no (the refund's out_request_no).
  */
 export function notifyFields(t: TradeRow, now: number, notifyId: string, refund?: RefundRow): Record<string, string> {
   const f: Record<string, string> = {
@@ -133,7 +143,8 @@ export function notifyFields(t: TradeRow, now: number, notifyId: string, refund?
     buyer_pay_amount: fenToYuan(t.total),
     point_amount: '0.00',
     subject: t.subject,
-    // A JSON string inside the form, camelCase fundChannel as in real notifies (§3.6).
+    // A JSON string inside the form, camelCase fundChannel as in real notifies
+    // (https://opendocs.alipay.com/open/270/105902).
     fund_bill_list: JSON.stringify([{ amount: fenToYuan(t.total), fundChannel: 'ALIPAYACCOUNT' }]),
   };
   if (t.gmt_create !== null) f.gmt_create = beijingDateTime(t.gmt_create);
@@ -162,7 +173,10 @@ function ymd(ms: number): string {
 export const newTradeNo = (now: number): string => `${ymd(now)}22001${digits(15)}`;
 /** A buyer's 16-digit user id, `2088…`. */
 export const newBuyerId = (): string => `2088${digits(12)}`;
-/** The `https://qr.alipay.com/bax0…` form precreate answers with (§3.4). */
+/**
+ * The `https://qr.alipay.com/bax0…` form precreate answers with
+ * (https://opendocs.alipay.com/open/f540afd8_alipay.trade.precreate?pathHash=d3c84596).
+ */
 export const newQrCode = (): string => `https://qr.alipay.com/bax0${randomAlnum(22).toLowerCase()}`;
 export const newCashierToken = (): string => randomAlnum(24);
 export const newNotifyId = (now: number): string => `${ymd(now)}00222${digits(22)}`;
@@ -275,7 +289,11 @@ export function tradeFingerprint(t: TradeInput): string {
 /** An Alipay payment code: 16–24 digits starting 25–30 (the alipay.trade.pay auth_code rule). */
 export const isAlipayPaymentCode = (code: string): boolean => /^(2[5-9]|30)\d{14,22}$/.test(code);
 
-/** The fields of a paid alipay.trade.pay answer (§3.4), also sent (as 10003) while a password is awaited. */
+/**
+ * The fields of a paid alipay.trade.pay answer
+ * (https://opendocs.alipay.com/open/1f1fe18c_alipay.trade.pay?pathHash=29c9a9ba), also sent (as 10003) while a password
+ * is awaited.
+ */
 export function tradePayJson(t: TradeRow): Record<string, unknown> {
   const paid = t.gmt_payment !== null;
   return {

@@ -1,6 +1,6 @@
-// The Alipay ledger's notify outbox: trade_status_sync forms signed like Alipay's (providers.md §3.6),
-// acknowledged only by the exact body `success`, retried on Alipay's schedule scaled by
-// sandbox.time_scale (0.001 in the test config: 4 min → 240 ms), and the control surface's modes.
+// The Alipay ledger's notify outbox: trade_status_sync forms signed like Alipay's
+// (https://opendocs.alipay.com/open/270/105902), acknowledged only by the exact body `success`, retried on Alipay's
+// schedule scaled by sandbox.time_scale (0.001 in the test config: 4 min → 240 ms), and the control surface's modes.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importRsaPublicKey } from '../../../worker/src/crypto/rsa';

@@ -1,5 +1,5 @@
-// The Alipay ledger's notify outbox (providers.md §3.6): each notification is built and signed once
-// (fixed notify_id and body), then POSTed as a form on Alipay's schedule — right away, then after
+// The Alipay ledger's notify outbox (https://opendocs.alipay.com/open/270/105902): each notification is built and
+// signed once (fixed notify_id and body), then POSTed as a form on Alipay's schedule — right away, then after
 // 4m, 10m, 10m, 1h, 2h, 6h, 15h (× sandbox.time_scale) — until the answer is exactly `success`.
 // Due times live in the ledger's `due` table (kind 'notify'); every send is recorded.
 
@@ -8,7 +8,10 @@ import { postNotify } from '../common/dispatch';
 import { Outbox, type Answer, type NotifyState, type NotifyView as View, type OutboxRow, type SentRecord as Sent, type Trigger } from '../common/outbox';
 import type { AlipayLedgerSettings } from './settings';
 
-/** Alipay re-sends an unacknowledged notify after 4m,10m,10m,1h,2h,6h,15h: 8 sends in about 25 h (§3.6). */
+/**
+ * Alipay re-sends an unacknowledged notify after 4m,10m,10m,1h,2h,6h,15h: 8 sends in about 25 h
+ * (https://opendocs.alipay.com/open/270/105902).
+ */
 export const ALIPAY_RETRY_SECONDS: readonly number[] = [240, 600, 600, 3600, 7200, 21600, 54000];
 
 /** An answer slower than this counts as no answer, and the notify is retried. */
@@ -42,9 +45,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
 `;
 
 /**
- * POSTs one copy. Only an HTTP 200 whose body is exactly the 7 bytes `success` acknowledges (§3.6).
- * A notify_url on our own public_base_url goes to the Shouyin Worker over its service binding
- * (`dispatch`), as under `wrangler dev` and in the test runner no port is listening.
+ * POSTs one copy. Only an HTTP 200 whose body is exactly the 7 bytes `success` acknowledges
+ * (https://opendocs.alipay.com/open/270/105902). A notify_url on our own public_base_url goes to the Shouyin Worker
+ * over its service binding (`dispatch`), as under `wrangler dev` and in the test runner no port is listening.
  */
 function send(settings: AlipayLedgerSettings, url: string, body: string): Promise<Answer> {
   const headers = { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'User-Agent': 'Mozilla/4.0' };

@@ -1,5 +1,6 @@
-// The simulated gateway: request checks and their respCodes (providers.md §6.6), signed raw answers,
-// app tn, apply QR, front post → cashier, query by orderId + original txnTime, refunds.
+// The simulated gateway: request checks and their respCodes
+// (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448), signed raw answers, app tn, apply QR, front post →
+// cashier, query by orderId + original txnTime, refunds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRawResponse } from '../../../worker/src/providers/unionpay/wire';
 import { FORGER_KEY } from '../../../worker/test/fixtures/unionpay-certs';

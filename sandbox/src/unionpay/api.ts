@@ -1,6 +1,6 @@
-// The simulated UnionPay gateway (providers.md §4.1): appTransReq, backTransReq (apply QR, refund),
-// queryTrans — signed raw answers — and frontTransReq, which a browser posts and which answers with
-// the cashier. Thin: check (auth.ts) → validate (model.ts) → ledger RPC → answer.
+// The simulated UnionPay gateway (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): appTransReq,
+// backTransReq (apply QR, refund), queryTrans — signed raw answers — and frontTransReq, which a browser posts and which
+// answers with the cashier. Thin: check (auth.ts) → validate (model.ts) → ledger RPC → answer.
 
 import { Hono, type Context } from 'hono';
 import { loadConfig } from '../config';
@@ -75,7 +75,8 @@ unionpayGateway.post('/gateway/api/backTransReq.do', async (c) => {
     if (!input.ok) return failure(settings, f, input.error);
     const r = await ledger.refund(settings, input.value);
     if (!r.ok) return failure(settings, f, r.error);
-    // 00 = accepted; the result comes by notify or query (§4.6b).
+    // 00 = accepted; the result comes by notify or query
+    // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=756&apiservId=448&version=V2.2).
     return answer(settings, { ...echo(f), ...RESP.ok, queryId: r.refund.query_id, origQryId: r.refund.orig_query_id, txnAmt: String(r.refund.txn_amt), ...(r.refund.req_reserved ? { reqReserved: r.refund.req_reserved } : {}) });
   }
   return failure(settings, f, { respCode: '32', respMsg: `无此交易权限[沙箱未模拟 txnType=${f.txnType} txnSubType=${f.txnSubType}]` });
@@ -87,7 +88,8 @@ unionpayGateway.post('/gateway/api/queryTrans.do', async (c) => {
   const f = check.fields;
   if (f.txnType !== '00' || f.txnSubType !== '00') return failure(settings, f, RESP.format('txnType'));
   if (!f.orderId) return failure(settings, f, RESP.missing('orderId'));
-  // The query names the order by orderId AND its original txnTime (§4.6): not "now".
+  // The query names the order by orderId AND its original txnTime
+  // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2): not "now".
   const found = await unionpayLedger(c.env).query(f.merId as string, f.orderId, f.txnTime as string);
   if (!found) return failure(settings, f, RESP.notFound);
   if (found.kind === 'order') {

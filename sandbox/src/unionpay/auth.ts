@@ -1,8 +1,8 @@
-// Who may call the simulated UnionPay gateway, and how it answers (providers.md §4.3, §6.6, §6.7).
-// Requests: the form decoded once as UTF-8; the common fields (13 when one is missing); version and
-// signMethod; the merchant (a test merchant's merId — a live one does not exist here, 31); certId
-// equal to its configured sign_cert_id and the signature over the received fields, checked with the
-// public half of its configured sign_key (11). Answers: raw `k=v&` text, sorted, signed with the
+// Who may call the simulated UnionPay gateway, and how it answers
+// (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448). Requests: the form decoded once as UTF-8; the common
+// fields (13 when one is missing); version and signMethod; the merchant (a test merchant's merId — a live one does not
+// exist here, 31); certId equal to its configured sign_cert_id and the signature over the received fields, checked with
+// the public half of its configured sign_key (11). Answers: raw `k=v&` text, sorted, signed with the
 // sandbox's key and carrying its certificate as signPubKeyCert — errors included.
 
 import type { SandboxedConfig } from '../config';
@@ -29,13 +29,18 @@ export async function checkRequest(config: SandboxedConfig, body: string): Promi
   if (fields.accessType !== '0') return { ok: false, error: RESP.format('accessType'), fields };
   const tm = testMerchantByMerId(config, fields.merId as string);
   if (!tm) return { ok: false, error: RESP.merchant, fields };
-  // certId names the merchant's signing certificate in DECIMAL (§7 UnionPay #2): a hex serial is refused.
+  // certId names the merchant's signing certificate in DECIMAL
+  // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): a hex serial is
+  // refused.
   if (fields.certId !== tm.unionpay.sign_cert_id) return { ok: false, error: RESP.signature, fields };
   if (!(await verifyFieldsSignature(fields, await publicKeyFromPrivate(tm.unionpay.sign_key)))) return { ok: false, error: RESP.signature, fields };
   return { ok: true, tm, fields };
 }
 
-/** The fields every answer echoes from its request (§6.2 sample). */
+/**
+ * The fields every answer echoes from its request
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
+ */
 export function echo(f: Fields): Fields {
   const out: Fields = { version: VERSION, encoding: 'UTF-8', signMethod: SIGN_METHOD_RSA };
   for (const k of ['accessType', 'bizType', 'merId', 'orderId', 'txnSubType', 'txnTime', 'txnType']) if (f[k]) out[k] = f[k] as string;

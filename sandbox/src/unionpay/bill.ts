@@ -1,5 +1,5 @@
-// The UnionPay simulator's file download (providers.md §4.1, §4.2): a signed back request with
-// txnType=76 txnSubType=01 fileType=00 settleDate=MMdd, posted to `/sandbox/unionpay/filedownload/`
+// The UnionPay simulator's file download (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): a signed back
+// request with txnType=76 txnSubType=01 fileType=00 settleDate=MMdd, posted to `/sandbox/unionpay/filedownload/`
 // (UnionPay's filedownload host). The signed answer carries fileName and fileContent =
 // base64(zlib(zip)), the zip holding one ZM file (bills/formats/unionpay.ts) written from the ledger
 // for the Beijing day after the discrepancy switch (`/_control/bills`, ../bills.ts). A day without

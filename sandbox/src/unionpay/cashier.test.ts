@@ -1,4 +1,5 @@
-// The shopper's cashier and the backUrl notify schedule (providers.md §4.5): test card + SMS code,
+// The shopper's cashier and the backUrl notify schedule
+// (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): test card + SMS code,
 // pay → signed notify (5 sends at 0, 1, 2, 4 min × time_scale until HTTP 200) and the signed return to frontUrl.
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeForm, parseForm } from '../../../worker/src/providers/unionpay/wire';

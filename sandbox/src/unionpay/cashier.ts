@@ -108,7 +108,8 @@ function resultPage(kind: 'paid' | 'already_paid' | 'failed' | 'canceled', o: Or
   let script: string | undefined;
   let formAction: string | undefined;
   if (o.front_url && returnFields) {
-    // UnionPay posts the same signed fields as the backUrl notify to frontUrl (§4.5): display only.
+    // UnionPay posts the same signed fields as the backUrl notify to frontUrl
+    // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): display only.
     formAction = new URL(o.front_url).origin;
     back = `<form id="back" method="post" action="${esc(o.front_url)}">` +
       Object.entries(returnFields).map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('') +

@@ -1,7 +1,8 @@
 // The UnionPay simulator's memory: one Durable Object (`unionpay`) with orders, refunds and the
-// backUrl notify outbox in SQLite. State model (providers.md §6.4): a consume goes UNPAID (query:
-// origRespCode 05) → PAID (00), or FAILED once its payTimeout passes; a refund is its own transaction
-// (new orderId, origQryId) that is accepted PROCESSING and settles to SUCCESS, with its own notify.
+// backUrl notify outbox in SQLite. State model
+// (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2): a consume goes UNPAID
+// (query: origRespCode 05) → PAID (00), or FAILED once its payTimeout passes; a refund is its own transaction (new
+// orderId, origQryId) that is accepted PROCESSING and settles to SUCCESS, with its own notify.
 
 import type { Env } from '../env';
 import {
@@ -88,7 +89,10 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
     }
   }
 
-  /** orderId + the ORIGINAL txnTime find a consume or a refund (§4.6); anything else is 34. */
+  /**
+   * orderId + the ORIGINAL txnTime find a consume or a refund
+   * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2); anything else is 34.
+   */
   query(merId: string, orderId: string, txnTime: string): QueryAnswer {
     const o = this.order(merId, orderId);
     if (o) return o.txn_time === txnTime ? { kind: 'order', order: o } : null;
@@ -134,7 +138,8 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
 
   /**
    * The signed fields UnionPay posts to frontUrl when the shopper returns: the same as the backUrl
-   * notify (§4.5). Built (unscheduled) if the notify was dropped.
+   * notify (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2). Built
+   * (unscheduled) if the notify was dropped.
    */
   async frontReturnBody(settings: UnionpayLedgerSettings, merId: string, orderId: string): Promise<string | null> {
     const o = this.order(merId, orderId);
@@ -231,7 +236,8 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
     if (!r || r.state !== 'PROCESSING') return;
     this.sql.exec(`UPDATE refunds SET state = 'SUCCESS', settled_at = ? WHERE mer_id = ? AND order_id = ?`, this.now(), merId, orderId);
     const done = this.refundRow(merId, orderId) as RefundRow;
-    // Back-type transactions notify on success or failure (§4.5).
+    // Back-type transactions notify on success or failure
+    // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
     await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: done.orig_order_id }, 'refund', done.back_url, { ...refundFields(done), ...RESP.ok });
   }
 

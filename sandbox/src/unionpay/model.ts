@@ -1,5 +1,8 @@
 // The simulated UnionPay's data: orders (consumes), refunds, the fields it answers and notifies with,
-// and the request checks per transaction (providers.md §4.2, §4.6, §4.6b, §6.4, §6.6).
+// and the request checks per transaction
+// (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2,
+// https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2,
+// https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448).
 
 import { CURRENCY_CNY } from '../../../worker/src/providers/unionpay/mapping';
 import { parseBeijingCompact, beijingCompact } from '../../../worker/src/providers/unionpay/time';
@@ -96,7 +99,7 @@ export const newTraceNo = (): string => digits(6);
 /** The masked card number notifies carry. */
 export const maskCard = (acc: string): string => `${acc.slice(0, 6)}${'*'.repeat(Math.max(0, acc.length - 10))}${acc.slice(-4)}`;
 
-/** Sandbox tolerance for txnTime ("must be the current time", exact window undocumented, §9). */
+/** Sandbox tolerance for txnTime ("must be the current time", exact window undocumented). */
 export const TXN_TIME_FUTURE_MS = 15 * 60_000;
 export const TXN_TIME_PAST_MS = 24 * 3600_000;
 
@@ -138,7 +141,11 @@ function url(v: string): boolean {
   }
 }
 
-/** Consume (01/01 front or app, 01/07 apply QR): the fields of §4.6b, checked. */
+/**
+ * Consume (01/01 front or app, 01/07 apply QR): the fields of
+ * https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2,
+ * https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=793&apiservId=468&version=V2.2, checked.
+ */
 export function validateConsume(f: Fields, kind: OrderKind, now: number): Validated<ConsumeInput> {
   const need = ['orderId', 'txnAmt', 'currencyCode', 'backUrl', 'channelType', ...(kind === 'front' ? ['frontUrl'] : [])];
   for (const k of need) if (!f[k]) return { ok: false, error: RESP.missing(k) };
@@ -151,7 +158,8 @@ export function validateConsume(f: Fields, kind: OrderKind, now: number): Valida
   if (!ORDER_ID.test(f.orderId ?? '')) return { ok: false, error: RESP.format('orderId') };
   if (!/^[1-9][0-9]{0,11}$/.test(f.txnAmt ?? '')) return { ok: false, error: RESP.format('txnAmt') };
   if (f.currencyCode !== CURRENCY_CNY) return { ok: false, error: RESP.format('currencyCode') };
-  // backUrl with its own query string breaks notify verification at the merchant (§7 UnionPay #6).
+  // backUrl with its own query string breaks notify verification at the merchant
+  // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
   if (!url(f.backUrl ?? '')) return { ok: false, error: RESP.format('backUrl') };
   if (kind === 'front' && !url(f.frontUrl ?? '')) return { ok: false, error: RESP.format('frontUrl') };
   const bad = checkTxnTime(f.txnTime ?? '', now);
@@ -198,7 +206,10 @@ export interface RefundInput {
   channel_type: string;
 }
 
-/** Refund (04/00): a new orderId, origQryId of the consume, txnAmt ≤ what remains (§4.6b). */
+/**
+ * Refund (04/00): a new orderId, origQryId of the consume, txnAmt ≤ what remains
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=756&apiservId=448&version=V2.2).
+ */
 export function validateRefund(f: Fields, now: number): Validated<RefundInput> {
   for (const k of ['orderId', 'origQryId', 'txnAmt', 'currencyCode', 'backUrl', 'channelType']) if (!f[k]) return { ok: false, error: RESP.missing(k) };
   if (f.txnSubType !== '00') return { ok: false, error: RESP.format('txnSubType') };
@@ -229,7 +240,10 @@ const MMddHHmmss = (now: number): string => beijingCompact(now).slice(4, 14);
 export const settleDateOf = MMdd;
 export const traceTimeOf = MMddHHmmss;
 
-/** origRespCode / origRespMsg of an order as a query reports it (§4.6). */
+/**
+ * origRespCode / origRespMsg of an order as a query reports it
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2).
+ */
 export function orderOutcome(o: OrderRow): { code: string; msg: string } {
   if (o.state === 'PAID') return { code: '00', msg: '成功[0000000]' };
   if (o.state === 'FAILED') return { code: '01', msg: '交易失败[订单已超时未支付]' };

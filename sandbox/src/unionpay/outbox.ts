@@ -1,7 +1,8 @@
-// The UnionPay ledger's backUrl notify outbox (providers.md §4.5): each notification is built and
-// signed once (the same body on every send), then POSTed as a form until the answer is HTTP 200 (or
-// 302, which UnionPay also takes), five sends in all: right away, then 0, 1, 2 and 4 minutes after
-// each unanswered one (× sandbox.time_scale). Due times live in the ledger's `due` table.
+// The UnionPay ledger's backUrl notify outbox
+// (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): each notification is
+// built and signed once (the same body on every send), then POSTed as a form until the answer is HTTP 200 (or 302,
+// which UnionPay also takes), five sends in all: right away, then 0, 1, 2 and 4 minutes after each unanswered one (×
+// sandbox.time_scale). Due times live in the ledger's `due` table.
 
 import { signAsUnionpay } from '../../../worker/src/providers/unionpay/sign';
 import { encodeForm, type Fields } from '../../../worker/src/providers/unionpay/wire';
@@ -11,11 +12,15 @@ import type { UnionpayLedgerSettings } from './settings';
 
 /**
  * Delay before the next send after the n-th unanswered one. "共发送5次，每次的间隔时间为0,1,2,4分钟"
- * in most copies of the official demo; one variant says 1,2,4,5 minutes (§4.5, UNVERIFIED).
+ * in most copies of the official demo; one variant says 1,2,4,5 minutes
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2, UNVERIFIED).
  */
 export const UNIONPAY_RETRY_SECONDS: readonly number[] = [0, 60, 120, 240];
 
-/** UnionPay waits 10 s for the answer (§4.5). */
+/**
+ * UnionPay waits 10 s for the answer
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
+ */
 const SEND_TIMEOUT_MS = 10_000;
 
 export type { Trigger, NotifyState };

@@ -1,5 +1,6 @@
 // The simulated WeChat Pay APIv3, called as the adapter calls it, answers in the provider's wire
-// format and signs every answer (providers.md §2, §6.6, §6.7). Runs inside workerd.
+// format and signs every answer (https://pay.weixin.qq.com/doc/v3/merchant/4012365342,
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791877). Runs inside workerd.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST } from '../../../worker/test/fixtures/config';
@@ -141,7 +142,8 @@ describe('query and close', () => {
     const { no } = await newOrder();
     const res = await wechatCall('POST', `/v3/pay/transactions/out-trade-no/${no}/close`, { mchid: TEST.mchid });
     expect(res.status).toBe(204);
-    // The signature covers `ts\nnonce\n\n` (providers.md §7 v3 #6).
+    // The signature covers `ts\nnonce\n\n` (https://pay.weixin.qq.com/doc/v3/merchant/4012791881,
+    // https://pay.weixin.qq.com/doc/v3/merchant/4013053420).
     expect(await verifiedBody(res)).toBe('');
     expect(await verifiedJson(await query(no))).toMatchObject({ trade_state: 'CLOSED', trade_state_desc: '订单已关闭' });
     expect((await wechatCall('POST', `/v3/pay/transactions/out-trade-no/${no}/close`, { mchid: TEST.mchid })).status).toBe(204);

@@ -1,5 +1,5 @@
-// The simulated WeChat Pay APIv3 endpoints (providers.md §2.1) in their exact wire format. Thin:
-// authenticate (auth.ts) → validate (model.ts) → ledger RPC → answer; auth.ts signs every answer.
+// The simulated WeChat Pay APIv3 endpoints (https://pay.weixin.qq.com/doc/v3/merchant/4012791877) in their exact wire
+// format. Thin: authenticate (auth.ts) → validate (model.ts) → ledger RPC → answer; auth.ts signs every answer.
 // The APIv2 XML API, the official account OAuth, the H5 cashier and the JSAPI / APP payment
 // surfaces are sub-apps mounted at the end.
 
@@ -56,7 +56,10 @@ const baseOf = (url: string): string => {
 
 wechatApi.use('/v3/*', authenticate);
 
-/** One handler for the four prepay endpoints: they differ in trade type, extras and answer (§2.1). */
+/**
+ * One handler for the four prepay endpoints: they differ in trade type, extras and answer
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4012791877).
+ */
 function prepayRoute(tradeType: TradeType) {
   return async (c: Ctx) => {
     const body = jsonBody(c);
@@ -67,7 +70,8 @@ function prepayRoute(tradeType: TradeType) {
     const wrong = sameMerchant(c, input.mchid, 'body');
     if (wrong) return error(c, wrong);
     const m = testWechatMerchant(c.var.config, c.var.wechat.mchid);
-    // Every AppID bound to the merchant may place orders; the payer's openid must be the appid's (§7 v2 #7).
+    // Every AppID bound to the merchant may place orders; the payer's openid must be the appid's
+    // (https://pay.weixin.qq.com/doc/v3/merchant/4012791856).
     if (!m || !boundAppids(m).includes(input.appid)) return c.json({ code: 'APPID_MCHID_NOT_MATCH', message: 'appid和mch_id不匹配' }, 400);
     if (extras.openid !== null && !(await isSandboxOpenid(input.appid, extras.openid))) {
       return error(c, paramError('payer.openid', 'openid与appid不匹配：该用户不是此 appid 下的用户'));
@@ -101,7 +105,8 @@ wechatApi.get('/v3/pay/transactions/id/:id', async (c) => {
   return t ? c.json(t) : orderNotFound(c);
 });
 
-// 204 with an empty body on success; the response signature is then over `ts\nnonce\n\n` (§7 v3 #6).
+// 204 with an empty body on success; the response signature is then over `ts\nnonce\n\n`
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012791881, https://pay.weixin.qq.com/doc/v3/merchant/4013053420).
 wechatApi.post('/v3/pay/transactions/out-trade-no/:no/close', async (c) => {
   const body = jsonBody(c);
   const wrong = sameMerchant(c, typeof body === 'object' && body !== null ? (body as { mchid?: unknown }).mchid : undefined, 'body');

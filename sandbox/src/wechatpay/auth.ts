@@ -1,7 +1,8 @@
 // Who may call the simulated WeChat Pay APIv3, and how its answers are signed.
 // Requests: Authorization `WECHATPAY2-SHA256-RSA2048 mchid=…,serial_no=…,…` verified over
-// METHOD\nPATH+QUERY\nTS\nNONCE\nBODY\n (providers.md §2.2, §6.7). Answers: Wechatpay-* headers over
-// TS\nNONCE\nBODY\n with the sandbox's own key, on every answer, errors and 204s included (§2.3).
+// METHOD\nPATH+QUERY\nTS\nNONCE\nBODY\n (https://pay.weixin.qq.com/doc/v3/merchant/4012365342). Answers: Wechatpay-*
+// headers over TS\nNONCE\nBODY\n with the sandbox's own key, on every answer, errors and 204s included
+// (https://pay.weixin.qq.com/doc/v3/merchant/4013053420).
 
 import type { MiddlewareHandler } from 'hono';
 import { type MerchantConfig, type WechatPayV3Config } from '../../../worker/src/config';
@@ -45,8 +46,8 @@ export async function signed(res: Response, signer: LedgerSettings['signer'] | u
 
 /**
  * Authenticates every `/v3/*` request, then signs whatever the handler answered. The order of
- * checks: User-Agent (WeChat rejects requests without one, §2.1), the Authorization's shape,
- * the merchant (test only), its serial_no, then the RSA signature and the ±5 min window.
+ * checks: User-Agent (WeChat rejects requests without one, https://github.com/wechatpay-apiv3/wechatpay-go), the
+ * Authorization's shape, the merchant (test only), its serial_no, then the RSA signature and the ±5 min window.
  */
 export const authenticate: MiddlewareHandler<SandboxEnv & { Variables: WechatVars }> = async (c, next) => {
   let config: SandboxedConfig;
@@ -68,7 +69,8 @@ export const authenticate: MiddlewareHandler<SandboxEnv & { Variables: WechatVar
   // The sandbox never serves a live merchant: to it, a live mchid does not exist (nor does an APIv2 one, to APIv3).
   if (!found || found.api !== 'v3') return fail(404, 'MCH_NOT_EXISTS', '商户号不存在');
   const { merchant, cfg: wechat } = found;
-  // serial_no is the merchant API certificate serial (providers.md §7 WeChat v3 #2), hex in any case.
+  // serial_no is the merchant API certificate serial (https://pay.weixin.qq.com/doc/v3/merchant/4012365342), hex in any
+  // case.
   if (parsed.serial_no.toUpperCase() !== wechat.merchant_serial.toUpperCase()) return fail(401, 'SIGN_ERROR', '签名错误');
 
   const url = new URL(c.req.url);

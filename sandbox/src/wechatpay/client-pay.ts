@@ -1,4 +1,6 @@
-// What WeChat's own client does with the parameters a merchant signs for it (providers.md §1.4, §2.4):
+// What WeChat's own client does with the parameters a merchant signs for it
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=7_7&index=6,
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791857):
 // - `/jsbridge.js`: a test WeixinJSBridge for pages that run "as if inside WeChat" (the demo, Shouyin's
 //   JSAPI page in test mode). `invoke('getBrandWCPayRequest', params, cb)` shows a payment sheet;
 //   confirming posts the params to `/jsbridge/pay`, which checks them as WeChat does — the prepay

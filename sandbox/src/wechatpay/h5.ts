@@ -1,6 +1,7 @@
 // The H5 cashier behind `h5_url` (v3) and `mweb_url` (v2): what a phone browser outside WeChat opens.
 // Real WeChat hands the payment to the WeChat app and then sends the browser to `redirect_url`,
-// paid or not (providers.md §1.4, §2.4); the merchant must re-check there. So does this page: both
+// paid or not (https://pay.weixin.qq.com/wiki/doc/api/H5.php?chapter=9_20&index=1,
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791835); the merchant must re-check there. So does this page: both
 // buttons end at redirect_url. Inside WeChat's own browser H5 is refused ("请在微信外打开订单").
 
 import { Hono, type Context } from 'hono';

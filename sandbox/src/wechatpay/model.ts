@@ -1,6 +1,7 @@
 // The orders the simulator stores (one ledger for APIv2 and APIv3, as WeChat Pay keeps one per
-// merchant), the APIv3 objects it answers with (providers.md §2.1, §2.5), and the APIv3 request
-// validation that yields the provider's own error codes (§6.6). APIv2's XML shapes are in v2model.ts.
+// merchant), the APIv3 objects it answers with (https://pay.weixin.qq.com/doc/v3/merchant/4012791880,
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791861), and the APIv3 request validation that yields the provider's
+// own error codes (https://pay.weixin.qq.com/doc/v3/merchant/4012791877). APIv2's XML shapes are in v2model.ts.
 
 import { randomAlnum } from '../../../worker/src/crypto/encoding';
 import { beijingCompact, beijingDate, beijingRfc3339, parseRfc3339 } from '../time';
@@ -9,7 +10,11 @@ import { beijingCompact, beijingDate, beijingRfc3339, parseRfc3339 } from '../ti
 export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND' | 'USERPAYING' | 'PAYERROR' | 'REVOKED';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS';
 export type Api = 'v2' | 'v3';
-/** JSAPI (in WeChat), NATIVE (QR), MWEB (H5), APP (§1.3, §2.1), MICROPAY (a scanned payment code, §1.5). */
+/**
+ * JSAPI (in WeChat), NATIVE (QR), MWEB (H5), APP (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1,
+ * https://pay.weixin.qq.com/doc/v3/merchant/4012791880), MICROPAY (a scanned payment code,
+ * https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_10&index=1).
+ */
 export type TradeType = 'NATIVE' | 'JSAPI' | 'MWEB' | 'APP' | 'MICROPAY';
 
 /** A row of the ledger's `orders` table. Times are ms since the epoch on the ledger's clock. */
@@ -24,7 +29,10 @@ export type OrderRow = {
   /** JSAPI: the only payer allowed (payer.openid / openid of the prepay). */
   openid: string | null;
   client_ip: string | null;
-  /** v2: the order's sign_type, which also signs its notify (sent without sign_type, §7 v2 #2). */
+  /**
+   * v2: the order's sign_type, which also signs its notify (sent without sign_type,
+   * https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7).
+   */
   sign_type: string | null;
   product_id: string | null;
   appid: string;
@@ -72,7 +80,10 @@ const DESC: Record<TradeState, string> = {
   REVOKED: '已撤销',
 };
 
-/** The Transaction JSON of query answers and TRANSACTION.SUCCESS notifies (§2.1 Transaction). */
+/**
+ * The Transaction JSON of query answers and TRANSACTION.SUCCESS notifies
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4012791880: Transaction).
+ */
 export interface TransactionJson {
   appid: string;
   mchid: string;
@@ -112,7 +123,10 @@ export function transactionJson(o: OrderRow): TransactionJson {
   };
 }
 
-/** The Refund JSON of refund create / query answers (§2.1 Refund response). */
+/**
+ * The Refund JSON of refund create / query answers (https://pay.weixin.qq.com/doc/v3/merchant/4012791883: Refund
+ * response).
+ */
 export interface RefundJson {
   refund_id: string;
   out_refund_no: string;
@@ -159,7 +173,7 @@ export function refundJson(r: RefundRow): RefundJson {
   };
 }
 
-/** The REFUND.SUCCESS notify plaintext (§2.5 step 4). */
+/** The REFUND.SUCCESS notify plaintext (https://pay.weixin.qq.com/doc/v3/merchant/4012791865). */
 export interface RefundNotifyJson {
   mchid: string;
   transaction_id: string;
@@ -195,9 +209,15 @@ function digits(n: number): string {
 export const newTransactionId = (now: number): string => `42000${digits(5)}${beijingDate(now)}${digits(10)}`;
 /** 29 digits shaped like WeChat's `50000000382019052709732678859`. */
 export const newRefundId = (now: number): string => `50${digits(11)}${beijingDate(now)}${digits(8)}`;
-/** `weixin://wxpay/bizpayurl?pr=` + 10 alphanumerics (providers.md §1.3, §8). */
+/**
+ * `weixin://wxpay/bizpayurl?pr=` + 10 alphanumerics (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1,
+ * https://pay.weixin.qq.com/doc/v3/merchant/4012791877).
+ */
 export const newCodeUrl = (): string => `weixin://wxpay/bizpayurl?pr=${randomAlnum(10)}`;
-/** `wx` + yyyyMMddHHmmss (Beijing) + 20 more, like `wx201410272009395522657a690389285100` (§8). */
+/**
+ * `wx` + yyyyMMddHHmmss (Beijing) + 20 more, like `wx201410272009395522657a690389285100`
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4012791856).
+ */
 export const newPrepayId = (now: number): string => `wx${beijingCompact(now)}${randomAlnum(20).toLowerCase()}`;
 
 // ------------------------------------------------------------------------- request validation
@@ -254,7 +274,10 @@ export interface OrderInput {
 /** The APIv3 PrepayRequest fields (the API, trade type and payer are filled in per endpoint). */
 export type PrepayInput = Omit<OrderInput, 'api' | 'trade_type' | 'openid' | 'client_ip' | 'sign_type' | 'product_id'>;
 
-/** Native PrepayRequest (§2.1). Returns the first problem as WeChat's 400 PARAM_ERROR. */
+/**
+ * Native PrepayRequest (https://pay.weixin.qq.com/doc/v3/merchant/4012791877). Returns the first problem as WeChat's
+ * 400 PARAM_ERROR.
+ */
 export function validatePrepay(body: unknown): PrepayInput | ApiError {
   if (!isObj(body)) return paramError('body', '请求体不是合法的JSON对象');
   const s = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
@@ -308,7 +331,10 @@ export function orderFingerprint(p: OrderInput): string {
   return JSON.stringify([p.api, p.trade_type, p.appid, p.description, p.notify_url, p.total, p.currency, p.time_expire, p.attach, p.openid, p.product_id]);
 }
 
-/** APIv3 JSAPI / H5 extras (§2.1): payer.openid, scene_info.payer_client_ip + h5_info.type. */
+/**
+ * APIv3 JSAPI / H5 extras (https://pay.weixin.qq.com/doc/v3/merchant/4012791856,
+ * https://pay.weixin.qq.com/doc/v3/merchant/4012791834): payer.openid, scene_info.payer_client_ip + h5_info.type.
+ */
 export function validateV3Extras(body: unknown, tradeType: TradeType): { openid: string | null; client_ip: string | null } | ApiError {
   const b = isObj(body) ? body : {};
   if (tradeType === 'JSAPI') {
@@ -339,7 +365,7 @@ export interface RefundInput {
   currency: string;
 }
 
-/** Refund CreateRequest (§2.1). */
+/** Refund CreateRequest (https://pay.weixin.qq.com/doc/v3/merchant/4012791883). */
 export function validateRefund(body: unknown): RefundInput | ApiError {
   if (!isObj(body)) return paramError('body', '请求体不是合法的JSON对象');
   const no = body.out_refund_no;

@@ -1,6 +1,6 @@
 // Scanning a Native mode-1 product link (`weixin://wxpay/bizpayurl?sign=…&appid=…&mch_id=…&product_id=…
-// &time_stamp=…&nonce_str=…`, providers.md §1.4): WeChat checks the link's MD5 sign, then POSTs
-// `appid, openid, mch_id, is_subscribe, nonce_str, product_id, sign` to the merchant's mode-1
+// &time_stamp=…&nonce_str=…`, https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=6_4): WeChat checks the link's
+// MD5 sign, then POSTs `appid, openid, mch_id, is_subscribe, nonce_str, product_id, sign` to the merchant's mode-1
 // callback URL; the merchant answers with a signed prepay_id, and the shopper pays that order. The
 // sandbox's callback URL for a test merchant is `{public_base_url}/wechat/native/{merchant id}`.
 

@@ -1,6 +1,7 @@
-// WeChat Pay notifies as the simulator sends them. APIv3 (providers.md §2.5): a JSON envelope whose
-// `resource` is AES-256-GCM-encrypted with the merchant's APIv3 key, signed like a response (§2.3);
-// any 2xx acknowledges. APIv2 (§1.6): the XML built by v2model.ts; only an answer carrying
+// WeChat Pay notifies as the simulator sends them. APIv3 (https://pay.weixin.qq.com/doc/v3/merchant/4012791861): a JSON
+// envelope whose `resource` is AES-256-GCM-encrypted with the merchant's APIv3 key, signed like a response
+// (https://pay.weixin.qq.com/doc/v3/merchant/4013053420); any 2xx acknowledges. APIv2
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7): the XML built by v2model.ts; only an answer carrying
 // return_code SUCCESS acknowledges.
 
 import { dispatch, postNotify, type Answer } from '../common/dispatch';
@@ -37,7 +38,8 @@ export async function buildNotifyBody(input: {
   now: number;
 }): Promise<string> {
   const type = ORIGINAL_TYPE[input.event];
-  // associated_data is "transaction" / "refund" on real notifies (§2.5 example).
+  // associated_data is "transaction" / "refund" on real notifies
+  // (https://pay.weixin.qq.com/doc/v3/merchant/4012071382).
   const enc = await encryptResource(input.apiv3Key, JSON.stringify(input.plaintext), type);
   return JSON.stringify({
     id: input.id,
@@ -69,7 +71,7 @@ export function sendNotify(settings: LedgerSettings, url: string, body: string):
   };
   return postNotify(settings.public_base_url, url, body, { headers, timeoutMs: SEND_TIMEOUT_MS }, async (res) => {
     // Drain the answer so the connection is released. Only a 2xx counts as acknowledged; any body is
-    // accepted (§2.5 "Ack").
+    // accepted (https://pay.weixin.qq.com/doc/v3/merchant/4012791861).
     await res.arrayBuffer().catch(() => undefined);
     return { ok: res.status >= 200 && res.status < 300 };
   });
@@ -83,7 +85,8 @@ export async function post(settings: LedgerSettings, url: string, body: string, 
 
 /**
  * POSTs one APIv2 notify (XML, no signature headers: the sign is inside). Acknowledged only by an
- * answer whose XML says return_code SUCCESS (§1.6); an empty 200, a 204 or `success` are not acks.
+ * answer whose XML says return_code SUCCESS (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7); an empty
+ * 200, a 204 or `success` are not acks.
  */
 export function sendV2Notify(settings: LedgerSettings, url: string, body: string): Promise<Answer> {
   const headers = { 'Content-Type': 'text/xml; charset=utf-8', 'User-Agent': 'Mozilla/4.0' };

@@ -1,7 +1,8 @@
 // The sandbox's WeChat users. An openid is a user's id under one AppID (the same person has another
-// openid under another AppID), and JSAPI refuses an openid that is not the prepay appid's (§7 v2 #7).
-// A sandbox openid carries a check tag over its AppID, so any part of the simulator can tell whether
-// an openid belongs to an AppID without storing anything: `o` + 19 characters of the user + 8 of tag.
+// openid under another AppID), and JSAPI refuses an openid that is not the prepay appid's
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1, https://pay.weixin.qq.com/doc/v3/merchant/4012791856).
+// A sandbox openid carries a check tag over its AppID, so any part of the simulator can tell whether an openid belongs
+// to an AppID without storing anything: `o` + 19 characters of the user + 8 of tag.
 
 import { sha256 } from '../../../worker/src/crypto/digest';
 import { toHex } from '../../../worker/src/crypto/encoding';

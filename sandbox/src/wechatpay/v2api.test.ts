@@ -1,5 +1,6 @@
 // The simulated APIv2 on the wire: XML in, XML out, WeChat's order of checks and its error shapes
-// (providers.md §6.2, §6.6), and v2 notifies acknowledged only by the SUCCESS XML (§1.6).
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1), and v2 notifies acknowledged only by the SUCCESS XML
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7).
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WECHAT_TEST } from '../../../worker/test/fixtures/config';

@@ -1,9 +1,10 @@
-// The simulated WeChat Pay APIv2 (providers.md §1): XML in, signed XML out, at the real paths under
-// `/sandbox/wechatpay` (`/pay/unifiedorder`, `/pay/orderquery`, `/pay/closeorder`, `/pay/refundquery`,
+// The simulated WeChat Pay APIv2 (https://pay.weixin.qq.com/wiki/doc/api/index.html): XML in, signed XML out, at the
+// real paths under `/sandbox/wechatpay` (`/pay/unifiedorder`, `/pay/orderquery`, `/pay/closeorder`, `/pay/refundquery`,
 // `/pay/micropay`, `/secapi/pay/refund`, `/secapi/pay/reverse`). Every request is screened for DOCTYPE/ENTITY before parsing, then checked in
 // WeChat's order: well-formed XML → known mch_id (test merchants only) → sign (MD5 or HMAC-SHA256 by
 // sign_type) → AppID bound to the merchant → the call's own fields. Communication-level failures are
-// `return_code=FAIL` and unsigned; business failures are `result_code=FAIL` + `err_code`, signed (§6.2, §6.6).
+// `return_code=FAIL` and unsigned; business failures are `result_code=FAIL` + `err_code`, signed
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
 
 import { Hono, type Context } from 'hono';
 import { loadConfig } from '../config';
@@ -55,7 +56,8 @@ function v2Route(fn: (r: V2Request) => Promise<Result>) {
     if (!settings || !found || found.api !== 'v2') return xml(v2Fail('mch_id参数错误：商户号不存在'));
     if (!m.nonce_str || m.nonce_str.length > 32) return xml(v2Fail('nonce_str参数错误：须为32位以内的随机字符串'));
     if (m.sign_type !== undefined && !(SIGN_TYPES as readonly string[]).includes(m.sign_type)) return xml(v2Fail('sign_type参数错误'));
-    // A failed signature is a communication-level FAIL, unsigned (§6.6, "签名错误").
+    // A failed signature is a communication-level FAIL, unsigned
+    // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3, "签名错误").
     if (!(await verify(m, found.cfg.apiv2_key))) return xml(v2Fail('签名错误'));
     const signType: SignType = m.sign_type === 'HMAC-SHA256' ? 'HMAC-SHA256' : 'MD5';
     const answer = async (r: Result) => ('hang' in r ? hangUp(settings.time_scale) : xml(await v2Answer({ appid: m.appid ?? '', mch_id: found.mchid }, found.cfg.apiv2_key, signType, r)));
@@ -77,7 +79,7 @@ v2Api.post('/pay/unifiedorder', (c) => v2Route(async ({ m, merchant, base }) => 
   if (!v.ok) return v;
   if (!('input' in v)) return fail('PARAM_ERROR', '参数错误');
   const input = { ...v.input, mchid: merchant.mchid };
-  // JSAPI: the openid must be the prepay appid's user (§7 v2 #7).
+  // JSAPI: the openid must be the prepay appid's user (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
   if (input.openid !== null && !(await isSandboxOpenid(input.appid, input.openid))) return fail('PARAM_ERROR', 'appid和openid不匹配');
   const r = await wechatLedger(c.env).createOrder(input);
   if (!r.ok) return ORDER_ERRORS[r.error];
@@ -161,7 +163,8 @@ v2Api.post('/pay/refundquery', (c) => v2Route(async ({ m, merchant }) => {
   return r ? { ok: true, fields: refundQueryFields(r.order, r.refunds) } : fail('REFUNDNOTEXIST', '退款订单查询失败');
 })(c));
 
-// 付款码支付 (§1.5): the code's third digit decides what the simulated shopper does (../payment-codes.ts).
+// 付款码支付 (https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_10&index=1): the code's third digit decides what
+// the simulated shopper does (../payment-codes.ts).
 v2Api.post('/pay/micropay', (c) => v2Route(async ({ m, merchant, settings }) => {
   for (const k of ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'auth_code']) if (!m[k]) return fail('LACK_PARAMS', `缺少参数${k}`);
   if ([...(m.body as string)].length > 128) return fail('PARAM_ERROR', 'body参数格式错误：长度超过128');
@@ -190,8 +193,9 @@ v2Api.post('/pay/micropay', (c) => v2Route(async ({ m, merchant, settings }) => 
   }
 })(c));
 
-// 撤销订单 (§1.5): closes an unpaid payment-code order, refunds a paid one; recall=Y asks for another call.
-// Like refunds, the real endpoint needs the merchant's client certificate (mTLS); the sandbox cannot see one.
+// 撤销订单 (https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_11&index=3): closes an unpaid payment-code order,
+// refunds a paid one; recall=Y asks for another call. Like refunds, the real endpoint needs the merchant's client
+// certificate (mTLS); the sandbox cannot see one.
 v2Api.post('/secapi/pay/reverse', (c) => v2Route(async ({ m, merchant }) => {
   if (!m.out_trade_no && !m.transaction_id) return fail('LACK_PARAMS', '缺少参数out_trade_no或transaction_id');
   const ledger = wechatLedger(c.env);

@@ -1,7 +1,10 @@
-// The simulated WeChat Pay APIv2's XML shapes (providers.md §1.3–§1.6, §6.2, §6.6): request
-// validation with the provider's own err_codes, signed answers, orderquery / refundquery fields,
-// payment notifies (sent without sign_type, signed with the order's algorithm, §7 v2 #2) and refund
-// notifies (unsigned, `req_info` AES-256-ECB-encrypted with the MD5 of the APIv2 key).
+// The simulated WeChat Pay APIv2's XML shapes (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=7_7&index=6,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_2,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7): request validation with the provider's own err_codes,
+// signed answers, orderquery / refundquery fields, payment notifies (sent without sign_type, signed with the order's
+// algorithm, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7) and refund notifies (unsigned, `req_info`
+// AES-256-ECB-encrypted with the MD5 of the APIv2 key).
 
 import { randomAlnum } from '../../../worker/src/crypto/encoding';
 import { encryptReqInfo, sign, type SignType } from '../../../worker/src/providers/wechat-v2/sign';
@@ -9,7 +12,10 @@ import { buildXml } from '../../../worker/src/providers/wechat-v2/xml';
 import { beijingCompact, beijingDateTime, parseBeijingCompact } from '../time';
 import type { OrderInput, OrderRow, RefundRow, TradeType } from './model';
 
-/** A communication-level failure: only return_code/return_msg, unsigned (§6.2). */
+/**
+ * A communication-level failure: only return_code/return_msg, unsigned
+ * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
+ */
 export function v2Fail(msg: string): string {
   return buildXml({ return_code: 'FAIL', return_msg: msg });
 }
@@ -29,7 +35,8 @@ export async function v2Answer(
     // A failure may say more (reverse: recall=Y asks the merchant to call again).
     Object.assign(f, { result_code: 'FAIL', err_code: result.err_code, err_code_des: result.err_code_des }, result.fields ?? {});
   }
-  // Answers are signed with the algorithm the request used (§8) over the fields sent; no sign_type.
+  // Answers are signed with the algorithm the request used
+  // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3) over the fields sent; no sign_type.
   return buildXml({ ...f, sign: await sign(f, key, signType) });
 }
 
@@ -37,7 +44,7 @@ export type V2Check = { ok: true } | { ok: false; err_code: string; err_code_des
 const lack = (k: string): V2Check => ({ ok: false, err_code: 'LACK_PARAMS', err_code_des: `缺少参数${k}` });
 const bad = (k: string, why: string): V2Check => ({ ok: false, err_code: 'PARAM_ERROR', err_code_des: `${k}参数格式错误：${why}` });
 
-/** out_trade_no / out_refund_no: "只能是数字、大小写字母_-|*@" (§1.3). */
+/** out_trade_no / out_refund_no: "只能是数字、大小写字母_-|*@" (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). */
 const ORDER_NO = /^[0-9A-Za-z_\-|*@]{1,32}$/;
 const TRADE_TYPES: readonly TradeType[] = ['JSAPI', 'NATIVE', 'APP', 'MWEB'];
 
@@ -50,7 +57,10 @@ function httpUrlWithoutQuery(v: string): boolean {
   }
 }
 
-/** unifiedorder (§1.3). `nonce_str` ≤ 32 and the sign are checked before this. */
+/**
+ * unifiedorder (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). `nonce_str` ≤ 32 and the sign are
+ * checked before this.
+ */
 export function validateUnifiedOrder(m: Record<string, string>): V2Check | { ok: true; input: Omit<OrderInput, 'mchid'> } {
   for (const k of ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'notify_url', 'trade_type']) if (!m[k]) return lack(k);
   const body = m.body as string;
@@ -61,7 +71,8 @@ export function validateUnifiedOrder(m: Record<string, string>): V2Check | { ok:
   if (!httpUrlWithoutQuery(m.notify_url as string)) return bad('notify_url', '须为不带参数的http(s)地址');
   const tradeType = m.trade_type as TradeType;
   if (!TRADE_TYPES.includes(tradeType)) return { ok: false, err_code: 'PARAM_ERROR', err_code_des: 'trade_type参数错误' };
-  // "trade_type=NATIVE时，此参数必传" / "trade_type=JSAPI时，此参数必传" (§1.3, §7 v2 #7).
+  // "trade_type=NATIVE时，此参数必传" / "trade_type=JSAPI时，此参数必传"
+  // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
   if (tradeType === 'NATIVE' && !m.product_id) return lack('product_id');
   if (tradeType === 'JSAPI' && !m.openid) return lack('openid');
   if (tradeType === 'MWEB' && !m.scene_info) return lack('scene_info');
@@ -97,7 +108,10 @@ const STATE_DESC: Record<OrderRow['state'], string> = {
   PAYERROR: '支付失败', REVOKED: '订单已撤销',
 };
 
-/** orderquery fields of an order (§1.5). Paid orders carry the payment; unpaid ones only their state. */
+/**
+ * orderquery fields of an order (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_2). Paid orders carry the
+ * payment; unpaid ones only their state.
+ */
 export function orderQueryFields(o: OrderRow): Record<string, string | null> {
   const paid = o.state === 'SUCCESS' || o.state === 'REFUND';
   return {
@@ -122,7 +136,10 @@ export function orderQueryFields(o: OrderRow): Record<string, string | null> {
   };
 }
 
-/** The payment notify body (§1.6): signed with the order's sign_type, which the notify omits. */
+/**
+ * The payment notify body (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7): signed with the order's
+ * sign_type, which the notify omits.
+ */
 export async function v2PaymentNotify(o: OrderRow, key: string): Promise<string> {
   const f: Record<string, string> = {
     return_code: 'SUCCESS',
@@ -140,7 +157,10 @@ export async function v2PaymentNotify(o: OrderRow, key: string): Promise<string>
 
 const REFUND_STATUS: Record<RefundRow['status'], string> = { PROCESSING: 'PROCESSING', SUCCESS: 'SUCCESS' };
 
-/** refundquery fields for the refunds of one order, indexed `_$n` (§1.5). */
+/**
+ * refundquery fields for the refunds of one order, indexed `_$n`
+ * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_5).
+ */
 export function refundQueryFields(o: OrderRow, refunds: RefundRow[]): Record<string, string> {
   const f: Record<string, string> = {
     transaction_id: o.transaction_id ?? '',
@@ -161,7 +181,10 @@ export function refundQueryFields(o: OrderRow, refunds: RefundRow[]): Record<str
   return f;
 }
 
-/** The refund notify body (§1.5): no sign; the refund's facts are in the encrypted req_info. */
+/**
+ * The refund notify body (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10): no sign; the
+ * refund's facts are in the encrypted req_info.
+ */
 export async function v2RefundNotify(o: OrderRow, r: RefundRow, key: string): Promise<string> {
   const info = buildXml({
     out_refund_no: r.out_refund_no,

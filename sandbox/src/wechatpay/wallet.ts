@@ -67,7 +67,7 @@ const walletPathOf = (url: string) => new URL(url).pathname.replace(/\/(pay|canc
 wechatWallet.get('/', async (c) => {
   const codeUrl = c.req.query('code_url') ?? '';
   // A Native mode-1 product link (`weixin://wxpay/bizpayurl?sign=…&product_id=…`): the scan asks the
-  // merchant's callback for an order first (providers.md §1.4).
+  // merchant's callback for an order first (https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=6_4).
   if (codeUrl.startsWith('weixin://wxpay/bizpayurl?') && new URLSearchParams(codeUrl.slice(codeUrl.indexOf('?') + 1)).has('product_id')) {
     return scanProductQr(c, codeUrl);
   }

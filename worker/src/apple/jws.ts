@@ -68,7 +68,8 @@ export interface SignOptions {
   chain: Uint8Array[];
   /**
    * Test-only: encode the signature as DER instead of raw R‖S — what generic ECDSA libraries
-   * (OpenSSL, Java's SHA256withECDSA) emit, and what a JWS verifier must refuse (§7 Apple).
+   * (OpenSSL, Java's SHA256withECDSA) emit, and what a JWS verifier must refuse
+   * (https://www.rfc-editor.org/rfc/rfc7518#section-3.4).
    */
   derSignature?: boolean;
 }

@@ -1,6 +1,6 @@
-// The legacy verifyReceipt flow (providers.md §5, deprecated by Apple but still how older apps
-// prove a purchase): POST {"receipt-data","password","exclude-old-transactions"} to one
-// environment; 21007 (a sandbox receipt at production) → ask the sandbox, 21008 (a production
+// The legacy verifyReceipt flow (https://developer.apple.com/documentation/appstorereceipts/verifyreceipt, deprecated
+// by Apple but still how older apps prove a purchase): POST {"receipt-data","password","exclude-old-transactions"} to
+// one environment; 21007 (a sandbox receipt at production) → ask the sandbox, 21008 (a production
 // receipt at the sandbox) → ask production. One hop only: a second 21007/21008 is Apple
 // contradicting itself, never a loop. The answer is normalised: Unix seconds, booleans, numbers.
 

@@ -1,5 +1,7 @@
-// AES-ECB with PKCS#7, for WeChat Pay v2 refund notifies (`req_info`, providers.md §1.5). WebCrypto has
-// no ECB mode, so both directions are built from AES-CBC with a zero IV (providers.md §0):
+// AES-ECB with PKCS#7, for WeChat Pay v2 refund notifies (`req_info`,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10). WebCrypto has no ECB mode, so both
+// directions are built from AES-CBC with a zero IV
+// (https://developers.cloudflare.com/workers/runtime-apis/web-crypto/):
 // - encrypting one block B with CBC and IV 0 starts with E(B), the ECB block;
 // - CBC-decrypting C1…Cn with IV 0 gives Pi = D(Ci) XOR C(i-1), so D(Ci) = Pi XOR C(i-1). Appending
 //   X = E(Cn XOR 0x10×16) makes the last block decrypt to a full PKCS#7 pad block, which WebCrypto

@@ -26,7 +26,8 @@ export function sha1(data: Data): Promise<Uint8Array<ArrayBuffer>> {
 
 /**
  * Lowercase hex MD5. WeChat Pay v2 signs with MD5; standard WebCrypto has none, but workerd's
- * crypto.subtle.digest accepts 'MD5' as a documented extension (providers.md §0), so this only runs in workerd.
+ * crypto.subtle.digest accepts 'MD5' as a documented extension
+ * (https://developers.cloudflare.com/workers/runtime-apis/web-crypto/), so this only runs in workerd.
  */
 export async function md5Hex(data: Data): Promise<string> {
   return toHex(await digest('MD5', data));

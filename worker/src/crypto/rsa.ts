@@ -1,5 +1,6 @@
-// RSASSA-PKCS1-v1_5 keys and signatures (WeChat v3, Alipay RSA2, UnionPay all use it: providers.md §0).
-// WebCrypto imports only pkcs8/spki, so PKCS#1 PEMs are wrapped in the PKCS#8/SPKI ASN.1 headers here.
+// RSASSA-PKCS1-v1_5 keys and signatures (WeChat v3, Alipay RSA2, UnionPay all use it:
+// https://www.rfc-editor.org/rfc/rfc8017). WebCrypto imports only pkcs8/spki, so PKCS#1 PEMs are wrapped in the
+// PKCS#8/SPKI ASN.1 headers here.
 
 import { RSA_ALGORITHM_IDENTIFIER, Tag, encode } from './der';
 import { buf, fromBase64, toBase64, utf8 } from './encoding';

@@ -5,7 +5,8 @@
 //      in every answer and notify, Apple three in every JWS), so anything that is not exactly one DER
 //      Certificate is refused with a DerError: trailing bytes, non-DER lengths, fields out of place,
 //      an inner signature algorithm that differs from the outer one (RFC 5280 §4.1.1.2), a repeated
-//      extension (§4.2), a time that is not the RFC 5280 §4.1.2.5 form.
+//      extension (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2), a time
+// that is not the RFC 5280 §4.1.2.5 form.
 //   2. Extension readers: basicConstraints (§4.2.1.9), keyUsage (§4.2.1.3), presence of any OID.
 //   3. One chain step, `checkIssuedBy` (names chain, the issuer is a CA allowed to sign
 //      certificates, its path length holds, no critical extension goes unprocessed, the signature

@@ -1,4 +1,4 @@
-// Provider notify endpoints (architecture §5): size cap before reading, verify on the raw bytes,
+// Provider notify endpoints (docs/architecture.md): size cap before reading, verify on the raw bytes,
 // route to the session's Durable Object by the attempt id, and send the provider's success ack
 // only after the Durable Object has stored the effect.
 

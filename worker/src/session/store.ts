@@ -110,7 +110,7 @@ const SCHEMA = [
     event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)`,
   `CREATE TABLE IF NOT EXISTS anomalies (
     attempt_id TEXT NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL)`,
-  /** Every verified notify and query result that reached this session, for audit (providers.md §6.5). */
+  /** Every verified notify and query result that reached this session, for audit (docs/reliability.md). */
   `CREATE TABLE IF NOT EXISTS provider_messages (
     at INTEGER NOT NULL, attempt_id TEXT NOT NULL, source TEXT NOT NULL, outcome TEXT NOT NULL, raw TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS refunds (

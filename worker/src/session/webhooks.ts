@@ -1,5 +1,5 @@
 // Events and merchant webhooks, sent from the session's Durable Object after the transition is
-// stored (architecture §6): at-least-once, the same webhook-id (= event id) on every retry,
+// stored (docs/webhooks.md): at-least-once, the same webhook-id (= event id) on every retry,
 // exponential backoff for a little over three days, every try recorded. Each event is also
 // indexed in the merchant's event log so `GET /v1/events` can replay what a merchant missed.
 

@@ -1,4 +1,4 @@
-// Merchant webhook signatures per the Standard Webhooks spec (architecture §6):
+// Merchant webhook signatures per the Standard Webhooks spec (docs/webhooks.md):
 // `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, where the key is the
 // base64-decoded part of the secret after `whsec_`. The signer and the verifier live together so the
 // tests and the demo's receiver check against the same rule as the sender.

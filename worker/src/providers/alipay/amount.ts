@@ -1,6 +1,6 @@
 // Money on the Alipay wire is a yuan string with two decimals (`total_amount: "88.88"`, range
-// 0.01–100000000.00, providers.md §0); inside Shouyin it is integer fen. Converted with integer and
-// string arithmetic only: a float never touches an amount.
+// 0.01–100000000.00, https://opendocs.alipay.com/open/f540afd8_alipay.trade.precreate?pathHash=d3c84596); inside
+// Shouyin it is integer fen. Converted with integer and string arithmetic only: a float never touches an amount.
 
 /** The largest amount Alipay accepts for one trade: ¥100,000,000.00. */
 export const MAX_FEN = 10_000_000_000;

@@ -1,7 +1,8 @@
-// Alipay trade bill (§3.4): alipay.data.dataservice.bill.downloadurl.query {bill_type: trade,
-// bill_date: yyyy-MM-dd} answers a short-lived bill_download_url (30 s, unauthenticated), which
-// serves a zip of GBK CSV files. The detail file is found by its first line (#支付宝业务明细查询),
-// whatever its name (names are GBK without the zip UTF-8 flag). isp.bill_not_exist — no bill for
+// Alipay trade bill
+// (https://opendocs.alipay.com/open/e099d91f_alipay.data.dataservice.bill.downloadurl.query?pathHash=2319d4ee):
+// alipay.data.dataservice.bill.downloadurl.query {bill_type: trade, bill_date: yyyy-MM-dd} answers a short-lived
+// bill_download_url (30 s, unauthenticated), which serves a zip of GBK CSV files. The detail file is found by its first
+// line (#支付宝业务明细查询), whatever its name (names are GBK without the zip UTF-8 flag). isp.bill_not_exist — no bill for
 // that day — is an empty statement (what public integrations do with it).
 
 import type { AlipayConfig } from './config';

@@ -1,4 +1,4 @@
-// Certificate mode (公钥证书, providers.md §3.8). Requests carry `app_cert_sn` and
+// Certificate mode (公钥证书, https://opendocs.alipay.com/common/02kipl). Requests carry `app_cert_sn` and
 // `alipay_root_cert_sn`; answers carry `alipay_cert_sn`, naming the Alipay public-key certificate
 // whose key signed them.
 //   certSN = md5_hex(issuer DN + decimal serial), the DN's RDNs in reverse certificate order joined

@@ -1,7 +1,8 @@
-// The one way Shouyin talks to the Alipay gateway: build the common parameters (§3.2), sign, POST
-// through ctx.fetch with the common parameters in the URL query and biz_content in the form body
-// (§3.1), then verify the answer over its exact raw `<method>_response` text (§3.3) before reading
-// anything from it. An unverifiable answer is never trusted, whatever it claims.
+// The one way Shouyin talks to the Alipay gateway: build the common parameters
+// (https://opendocs.alipay.com/common/02kf5q), sign, POST through ctx.fetch with the common parameters in the URL query
+// and biz_content in the form body (https://opendocs.alipay.com/common/02kf5q), then verify the answer over its exact
+// raw `<method>_response` text (https://opendocs.alipay.com/common/02mse7) before reading anything from it. An
+// unverifiable answer is never trusted, whatever it claims.
 
 import { ProviderError, VerificationError } from '../../lib/errors';
 import type { ProviderContext } from '../types';
@@ -19,7 +20,10 @@ export const URL_PARAMS: readonly string[] = [
   'auth_token', 'app_auth_token', 'app_cert_sn', 'alipay_root_cert_sn', 'ws_service_url',
 ];
 
-/** Codes that mean "the outcome is unknown": 20000 service unavailable, and the ACQ system errors (§3.3). */
+/**
+ * Codes that mean "the outcome is unknown": 20000 service unavailable, and the ACQ system errors
+ * (https://opendocs.alipay.com/common/02km9f).
+ */
 const UNKNOWN_OUTCOME_SUB_CODES = new Set(['ACQ.SYSTEM_ERROR', 'isp.unknow-error', 'aop.unknow-error']);
 
 /** A verified answer whose code is not 10000. */
@@ -77,7 +81,10 @@ export function splitForGateway(params: Params): { query: Params; body: Params }
   return { query, body };
 }
 
-/** `gateway?<query>`; charset rides on the URL, where Alipay reads it before the body (§3.1, §7 Alipay #8). */
+/**
+ * `gateway?<query>`; charset rides on the URL, where Alipay reads it before the body
+ * (https://github.com/alipay/alipay-sdk-nodejs-all).
+ */
 export function gatewayRequestUrl(gateway: string, query: Params): string {
   return `${gateway}${gateway.includes('?') ? '&' : '?'}${encodeForm(query)}`;
 }

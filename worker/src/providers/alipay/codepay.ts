@@ -1,7 +1,8 @@
-// Alipay payment codes (当面付 条码支付, providers.md §3.3–3.4): `alipay.trade.pay` with scene=bar_code
-// charges the code the till scanned; 10000 = paid, 10003 = the shopper must confirm (WAIT_BUYER_PAY:
-// "poll the query, then cancel"; gopay's bizErrCheckTradePay accepts both codes); `alipay.trade.cancel`
-// undoes a trade the till gave up on (closes it unpaid, refunds it paid; retry_flag=Y: call again).
+// Alipay payment codes (当面付 条码支付, https://opendocs.alipay.com/open/1f1fe18c_alipay.trade.pay?pathHash=29c9a9ba):
+// `alipay.trade.pay` with scene=bar_code charges the code the till scanned; 10000 = paid, 10003 = the shopper must
+// confirm (WAIT_BUYER_PAY: "poll the query, then cancel"; gopay's bizErrCheckTradePay accepts both codes);
+// `alipay.trade.cancel` undoes a trade the till gave up on (closes it unpaid, refunds it paid; retry_flag=Y: call
+// again).
 
 import { ProviderError } from '../../lib/errors';
 import type { CodePayInput, CodePayResult, ProviderContext, ReverseResult } from '../types';

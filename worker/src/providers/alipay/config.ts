@@ -1,4 +1,4 @@
-// `providers.alipay` and `sandbox.alipay` of SHOUYIN_CONFIG (architecture §7). Called from
+// `providers.alipay` and `sandbox.alipay` of SHOUYIN_CONFIG (docs/configuration.md). Called from
 // config.ts; every error names the field's path and never echoes a key's bytes.
 //
 // Nothing here runs at module load: config.ts imports this module and this module imports config.ts's

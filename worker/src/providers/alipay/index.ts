@@ -1,10 +1,11 @@
-// Alipay OpenAPI (gateway.do, RSA2): providers.md §3. Flows:
+// Alipay OpenAPI (gateway.do, RSA2): https://opendocs.alipay.com/common/02kf5q. Flows:
 //   qr   alipay.trade.precreate → qr_code, shown as a QR (当面付 scan)
 //   page alipay.trade.page.pay  → form_post to the gateway in the top window (PC cashier)
 //   h5   alipay.trade.wap.pay   → form_post, with quit_url (mobile browser cashier)
 //   app  alipay.trade.app.pay   → the signed order string the merchant's app hands to the Alipay SDK
 // Page, wap and app trades do not exist at Alipay until the shopper submits them; a precreate trade
-// not until it is scanned. Until then query and close answer ACQ.TRADE_NOT_EXIST (§7 Alipay #10).
+// not until it is scanned. Until then query and close answer ACQ.TRADE_NOT_EXIST
+// (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720).
 
 import { ProviderError } from '../../lib/errors';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
@@ -51,7 +52,8 @@ function tradeBiz(flow: AlipayFlow, input: CreateAttemptInput): Record<string, u
     product_code: PRODUCT_CODE[flow],
     // Absolute expiry: the trade stops being payable when the session does.
     time_expire: beijingDateTime(input.expiresAt),
-    // wap.pay: where the cashier's "back" leads when the shopper gives up (§3.4).
+    // wap.pay: where the cashier's "back" leads when the shopper gives up
+    // (https://opendocs.alipay.com/open/29ae8cb6_alipay.trade.wap.pay?pathHash=0a6313c7).
     ...(flow === 'h5' && input.returnUrl ? { quit_url: input.returnUrl } : {}),
   };
 }
@@ -85,7 +87,10 @@ async function queryTrade(ctx: ProviderContext, cfg: AlipayConfig, attemptId: st
   }
 }
 
-/** What alipay.trade.cancel did (§3.4): `close` (unpaid, now closed) or `refund` (paid, money returned). */
+/**
+ * What alipay.trade.cancel did (https://opendocs.alipay.com/open/13399511_alipay.trade.cancel?pathHash=b0a8222c):
+ * `close` (unpaid, now closed) or `refund` (paid, money returned).
+ */
 export interface CancelResult {
   action: 'close' | 'refund' | 'none';
   /** `retry_flag` = Y: Alipay asks for the cancel to be sent again. */
@@ -108,7 +113,8 @@ export async function cancelTrade(ctx: ProviderContext, cfg: AlipayConfig, attem
 async function refundStatus(ctx: ProviderContext, cfg: AlipayConfig, outTradeNo: string, refundId: string): Promise<RefundResult> {
   const r = await alipayCall(ctx, cfg, 'alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: refundId });
   // REFUND_SUCCESS = done. No refund_status = not received (yet) or failed: the caller asks again
-  // later, and a refund that never arrived can be re-sent with the same out_request_no (§3.4).
+  // later, and a refund that never arrived can be re-sent with the same out_request_no
+  // (https://opendocs.alipay.com/open/f60979b3_alipay.trade.refund?pathHash=e4c921a7).
   return {
     state: optField(r, 'refund_status') === 'REFUND_SUCCESS' ? 'succeeded' : 'pending',
     providerData: { out_trade_no: outTradeNo },
@@ -189,7 +195,7 @@ export const alipay: PaymentProvider<AlipayConfig> = {
 
   async refund(ctx, cfg, input) {
     // out_request_no makes partial and repeated refunds possible, and a retry with the same one is
-    // idempotent (§3.4, §7 Alipay #7).
+    // idempotent (https://opendocs.alipay.com/open/f60979b3_alipay.trade.refund?pathHash=e4c921a7).
     const r = await alipayCall(ctx, cfg, 'alipay.trade.refund', {
       out_trade_no: input.attemptId,
       refund_amount: fenToYuan(input.amount),

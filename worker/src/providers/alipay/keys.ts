@@ -1,6 +1,6 @@
 // Alipay key material. Alipay's key tool hands out app keys as PKCS#1 (`BEGIN RSA PRIVATE KEY`) or
 // PKCS#8, often as bare base64 without PEM lines, and shows the Alipay public key as bare SPKI base64
-// (providers.md §0, §7 Alipay #9). The config accepts all of these; this module reads them with
+// (https://opendocs.alipay.com/common/02kipl). The config accepts all of these; this module reads them with
 // synchronous DER parsing (config validation cannot await WebCrypto) and resolves the verifying key
 // of each mode at run time.
 

@@ -1,5 +1,6 @@
 // Alipay trade answers (alipay.trade.query) and trade_status_sync notifies → Shouyin's provider shapes.
-// Field lists: providers.md §3.4 (query response), §3.6 (notify fields).
+// Field lists: https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720 (query response),
+// https://opendocs.alipay.com/open/270/105902 (notify fields).
 
 import type { PaymentFacts } from '../types';
 import { yuanToFen } from './amount';
@@ -36,9 +37,9 @@ export function beijingTime(o: Fields, key: string, what: string): number {
 export type TradeStatusClass = 'paid' | 'pending' | 'closed';
 
 /**
- * trade_status (§3.4, §6.4): WAIT_BUYER_PAY → pending; TRADE_SUCCESS (paid, refundable) and
- * TRADE_FINISHED (paid, refund window over) → paid; TRADE_CLOSED → closed (unpaid timeout or close,
- * or paid and then fully refunded — see `queryState`).
+ * trade_status (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720): WAIT_BUYER_PAY →
+ * pending; TRADE_SUCCESS (paid, refundable) and TRADE_FINISHED (paid, refund window over) → paid; TRADE_CLOSED → closed
+ * (unpaid timeout or close, or paid and then fully refunded — see `queryState`).
  */
 export const TRADE_STATUS: Record<string, TradeStatusClass> = {
   WAIT_BUYER_PAY: 'pending',
@@ -76,9 +77,9 @@ export function paymentFactsFromNotify(p: Fields): PaymentFacts {
 
 /**
  * A paid trade in a synchronous answer: alipay.trade.query (paid time `send_pay_date`) or
- * alipay.trade.pay with code 10000 (§3.4, paid time `gmt_payment`). Such answers name no app_id or
- * seller_id: Alipay signed them for the app that asked, about that app's trade, so the merchant's own
- * identity is what they vouch for.
+ * alipay.trade.pay with code 10000 (https://opendocs.alipay.com/open/1f1fe18c_alipay.trade.pay?pathHash=29c9a9ba, paid
+ * time `gmt_payment`). Such answers name no app_id or seller_id: Alipay signed them for the app that asked, about that
+ * app's trade, so the merchant's own identity is what they vouch for.
  */
 function paymentFactsFromAnswer(
   t: Fields,

@@ -1,4 +1,4 @@
-// notify_url parsing (providers.md §3.6): rsaCheckV1 over the values as parsed once, then the
+// notify_url parsing (https://opendocs.alipay.com/open/270/105902): rsaCheckV1 over the values as parsed once, then the
 // trade_status mapping. The session, not this module, decides whether app_id / seller_id /
 // total_amount belong to the order.
 

@@ -1,5 +1,5 @@
-// notify_url handling (providers.md §3.6): parse the form once, verify rsaCheckV1 over the values as
-// parsed (sign and sign_type excluded) with the Alipay key BEFORE looking at anything else, then map
+// notify_url handling (https://opendocs.alipay.com/open/270/105902): parse the form once, verify rsaCheckV1 over the
+// values as parsed (sign and sign_type excluded) with the Alipay key BEFORE looking at anything else, then map
 // trade_status. Only TRADE_SUCCESS / TRADE_FINISHED are payments; the session decides whether app_id,
 // seller_id, out_trade_no and total_amount belong to the order.
 
@@ -21,7 +21,7 @@ export async function verifyNotifyForm(cfg: AlipayConfig, body: string): Promise
   const rawSign = params.sign;
   if (rawSign === undefined || rawSign === '') throw new VerificationError('missing_signature', 'The notify has no sign field: not a signed Alipay notify.');
   // base64 has no spaces: a space here is a `+` that was sent unencoded and became a space in form
-  // decoding (fzlee/alipay #154, §7 Alipay #4). An encoded %2B decoded to `+` already.
+  // decoding (fzlee/alipay #154, https://opendocs.alipay.com/common/02mse7). An encoded %2B decoded to `+` already.
   const sign = rawSign.replaceAll(' ', '+');
   // The algorithm is the config's (RSA2), never the unsigned sign_type field's; a notify that says
   // otherwise is refused rather than verified with a weaker hash.
@@ -36,7 +36,10 @@ export async function verifyNotifyForm(cfg: AlipayConfig, body: string): Promise
   throw new VerificationError('bad_signature', 'The notify sign does not verify (rsaCheckV1, sign and sign_type excluded) with the configured Alipay public key / certificate. Was the form re-encoded on the way, or is the key the app\'s own?');
 }
 
-/** The refund an Alipay trade notify reports, if any: refunds come as TRADE_SUCCESS / TRADE_CLOSED with refund fields (§3.6). */
+/**
+ * The refund an Alipay trade notify reports, if any: refunds come as TRADE_SUCCESS / TRADE_CLOSED with refund fields
+ * (https://opendocs.alipay.com/open/270/105902).
+ */
 function refundOf(p: Record<string, string>): string | undefined {
   return optField(p, 'refund_fee') !== undefined && optField(p, 'gmt_refund') !== undefined ? optField(p, 'out_biz_no') : undefined;
 }

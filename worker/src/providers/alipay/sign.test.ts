@@ -1,5 +1,6 @@
-// Alipay RSA2 signing rules (providers.md §3.2, §3.3, §3.6) against the `alipay_*` vectors, and the
-// signer/verifier twins against each other.
+// Alipay RSA2 signing rules (https://opendocs.alipay.com/common/02kf5q, https://opendocs.alipay.com/common/02mse7,
+// https://opendocs.alipay.com/open/270/105902) against the `alipay_*` vectors, and the signer/verifier twins against
+// each other.
 
 import { describe, expect, it } from 'vitest';
 import { importRsaPrivateKey, importRsaPublicKey, rsaSign, rsaVerify } from '../../crypto/rsa';

@@ -1,14 +1,18 @@
 // Alipay OpenAPI (gateway.do) signatures, both sides (stripe's test-twin pattern): the provider
 // signs requests and verifies responses and notifies with these; the sandbox verifies requests and
 // signs responses and notifies with the same functions. Nobody hand-assembles a signature.
-// Rules: providers.md §3.2 (requests), §3.3 (sync responses), §3.6 (notifies). RSA2 = SHA256withRSA.
+// Rules: https://opendocs.alipay.com/common/02kf5q (requests), https://opendocs.alipay.com/common/02mse7 (sync
+// responses), https://opendocs.alipay.com/open/270/105902 (notifies). RSA2 = SHA256withRSA.
 
 import { importRsaPrivateKey, rsaSign, rsaVerify } from '../../crypto/rsa';
 import { VerificationError } from '../../lib/errors';
 
 export type Params = Record<string, string>;
 
-/** Shouyin signs with RSA2 only; `RSA` (SHA1withRSA) is Alipay's legacy type (§3.2). */
+/**
+ * Shouyin signs with RSA2 only; `RSA` (SHA1withRSA) is Alipay's legacy type
+ * (https://opendocs.alipay.com/common/02kf5q).
+ */
 export const SIGN_TYPE = 'RSA2';
 
 function sortedPairs(params: Params, skip: (k: string, v: string) => boolean): string {
@@ -25,7 +29,7 @@ function sortedPairs(params: Params, skip: (k: string, v: string) => boolean): s
 /**
  * The request string-to-sign: every parameter except `sign` (so `sign_type` IS included), empty
  * values dropped (the Java SDK's getSignContent skips them), keys in ASCII order, `k=v` joined with
- * `&`, nothing URL-encoded, `biz_content` as the exact JSON text sent (§3.2).
+ * `&`, nothing URL-encoded, `biz_content` as the exact JSON text sent (https://opendocs.alipay.com/common/02kf5q).
  */
 export function requestSignContent(params: Params): string {
   return sortedPairs(params, (k, v) => k === 'sign' || v === '');
@@ -47,7 +51,7 @@ export async function verifyRequest(params: Params, appPublicKey: CryptoKey): Pr
 
 // ------------------------------------------------------------------ synchronous responses
 
-/** `alipay.trade.precreate` → `alipay_trade_precreate_response` (§3.3). */
+/** `alipay.trade.precreate` → `alipay_trade_precreate_response` (https://opendocs.alipay.com/common/02mse7). */
 export const responseKey = (method: string): string => `${method.replaceAll('.', '_')}_response`;
 export const ERROR_RESPONSE_KEY = 'error_response';
 
@@ -102,8 +106,8 @@ function endOfValue(raw: string, i: number): number {
 
 /**
  * The raw text of each top-level member of a JSON object, without re-serialising anything: the
- * signed content must be the exact substring Alipay sent, `\/` escapes and raw UTF-8 included (§3.3,
- * §7 Alipay #5). Throws on invalid JSON and on a key that appears twice.
+ * signed content must be the exact substring Alipay sent, `\/` escapes and raw UTF-8 included
+ * (https://opendocs.alipay.com/common/02mse7). Throws on invalid JSON and on a key that appears twice.
  */
 export function topLevelMembers(raw: string): Map<string, string> {
   try {
@@ -140,7 +144,8 @@ export function topLevelMembers(raw: string): Map<string, string> {
 
 /**
  * Finds the signed part of a gateway answer: the raw value of `<method>_response` (or
- * `error_response`), plus `sign` and, in certificate mode, `alipay_cert_sn` (§3.3, §3.8).
+ * `error_response`), plus `sign` and, in certificate mode, `alipay_cert_sn` (https://opendocs.alipay.com/common/02mse7,
+ * https://opendocs.alipay.com/common/02kipl).
  */
 export function extractSignedResponse(raw: string, method: string): SignedResponse {
   const members = topLevelMembers(raw);
@@ -166,7 +171,8 @@ export function extractSignedResponse(raw: string, method: string): SignedRespon
 
 /**
  * RSA2 over the raw content; on failure, once more with every `\/` turned into `/`: the Java and .NET
- * SDKs retry exactly so, because Alipay escapes slashes in the JSON it emits (§3.3).
+ * SDKs retry exactly so, because Alipay escapes slashes in the JSON it emits
+ * (https://opendocs.alipay.com/common/02mse7).
  */
 export async function verifyResponseContent(content: string, sign: string, alipayPublicKey: CryptoKey): Promise<boolean> {
   if (await rsaVerify(alipayPublicKey, content, sign)) return true;
@@ -174,8 +180,9 @@ export async function verifyResponseContent(content: string, sign: string, alipa
 }
 
 /**
- * JSON as Alipay emits it: slashes escaped as `\/`, non-ASCII left as raw UTF-8 (§7 Alipay #5). A `/`
- * can only occur inside a string of JSON.stringify's output, so escaping every one is safe.
+ * JSON as Alipay emits it: slashes escaped as `\/`, non-ASCII left as raw UTF-8
+ * (https://opendocs.alipay.com/common/02mse7). A `/` can only occur inside a string of JSON.stringify's output, so
+ * escaping every one is safe.
  */
 export function alipayJson(value: unknown): string {
   return JSON.stringify(value).replaceAll('/', '\\/');
@@ -183,8 +190,9 @@ export function alipayJson(value: unknown): string {
 
 /**
  * The gateway's side: `{"<key>":<content>,["alipay_cert_sn":"…",]"sign":"…"}` signed over the exact
- * emitted content (§3.3, §6.6). `signOver: 'unescaped'` signs the content with `\/` turned into `/`
- * while still emitting the escapes: the form the SDKs' retry exists for, so tests can exercise it.
+ * emitted content (https://opendocs.alipay.com/common/02mse7, https://opendocs.alipay.com/common/02km9f).
+ * `signOver: 'unescaped'` signs the content with `\/` turned into `/` while still emitting the escapes: the form the
+ * SDKs' retry exists for, so tests can exercise it.
  */
 export async function signResponse(input: {
   key: string;
@@ -203,9 +211,9 @@ export async function signResponse(input: {
 // ------------------------------------------------------------------------------- notifies
 
 /**
- * The notify string-to-verify (rsaCheckV1, §3.6): every received field except `sign` AND `sign_type`,
- * with its value exactly as the form parser produced it (no second URL-decode, no trimming), keys in
- * ASCII order. Empty values stay in (`k=`), as the official Java and Node SDKs build it.
+ * The notify string-to-verify (rsaCheckV1, https://opendocs.alipay.com/common/02mse7): every received field except
+ * `sign` AND `sign_type`, with its value exactly as the form parser produced it (no second URL-decode, no trimming),
+ * keys in ASCII order. Empty values stay in (`k=`), as the official Java and Node SDKs build it.
  */
 export function notifySignContent(params: Params): string {
   return sortedPairs(params, (k) => k === 'sign' || k === 'sign_type');

@@ -1,6 +1,6 @@
 // Alipay timestamps (`timestamp`, `time_expire`, `gmt_payment`, `send_pay_date`, `notify_time`) are
-// `yyyy-MM-dd HH:mm:ss` in Beijing time, UTC+8, with no zone marker (providers.md §0, §3.2). A Worker
-// may run in any zone, so the offset is applied by hand and only UTC getters are ever read.
+// `yyyy-MM-dd HH:mm:ss` in Beijing time, UTC+8, with no zone marker (https://opendocs.alipay.com/common/02kf5q). A
+// Worker may run in any zone, so the offset is applied by hand and only UTC getters are ever read.
 
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const FORMAT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;

@@ -1,5 +1,5 @@
-// UnionPay merchant settlement file (§4.1, §4.2): a back request with txnType=76, txnSubType=01,
-// bizType=000000, fileType=00 and settleDate=MMdd, posted to the file-download host
+// UnionPay merchant settlement file (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): a back request with
+// txnType=76, txnSubType=01, bizType=000000, fileType=00 and settleDate=MMdd, posted to the file-download host
 // (filedownload[.test].95516.com). The signed answer carries fileName and fileContent =
 // base64(zlib(zip)) (the official AcpService.deCodeFileContent); the zip's ZM file is parsed by
 // ./bill-format.ts. respCode 98 ("文件不存在") is taken as no file for that day (UNVERIFIED).

@@ -1,6 +1,8 @@
-// The one way Shouyin talks to the UnionPay gateway server to server: sign the fields (§4.3), POST
-// them form-encoded, parse the raw `k=v&` answer with bracket nesting (§4.1), and verify it —
-// signPubKeyCert chain, validity, owner, signature (§4.4) — before believing any of it.
+// The one way Shouyin talks to the UnionPay gateway server to server: sign the fields
+// (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448), POST them form-encoded, parse the raw `k=v&` answer
+// with bracket nesting (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448), and verify it — signPubKeyCert
+// chain, validity, owner, signature (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448) — before believing
+// any of it.
 
 import { fromUtf8 } from '../../crypto/encoding';
 import { ProviderError, VerificationError } from '../../lib/errors';
@@ -11,7 +13,7 @@ import { WireError, encodeForm, parseRawResponse, type Fields } from './wire';
 
 export const LIVE_GATEWAY = 'https://gateway.95516.com';
 
-/** Paths under the gateway host (§4.1). */
+/** Paths under the gateway host (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448). */
 export const Endpoint = {
   front: '/gateway/api/frontTransReq.do',
   back: '/gateway/api/backTransReq.do',
@@ -29,7 +31,11 @@ export function usesBuiltInSandbox(ctx: ProviderContext, cfg: UnionpayConfig): b
   return cfg.gateway === undefined && ctx.testMode;
 }
 
-/** Fields every request carries (§4.6b): the signer adds `signature`. */
+/**
+ * Fields every request carries
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): the signer adds
+ * `signature`.
+ */
 export function commonFields(cfg: UnionpayConfig, txnTime: string): Fields {
   return {
     version: VERSION,

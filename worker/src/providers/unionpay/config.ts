@@ -1,4 +1,4 @@
-// `providers.unionpay` and `sandbox.unionpay` in SHOUYIN_CONFIG (architecture §7). UnionPay hands a
+// `providers.unionpay` and `sandbox.unionpay` in SHOUYIN_CONFIG (docs/configuration.md). UnionPay hands a
 // merchant a PKCS#12 (.pfx) signing certificate; Shouyin takes the PEM pieces extracted from it
 // (docs/unionpay.md shows the openssl commands): the PKCS#8 key and the certificate's serial in decimal.
 
@@ -10,7 +10,10 @@ export interface UnionpayConfig {
   mer_id: string;
   /** The merchant signing key from the .pfx, PKCS#8 PEM (PKCS#1 is converted in code). */
   sign_key: string;
-  /** certId: the serial number of the signing certificate in the .pfx, in DECIMAL (§7 UnionPay #2). */
+  /**
+   * certId: the serial number of the signing certificate in the .pfx, in DECIMAL
+   * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
+   */
   sign_cert_id: string;
   /** acp_prod_root.cer / acp_test_root.cer as PEM: the trust anchor for signPubKeyCert. */
   root_cert: string;

@@ -1,4 +1,5 @@
-// UnionPay online payments, 全渠道 ACP 5.1.0 (providers.md §4): bank cards through UnionPay's gateway.
+// UnionPay online payments, 全渠道 ACP 5.1.0 (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): bank cards
+// through UnionPay's gateway.
 //
 //   page / h5  front consumption: a signed form the widget posts to frontTransReq.do in the top
 //              window (channelType 07 PC / 08 mobile); the shopper pays on UnionPay's cashier.
@@ -40,7 +41,10 @@ function txnAmt(amount: number): string {
   return String(amount);
 }
 
-/** The original txnTime of an order: without it UnionPay cannot find the order (§4.6). */
+/**
+ * The original txnTime of an order: without it UnionPay cannot find the order
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2).
+ */
 function originalTxnTime(data: Record<string, string> | undefined, what: string): string {
   const t = data?.txnTime;
   if (!t || !/^\d{14}$/.test(t)) {
@@ -62,7 +66,8 @@ async function queryOrder(ctx: ProviderContext, cfg: UnionpayConfig, id: string,
 async function queryAttempt(ctx: ProviderContext, cfg: UnionpayConfig, attemptId: string, data?: Record<string, string>): Promise<QueryResult> {
   const r = await queryOrder(ctx, cfg, orderId(attemptId, 'The attempt id'), originalTxnTime(data, `attempt ${attemptId}`));
   const respCode = r.respCode ?? '';
-  // respCode is about the query itself; the order's state is origRespCode (§4.6).
+  // respCode is about the query itself; the order's state is origRespCode
+  // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2).
   if (respCode === NOT_FOUND_CODE) return { state: 'not_found', raw: r };
   if (respCode !== '00') throw new UnionpayApiError(respCode, r.respMsg ?? '');
   try {
@@ -94,7 +99,8 @@ export const unionpay: PaymentProvider<UnionpayConfig> = {
   async createAttempt(ctx, cfg, input): Promise<CreateAttemptResult> {
     const id = orderId(input.attemptId, 'The attempt id');
     if (input.currency !== 'CNY') throw new ProviderError('currency_unsupported', 'UnionPay online payments are in CNY (currencyCode 156).');
-    // txnTime must be "now" in Beijing, or the gateway answers txnTime无效 (§0, §4.2).
+    // txnTime must be "now" in Beijing, or the gateway answers txnTime无效
+    // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
     const txnTime = beijingCompact(ctx.now());
     const base = {
       ...commonFields(cfg, txnTime),
@@ -116,7 +122,9 @@ export const unionpay: PaymentProvider<UnionpayConfig> = {
           bizType: BizType.gateway,
           channelType,
           frontUrl: input.returnUrl,
-          // After payTimeout the gateway refuses the order (§4.5): it ends with the session.
+          // After payTimeout the gateway refuses the order
+          // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): it ends with
+          // the session.
           payTimeout: beijingCompact(input.expiresAt),
           orderDesc: orderDescription(input.description),
         });
@@ -203,18 +211,23 @@ export const unionpay: PaymentProvider<UnionpayConfig> = {
       txnSubType: '00',
       bizType: input.providerData?.bizType ?? BizType.gateway,
       channelType: input.providerData?.channelType ?? ChannelType.pc,
-      // A refund is its own transaction with a new orderId (§4.2); partial refunds repeat until the total.
+      // A refund is its own transaction with a new orderId
+      // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=756&apiservId=448&version=V2.2); partial refunds
+      // repeat until the total.
       orderId: refundNo,
       currencyCode: CURRENCY_CNY,
       txnAmt: txnAmt(input.amount),
       backUrl: input.notifyUrl,
       origQryId,
-      // Echoed in the refund's notify (§4.5), which otherwise names only the refund's own orderId.
+      // Echoed in the refund's notify
+      // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2), which otherwise
+      // names only the refund's own orderId.
       reqReserved: input.attemptId,
     });
     const code = r.respCode ?? '';
-    // 00 = accepted, not done: the result comes by notify or query (§4.6b). 12 = this orderId was
-    // already used, i.e. an earlier try of this very refund got through: find out by query.
+    // 00 = accepted, not done: the result comes by notify or query
+    // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=756&apiservId=448&version=V2.2). 12 = this orderId
+    // was already used, i.e. an earlier try of this very refund got through: find out by query.
     if (code === '00' || code === '12' || IN_PROGRESS_CODES.has(code)) return refundResult(r, 'pending', refundNo, txnTime);
     if (code === '06') throw new UnionpayApiError(code, r.respMsg ?? '');
     return refundResult(r, 'failed', refundNo, txnTime);

@@ -1,10 +1,16 @@
-// UnionPay fields → Shouyin's provider shapes (providers.md §4.2, §4.5, §4.6, §6.4).
+// UnionPay fields → Shouyin's provider shapes
+// (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2,
+// https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2).
 
 import type { PaymentFacts, RefundState } from '../types';
 import type { Fields } from './wire';
 import { ShapeError } from '../errors';
 
-/** respCode / origRespCode classes (§4.6): 00 success, A6 "有缺陷的成功" (still a success). */
+/**
+ * respCode / origRespCode classes
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2): 00 success, A6 "有缺陷的成功"
+ * (still a success).
+ */
 export const SUCCESS_CODES = new Set(['00', 'A6']);
 /** 03 通讯超时, 04 状态未明, 05 已受理: the outcome is not known yet — query again. */
 export const IN_PROGRESS_CODES = new Set(['03', '04', '05']);
@@ -26,7 +32,10 @@ export function field(f: Fields, key: string, what: string): string {
   return v;
 }
 
-/** txnAmt: integer fen, digits only, no decimal point (§0). */
+/**
+ * txnAmt: integer fen, digits only, no decimal point
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
+ */
 export function fen(f: Fields, key: string, what: string): number {
   const v = field(f, key, what);
   if (!/^(0|[1-9][0-9]{0,12})$/.test(v)) throw new ShapeError(`${what}: ${key} ${JSON.stringify(v)} is not an amount in fen.`);
@@ -66,12 +75,17 @@ export function refundStateOf(code: string): RefundState {
 
 /**
  * orderDesc is shown to the shopper on UnionPay's pages. Its maximum length is not documented in the
- * sources read (§9), so it is kept short, and the characters that upset raw `k=v&` parsing downstream
- * (`&={}[]`, §4.5 reqReserved warning) become spaces.
+ * sources read, so it is kept short, and the characters that upset raw `k=v&` parsing downstream
+ * (`&={}[]`, https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2: reqReserved
+ * warning) become spaces.
  */
 export function orderDescription(s: string): string {
   return Array.from(s.replace(/[&={}[\]\s]+/g, ' ').trim()).slice(0, 32).join('');
 }
 
-/** orderId: 8–40 letters and digits, no `-` or `_` (§4.2, §7 UnionPay #5). Attempt and refund ids satisfy it. */
+/**
+ * orderId: 8–40 letters and digits, no `-` or `_`
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2). Attempt and refund ids
+ * satisfy it.
+ */
 export const ORDER_ID = /^[0-9A-Za-z]{8,40}$/;

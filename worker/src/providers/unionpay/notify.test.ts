@@ -1,4 +1,5 @@
-// parseNotify / ack (providers.md §4.5): verify first, then map consume, refund and other notifies.
+// parseNotify / ack (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): verify
+// first, then map consume, refund and other notifies.
 import { describe, expect, it } from 'vitest';
 import { VerificationError } from '../../lib/errors';
 import { UNIONPAY_TEST } from '../../../test/fixtures/config';

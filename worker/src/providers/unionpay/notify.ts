@@ -1,6 +1,7 @@
-// backUrl notifies (providers.md §4.5): a form POST of signed fields. Verify first — signPubKeyCert
-// chain, validity and owner, then the signature over every field as decoded once — then read it.
-// Front-type consumes notify only on success; back-type transactions (refunds) on success or failure.
+// backUrl notifies (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): a form
+// POST of signed fields. Verify first — signPubKeyCert chain, validity and owner, then the signature over every field
+// as decoded once — then read it. Front-type consumes notify only on success; back-type transactions (refunds) on
+// success or failure.
 
 import { VerificationError } from '../../lib/errors';
 import type { Ack, AckFailure, IncomingNotify, NotifyEvent, ProviderContext } from '../types';
@@ -44,7 +45,8 @@ export async function parseUnionpayNotify(ctx: ProviderContext, cfg: UnionpayCon
       case TxnType.refund: {
         if (fields.merId !== cfg.mer_id) throw malformed(`A refund notify for merId ${JSON.stringify(fields.merId)}, not ${cfg.mer_id}.`);
         // The refund's own orderId is our refund number; the attempt it refunds comes back in
-        // reqReserved, which the refund request set to the attempt id (it is echoed, §4.5).
+        // reqReserved, which the refund request set to the attempt id (it is echoed,
+        // https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
         const event: NotifyEvent = {
           kind: 'refund',
           attemptId: fields.reqReserved ?? '',

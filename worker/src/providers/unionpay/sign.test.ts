@@ -1,4 +1,5 @@
-// signMethod 01 (providers.md §4.3) against the unionpay_* vectors, and the sign/verify twins.
+// signMethod 01 (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448) against the unionpay_* vectors, and the
+// sign/verify twins.
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../crypto/digest';
 import { importRsaPrivateKey, importRsaPublicKey, rsaSign, rsaVerify } from '../../crypto/rsa';
@@ -28,7 +29,8 @@ describe('unionpay_acp_510_backurl_notify (a real 5.1.0 test-environment notify)
   it('verifies with the key of its signPubKeyCert over the LOWERCASE hex digest', async () => {
     const key = await importRsaPublicKey(fields.signPubKeyCert!);
     expect(await verifyFieldsSignature(fields, key)).toBe(true);
-    // Uppercase hex is a different message: it must not verify (§4.3, [V]).
+    // Uppercase hex is a different message: it must not verify
+    // (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448).
     expect(await rsaVerify(key, (await digestHex(fields)).toUpperCase(), fields.signature!)).toBe(false);
   });
 

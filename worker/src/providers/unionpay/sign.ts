@@ -1,6 +1,7 @@
 // UnionPay ACP 5.1.0 signatures, both sides (stripe's test-twin pattern): the provider signs requests
 // and verifies answers and notifies with these; the sandbox and the tests use the same functions for
-// the other side. Nobody hand-assembles a signature. Rules: providers.md §4.3, §4.4, §6.3, §7 UnionPay.
+// the other side. Nobody hand-assembles a signature. Rules:
+// https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448.
 //
 //   string    = every field except `signature`, sorted by name (ordinal), joined `k=v&k=v`, raw values
 //   digestHex = lowercase hex of SHA-256(UTF-8(string))                      (64 characters)
@@ -29,7 +30,10 @@ export function signingString(fields: Fields): string {
     .join('&');
 }
 
-/** Lowercase hex SHA-256 of the signing string. Uppercase hex does not verify (§4.3, [V]). */
+/**
+ * Lowercase hex SHA-256 of the signing string. Uppercase hex does not verify
+ * (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448).
+ */
 export function digestHex(fields: Fields): Promise<string> {
   return sha256Hex(signingString(fields));
 }
@@ -58,10 +62,10 @@ export async function verifyFieldsSignature(fields: Fields, publicKey: CryptoKey
 }
 
 /**
- * Verifies a synchronous answer or a notify from UnionPay, in the official order (§4.4): version and
- * signMethod, then `signPubKeyCert` — chain to the configured middle and root, validity window,
- * owner in the subject CN — and only then the signature over every field with the CRLFs inside the
- * certificate as received. Throws VerificationError; returns nothing on success.
+ * Verifies a synchronous answer or a notify from UnionPay, in the official order
+ * (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): version and signMethod, then `signPubKeyCert` — chain
+ * to the configured middle and root, validity window, owner in the subject CN — and only then the signature over every
+ * field with the CRLFs inside the certificate as received. Throws VerificationError; returns nothing on success.
  */
 export async function verifyUnionpayFields(fields: Fields, chain: ChainOptions): Promise<void> {
   if (fields.signature === undefined || fields.signature === '') {
@@ -86,7 +90,10 @@ export async function verifyUnionpayFields(fields: Fields, chain: ChainOptions):
   }
 }
 
-/** A PEM as UnionPay embeds it in signPubKeyCert: CRLF line ends, no final line break (vector §4.4). */
+/**
+ * A PEM as UnionPay embeds it in signPubKeyCert: CRLF line ends, no final line break (as in the notify vector of
+ * fixtures/vectors.json).
+ */
 export function crlfPem(pem: string): string {
   return pem.replace(/\r\n/g, '\n').trimEnd().replace(/\n/g, '\r\n');
 }

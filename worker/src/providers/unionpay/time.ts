@@ -1,5 +1,6 @@
-// UnionPay times are Beijing time (UTC+8) as `yyyyMMddHHmmss` (txnTime, payTimeout) — providers.md §0,
-// §4.2. A Worker runs in UTC: shift by +8 h and read the UTC fields, never local time.
+// UnionPay times are Beijing time (UTC+8) as `yyyyMMddHHmmss` (txnTime, payTimeout) —
+// https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2. A Worker runs in UTC:
+// shift by +8 h and read the UTC fields, never local time.
 
 const BEIJING_OFFSET_MS = 8 * 3600_000;
 

@@ -1,4 +1,6 @@
-// Raw k=v& answers with nested brackets, strict form bodies, and Beijing times (providers.md §4.1, §4.5, §0).
+// Raw k=v& answers with nested brackets, strict form bodies, and Beijing times
+// (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448,
+// https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
 import { describe, expect, it } from 'vitest';
 import { beijingCompact, parseBeijingCompact } from './time';
 import { WireError, encodeForm, parseForm, parseRawResponse } from './wire';

@@ -1,4 +1,5 @@
-// UnionPay ACP wire formats (providers.md §4.1, §4.5, §7 UnionPay #4):
+// UnionPay ACP wire formats (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448,
+// https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2):
 // - requests and notifies are application/x-www-form-urlencoded (charset = the `encoding` field);
 // - synchronous answers are raw `k=v&k=v` text, NOT URL-encoded, whose values may hold `{…}` / `[…]`
 //   with `&` and `=` inside (respMsg=成功[0000000], reqReserved={a=1&b=2}). A naive split('&') breaks
@@ -80,8 +81,10 @@ function decodeComponent(s: string): string {
 
 /**
  * An application/x-www-form-urlencoded body (a backUrl notify, a frontTransReq post) → fields,
- * decoded exactly once as UTF-8 (§4.5: double decoding turns `+` and `%` in values into something
- * else). Strict: malformed escapes and repeated names are refused rather than guessed at.
+ * decoded exactly once as UTF-8
+ * (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2: double decoding turns `+`
+ * and `%` in values into something else). Strict: malformed escapes and repeated names are refused rather than guessed
+ * at.
  */
 export function parseForm(body: string): Fields {
   const out: Fields = {};

@@ -1,6 +1,6 @@
-// WeChat Pay APIv2 downloadbill (§1.1): POST /pay/downloadbill with the usual signed XML
-// (bill_date yyyyMMdd, bill_type ALL). Success is the bill itself — the same CSV as APIv3's, UTF-8 —
-// and is not signed; failure is the usual XML with return_code FAIL. "No Bill Exist" (no trades that
+// WeChat Pay APIv2 downloadbill (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_6): POST /pay/downloadbill
+// with the usual signed XML (bill_date yyyyMMdd, bill_type ALL). Success is the bill itself — the same CSV as APIv3's,
+// UTF-8 — and is not signed; failure is the usual XML with return_code FAIL. "No Bill Exist" (no trades that
 // day) is taken as an empty statement, "Bill Creating" as not ready: both texts are UNVERIFIED
 // (recalled from the v2 documentation, not seen in SDK code here).
 

@@ -1,7 +1,10 @@
-// The one way Shouyin talks to WeChat Pay APIv2: sign the fields (§1.2), POST them as UTF-8 XML
-// (§7 v2 #1: `text/xml; charset=utf-8`, or non-ASCII bodies fail with 签名错误), parse the answer
-// behind the XXE guard, and verify its `sign` before believing anything in it. `/secapi/*` calls go
-// through the merchant's mTLS certificate binding (§0, §1.1).
+// The one way Shouyin talks to WeChat Pay APIv2: sign the fields
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3), POST them as UTF-8 XML
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3: `text/xml; charset=utf-8`, or non-ASCII bodies fail
+// with 签名错误), parse the answer behind the XXE guard, and verify its `sign` before believing anything in it. `/secapi/*`
+// calls go through the merchant's mTLS certificate binding
+// (https://developers.cloudflare.com/workers/runtime-apis/bindings/mtls/,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4).
 
 import type { WechatPayV2Config } from './config';
 import { randomAlnum } from '../../crypto/encoding';
@@ -95,7 +98,8 @@ export async function v2Request(
     throw new ProviderError('invalid_response', `WeChat Pay's ${status} answer to ${path} is not its XML: ${why}`, status >= 500 || status === 0);
   }
   if (answer.return_code !== 'SUCCESS') {
-    // Communication-level failures are unsigned (§6.2): nothing in them is trusted beyond "it failed".
+    // Communication-level failures are unsigned (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1): nothing
+    // in them is trusted beyond "it failed".
     throw new ProviderError('provider_rejected', `WeChat Pay refused ${path}: return_code=${answer.return_code ?? '(none)'} ${answer.return_msg ?? ''}`.trim(), status >= 500);
   }
   if (!(await verify(answer, cfg.apiv2_key))) {

@@ -1,6 +1,6 @@
-// WeChat Pay APIv2 payment codes (付款码, providers.md §1.5): `/pay/micropay` charges the code the till
-// scanned; `/secapi/pay/reverse` (client certificate, like refunds) undoes an order the till gave up on.
-// WxJava's WxPayService documents the protocol: "当返回结果为“系统错误”时，商户系统等待5秒后调用【查询订单API】
+// WeChat Pay APIv2 payment codes (付款码, https://pay.weixin.qq.com/wiki/doc/api/micropay.php?chapter=9_10&index=1):
+// `/pay/micropay` charges the code the till scanned; `/secapi/pay/reverse` (client certificate, like refunds) undoes an
+// order the till gave up on. WxJava's WxPayService documents the protocol: "当返回结果为“系统错误”时，商户系统等待5秒后调用【查询订单API】
 // … 当返回结果为“USERPAYING”时 … 重新查询支付结果，直到支付成功或超时(建议30秒)", then "如果交易状况不明晰，请调用
 // 【撤销订单API】 … 如果交易成功，则将扣款退回到用户账户。当撤销无返回或错误时，请再次调用". Micropay has no notify.
 

@@ -1,5 +1,5 @@
-// WeChat Pay APIv2 (XML, MD5 / HMAC-SHA256): providers.md §1. A provider of its own; it shares nothing
-// with wechat-v3 but the channel name. Flows: Native QR (mode 2; mode 1 is native-mode1.ts), JSAPI
+// WeChat Pay APIv2 (XML, MD5 / HMAC-SHA256): https://pay.weixin.qq.com/wiki/doc/api/index.html. A provider of its own;
+// it shares nothing with wechat-v3 but the channel name. Flows: Native QR (mode 2; mode 1 is native-mode1.ts), JSAPI
 // inside WeChat, H5 (MWEB) in a phone browser, and APP for a merchant's own app.
 
 import type { Flow } from '../../contract';
@@ -25,7 +25,10 @@ export function wechatV2Flows(cfg: WechatPayV2Config): Flow[] {
 
 const TRADE_TYPE: Partial<Record<Flow, string>> = { qr: 'NATIVE', jsapi: 'JSAPI', h5: 'MWEB', app: 'APP' };
 
-/** The AppID an order of this flow is placed under (the prepay appid must be the one the payer uses, §7 v2 #7). */
+/**
+ * The AppID an order of this flow is placed under (the prepay appid must be the one the payer uses,
+ * https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
+ */
 function appidFor(cfg: WechatPayV2Config, flow: Flow): string {
   if (flow === 'jsapi') return cfg.oauth?.appid ?? cfg.appid;
   if (flow === 'app') return cfg.app_appid ?? cfg.appid;
@@ -34,7 +37,10 @@ function appidFor(cfg: WechatPayV2Config, flow: Flow): string {
 
 const seconds = (ms: number): string => String(Math.floor(ms / 1000));
 
-/** unifiedorder (§1.3). Identical fields for the same out_trade_no give back the same prepay_id. */
+/**
+ * unifiedorder (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). Identical fields for the same
+ * out_trade_no give back the same prepay_id.
+ */
 export async function unifiedOrder(ctx: ProviderContext, cfg: WechatPayV2Config, input: CreateAttemptInput, openid?: string): Promise<Record<string, string>> {
   const tradeType = TRADE_TYPE[input.flow];
   if (!tradeType) throw new ProviderError('flow_unsupported', `wechat-v2 has no ${JSON.stringify(input.flow)} flow.`);
@@ -51,7 +57,8 @@ export async function unifiedOrder(ctx: ProviderContext, cfg: WechatPayV2Config,
     time_expire: compactBeijing(input.expiresAt),
     notify_url: input.notifyUrl,
     trade_type: tradeType,
-    // NATIVE requires a product_id: the merchant's own id for what the QR sells (§1.3). One QR, one attempt.
+    // NATIVE requires a product_id: the merchant's own id for what the QR sells
+    // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). One QR, one attempt.
     product_id: input.flow === 'qr' ? input.attemptId : undefined,
     openid: input.flow === 'jsapi' ? openid : undefined,
     scene_info: input.flow === 'h5' ? JSON.stringify({ h5_info: { type: 'Wap', wap_url: base, wap_name: Array.from(input.description).slice(0, 32).join('') } }) : undefined,
@@ -95,7 +102,8 @@ async function createAttempt(ctx: ProviderContext, cfg: WechatPayV2Config, input
     }
     case 'h5': {
       if (!r.mweb_url) throw invalid('unifiedorder', 'mweb_url is missing');
-      // The cashier sends the shopper back to redirect_url, where Shouyin re-checks (§1.4 MWEB).
+      // The cashier sends the shopper back to redirect_url, where Shouyin re-checks
+      // (https://pay.weixin.qq.com/wiki/doc/api/H5.php?chapter=9_20&index=1: MWEB).
       const url = input.returnUrl ? `${r.mweb_url}&redirect_url=${encodeURIComponent(input.returnUrl)}` : r.mweb_url;
       return { nextAction: { type: 'redirect', url }, providerData: data };
     }
@@ -133,7 +141,8 @@ async function query(ctx: ProviderContext, cfg: WechatPayV2Config, attemptId: st
 }
 
 function refundResult(r: Record<string, string>, refundId: string, appid: string): RefundResult {
-  // refundquery answers are indexed (out_refund_no_$n, refund_status_$n…); find ours (§1.5).
+  // refundquery answers are indexed (out_refund_no_$n, refund_status_$n…); find ours
+  // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_5).
   const count = Number(r.refund_count ?? '0');
   for (let n = 0; n < Math.min(count, 50); n++) {
     if (r[`out_refund_no_${n}`] !== refundId) continue;
@@ -186,7 +195,8 @@ export const wechatV2: PaymentProvider<WechatPayV2Config> = {
       refund_desc: input.reason ? Array.from(input.reason).slice(0, 80).join('') : undefined,
       notify_url: input.notifyUrl,
     }, { cert: true, appid });
-    // result_code=SUCCESS only means accepted (§1.5): the refund query or the refund notify settles it.
+    // result_code=SUCCESS only means accepted (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4): the
+    // refund query or the refund notify settles it.
     const out: RefundResult = { state: 'pending', raw: r, providerData: { appid } };
     if (r.refund_id) out.providerRefundId = r.refund_id;
     return out;

@@ -1,6 +1,8 @@
 // WeChat Pay v2 fields (orderquery answers, payment notifies, refund query/notify) → Shouyin's
 // provider shapes. Times are Beijing time (UTC+8) as `yyyyMMddHHmmss` (payments) or
-// `yyyy-MM-dd HH:mm:ss` (refund success_time), providers.md §0, §1.5, §1.6.
+// `yyyy-MM-dd HH:mm:ss` (refund success_time), https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7.
 
 import type { PaymentFacts, RefundState } from '../types';
 import { ShapeError } from '../errors';
@@ -36,7 +38,11 @@ export function compactBeijing(ms: number): string {
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
 }
 
-/** Facts of a paid order from an orderquery answer or a payment notify (§1.5, §1.6). */
+/**
+ * Facts of a paid order from an orderquery answer or a payment notify
+ * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_2,
+ * https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7).
+ */
 export function paymentFacts(m: Record<string, string>, what: string, fallbackPaidAt?: number): PaymentFacts {
   const timeEnd = m.time_end;
   if ((timeEnd === undefined || timeEnd === '') && fallbackPaidAt === undefined) throw new ShapeError(`${what}.time_end is missing.`);
@@ -44,7 +50,7 @@ export function paymentFacts(m: Record<string, string>, what: string, fallbackPa
     attemptId: field(m, 'out_trade_no', what),
     providerTransactionId: field(m, 'transaction_id', what),
     amount: fen(m, 'total_fee', what),
-    // fee_type is CNY when absent (§1.3).
+    // fee_type is CNY when absent (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
     currency: m.fee_type || 'CNY',
     appId: field(m, 'appid', what),
     providerMerchantId: field(m, 'mch_id', what),
@@ -56,7 +62,10 @@ export function paymentFacts(m: Record<string, string>, what: string, fallbackPa
 
 export type TradeStateClass = 'paid' | 'pending' | 'closed';
 
-/** trade_state (§1.5, §6.4). REFUND: it was paid, then (partly) refunded. */
+/**
+ * trade_state (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_2). REFUND: it was paid, then (partly)
+ * refunded.
+ */
 export const TRADE_STATES: Record<string, TradeStateClass> = {
   SUCCESS: 'paid',
   REFUND: 'paid',
@@ -70,7 +79,8 @@ export const TRADE_STATES: Record<string, TradeStateClass> = {
 
 /**
  * refund_status (refundquery `refund_status_$n`, refund notify `refund_status`): PROCESSING → SUCCESS |
- * REFUNDCLOSE | CHANGE (退款异常: the money did not reach the shopper; a person must act) (§1.5).
+ * REFUNDCLOSE | CHANGE (退款异常: the money did not reach the shopper; a person must act)
+ * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_5).
  */
 export const REFUND_STATES: Record<string, RefundState> = {
   SUCCESS: 'succeeded',
@@ -79,7 +89,10 @@ export const REFUND_STATES: Record<string, RefundState> = {
   CHANGE: 'failed',
 };
 
-/** The v2 `body` is String(128) per the docs (§1.3); cut on code points so no surrogate pair is split. */
+/**
+ * The v2 `body` is String(128) per the docs (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1); cut on code
+ * points so no surrogate pair is split.
+ */
 export function truncateBody(s: string): string {
   const cps = Array.from(s);
   return cps.length <= 127 ? s : cps.slice(0, 127).join('');

@@ -1,7 +1,8 @@
-// v2 notify_url handling (providers.md §1.5, §1.6). The raw XML is screened for DOCTYPE/ENTITY
-// before any parsing; a payment notify is verified with the v2 sign rule, its algorithm inferred from
-// the sign's length because the notify carries no sign_type (§7 v2 #2); a refund notify carries no sign
-// at all and is authenticated by decrypting `req_info` with the MD5 of the APIv2 key.
+// v2 notify_url handling (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7). The raw XML is screened for DOCTYPE/ENTITY before any
+// parsing; a payment notify is verified with the v2 sign rule, its algorithm inferred from the sign's length because
+// the notify carries no sign_type (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7); a refund notify
+// carries no sign at all and is authenticated by decrypting `req_info` with the MD5 of the APIv2 key.
 
 import { VerificationError } from '../../lib/errors';
 import type { Ack, AckFailure, IncomingNotify, NotifyEvent, ProviderContext } from '../types';

@@ -1,5 +1,6 @@
-// Every wechat_v2_* vector of shared/reference/vectors.json, reproduced by the signer the provider, the
-// sandbox and the tests share (inside workerd: MD5 is a workerd extension, providers.md §0).
+// Every wechat_v2_* vector of fixtures/vectors.json, reproduced by the signer the provider, the
+// sandbox and the tests share (inside workerd: MD5 is a workerd extension,
+// https://developers.cloudflare.com/workers/runtime-apis/web-crypto/).
 
 import { describe, expect, it } from 'vitest';
 import vectors from './fixtures/vectors.json';
@@ -11,7 +12,8 @@ const official = vectors.wechat_v2_official_sign;
 const derived = vectors.wechat_v2_derived;
 const KEY = official.key;
 
-describe('v2 sign rule (§1.2)', () => {
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3
+describe('v2 sign rule', () => {
   it('builds stringA and stringSignTemp exactly as the official example', () => {
     expect(signingString(official.params, KEY)).toBe(official.stringSignTemp);
     expect(official.stringSignTemp.startsWith(official.stringA)).toBe(true);
@@ -43,7 +45,9 @@ describe('v2 sign rule (§1.2)', () => {
   });
 });
 
-describe('verification infers the algorithm (§1.2, §7 v2 #2)', () => {
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7
+describe('verification infers the algorithm', () => {
   it('by sign length when sign_type is absent: 64 → HMAC-SHA256, 32 → MD5', async () => {
     expect(signTypeOf({ sign: official['HMAC-SHA256'] })).toBe('HMAC-SHA256');
     expect(signTypeOf({ sign: official.MD5 })).toBe('MD5');
@@ -65,7 +69,8 @@ describe('verification infers the algorithm (§1.2, §7 v2 #2)', () => {
   });
 });
 
-describe('client invocation (§1.4)', () => {
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=7_7&index=6
+describe('client invocation', () => {
   it('JSAPI paySign: MD5 and HMAC-SHA256 vectors', async () => {
     for (const v of [derived.jsapi_md5, derived.jsapi_hmac]) {
       const p = await jsapiParams({
@@ -88,7 +93,8 @@ describe('client invocation (§1.4)', () => {
   });
 });
 
-describe('refund notify req_info (§1.5): AES-256-ECB, key = MD5 hex of the APIv2 key', () => {
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10
+describe('refund notify req_info: AES-256-ECB, key = MD5 hex of the APIv2 key', () => {
   const v = vectors.req_info_ecb;
 
   it('decrypts the OpenSSL-made vector', async () => {

@@ -1,10 +1,12 @@
 // WeChat Pay APIv2 signatures, both sides (the provider verifies, the sandbox and the tests sign with
-// the same functions). Rule, providers.md §1.2: every parameter except `sign` whose value is not
-// empty, keys sorted by byte order, `k=v` joined with `&` (raw values, no URL-encoding, UTF-8),
-// `&key=<APIv2 key>` appended; MD5 → upper hex, HMAC-SHA256 (keyed with the APIv2 key) → upper hex.
+// the same functions). Rule, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3: every parameter except
+// `sign` whose value is not empty, keys sorted by byte order, `k=v` joined with `&` (raw values, no URL-encoding,
+// UTF-8), `&key=<APIv2 key>` appended; MD5 → upper hex, HMAC-SHA256 (keyed with the APIv2 key) → upper hex.
 // Client invocation (JSAPI paySign, APP sign) and the Native mode-1 product link re-sign a fixed
-// parameter set with the same rule (§1.4). Refund notifies carry no sign: their `req_info` is
-// AES-256-ECB with the MD5 of the key (§1.5).
+// parameter set with the same rule (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=7_7&index=6,
+// https://pay.weixin.qq.com/wiki/doc/api/app/app.php?chapter=9_12&index=2,
+// https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=6_4). Refund notifies carry no sign: their `req_info` is
+// AES-256-ECB with the MD5 of the key (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10).
 
 import { aesEcbDecrypt, aesEcbEncrypt } from '../../crypto/aes-ecb';
 import { md5Hex } from '../../crypto/digest';
@@ -34,7 +36,8 @@ export async function sign(params: Record<string, string | undefined>, key: stri
 /**
  * The algorithm of a received `sign`: `sign_type` when present, else by length (64 hex → HMAC-SHA256,
  * 32 → MD5), exactly as wechatpay-axios-plugin does, because notifies omit sign_type even for
- * HMAC-SHA256 orders (§7 v2 #2). `null` when neither says anything usable.
+ * HMAC-SHA256 orders (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7). `null` when neither says anything
+ * usable.
  */
 export function signTypeOf(params: Record<string, string>): SignType | null {
   const declared = params.sign_type;
@@ -57,7 +60,7 @@ export async function signed(params: Record<string, string>, key: string, type: 
   return { ...withType, sign: await sign(withType, key, type) };
 }
 
-// ------------------------------------------------------------------------ client invocation (§1.4)
+// ---------------------------- client invocation (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=7_7&index=6)
 
 export interface JsapiParams {
   appId: string;
@@ -92,7 +95,8 @@ export async function appParams(input: { appid: string; mchId: string; prepayId:
 
 /**
  * The Native mode-1 product link: `weixin://wxpay/bizpayurl?sign=…&appid=…&mch_id=…&product_id=…&time_stamp=…&nonce_str=…`,
- * signed over those five fields with MD5 (the choice every SDK makes; §1.4).
+ * signed over those five fields with MD5 (the choice every SDK makes;
+ * https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=6_4).
  */
 export async function bizPayUrl(input: { appid: string; mchId: string; productId: string; timeStamp: string; nonceStr: string; key: string }): Promise<string> {
   const p = { appid: input.appid, mch_id: input.mchId, product_id: input.productId, time_stamp: input.timeStamp, nonce_str: input.nonceStr };
@@ -104,7 +108,8 @@ export async function bizPayUrl(input: { appid: string; mchId: string; productId
 // ------------------------------------------------------------------------ refund notify req_info
 
 async function reqInfoKey(apiKey: string): Promise<Uint8Array> {
-  // "key = lowercase hex MD5 of the APIv2 key, used as 32 ASCII bytes" (§1.5, gopay DecryptRefundNotifyReqInfo).
+  // "key = lowercase hex MD5 of the APIv2 key, used as 32 ASCII bytes"
+  // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10, gopay DecryptRefundNotifyReqInfo).
   return utf8(await md5Hex(apiKey));
 }
 

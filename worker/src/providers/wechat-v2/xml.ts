@@ -1,8 +1,8 @@
-// WeChat Pay v2 speaks flat XML: `<xml><k>v</k>…</xml>`, values as text or CDATA (providers.md §1.1).
-// Every byte that reaches the parser has passed `refuseUnsafeXml` first: no DOCTYPE, no ENTITY, no
-// markup declaration of any kind, so no external entity (XXE) and no entity expansion (billion
-// laughs) can ever be attempted, whatever the parser's defaults. fast-xml-parser then runs with entity
-// processing off; the five predefined entities and character references in plain text are decoded
+// WeChat Pay v2 speaks flat XML: `<xml><k>v</k>…</xml>`, values as text or CDATA
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). Every byte that reaches the parser has passed
+// `refuseUnsafeXml` first: no DOCTYPE, no ENTITY, no markup declaration of any kind, so no external entity (XXE) and no
+// entity expansion (billion laughs) can ever be attempted, whatever the parser's defaults. fast-xml-parser then runs
+// with entity processing off; the five predefined entities and character references in plain text are decoded
 // here, by hand, without any recursion.
 
 import { XMLParser } from 'fast-xml-parser';
@@ -113,7 +113,8 @@ const TAG = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * `<xml>…</xml>` from a flat map, in the given order. Values with markup characters go in CDATA (as
- * the axios plugin does, §1.1), split around any `]]>`; the rest are written as they are.
+ * the axios plugin does, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1), split around any `]]>`; the
+ * rest are written as they are.
  */
 export function buildXml(fields: Record<string, string>, root = 'xml'): string {
   let out = `<${root}>`;

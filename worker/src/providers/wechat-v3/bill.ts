@@ -1,4 +1,5 @@
-// WeChat Pay APIv3 trade bill (§2; wechatpay-go FAQ "如何下载账单"). Two steps:
+// WeChat Pay APIv3 trade bill (https://pay.weixin.qq.com/doc/v3/merchant/4012791887; wechatpay-go FAQ "如何下载账单"). Two
+// steps:
 //   1. GET /v3/bill/tradebill?bill_date=&bill_type=ALL&tar_type=GZIP → {hash_type, hash_value, download_url},
 //      a normal signed call whose answer is verified like any other;
 //   2. GET download_url (…/v3/billdownload/file?token=…), SIGNED like any request but answered WITHOUT

@@ -1,6 +1,7 @@
-// The one way Shouyin talks to WeChat Pay APIv3: sign the request (§2.2), send it through
-// ctx.fetch, and verify the Wechatpay-* signature of EVERY response — errors and 204s included —
-// before reading anything from it (§2.3). An unverifiable answer is never trusted.
+// The one way Shouyin talks to WeChat Pay APIv3: sign the request
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012365342), send it through ctx.fetch, and verify the Wechatpay-*
+// signature of EVERY response — errors and 204s included — before reading anything from it
+// (https://pay.weixin.qq.com/doc/v3/merchant/4013053420). An unverifiable answer is never trusted.
 
 import type { WechatPayV3Config } from './config';
 import { randomAlnum } from '../../crypto/encoding';
@@ -60,7 +61,8 @@ export async function wechatRequest(
 ): Promise<WechatResponse> {
   const url = new URL(baseUrl(ctx, cfg) + path);
   // The signed URL is the path + query actually requested: with the sandbox base it starts
-  // with /sandbox/wechatpay, and the simulator checks what it received (§2.2, §6.7).
+  // with /sandbox/wechatpay, and the simulator checks what it received
+  // (https://pay.weixin.qq.com/doc/v3/merchant/4012365342).
   const canonical = url.pathname + url.search;
   const text = body === undefined ? '' : JSON.stringify(body);
   const authorization = await buildAuthorization({
@@ -75,7 +77,7 @@ export async function wechatRequest(
   });
   const headers: Record<string, string> = {
     Accept: 'application/json',
-    // WeChat rejects requests without a User-Agent (§2.1).
+    // WeChat rejects requests without a User-Agent (https://github.com/wechatpay-apiv3/wechatpay-go).
     'User-Agent': USER_AGENT,
     'Content-Type': 'application/json',
     Authorization: authorization,

@@ -2,7 +2,9 @@
 // answers a Transaction, and `POST /v3/pay/transactions/out-trade-no/{no}/reverse` {appid, mchid}
 // undoes an order (closed if unpaid, refunded if paid). Shapes from go-pay/gopay wechat/v3
 // (V3TransactionCodePay, V3TransactionCodePayReverse, CodePay / CodePayReverse), yansongda/pay
-// Plugin/Wechat/V3/Pay/Pos and wechatpay.js.org's codepay page. providers.md §2.1 does not list them.
+// Plugin/Wechat/V3/Pay/Pos and wechatpay.js.org's codepay page. Official pages:
+// https://pay.weixin.qq.com/doc/v3/merchant/4012382150 (pay), https://pay.weixin.qq.com/doc/v3/merchant/4012382161
+// (reverse).
 //
 // How v3 signals "the shopper is entering a password" is not settled in anything read here: a
 // Transaction with trade_state USERPAYING, or an error body with code USERPAYING (WxJava treats any

@@ -1,6 +1,7 @@
-// WeChat Pay APIv3 (JSON, RSA-SHA256 + AES-256-GCM): providers.md §2. Native (QR), JSAPI inside
-// WeChat (the openid comes from the official account's OAuth, through Shouyin's JSAPI page), H5 in a
-// phone browser, and APP for a merchant's own app (§2.1, §2.4).
+// WeChat Pay APIv3 (JSON, RSA-SHA256 + AES-256-GCM): https://pay.weixin.qq.com/doc/v3/merchant/4012365342. Native (QR),
+// JSAPI inside WeChat (the openid comes from the official account's OAuth, through Shouyin's JSAPI page), H5 in a
+// phone browser, and APP for a merchant's own app (https://pay.weixin.qq.com/doc/v3/merchant/4012791877,
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791857).
 
 import type { WechatPayV3Config } from './config';
 import type { Flow } from '../../contract';
@@ -16,7 +17,7 @@ import { parseWechatNotify, wechatAck } from './notify';
 import { appSign, jsapiPaySign } from './sign';
 import { downloadStatement } from './bill';
 
-/** Path params are PathEscape'd by the SDKs (§2.1). */
+/** Path params are PathEscape'd by the SDKs (https://github.com/wechatpay-apiv3/wechatpay-go). */
 const seg = encodeURIComponent;
 
 const invalid = (what: string, e: unknown): ProviderError => answerNotDocumented('WeChat Pay', 'APIv3', what, e);
@@ -40,7 +41,10 @@ const PREPAY_PATH: Partial<Record<Flow, string>> = {
   app: '/v3/pay/transactions/app',
 };
 
-/** One PrepayRequest (§2.1) per flow; the same fields for the same out_trade_no give the same answer back. */
+/**
+ * One PrepayRequest (https://pay.weixin.qq.com/doc/v3/merchant/4012791877) per flow; the same fields for the same
+ * out_trade_no give the same answer back.
+ */
 async function prepay(ctx: ProviderContext, cfg: WechatPayV3Config, input: CreateAttemptInput): Promise<Record<string, unknown>> {
   const path = PREPAY_PATH[input.flow];
   if (!path) throw new ProviderError('flow_unsupported', `wechat-v3 has no ${JSON.stringify(input.flow)} flow.`);
@@ -105,13 +109,15 @@ async function createAttempt(ctx: ProviderContext, cfg: WechatPayV3Config, input
     case 'jsapi': {
       const prepayId = field('prepay_id');
       const p = { appId: appid, timeStamp: seconds(ctx.now()), nonceStr: randomAlnum(32), package: `prepay_id=${prepayId}` };
-      // §2.4: signType "RSA", paySign over appId\ntimeStamp\nnonceStr\npackage\n with the merchant key.
+      // https://pay.weixin.qq.com/doc/v3/merchant/4012791857: signType "RSA", paySign over
+      // appId\ntimeStamp\nnonceStr\npackage\n with the merchant key.
       const paySign = await jsapiPaySign({ ...p, privateKey: cfg.private_key });
       return { nextAction: { type: 'wechat_jsapi', params: { ...p, signType: 'RSA', paySign } }, providerData: { prepay_id: prepayId, trade_type: 'JSAPI', appid } };
     }
     case 'h5': {
       const h5Url = field('h5_url');
-      // The cashier sends the shopper back to redirect_url, where Shouyin re-checks (§2.4).
+      // The cashier sends the shopper back to redirect_url, where Shouyin re-checks
+      // (https://pay.weixin.qq.com/doc/v3/merchant/4012791835).
       const url = input.returnUrl ? `${h5Url}${h5Url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(input.returnUrl)}` : h5Url;
       return { nextAction: { type: 'redirect', url }, providerData: { h5_url: h5Url, trade_type: 'MWEB', appid } };
     }
@@ -126,7 +132,10 @@ async function createAttempt(ctx: ProviderContext, cfg: WechatPayV3Config, input
   }
 }
 
-/** Query by out_trade_no: 404 ORDER_NOT_EXIST for an unknown order (§2.3, §7 v3 #6). */
+/**
+ * Query by out_trade_no: 404 ORDER_NOT_EXIST for an unknown order
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4012791880).
+ */
 async function queryOrder(ctx: ProviderContext, cfg: WechatPayV3Config, attemptId: string): Promise<QueryResult> {
   let data: unknown;
   try {
@@ -181,15 +190,15 @@ export const wechatV3: PaymentProvider<WechatPayV3Config> = {
 
   async close(ctx, cfg, attemptId): Promise<CloseResult> {
     try {
-      // 204 No Content on success (§2.1). Note: WeChat has been seen answering 204 even for an
-      // unknown out_trade_no, so a caller that must know should query afterwards.
+      // 204 No Content on success (https://pay.weixin.qq.com/doc/v3/merchant/4012791881). Note: WeChat has been seen
+      // answering 204 even for an unknown out_trade_no, so a caller that must know should query afterwards.
       await wechatRequest(ctx, cfg, 'POST', `/v3/pay/transactions/out-trade-no/${seg(attemptId)}/close`, { mchid: cfg.mchid });
       return { state: 'closed' };
     } catch (e) {
       if (!(e instanceof WechatApiError) || e.httpStatus >= 500) throw e;
       if (e.httpStatus === 404 || e.code === 'ORDER_NOT_EXIST' || e.code === 'ORDERNOTEXIST') return { state: 'not_found' };
       if (e.code === 'ORDER_CLOSED' || e.code === 'ORDERCLOSED') return { state: 'closed' };
-      // ORDERPAID / ORDER_PAID / TRADE_ERROR …: the code set is not settled upstream (§9), so the
+      // ORDERPAID / ORDER_PAID / TRADE_ERROR …: the code set is not settled upstream, so the
       // order's own state decides.
       const q = await queryOrder(ctx, cfg, attemptId);
       if (q.state === 'paid') return { state: 'already_paid' };

@@ -1,6 +1,7 @@
-// Key selection for Wechatpay-Serial (providers.md §2.3): the serial equal to wechatpay_public_key_id
-// selects the WeChat Pay public key; any other serial must match a configured platform certificate
-// (hex, case-insensitive). Both modes may be configured at once during a migration.
+// Key selection for Wechatpay-Serial (https://pay.weixin.qq.com/doc/v3/merchant/4013053249,
+// https://pay.weixin.qq.com/doc/v3/merchant/4013053420): the serial equal to wechatpay_public_key_id selects the WeChat
+// Pay public key; any other serial must match a configured platform certificate (hex, case-insensitive). Both modes may
+// be configured at once during a migration.
 
 import type { WechatPayV3Config } from './config';
 import { importRsaPublicKey, publicKeyFromCertificate } from '../../crypto/rsa';

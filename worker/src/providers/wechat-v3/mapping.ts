@@ -1,5 +1,7 @@
 // WeChat Pay v3 JSON (query answers and decrypted notify resources) → Shouyin's provider shapes.
-// Field lists: providers.md §2.1 (Transaction, Refund) and §2.5 (refund notify plaintext).
+// Field lists: https://pay.weixin.qq.com/doc/v3/merchant/4012791880,
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791883 (Transaction, Refund),
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791865 (refund notify plaintext).
 
 import type { WechatPayV3Config } from './config';
 import type { PaymentFacts, RefundState } from '../types';
@@ -29,7 +31,10 @@ function int(o: Obj, key: string, what: string): number {
   return v;
 }
 
-/** RFC 3339 with an offset, e.g. `2018-06-08T10:34:56+08:00` (Beijing time, §0). */
+/**
+ * RFC 3339 with an offset, e.g. `2018-06-08T10:34:56+08:00` (Beijing time,
+ * https://pay.weixin.qq.com/doc/v3/merchant/4012791877).
+ */
 export function parseTime(v: string, what: string): number {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) throw new ShapeError(`${what} ${JSON.stringify(v)} is not RFC 3339.`);
   const t = Date.parse(v);
@@ -38,8 +43,9 @@ export function parseTime(v: string, what: string): number {
 }
 
 /**
- * `time_expire`: RFC 3339 in Beijing time with an explicit +08:00 (§0: a Worker runs in UTC, so the
- * offset is added by hand and local time is never used).
+ * `time_expire`: RFC 3339 in Beijing time with an explicit +08:00
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4012791877: a Worker runs in UTC, so the offset is added by hand and local
+ * time is never used).
  */
 export function beijingRfc3339(ms: number): string {
   const d = new Date(Math.floor(ms / 1000) * 1000 + 8 * 3600_000);
@@ -68,7 +74,10 @@ export function paymentFacts(tx: Obj, fallbackPaidAt?: number): PaymentFacts {
 
 export type TradeStateClass = 'paid' | 'pending' | 'closed';
 
-/** trade_state (§2.1, §6.4). REFUND means it was paid (then refunded, wholly or partly). */
+/**
+ * trade_state (https://pay.weixin.qq.com/doc/v3/merchant/4012791880). REFUND means it was paid (then refunded, wholly
+ * or partly).
+ */
 export const TRADE_STATES: Record<string, TradeStateClass> = {
   SUCCESS: 'paid',
   REFUND: 'paid',
@@ -80,7 +89,10 @@ export const TRADE_STATES: Record<string, TradeStateClass> = {
   PAYERROR: 'closed',
 };
 
-/** Refund `status` (API) / `refund_status` (notify): PROCESSING → SUCCESS | CLOSED | ABNORMAL (§6.4). */
+/**
+ * Refund `status` (API) / `refund_status` (notify): PROCESSING → SUCCESS | CLOSED | ABNORMAL
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4012791884).
+ */
 export const REFUND_STATES: Record<string, RefundState> = {
   SUCCESS: 'succeeded',
   PROCESSING: 'pending',

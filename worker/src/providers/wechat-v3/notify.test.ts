@@ -129,7 +129,8 @@ describe('wechat-v3 parseNotify', () => {
   });
 });
 
-describe('wechat-v3 ack (§2.5)', () => {
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791861
+describe('wechat-v3 ack', () => {
   it('success is 204 with no body; failure is 4xx/5xx {"code":"FAIL"}', () => {
     expect(wechatV3.ack(true)).toEqual({ status: 204, headers: {}, body: '' });
     const bad = wechatV3.ack(false, { reason: 'unverified', message: 'bad_signature' });

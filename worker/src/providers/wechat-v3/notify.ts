@@ -1,5 +1,5 @@
-// notify_url handling (providers.md §2.5): verify the Wechatpay-* signature on the raw body FIRST,
-// then parse, check the algorithm, decrypt the resource with the APIv3 key, and map the event.
+// notify_url handling (https://pay.weixin.qq.com/doc/v3/merchant/4012791861): verify the Wechatpay-* signature on the
+// raw body FIRST, then parse, check the algorithm, decrypt the resource with the APIv3 key, and map the event.
 
 import type { WechatPayV3Config } from './config';
 import { AesGcmError, aesGcmDecrypt } from '../../crypto/aes-gcm';

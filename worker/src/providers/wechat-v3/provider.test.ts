@@ -143,7 +143,8 @@ describe('wechat-v3 createAttempt (JSAPI, H5, APP)', () => {
     expect(wechatV3Flows(withOauth)).toEqual(['qr', 'jsapi', 'h5', 'app']);
   });
 
-  it('JSAPI with an openid: prepay under the official account, RSA bridge parameters signed per §2.4', async () => {
+  // https://pay.weixin.qq.com/doc/v3/merchant/4012791857
+  it('JSAPI with an openid: prepay under the official account, RSA bridge parameters signed', async () => {
     const { ctx, seen } = fakeWechat(() => ({ status: 200, body: { prepay_id: PREPAY_ID } }));
     const res = await wechatV3.createAttempt(ctx, withOauth, { ...input, flow: 'jsapi', client: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } });
     expect(seen[0]?.url.pathname).toBe('/sandbox/wechatpay/v3/pay/transactions/jsapi');

@@ -30,7 +30,8 @@ async function code(p: Promise<unknown>): Promise<string> {
   return (e as VerificationError).code;
 }
 
-describe('request Authorization (§2.2)', () => {
+// https://pay.weixin.qq.com/doc/v3/merchant/4012365342
+describe('request Authorization', () => {
   const native = d.authorization_native;
 
   it('reproduces the derived Native vector: message, signature and header', async () => {
@@ -89,7 +90,8 @@ describe('request Authorization (§2.2)', () => {
   });
 });
 
-describe('response / notify verification (§2.3) on the wechatpay-go notify vector', () => {
+// https://pay.weixin.qq.com/doc/v3/merchant/4013053420
+describe('response / notify verification on the wechatpay-go notify vector', () => {
   const headers = lower(n.headers);
   const verify = (h: Record<string, string>, body = n.body, now = TS * 1000, keys: KeyResolver = certKeys): Promise<void> =>
     verifySignedMessage({ headers: h, body, keys, now });
@@ -144,7 +146,8 @@ describe('response / notify verification (§2.3) on the wechatpay-go notify vect
   });
 });
 
-describe('key selection (§2.3): public key id and platform certificates side by side', () => {
+// https://pay.weixin.qq.com/doc/v3/merchant/4013053249, https://pay.weixin.qq.com/doc/v3/merchant/4013053420
+describe('key selection: public key id and platform certificates side by side', () => {
   it('PUB_KEY_ID → public key; other serials → certificates', async () => {
     const pem = await exportPublicKeyPem(await publicKeyFromCertificate(n.platform_cert_pem));
     const keys = keyResolverFromConfig({

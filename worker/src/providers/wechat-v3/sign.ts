@@ -1,6 +1,8 @@
 // WeChat Pay APIv3 signatures, both sides (stripe's test-twin pattern): the provider verifies with
 // these, and the sandbox and the tests sign with them. Nobody hand-assembles a signature.
-// Rules: providers.md §2.2 (request Authorization), §2.3 (response/notify Wechatpay-* headers), §2.5.
+// Rules: https://pay.weixin.qq.com/doc/v3/merchant/4012365342 (request Authorization),
+// https://pay.weixin.qq.com/doc/v3/merchant/4013053420 (response/notify Wechatpay-* headers),
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791861.
 
 import { aesGcmEncrypt } from '../../crypto/aes-gcm';
 import { randomAlnum } from '../../crypto/encoding';
@@ -8,9 +10,15 @@ import { importRsaPrivateKey, rsaSign, rsaVerify } from '../../crypto/rsa';
 import { VerificationError } from '../../lib/errors';
 
 export const AUTH_SCHEME = 'WECHATPAY2-SHA256-RSA2048';
-/** WeChat deliberately sends notifies signed with this prefix; they must be rejected (§2.3). */
+/**
+ * WeChat deliberately sends notifies signed with this prefix; they must be rejected
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4013053420).
+ */
 export const SIGNTEST_PREFIX = 'WECHATPAY/SIGNTEST/';
-/** wechatpay-go rejects |now − Wechatpay-Timestamp| >= 300 s; wechatpay-java uses 5 min (§2.3). */
+/**
+ * wechatpay-go rejects |now − Wechatpay-Timestamp| >= 300 s; wechatpay-java uses 5 min
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4013053420).
+ */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 export const RESOURCE_ALGORITHM = 'AEAD_AES_256_GCM';
 
@@ -30,7 +38,7 @@ function withinWindow(timestamp: string, now: number): boolean {
 
 export interface AuthorizationInput {
   mchid: string;
-  /** Merchant API certificate serial (not the platform one: providers.md §7 WeChat v3 #2). */
+  /** Merchant API certificate serial (not the platform one: https://pay.weixin.qq.com/doc/v3/merchant/4012365342). */
   serialNo: string;
   /** Merchant API private key PEM (apiclient_key.pem). */
   privateKey: string;
@@ -45,7 +53,10 @@ export interface AuthorizationInput {
   nonce?: string;
 }
 
-/** `METHOD\nURL\nTS\nNONCE\nBODY\n`: five lines, each ending in \n, the last too (§2.2). */
+/**
+ * `METHOD\nURL\nTS\nNONCE\nBODY\n`: five lines, each ending in \n, the last too
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4012365342).
+ */
 export function requestMessage(method: string, url: string, timestamp: string, nonce: string, body: string): string {
   return `${method.toUpperCase()}\n${url}\n${timestamp}\n${nonce}\n${body}\n`;
 }
@@ -68,7 +79,10 @@ export interface ParsedAuthorization {
 
 const AUTH_KEYS = ['mchid', 'nonce_str', 'timestamp', 'serial_no', 'signature'] as const;
 
-/** The scheme, a space, then `key="value"` pairs in any order (§6.7). `null` when anything is off. */
+/**
+ * The scheme, a space, then `key="value"` pairs in any order (https://pay.weixin.qq.com/doc/v3/merchant/4012365342).
+ * `null` when anything is off.
+ */
 export function parseAuthorization(header: string): ParsedAuthorization | null {
   const prefix = `${AUTH_SCHEME} `;
   if (!header.startsWith(prefix)) return null;
@@ -109,7 +123,7 @@ export async function verifyAuthorization(
 
 // ------------------------------------------------- responses and notifies (WeChat Pay → merchant)
 
-/** `TS\nNONCE\nBODY\n`; BODY is the raw text, '' for a 204 (§2.3). */
+/** `TS\nNONCE\nBODY\n`; BODY is the raw text, '' for a 204 (https://pay.weixin.qq.com/doc/v3/merchant/4013053420). */
 export function responseMessage(timestamp: string, nonce: string, body: string): string {
   return `${timestamp}\n${nonce}\n${body}\n`;
 }
@@ -147,7 +161,8 @@ export async function verifySignedMessage(input: {
 }): Promise<void> {
   const h = input.headers;
   const signature = h['wechatpay-signature'];
-  // Probes first: WeChat checks that merchants reject these (§2.3), whatever else they carry.
+  // Probes first: WeChat checks that merchants reject these (https://pay.weixin.qq.com/doc/v3/merchant/4013053420),
+  // whatever else they carry.
   if (signature?.startsWith(SIGNTEST_PREFIX)) {
     throw new VerificationError('signtest_probe', 'Wechatpay-Signature is a WECHATPAY/SIGNTEST/ probe; it must be rejected.');
   }
@@ -189,7 +204,10 @@ export interface EncryptedResource {
   original_type?: string;
 }
 
-/** The `resource` of a notify, encrypted with the APIv3 key (the sandbox's side of §2.5). */
+/**
+ * The `resource` of a notify, encrypted with the APIv3 key (the sandbox's side of
+ * https://pay.weixin.qq.com/doc/v3/merchant/4012071382).
+ */
 export async function encryptResource(apiv3Key: string, plaintext: string, associatedData: string, nonce: string = randomAlnum(12)): Promise<EncryptedResource> {
   return {
     algorithm: RESOURCE_ALGORITHM,
@@ -201,13 +219,19 @@ export async function encryptResource(apiv3Key: string, plaintext: string, assoc
 
 // ------------------------------------------------------------------------ client invocation
 
-/** JSAPI / mini-program `paySign` = base64(RSA-SHA256(appId\ntimeStamp\nnonceStr\npackage\n)) (§2.4). */
+/**
+ * JSAPI / mini-program `paySign` = base64(RSA-SHA256(appId\ntimeStamp\nnonceStr\npackage\n))
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4012791857).
+ */
 export async function jsapiPaySign(input: { appId: string; timeStamp: string; nonceStr: string; package: string; privateKey: string }): Promise<string> {
   const key = await importRsaPrivateKey(input.privateKey);
   return rsaSign(key, `${input.appId}\n${input.timeStamp}\n${input.nonceStr}\n${input.package}\n`);
 }
 
-/** APP `sign` = base64(RSA-SHA256(appid\ntimestamp\nnoncestr\nprepayid\n)) (§2.4, wechatpay-go app PrepayWithRequestPayment). */
+/**
+ * APP `sign` = base64(RSA-SHA256(appid\ntimestamp\nnoncestr\nprepayid\n))
+ * (https://pay.weixin.qq.com/doc/v3/merchant/4013070351, wechatpay-go app PrepayWithRequestPayment).
+ */
 export async function appSign(input: { appid: string; timestamp: string; noncestr: string; prepayid: string; privateKey: string }): Promise<string> {
   const key = await importRsaPrivateKey(input.privateKey);
   return rsaSign(key, `${input.appid}\n${input.timestamp}\n${input.noncestr}\n${input.prepayid}\n`);
