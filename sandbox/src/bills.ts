@@ -1,7 +1,7 @@
 // What the three simulators share to serve statements (对账单): the day's movements as items, the
 // discrepancy switch tests flip through `/_control/bills`, and the control route itself. Each
 // simulator turns its ledger into items (<provider>/bill-ledger.ts), applies the switch and writes
-// them in its provider's own file format (bills/formats).
+// them in its provider's own file format (worker/src/providers/<p>/bill-format.ts).
 //
 // The switch: `POST /sandbox/<provider>/_control/bills {"mutations":[…]}` (Bearer sk_test_…) sets
 // the merchant's list, `{"mutations":[]}` clears it, `GET` shows it. Each mutation names its row:

@@ -15,7 +15,7 @@ import type { LedgerView } from './ledger';
 
 export const testEnv: Env = { ...(env as unknown as Env), SHOUYIN_CONFIG: testConfig() };
 
-/** The sandbox mounted where the lead mounts it, so signed paths start with /sandbox/wechatpay. */
+/** The sandbox mounted where the Worker serves it, so signed paths start with /sandbox/wechatpay. */
 const app = new Hono<{ Bindings: Env }>().route('/sandbox', sandboxApp);
 
 export const WECHAT = `${TEST.public_base_url}/sandbox/wechatpay`;

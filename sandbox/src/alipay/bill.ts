@@ -2,7 +2,7 @@
 // (https://opendocs.alipay.com/open/e099d91f_alipay.data.dataservice.bill.downloadurl.query?pathHash=2319d4ee):
 // `alipay.data.dataservice.bill.downloadurl.query` on the gateway (signed like every answer) gives a bill_download_url;
 // that URL, unauthenticated as Alipay's is, serves a zip of two GBK CSV files, `<pid>_<yyyyMMdd>_业务明细.csv` and
-// `…_业务明细(汇总).csv` (bills/formats/alipay.ts), written from the ledger for the Beijing day after the discrepancy switch
+// `…_业务明细(汇总).csv` (worker/src/providers/alipay/bill-format.ts), written from the ledger for the Beijing day after the discrepancy switch
 // (`/_control/bills`, ../bills.ts). A day without movements answers isp.bill_not_exist. Alipay's link lives 30 seconds;
 // the sandbox's 5 minutes. Unlike Alipay (T+1), the sandbox serves today's bill too, so tests can reconcile what they
 // just paid.

@@ -1,7 +1,7 @@
 // The UnionPay simulator's file download (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): a signed back
 // request with txnType=76 txnSubType=01 fileType=00 settleDate=MMdd, posted to `/sandbox/unionpay/filedownload/`
 // (UnionPay's filedownload host). The signed answer carries fileName and fileContent =
-// base64(zlib(zip)), the zip holding one ZM file (bills/formats/unionpay.ts) written from the ledger
+// base64(zlib(zip)), the zip holding one ZM file (worker/src/providers/unionpay/bill-format.ts) written from the ledger
 // for the Beijing day after the discrepancy switch (`/_control/bills`, ../bills.ts). A day without
 // movements answers respCode 98 文件不存在 (UNVERIFIED code). The sandbox writes 交易代码 S22 for a
 // consume and S30 for a refund (UNVERIFIED codes: Shouyin's parser reads txnType instead), the entry

@@ -2,7 +2,7 @@
 // https://pay.weixin.qq.com/doc/v3/merchant/4012791887; wechatpay-go FAQ): APIv3 `GET /v3/bill/tradebill` (signed
 // answer: hash_type, hash_value, download_url), `GET /v3/billdownload/file?token=` (the request is signed, the file is
 // NOT — as WeChat does) and APIv2 `POST /pay/downloadbill` (the CSV, or FAIL XML). The bill is written from the ledger
-// for the Beijing day (bills/formats/wechat.ts), after the discrepancy switch (`/_control/bills`, ../bills.ts).
+// for the Beijing day (worker/src/providers/wechat-pay/bill-format.ts), after the discrepancy switch (`/_control/bills`, ../bills.ts).
 // A day without movements answers NO_STATEMENT_EXIST (v3) / "No Bill Exist" (v2). Unlike WeChat,
 // the sandbox serves today's bill too, so tests can reconcile what they just paid.
 
