@@ -46,7 +46,7 @@ test("every migration of the worker, plus the demo's inbox", () => {
 });
 
 test('the worker and the demo carry no simulator: its ledgers are deleted and bound nowhere', () => {
-  for (const [file, doc] of [['wrangler.toml', root], ['demo/wrangler.toml', demo]]) {
+  for (const [file, doc] of /** @type {[string, Record<string, any>][]} */ ([['wrangler.toml', root], ['demo/wrangler.toml', demo]])) {
     const bound = doc.durable_objects.bindings.map((b) => b.class_name);
     for (const c of SANDBOX_CLASSES) {
       assert.ok(!bound.includes(c), `${file} binds ${c}`);
@@ -65,7 +65,7 @@ test('the sandbox Worker holds the ledgers and binds the worker back', () => {
 test("the demo's sandbox is sandbox/wrangler.toml bound to the demo Worker", () => {
   assert.equal(demo.name, DEMO_WORKER);
   assert.equal(service(demo, 'SANDBOX'), DEMO_SANDBOX_WORKER);
-  const d = demoSandboxConfig();
+  const d = /** @type {Record<string, any>} */ (demoSandboxConfig());
   assert.equal(d.name, DEMO_SANDBOX_WORKER);
   assert.equal(service(d, 'SHOUYIN'), DEMO_WORKER);
   assert.deepEqual(d.durable_objects, sandbox.durable_objects);

@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Runs a command from the repo root with inherited output; resolves with its exit code. */
+/**
+ * Runs a command from the repo root with inherited output; resolves with its exit code.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string>, cwd?: string }} [options]
+ * @returns {Promise<number>}
+ */
 export function run(cmd, args, { env, cwd = ROOT } = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, ...env } });
@@ -43,13 +49,16 @@ export function portFree(port, host = '127.0.0.1') {
   });
 }
 
-/** A port the OS says is free at this moment. */
+/**
+ * A port the OS says is free at this moment.
+ * @returns {Promise<number>}
+ */
 export function freePort(host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
     srv.listen(0, host, () => {
-      const { port } = srv.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
@@ -75,7 +84,11 @@ export function isWranglerNoise(line) {
   );
 }
 
-/** Just enough TOML for the wrangler configs here: top-level keys and [[array tables]] / [tables] of scalars and string arrays. */
+/**
+ * Just enough TOML for the wrangler configs here: top-level keys and [[array tables]] / [tables] of scalars and string arrays.
+ * @param {string} text
+ * @returns {Record<string, any>}
+ */
 export function parseToml(text) {
   const doc = {};
   let target = doc;
@@ -135,6 +148,9 @@ export function writeDemoSandboxConfig(envFile) {
  * Workers, the service bindings between them resolved locally) and resolves once it prints "Ready on …".
  * `onLine(line, ready)` sees every output line (noise removed). Rejects if wrangler exits first or
  * is not ready within `timeoutMs`.
+ * @param {{ port: number, envFile?: string, persistTo?: string, inspectorPort?: number,
+ *   onLine?: (line: string, ready: boolean) => void, timeoutMs?: number, extraEnv?: Record<string, string>,
+ *   detached?: boolean }} options
  */
 export function startWrangler({ port, envFile, persistTo, inspectorPort, onLine = () => {}, timeoutMs = 90_000, extraEnv = {}, detached = true }) {
   // wrangler's own entry under this Node (not npx): one process fewer between a signal and workerd.
@@ -156,7 +172,9 @@ export function startWrangler({ port, envFile, persistTo, inspectorPort, onLine 
     detached,
   });
   let ready = false;
+  /** @type {string[]} */
   const output = [];
+  /** @type {Promise<void>} */
   const readyPromise = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`wrangler dev was not ready within ${timeoutMs / 1000}s:\n${output.join('\n')}`)), timeoutMs);
     const feed = (stream) => {
@@ -191,13 +209,19 @@ export function startWrangler({ port, envFile, persistTo, inspectorPort, onLine 
   return { child, ready: readyPromise, output };
 }
 
-/** Stops a process started with `detached: true` and everything it spawned. */
+/**
+ * Stops a process started with `detached: true` and everything it spawned.
+ * @param {import('node:child_process').ChildProcess | undefined} child
+ * @param {NodeJS.Signals} [signal]
+ * @returns {Promise<void>}
+ */
 export function stopTree(child, signal = 'SIGTERM') {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const pid = child.pid;
   return new Promise((resolve) => {
     const done = setTimeout(() => {
       try {
-        process.kill(-child.pid, 'SIGKILL');
+        process.kill(-pid, 'SIGKILL');
       } catch {
         // already gone
       }
@@ -208,7 +232,7 @@ export function stopTree(child, signal = 'SIGTERM') {
       resolve();
     });
     try {
-      process.kill(-child.pid, signal);
+      process.kill(-pid, signal);
     } catch {
       clearTimeout(done);
       resolve();

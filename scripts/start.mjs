@@ -34,7 +34,7 @@ let dev;
 try {
   dev = ensureDevVars(devVarsPath, { port });
 } catch (e) {
-  fail(e.message);
+  fail(/** @type {Error} */ (e).message);
 }
 const shown = relative(process.cwd(), devVarsPath) || '.dev.vars';
 if (dev.status === 'created') console.log(`Generated ${shown} with fresh test keys (git-ignored; delete it for new keys).`);
@@ -55,7 +55,7 @@ const { child, ready } = startWrangler({
 });
 
 // Ctrl+C reaches wrangler too (same process group); wait for it to finish, then leave.
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
   process.on(sig, () => {
     if (child.exitCode === null) child.kill(sig);
   });
@@ -65,7 +65,7 @@ child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 try {
   await ready;
 } catch (e) {
-  console.error(e.message);
+  console.error(/** @type {Error} */ (e).message);
   child.removeAllListeners('exit');
   if (child.exitCode === null) child.kill('SIGTERM');
   fail('wrangler dev did not start; its output is above.');

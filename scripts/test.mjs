@@ -11,6 +11,11 @@ import { ROOT, ensureDeps, run } from './lib.mjs';
 
 const results = [];
 
+/**
+ * @param {string} name
+ * @param {() => Promise<number>} fn
+ * @param {{ needs?: string[] }} [options]
+ */
 async function step(name, fn, { needs = [] } = {}) {
   const missing = needs.filter((n) => !results.find((r) => r.name === n && r.ok));
   if (missing.length) {

@@ -88,7 +88,7 @@ export function issueCertificate({ subject, issuer, serial, notBefore, notAfter,
   );
   const signature = sign(hash, tbs, createPrivateKey(issuerKey));
   const der = seq(tbs, alg, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
-  const b64 = der.toString('base64').match(/.{1,64}/g).join('\n');
+  const b64 = (der.toString('base64').match(/.{1,64}/g) ?? []).join('\n');
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 

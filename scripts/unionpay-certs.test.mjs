@@ -37,7 +37,7 @@ test('every chain is fresh', () => {
 
 test('the demo config offers UnionPay on the built-in sandbox, and older configs get it added once', () => {
   const secrets = generateSecrets();
-  const config = buildConfig(secrets, { port: 8787 });
+  const config = /** @type {any} */ (buildConfig(secrets, { port: 8787 }));
   const up = config.merchants[0].providers.unionpay;
   assert.match(up.mer_id, /^777290058\d{6}$/);
   assert.match(up.sign_cert_id, /^[1-9]\d{10}$/);
@@ -47,7 +47,7 @@ test('the demo config offers UnionPay on the built-in sandbox, and older configs
   const old = structuredClone(config);
   delete old.merchants[0].providers.unionpay;
   delete old.sandbox.unionpay;
-  const added = withUnionpay(old);
+  const added = /** @type {any} */ (withUnionpay(old));
   assert.ok(added.merchants[0].providers.unionpay && added.sandbox.unionpay);
   assert.deepEqual(added.merchants[0].providers.wechat_pay, config.merchants[0].providers.wechat_pay, 'other keys kept');
   const live = structuredClone(old);
