@@ -28,9 +28,10 @@ export function run(cmd, args, { env, cwd = ROOT } = {}) {
   });
 }
 
-/** `npm install` when node_modules is missing or lacks the pinned toolchain. */
+/** `npm install` when node_modules is missing or lacks any package that package.json names. */
 export async function ensureDeps() {
-  const needed = ['wrangler', 'vite', 'vitest', 'hono', 'lit', 'fast-xml-parser', 'playwright-core', 'typescript', 'axe-core', 'vue', 'qrcode-generator', 'fflate', 'papaparse'];
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const needed = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
   if (needed.every((p) => existsSync(join(ROOT, 'node_modules', p, 'package.json')))) return 0;
   console.log('Installing dependencies (npm install)…');
   return run('npm', ['install', '--no-audit', '--no-fund']);

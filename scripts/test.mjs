@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: everything CI checks, in order, from a fresh clone.
-//   deps → type-check → worker + widget tests (vitest) → script tests (node --test) → widget build
+//   deps → type-check → format + lint → worker, sandbox + widget tests (vitest) → script tests (node --test) → widget build
 //   → widget size budget → Chromium → demo unit tests + end-to-end browser tests
 // Runs every step it can (a type error does not hide a failing test), prints a summary, and exits
 // non-zero if anything failed.
@@ -75,7 +75,16 @@ if (!(await step('dependencies', ensureDeps))) {
   console.error('npm install failed; nothing else can run.');
   process.exit(1);
 }
-await step('type-check (tsc -p . && tsc -p widget)', async () => (await run('npx', ['tsc', '-p', '.'])) || run('npx', ['tsc', '-p', 'widget']));
+// Three programs: the Workers (no DOM types), the widget (DOM only), and Node-side scripts and browser tests.
+await step('type-check (worker, widget, node)', async () => {
+  for (const project of ['.', 'widget', 'tsconfig.node.json']) {
+    const code = await run('npx', ['tsc', '-p', project]);
+    if (code !== 0) return code;
+  }
+  return 0;
+});
+// Biome: formatting and lint rules (biome.jsonc). The layer rules run with the script tests.
+await step('format + lint (biome check)', () => run('npx', ['biome', 'check', '.']));
 await step('worker + widget tests (vitest)', () => run('npx', ['vitest', 'run']));
 // Named files: given a directory, Node 20's runner would also pick up scripts/test.mjs (this file).
 const scriptTests = readdirSync(`${ROOT}/scripts`).filter((f) => f.endsWith('.test.mjs')).map((f) => `scripts/${f}`);
