@@ -9,7 +9,7 @@ import { createSession, sessionStub, startAttempt } from './helpers';
 import { acceptWebhooks, deliverNow } from './merchant-endpoint';
 import { postNotify, signedNotify, transaction, type SignedNotify } from './wechat-notify';
 
-// Sessions here get paid and ended: their webhooks need somewhere to go.
+// The session here gets paid at the end: its webhook needs somewhere to go.
 acceptWebhooks();
 
 const COUNT = 10_000;

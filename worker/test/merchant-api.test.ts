@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TEST } from './fixtures/config';
 import { api, createSession, orderId, retrieve } from './helpers';
-import { acceptWebhooks } from './merchant-endpoint';
+import { acceptWebhooks, deliverNow } from './merchant-endpoint';
 
-// Sessions here get paid and ended: their webhooks need somewhere to go.
+// Sessions here get canceled: their webhooks need somewhere to go.
 acceptWebhooks();
 
 const body = (over: Record<string, unknown> = {}) =>
@@ -98,6 +98,7 @@ describe('POST /v1/checkout/sessions', () => {
     expect((await api(`/v1/checkout/sessions/${first.id}/cancel`, { method: 'POST' })).status).toBe(200);
     const second = await createSession({ merchant_order_id: moid });
     expect(second.id).not.toBe(first.id);
+    await deliverNow(first.id);
   });
 
   it('replays the stored response for the same Idempotency-Key and body', async () => {
@@ -153,5 +154,6 @@ describe('GET /v1/checkout/sessions/:id and cancel', () => {
     const again = await api(`/v1/checkout/sessions/${s.id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect((await errorOf(again)).code).toBe('session_not_open');
+    await deliverNow(s.id);
   });
 });

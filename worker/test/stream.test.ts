@@ -6,7 +6,7 @@ import { BASE, createSession, startAttempt } from './helpers';
 import { acceptWebhooks, deliverNow } from './merchant-endpoint';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
 
-// Sessions here get paid and ended: their webhooks need somewhere to go.
+// A session here gets paid: its webhook needs somewhere to go.
 acceptWebhooks();
 
 function connect(id: string, secret: string, origin?: string) {
