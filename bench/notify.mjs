@@ -61,21 +61,30 @@ async function api(path, body, auth = secrets.secret_key) {
 async function pool(items, n, fn) {
   const out = [];
   let i = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (i < items.length) {
-      const k = i++;
-      out[k] = await fn(items[k], k);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < items.length) {
+        const k = i++;
+        out[k] = await fn(items[k], k);
+      }
+    }),
+  );
   return out;
 }
 
 /** A notify exactly as WeChat Pay v3 sends it: AES-256-GCM resource, RSA-SHA256 headers. */
 function notify(outTradeNo, amount) {
   const tx = JSON.stringify({
-    appid: secrets.appid, mchid: secrets.mchid, out_trade_no: outTradeNo, transaction_id: `4200${Date.now()}${randomBytes(4).toString('hex')}`,
-    trade_type: 'NATIVE', trade_state: 'SUCCESS', trade_state_desc: '支付成功', bank_type: 'OTHERS',
-    success_time: '2026-11-28T18:00:00+08:00', payer: { openid: 'o-bench' },
+    appid: secrets.appid,
+    mchid: secrets.mchid,
+    out_trade_no: outTradeNo,
+    transaction_id: `4200${Date.now()}${randomBytes(4).toString('hex')}`,
+    trade_type: 'NATIVE',
+    trade_state: 'SUCCESS',
+    trade_state_desc: '支付成功',
+    bank_type: 'OTHERS',
+    success_time: '2026-11-28T18:00:00+08:00',
+    payer: { openid: 'o-bench' },
     amount: { total: amount, payer_total: amount, currency: 'CNY', payer_currency: 'CNY' },
   });
   const nonce = randomBytes(6).toString('hex');
@@ -83,8 +92,12 @@ function notify(outTradeNo, amount) {
   cipher.setAAD(Buffer.from('transaction'));
   const ct = Buffer.concat([cipher.update(tx, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
   const body = JSON.stringify({
-    id: randomUUID(), create_time: '2026-11-28T18:00:01+08:00', resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS',
-    summary: '支付成功', resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: ct, associated_data: 'transaction', nonce },
+    id: randomUUID(),
+    create_time: '2026-11-28T18:00:01+08:00',
+    resource_type: 'encrypt-resource',
+    event_type: 'TRANSACTION.SUCCESS',
+    summary: '支付成功',
+    resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: ct, associated_data: 'transaction', nonce },
   });
   const ts = String(Math.floor(Date.now() / 1000));
   const n = randomBytes(16).toString('hex');
@@ -92,8 +105,12 @@ function notify(outTradeNo, amount) {
   return {
     body,
     headers: {
-      'content-type': 'application/json', 'wechatpay-timestamp': ts, 'wechatpay-nonce': n, 'wechatpay-signature': sig,
-      'wechatpay-serial': secrets.public_key_id, 'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048',
+      'content-type': 'application/json',
+      'wechatpay-timestamp': ts,
+      'wechatpay-nonce': n,
+      'wechatpay-signature': sig,
+      'wechatpay-serial': secrets.public_key_id,
+      'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048',
     },
   };
 }
@@ -122,14 +139,25 @@ async function fire(label, notifies) {
 try {
   console.log(`Shouyin notify benchmark — wrangler dev on ${base}, ${CONCURRENCY} concurrent, node ${process.version}`);
   const sessions = await pool(Array.from({ length: SESSIONS }), 8, async (_, i) => {
-    const s = await api('/v1/checkout/sessions', { amount: 100 + i, currency: 'CNY', description: `bench ${i}`, merchant_order_id: `bench_${i}_${Date.now()}` });
+    const s = await api('/v1/checkout/sessions', {
+      amount: 100 + i,
+      currency: 'CNY',
+      description: `bench ${i}`,
+      merchant_order_id: `bench_${i}_${Date.now()}`,
+    });
     const a = await api(`/v1/client/sessions/${s.id}/attempts`, { channel: 'wechat_pay', flow: 'qr' }, s.client_secret);
     return { outTradeNo: a.attempt.id, amount: s.amount };
   });
-  await fire('distinct sessions (each → paid)', sessions.map((s) => notify(s.outTradeNo, s.amount)));
+  await fire(
+    'distinct sessions (each → paid)',
+    sessions.map((s) => notify(s.outTradeNo, s.amount)),
+  );
   const hot = await api('/v1/checkout/sessions', { amount: 8888, currency: 'CNY', description: 'bench hot', merchant_order_id: `bench_hot_${Date.now()}` });
   const ha = await api(`/v1/client/sessions/${hot.id}/attempts`, { channel: 'wechat_pay', flow: 'qr' }, hot.client_secret);
-  await fire('one hot session (1 paid, rest dupes)', Array.from({ length: HOT }, () => notify(ha.attempt.id, 8888)));
+  await fire(
+    'one hot session (1 paid, rest dupes)',
+    Array.from({ length: HOT }, () => notify(ha.attempt.id, 8888)),
+  );
   const forged = Array.from({ length: 300 }, () => {
     const n = notify(ha.attempt.id, 8888);
     n.headers['wechatpay-signature'] = `${n.headers['wechatpay-signature'].slice(0, -4)}AAA=`;
@@ -142,7 +170,9 @@ try {
     await r.arrayBuffer();
     if (r.status !== 401) throw new Error(`forged notify answered ${r.status}`);
   });
-  console.log(`forged (rejected, 401)               300 notifies  ${(300 / ((performance.now() - t0) / 1000)).toFixed(0).padStart(5)}/s  workerd CPU ${((workerdCpuMs() - cpu0) / 300).toFixed(2)} ms/notify`);
+  console.log(
+    `forged (rejected, 401)               300 notifies  ${(300 / ((performance.now() - t0) / 1000)).toFixed(0).padStart(5)}/s  workerd CPU ${((workerdCpuMs() - cpu0) / 300).toFixed(2)} ms/notify`,
+  );
 } finally {
   await stopTree(child);
   rmSync(tmp, { recursive: true, force: true });

@@ -65,9 +65,7 @@ describe('scripts/dev-config.mjs', () => {
     expect(moved.merchants[0]!.allowed_origins).toEqual(['http://127.0.0.1:9000', 'http://localhost:9000', 'https://shop.example.com']);
     expect(moved.merchants[0]!.webhook?.url).toBe('http://127.0.0.1:9000/demo/webhooks');
     expect(moved.merchants[0]!.secret_keys).toEqual(config.merchants[0]!.secret_keys);
-    expect(retargetConfig({ ...config, public_base_url: 'https://abc.trycloudflare.com' }, 9000).public_base_url).toBe(
-      'https://abc.trycloudflare.com',
-    );
+    expect(retargetConfig({ ...config, public_base_url: 'https://abc.trycloudflare.com' }, 9000).public_base_url).toBe('https://abc.trycloudflare.com');
   });
 
   it('offers Alipay: an app on the built-in sandbox, which signs with the key whose public half the app holds', () => {

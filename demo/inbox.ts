@@ -62,7 +62,13 @@ export class DemoInbox extends DurableObject<object> {
     this.sql.exec('DELETE FROM deliveries WHERE id = ?', r.id);
     this.sql.exec(
       'INSERT INTO deliveries (id, type, object_id, signature_valid, error, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      r.id, r.type, r.object_id, r.signature_valid ? 1 : 0, r.error, r.body, now,
+      r.id,
+      r.type,
+      r.object_id,
+      r.signature_valid ? 1 : 0,
+      r.error,
+      r.body,
+      now,
     );
     this.sql.exec('DELETE FROM deliveries WHERE seq <= (SELECT MAX(seq) FROM deliveries) - ?', KEEP);
     return { duplicate: false };

@@ -9,7 +9,10 @@ export type Money = { ok: true; fen: number } | { ok: false; message: string };
 /** `"12"`, `"12.3"`, `"12.34"`, `"¥ 1,288.00"` → fen. Anything else (more than two decimals, signs, letters) is refused. */
 export function yuanToFen(input: unknown): Money {
   if (typeof input !== 'string' && typeof input !== 'number') return { ok: false, message: '请输入金额 · Enter an amount in yuan, e.g. 12.80.' };
-  const text = String(input).trim().replace(/^[¥￥]\s*/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  const text = String(input)
+    .trim()
+    .replace(/^[¥￥]\s*/, '')
+    .replace(/,(?=\d{3}(\D|$))/g, '');
   const m = /^(\d{1,9})(?:\.(\d{0,2}))?$/.exec(text);
   if (!m) return { ok: false, message: '金额格式不对 · Enter yuan with at most two decimals, e.g. 12.80.' };
   const fen = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));

@@ -42,22 +42,28 @@ export function posRoutes(call: MerchantCall): Hono<{ Bindings: DemoEnv }> {
     const money = yuanToFen(b.amount);
     if (!money.ok) return refuse(c, 400, 'amount', money.message);
     if (typeof b.sale !== 'string' || !NONCE.test(b.sale) || typeof b.scan !== 'string' || !NONCE.test(b.scan)) {
-      return refuse(c, 400, null, 'sale and scan must be the page\'s 12-character nonces.');
+      return refuse(c, 400, null, "sale and scan must be the page's 12-character nonces.");
     }
     // One session per sale: a retried or repeated sale gets the same one back (same key, same body).
     const created = await call(c, '/v1/checkout/sessions', {
       method: 'POST',
       idempotencyKey: `pos-sale-${b.sale}-${money.fen}`,
       body: {
-        amount: money.fen, currency: 'CNY', description: '门店收银 In-store sale', merchant_order_id: `pos_${b.sale}_${money.fen}`,
-        expires_in: 300, metadata: { till: 'demo-pos' },
+        amount: money.fen,
+        currency: 'CNY',
+        description: '门店收银 In-store sale',
+        merchant_order_id: `pos_${b.sale}_${money.fen}`,
+        expires_in: 300,
+        metadata: { till: 'demo-pos' },
       },
     });
     if (!created.ok) return c.json(await created.json(), created.status === 409 ? 409 : 502);
     const session = (await created.json()) as { id: string };
     // The code goes to Shouyin as typed; Shouyin decides the wallet from its digits and says so (400 naming auth_code).
     const charged = await call(c, `/v1/checkout/sessions/${session.id}/barcode`, {
-      method: 'POST', idempotencyKey: `pos-scan-${b.scan}`, body: { auth_code: b.auth_code },
+      method: 'POST',
+      idempotencyKey: `pos-scan-${b.scan}`,
+      body: { auth_code: b.auth_code },
     });
     const out = (await charged.json()) as Record<string, unknown>;
     return c.json({ session: session.id, ...out }, charged.status as 200);

@@ -62,6 +62,8 @@ describe('demo webhook verification against the standardwebhooks library', () =>
 
   it('signs what the library accepts', async () => {
     const signature = await sign(SECRET, 'msg_1', now, body);
-    expect(new Webhook(SECRET).verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': String(now), 'webhook-signature': signature })).toEqual(JSON.parse(body));
+    expect(new Webhook(SECRET).verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': String(now), 'webhook-signature': signature })).toEqual(
+      JSON.parse(body),
+    );
   });
 });

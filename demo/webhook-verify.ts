@@ -8,9 +8,7 @@
 
 export const TOLERANCE_SECONDS = 5 * 60;
 
-export type Verification =
-  | { ok: true; id: string; timestamp: number }
-  | { ok: false; reason: string };
+export type Verification = { ok: true; id: string; timestamp: number } | { ok: false; reason: string };
 
 function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
@@ -34,13 +32,7 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 export async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    base64ToBytes(secret.replace(/^whsec_/, '')),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
+  const key = await crypto.subtle.importKey('raw', base64ToBytes(secret.replace(/^whsec_/, '')), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
   return `v1,${bytesToBase64(new Uint8Array(mac))}`;
 }
@@ -49,12 +41,7 @@ export async function sign(secret: string, id: string, timestamp: number, body: 
  * Verifies one delivery. `body` must be the raw request text: re-serialised JSON would not match.
  * A timestamp more than 5 minutes from `nowSeconds` (either way) is refused, which bounds replays.
  */
-export async function verifyWebhook(
-  secret: string,
-  headers: Headers,
-  body: string,
-  nowSeconds = Math.floor(Date.now() / 1000),
-): Promise<Verification> {
+export async function verifyWebhook(secret: string, headers: Headers, body: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<Verification> {
   const id = headers.get('webhook-id');
   const ts = headers.get('webhook-timestamp');
   const sigs = headers.get('webhook-signature');

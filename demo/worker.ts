@@ -128,7 +128,10 @@ demo.post('/demo/checkout', async (c) => {
     },
   });
   if (!res.ok) {
-    return c.html(errorPage('无法创建订单 · Could not create the checkout session', await apiError(res), 'The merchant API refused the request. Check the worker log.'), 502);
+    return c.html(
+      errorPage('无法创建订单 · Could not create the checkout session', await apiError(res), 'The merchant API refused the request. Check the worker log.'),
+      502,
+    );
   }
   const session = (await res.json()) as SessionJson;
   return c.redirect(`/demo/checkout/${encodeURIComponent(session.id)}`, 303);

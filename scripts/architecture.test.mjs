@@ -60,7 +60,7 @@ test('the layer rules hold and no runtime import cycle exists (scripts/layers.mj
   assert.deepEqual(check(ROOT), []);
 });
 
-test('pkijs and asn1js (the tests\' independent X.509 reader) stay out of shipped code', () => {
+test("pkijs and asn1js (the tests' independent X.509 reader) stay out of shipped code", () => {
   const bad = [];
   const dirs = ['worker/src', 'sandbox/src', 'widget/src'].map((d) => join(ROOT, d)).filter((d) => existsSync(d));
   for (const f of dirs.flatMap((d) => files(d, ['.ts']))) {

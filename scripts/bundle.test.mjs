@@ -18,7 +18,15 @@ export const BUDGET = { minified: 380_000, gzipped: 126_000 };
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation
  * label and certificate names, and its control surface's clock parameter.
  */
-const SANDBOX_MARKERS = ['SandboxLedger', 'WECHATPAY_LEDGER', 'ALIPAY_LEDGER', 'UNIONPAY_LEDGER', 'shouyin/apple-sandbox/v1', 'Shouyin Sandbox', 'advance_seconds'];
+const SANDBOX_MARKERS = [
+  'SandboxLedger',
+  'WECHATPAY_LEDGER',
+  'ALIPAY_LEDGER',
+  'UNIONPAY_LEDGER',
+  'shouyin/apple-sandbox/v1',
+  'Shouyin Sandbox',
+  'advance_seconds',
+];
 
 let out;
 let code;
@@ -26,11 +34,15 @@ before(() => {
   out = mkdtempSync(join(tmpdir(), 'shouyin-bundle-'));
   // wrangler checks that the assets folder exists; the widget build may not have run yet.
   if (!existsSync(join(ROOT, 'widget/dist'))) mkdirSync(join(ROOT, 'widget/dist'), { recursive: true });
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--minify', '--outdir', out, '-c', 'wrangler.toml'], {
-    cwd: ROOT,
-    env: { ...process.env, ...WRANGLER_ENV },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--minify', '--outdir', out, '-c', 'wrangler.toml'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...WRANGLER_ENV },
+      encoding: 'utf8',
+    },
+  );
   assert.equal(r.status, 0, `wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
   code = readFileSync(join(out, 'index.js'), 'utf8');
 });

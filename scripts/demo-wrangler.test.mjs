@@ -46,7 +46,10 @@ test("every migration of the worker, plus the demo's inbox", () => {
 });
 
 test('the worker and the demo carry no simulator: its ledgers are deleted and bound nowhere', () => {
-  for (const [file, doc] of /** @type {[string, Record<string, any>][]} */ ([['wrangler.toml', root], ['demo/wrangler.toml', demo]])) {
+  for (const [file, doc] of /** @type {[string, Record<string, any>][]} */ ([
+    ['wrangler.toml', root],
+    ['demo/wrangler.toml', demo],
+  ])) {
     const bound = doc.durable_objects.bindings.map((b) => b.class_name);
     for (const c of SANDBOX_CLASSES) {
       assert.ok(!bound.includes(c), `${file} binds ${c}`);

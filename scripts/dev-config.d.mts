@@ -40,12 +40,14 @@ export interface DevConfigOptions {
 /** The SHOUYIN_CONFIG document (see worker/src/config.ts), as plain JSON. */
 export type DevConfig = {
   public_base_url: string;
-  merchants: Array<Record<string, unknown> & {
-    id: string;
-    secret_keys: string[];
-    allowed_origins: string[];
-    webhook?: { url: string; secret: string };
-  }>;
+  merchants: Array<
+    Record<string, unknown> & {
+      id: string;
+      secret_keys: string[];
+      allowed_origins: string[];
+      webhook?: { url: string; secret: string };
+    }
+  >;
   sandbox: Record<string, unknown>;
 };
 

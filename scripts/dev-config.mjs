@@ -223,7 +223,10 @@ function quote(value) {
 
 /** The `.dev.vars` text: the worker's config plus the demo shop's own server-side secrets. */
 export function devVarsText(config, { secretKey, webhookSecret }) {
-  for (const [name, v] of [['DEMO_SECRET_KEY', secretKey], ['DEMO_WEBHOOK_SECRET', webhookSecret]]) {
+  for (const [name, v] of [
+    ['DEMO_SECRET_KEY', secretKey],
+    ['DEMO_WEBHOOK_SECRET', webhookSecret],
+  ]) {
     if (/['"$\s#]/.test(v)) throw new Error(`${name} has characters .dev.vars cannot hold unquoted`);
   }
   return [

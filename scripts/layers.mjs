@@ -77,8 +77,14 @@ export function importsOf(src) {
   for (const m of code.matchAll(STATIC)) {
     // `import { type A, type B } from` is type-only too.
     const braces = /\{([^}]*)\}/.exec(m[0]);
-    const allTypes = braces && !/^\s*(import|export)\s+[A-Za-z_$*]/.test(m[0].replace(/^\s*(import|export)\s+type\b/, '')) &&
-      braces[1].split(',').map((s) => s.trim()).filter(Boolean).every((s) => s.startsWith('type '));
+    const allTypes =
+      braces &&
+      !/^\s*(import|export)\s+[A-Za-z_$*]/.test(m[0].replace(/^\s*(import|export)\s+type\b/, '')) &&
+      braces[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .every((s) => s.startsWith('type '));
     out.push({ spec: m[3], typeOnly: Boolean(m[2]) || Boolean(allTypes) });
   }
   for (const m of code.matchAll(BARE)) out.push({ spec: m[1], typeOnly: false });

@@ -157,8 +157,16 @@ export function startWrangler({ port, envFile, persistTo, inspectorPort, onLine 
   // wrangler's own entry under this Node (not npx): one process fewer between a signal and workerd.
   const sandbox = writeDemoSandboxConfig(envFile);
   const args = [
-    `${ROOT}/node_modules/wrangler/bin/wrangler.js`, 'dev', '-c', 'demo/wrangler.toml', '-c', sandbox.path,
-    '--ip', '127.0.0.1', '--port', String(port),
+    `${ROOT}/node_modules/wrangler/bin/wrangler.js`,
+    'dev',
+    '-c',
+    'demo/wrangler.toml',
+    '-c',
+    sandbox.path,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
     '--show-interactive-dev-session=false',
   ];
   if (envFile) args.push('--env-file', envFile);

@@ -76,16 +76,7 @@ function extensions(ca) {
 export function issueCertificate({ subject, issuer, serial, notBefore, notAfter, publicKey, issuerKey, ca = false, hash = 'sha256' }) {
   const alg = seq(oid(SIG_OID[hash]), NULL);
   const spki = createPublicKey(publicKey).export({ type: 'spki', format: 'der' });
-  const tbs = seq(
-    tlv(0xa0, integer(2)),
-    integer(serial),
-    alg,
-    name(issuer),
-    seq(time(notBefore), time(notAfter)),
-    name(subject),
-    spki,
-    extensions(ca),
-  );
+  const tbs = seq(tlv(0xa0, integer(2)), integer(serial), alg, name(issuer), seq(time(notBefore), time(notAfter)), name(subject), spki, extensions(ca));
   const signature = sign(hash, tbs, createPrivateKey(issuerKey));
   const der = seq(tbs, alg, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
   const b64 = (der.toString('base64').match(/.{1,64}/g) ?? []).join('\n');
@@ -103,14 +94,26 @@ export function rsaKeyPair() {
 const randomSerial = () => BigInt(`0x${randomBytes(8).toString('hex')}`) | 1n;
 const years = (d, n) => new Date(Date.UTC(d.getUTCFullYear() + n, d.getUTCMonth(), d.getUTCDate()));
 
-export const ROOT_NAME = [['C', 'CN'], ['O', 'Shouyin Sandbox Certification Authority'], ['CN', 'Shouyin Sandbox UnionPay Root']];
-export const MIDDLE_NAME = [['C', 'CN'], ['O', 'Shouyin Sandbox Certification Authority'], ['CN', 'Shouyin Sandbox UnionPay OCA1']];
+export const ROOT_NAME = [
+  ['C', 'CN'],
+  ['O', 'Shouyin Sandbox Certification Authority'],
+  ['CN', 'Shouyin Sandbox UnionPay Root'],
+];
+export const MIDDLE_NAME = [
+  ['C', 'CN'],
+  ['O', 'Shouyin Sandbox Certification Authority'],
+  ['CN', 'Shouyin Sandbox UnionPay OCA1'],
+];
 /**
  * UnionPay's CN shape `041@<id>@<owner>@<seq>`; the test environment's owner is 00040000:SIGN
  * (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448).
  */
 export const signingName = (owner = '00040000:SIGN', id = 'Z2026-01-01') => [
-  ['C', 'cn'], ['O', 'Shouyin Sandbox OCA1'], ['OU', 'CUPRA'], ['OU', 'Enterprises'], ['CN', `041@${id}@${owner}@00000001`],
+  ['C', 'cn'],
+  ['O', 'Shouyin Sandbox OCA1'],
+  ['OU', 'CUPRA'],
+  ['OU', 'Enterprises'],
+  ['CN', `041@${id}@${owner}@00000001`],
 ];
 
 /**
@@ -123,9 +126,36 @@ export function unionpaySandboxChain(now = new Date()) {
   const middle = rsaKeyPair();
   const leaf = rsaKeyPair();
   const start = years(now, -1);
-  const root_cert = issueCertificate({ subject: ROOT_NAME, issuer: ROOT_NAME, serial: randomSerial(), notBefore: start, notAfter: years(now, 30), publicKey: root.publicKey, issuerKey: root.privateKey, ca: true });
-  const middle_cert = issueCertificate({ subject: MIDDLE_NAME, issuer: ROOT_NAME, serial: randomSerial(), notBefore: start, notAfter: years(now, 25), publicKey: middle.publicKey, issuerKey: root.privateKey, ca: true, hash: 'sha1' });
-  const sign_cert = issueCertificate({ subject: signingName(), issuer: MIDDLE_NAME, serial: randomSerial(), notBefore: start, notAfter: years(now, 20), publicKey: leaf.publicKey, issuerKey: middle.privateKey });
+  const root_cert = issueCertificate({
+    subject: ROOT_NAME,
+    issuer: ROOT_NAME,
+    serial: randomSerial(),
+    notBefore: start,
+    notAfter: years(now, 30),
+    publicKey: root.publicKey,
+    issuerKey: root.privateKey,
+    ca: true,
+  });
+  const middle_cert = issueCertificate({
+    subject: MIDDLE_NAME,
+    issuer: ROOT_NAME,
+    serial: randomSerial(),
+    notBefore: start,
+    notAfter: years(now, 25),
+    publicKey: middle.publicKey,
+    issuerKey: root.privateKey,
+    ca: true,
+    hash: 'sha1',
+  });
+  const sign_cert = issueCertificate({
+    subject: signingName(),
+    issuer: MIDDLE_NAME,
+    serial: randomSerial(),
+    notBefore: start,
+    notAfter: years(now, 20),
+    publicKey: leaf.publicKey,
+    issuerKey: middle.privateKey,
+  });
   return { root_cert, middle_cert, sign_cert, sign_key: leaf.privateKey, root_key: root.privateKey, middle_key: middle.privateKey };
 }
 
@@ -138,17 +168,86 @@ function fixture() {
   const forger = rsaKeyPair();
   const otherMiddle = rsaKeyPair();
   const s = (n) => BigInt(n);
-  const self = issueCertificate({ subject: signingName(), issuer: signingName(), serial: s(7), notBefore: years(base, -1), notAfter: years(base, 20), publicKey: forger.publicKey, issuerKey: forger.privateKey });
-  const expired = issueCertificate({ subject: signingName(), issuer: MIDDLE_NAME, serial: s(8), notBefore: new Date(Date.UTC(2019, 0, 1)), notAfter: new Date(Date.UTC(2021, 0, 1)), publicKey: forger.publicKey, issuerKey: chain.middle_key });
-  const prodOwner = issueCertificate({ subject: signingName('中国银联股份有限公司', 'Z2026-01-02'), issuer: MIDDLE_NAME, serial: s(9), notBefore: years(base, -1), notAfter: years(base, 20), publicKey: forger.publicKey, issuerKey: chain.middle_key });
-  const otherOwner = issueCertificate({ subject: signingName('Some Shop Ltd', 'Z2026-01-03'), issuer: MIDDLE_NAME, serial: s(10), notBefore: years(base, -1), notAfter: years(base, 20), publicKey: forger.publicKey, issuerKey: chain.middle_key });
+  const self = issueCertificate({
+    subject: signingName(),
+    issuer: signingName(),
+    serial: s(7),
+    notBefore: years(base, -1),
+    notAfter: years(base, 20),
+    publicKey: forger.publicKey,
+    issuerKey: forger.privateKey,
+  });
+  const expired = issueCertificate({
+    subject: signingName(),
+    issuer: MIDDLE_NAME,
+    serial: s(8),
+    notBefore: new Date(Date.UTC(2019, 0, 1)),
+    notAfter: new Date(Date.UTC(2021, 0, 1)),
+    publicKey: forger.publicKey,
+    issuerKey: chain.middle_key,
+  });
+  const prodOwner = issueCertificate({
+    subject: signingName('中国银联股份有限公司', 'Z2026-01-02'),
+    issuer: MIDDLE_NAME,
+    serial: s(9),
+    notBefore: years(base, -1),
+    notAfter: years(base, 20),
+    publicKey: forger.publicKey,
+    issuerKey: chain.middle_key,
+  });
+  const otherOwner = issueCertificate({
+    subject: signingName('Some Shop Ltd', 'Z2026-01-03'),
+    issuer: MIDDLE_NAME,
+    serial: s(10),
+    notBefore: years(base, -1),
+    notAfter: years(base, 20),
+    publicKey: forger.publicKey,
+    issuerKey: chain.middle_key,
+  });
   // A middle with our middle's very name but another key: name chaining passes, the signature must not.
-  const impostorMiddle = issueCertificate({ subject: MIDDLE_NAME, issuer: ROOT_NAME, serial: s(11), notBefore: years(base, -1), notAfter: years(base, 20), publicKey: otherMiddle.publicKey, issuerKey: otherMiddle.privateKey, ca: true });
-  const underImpostor = issueCertificate({ subject: signingName(), issuer: MIDDLE_NAME, serial: s(12), notBefore: years(base, -1), notAfter: years(base, 20), publicKey: forger.publicKey, issuerKey: otherMiddle.privateKey });
+  const impostorMiddle = issueCertificate({
+    subject: MIDDLE_NAME,
+    issuer: ROOT_NAME,
+    serial: s(11),
+    notBefore: years(base, -1),
+    notAfter: years(base, 20),
+    publicKey: otherMiddle.publicKey,
+    issuerKey: otherMiddle.privateKey,
+    ca: true,
+  });
+  const underImpostor = issueCertificate({
+    subject: signingName(),
+    issuer: MIDDLE_NAME,
+    serial: s(12),
+    notBefore: years(base, -1),
+    notAfter: years(base, 20),
+    publicKey: forger.publicKey,
+    issuerKey: otherMiddle.privateKey,
+  });
   // A "middle" that is not a CA (no cA, no keyCertSign) yet signed by the root, and a leaf under it.
-  const notCaName = [['C', 'CN'], ['O', 'Shouyin Sandbox Certification Authority'], ['CN', 'Shouyin Sandbox Not A CA']];
-  const notCa = issueCertificate({ subject: notCaName, issuer: ROOT_NAME, serial: s(13), notBefore: years(base, -1), notAfter: years(base, 20), publicKey: otherMiddle.publicKey, issuerKey: chain.root_key });
-  const underNotCa = issueCertificate({ subject: signingName(), issuer: notCaName, serial: s(14), notBefore: years(base, -1), notAfter: years(base, 20), publicKey: forger.publicKey, issuerKey: otherMiddle.privateKey });
+  const notCaName = [
+    ['C', 'CN'],
+    ['O', 'Shouyin Sandbox Certification Authority'],
+    ['CN', 'Shouyin Sandbox Not A CA'],
+  ];
+  const notCa = issueCertificate({
+    subject: notCaName,
+    issuer: ROOT_NAME,
+    serial: s(13),
+    notBefore: years(base, -1),
+    notAfter: years(base, 20),
+    publicKey: otherMiddle.publicKey,
+    issuerKey: chain.root_key,
+  });
+  const underNotCa = issueCertificate({
+    subject: signingName(),
+    issuer: notCaName,
+    serial: s(14),
+    notBefore: years(base, -1),
+    notAfter: years(base, 20),
+    publicKey: forger.publicKey,
+    issuerKey: otherMiddle.privateKey,
+  });
   const q = (v) => '`' + v + '`';
   return `// GENERATED by \`node scripts/unionpay-certs.mjs --fixture worker/test/fixtures/unionpay-certs.ts\`. Test-only.
 //

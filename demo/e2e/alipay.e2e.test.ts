@@ -72,7 +72,9 @@ describe('Alipay in the demo', () => {
     expect(await sessionStatus(sessionId)).toBe('paid');
     // The shop's webhook receiver got the signed checkout.session.paid.
     const entry = await eventually(async () => {
-      const list = (await (await fetch(`${baseUrl}/demo/webhooks?session=${sessionId}`)).json()) as { data: { type: string | null; signature_valid: boolean }[] };
+      const list = (await (await fetch(`${baseUrl}/demo/webhooks?session=${sessionId}`)).json()) as {
+        data: { type: string | null; signature_valid: boolean }[];
+      };
       return list.data.find((e) => e.type === 'checkout.session.paid');
     }, 'the checkout.session.paid webhook');
     expect(entry.signature_valid).toBe(true);
@@ -101,7 +103,10 @@ describe('Alipay in the demo', () => {
     // Pay → Alipay sends the browser to return_url = Shouyin's /return/<session>, which asks Alipay
     // (query) before showing anything: the return itself proves nothing.
     await Promise.all([page.waitForURL(new RegExp(`/return/${sessionId}|/demo/checkout/${sessionId}`)), cashier.payButton.click()]);
-    await page.getByText(/支付成功|Payment received|Paid/).first().waitFor({ timeout: 10_000 });
+    await page
+      .getByText(/支付成功|Payment received|Paid/)
+      .first()
+      .waitFor({ timeout: 10_000 });
     await shot(page, 'alipay-05-returned.png');
     expect(await sessionStatus(sessionId)).toBe('paid');
     await page.close();

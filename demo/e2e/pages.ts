@@ -4,7 +4,10 @@
 import type { Locator, Page } from 'playwright-core';
 
 export class ShopPage {
-  constructor(readonly page: Page, private readonly baseUrl: string) {}
+  constructor(
+    readonly page: Page,
+    private readonly baseUrl: string,
+  ) {}
 
   async open(): Promise<void> {
     await this.page.goto(`${this.baseUrl}/`);
@@ -97,7 +100,10 @@ export class WalletPage {
 
 /** The demo till (`/demo/pos`): an amount, the box a USB scanner types into, the status line. */
 export class PosPage {
-  constructor(readonly page: Page, private readonly baseUrl: string) {}
+  constructor(
+    readonly page: Page,
+    private readonly baseUrl: string,
+  ) {}
 
   async open(): Promise<void> {
     await this.page.goto(`${this.baseUrl}/demo/pos`);

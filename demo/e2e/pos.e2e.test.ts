@@ -65,7 +65,7 @@ describe('the demo till (in-store payments)', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('amount');
   });
 
-  it('Alipay code with a password: waiting, then paid when Shouyin\'s 5 s query finds it', async () => {
+  it("Alipay code with a password: waiting, then paid when Shouyin's 5 s query finds it", async () => {
     const pos = new PosPage(page, baseUrl);
     await pos.open();
     await pos.typeAmount('0.29');

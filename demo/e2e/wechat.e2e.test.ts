@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { baseUrl, secretKey, shot, useBrowser } from './browser';
 import { CheckoutPage } from './pages';
 
-const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI Language/zh_CN';
+const WECHAT_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI Language/zh_CN';
 const SAFARI_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
 const browser = useBrowser();
@@ -28,7 +29,10 @@ async function session(amount: number, description: string): Promise<string> {
     method: 'POST',
     headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({
-      amount, currency: 'CNY', description, merchant_order_id: `e2e_wx_${Date.now().toString(36)}`,
+      amount,
+      currency: 'CNY',
+      description,
+      merchant_order_id: `e2e_wx_${Date.now().toString(36)}`,
       return_url: `${baseUrl}/demo/checkout/{CHECKOUT_SESSION_ID}`,
     }),
   });

@@ -154,7 +154,16 @@ describe('desktop', () => {
   });
 
   it('theme="dark": the dark palette, still AA, the QR code still black on white', async () => {
-    const { ctx, page, w } = await open({ channels: [{ channel: 'wechat_pay', flows: ['qr'] }, { channel: 'alipay', flows: ['qr', 'page'] }] }, DESKTOP, 'theme="dark"');
+    const { ctx, page, w } = await open(
+      {
+        channels: [
+          { channel: 'wechat_pay', flows: ['qr'] },
+          { channel: 'alipay', flows: ['qr', 'page'] },
+        ],
+      },
+      DESKTOP,
+      'theme="dark"',
+    );
     await expect(w.el.locator('.card').evaluate((c) => getComputedStyle(c).backgroundColor)).resolves.toBe('rgb(22, 27, 34)');
     await state(page, 'desktop-dark-pick');
     await w.button('支付宝').click();
@@ -169,7 +178,10 @@ describe('desktop', () => {
     const page = await ctx.newPage();
     await recordEvents(page);
     await page.route(`${baseUrl}/__widget/bare`, (route) =>
-      route.fulfill({ contentType: 'text/html; charset=utf-8', body: '<!doctype html><meta charset="utf-8"><shouyin-checkout></shouyin-checkout><script type="module" src="/shouyin.js"></script>' }),
+      route.fulfill({
+        contentType: 'text/html; charset=utf-8',
+        body: '<!doctype html><meta charset="utf-8"><shouyin-checkout></shouyin-checkout><script type="module" src="/shouyin.js"></script>',
+      }),
     );
     await page.goto(`${baseUrl}/__widget/bare`);
     const w = new Widget(page);
@@ -206,11 +218,19 @@ describe('desktop', () => {
 
 describe('phone browser (device emulation: 390×844, touch, iPhone UA)', () => {
   it('Alipay wap (h5) first: redirects the top window, and the return re-reads the server (a return alone never shows paid)', async () => {
-    const o: FakeOptions = { channels: [{ channel: 'alipay', flows: ['h5', 'qr'] }, { channel: 'wechat_pay', flows: ['qr'] }] };
+    const o: FakeOptions = {
+      channels: [
+        { channel: 'alipay', flows: ['h5', 'qr'] },
+        { channel: 'wechat_pay', flows: ['qr'] },
+      ],
+    };
     const { ctx, page, api, w, url, errors } = await open(o, PHONE);
     await state(page, 'phone-pick');
     await page.route(`${baseUrl}/__widget/cashier*`, (route) =>
-      route.fulfill({ contentType: 'text/html; charset=utf-8', body: '<!doctype html><meta charset="utf-8"><title>Alipay cashier</title><h1>支付宝收银台 (fake)</h1>' }),
+      route.fulfill({
+        contentType: 'text/html; charset=utf-8',
+        body: '<!doctype html><meta charset="utf-8"><title>Alipay cashier</title><h1>支付宝收银台 (fake)</h1>',
+      }),
     );
     await Promise.all([page.waitForURL(/\/__widget\/cashier\?flow=h5/), w.button('支付宝').click()]);
     expect(api.requests.find((r) => r.method === 'POST')?.body).toEqual({ channel: 'alipay', flow: 'h5' });
@@ -275,7 +295,14 @@ describe('inside WeChat (WeChat in-app UA)', () => {
     }, answer);
   }
 
-  const params = { appId: 'wxd678efh567hg6787', timeStamp: '1764352000', nonceStr: 'n0nce', package: 'prepay_id=wx201410272009395522657a690389285100', signType: 'RSA', paySign: 'c2lnbg==' };
+  const params = {
+    appId: 'wxd678efh567hg6787',
+    timeStamp: '1764352000',
+    nonceStr: 'n0nce',
+    package: 'prepay_id=wx201410272009395522657a690389285100',
+    signType: 'RSA',
+    paySign: 'c2lnbg==',
+  };
   const channels: FakeOptions['channels'] = [
     { channel: 'wechat_pay', flows: ['jsapi', 'qr'] },
     { channel: 'alipay', flows: [], notice: 'open_in_browser' },
@@ -342,7 +369,13 @@ describe('example pages (widget/examples)', () => {
   it('plain HTML: styled through custom properties and parts, narrowed by the channels attribute', async () => {
     const ctx = await browser.newContext({ ...DESKTOP, locale: 'zh-CN' });
     const page = await ctx.newPage();
-    const api = new FakeApi({ channels: [{ channel: 'wechat_pay', flows: ['qr'] }, { channel: 'alipay', flows: ['qr'] }, { channel: 'unionpay', flows: ['qr'] }] });
+    const api = new FakeApi({
+      channels: [
+        { channel: 'wechat_pay', flows: ['qr'] },
+        { channel: 'alipay', flows: ['qr'] },
+        { channel: 'unionpay', flows: ['qr'] },
+      ],
+    });
     await api.install(page);
     await example(page, 'plain.html', api);
     const w = new Widget(page);

@@ -5,20 +5,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShopPage, WalletPage } from './pages';
-import {
-  baseUrl,
-  createSession,
-  DESKTOP,
-  expectAccessible,
-  launch,
-  pageErrors,
-  PHONE,
-  recordEvents,
-  sandbox,
-  shot,
-  UA,
-  Widget,
-} from './widget-harness';
+import { baseUrl, createSession, DESKTOP, expectAccessible, launch, pageErrors, PHONE, recordEvents, sandbox, shot, UA, Widget } from './widget-harness';
 
 let browser: Browser;
 
@@ -112,7 +99,9 @@ describe('status: push over the WebSocket, long-poll fallback', () => {
 
   afterAll(() => {
     const line = (m: string) =>
-      results[m] ? `  ${m.padEnd(9)} p50 ${pct(results[m], 50)} ms  p99 ${pct(results[m], 99)} ms  max ${Math.max(...results[m])} ms  (n=${results[m].length})` : '';
+      results[m]
+        ? `  ${m.padEnd(9)} p50 ${pct(results[m], 50)} ms  p99 ${pct(results[m], 99)} ms  max ${Math.max(...results[m])} ms  (n=${results[m].length})`
+        : '';
     console.log(['notify sent by the sandbox → widget rendered paid:', line('push'), line('long-poll')].join('\n'));
     // "Within a fraction of a second" of the worker accepting the notify.
     if (results.push) expect(pct(results.push, 50)).toBeLessThan(500);
@@ -222,7 +211,12 @@ describe('shopper journeys', () => {
       await w.qr.waitFor();
       await w.el.getByText(t.scan).waitFor();
       await expect(w.status.textContent()).resolves.toContain(t.waiting);
-      await expect(w.el.getByText(/¥12\.34/).first().isVisible()).resolves.toBe(true);
+      await expect(
+        w.el
+          .getByText(/¥12\.34/)
+          .first()
+          .isVisible(),
+      ).resolves.toBe(true);
       await expectAccessible(page, `${lang} QR view`);
       await shot(page, `widget-desktop-qr-${lang}.png`);
       await w.link(/打开沙箱钱包|Open sandbox wallet/).waitFor();

@@ -101,7 +101,16 @@ export function applyMutations(items: readonly BillItem[], mutations: readonly B
         break;
       }
       case 'foreign_refund':
-        out.push({ kind: 'refund', outTradeNo: m.out_trade_no, outRefundNo: m.out_refund_no, amount: m.amount, time: noon, transactionId: foreignId(), refundId: foreignId(), extra: {} });
+        out.push({
+          kind: 'refund',
+          outTradeNo: m.out_trade_no,
+          outRefundNo: m.out_refund_no,
+          amount: m.amount,
+          time: noon,
+          transactionId: foreignId(),
+          refundId: foreignId(),
+          extra: {},
+        });
         break;
     }
   }
@@ -135,9 +144,14 @@ export function billControl(keyOf: (m: MerchantConfig) => string | null, store: 
   const merchantKey = (c: Context<SandboxEnv>): string | Response => {
     const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
     const m = key ? loadConfig(c.env).merchants.find((x) => x.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
-    if (!m) return c.json({ error: { type: 'authentication_error', code: 'invalid_api_key', message: 'Send Authorization: Bearer <a test merchant\'s sk_test_ key>.' } }, 401);
+    if (!m)
+      return c.json(
+        { error: { type: 'authentication_error', code: 'invalid_api_key', message: "Send Authorization: Bearer <a test merchant's sk_test_ key>." } },
+        401,
+      );
     const id = m.livemode ? null : keyOf(m);
-    if (id === null) return c.json({ error: { type: 'invalid_request_error', code: 'not_found', message: 'This merchant has no test account at this simulator.' } }, 404);
+    if (id === null)
+      return c.json({ error: { type: 'invalid_request_error', code: 'not_found', message: 'This merchant has no test account at this simulator.' } }, 404);
     return id;
   };
   app.get('/', async (c) => {
@@ -154,7 +168,8 @@ export function billControl(keyOf: (m: MerchantConfig) => string | null, store: 
       body = null;
     }
     const parsed = parseMutations((body as { mutations?: unknown } | null)?.mutations);
-    if (typeof parsed === 'string') return c.json({ error: { type: 'invalid_request_error', code: 'parameter_invalid', message: parsed, param: 'mutations' } }, 400);
+    if (typeof parsed === 'string')
+      return c.json({ error: { type: 'invalid_request_error', code: 'parameter_invalid', message: parsed, param: 'mutations' } }, 400);
     await store(c.env).setBillMutations(k, parsed);
     return c.json({ mutations: parsed });
   });

@@ -43,7 +43,11 @@ export class CodeBook {
   insert(r: Pick<CodeRow, 'scope' | 'out_trade_no' | 'auth_code' | 'behavior' | 'pay_at'>): void {
     this.sql.exec(
       `INSERT INTO ${this.table} (scope, out_trade_no, auth_code, behavior, pay_at, reverse_failures, refunded_by_reverse) VALUES (?, ?, ?, ?, ?, 0, 0)`,
-      r.scope, r.out_trade_no, r.auth_code, r.behavior, r.pay_at,
+      r.scope,
+      r.out_trade_no,
+      r.auth_code,
+      r.behavior,
+      r.pay_at,
     );
   }
 
@@ -65,7 +69,10 @@ export class CodeBook {
   markReversed(scope: string, outTradeNo: string, at: number, refunded: boolean): void {
     this.sql.exec(
       `UPDATE ${this.table} SET reversed_at = ?, refunded_by_reverse = MAX(refunded_by_reverse, ?) WHERE scope = ? AND out_trade_no = ?`,
-      at, refunded ? 1 : 0, scope, outTradeNo,
+      at,
+      refunded ? 1 : 0,
+      scope,
+      outTradeNo,
     );
   }
 }

@@ -86,12 +86,14 @@ describe('SHOUYIN_CONFIG as the sandbox reads it', () => {
   });
 
   it('a test merchant with its own Alipay gateway needs no sandbox key', () => {
-    const c = parseSandboxedConfig(mutate((d) => {
-      delete d.sandbox.alipay;
-      d.merchants[0].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
-      d.merchants[2].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
-      d.merchants[6].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
-    }));
+    const c = parseSandboxedConfig(
+      mutate((d) => {
+        delete d.sandbox.alipay;
+        d.merchants[0].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
+        d.merchants[2].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
+        d.merchants[6].providers.alipay.gateway = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
+      }),
+    );
     expect(c.merchants[0]?.providers.alipay?.gateway).toBe('https://openapi-sandbox.dl.alipaydev.com/gateway.do');
     expect(c.sandbox.alipay).toBeUndefined();
   });
@@ -101,13 +103,17 @@ describe('SHOUYIN_CONFIG as the sandbox reads it', () => {
     expect(message(withUnionpay((u) => void (u.middle_cert = IMPOSTOR_MIDDLE_CERT)))).toContain('must be sandbox.unionpay.middle_cert');
     expect(message(withUnionpay((_u, doc) => void delete doc.sandbox.unionpay))).toContain('sandbox.unionpay is missing');
     // With its own gateway (UnionPay's test environment), the sandbox's chain is not required.
-    expect(message(withUnionpay((u, doc) => {
-      u.gateway = 'https://gateway.test.95516.com';
-      u.middle_cert = IMPOSTOR_MIDDLE_CERT;
-      delete doc.sandbox.unionpay;
-      doc.merchants[1].providers.unionpay.gateway = 'https://gateway.95516.com';
-      doc.merchants[6].providers.unionpay.gateway = 'https://gateway.test.95516.com';
-    }))).toBe('ok');
+    expect(
+      message(
+        withUnionpay((u, doc) => {
+          u.gateway = 'https://gateway.test.95516.com';
+          u.middle_cert = IMPOSTOR_MIDDLE_CERT;
+          delete doc.sandbox.unionpay;
+          doc.merchants[1].providers.unionpay.gateway = 'https://gateway.95516.com';
+          doc.merchants[6].providers.unionpay.gateway = 'https://gateway.test.95516.com';
+        }),
+      ),
+    ).toBe('ok');
   });
 
   it('the UnionPay simulator’s signing certificate must be issued by its middle', () => {

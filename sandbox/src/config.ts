@@ -35,13 +35,17 @@ function parseSandbox(v: unknown): SandboxConfig {
   const scale = o.time_scale ?? 1;
   if (typeof scale !== 'number' || !(scale > 0) || scale > 1) throw new ConfigError('sandbox.time_scale', 'must be a number in (0, 1].');
   const delay = o.notify_delay_seconds ?? 1;
-  if (typeof delay !== 'number' || delay < 0 || delay > 60) throw new ConfigError('sandbox.notify_delay_seconds', 'must be a number of seconds between 0 and 60.');
+  if (typeof delay !== 'number' || delay < 0 || delay > 60)
+    throw new ConfigError('sandbox.notify_delay_seconds', 'must be a number of seconds between 0 and 60.');
   const out: SandboxConfig = { time_scale: scale, notify_delay_seconds: delay };
   if (o.wechat_pay !== undefined) {
     const w = obj(o.wechat_pay, 'sandbox.wechat_pay');
     onlyKeys(w, 'sandbox.wechat_pay', ['serial', 'private_key']);
     out.wechat_pay = {
-      serial: str(w, 'serial', 'sandbox.wechat_pay', { pattern: /^(PUB_KEY_ID_[0-9A-Za-z]+|[0-9A-Fa-f]{8,64})$/, hint: 'must be a PUB_KEY_ID_… or a hex certificate serial' }),
+      serial: str(w, 'serial', 'sandbox.wechat_pay', {
+        pattern: /^(PUB_KEY_ID_[0-9A-Za-z]+|[0-9A-Fa-f]{8,64})$/,
+        hint: 'must be a PUB_KEY_ID_… or a hex certificate serial',
+      }),
       private_key: str(w, 'private_key', 'sandbox.wechat_pay', { secret: true, pattern: PRIVATE_KEY_PEM, hint: 'must be a PEM private key' }),
     };
   }
@@ -58,7 +62,10 @@ export function parseSandboxedConfig(raw: string | undefined): SandboxedConfig {
     if (m.livemode) return;
     // The APIv3 simulator signs with its own key; the APIv2 one signs with each merchant's APIv2 key.
     if (m.providers.wechat_pay?.api_version === 'v3' && m.providers.wechat_pay.api_base === undefined && sandbox.wechat_pay === undefined) {
-      throw new ConfigError('sandbox.wechat_pay', `is missing: merchants[${i}] is a test merchant using the built-in WeChat Pay sandbox, which needs its signing key.`);
+      throw new ConfigError(
+        'sandbox.wechat_pay',
+        `is missing: merchants[${i}] is a test merchant using the built-in WeChat Pay sandbox, which needs its signing key.`,
+      );
     }
     if (m.providers.alipay) checkAlipaySandbox(m.providers.alipay, sandbox.alipay, i);
     if (m.providers.unionpay) checkUnionpaySandbox(m.providers.unionpay, m.livemode, sandbox.unionpay, i);

@@ -5,9 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST } from '../../worker/test/fixtures/config';
 import { nextRetryDelayMs, WECHAT_RETRY_SECONDS } from './schedule';
-import {
-  control, ledgerOf, openNotify, prepay, recordNotifies, tradeNo, waitFor, wechatCall, type Received,
-} from './testing';
+import { control, ledgerOf, openNotify, prepay, recordNotifies, tradeNo, waitFor, wechatCall, type Received } from './testing';
 import type { LedgerView, SentRecord } from './ledger';
 
 const SCALE = 0.001;
@@ -50,7 +48,10 @@ describe('payment notify', () => {
     const { no, url } = await paidOrder();
     const r = await pay(no);
     expect(r.json.result).toBe('paid');
-    await waitFor(async () => sentTo(url).length, (n) => n >= 1);
+    await waitFor(
+      async () => sentTo(url).length,
+      (n) => n >= 1,
+    );
     const got = sentTo(url)[0] as Received;
     expect(got.headers['content-type']).toBe('application/json');
     expect(got.headers['wechatpay-serial']).toBe(TEST.wechatpay_public_key_id);
@@ -58,9 +59,18 @@ describe('payment notify', () => {
     expect(envelope).toMatchObject({ id: r.json.notify_id, resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS', summary: '支付成功' });
     expect(envelope.create_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
     expect(envelope.resource).toMatchObject({ original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', associated_data: 'transaction' });
-    expect(plaintext).toMatchObject({ out_trade_no: no, mchid: TEST.mchid, appid: TEST.appid, trade_state: 'SUCCESS', amount: { total: 8888, payer_total: 8888 } });
+    expect(plaintext).toMatchObject({
+      out_trade_no: no,
+      mchid: TEST.mchid,
+      appid: TEST.appid,
+      trade_state: 'SUCCESS',
+      amount: { total: 8888, payer_total: 8888 },
+    });
     // The notified Transaction is what a query answers.
-    const v = await waitFor(() => ledgerOf(no), (l) => l.notifies[0]?.state === 'delivered');
+    const v = await waitFor(
+      () => ledgerOf(no),
+      (l) => l.notifies[0]?.state === 'delivered',
+    );
     expect(plaintext).toEqual(v.transaction);
     expect(v.notifies[0]).toMatchObject({ state: 'delivered', scheduled_sends: 1, next_attempt_at: null });
     expect(deliveries(v)).toEqual([expect.objectContaining({ status: 200, trigger: 'schedule' })]);
@@ -70,7 +80,10 @@ describe('payment notify', () => {
     const { no, url } = await paidOrder();
     answers.set(url, (nth) => [500, 404, 0][nth] ?? 204);
     await pay(no);
-    const v = await waitFor(() => ledgerOf(no), (l) => l.notifies[0]?.state === 'delivered');
+    const v = await waitFor(
+      () => ledgerOf(no),
+      (l) => l.notifies[0]?.state === 'delivered',
+    );
     expect(deliveries(v).map((d) => d.status)).toEqual([500, 404, 0, 204]);
     const bodies = sentTo(url).map((r) => r.body);
     expect(bodies).toHaveLength(4);
@@ -86,14 +99,24 @@ describe('payment notify', () => {
     const { no, url } = await paidOrder();
     answers.set(url, () => 503);
     await pay(no);
-    const v = await waitFor(() => ledgerOf(no), (l) => (l.notifies[0]?.scheduled_sends ?? 0) >= 2);
+    const v = await waitFor(
+      () => ledgerOf(no),
+      (l) => (l.notifies[0]?.scheduled_sends ?? 0) >= 2,
+    );
     const n = v.notifies[0] as LedgerView['notifies'][number];
     expect(n.state).toBe('pending');
     // One snapshot: the due time is the last send's time plus the interval for that many sends.
     const last = Date.parse((n.deliveries.at(-1) as { at: string }).at);
     expect(Date.parse(n.next_attempt_at as string) - last).toBe(nextRetryDelayMs(n.scheduled_sends, SCALE));
     answers.set(url, () => 200);
-    expect((await waitFor(() => ledgerOf(no), (l) => l.notifies[0]?.state === 'delivered')).notifies[0]?.state).toBe('delivered');
+    expect(
+      (
+        await waitFor(
+          () => ledgerOf(no),
+          (l) => l.notifies[0]?.state === 'delivered',
+        )
+      ).notifies[0]?.state,
+    ).toBe('delivered');
   });
 
   it('gives up after 16 unacknowledged sends (flushing skips the waits)', async () => {
@@ -140,10 +163,16 @@ describe('control surface', () => {
   it('duplicate: n identical copies at once', async () => {
     const { no, url } = await paidOrder();
     await pay(no, { notify: 'duplicate', copies: 3 });
-    await waitFor(async () => sentTo(url).length, (n) => n >= 3);
+    await waitFor(
+      async () => sentTo(url).length,
+      (n) => n >= 3,
+    );
     expect(sentTo(url)).toHaveLength(3);
     expect(new Set(sentTo(url).map((r) => JSON.parse(r.body).id)).size).toBe(1);
-    const v = await waitFor(() => ledgerOf(no), (l) => l.notifies[0]?.state === 'delivered');
+    const v = await waitFor(
+      () => ledgerOf(no),
+      (l) => l.notifies[0]?.state === 'delivered',
+    );
     expect(v.notifies[0]).toMatchObject({ copies: 3, scheduled_sends: 1 });
     expect(deliveries(v)).toHaveLength(3);
     expect((await pay(no, { notify: 'duplicate', copies: 1 })).status).toBe(400);
@@ -153,7 +182,10 @@ describe('control surface', () => {
     const { no, url } = await paidOrder();
     await pay(no);
     expect((await pay(no)).json.result).toBe('already_paid');
-    await waitFor(() => ledgerOf(no), (l) => l.notifies[0]?.state === 'delivered');
+    await waitFor(
+      () => ledgerOf(no),
+      (l) => l.notifies[0]?.state === 'delivered',
+    );
     expect(sentTo(url)).toHaveLength(1);
   });
 
@@ -161,9 +193,15 @@ describe('control surface', () => {
     const { no, url } = await paidOrder();
     answers.set(url, (nth) => (nth === 0 ? 500 : 200));
     await pay(no);
-    await waitFor(async () => sentTo(url).length, (n) => n >= 1);
+    await waitFor(
+      async () => sentTo(url).length,
+      (n) => n >= 1,
+    );
     const f = await control<{ sent: SentRecord[] }>('/flush', {});
-    const mine = await waitFor(() => ledgerOf(no), (l) => l.notifies[0]?.state === 'delivered');
+    const mine = await waitFor(
+      () => ledgerOf(no),
+      (l) => l.notifies[0]?.state === 'delivered',
+    );
     expect(mine.notifies[0]?.deliveries.map((d) => d.status)).toEqual([500, 200]);
     expect(f.status).toBe(200);
     expect(Array.isArray(f.json.sent)).toBe(true);
@@ -173,12 +211,20 @@ describe('control surface', () => {
     const { no } = await paidOrder();
     await pay(no, { notify: 'drop' });
     const refundUrl = `https://merchant.test/refunds/${no}`;
-    const res = await wechatCall('POST', '/v3/refund/domestic/refunds', { out_trade_no: no, out_refund_no: `R${no}`, notify_url: refundUrl, amount: { refund: 8888, total: 8888, currency: 'CNY' } });
+    const res = await wechatCall('POST', '/v3/refund/domestic/refunds', {
+      out_trade_no: no,
+      out_refund_no: `R${no}`,
+      notify_url: refundUrl,
+      amount: { refund: 8888, total: 8888, currency: 'CNY' },
+    });
     expect(res.status).toBe(200);
-    await waitFor(async () => {
-      await control('/flush', {});
-      return sentTo(refundUrl).length;
-    }, (n) => n >= 1);
+    await waitFor(
+      async () => {
+        await control('/flush', {});
+        return sentTo(refundUrl).length;
+      },
+      (n) => n >= 1,
+    );
     const { envelope, plaintext } = await openNotify(sentTo(refundUrl)[0] as Received);
     expect(envelope).toMatchObject({ event_type: 'REFUND.SUCCESS', summary: '退款成功', resource: { original_type: 'refund', associated_data: 'refund' } });
     expect(plaintext).toMatchObject({ out_trade_no: no, out_refund_no: `R${no}`, refund_status: 'SUCCESS', amount: { total: 8888, refund: 8888 } });
@@ -204,7 +250,10 @@ describe('in-process delivery', () => {
     const url = `${TEST.public_base_url}/notify/wechat_pay/${TEST.merchant_id}`;
     await wechatCall('POST', '/v3/pay/transactions/native', prepay(no, { notify_url: url }));
     await pay(no);
-    const v = await waitFor(() => ledgerOf(no), (l) => deliveries(l).length >= 1);
+    const v = await waitFor(
+      () => ledgerOf(no),
+      (l) => deliveries(l).length >= 1,
+    );
     expect(sentTo(url)).toHaveLength(0);
     // Whatever the merchant side answered, it answered: an HTTP status, not a network error.
     expect(deliveries(v)[0]?.status).toBeGreaterThan(0);

@@ -11,8 +11,20 @@ import type { Env } from './env';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import type { LedgerSettings } from './settings';
 import {
-  newCodeUrl, newPrepayId, newRefundId, newTransactionId, orderFingerprint, refundJson, refundNotifyJson, transactionJson,
-  type Api, type OrderInput, type OrderRow, type RefundJson, type RefundRow, type TransactionJson,
+  newCodeUrl,
+  newPrepayId,
+  newRefundId,
+  newTransactionId,
+  orderFingerprint,
+  refundJson,
+  refundNotifyJson,
+  transactionJson,
+  type Api,
+  type OrderInput,
+  type OrderRow,
+  type RefundJson,
+  type RefundRow,
+  type TransactionJson,
 } from './wechatpay/model';
 import { buildNotifyBody, type NotifyEvent } from './wechatpay/notify';
 import { v2PaymentNotify, v2RefundNotify } from './wechatpay/v2model';
@@ -40,12 +52,8 @@ export interface PayResult {
   notify_id?: string | null;
 }
 export type OrderError = 'OUT_TRADE_NO_USED' | 'ORDERPAID' | 'ORDERCLOSED';
-export type MicropayResult =
-  | { ok: true; order: OrderRow; behavior: CodeBehavior }
-  | { ok: false; error: 'OUT_TRADE_NO_USED' | 'AUTH_CODE_USED' };
-export type ReverseOutcome =
-  | { ok: true; refunded: boolean }
-  | { ok: false; error: 'ORDER_NOT_FOUND' | 'NOT_MICROPAY' | 'SYSTEMERROR' | 'REVERSE_EXPIRE' };
+export type MicropayResult = { ok: true; order: OrderRow; behavior: CodeBehavior } | { ok: false; error: 'OUT_TRADE_NO_USED' | 'AUTH_CODE_USED' };
+export type ReverseOutcome = { ok: true; refunded: boolean } | { ok: false; error: 'ORDER_NOT_FOUND' | 'NOT_MICROPAY' | 'SYSTEMERROR' | 'REVERSE_EXPIRE' };
 /** WeChat: "7天以内的交易单可调用撤销". */
 export const REVERSE_WINDOW_MS = 7 * 86_400_000;
 export interface RefundRequest {
@@ -64,7 +72,10 @@ export type RefundError = 'ORDER_NOT_FOUND' | 'REFUND_NO_REUSED' | 'NOT_PAID' | 
 export interface LedgerView {
   now: string;
   order: Omit<OrderRow, 'time_expire' | 'success_time' | 'created_at' | 'closed_at'> & {
-    time_expire: string | null; success_time: string | null; created_at: string; closed_at: string | null;
+    time_expire: string | null;
+    success_time: string | null;
+    created_at: string;
+    closed_at: string | null;
   };
   transaction: TransactionJson;
   refunds: RefundJson[];
@@ -130,8 +141,25 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
         `INSERT INTO orders (mchid, out_trade_no, api, trade_type, prepay_id, openid, client_ip, sign_type, product_id, appid, description,
            notify_url, total, currency, attach, time_expire, fingerprint, code_url, state, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOTPAY', ?)`,
-        input.mchid, input.out_trade_no, input.api, input.trade_type, prepayId, input.openid, input.client_ip, input.sign_type, input.product_id,
-        input.appid, input.description, input.notify_url, input.total, input.currency, input.attach, input.time_expire, fingerprint, codeUrl, now,
+        input.mchid,
+        input.out_trade_no,
+        input.api,
+        input.trade_type,
+        prepayId,
+        input.openid,
+        input.client_ip,
+        input.sign_type,
+        input.product_id,
+        input.appid,
+        input.description,
+        input.notify_url,
+        input.total,
+        input.currency,
+        input.attach,
+        input.time_expire,
+        fingerprint,
+        codeUrl,
+        now,
       );
       return { ok: true, order: this.order(input.mchid, input.out_trade_no) as OrderRow };
     }
@@ -162,12 +190,29 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
       `INSERT INTO orders (mchid, out_trade_no, api, trade_type, prepay_id, openid, client_ip, sign_type, product_id, appid, description,
          notify_url, total, currency, attach, time_expire, fingerprint, code_url, state, transaction_id, success_time, payer_openid, created_at)
        VALUES (?, ?, ?, 'MICROPAY', ?, NULL, ?, ?, NULL, ?, ?, '', ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?)`,
-      input.mchid, input.out_trade_no, input.api, newPrepayId(now), input.client_ip, input.sign_type, input.appid, input.description,
-      input.total, input.currency, input.attach, orderFingerprint(input), state,
-      state === 'SUCCESS' ? newTransactionId(now) : null, state === 'SUCCESS' ? now : null, state === 'SUCCESS' ? `o${randomAlnum(27)}` : null, now,
+      input.mchid,
+      input.out_trade_no,
+      input.api,
+      newPrepayId(now),
+      input.client_ip,
+      input.sign_type,
+      input.appid,
+      input.description,
+      input.total,
+      input.currency,
+      input.attach,
+      orderFingerprint(input),
+      state,
+      state === 'SUCCESS' ? newTransactionId(now) : null,
+      state === 'SUCCESS' ? now : null,
+      state === 'SUCCESS' ? `o${randomAlnum(27)}` : null,
+      now,
     );
     this.micropays.insert({
-      scope: input.mchid, out_trade_no: input.out_trade_no, auth_code: authCode, behavior,
+      scope: input.mchid,
+      out_trade_no: input.out_trade_no,
+      auth_code: authCode,
+      behavior,
       pay_at: behavior === 'password' ? passwordDoneAt(now, settings.time_scale) : null,
     });
     return { ok: true, order: this.order(input.mchid, input.out_trade_no) as OrderRow, behavior };
@@ -256,7 +301,11 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
     // Synchronous check-and-set before any await: two racing payments cannot both succeed.
     this.sql.exec(
       `UPDATE orders SET state = 'SUCCESS', transaction_id = ?, success_time = ?, payer_openid = ? WHERE mchid = ? AND out_trade_no = ?`,
-      newTransactionId(now), now, o.openid ?? opts.payer ?? `o${randomAlnum(27)}`, o.mchid, o.out_trade_no,
+      newTransactionId(now),
+      now,
+      o.openid ?? opts.payer ?? `o${randomAlnum(27)}`,
+      o.mchid,
+      o.out_trade_no,
     );
     const paid = this.order(o.mchid, o.out_trade_no) as OrderRow;
     let notifyId: string | null = null;
@@ -271,7 +320,11 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
 
   // ------------------------------------------------------------------------------- refunds
 
-  async refund(settings: LedgerSettings, mchid: string, input: RefundRequest): Promise<{ ok: true; refund: RefundRow } | { ok: false; error: RefundError; remaining?: number }> {
+  async refund(
+    settings: LedgerSettings,
+    mchid: string,
+    input: RefundRequest,
+  ): Promise<{ ok: true; refund: RefundRow } | { ok: false; error: RefundError; remaining?: number }> {
     this.remember(settings);
     const o = input.out_trade_no !== undefined ? this.order(mchid, input.out_trade_no) : this.orderRow(mchid, { transaction_id: input.transaction_id ?? '' });
     if (!o) return { ok: false, error: 'ORDER_NOT_FOUND' };
@@ -284,14 +337,25 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
     }
     if (o.state !== 'SUCCESS' && o.state !== 'REFUND') return { ok: false, error: 'NOT_PAID' };
     if (input.total !== o.total) return { ok: false, error: 'TOTAL_MISMATCH' };
-    const refunded = this.sql.exec<{ s: number | null }>('SELECT SUM(amount) AS s FROM refunds WHERE mchid = ? AND out_trade_no = ?', mchid, o.out_trade_no).one().s ?? 0;
+    const refunded =
+      this.sql.exec<{ s: number | null }>('SELECT SUM(amount) AS s FROM refunds WHERE mchid = ? AND out_trade_no = ?', mchid, o.out_trade_no).one().s ?? 0;
     if (input.refund > o.total - refunded) return { ok: false, error: 'EXCEEDS_REMAINING', remaining: o.total - refunded };
     const now = this.now();
     this.sql.exec(
       `INSERT INTO refunds (api, mchid, out_refund_no, out_trade_no, transaction_id, refund_id, amount, total, currency, reason,
          notify_url, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PROCESSING', ?)`,
-      input.api, mchid, input.out_refund_no, o.out_trade_no, o.transaction_id, newRefundId(now), input.refund, o.total, o.currency,
-      input.reason, input.notify_url, now,
+      input.api,
+      mchid,
+      input.out_refund_no,
+      o.out_trade_no,
+      o.transaction_id,
+      newRefundId(now),
+      input.refund,
+      o.total,
+      o.currency,
+      input.reason,
+      input.notify_url,
+      now,
     );
     this.sql.exec(`UPDATE orders SET state = 'REFUND' WHERE mchid = ? AND out_trade_no = ?`, mchid, o.out_trade_no);
     const settleAt = now + Math.round(REFUND_SETTLE_SECONDS * 1000 * settings.time_scale);
@@ -306,7 +370,10 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
   }
 
   /** APIv2 refundquery: the order and the refunds it names (one out_refund_no, or all of an order's). */
-  refundsOf(mchid: string, by: { out_refund_no: string } | { out_trade_no: string } | { transaction_id: string }): { order: OrderRow; refunds: RefundRow[] } | null {
+  refundsOf(
+    mchid: string,
+    by: { out_refund_no: string } | { out_trade_no: string } | { transaction_id: string },
+  ): { order: OrderRow; refunds: RefundRow[] } | null {
     if ('out_refund_no' in by) {
       const r = this.refundRow(mchid, by.out_refund_no);
       const o = r ? this.order(mchid, r.out_trade_no) : null;
@@ -329,13 +396,21 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
   /** A fresh code for `openid` under `appid` (the snsapi_base redirect). */
   issueOauthCode(appid: string, openid: string): string {
     const code = randomAlnum(32);
-    this.sql.exec('INSERT INTO oauth_codes (code, appid, openid, expires_at, used) VALUES (?, ?, ?, ?, 0)', code, appid, openid, this.now() + OAUTH_CODE_TTL_MS);
+    this.sql.exec(
+      'INSERT INTO oauth_codes (code, appid, openid, expires_at, used) VALUES (?, ?, ?, ?, 0)',
+      code,
+      appid,
+      openid,
+      this.now() + OAUTH_CODE_TTL_MS,
+    );
     return code;
   }
 
   /** code → openid, once: 40029 for an unknown, expired or other-appid code, 40163 for a used one. */
   redeemOauthCode(appid: string, code: string): { openid: string } | { errcode: 40029 | 40163 } {
-    const row = this.sql.exec<{ appid: string; openid: string; expires_at: number; used: number }>('SELECT * FROM oauth_codes WHERE code = ?', code).toArray()[0];
+    const row = this.sql
+      .exec<{ appid: string; openid: string; expires_at: number; used: number }>('SELECT * FROM oauth_codes WHERE code = ?', code)
+      .toArray()[0];
     if (!row || row.appid !== appid || row.expires_at <= this.now()) return { errcode: 40029 };
     if (row.used) return { errcode: 40163 };
     this.sql.exec('UPDATE oauth_codes SET used = 1 WHERE code = ?', code);
@@ -366,9 +441,18 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
     const isoOrNull = (t: number | null) => (t === null ? null : iso(t));
     return {
       now: iso(this.now()),
-      order: { ...o, time_expire: isoOrNull(o.time_expire), success_time: isoOrNull(o.success_time), created_at: iso(o.created_at), closed_at: isoOrNull(o.closed_at) },
+      order: {
+        ...o,
+        time_expire: isoOrNull(o.time_expire),
+        success_time: isoOrNull(o.success_time),
+        created_at: iso(o.created_at),
+        closed_at: isoOrNull(o.closed_at),
+      },
       transaction: transactionJson(o),
-      refunds: this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE mchid = ? AND out_trade_no = ? ORDER BY created_at', mchid, outTradeNo).toArray().map(refundJson),
+      refunds: this.sql
+        .exec<RefundRow>('SELECT * FROM refunds WHERE mchid = ? AND out_trade_no = ? ORDER BY created_at', mchid, outTradeNo)
+        .toArray()
+        .map(refundJson),
       notifies: this.outbox.view(mchid, outTradeNo),
       micropay: this.micropays.row(mchid, outTradeNo),
     };
@@ -403,8 +487,14 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
   }
 
   private queuePaymentNotify(settings: LedgerSettings, o: OrderRow, opts: { copies?: number; schedule?: boolean }): Promise<string> {
-    return this.queueNotify(settings, o, 'TRANSACTION.SUCCESS', o.notify_url, async (key) =>
-      o.api === 'v2' ? v2PaymentNotify(o, key) : JSON.stringify(transactionJson(o)), opts);
+    return this.queueNotify(
+      settings,
+      o,
+      'TRANSACTION.SUCCESS',
+      o.notify_url,
+      async (key) => (o.api === 'v2' ? v2PaymentNotify(o, key) : JSON.stringify(transactionJson(o))),
+      opts,
+    );
   }
 
   /**
@@ -442,7 +532,11 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
       if (m?.pay_at !== null && m?.pay_at !== undefined && m.pay_at <= this.now()) {
         this.sql.exec(
           `UPDATE orders SET state = 'SUCCESS', transaction_id = ?, success_time = ?, payer_openid = ? WHERE mchid = ? AND out_trade_no = ? AND state = 'USERPAYING'`,
-          newTransactionId(m.pay_at), m.pay_at, `o${randomAlnum(27)}`, o.mchid, o.out_trade_no,
+          newTransactionId(m.pay_at),
+          m.pay_at,
+          `o${randomAlnum(27)}`,
+          o.mchid,
+          o.out_trade_no,
         );
         return this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND out_trade_no = ?', o.mchid, o.out_trade_no).toArray()[0] ?? null;
       }

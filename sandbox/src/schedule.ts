@@ -5,9 +5,7 @@
  * 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h — 16 sends, 24h4m in all
  * (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7, https://pay.weixin.qq.com/doc/v3/merchant/4012791861).
  */
-export const WECHAT_RETRY_SECONDS: readonly number[] = [
-  15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
-];
+export const WECHAT_RETRY_SECONDS: readonly number[] = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600];
 
 /**
  * Delay (ms) before the next send after `sendsSoFar` failed sends, scaled; `null` once the

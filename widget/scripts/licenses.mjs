@@ -38,7 +38,7 @@ export function licensesPlugin() {
       const parts = [
         ['Shouyin checkout widget (shouyin.js, shouyin.iife.js): MIT, the Shouyin authors', ''],
         ['lit-html (Lit)', text('lit', 'LICENSE')],
-        ['QR encoder (src/qr/encode.ts): after Project Nayuki\'s QR Code generator (MIT)', NAYUKI_MIT],
+        ["QR encoder (src/qr/encode.ts): after Project Nayuki's QR Code generator (MIT)", NAYUKI_MIT],
       ];
       const source = parts.map(([name, body]) => `== ${name}\n\n${body}`.trim()).join('\n\n\n') + '\n';
       this.emitFile({ type: 'asset', fileName: LICENSES_FILE, source });

@@ -8,8 +8,7 @@
 // css:  whitespace runs become one space, then disappear around `{ } ; , > ~` and after `:`;
 //       `0.5` becomes `.5`.
 
-const minHtml = (s) =>
-  s.replace(/\s*\n\s*/g, (ws, at, all) => ('>'.includes(all[at - 1]) || '<>'.includes(all[at + ws.length]) ? '' : ' '));
+const minHtml = (s) => s.replace(/\s*\n\s*/g, (ws, at, all) => ('>'.includes(all[at - 1]) || '<>'.includes(all[at + ws.length]) ? '' : ' '));
 
 const minCss = (s) =>
   s

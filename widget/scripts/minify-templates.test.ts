@@ -3,10 +3,9 @@ import { minifyTemplates } from './minify-templates.mjs';
 
 describe('minifyTemplates', () => {
   it('strips whitespace between tags and inside multi-line start tags, keeping text spaces', () => {
-    const src = 'const a = html`\n  <div class="x">\n    <button\n      class="b"\n      @click=${f}\n    >\n      ${label} ${more}\n    </button>\n  </div>\n`;';
-    expect(minifyTemplates(src)).toBe(
-      'const a = html`<div class="x"><button class="b" @click=${f}>${label} ${more}</button></div>`;',
-    );
+    const src =
+      'const a = html`\n  <div class="x">\n    <button\n      class="b"\n      @click=${f}\n    >\n      ${label} ${more}\n    </button>\n  </div>\n`;';
+    expect(minifyTemplates(src)).toBe('const a = html`<div class="x"><button class="b" @click=${f}>${label} ${more}</button></div>`;');
   });
 
   it('minifies nested templates inside expressions and leaves other code alone', () => {

@@ -10,8 +10,7 @@ function recorder(respond: (url: string, init: RequestInit) => Promise<Response>
   return { calls, fetch };
 }
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('createClientApi', () => {
   const secret = 'cs_abc_secret_xyz';
@@ -46,11 +45,15 @@ describe('createClientApi', () => {
 
   it('reports a non-JSON answer (a proxy page) and server errors as transient-or-not by status', async () => {
     const html = () => new Response('<html>Bad gateway</html>', { status: 502 });
-    const e = await createClientApi('https://p', secret, 'cs', recorder(html).fetch).getSession().catch((x: unknown) => x);
+    const e = await createClientApi('https://p', secret, 'cs', recorder(html).fetch)
+      .getSession()
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ status: 502, code: 'http_502' });
     expect((e as ApiError).transient).toBe(true);
     const ok = () => new Response('not json', { status: 200 });
-    const e2 = await createClientApi('https://p', secret, 'cs', recorder(ok).fetch).getSession().catch((x: unknown) => x);
+    const e2 = await createClientApi('https://p', secret, 'cs', recorder(ok).fetch)
+      .getSession()
+      .catch((x: unknown) => x);
     expect(e2).toMatchObject({ code: 'http_200' });
   });
 
@@ -76,9 +79,7 @@ describe('createClientApi', () => {
       vi.useRealTimers();
     });
     const hang: FetchLike = (_url, init) =>
-      new Promise((_resolve, reject) =>
-        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
-      );
+      new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
 
     it('turns a hanging call into a transient time-out after 20 s', async () => {
       vi.useFakeTimers();

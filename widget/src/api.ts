@@ -2,14 +2,7 @@
  * The client API (`/v1/client/sessions/:id…`, docs/widget.md). Every call carries the session's
  * client secret as a bearer token; nothing here ever sends an amount.
  */
-import type {
-  AttemptResponse,
-  Channel,
-  ErrorBody,
-  Flow,
-  PublicSessionView,
-  StatusView,
-} from '../../worker/src/contract';
+import type { AttemptResponse, Channel, ErrorBody, Flow, PublicSessionView, StatusView } from '../../worker/src/contract';
 
 /** A failed call. `type: 'network_error'` when no HTTP answer arrived at all. */
 export class ApiError extends Error {
@@ -55,12 +48,7 @@ export interface ClientApi {
   streamUrl: string;
 }
 
-export function createClientApi(
-  apiBase: string,
-  clientSecret: string,
-  sessionId: string,
-  fetchImpl: FetchLike = (i, init) => fetch(i, init),
-): ClientApi {
+export function createClientApi(apiBase: string, clientSecret: string, sessionId: string, fetchImpl: FetchLike = (i, init) => fetch(i, init)): ClientApi {
   const root = `${apiBase.replace(/\/+$/, '')}/v1/client/sessions/${encodeURIComponent(sessionId)}`;
 
   /** Every call has a deadline: a request that hangs must become an error, never an endless spinner. */
@@ -92,10 +80,7 @@ export function createClientApi(
     }
     if (!res.ok || json === undefined) {
       const err = json?.error;
-      throw new ApiError(
-        res.status,
-        typeof err?.code === 'string' ? err : { type: 'api_error', code: `http_${res.status}`, message: `HTTP ${res.status}` },
-      );
+      throw new ApiError(res.status, typeof err?.code === 'string' ? err : { type: 'api_error', code: `http_${res.status}`, message: `HTTP ${res.status}` });
     }
     return json as T;
   }

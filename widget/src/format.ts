@@ -6,9 +6,7 @@
 export function formatAmount(fen: number, locale: string): string {
   if (!Number.isSafeInteger(fen) || fen < 0) throw new RangeError(`bad fen: ${fen}`);
   // narrowSymbol: "¥" in every locale (en would otherwise say "CN¥").
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol' }).format(
-    fen / 100,
-  );
+  return new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol' }).format(fen / 100);
 }
 
 /** Whole seconds left until `expiresAtMs`, never negative; a partial second counts as one. */

@@ -37,15 +37,7 @@
  * @cssproperty --shouyin-qr-size - QR code width (216px)
  */
 import { html, nothing, type TemplateResult } from 'lit/html.js';
-import type {
-  Channel,
-  Flow,
-  NextAction,
-  PublicAttempt,
-  PublicSessionView,
-  SessionStatus,
-  StatusView,
-} from '../../worker/src/contract';
+import type { Channel, Flow, NextAction, PublicAttempt, PublicSessionView, SessionStatus, StatusView } from '../../worker/src/contract';
 import { ApiError, type ClientApi, createClientApi, errorKind } from './api';
 import { defaultApiBase } from './api-base';
 import { ElementBase, reactive } from './element-base';
@@ -251,8 +243,7 @@ export class ShouyinCheckout extends ElementBase {
       // Still here a while later: navigation was blocked, or the shopper came Back and the page was
       // restored from the back/forward cache (timers resume then). Never leave "Redirecting…" up.
       this.go('redirect', undefined, LEAVE_MS);
-      const ok =
-        na.type === 'redirect' ? redirectTop(na.url) : na.type === 'form_post' ? formPostTop(na.url, na.fields) : false;
+      const ok = na.type === 'redirect' ? redirectTop(na.url) : na.type === 'form_post' ? formPostTop(na.url, na.fields) : false;
       // app_payload answers a flow this widget never requests.
       if (!ok) throw new ApiError(400, { type: 'api_error', code: 'unsupported_next_action', message: na.type });
     } catch (e) {
@@ -342,19 +333,23 @@ export class ShouyinCheckout extends ElementBase {
     const done = this.status && this.status !== 'open' ? this.status : undefined;
     const view = done ?? this.view;
     return html`<div part="container" class="card ${view}${done ? ' done' : ''}" lang=${t.lang} tabindex="-1">
-      ${s
-        ? html`<header>
+      ${
+        s
+          ? html`<header>
             <div class="top">
               <span class="merchant">${s.merchant_name}</span>
               ${s.livemode ? nothing : html`<span class="badge" part="badge">${t.testMode}</span>`}
             </div>
             <p class="desc">${s.description}</p>
-            ${done
-              ? nothing
-              : html`<div class="label">${t.amountDue}</div>
-                  <div class="amount" part="amount">${this.money(s.amount)}</div>`}
+            ${
+              done
+                ? nothing
+                : html`<div class="label">${t.amountDue}</div>
+                  <div class="amount" part="amount">${this.money(s.amount)}</div>`
+            }
           </header>`
-        : nothing}
+          : nothing
+      }
       <div class="body" tabindex="-1">${done ? nothing : this.renderBody(this.view, t, s)}</div>
       <div class="status" part="status" role="status" aria-live="polite">${this.renderStatus(view, t, s)}</div>
     </div>`;
@@ -398,25 +393,27 @@ export class ShouyinCheckout extends ElementBase {
             <rect width="100%" height="100%" fill="#fff"></rect>
             <path d=${d} fill="#000"></path>
           </svg>
-          ${dead
-            ? html`<div class="over">
+          ${
+            dead
+              ? html`<div class="over">
                 ${t.qrExpired}
                 <button class="primary" part="button" ?disabled=${!!this.busy} @click=${() => this.start(c, 'qr')}>
                   ${t.regenerate}
                 </button>
               </div>`
-            : nothing}
+              : nothing
+          }
         </div>
         <p class="scan">${t.scanWith[c]}</p>
         ${dead ? nothing : html`<p class="muted" part="countdown">${t.expiresIn(this.countdown.mmss)}</p>`}
-        ${mobile && !dead
-          ? html`${/^https:/.test(data) ? html`<a class="primary" part="button" href=${data}>${t.openApp(t.channel[c])}</a>` : nothing}
+        ${
+          mobile && !dead
+            ? html`${/^https:/.test(data) ? html`<a class="primary" part="button" href=${data}>${t.openApp(t.channel[c])}</a>` : nothing}
             ${c === 'wechat_pay' ? html`<p class="muted">${t.screenshotHint}</p>` : nothing}
             ${this.link(t.copyLink, () => this.copy(data))}`
-          : nothing}
-        ${wallet && !s?.livemode
-          ? html`<a class="sandbox" part="sandbox-link" href=${wallet} target="_blank" rel="noopener">${t.sandboxWallet}</a>`
-          : nothing}
+            : nothing
+        }
+        ${wallet && !s?.livemode ? html`<a class="sandbox" part="sandbox-link" href=${wallet} target="_blank" rel="noopener">${t.sandboxWallet}</a>` : nothing}
         ${site ? this.link(site, () => this.start(c, 'page')) : nothing}
         ${this.link(t.switchChannel, () => this.pick())}
       </div>`;
@@ -463,10 +460,12 @@ export class ShouyinCheckout extends ElementBase {
       case 'paid':
         return html`<div class="icon" aria-hidden="true">✓</div>
           <strong class="title">${t.paid}</strong>
-          ${s
-            ? html`<div class="amount" part="amount">${this.money(s.amount)}</div>
+          ${
+            s
+              ? html`<div class="amount" part="amount">${this.money(s.amount)}</div>
                 <div class="muted">${t.orderId} ${s.merchant_order_id}</div>`
-            : nothing}`;
+              : nothing
+          }`;
       case 'expired':
       case 'canceled':
         return html`<div class="icon" aria-hidden="true">!</div>
@@ -477,11 +476,12 @@ export class ShouyinCheckout extends ElementBase {
   }
 }
 
-reactive(
-  ShouyinCheckout,
-  ['clientSecret', 'apiBase', 'locale', 'channels', 'view', 'session', 'status', 'busy', 'attempt', 'qr', 'err', 'guide', 'note'],
-  { 'client-secret': 'clientSecret', 'api-base': 'apiBase', locale: 'locale', channels: 'channels' },
-);
+reactive(ShouyinCheckout, ['clientSecret', 'apiBase', 'locale', 'channels', 'view', 'session', 'status', 'busy', 'attempt', 'qr', 'err', 'guide', 'note'], {
+  'client-secret': 'clientSecret',
+  'api-base': 'apiBase',
+  locale: 'locale',
+  channels: 'channels',
+});
 
 declare global {
   interface HTMLElementTagNameMap {

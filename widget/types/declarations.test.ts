@@ -18,7 +18,14 @@ describe('shouyin.d.ts', () => {
     const names = fields(events, 'ShouyinEventMap');
     expect(names.length).toBeGreaterThanOrEqual(6);
     expect(fields(dts, 'ShouyinEventMap')).toEqual(names);
-    for (const detail of ['ShouyinReadyDetail', 'ShouyinAttemptDetail', 'ShouyinPaidDetail', 'ShouyinExpiredDetail', 'ShouyinStatusDetail', 'ShouyinErrorDetail']) {
+    for (const detail of [
+      'ShouyinReadyDetail',
+      'ShouyinAttemptDetail',
+      'ShouyinPaidDetail',
+      'ShouyinExpiredDetail',
+      'ShouyinStatusDetail',
+      'ShouyinErrorDetail',
+    ]) {
       expect(fields(dts, detail), detail).toEqual(fields(events, detail));
     }
   });

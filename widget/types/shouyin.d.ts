@@ -68,7 +68,11 @@ export declare class ShouyinCheckout extends HTMLElement {
   channels: string | null | undefined;
   /** Resolves after the pending render. */
   readonly updateComplete: Promise<boolean>;
-  addEventListener<K extends keyof ShouyinEventMap>(type: K, listener: (this: ShouyinCheckout, ev: ShouyinEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof ShouyinEventMap>(
+    type: K,
+    listener: (this: ShouyinCheckout, ev: ShouyinEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
 }
 

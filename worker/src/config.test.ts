@@ -23,7 +23,14 @@ describe('SHOUYIN_CONFIG validation', () => {
   it('accepts the test config and derives each merchant mode from its keys', () => {
     const c = parseConfig(JSON.stringify(testConfigObject()));
     expect(c.merchants.map((m) => [m.id, m.livemode])).toEqual([
-      ['demo', false], ['live', true], ['certshop', false], ['v2shop', false], ['v2hmac', false], ['v3oauth', false], ['recon', false], ['reconv2', false],
+      ['demo', false],
+      ['live', true],
+      ['certshop', false],
+      ['v2shop', false],
+      ['v2hmac', false],
+      ['v3oauth', false],
+      ['recon', false],
+      ['reconv2', false],
     ]);
   });
 
@@ -44,11 +51,19 @@ describe('SHOUYIN_CONFIG validation', () => {
     ['merchants[0].providers.wechat_pay.apiv3_key', (d: any) => (d.merchants[0].providers.wechat_pay.apiv3_key = 'short'), /32 ASCII/],
     ['merchants[0].providers.wechat_pay.private_key', (d: any) => (d.merchants[0].providers.wechat_pay.private_key = 'nope'), /PEM private key/],
     ['merchants[0].providers.wechat_pay.wechatpay_public_key', (d: any) => delete d.merchants[0].providers.wechat_pay.wechatpay_public_key, /go together/],
-    ['merchants[0].providers.wechat_pay.wechatpay_public_key_id', (d: any) => {
-      delete d.merchants[0].providers.wechat_pay.wechatpay_public_key;
-      delete d.merchants[0].providers.wechat_pay.wechatpay_public_key_id;
-    }, /platform_certificates/],
-    ['merchants[0].providers.wechat_pay.platform_certificates[0].certificate', (d: any) => (d.merchants[0].providers.wechat_pay.platform_certificates = [{ serial: 'ABCDEF0123', certificate: 'x' }]), /PEM certificate/],
+    [
+      'merchants[0].providers.wechat_pay.wechatpay_public_key_id',
+      (d: any) => {
+        delete d.merchants[0].providers.wechat_pay.wechatpay_public_key;
+        delete d.merchants[0].providers.wechat_pay.wechatpay_public_key_id;
+      },
+      /platform_certificates/,
+    ],
+    [
+      'merchants[0].providers.wechat_pay.platform_certificates[0].certificate',
+      (d: any) => (d.merchants[0].providers.wechat_pay.platform_certificates = [{ serial: 'ABCDEF0123', certificate: 'x' }]),
+      /PEM certificate/,
+    ],
     ['merchants[0].providers.wechat_pay.api_version', (d: any) => (d.merchants[0].providers.wechat_pay.api_version = 'v1'), /"v3".*"v2"/],
     ['merchants[0].providers.wechat_pay.surprise', (d: any) => (d.merchants[0].providers.wechat_pay.surprise = 1), /not a known field/],
     ['merchants[0].secret_keys[0]', (d: any) => (d.merchants[0].secret_keys = ['pk_test_x']), /sk_test_ or sk_live_/],

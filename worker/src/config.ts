@@ -69,7 +69,8 @@ function parseMerchant(v: unknown, i: number, ids: Set<string>, keys: Set<string
     } catch {
       throw new ConfigError(p, `must be an origin like "https://shop.example.com" (got ${JSON.stringify(x)}).`);
     }
-    if (u.origin !== x) throw new ConfigError(p, `must be an origin without path or trailing slash (got ${JSON.stringify(x)}; use ${JSON.stringify(u.origin)}).`);
+    if (u.origin !== x)
+      throw new ConfigError(p, `must be an origin without path or trailing slash (got ${JSON.stringify(x)}; use ${JSON.stringify(u.origin)}).`);
     return x;
   });
   let webhook: WebhookConfig | undefined;
@@ -78,7 +79,11 @@ function parseMerchant(v: unknown, i: number, ids: Set<string>, keys: Set<string
     const w = obj(o.webhook, wp);
     onlyKeys(w, wp, ['url', 'secret']);
     const wurl = url(w, 'url', wp, false, livemode) as string;
-    const secret = str(w, 'secret', wp, { secret: true, pattern: /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, hint: 'must be whsec_ followed by the base64 of at least 24 random bytes' });
+    const secret = str(w, 'secret', wp, {
+      secret: true,
+      pattern: /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/,
+      hint: 'must be whsec_ followed by the base64 of at least 24 random bytes',
+    });
     webhook = { url: wurl, secret };
   }
   const auto = o.auto_refund_anomalies ?? true;
@@ -88,12 +93,25 @@ function parseMerchant(v: unknown, i: number, ids: Set<string>, keys: Set<string
   onlyKeys(po, `${path}.providers`, channels);
   const providers = parseProviders(po, `${path}.providers`, livemode);
   if (Object.keys(providers).length === 0) throw new ConfigError(`${path}.providers`, `must configure at least one provider (${channels.join(', ')}).`);
-  return { id, name, secret_keys: secretKeys, allowed_origins: origins, ...(webhook ? { webhook } : {}), auto_refund_anomalies: auto, providers, livemode, ...(o.apple !== undefined ? { apple: parseAppleConfig(o.apple, `${path}.apple`, livemode) } : {}) };
+  return {
+    id,
+    name,
+    secret_keys: secretKeys,
+    allowed_origins: origins,
+    ...(webhook ? { webhook } : {}),
+    auto_refund_anomalies: auto,
+    providers,
+    livemode,
+    ...(o.apple !== undefined ? { apple: parseAppleConfig(o.apple, `${path}.apple`, livemode) } : {}),
+  };
 }
 
 export function parseConfig(raw: string | undefined): ShouyinConfig {
   if (raw === undefined || raw.trim() === '') {
-    throw new ConfigError('(root)', 'is not set. Run `npm start` to generate .dev.vars locally, or set the SHOUYIN_CONFIG secret (`wrangler secret put SHOUYIN_CONFIG`).');
+    throw new ConfigError(
+      '(root)',
+      'is not set. Run `npm start` to generate .dev.vars locally, or set the SHOUYIN_CONFIG secret (`wrangler secret put SHOUYIN_CONFIG`).',
+    );
   }
   let doc: unknown;
   try {

@@ -58,7 +58,11 @@ app.all('/sandbox/*', async (c) => {
     return c.env.SANDBOX.fetch(new Request(c.req.raw, { body }));
   }
   return errorResponse(
-    new ShouyinError(ErrorType.not_found, 'sandbox_not_deployed', 'The provider sandbox is not deployed with this Worker (no SANDBOX service binding). See sandbox/README.md.'),
+    new ShouyinError(
+      ErrorType.not_found,
+      'sandbox_not_deployed',
+      'The provider sandbox is not deployed with this Worker (no SANDBOX service binding). See sandbox/README.md.',
+    ),
   );
 });
 

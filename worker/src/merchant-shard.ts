@@ -23,11 +23,7 @@ export interface LoggedEvent {
   body: string;
 }
 
-export type IdempotencyBegin =
-  | { kind: 'new' }
-  | { kind: 'replay'; status: number; body: string }
-  | { kind: 'mismatch' }
-  | { kind: 'in_flight' };
+export type IdempotencyBegin = { kind: 'new' } | { kind: 'replay'; status: number; body: string } | { kind: 'mismatch' } | { kind: 'in_flight' };
 
 export type OrderClaim = { kind: 'claimed' } | { kind: 'taken'; sessionId: string; status: SessionStatus };
 
@@ -95,12 +91,7 @@ export class MerchantShard extends DurableObject<Env> {
       // Another claim may have run while we asked the holder; only replace what we looked at.
       if (this.holderOf(merchant, orderId) !== holder) return this.claimOrderId(merchant, orderId, sessionId);
     }
-    this.sql.exec(
-      'INSERT OR REPLACE INTO order_ids (merchant, order_id, session_id) VALUES (?, ?, ?)',
-      merchant,
-      orderId,
-      sessionId,
-    );
+    this.sql.exec('INSERT OR REPLACE INTO order_ids (merchant, order_id, session_id) VALUES (?, ?, ?)', merchant, orderId, sessionId);
     return { kind: 'claimed' };
   }
 
@@ -108,7 +99,12 @@ export class MerchantShard extends DurableObject<Env> {
   async appendEvent(merchant: string, e: LoggedEvent): Promise<void> {
     this.sql.exec(
       'INSERT OR IGNORE INTO events (merchant, id, type, created, session, body) VALUES (?, ?, ?, ?, ?, ?)',
-      merchant, e.id, e.type, e.created, e.session, e.body,
+      merchant,
+      e.id,
+      e.type,
+      e.created,
+      e.session,
+      e.body,
     );
     const entry = ledgerEntryOf(e.type, e.body);
     if (entry) await this.env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant, ledgerDay(entry))).recordLedgerEntry(merchant, entry);
@@ -166,9 +162,7 @@ export class MerchantShard extends DurableObject<Env> {
   }
 
   private holderOf(merchant: string, orderId: string): string | null {
-    const row = this.sql
-      .exec<{ session_id: string }>('SELECT session_id FROM order_ids WHERE merchant = ? AND order_id = ?', merchant, orderId)
-      .toArray()[0];
+    const row = this.sql.exec<{ session_id: string }>('SELECT session_id FROM order_ids WHERE merchant = ? AND order_id = ?', merchant, orderId).toArray()[0];
     return row?.session_id ?? null;
   }
 }

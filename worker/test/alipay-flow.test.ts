@@ -111,7 +111,6 @@ describe('Alipay QR end to end (inside workerd)', () => {
     expect(t.session?.status).toBe('open');
     expect(t.events).toEqual([]);
   });
-
 });
 
 // A flipped signature, the app's own key and another merchant's URL are in the provider contract
@@ -121,11 +120,17 @@ describe('forged notifies change nothing and never get `success`', () => {
     ['a value changed after signing', async (f) => (await signedBody(f)).replace('total_amount=88.88', 'total_amount=8.88')],
     ['a field added after signing', async (f) => `${await signedBody(f)}&discount=1`],
     ['a field given twice', async (f) => `${await signedBody(f)}&out_trade_no=${f.out_trade_no}`],
-    ['signed with sign_type kept in the string (V2)', async (f) => {
-      const p: Params = { ...f, sign_type: 'RSA2' };
-      const content = Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join('&');
-      return encodeForm({ ...p, sign: await rsaSign(await importRsaPrivateKey(SANDBOX_ALIPAY_PRIVATE_KEY), content) });
-    }],
+    [
+      'signed with sign_type kept in the string (V2)',
+      async (f) => {
+        const p: Params = { ...f, sign_type: 'RSA2' };
+        const content = Object.keys(p)
+          .sort()
+          .map((k) => `${k}=${p[k]}`)
+          .join('&');
+        return encodeForm({ ...p, sign: await rsaSign(await importRsaPrivateKey(SANDBOX_ALIPAY_PRIVATE_KEY), content) });
+      },
+    ],
     ['sign_type RSA', async (f) => (await signedBody(f)).replace('sign_type=RSA2', 'sign_type=RSA')],
     ['no sign', async (f) => encodeForm({ ...f, sign_type: 'RSA2' })],
     ['values decoded twice on the way', async (f) => (await signedBody({ ...f, passback_params: 'a%26b' })).replace('a%2526b', 'a%26b')],
@@ -170,11 +175,20 @@ describe('page, h5 and app flows', () => {
     const url = new URL(next_action.url as string);
     expect(url.searchParams.get('return_url')).toBe(`${BASE}/return/${s.id}`);
     expect(url.searchParams.get('notify_url')).toBe(`${BASE}/notify/alipay/${TEST.merchant_id}`);
-    const cashier = await SELF.fetch(url.href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(next_action.fields).toString() });
+    const cashier = await SELF.fetch(url.href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(next_action.fields).toString(),
+    });
     const html = await cashier.text();
     expect(html).toContain('确认付款 Pay');
     const m = /action="([^"]+\/pay)"><input type="hidden" name="token" value="([A-Za-z0-9]+)"/.exec(html);
-    const pay = await SELF.fetch(`${BASE}${m?.[1]}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${m?.[2]}`, redirect: 'manual' });
+    const pay = await SELF.fetch(`${BASE}${m?.[1]}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${m?.[2]}`,
+      redirect: 'manual',
+    });
     expect(pay.status).toBe(303);
     const back = new URL(pay.headers.get('location') as string);
     expect(`${back.origin}${back.pathname}`).toBe(`${BASE}/return/${s.id}`);
@@ -217,7 +231,11 @@ describe('page, h5 and app flows', () => {
 describe('certificate mode (公钥证书)', () => {
   it('a certificate-mode merchant: precreate, pay, notify verified with its Alipay certificate → paid', async () => {
     const key = ALIPAY_TEST.cert_secret_key;
-    const res = await api('/v1/checkout/sessions', { key, method: 'POST', body: JSON.stringify({ amount: 1234, currency: 'CNY', description: '证书模式', merchant_order_id: `C${Date.now()}` }) });
+    const res = await api('/v1/checkout/sessions', {
+      key,
+      method: 'POST',
+      body: JSON.stringify({ amount: 1234, currency: 'CNY', description: '证书模式', merchant_order_id: `C${Date.now()}` }),
+    });
     expect(res.status).toBe(201);
     const s = (await res.json()) as SessionJson;
     expect(s.channels).toEqual(['alipay']);

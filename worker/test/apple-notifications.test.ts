@@ -9,7 +9,9 @@ import { ALIPAY_TEST, APPLE_TEST, TEST } from './fixtures/config';
 const DAY = 86_400;
 const now = () => Math.floor(Date.now() / 1000);
 
-async function mint(body: Record<string, unknown>): Promise<{ signed_payload: string; notification_uuid: string; delivery?: { status: number; body: string } }> {
+async function mint(
+  body: Record<string, unknown>,
+): Promise<{ signed_payload: string; notification_uuid: string; delivery?: { status: number; body: string } }> {
   const a = await control('/notifications', body);
   if (a.status !== 201) throw new Error(`mint notification: ${a.status} ${JSON.stringify(a.json)}`);
   return a.json as { signed_payload: string; notification_uuid: string; delivery?: { status: number; body: string } };
@@ -25,7 +27,12 @@ describe('Apple notifications V2', () => {
     expect(more).toEqual([]);
     expect(e).toMatchObject({ id: expect.stringMatching(/^evt_[0-9a-f]{24}$/), type: 'apple.notification', livemode: false });
     expect(e!.data.object).toMatchObject({
-      object: 'apple.notification', notification_type: 'ONE_TIME_CHARGE', subtype: null, version: '2.0', environment: 'sandbox', bundle_id: APPLE_TEST.bundle_id,
+      object: 'apple.notification',
+      notification_type: 'ONE_TIME_CHARGE',
+      subtype: null,
+      version: '2.0',
+      environment: 'sandbox',
+      bundle_id: APPLE_TEST.bundle_id,
       transaction: { object: 'apple.transaction', product_id: 'com.shouyin.demo.coins100', type: 'Consumable', revocation_date: null },
       renewal_info: null,
     });
@@ -65,7 +72,12 @@ describe('Apple notifications V2', () => {
 
   it('TEST (no transaction) and production notifications pass too', async () => {
     expect((await mint({ notification_type: 'TEST', send: true })).delivery?.status).toBe(200);
-    const p = await mint({ notification_type: 'ONE_TIME_CHARGE', environment: 'production', transaction: { product_id: 'com.shouyin.demo.coins100' }, send: true });
+    const p = await mint({
+      notification_type: 'ONE_TIME_CHARGE',
+      environment: 'production',
+      transaction: { product_id: 'com.shouyin.demo.coins100' },
+      send: true,
+    });
     expect(p.delivery?.status).toBe(200);
     expect((await eventFor(p.notification_uuid))[0]!.data.object.environment).toBe('production');
   });

@@ -16,9 +16,22 @@ describe('Apple receipts: environments', () => {
     expect((await simulator('production', { 'receipt-data': receipt })).json).toEqual({ status: 21007 });
     const a = await verifyReceipt({ receipt_data: receipt });
     expect(a.status).toBe(200);
-    expect(a.json).toMatchObject({ object: 'apple.receipt', livemode: false, environment: 'sandbox', apple_status: 0, subscription_expired: false, bundle_id: APPLE_TEST.bundle_id });
+    expect(a.json).toMatchObject({
+      object: 'apple.receipt',
+      livemode: false,
+      environment: 'sandbox',
+      apple_status: 0,
+      subscription_expired: false,
+      bundle_id: APPLE_TEST.bundle_id,
+    });
     expect(a.json.in_app).toEqual([
-      expect.objectContaining({ product_id: PRODUCT, quantity: 1, transaction_id: expect.stringMatching(/^\d{16}$/), purchase_date: expect.any(Number), expires_date: null }),
+      expect.objectContaining({
+        product_id: PRODUCT,
+        quantity: 1,
+        transaction_id: expect.stringMatching(/^\d{16}$/),
+        purchase_date: expect.any(Number),
+        expires_date: null,
+      }),
     ]);
     expect(Math.abs(a.json.in_app[0].purchase_date - now())).toBeLessThan(60);
   });
@@ -72,7 +85,10 @@ describe('Apple receipts: every status', () => {
   });
 
   it('21006 is an answer: the receipt, its subscription expired', async () => {
-    const receipt = await mintReceipt({ purchases: [{ product_id: 'pro.monthly', purchase_date: now() - 40 * DAY, expires_date: now() - 10 * DAY }], status: 21006 });
+    const receipt = await mintReceipt({
+      purchases: [{ product_id: 'pro.monthly', purchase_date: now() - 40 * DAY, expires_date: now() - 10 * DAY }],
+      status: 21006,
+    });
     const a = await verifyReceipt({ receipt_data: receipt });
     expect(a.status).toBe(200);
     expect(a.json).toMatchObject({ apple_status: 21006, subscription_expired: true, environment: 'sandbox' });
@@ -87,8 +103,12 @@ describe('Apple receipts: every status', () => {
     const genuine = fromUtf8(fromBase64(await mintReceipt({ product_id: PRODUCT })));
     const [prefix, body, mac] = genuine.split('.') as [string, string, string];
     // Upgrade the purchase in transit: the body no longer matches its MAC.
-    const edited = toBase64(utf8(JSON.stringify({ ...JSON.parse(fromUtf8(fromBase64(body.replace(/-/g, '+').replace(/_/g, '/')))), bundle_id: APPLE_TEST.bundle_id, purchases: [] })))
-      .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const edited = toBase64(
+      utf8(JSON.stringify({ ...JSON.parse(fromUtf8(fromBase64(body.replace(/-/g, '+').replace(/_/g, '/')))), bundle_id: APPLE_TEST.bundle_id, purchases: [] })),
+    )
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
     const altered = await verifyReceipt({ receipt_data: toBase64(utf8(`${prefix}.${edited}.${mac}`)) });
     expect(altered.status).toBe(400);
     expect(altered.json.error).toMatchObject({ code: 'receipt_not_authenticated', param: 'receipt_data' });
@@ -96,7 +116,7 @@ describe('Apple receipts: every status', () => {
 });
 
 describe('Apple receipts: shared secret and app', () => {
-  it('a shared secret that is not the app\'s: 21004 → 500 apple_shared_secret_mismatch, without echoing it', async () => {
+  it("a shared secret that is not the app's: 21004 → 500 apple_shared_secret_mismatch, without echoing it", async () => {
     const wrong = '0123456789abcdef0123456789abcdef';
     const mismatched = withConfig((d) => (d.merchants[0]!.apple.shared_secret = wrong));
     const a = await verifyReceipt({ receipt_data: await mintReceipt({ product_id: PRODUCT }) }, { via: mismatched });
@@ -124,8 +144,20 @@ describe('Apple receipts: shared secret and app', () => {
     const start = now() - 45 * DAY;
     const receipt = await mintReceipt({
       purchases: [
-        { product_id: 'pro.monthly', transaction_id: '2000000000000001', original_transaction_id: '2000000000000001', purchase_date: start, expires_date: start + 30 * DAY },
-        { product_id: 'pro.monthly', transaction_id: '2000000000000002', original_transaction_id: '2000000000000001', purchase_date: start + 30 * DAY, expires_date: start + 60 * DAY },
+        {
+          product_id: 'pro.monthly',
+          transaction_id: '2000000000000001',
+          original_transaction_id: '2000000000000001',
+          purchase_date: start,
+          expires_date: start + 30 * DAY,
+        },
+        {
+          product_id: 'pro.monthly',
+          transaction_id: '2000000000000002',
+          original_transaction_id: '2000000000000001',
+          purchase_date: start + 30 * DAY,
+          expires_date: start + 60 * DAY,
+        },
         { product_id: PRODUCT, quantity: 3 },
       ],
     });

@@ -33,8 +33,18 @@ describe('Apple signed transactions: accepted', () => {
     const a = await verifyTransaction({ signed_transaction: token });
     expect(a.status).toBe(200);
     expect(a.json).toMatchObject({
-      object: 'apple.transaction', livemode: false, environment: 'sandbox', bundle_id: APPLE_TEST.bundle_id, product_id: PRODUCT, type: 'Consumable',
-      quantity: 2, transaction_id: expect.stringMatching(/^\d{16}$/), revocation_date: null, expires_date: null, price: 6000, currency: 'CNY',
+      object: 'apple.transaction',
+      livemode: false,
+      environment: 'sandbox',
+      bundle_id: APPLE_TEST.bundle_id,
+      product_id: PRODUCT,
+      type: 'Consumable',
+      quantity: 2,
+      transaction_id: expect.stringMatching(/^\d{16}$/),
+      revocation_date: null,
+      expires_date: null,
+      price: 6000,
+      currency: 'CNY',
       app_account_token: '7e3fb20b-4cdb-47cc-936d-99d65f608138',
     });
     expect(a.json.original_transaction_id).toBe(a.json.transaction_id);
@@ -43,7 +53,12 @@ describe('Apple signed transactions: accepted', () => {
 
   it('a production subscription, expired or not: reported, not refused', async () => {
     const a = await verifyTransaction({
-      signed_transaction: await mintTransaction({ product_id: 'pro.monthly', environment: 'production', purchase_date: now() - 40 * DAY, expires_date: now() - 10 * DAY }),
+      signed_transaction: await mintTransaction({
+        product_id: 'pro.monthly',
+        environment: 'production',
+        purchase_date: now() - 40 * DAY,
+        expires_date: now() - 10 * DAY,
+      }),
     });
     expect(a.status).toBe(200);
     expect(a.json).toMatchObject({ environment: 'production', type: 'Auto-Renewable Subscription', expires_date: expect.any(Number) });
@@ -70,7 +85,7 @@ describe('Apple signed transactions: bad chains', () => {
     });
   });
 
-  it("a leaf without the App Store signing marker OID", async () => {
+  it('a leaf without the App Store signing marker OID', async () => {
     expect(await refusal({ product_id: PRODUCT, defect: 'leaf_without_marker' })).toMatchObject({
       code: 'jws_certificate_marker_missing',
       message: expect.stringContaining('1.2.840.113635.100.6.11.1'),
@@ -82,11 +97,13 @@ describe('Apple signed transactions: bad chains', () => {
   });
 
   it('the same leaf is fine for a token signed while it was valid', async () => {
-    const a = await verifyTransaction({ signed_transaction: await mintTransaction({ product_id: PRODUCT, defect: 'expired_leaf', signed_date: Date.UTC(2024, 6, 1) / 1000 }) });
+    const a = await verifyTransaction({
+      signed_transaction: await mintTransaction({ product_id: PRODUCT, defect: 'expired_leaf', signed_date: Date.UTC(2024, 6, 1) / 1000 }),
+    });
     expect(a.status).toBe(200);
   });
 
-  it('a pinned root that is not the chain\'s', async () => {
+  it("a pinned root that is not the chain's", async () => {
     const other = withConfig((d) => (d.merchants[0]!.apple.root_certificates = [OTHER_ROOT_PEM]));
     const a = await verifyTransaction({ signed_transaction: await mintTransaction({ product_id: PRODUCT }) }, { via: other });
     expect(a.json.error).toMatchObject({ code: 'jws_chain_untrusted' });
@@ -95,7 +112,10 @@ describe('Apple signed transactions: bad chains', () => {
 
 describe('Apple signed transactions: bad signatures and payloads', () => {
   it('a DER-encoded signature instead of raw R‖S', async () => {
-    expect(await refusal({ product_id: PRODUCT, defect: 'der_signature' })).toMatchObject({ code: 'jws_signature_der', message: expect.stringContaining('R‖S') });
+    expect(await refusal({ product_id: PRODUCT, defect: 'der_signature' })).toMatchObject({
+      code: 'jws_signature_der',
+      message: expect.stringContaining('R‖S'),
+    });
   });
 
   it('a payload changed after signing (the sandbox defect, and by hand)', async () => {
@@ -127,7 +147,9 @@ describe('Apple signed transactions: bad signatures and payloads', () => {
     expect((await verifyTransaction({ signed_transaction: await mintTransaction({ product_id: PRODUCT }) }, { via: strict })).json.error).toMatchObject({
       code: 'environment_mismatch',
     });
-    expect((await verifyTransaction({ signed_transaction: await mintTransaction({ product_id: PRODUCT, environment: 'production' }) }, { via: strict })).status).toBe(200);
+    expect(
+      (await verifyTransaction({ signed_transaction: await mintTransaction({ product_id: PRODUCT, environment: 'production' }) }, { via: strict })).status,
+    ).toBe(200);
   });
 });
 

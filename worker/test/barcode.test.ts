@@ -55,10 +55,34 @@ const wechatState = (l: Ledger) => ({
   paid: l.order.state === 'SUCCESS',
 });
 const RAILS: Rail[] = [
-  { name: 'WeChat Pay APIv3 (codepay)', key: SK, prefix: '13', channel: 'wechat_pay', provider: 'wechat-v3', control: '/sandbox/wechatpay/_control', declined: 'NOT_ENOUGH', state: wechatState },
-  { name: 'WeChat Pay APIv2 (micropay)', key: V2.key, prefix: '10', channel: 'wechat_pay', provider: 'wechat-v2', control: '/sandbox/wechatpay/_control', declined: 'NOTENOUGH', state: wechatState },
   {
-    name: 'Alipay (trade.pay)', key: SK, prefix: '28', channel: 'alipay', provider: 'alipay', control: '/sandbox/alipay/_control', declined: 'ACQ.BUYER_BALANCE_NOT_ENOUGH',
+    name: 'WeChat Pay APIv3 (codepay)',
+    key: SK,
+    prefix: '13',
+    channel: 'wechat_pay',
+    provider: 'wechat-v3',
+    control: '/sandbox/wechatpay/_control',
+    declined: 'NOT_ENOUGH',
+    state: wechatState,
+  },
+  {
+    name: 'WeChat Pay APIv2 (micropay)',
+    key: V2.key,
+    prefix: '10',
+    channel: 'wechat_pay',
+    provider: 'wechat-v2',
+    control: '/sandbox/wechatpay/_control',
+    declined: 'NOTENOUGH',
+    state: wechatState,
+  },
+  {
+    name: 'Alipay (trade.pay)',
+    key: SK,
+    prefix: '28',
+    channel: 'alipay',
+    provider: 'alipay',
+    control: '/sandbox/alipay/_control',
+    declined: 'ACQ.BUYER_BALANCE_NOT_ENOUGH',
     state: (l) => ({ reversed: l.trade.state === 'TRADE_CLOSED', refunded: l.barcode?.refunded_by_reverse === 1, paid: l.trade.state === 'TRADE_SUCCESS' }),
   },
 ];
@@ -105,7 +129,9 @@ async function ledger(rail: Rail, no: string): Promise<Ledger> {
 
 function control(rail: Rail, path: string, body: unknown): Promise<Response> {
   return SELF.fetch(`${BASE}${rail.control}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${rail.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { authorization: `Bearer ${rail.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   });
 }
 
@@ -173,7 +199,11 @@ describe('POST /v1/checkout/sessions/:id/barcode: what the till may send', () =>
     const s = await session(rail, { channels: ['wechat_pay'] });
     const a = await charge(rail, s, sandboxCode(RAILS[2]!, 1));
     expect(a.status).toBe(400);
-    expect(((await a.json()) as { error: { param: string; code: string; message: string } }).error).toMatchObject({ param: 'auth_code', code: 'channel_unavailable', message: expect.stringContaining('Alipay') });
+    expect(((await a.json()) as { error: { param: string; code: string; message: string } }).error).toMatchObject({
+      param: 'auth_code',
+      code: 'channel_unavailable',
+      message: expect.stringContaining('Alipay'),
+    });
     // The APIv2 test merchant has no Alipay at all.
     const v2 = await session(RAILS[1]!);
     const b = await charge(RAILS[1]!, v2, sandboxCode(RAILS[2]!, 1));
@@ -204,7 +234,14 @@ describe.each(RAILS)('$name', (rail) => {
     const s = await session(rail);
     const code = sandboxCode(rail, 1);
     const r = await chargeOk(rail, s, code, 200);
-    expect(r).toMatchObject({ object: 'barcode_payment', status: 'succeeded', channel: rail.channel, provider: rail.provider, session_status: 'paid', failure: null });
+    expect(r).toMatchObject({
+      object: 'barcode_payment',
+      status: 'succeeded',
+      channel: rail.channel,
+      provider: rail.provider,
+      session_status: 'paid',
+      failure: null,
+    });
     expect(r.auth_code).toBe(`${code.slice(0, 4)}**********${code.slice(-4)}`);
     expect(r.payment?.provider_transaction_id).toBeTruthy();
     const view = (await (await api(`/v1/checkout/sessions/${s.id}`, { key: rail.key })).json()) as SessionJson;
@@ -235,7 +272,7 @@ describe.each(RAILS)('$name', (rail) => {
     expect((await snapshot(s.id)).events).toEqual(['checkout.session.paid']);
   });
 
-  it('declined: 200 failed with the wallet\'s reason, nothing charged, nothing due, the next code is taken', async () => {
+  it("declined: 200 failed with the wallet's reason, nothing charged, nothing due, the next code is taken", async () => {
     const s = await session(rail);
     const r = await chargeOk(rail, s, sandboxCode(rail, 4), 200);
     expect(r).toMatchObject({ status: 'failed', session_status: 'open', failure: { code: rail.declined } });
@@ -362,7 +399,7 @@ describe.each(RAILS)('$name', (rail) => {
     expect(snap.attempts).toHaveLength(1);
   });
 
-  it('a crash between a query\'s answer and its store loses nothing: the next query pays', async () => {
+  it("a crash between a query's answer and its store loses nothing: the next query pays", async () => {
     const s = await session(rail);
     await chargeOk(rail, s, sandboxCode(rail, 2), 202);
     await passwordEntered(rail);

@@ -28,7 +28,7 @@ function mulberry32(seed: number): () => number {
 function mutate(n: SignedNotify, rnd: () => number): SignedNotify {
   const body = n.body;
   const headers = { ...n.headers };
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   switch (Math.floor(rnd() * 6)) {
     case 0: {
       // One bit of one byte of the body (kept a string: the route reads text).

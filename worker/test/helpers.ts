@@ -46,7 +46,9 @@ export function client(session: SessionJson, path: string, init: RequestInit = {
   return SELF.fetch(`${BASE}/v1/client/sessions/${session.id}${path}`, { ...init, headers });
 }
 
-export async function startAttempt(session: SessionJson): Promise<{ attempt: { id: string }; next_action: { type: string; data?: string; sandbox_wallet_url?: string } }> {
+export async function startAttempt(
+  session: SessionJson,
+): Promise<{ attempt: { id: string }; next_action: { type: string; data?: string; sandbox_wallet_url?: string } }> {
   const res = await client(session, '/attempts', { method: 'POST', body: JSON.stringify({ channel: 'wechat_pay', flow: 'qr' }) });
   if (res.status !== 201) throw new Error(`start attempt: ${res.status} ${await res.text()}`);
   return (await res.json()) as { attempt: { id: string }; next_action: { type: string; data?: string } };

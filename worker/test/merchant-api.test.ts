@@ -20,8 +20,17 @@ describe('POST /v1/checkout/sessions', () => {
   it('creates an open session with a client secret and the configured channels', async () => {
     const s = await createSession({ metadata: { cart: '42' }, return_url: 'https://shop.test/done' });
     expect(s).toMatchObject({
-      object: 'checkout.session', status: 'open', amount: 8888, amount_refunded: 0, currency: 'CNY', channels: ['wechat_pay', 'alipay', 'unionpay'],
-      livemode: false, metadata: { cart: '42' }, return_url: 'https://shop.test/done', payment: null, refunds: [],
+      object: 'checkout.session',
+      status: 'open',
+      amount: 8888,
+      amount_refunded: 0,
+      currency: 'CNY',
+      channels: ['wechat_pay', 'alipay', 'unionpay'],
+      livemode: false,
+      metadata: { cart: '42' },
+      return_url: 'https://shop.test/done',
+      payment: null,
+      refunds: [],
     });
     expect(s.id).toMatch(/^cs_[0-9A-Za-z]{24}$/);
     expect(s.client_secret).toMatch(new RegExp(`^${s.id}_secret_[0-9A-Za-z]{24}$`));

@@ -10,7 +10,11 @@ import { TEST } from './fixtures/config';
 import { BASE, SK, client, createSession, retrieve, sessionStub, startAttempt } from './helpers';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
 
-interface Delivered { url: string; headers: Record<string, string>; body: string }
+interface Delivered {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
 let delivered: Delivered[] = [];
 const realFetch = globalThis.fetch;
 
@@ -111,7 +115,6 @@ describe('forged notifies change nothing and never get the success ack', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(await tables(s.id)).toEqual(before);
   });
-
 });
 
 describe('client API', () => {
@@ -169,9 +172,15 @@ describe('client API', () => {
   it('answers CORS preflights for exactly the configured origins', async () => {
     const s = await createSession();
     const { SELF } = await import('cloudflare:test');
-    const ok = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { method: 'OPTIONS', headers: { origin: 'https://shop.test', 'access-control-request-method': 'GET' } });
+    const ok = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.test', 'access-control-request-method': 'GET' },
+    });
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.test');
-    const bad = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { method: 'OPTIONS', headers: { origin: 'https://evil.test', 'access-control-request-method': 'GET' } });
+    const bad = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.test', 'access-control-request-method': 'GET' },
+    });
     expect(bad.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -72,10 +72,16 @@ async function session(id: string, key: string = KEY): Promise<SessionJson> {
 
 /** A session paid on `channel` through its simulator, its events filed in the ledger. */
 async function paid(channel: Channel, amount: number, key: string = KEY): Promise<{ s: SessionJson; attempt: string; day: string }> {
-  const res = await api('/v1/checkout/sessions', { method: 'POST', body: JSON.stringify({ amount, currency: 'CNY', description: '对账测试 Reconciliation', merchant_order_id: orderId() }) }, key);
+  const res = await api(
+    '/v1/checkout/sessions',
+    { method: 'POST', body: JSON.stringify({ amount, currency: 'CNY', description: '对账测试 Reconciliation', merchant_order_id: orderId() }) },
+    key,
+  );
   const s = (await res.json()) as SessionJson;
   const start = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/attempts`, {
-    method: 'POST', headers: { authorization: `Bearer ${s.client_secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel, flow: 'qr' }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.client_secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ channel, flow: 'qr' }),
   });
   if (start.status !== 201) throw new Error(`attempt ${channel}: ${start.status} ${await start.text()}`);
   const attempt = ((await start.json()) as { attempt: { id: string } }).attempt.id;
@@ -85,7 +91,7 @@ async function paid(channel: Channel, amount: number, key: string = KEY): Promis
   await drain(s.id);
   const after = await session(s.id, key);
   expect(after.status).toBe('paid');
-  return { s: after, attempt, day: beijingDay(((after.payment as unknown as { paid_at: number }).paid_at) * 1000) };
+  return { s: after, attempt, day: beijingDay((after.payment as unknown as { paid_at: number }).paid_at * 1000) };
 }
 
 /** A refund that the provider settles, Shouyin learns of, and the ledger files. Returns our refund number. */
@@ -112,7 +118,7 @@ async function report(date: string, key: string = KEY, refresh = true): Promise<
 const find = (r: ReconciliationReport, kind: string, object: string, id: string) =>
   r.discrepancies.filter((d) => d.kind === kind && d.object === object && (d.out_trade_no === id || d.out_refund_no === id));
 
-describe('reconciliation against the simulators\' statements', () => {
+describe("reconciliation against the simulators' statements", () => {
   it('a clean day on WeChat Pay v3, Alipay and UnionPay: every payment and refund matched, nothing invented', async () => {
     const w = await paid('wechat_pay', 8888);
     const a = await paid('alipay', 1234);
@@ -124,7 +130,11 @@ describe('reconciliation against the simulators\' statements', () => {
     expect(r).toMatchObject({ object: 'reconciliation_report', merchant: RECON_TEST.merchant_id, date: w.day, timezone: 'Asia/Shanghai', livemode: false });
     expect(r.discrepancies).toEqual([]);
     expect(r.status).toBe('balanced');
-    expect(r.providers.map((p) => [p.provider, p.status])).toEqual([['wechat-v3', 'ok'], ['alipay', 'ok'], ['unionpay-acp', 'ok']]);
+    expect(r.providers.map((p) => [p.provider, p.status])).toEqual([
+      ['wechat-v3', 'ok'],
+      ['alipay', 'ok'],
+      ['unionpay-acp', 'ok'],
+    ]);
     for (const p of r.providers) {
       expect(p.statement.payments).toEqual(p.shouyin.payments);
       expect(p.statement.refunds).toEqual(p.shouyin.refunds);
@@ -132,7 +142,11 @@ describe('reconciliation against the simulators\' statements', () => {
       expect(p.matched.refunds).toBeGreaterThanOrEqual(1);
       expect(p.checks.every((c) => c.ok)).toBe(true);
     }
-    expect(r.providers.map((p) => p.file)).toEqual([`tradebill_${w.day}.csv`, expect.stringMatching(/_业务明细\.csv$/), `INN${w.day.slice(2).replaceAll('-', '')}88ZM_${RECON_TEST.mer_id}`]);
+    expect(r.providers.map((p) => p.file)).toEqual([
+      `tradebill_${w.day}.csv`,
+      expect.stringMatching(/_业务明细\.csv$/),
+      `INN${w.day.slice(2).replaceAll('-', '')}88ZM_${RECON_TEST.mer_id}`,
+    ]);
     // The ids the diff matched on are ours: the attempt ids and the refund numbers.
     expect([wr, ar, ur].every((no) => /^[0-9A-Za-z]{24}R\d+$/.test(no))).toBe(true);
     // The stored report is served again without downloading anything.
@@ -162,8 +176,12 @@ describe('reconciliation against the simulators\' statements', () => {
     ]);
     const r = await report(w1.day);
     expect(r.status).toBe('discrepancies');
-    expect(find(r, 'missing_at_provider', 'payment', w2.attempt)).toMatchObject([{ label: '短款', provider: 'wechat-v3', amount_here: 2000, amount_provider: null, session: w2.s.id }]);
-    expect(find(r, 'missing_here', 'payment', 'FOREIGNWECHAT01')).toMatchObject([{ label: '长款', provider: 'wechat-v3', amount_here: null, amount_provider: 777 }]);
+    expect(find(r, 'missing_at_provider', 'payment', w2.attempt)).toMatchObject([
+      { label: '短款', provider: 'wechat-v3', amount_here: 2000, amount_provider: null, session: w2.s.id },
+    ]);
+    expect(find(r, 'missing_here', 'payment', 'FOREIGNWECHAT01')).toMatchObject([
+      { label: '长款', provider: 'wechat-v3', amount_here: null, amount_provider: 777 },
+    ]);
     expect(find(r, 'duplicate_at_provider', 'refund', w1r)).toMatchObject([{ provider: 'wechat-v3', amount_provider: 100 }]);
     expect(find(r, 'amount_mismatch', 'payment', a1.attempt)).toMatchObject([{ provider: 'alipay', amount_here: 3000, amount_provider: 2999 }]);
     expect(find(r, 'missing_at_provider', 'refund', a1r)).toMatchObject([{ amount_here: 300, out_trade_no: a1.attempt }]);
@@ -172,7 +190,11 @@ describe('reconciliation against the simulators\' statements', () => {
     expect(find(r, 'missing_here', 'payment', 'FOREIGNUNIONPAY1')).toMatchObject([{ provider: 'unionpay-acp', amount_provider: 300 }]);
     expect(r.discrepancies).toHaveLength(8);
     expect(r.counts.by_kind).toEqual({ missing_at_provider: 3, missing_here: 3, duplicate_at_provider: 1, amount_mismatch: 1 });
-    expect(r.providers.map((p) => [p.provider, p.discrepancies])).toEqual([['wechat-v3', 3], ['alipay', 3], ['unionpay-acp', 2]]);
+    expect(r.providers.map((p) => [p.provider, p.discrepancies])).toEqual([
+      ['wechat-v3', 3],
+      ['alipay', 3],
+      ['unionpay-acp', 2],
+    ]);
 
     // Switch off: the same day reconciles clean again (nothing was invented by the diff itself).
     for (const ch of ['wechat_pay', 'alipay', 'unionpay'] as const) await mutate(ch, []);
@@ -190,7 +212,7 @@ describe('reconciliation against the simulators\' statements', () => {
     await mutate('wechat_pay', [], RECON_TEST.v2_secret_key);
   });
 
-  it('WeChat\'s bill download: a signed request, an unsigned file, trusted only when its SHA1 matches', async () => {
+  it("WeChat's bill download: a signed request, an unsigned file, trusted only when its SHA1 matches", async () => {
     const w = await paid('wechat_pay', 4242);
     const config = loadConfig(env);
     const cfg = config.merchants.find((m) => m.id === RECON_TEST.merchant_id)?.providers.wechat_pay as WechatPayV3Config;
@@ -218,8 +240,16 @@ describe('reconciliation against the simulators\' statements', () => {
 
   it('a day without movements: every provider says so, and the day is balanced with zero counts', async () => {
     const r = await report('2020-01-02');
-    expect(r.providers.map((p) => [p.provider, p.status])).toEqual([['wechat-v3', 'empty'], ['alipay', 'empty'], ['unionpay-acp', 'empty']]);
-    expect(r.providers.map((p) => p.reason)).toEqual([expect.stringContaining('NO_STATEMENT_EXIST'), expect.stringContaining('isp.bill_not_exist'), expect.stringContaining('文件不存在')]);
+    expect(r.providers.map((p) => [p.provider, p.status])).toEqual([
+      ['wechat-v3', 'empty'],
+      ['alipay', 'empty'],
+      ['unionpay-acp', 'empty'],
+    ]);
+    expect(r.providers.map((p) => p.reason)).toEqual([
+      expect.stringContaining('NO_STATEMENT_EXIST'),
+      expect.stringContaining('isp.bill_not_exist'),
+      expect.stringContaining('文件不存在'),
+    ]);
     expect(r).toMatchObject({ status: 'balanced', discrepancies: [], counts: { discrepancies: 0, unchecked: 0 } });
   });
 
@@ -267,7 +297,13 @@ describe('the Cron Trigger', () => {
     const event = JSON.parse(hook.body) as { id: string; type: string; livemode: boolean; data: { object: Record<string, unknown> } };
     expect(event).toMatchObject({ type: 'reconciliation.completed', livemode: false });
     expect(hook.headers['webhook-id']).toBe(event.id);
-    expect(event.data.object).toMatchObject({ object: 'reconciliation.summary', date: w.day, status: 'balanced', counts: { discrepancies: 0 }, report: `/v1/reconciliation/${w.day}` });
+    expect(event.data.object).toMatchObject({
+      object: 'reconciliation.summary',
+      date: w.day,
+      status: 'balanced',
+      counts: { discrepancies: 0 },
+      report: `/v1/reconciliation/${w.day}`,
+    });
     const providers = event.data.object.providers as { provider: string; matched: { payments: number } }[];
     expect(providers.find((p) => p.provider === 'wechat-v3')?.matched.payments).toBeGreaterThanOrEqual(1);
 

@@ -10,7 +10,11 @@ import { TEST } from './fixtures/config';
 import { api, createSession, retrieve, sandboxControl, sessionStub, startAttempt } from './helpers';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
 
-interface Delivered { headers: Record<string, string>; body: string; at: number }
+interface Delivered {
+  headers: Record<string, string>;
+  body: string;
+  at: number;
+}
 let delivered: Delivered[] = [];
 /** What the merchant's endpoint answers; tests change it to simulate an outage. */
 let webhookAnswer: () => number = () => 200;
@@ -152,7 +156,15 @@ describe('refunds API', () => {
     const r1 = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 1000, reason: '客户退货' }) });
     expect(r1.status).toBe(201);
     const refund = (await r1.json()) as { id: string; status: string; amount: number };
-    expect(refund).toMatchObject({ object: 'refund', session: s.id, amount: 1000, currency: 'CNY', automatic: false, channel: 'wechat_pay', provider: 'wechat-v3' });
+    expect(refund).toMatchObject({
+      object: 'refund',
+      session: s.id,
+      amount: 1000,
+      currency: 'CNY',
+      automatic: false,
+      channel: 'wechat_pay',
+      provider: 'wechat-v3',
+    });
     expect(refund.id).toMatch(/^re_[0-9A-Za-z]{24}R1$/);
 
     const tooMuch = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount: 7889 }) });
@@ -190,7 +202,11 @@ describe('refunds API', () => {
     expect(unpaid.status).toBe(409);
     const unknown = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: 'cs_000000000000000000000000' }) });
     expect(unknown.status).toBe(400);
-    for (const [body, param] of [[{ session: s.id, amount: 1.5 }, 'amount'], [{}, 'session'], [{ session: s.id, extra: 1 }, 'extra']] as const) {
+    for (const [body, param] of [
+      [{ session: s.id, amount: 1.5 }, 'amount'],
+      [{}, 'session'],
+      [{ session: s.id, extra: 1 }, 'extra'],
+    ] as const) {
       const r = await api('/v1/refunds', { method: 'POST', body: JSON.stringify(body) });
       expect(r.status).toBe(400);
       expect(((await r.json()) as { error: { param: string } }).error.param).toBe(param);
@@ -214,7 +230,13 @@ describe('late and duplicate payments', () => {
     const { attempt } = await startAttempt(s);
     await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
     // The provider cannot be reached while the merchant cancels: the order stays unclosed.
-    await inDo(s.id, (o) => void (o.providerFetch = async () => { throw new Error('connect ETIMEDOUT'); }));
+    await inDo(
+      s.id,
+      (o) =>
+        void (o.providerFetch = async () => {
+          throw new Error('connect ETIMEDOUT');
+        }),
+    );
     expect((await api(`/v1/checkout/sessions/${s.id}/cancel`, { method: 'POST' })).status).toBe(200);
     await inDo(s.id, (o) => void (o.providerFetch = null));
     // Then the notify of the payment arrives.
@@ -234,7 +256,12 @@ describe('late and duplicate payments', () => {
     const ledger = (await (await sandboxControl(`/orders/${attempt.id}`)).json()) as { refunds: unknown[] };
     expect(ledger.refunds).toHaveLength(1);
     const anomalyHook = delivered.find((d) => JSON.parse(d.body).type === 'payment.anomaly');
-    expect(JSON.parse(anomalyHook!.body).data.object).toMatchObject({ reason: 'late_payment', channel: 'wechat_pay', provider: 'wechat-v3', refund: { status: 'pending' } });
+    expect(JSON.parse(anomalyHook!.body).data.object).toMatchObject({
+      reason: 'late_payment',
+      channel: 'wechat_pay',
+      provider: 'wechat-v3',
+      refund: { status: 'pending' },
+    });
     // The session never shows paid, and amount_refunded counts only refunds of its own payment.
     const view = await retrieve(s.id);
     expect(view.status).toBe('canceled');
@@ -293,9 +320,15 @@ describe('GET /v1/events', () => {
   it("lists the merchant's recent events, newest first, with a cursor", async () => {
     const { s } = await paidSession();
     await drain(s.id);
-    const first = (await (await api('/v1/events?limit=1')).json()) as { data: { id: string; type: string; data: { object: { id: string } } }[]; has_more: boolean; next_cursor: string | null };
+    const first = (await (await api('/v1/events?limit=1')).json()) as {
+      data: { id: string; type: string; data: { object: { id: string } } }[];
+      has_more: boolean;
+      next_cursor: string | null;
+    };
     expect(first.data).toHaveLength(1);
-    const page = (await (await api('/v1/events?type=checkout.session.paid&limit=100')).json()) as { data: { type: string; data: { object: { id: string } } }[] };
+    const page = (await (await api('/v1/events?type=checkout.session.paid&limit=100')).json()) as {
+      data: { type: string; data: { object: { id: string } } }[];
+    };
     expect(page.data.some((e) => e.data.object.id === s.id)).toBe(true);
     expect(page.data.every((e) => e.type === 'checkout.session.paid')).toBe(true);
     if (first.has_more) {

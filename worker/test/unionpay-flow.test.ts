@@ -34,7 +34,10 @@ const snapshot = (id: string) =>
     refunds: o.store.refunds(),
   }));
 
-interface LedgerView { notifies: { state: string; deliveries: { status: number }[] }[]; order: { query_id: string | null; state: string } }
+interface LedgerView {
+  notifies: { state: string; deliveries: { status: number }[] }[];
+  order: { query_id: string | null; state: string };
+}
 
 describe('the flows: create → pending → notify → paid', () => {
   it('page: the widget’s form post, the cashier, the signed notify acknowledged with 200 ok only after the session is paid', async () => {
@@ -43,7 +46,12 @@ describe('the flows: create → pending → notify → paid', () => {
     expect(attempt).toMatchObject({ channel: 'unionpay', flow: 'page', status: 'pending' });
     expect(next_action).toMatchObject({ type: 'form_post', url: `${BASE}/sandbox/unionpay/gateway/api/frontTransReq.do` });
     if (next_action.type !== 'form_post') return;
-    expect(next_action.fields).toMatchObject({ orderId: attempt.id, txnAmt: '8888', frontUrl: `${BASE}/return/${s.id}`, backUrl: `${BASE}/notify/unionpay/${TEST.merchant_id}` });
+    expect(next_action.fields).toMatchObject({
+      orderId: attempt.id,
+      txnAmt: '8888',
+      frontUrl: `${BASE}/return/${s.id}`,
+      backUrl: `${BASE}/notify/unionpay/${TEST.merchant_id}`,
+    });
     expect((await retrieve(s.id)).status).toBe('open');
 
     const ref = await postFrontForm(next_action);
@@ -74,7 +82,11 @@ describe('the flows: create → pending → notify → paid', () => {
   it('qr: an applied QR code with the sandbox scan page', async () => {
     const s = await createSession();
     const { next_action } = await startUnionpay(s, 'qr');
-    expect(next_action).toMatchObject({ type: 'display_qr', data: expect.stringMatching(/^https:\/\/qr\.95516\.com\//), sandbox_wallet_url: expect.stringContaining('/sandbox/unionpay/qr?code=') });
+    expect(next_action).toMatchObject({
+      type: 'display_qr',
+      data: expect.stringMatching(/^https:\/\/qr\.95516\.com\//),
+      sandbox_wallet_url: expect.stringContaining('/sandbox/unionpay/qr?code='),
+    });
   });
 
   it('the public view offers unionpay with its web flows, never app', async () => {
@@ -102,7 +114,11 @@ describe('the front return is a hint, never proof', () => {
     await postFrontForm(next_action);
     await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
     expect((await retrieve(s.id)).status).toBe('open');
-    const res = await realFetchSelf(`/return/${s.id}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'respCode=00' });
+    const res = await realFetchSelf(`/return/${s.id}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'respCode=00',
+    });
     expect(await res.text()).toContain('支付成功');
     const paid = await retrieve(s.id);
     expect(paid.status).toBe('paid');

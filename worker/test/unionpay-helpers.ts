@@ -17,9 +17,10 @@ export const SANDBOX_SIGNER = { sign_key: UNIONPAY_SANDBOX_SIGN_KEY, sign_cert: 
 /** A flow of the unionpay channel, started by the widget (client API) or the merchant's app (merchant API). */
 export async function startUnionpay(session: SessionJson, flow: 'page' | 'h5' | 'qr' | 'app', via: 'client' | 'merchant' = 'client'): Promise<AttemptResponse> {
   const body = JSON.stringify({ channel: 'unionpay', flow });
-  const res = via === 'client'
-    ? await client(session, '/attempts', { method: 'POST', body })
-    : await api(`/v1/checkout/sessions/${session.id}/attempts`, { method: 'POST', body });
+  const res =
+    via === 'client'
+      ? await client(session, '/attempts', { method: 'POST', body })
+      : await api(`/v1/checkout/sessions/${session.id}/attempts`, { method: 'POST', body });
   if (res.status !== 201) throw new Error(`start unionpay ${flow}: ${res.status} ${await res.text()}`);
   return (await res.json()) as AttemptResponse;
 }
@@ -27,7 +28,12 @@ export async function startUnionpay(session: SessionJson, flow: 'page' | 'h5' | 
 /** What the widget does with a form_post: the browser posts the signed fields; answers the cashier's ref. */
 export async function postFrontForm(next: AttemptResponse['next_action']): Promise<string> {
   if (next.type !== 'form_post') throw new Error(`expected form_post, got ${next.type}`);
-  const res = await SELF.fetch(next.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: encodeForm(next.fields), redirect: 'manual' });
+  const res = await SELF.fetch(next.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: encodeForm(next.fields),
+    redirect: 'manual',
+  });
   if (res.status !== 303) throw new Error(`frontTransReq: ${res.status} ${await res.text()}`);
   return new URL(res.headers.get('location')!, BASE).searchParams.get('ref')!;
 }
@@ -40,7 +46,13 @@ export async function payAtCashier(ref: string): Promise<{ html: string; returnF
     body: encodeForm({ ref, accNo: '6216261000000000018', smsCode: '111111' }),
   });
   const html = await res.text();
-  const unescape = (s: string) => s.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescape = (s: string) =>
+    s
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   const returnFields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, unescape(m[2]!)]));
   return { html, returnFields };
 }
@@ -58,10 +70,27 @@ export async function sandboxControl<T = Record<string, unknown>>(path: string, 
 export function consumeNotify(orderId: string, over: Fields = {}): Fields {
   const now = Date.now();
   return {
-    accessType: '0', bizType: '000201', currencyCode: '156', encoding: 'UTF-8', merId: UNIONPAY_TEST.mer_id, orderId,
-    queryId: `${beijingCompact(now).slice(2)}123456789`, respCode: '00', respMsg: '成功[0000000]', settleAmt: '8888', settleCurrencyCode: '156',
-    settleDate: beijingCompact(now).slice(4, 8), signMethod: '01', traceNo: '525002', traceTime: beijingCompact(now).slice(4), txnAmt: '8888',
-    txnSubType: '01', txnTime: beijingCompact(now), txnType: '01', version: '5.1.0', accNo: '621626*********0018',
+    accessType: '0',
+    bizType: '000201',
+    currencyCode: '156',
+    encoding: 'UTF-8',
+    merId: UNIONPAY_TEST.mer_id,
+    orderId,
+    queryId: `${beijingCompact(now).slice(2)}123456789`,
+    respCode: '00',
+    respMsg: '成功[0000000]',
+    settleAmt: '8888',
+    settleCurrencyCode: '156',
+    settleDate: beijingCompact(now).slice(4, 8),
+    signMethod: '01',
+    traceNo: '525002',
+    traceTime: beijingCompact(now).slice(4),
+    txnAmt: '8888',
+    txnSubType: '01',
+    txnTime: beijingCompact(now),
+    txnType: '01',
+    version: '5.1.0',
+    accNo: '621626*********0018',
     ...over,
   };
 }
@@ -78,7 +107,11 @@ export async function signedNotify(fields: Fields, signer = SANDBOX_SIGNER): Pro
 }
 
 export function postNotify(body: string, merchant: string = TEST.merchant_id): Promise<Response> {
-  return SELF.fetch(`${BASE}/notify/unionpay/${merchant}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' }, body });
+  return SELF.fetch(`${BASE}/notify/unionpay/${merchant}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+    body,
+  });
 }
 
 /** Re-encodes a notify after a change to its fields (no re-signing): a tampered notify. */

@@ -10,7 +10,12 @@ import { crlfPem, digestHex } from '../src/providers/unionpay/sign';
 import { encodeForm, parseForm } from '../src/providers/unionpay/wire';
 import { TEST } from './fixtures/config';
 import {
-  EXPIRED_CERT, FORGER_KEY, OTHER_OWNER_CERT, UNDER_IMPOSTOR_CERT, UNIONPAY_SANDBOX_SIGN_CERT, UNIONPAY_SANDBOX_SIGN_KEY,
+  EXPIRED_CERT,
+  FORGER_KEY,
+  OTHER_OWNER_CERT,
+  UNDER_IMPOSTOR_CERT,
+  UNIONPAY_SANDBOX_SIGN_CERT,
+  UNIONPAY_SANDBOX_SIGN_KEY,
 } from './fixtures/unionpay-certs';
 import { createSession, retrieve, sessionStub } from './helpers';
 import { consumeNotify, postNotify, signedNotify, startUnionpay, tampered, type NotifyBody } from './unionpay-helpers';
@@ -33,26 +38,47 @@ async function openAttempt() {
 
 async function unchanged(sessionId: string): Promise<void> {
   expect((await retrieve(sessionId)).status).toBe('open');
-  const t = await runInDurableObject(sessionStub(sessionId), (o: CheckoutSession) => ({ events: o.store.events().length, anomalies: o.store.anomalies().length }));
+  const t = await runInDurableObject(sessionStub(sessionId), (o: CheckoutSession) => ({
+    events: o.store.events().length,
+    anomalies: o.store.anomalies().length,
+  }));
   expect(t).toEqual({ events: 0, anomalies: 0 });
 }
 
 type Case = [string, (attemptId: string) => Promise<string>];
 
 const cases: Case[] = [
-  ['a certificate under a middle with the right name and another key', async (id) => (await signedNotify(consumeNotify(id), { sign_key: FORGER_KEY, sign_cert: UNDER_IMPOSTOR_CERT })).body],
-  ['an expired certificate under the right middle', async (id) => (await signedNotify(consumeNotify(id), { sign_key: FORGER_KEY, sign_cert: EXPIRED_CERT })).body],
-  ['a certificate of another owner under the right middle', async (id) => (await signedNotify(consumeNotify(id), { sign_key: FORGER_KEY, sign_cert: OTHER_OWNER_CERT })).body],
-  ['the sandbox certificate with another key', async (id) => (await signedNotify(consumeNotify(id), { sign_key: FORGER_KEY, sign_cert: UNIONPAY_SANDBOX_SIGN_CERT })).body],
+  [
+    'a certificate under a middle with the right name and another key',
+    async (id) => (await signedNotify(consumeNotify(id), { sign_key: FORGER_KEY, sign_cert: UNDER_IMPOSTOR_CERT })).body,
+  ],
+  [
+    'an expired certificate under the right middle',
+    async (id) => (await signedNotify(consumeNotify(id), { sign_key: FORGER_KEY, sign_cert: EXPIRED_CERT })).body,
+  ],
+  [
+    'a certificate of another owner under the right middle',
+    async (id) => (await signedNotify(consumeNotify(id), { sign_key: FORGER_KEY, sign_cert: OTHER_OWNER_CERT })).body,
+  ],
+  [
+    'the sandbox certificate with another key',
+    async (id) => (await signedNotify(consumeNotify(id), { sign_key: FORGER_KEY, sign_cert: UNIONPAY_SANDBOX_SIGN_CERT })).body,
+  ],
   ['one field changed after signing (txnAmt)', async (id) => tampered(await signedNotify(consumeNotify(id)), (f) => void (f.txnAmt = '1'))],
   ['one field added after signing (an empty reqReserved)', async (id) => tampered(await signedNotify(consumeNotify(id)), (f) => void (f.reqReserved = ''))],
-  ['the CRLFs of signPubKeyCert normalised to LF', async (id) => tampered(await signedNotify(consumeNotify(id)), (f) => void (f.signPubKeyCert = f.signPubKeyCert!.replace(/\r\n/g, '\n')))],
-  ['a signature over the UPPERCASE hex digest', async (id) => {
-    const fields = { ...consumeNotify(id), signPubKeyCert: crlfPem(UNIONPAY_SANDBOX_SIGN_CERT) };
-    // The wrong rule on purpose (signMethod 01 signs the lowercase hex): must not verify.
-    const signature = await rsaSign(await importRsaPrivateKey(UNIONPAY_SANDBOX_SIGN_KEY), (await digestHex(fields)).toUpperCase());
-    return encodeForm({ ...fields, signature });
-  }],
+  [
+    'the CRLFs of signPubKeyCert normalised to LF',
+    async (id) => tampered(await signedNotify(consumeNotify(id)), (f) => void (f.signPubKeyCert = f.signPubKeyCert!.replace(/\r\n/g, '\n'))),
+  ],
+  [
+    'a signature over the UPPERCASE hex digest',
+    async (id) => {
+      const fields = { ...consumeNotify(id), signPubKeyCert: crlfPem(UNIONPAY_SANDBOX_SIGN_CERT) };
+      // The wrong rule on purpose (signMethod 01 signs the lowercase hex): must not verify.
+      const signature = await rsaSign(await importRsaPrivateKey(UNIONPAY_SANDBOX_SIGN_KEY), (await digestHex(fields)).toUpperCase());
+      return encodeForm({ ...fields, signature });
+    },
+  ],
   ['no signPubKeyCert', async (id) => tampered(await signedNotify(consumeNotify(id)), (f) => void delete f.signPubKeyCert)],
   ['no signature', async (id) => tampered(await signedNotify(consumeNotify(id)), (f) => void delete f.signature)],
   ['signMethod 11 (secureKey) instead of 01', async (id) => (await signedNotify(consumeNotify(id, { signMethod: '11' }))).body],

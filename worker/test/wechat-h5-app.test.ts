@@ -14,7 +14,8 @@ beforeEach(() => void captureWebhooks());
 afterEach(() => vi.restoreAllMocks());
 
 const SAFARI_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
-const WECHAT_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47.2560(0x28002F35) NetType/WIFI';
+const WECHAT_UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47.2560(0x28002F35) NetType/WIFI';
 const PHONE = { 'user-agent': SAFARI_UA, 'cf-connecting-ip': '203.0.113.9' };
 
 const MERCHANTS = [
@@ -23,14 +24,27 @@ const MERCHANTS = [
 ] as const;
 
 const status = async (s: SessionJson) =>
-  ((await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { headers: { authorization: `Bearer ${s.client_secret}` } })).json()) as { status: string }).status;
+  (
+    (await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { headers: { authorization: `Bearer ${s.client_secret}` } })).json()) as {
+      status: string;
+    }
+  ).status;
 
 function formOf(html: string, action: RegExp): URLSearchParams {
   const form = new RegExp(`<form method="post" action="([^"]*)">([\\s\\S]*?)</form>`, 'g');
   for (const m of html.matchAll(form)) {
     if (!action.test(m[1]!)) continue;
     const fields = new URLSearchParams();
-    for (const i of m[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields.set(i[1]!, i[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
+    for (const i of m[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+      fields.set(
+        i[1]!,
+        i[2]!
+          .replace(/&amp;/g, '&')
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'")
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>'),
+      );
     return fields;
   }
   throw new Error(`no form for ${action}`);
@@ -39,7 +53,9 @@ function formOf(html: string, action: RegExp): URLSearchParams {
 describe.each(MERCHANTS)('H5 on %s', (_api, key) => {
   it('is offered first in a phone browser, redirects to the cashier, returns through redirect_url and re-checks', async () => {
     const s = await createSessionAs(key);
-    const view = await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': SAFARI_UA } })).json() as { channels: { flows: string[] }[] };
+    const view = (await (
+      await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': SAFARI_UA } })
+    ).json()) as { channels: { flows: string[] }[] };
     expect(view.channels[0]?.flows).toEqual(['h5', 'qr']);
     const { next_action } = await startAttemptAs(s, 'h5', PHONE);
     expect(next_action.type).toBe('redirect');
@@ -72,7 +88,7 @@ describe.each(MERCHANTS)('H5 on %s', (_api, key) => {
     expect(await status(s)).toBe('open');
   });
 
-  it('the cashier refuses to open inside WeChat (JSAPI is for that), and H5 needs the shopper\'s IP', async () => {
+  it("the cashier refuses to open inside WeChat (JSAPI is for that), and H5 needs the shopper's IP", async () => {
     const s = await createSessionAs(key);
     const { next_action } = await startAttemptAs(s, 'h5', PHONE);
     expect(await (await SELF.fetch(next_action.url!, { headers: { 'user-agent': WECHAT_UA } })).text()).toContain('请在微信外打开订单');
@@ -92,10 +108,11 @@ describe('APP through the merchant API', () => {
     return { s, payload: body.next_action.payload };
   }
 
-  const sdkPay = async (payload: Record<string, string>) => (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/app/pay`, { method: 'POST', body: JSON.stringify(payload) })).json()) as { errCode: number };
+  const sdkPay = async (payload: Record<string, string>) =>
+    (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/app/pay`, { method: 'POST', body: JSON.stringify(payload) })).json()) as { errCode: number };
 
   // https://pay.weixin.qq.com/doc/v3/merchant/4013070351
-  it('APIv3: the RSA-signed PayReq under the app\'s AppID; the SDK pays it', async () => {
+  it("APIv3: the RSA-signed PayReq under the app's AppID; the SDK pays it", async () => {
     const { s, payload } = await appAttempt(WECHAT_TEST.v3oauth_secret_key);
     expect(Object.keys(payload).sort()).toEqual(['appid', 'noncestr', 'package', 'partnerid', 'prepayid', 'sign', 'timestamp']);
     expect(payload).toMatchObject({ appid: WECHAT_TEST.app_appid, partnerid: WECHAT_TEST.v3oauth_mchid, package: 'Sign=WXPay' });

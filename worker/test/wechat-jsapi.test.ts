@@ -15,7 +15,8 @@ import { captureWebhooks, controlAs, createSessionAs, startAttemptAs } from './w
 beforeEach(() => void captureWebhooks());
 afterEach(() => vi.restoreAllMocks());
 
-const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
+const WECHAT_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
 const SAFARI_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
 const MERCHANTS = {
@@ -27,7 +28,11 @@ const MERCHANTS = {
 function wechatBrowser(ua = WECHAT_UA) {
   let cookie = '';
   return async (url: string, init: RequestInit = {}): Promise<Response> => {
-    const res = await SELF.fetch(url.split('#')[0]!, { ...init, redirect: 'manual', headers: { 'user-agent': ua, ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) } });
+    const res = await SELF.fetch(url.split('#')[0]!, {
+      ...init,
+      redirect: 'manual',
+      headers: { 'user-agent': ua, ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) },
+    });
     const set = res.headers.get('set-cookie');
     if (set) cookie = set.split(';')[0]!;
     return res;
@@ -41,9 +46,13 @@ function jsapiData(html: string): { params: Record<string, string>; back: string
 }
 
 /** Attempt → JSAPI page → OAuth → callback → JSAPI page with parameters. */
-async function hop(key: string): Promise<{ s: SessionJson; attemptId: string; entry: string; data: ReturnType<typeof jsapiData>; browse: ReturnType<typeof wechatBrowser> }> {
+async function hop(
+  key: string,
+): Promise<{ s: SessionJson; attemptId: string; entry: string; data: ReturnType<typeof jsapiData>; browse: ReturnType<typeof wechatBrowser> }> {
   const s = await createSessionAs(key);
-  const view = await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': WECHAT_UA } })).json() as { channels: { channel: string; flows: string[] }[] };
+  const view = (await (
+    await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': WECHAT_UA } })
+  ).json()) as { channels: { channel: string; flows: string[] }[] };
   expect(view.channels.find((c) => c.channel === 'wechat_pay')?.flows).toEqual(['jsapi', 'qr']);
   const { attempt, next_action } = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
   expect(next_action.type).toBe('redirect');
@@ -56,7 +65,12 @@ async function hop(key: string): Promise<{ s: SessionJson; attemptId: string; en
   const a = new URL(authorize);
   expect(`${a.origin}${a.pathname}`).toBe(`${BASE}/sandbox/wechatpay/connect/oauth2/authorize`);
   expect(a.hash).toBe('#wechat_redirect');
-  expect(Object.fromEntries(a.searchParams)).toMatchObject({ appid: WECHAT_TEST.mp_appid, redirect_uri: `${BASE}/wechat/oauth/callback`, response_type: 'code', scope: 'snsapi_base' });
+  expect(Object.fromEntries(a.searchParams)).toMatchObject({
+    appid: WECHAT_TEST.mp_appid,
+    redirect_uri: `${BASE}/wechat/oauth/callback`,
+    response_type: 'code',
+    scope: 'snsapi_base',
+  });
   expect(a.searchParams.get('state')).toMatch(/^[0-9a-f]{32}\d{10}[0-9A-Za-z]+$/);
   const toCallback = await browse(authorize);
   expect(toCallback.status).toBe(302);
@@ -74,10 +88,17 @@ async function hop(key: string): Promise<{ s: SessionJson; attemptId: string; en
 }
 
 const bridgePay = async (params: Record<string, string>) =>
-  (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/jsbridge/pay`, { method: 'POST', body: JSON.stringify(params) })).json()) as { err_msg: string; err_desc?: string };
+  (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/jsbridge/pay`, { method: 'POST', body: JSON.stringify(params) })).json()) as {
+    err_msg: string;
+    err_desc?: string;
+  };
 
 const status = async (s: SessionJson) =>
-  ((await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { headers: { authorization: `Bearer ${s.client_secret}` } })).json()) as { status: string }).status;
+  (
+    (await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { headers: { authorization: `Bearer ${s.client_secret}` } })).json()) as {
+      status: string;
+    }
+  ).status;
 
 describe('JSAPI with the OAuth hop, APIv3', () => {
   // https://pay.weixin.qq.com/doc/v3/merchant/4012791857
@@ -92,13 +113,18 @@ describe('JSAPI with the OAuth hop, APIv3', () => {
     // The openid is the session's now: the session asks for it under its identity AppID.
     expect(await sessionStub(s.id).wechatOpenid(MERCHANTS.v3.identityAppid)).toMatch(/^o[0-9a-f]{27}$/);
 
-    expect(await bridgePay({ ...p, paySign: `${p.paySign!.slice(0, -4)}AAA=` })).toMatchObject({ err_msg: 'get_brand_wcpay_request:fail', err_desc: '支付验证签名失败' });
+    expect(await bridgePay({ ...p, paySign: `${p.paySign!.slice(0, -4)}AAA=` })).toMatchObject({
+      err_msg: 'get_brand_wcpay_request:fail',
+      err_desc: '支付验证签名失败',
+    });
     expect(await bridgePay(p)).toEqual({ err_msg: 'get_brand_wcpay_request:ok' });
     // The bridge's ok is a hint: the shopper lands on /return, which asks WeChat Pay before saying paid.
     const ret = await SELF.fetch(`${BASE}${data.back}`, { redirect: 'manual' });
     expect(await ret.text()).toContain('支付成功');
     expect(await status(s)).toBe('paid');
-    const ledger = (await (await controlAs(MERCHANTS.v3.key, `/orders/${attemptId}`)).json()) as { order: { trade_type: string; appid: string; openid: string; payer_openid: string } };
+    const ledger = (await (await controlAs(MERCHANTS.v3.key, `/orders/${attemptId}`)).json()) as {
+      order: { trade_type: string; appid: string; openid: string; payer_openid: string };
+    };
     expect(ledger.order).toMatchObject({ trade_type: 'JSAPI', appid: WECHAT_TEST.mp_appid });
     expect(ledger.order.payer_openid).toBe(ledger.order.openid);
   });
@@ -122,7 +148,10 @@ describe('JSAPI with the OAuth hop, APIv3', () => {
   it('a JSAPI page whose attempt was replaced says so instead of taking a payment', async () => {
     const s = await createSessionAs(MERCHANTS.v3.key);
     const { next_action } = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
-    await sessionStub(s.id).rememberWechatOpenid(MERCHANTS.v3.identityAppid, ((await (await controlAs(MERCHANTS.v3.key, '/openid', {})).json()) as { openid: string }).openid);
+    await sessionStub(s.id).rememberWechatOpenid(
+      MERCHANTS.v3.identityAppid,
+      ((await (await controlAs(MERCHANTS.v3.key, '/openid', {})).json()) as { openid: string }).openid,
+    );
     await startAttemptAs(s, 'qr');
     const res = await wechatBrowser()(next_action.url!);
     expect(res.status).toBe(410);
@@ -131,7 +160,7 @@ describe('JSAPI with the OAuth hop, APIv3', () => {
 });
 
 describe('JSAPI with the OAuth hop, APIv2', () => {
-  it('signs the bridge parameters with the merchant\'s v2 algorithm (MD5) and pays', async () => {
+  it("signs the bridge parameters with the merchant's v2 algorithm (MD5) and pays", async () => {
     const { s, data } = await hop(MERCHANTS.v2.key);
     const { paySign, ...five } = data.params;
     expect(five).toMatchObject({ appId: WECHAT_TEST.mp_appid, signType: 'MD5' });
@@ -173,7 +202,13 @@ describe('the hop refuses what it must', () => {
   });
 
   it('the sandbox authorize page works only inside WeChat and only for the configured domain', async () => {
-    const q = new URLSearchParams({ appid: WECHAT_TEST.mp_appid, redirect_uri: `${BASE}/wechat/oauth/callback`, response_type: 'code', scope: 'snsapi_base', state: 'x' });
+    const q = new URLSearchParams({
+      appid: WECHAT_TEST.mp_appid,
+      redirect_uri: `${BASE}/wechat/oauth/callback`,
+      response_type: 'code',
+      scope: 'snsapi_base',
+      state: 'x',
+    });
     const outside = await wechatBrowser(SAFARI_UA)(`${BASE}/sandbox/wechatpay/connect/oauth2/authorize?${q}`);
     expect(outside.status).toBe(200);
     expect(await outside.text()).toContain('请在微信客户端打开链接');
@@ -183,7 +218,8 @@ describe('the hop refuses what it must', () => {
   });
 
   it('the sandbox token endpoint: wrong appsecret 40125, unknown appid 40013, bad grant 40002', async () => {
-    const get = async (p: Record<string, string>) => (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/sns/oauth2/access_token?${new URLSearchParams(p)}`)).json()) as { errcode?: number };
+    const get = async (p: Record<string, string>) =>
+      (await (await SELF.fetch(`${BASE}/sandbox/wechatpay/sns/oauth2/access_token?${new URLSearchParams(p)}`)).json()) as { errcode?: number };
     expect((await get({ appid: WECHAT_TEST.mp_appid, secret: 'x'.repeat(32), code: 'c', grant_type: 'authorization_code' })).errcode).toBe(40125);
     expect((await get({ appid: 'wx0000000000000000', secret: WECHAT_TEST.mp_appsecret, code: 'c', grant_type: 'authorization_code' })).errcode).toBe(40013);
     expect((await get({ appid: WECHAT_TEST.mp_appid, secret: WECHAT_TEST.mp_appsecret, code: 'c', grant_type: 'password' })).errcode).toBe(40002);
@@ -192,10 +228,14 @@ describe('the hop refuses what it must', () => {
 
   it('merchants without the official account are not offered JSAPI', async () => {
     const s = await createSessionAs(WECHAT_TEST.v2hmac_secret_key);
-    const view = await (await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': WECHAT_UA } })).json() as { channels: { flows: string[] }[] };
+    const view = (await (
+      await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': WECHAT_UA } })
+    ).json()) as { channels: { flows: string[] }[] };
     expect(view.channels[0]?.flows).toEqual(['qr']);
     const res = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/attempts`, {
-      method: 'POST', headers: { authorization: `Bearer ${s.client_secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'wechat_pay', flow: 'jsapi' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.client_secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'wechat_pay', flow: 'jsapi' }),
     });
     expect(res.status).toBe(400);
   });

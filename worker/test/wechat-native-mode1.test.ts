@@ -20,21 +20,32 @@ const link = (productId: string, key: string = KEY, merchant: string = WECHAT_TE
   SELF.fetch(`${BASE}/wechat/native/${merchant}/link?product_id=${productId}`, { headers: { authorization: `Bearer ${key}` } });
 
 async function callback(fields: Record<string, string>, key: string = WECHAT_TEST.apiv2_key): Promise<Record<string, string>> {
-  const res = await SELF.fetch(`${BASE}/wechat/native/${WECHAT_TEST.v2_merchant_id}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: buildXml({ ...fields, sign: await sign(fields, key, 'MD5') }) });
+  const res = await SELF.fetch(`${BASE}/wechat/native/${WECHAT_TEST.v2_merchant_id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml' },
+    body: buildXml({ ...fields, sign: await sign(fields, key, 'MD5') }),
+  });
   return parseFlatXml(await res.text());
 }
 
 const scan = (productId: string, nonce = `n${Date.now()}${Math.random().toString(36).slice(2, 8)}`) => ({
-  appid: WECHAT_TEST.v2_appid, openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', mch_id: WECHAT_TEST.v2_mch_id, is_subscribe: 'N', nonce_str: nonce, product_id: productId,
+  appid: WECHAT_TEST.v2_appid,
+  openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+  mch_id: WECHAT_TEST.v2_mch_id,
+  is_subscribe: 'N',
+  nonce_str: nonce,
+  product_id: productId,
 });
 
 describe('the product link', () => {
-  it('is the signed bizpayurl of a configured product, for the merchant\'s own secret key only', async () => {
+  it("is the signed bizpayurl of a configured product, for the merchant's own secret key only", async () => {
     const res = await link('cola');
     expect(res.status).toBe(200);
     const body = (await res.json()) as { url: string; callback_url: string; product_id: string };
     expect(body.callback_url).toBe(`${BASE}/wechat/native/${WECHAT_TEST.v2_merchant_id}`);
-    expect(body.url).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?sign=[0-9A-F]{32}&appid=wxd930ea5d5a258f4f&mch_id=10000100&product_id=cola&time_stamp=\d+&nonce_str=[0-9A-Za-z]{32}$/);
+    expect(body.url).toMatch(
+      /^weixin:\/\/wxpay\/bizpayurl\?sign=[0-9A-F]{32}&appid=wxd930ea5d5a258f4f&mch_id=10000100&product_id=cola&time_stamp=\d+&nonce_str=[0-9A-Za-z]{32}$/,
+    );
     expect(await verify(Object.fromEntries(new URLSearchParams(body.url.split('?')[1])), WECHAT_TEST.apiv2_key)).toBe(true);
     expect((await link('nope')).status).toBe(400);
     expect((await link('cola', TEST.secret_key)).status).toBe(404);
@@ -63,8 +74,12 @@ describe('scan → callback → session → prepay_id → paid', () => {
     const res = await api(`/v1/checkout/sessions/cs_${attemptId.slice(0, 24)}`, { key: KEY });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
-      amount: 350, status: 'paid', description: '可乐 Cola', channels: ['wechat_pay'],
-      metadata: { source: 'wechat_native_mode1', product_id: 'cola' }, payment: { attempt: attemptId, provider: 'wechat-v2' },
+      amount: 350,
+      status: 'paid',
+      description: '可乐 Cola',
+      channels: ['wechat_pay'],
+      metadata: { source: 'wechat_native_mode1', product_id: 'cola' },
+      payment: { attempt: attemptId, provider: 'wechat-v2' },
     });
   });
 
@@ -84,7 +99,7 @@ describe('scan → callback → session → prepay_id → paid', () => {
     expect(await verify(a, WECHAT_TEST.apiv2_key)).toBe(true);
   });
 
-  it('a forged callback, another merchant\'s, or hostile XML is refused', async () => {
+  it("a forged callback, another merchant's, or hostile XML is refused", async () => {
     expect((await callback(scan('cola'), 'ffffffffffffffffffffffffffffffff')).return_code).toBe('FAIL');
     expect((await callback({ ...scan('cola'), mch_id: '10009999' })).result_code).toBe('FAIL');
     for (const [, payload] of HOSTILE_XML.slice(0, 3)) {

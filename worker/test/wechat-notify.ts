@@ -35,7 +35,10 @@ export interface SignedNotify {
   headers: Record<string, string>;
 }
 
-export async function signedNotify(plaintext: Record<string, unknown>, opts: { timestamp?: number; apiv3Key?: string; eventType?: string } = {}): Promise<SignedNotify> {
+export async function signedNotify(
+  plaintext: Record<string, unknown>,
+  opts: { timestamp?: number; apiv3Key?: string; eventType?: string } = {},
+): Promise<SignedNotify> {
   const resource = await encryptResource(opts.apiv3Key ?? TEST.apiv3_key, JSON.stringify(plaintext), 'transaction');
   const body = JSON.stringify({
     id: crypto.randomUUID(),

@@ -13,11 +13,13 @@ import type { CheckoutSession } from '../src/session/durable-object';
 import { TEST, WECHAT_TEST } from './fixtures/config';
 import { api, sessionStub, type SessionJson } from './helpers';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
-import {
-  SUCCESS_ACK, V2, controlAs, createSessionAs, postV2Notify, startAttemptAs, v2NotifyXml, v2Payment,
-} from './wechat-v2';
+import { SUCCESS_ACK, V2, controlAs, createSessionAs, postV2Notify, startAttemptAs, v2NotifyXml, v2Payment } from './wechat-v2';
 
-interface Delivered { url: string; headers: Record<string, string>; body: string }
+interface Delivered {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
 let delivered: Delivered[] = [];
 const realFetch = globalThis.fetch;
 
@@ -54,9 +56,10 @@ async function drain(id: string): Promise<void> {
   }
 }
 const control = (path: string, body?: unknown) => controlAs(V2.key, path, body);
-const ledger = async (no: string) => (await (await control(`/orders/${no}`)).json()) as {
-  notifies: { api: string; event_type: string; state: string; deliveries: { status: number }[] }[];
-};
+const ledger = async (no: string) =>
+  (await (await control(`/orders/${no}`)).json()) as {
+    notifies: { api: string; event_type: string; state: string; deliveries: { status: number }[] }[];
+  };
 
 async function v2Order(key: string = V2.key): Promise<{ s: SessionJson; attemptId: string; codeUrl: string }> {
   const s = await createSessionAs(key);
@@ -92,7 +95,17 @@ describe('forged v2 notifies change nothing and never get the SUCCESS ack', () =
     ['an HMAC sign declared as MD5', async (f) => v2NotifyXml({ ...f, sign_type: 'MD5' }, 'HMAC-SHA256')],
     ['a sign of the wrong length', async (f) => buildXml({ ...f, sign: 'A'.repeat(40) })],
     ['a duplicated total_fee', async (f) => (await v2NotifyXml(f)).replace('</xml>', '<total_fee>1</total_fee></xml>')],
-    ['a refund notify whose req_info is not ours', async () => buildXml({ return_code: 'SUCCESS', appid: V2.appid, mch_id: V2.mchId, nonce_str: 'x', req_info: await encryptReqInfo('<root><out_refund_no>R</out_refund_no></root>', 'ffffffffffffffffffffffffffffffff') })],
+    [
+      'a refund notify whose req_info is not ours',
+      async () =>
+        buildXml({
+          return_code: 'SUCCESS',
+          appid: V2.appid,
+          mch_id: V2.mchId,
+          nonce_str: 'x',
+          req_info: await encryptReqInfo('<root><out_refund_no>R</out_refund_no></root>', 'ffffffffffffffffffffffffffffffff'),
+        }),
+    ],
     ['JSON (a v3-shaped body) at the v2 URL', async () => (await signedNotify(transaction('X'))).body],
   ];
 
@@ -145,7 +158,7 @@ describe('HMAC-SHA256 merchants', () => {
 
   it('places HMAC-signed orders and receives the sandbox notify (HMAC, no sign_type)', async () => {
     const { s, attemptId } = await v2Order(WECHAT_TEST.v2hmac_secret_key);
-    const l = await (await controlAs(WECHAT_TEST.v2hmac_secret_key, `/orders/${attemptId}`)).json() as { order: { sign_type: string } };
+    const l = (await (await controlAs(WECHAT_TEST.v2hmac_secret_key, `/orders/${attemptId}`)).json()) as { order: { sign_type: string } };
     expect(l.order.sign_type).toBe('HMAC-SHA256');
     await controlAs(WECHAT_TEST.v2hmac_secret_key, `/orders/${attemptId}/pay`, {});
     await controlAs(WECHAT_TEST.v2hmac_secret_key, '/flush', {});

@@ -8,7 +8,15 @@ import type { SandboxedConfig } from '../config';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
 import { certSn, splitPemCertificates } from '../../../worker/src/providers/alipay/certs';
 import { certModeSns } from '../../../worker/src/providers/alipay/keys';
-import { ERROR_RESPONSE_KEY, SIGN_TYPE, parseFormStrict, responseKey, signResponse, verifyRequest, type Params } from '../../../worker/src/providers/alipay/sign';
+import {
+  ERROR_RESPONSE_KEY,
+  SIGN_TYPE,
+  parseFormStrict,
+  responseKey,
+  signResponse,
+  verifyRequest,
+  type Params,
+} from '../../../worker/src/providers/alipay/sign';
 import { parseBeijingDateTime } from '../../../worker/src/providers/alipay/time';
 import { VerificationError } from '../../../worker/src/lib/errors';
 import { MSG, invalidArg, missingArg, type GatewayError } from './model';
@@ -24,7 +32,8 @@ export function mergeParams(query: string, body: string): { ok: true; params: Pa
     for (const k of Object.keys(b)) if (Object.hasOwn(q, k)) return { ok: false, error: invalidArg('isv.invalid-parameter', `参数 ${k} 重复`) };
     return { ok: true, params: { ...q, ...b } };
   } catch (e) {
-    if (e instanceof VerificationError) return { ok: false, error: invalidArg('isv.invalid-parameter', e.code === 'duplicate_field' ? '参数重复' : '参数编码无效') };
+    if (e instanceof VerificationError)
+      return { ok: false, error: invalidArg('isv.invalid-parameter', e.code === 'duplicate_field' ? '参数重复' : '参数编码无效') };
     throw e;
   }
 }
@@ -74,7 +83,12 @@ export async function authenticate(config: SandboxedConfig, params: Params): Pro
   }
   const check = await verifyRequest(params, await publicKeyFromPrivate(tm.alipay.private_key));
   if (!check.ok) {
-    return fail(invalidArg('isv.invalid-signature', `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${check.content.replaceAll('&', '&amp;')}`));
+    return fail(
+      invalidArg(
+        'isv.invalid-signature',
+        `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${check.content.replaceAll('&', '&amp;')}`,
+      ),
+    );
   }
   return { ok: true, tm, params, ...(sn !== undefined ? { certSn: sn } : {}) };
 }

@@ -29,8 +29,15 @@ const BILL_NOT_EXIST: GatewayError = { code: '40004', sub_code: 'isp.bill_not_ex
 async function billLines(env: SandboxEnv['Bindings'], appId: string, date: string): Promise<AlipayBillLine[]> {
   const ledger = alipayLedger(env);
   return applyMutations(await ledger.billItems(appId, date), await ledger.billMutations(appId), date).map((i) => ({
-    tradeNo: i.transactionId, outTradeNo: i.outTradeNo, kind: i.kind, subject: i.extra.subject ?? '', created: Number(i.extra.created ?? i.time),
-    finished: i.time, buyer: i.extra.buyer ?? '', amount: i.amount, ...(i.outRefundNo ? { outRequestNo: i.outRefundNo } : {}),
+    tradeNo: i.transactionId,
+    outTradeNo: i.outTradeNo,
+    kind: i.kind,
+    subject: i.extra.subject ?? '',
+    created: Number(i.extra.created ?? i.time),
+    finished: i.time,
+    buyer: i.extra.buyer ?? '',
+    amount: i.amount,
+    ...(i.outRefundNo ? { outRequestNo: i.outRefundNo } : {}),
   }));
 }
 
@@ -82,4 +89,7 @@ alipayBills.get('/bills/download', async (c: Context<SandboxEnv>) => {
   return new Response(zip, { headers: { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${stem}.csv.zip"` } });
 });
 
-alipayBills.route('/_control/bills', billControl((m) => m.providers.alipay?.app_id ?? null, alipayLedger));
+alipayBills.route(
+  '/_control/bills',
+  billControl((m) => m.providers.alipay?.app_id ?? null, alipayLedger),
+);

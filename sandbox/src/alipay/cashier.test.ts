@@ -21,20 +21,36 @@ function form(html: string, action: 'pay' | 'cancel'): { action: string; token: 
 }
 
 const post = (path: string, token: string) =>
-  sandboxFetch(`https://shouyin.test${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${token}`, redirect: 'manual' });
+  sandboxFetch(`https://shouyin.test${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `token=${token}`,
+    redirect: 'manual',
+  });
 
 async function qrTrade(): Promise<{ no: string; qr: string; url: string }> {
   const no = tradeNo();
   const url = `https://merchant.test/alipay/${no}`;
-  const { data } = await verifiedAnswer(await gatewayCall('alipay.trade.precreate', precreateBiz(no), { extra: { notify_url: url } }), 'alipay.trade.precreate');
+  const { data } = await verifiedAnswer(
+    await gatewayCall('alipay.trade.precreate', precreateBiz(no), { extra: { notify_url: url } }),
+    'alipay.trade.precreate',
+  );
   return { no, qr: data.qr_code as string, url };
 }
 
 async function cashierPage(method: 'alipay.trade.page.pay' | 'alipay.trade.wap.pay', extra: Record<string, string>, over: Record<string, unknown> = {}) {
   const no = tradeNo();
-  const res = await gatewayCall(method, {
-    out_trade_no: no, total_amount: '12.34', subject: '网页支付', product_code: method === 'alipay.trade.page.pay' ? 'FAST_INSTANT_TRADE_PAY' : 'QUICK_WAP_WAY', ...over,
-  }, { extra: { notify_url: `https://merchant.test/alipay/${no}`, ...extra } });
+  const res = await gatewayCall(
+    method,
+    {
+      out_trade_no: no,
+      total_amount: '12.34',
+      subject: '网页支付',
+      product_code: method === 'alipay.trade.page.pay' ? 'FAST_INSTANT_TRADE_PAY' : 'QUICK_WAP_WAY',
+      ...over,
+    },
+    { extra: { notify_url: `https://merchant.test/alipay/${no}`, ...extra } },
+  );
   return { no, html: await res.text() };
 }
 
@@ -44,7 +60,8 @@ describe('QR cashier', () => {
     const res = await sandboxFetch(`${CASHIER}?qr_code=${encodeURIComponent(qr)}`);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await res.text();
-    for (const s of ['Demo Shop 演示商店', '测试商品 Test item', '88.88', no, '确认付款 Pay', '取消 Cancel', 'data-state="WAIT_BUYER_PAY"']) expect(html).toContain(s);
+    for (const s of ['Demo Shop 演示商店', '测试商品 Test item', '88.88', no, '确认付款 Pay', '取消 Cancel', 'data-state="WAIT_BUYER_PAY"'])
+      expect(html).toContain(s);
     expect((await ledgerOf(no)).trade.state).toBe('WAIT_BUYER_PAY');
   });
 
@@ -55,7 +72,10 @@ describe('QR cashier', () => {
     const paid = await (await post(f.action, f.token)).text();
     expect(paid).toContain('支付成功');
     expect((await ledgerOf(no)).trade.state).toBe('TRADE_SUCCESS');
-    await waitFor(async () => rec.received.filter((r) => r.url === url).length, (n) => n >= 1);
+    await waitFor(
+      async () => rec.received.filter((r) => r.url === url).length,
+      (n) => n >= 1,
+    );
     // Paying again from a stale page says so, and nothing new is sent.
     expect(await (await post(f.action, f.token)).text()).toContain('订单已支付');
   });
@@ -84,14 +104,26 @@ describe('page / wap cashier', () => {
     const loc = new URL(res.headers.get('location') as string);
     expect(`${loc.origin}${loc.pathname}`).toBe('https://merchant.test/return/cs_x');
     const params = parseFormStrict(loc.search.slice(1));
-    expect(params).toMatchObject({ lang: 'zh', out_trade_no: no, total_amount: '12.34', app_id: ALIPAY_TEST.app_id, seller_id: ALIPAY_TEST.seller_id, method: 'alipay.trade.page.pay.return', sign_type: 'RSA2' });
+    expect(params).toMatchObject({
+      lang: 'zh',
+      out_trade_no: no,
+      total_amount: '12.34',
+      app_id: ALIPAY_TEST.app_id,
+      seller_id: ALIPAY_TEST.seller_id,
+      method: 'alipay.trade.page.pay.return',
+      sign_type: 'RSA2',
+    });
     const { lang: _l, ...signed } = params;
     expect(await verifyNotifySignature(signed, signed.sign!, await importRsaPublicKey(SANDBOX_ALIPAY_PUBLIC_KEY))).toBe(true);
     expect((await ledgerOf(no)).trade.state).toBe('TRADE_SUCCESS');
   });
 
   it('Cancel on wap.pay: 303 to quit_url; the trade stays open', async () => {
-    const { no, html } = await cashierPage('alipay.trade.wap.pay', { return_url: 'https://merchant.test/return/cs_y' }, { quit_url: 'https://merchant.test/quit' });
+    const { no, html } = await cashierPage(
+      'alipay.trade.wap.pay',
+      { return_url: 'https://merchant.test/return/cs_y' },
+      { quit_url: 'https://merchant.test/quit' },
+    );
     expect(html).toContain('手机网站支付');
     const f = form(html, 'cancel');
     const res = await post(f.action, f.token);

@@ -17,8 +17,7 @@ import { alipayLedger, alipayLedgerSettings, testMerchantByAppId } from './setti
 
 export const alipayCashier = new Hono<SandboxEnv>();
 
-const esc = (s: string): string =>
-  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
+const esc = (s: string): string => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
 
 const STATE: Record<TradeState, string> = {
   NOT_EXIST: '待支付 Unpaid',
@@ -59,7 +58,8 @@ h1{font-size:22px;margin:0 0 4px}.sub{color:#888;margin:0 0 20px;font-size:14px}
 `;
 
 export function page(title: string, inner: string, status = 200, attrs = ''): Response {
-  const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  const html =
+    `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${esc(title)}</title><style>${CSS}</style></head><body><main${attrs}><div class="card">` +
     `<p class="brand"><span class="logo" aria-hidden="true">支</span>支付宝 Alipay</p><span class="badge">沙箱 · Sandbox</span>${inner}</div>` +
     `<p class="note">Shouyin 沙箱收银台，不会产生真实扣款。<br>Shouyin sandbox cashier — no real money moves.</p></main></body></html>`;
@@ -138,7 +138,12 @@ function resultPage(kind: ResultKind, t: TradeRow, name: string, back?: string):
 }
 
 export const notFoundPage = () =>
-  page('订单不存在', `<div class="icon bad" aria-hidden="true">×</div><h1>订单不存在</h1><p class="sub">Unknown or invalid payment code</p>`, 404, ' data-result="not_found"');
+  page(
+    '订单不存在',
+    `<div class="icon bad" aria-hidden="true">×</div><h1>订单不存在</h1><p class="sub">Unknown or invalid payment code</p>`,
+    404,
+    ' data-result="not_found"',
+  );
 
 /** The page for a trade the shopper reached: its cashier while it can be paid, else what became of it. */
 export function pageFor(t: TradeRow, name: string, cashierPath: string, expired: boolean): Response {
@@ -209,7 +214,10 @@ alipayCashier.post('/pay', async (c) => {
   const r = await ledger.pay(settings, ref);
   if (!r.trade || r.result === 'not_found') return notFoundPage();
   if (r.result === 'paid' && r.trade.return_url) {
-    return new Response(null, { status: 303, headers: { Location: await returnUrlFor(r.trade, settings.signer_private_key, Date.now()), 'Cache-Control': 'no-store' } });
+    return new Response(null, {
+      status: 303,
+      headers: { Location: await returnUrlFor(r.trade, settings.signer_private_key, Date.now()), 'Cache-Control': 'no-store' },
+    });
   }
   return resultPage(r.result, r.trade, name);
 });

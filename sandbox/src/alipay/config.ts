@@ -27,11 +27,17 @@ export function checkAlipaySandbox(cfg: AlipayConfig, sandbox: AlipaySandboxConf
   if (cfg.gateway !== undefined) return;
   const path = `merchants[${merchantIndex}].providers.alipay`;
   if (!sandbox) {
-    throw new ConfigError('sandbox.alipay', `is missing: merchants[${merchantIndex}] is a test merchant using the built-in Alipay sandbox, which needs its signing key.`);
+    throw new ConfigError(
+      'sandbox.alipay',
+      `is missing: merchants[${merchantIndex}] is a test merchant using the built-in Alipay sandbox, which needs its signing key.`,
+    );
   }
   const signer = rsaPrivateNumbers(sandbox.private_key);
   if (cfg.alipay_public_key !== undefined && !samePublicKey(rsaPublicNumbers(cfg.alipay_public_key), signer)) {
-    throw new ConfigError(`${path}.alipay_public_key`, 'is not the public half of sandbox.alipay.private_key: the built-in sandbox signs with that key, so its answers would fail verification.');
+    throw new ConfigError(
+      `${path}.alipay_public_key`,
+      'is not the public half of sandbox.alipay.private_key: the built-in sandbox signs with that key, so its answers would fail verification.',
+    );
   }
   if (cfg.alipay_cert !== undefined && !splitPemCertificates(cfg.alipay_cert).every((c) => samePublicKey(rsaPublicNumbers(c), signer))) {
     throw new ConfigError(`${path}.alipay_cert`, 'does not certify the public half of sandbox.alipay.private_key: the built-in sandbox signs with that key.');

@@ -55,7 +55,10 @@ alipayControl.post('/orders/:no/pay', async (c) => {
   if (mode instanceof Response) return mode;
   const r = await alipayLedger(c.env).pay(c.var.settings, { app_id: appId(c), out_trade_no: c.req.param('no') }, mode);
   if (r.result === 'not_found') return err(c, 404, 'order_not_found', `No sandbox trade ${c.req.param('no')} for app_id ${appId(c)}.`);
-  return c.json({ result: r.result, trade: r.trade ? queryJson(r.trade) : null, notify_id: r.notify_id ?? null }, r.result === 'paid' || r.result === 'already_paid' ? 200 : 400);
+  return c.json(
+    { result: r.result, trade: r.trade ? queryJson(r.trade) : null, notify_id: r.notify_id ?? null },
+    r.result === 'paid' || r.result === 'already_paid' ? 200 : 400,
+  );
 });
 
 /**
@@ -79,7 +82,8 @@ alipayControl.post('/app/pay', async (c) => {
   const auth = await authenticate(loadConfig(c.env), params);
   if (!auth.ok) return c.json({ result: 'refused', error: errorBody(auth.error) }, 400);
   if (auth.tm.alipay.app_id !== appId(c)) return err(c, 404, 'order_not_found', 'The order string belongs to another app.');
-  if (params.method !== 'alipay.trade.app.pay') return c.json({ result: 'refused', error: errorBody({ code: '40002', sub_code: 'isv.invalid-method', sub_msg: '不是 alipay.trade.app.pay 订单' }) }, 400);
+  if (params.method !== 'alipay.trade.app.pay')
+    return c.json({ result: 'refused', error: errorBody({ code: '40002', sub_code: 'isv.invalid-method', sub_msg: '不是 alipay.trade.app.pay 订单' }) }, 400);
   const parsed = parseBiz(params.biz_content);
   if (!parsed.ok) return c.json({ result: 'refused', error: errorBody(parsed.error) }, 400);
   const input = validateTrade('alipay.trade.app.pay', parsed.biz, { app_id: appId(c), notify_url: params.notify_url, seller_id: c.var.tm.sellerId });
@@ -93,8 +97,16 @@ alipayControl.post('/app/pay', async (c) => {
     ? await signResponse({
         key: 'alipay_trade_app_pay_response',
         body: {
-          code: '10000', msg: 'Success', app_id: t.app_id, auth_app_id: t.app_id, charset: 'utf-8', timestamp: beijingDateTime(Date.now()),
-          out_trade_no: t.out_trade_no, total_amount: fenToYuan(t.total), trade_no: t.trade_no, seller_id: t.seller_id,
+          code: '10000',
+          msg: 'Success',
+          app_id: t.app_id,
+          auth_app_id: t.app_id,
+          charset: 'utf-8',
+          timestamp: beijingDateTime(Date.now()),
+          out_trade_no: t.out_trade_no,
+          total_amount: fenToYuan(t.total),
+          trade_no: t.trade_no,
+          seller_id: t.seller_id,
         },
         privateKeyPem: c.var.settings.signer_private_key,
       })
@@ -127,7 +139,8 @@ alipayControl.post('/orders/:no/expire', async (c) => {
 alipayControl.post('/orders/:no/reverse-failures', async (c) => {
   const b = (await body(c)) ?? {};
   const count = b.count ?? 1;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100) return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100)
+    return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
   const ok = await alipayLedger(c.env).failCancels(appId(c), c.req.param('no'), count);
   return ok ? c.json({ reverse_failures: count }) : err(c, 404, 'order_not_found', `No payment-code trade ${c.req.param('no')} for app_id ${appId(c)}.`);
 });

@@ -7,7 +7,17 @@ import { SANDBOX_ALIPAY_PRIVATE_KEY, CERT_SNS } from '../../../worker/src/provid
 import { requestSignContent } from '../../../worker/src/providers/alipay/sign';
 import { ALIPAY_TEST } from '../../../worker/test/fixtures/config';
 import {
-  control, gatewayCall, ledgerOf, precreateBiz, recordNotifies, sandboxFetch, sendToGateway, signedCall, tradeNo, verifiedAnswer, GATEWAY,
+  control,
+  gatewayCall,
+  ledgerOf,
+  precreateBiz,
+  recordNotifies,
+  sandboxFetch,
+  sendToGateway,
+  signedCall,
+  tradeNo,
+  verifiedAnswer,
+  GATEWAY,
 } from './testing';
 
 // Refunds notify merchant.test: answer them here instead of the network.
@@ -46,10 +56,13 @@ describe('alipay.trade.precreate', () => {
 
   it('refuses the same out_trade_no with other terms, and once paid or closed', async () => {
     const { no } = await precreated();
-    expect(await call('alipay.trade.precreate', precreateBiz(no, { total_amount: '1.00' }), { extra: { notify_url: 'https://merchant.test/alipay/notify' } }))
-      .toMatchObject({ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.CONTEXT_INCONSISTENT' });
+    expect(
+      await call('alipay.trade.precreate', precreateBiz(no, { total_amount: '1.00' }), { extra: { notify_url: 'https://merchant.test/alipay/notify' } }),
+    ).toMatchObject({ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.CONTEXT_INCONSISTENT' });
     await control(`/orders/${no}/pay`, { notify: 'drop' });
-    expect(await call('alipay.trade.precreate', precreateBiz(no), { extra: { notify_url: 'https://merchant.test/alipay/notify' } })).toMatchObject({ sub_code: 'ACQ.TRADE_HAS_SUCCESS' });
+    expect(await call('alipay.trade.precreate', precreateBiz(no), { extra: { notify_url: 'https://merchant.test/alipay/notify' } })).toMatchObject({
+      sub_code: 'ACQ.TRADE_HAS_SUCCESS',
+    });
   });
 
   it.each([
@@ -68,15 +81,21 @@ describe('alipay.trade.precreate', () => {
 
 describe('the gateway’s checks', () => {
   it('a bad signature: isv.invalid-signature with the gateway’s string-to-sign, & as &amp;, itself signed', async () => {
-    const params = await signedCall('alipay.trade.precreate', precreateBiz(tradeNo()), { tamper: (p) => (p.biz_content = p.biz_content!.replace('88.88', '0.01')) });
+    const params = await signedCall('alipay.trade.precreate', precreateBiz(tradeNo()), {
+      tamper: (p) => (p.biz_content = p.biz_content!.replace('88.88', '0.01')),
+    });
     const { data } = await verifiedAnswer(await sendToGateway(params), 'alipay.trade.precreate');
     expect(data).toMatchObject({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature' });
     const { sign: _s, ...unsigned } = params;
-    expect(data.sub_msg).toBe(`验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${requestSignContent(unsigned).replaceAll('&', '&amp;')}`);
+    expect(data.sub_msg).toBe(
+      `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${requestSignContent(unsigned).replaceAll('&', '&amp;')}`,
+    );
   });
 
   it('signed with another key (the sandbox’s own, not the app’s)', async () => {
-    expect(await call('alipay.trade.query', { out_trade_no: 'x' }, { privateKey: SANDBOX_ALIPAY_PRIVATE_KEY })).toMatchObject({ sub_code: 'isv.invalid-signature' });
+    expect(await call('alipay.trade.query', { out_trade_no: 'x' }, { privateKey: SANDBOX_ALIPAY_PRIVATE_KEY })).toMatchObject({
+      sub_code: 'isv.invalid-signature',
+    });
   });
 
   it.each([
@@ -104,14 +123,18 @@ describe('the gateway’s checks', () => {
   it('a parameter given twice (query and body) is refused', async () => {
     const params = await signedCall('alipay.trade.query', { out_trade_no: 'x' });
     const res = await sandboxFetch(`${GATEWAY}?${new URLSearchParams(params).toString()}`, {
-      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `biz_content=${encodeURIComponent(params.biz_content!)}`,
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `biz_content=${encodeURIComponent(params.biz_content!)}`,
     });
     expect((await verifiedAnswer(res, 'alipay.trade.query')).data).toMatchObject({ code: '40002', sub_code: 'isv.invalid-parameter' });
   });
 
   it('an unknown method, and app.pay (which only the Alipay app submits)', async () => {
     expect(await call('alipay.trade.nonsense', {})).toMatchObject({ code: '40002', sub_code: 'isv.invalid-method' });
-    expect(await call('alipay.trade.app.pay', precreateBiz(tradeNo(), { product_code: 'QUICK_MSECURITY_PAY' }))).toMatchObject({ sub_code: 'isv.invalid-method' });
+    expect(await call('alipay.trade.app.pay', precreateBiz(tradeNo(), { product_code: 'QUICK_MSECURITY_PAY' }))).toMatchObject({
+      sub_code: 'isv.invalid-method',
+    });
   });
 });
 
@@ -163,16 +186,30 @@ describe('the trade state machine', () => {
     await control(`/orders/${no}/pay`, { notify: 'drop' });
     const r1 = await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '8.88', out_request_no: 'R1' });
     expect(r1).toMatchObject({ code: '10000', fund_change: 'Y', refund_fee: '8.88', out_trade_no: no });
-    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '8.88', out_request_no: 'R1' })).toMatchObject({ fund_change: 'N', refund_fee: '8.88' });
-    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '1.00', out_request_no: 'R1' })).toMatchObject({ sub_code: 'ACQ.INVALID_PARAMETER' });
-    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '80.01', out_request_no: 'R2' })).toMatchObject({ sub_code: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL' });
+    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '8.88', out_request_no: 'R1' })).toMatchObject({
+      fund_change: 'N',
+      refund_fee: '8.88',
+    });
+    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '1.00', out_request_no: 'R1' })).toMatchObject({
+      sub_code: 'ACQ.INVALID_PARAMETER',
+    });
+    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '80.01', out_request_no: 'R2' })).toMatchObject({
+      sub_code: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
+    });
     expect(await call('alipay.trade.fastpay.refund.query', { out_trade_no: no, out_request_no: 'R1' })).toMatchObject({
-      code: '10000', out_request_no: 'R1', refund_amount: '8.88', total_amount: '88.88', refund_status: 'REFUND_SUCCESS',
+      code: '10000',
+      out_request_no: 'R1',
+      refund_amount: '8.88',
+      total_amount: '88.88',
+      refund_status: 'REFUND_SUCCESS',
     });
     const unknown = await call('alipay.trade.fastpay.refund.query', { out_trade_no: no, out_request_no: 'R9' });
     expect(unknown).toMatchObject({ code: '10000', out_request_no: 'R9' });
     expect(unknown.refund_status).toBeUndefined();
-    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '80.00', out_request_no: 'R2' })).toMatchObject({ fund_change: 'Y', refund_fee: '88.88' });
+    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '80.00', out_request_no: 'R2' })).toMatchObject({
+      fund_change: 'Y',
+      refund_fee: '88.88',
+    });
     const q = await call('alipay.trade.query', { out_trade_no: no });
     // Fully refunded reads TRADE_CLOSED but keeps its payment date: it was paid.
     expect(q).toMatchObject({ trade_status: 'TRADE_CLOSED' });
@@ -183,7 +220,9 @@ describe('the trade state machine', () => {
   it('refunding an unpaid trade is refused', async () => {
     const { no, qr } = await precreated();
     await scan(qr);
-    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '1.00', out_request_no: 'R1' })).toMatchObject({ sub_code: 'ACQ.TRADE_STATUS_ERROR' });
+    expect(await call('alipay.trade.refund', { out_trade_no: no, refund_amount: '1.00', out_request_no: 'R1' })).toMatchObject({
+      sub_code: 'ACQ.TRADE_STATUS_ERROR',
+    });
   });
 
   it('cancel closes an unpaid trade (even unscanned) and refunds a paid one', async () => {
@@ -204,10 +243,14 @@ describe('certificate mode', () => {
     const { raw, data } = await verifiedAnswer(res, 'alipay.trade.precreate', 'certshop');
     expect(data).toMatchObject({ code: '10000' });
     expect(raw).toMatch(/\},"alipay_cert_sn":"[0-9a-f]{32}","sign":"/);
-    expect(await call('alipay.trade.query', { out_trade_no: no }, { which: 'certshop', extra: { app_cert_sn: 'f'.repeat(32) } }))
-      .toMatchObject({ code: '40002', sub_code: 'isv.app-cert-not-exist' });
-    expect(await call('alipay.trade.query', { out_trade_no: no }, { which: 'certshop', extra: { alipay_root_cert_sn: CERT_SNS.app_cert_sn } }))
-      .toMatchObject({ code: '40002', sub_code: 'isv.invalid-alipay-root-cert-sn' });
+    expect(await call('alipay.trade.query', { out_trade_no: no }, { which: 'certshop', extra: { app_cert_sn: 'f'.repeat(32) } })).toMatchObject({
+      code: '40002',
+      sub_code: 'isv.app-cert-not-exist',
+    });
+    expect(await call('alipay.trade.query', { out_trade_no: no }, { which: 'certshop', extra: { alipay_root_cert_sn: CERT_SNS.app_cert_sn } })).toMatchObject({
+      code: '40002',
+      sub_code: 'isv.invalid-alipay-root-cert-sn',
+    });
     expect(ALIPAY_TEST.cert_app_id).toBe((await ledgerOf(no, ALIPAY_TEST.cert_secret_key)).trade.app_id);
   });
 });

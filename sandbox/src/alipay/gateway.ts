@@ -12,8 +12,19 @@ import type { SandboxEnv } from '../types';
 import { authenticate, errorBody, mergeParams, signedAnswer, successBody } from './auth';
 import { cashierPathOf, errorPage, pageFor } from './cashier';
 import {
-  TRADE_NOT_EXIST, amountField, bizError, invalidArg, isAlipayPaymentCode, isGatewayError, orderNo, parseBiz, queryJson, tradePayJson, validateTrade,
-  type GatewayError, type TradeMethod,
+  TRADE_NOT_EXIST,
+  amountField,
+  bizError,
+  invalidArg,
+  isAlipayPaymentCode,
+  isGatewayError,
+  orderNo,
+  parseBiz,
+  queryJson,
+  tradePayJson,
+  validateTrade,
+  type GatewayError,
+  type TradeMethod,
 } from './model';
 import { hangUp } from '../payment-codes';
 import { alipayLedger, alipayLedgerSettings, type AlipayLedgerSettings, type AlipayTestMerchant } from './settings';
@@ -55,7 +66,14 @@ async function readParams(c: Context<SandboxEnv>): Promise<ReturnType<typeof mer
  * The trade-level methods the gateway answers in JSON
  * (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720).
  */
-async function trade(env: SandboxEnv['Bindings'], settings: AlipayLedgerSettings, tm: AlipayTestMerchant, method: string, biz: Biz, params: Record<string, string>): Promise<Outcome> {
+async function trade(
+  env: SandboxEnv['Bindings'],
+  settings: AlipayLedgerSettings,
+  tm: AlipayTestMerchant,
+  method: string,
+  biz: Biz,
+  params: Record<string, string>,
+): Promise<Outcome> {
   const ledger = alipayLedger(env);
   const appId = tm.alipay.app_id;
   switch (method) {
@@ -182,13 +200,19 @@ alipayGateway.on(['GET', 'POST'], '/gateway.do', async (c) => {
   try {
     config = loadConfig(c.env);
   } catch {
-    return c.json({ error_response: { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙：SHOUYIN_CONFIG 无效' } }, 200);
+    return c.json(
+      { error_response: { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙：SHOUYIN_CONFIG 无效' } },
+      200,
+    );
   }
   const settings = alipayLedgerSettings(config);
   // Without its signing key the simulator cannot sign anything, so it answers unsigned: the
   // adapter refuses unsigned answers, and says so.
   if (!settings) {
-    return c.json({ error_response: { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id', sub_msg: '沙箱未配置签名密钥（sandbox.alipay）' } }, 200);
+    return c.json(
+      { error_response: { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id', sub_msg: '沙箱未配置签名密钥（sandbox.alipay）' } },
+      200,
+    );
   }
   const read = await readParams(c);
   const method = read.ok ? read.params.method : undefined;

@@ -8,8 +8,20 @@
 import type { Env } from '../env';
 import { AlipayOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import {
-  TRADE_NOT_EXIST, bizError, newBuyerId, newCashierToken, newNotifyId, newQrCode, newTradeNo, notifyFields, queryJson, tradeFingerprint,
-  type GatewayError, type RefundRow, type TradeInput, type TradeRow,
+  TRADE_NOT_EXIST,
+  bizError,
+  newBuyerId,
+  newCashierToken,
+  newNotifyId,
+  newQrCode,
+  newTradeNo,
+  notifyFields,
+  queryJson,
+  tradeFingerprint,
+  type GatewayError,
+  type RefundRow,
+  type TradeInput,
+  type TradeRow,
 } from './model';
 import type { AlipayLedgerSettings } from './settings';
 import { CodeBook, codeBookSchema, type CodeRow } from '../code-book';
@@ -33,7 +45,11 @@ export interface PayResult {
 export interface LedgerView {
   now: string;
   trade: Omit<TradeRow, 'time_expire' | 'gmt_create' | 'gmt_payment' | 'gmt_close' | 'created_at'> & {
-    time_expire: string | null; gmt_create: string | null; gmt_payment: string | null; gmt_close: string | null; created_at: string;
+    time_expire: string | null;
+    gmt_create: string | null;
+    gmt_payment: string | null;
+    gmt_close: string | null;
+    created_at: string;
   };
   /** What alipay.trade.query answers now: null while the trade does not exist for Alipay yet. */
   query: Record<string, unknown> | null;
@@ -83,15 +99,33 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
       if (existing.state === 'TRADE_CLOSED') return { ok: false, error: bizError('ACQ.TRADE_HAS_CLOSE', '交易已经关闭') };
       if (existing.fingerprint !== tradeFingerprint(input)) return { ok: false, error: bizError('ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改') };
       // A re-submitted cashier form may carry another return_url / quit_url: the latest one counts.
-      this.sql.exec('UPDATE trades SET return_url = ?, quit_url = ? WHERE app_id = ? AND out_trade_no = ?', input.return_url, input.quit_url, input.app_id, input.out_trade_no);
+      this.sql.exec(
+        'UPDATE trades SET return_url = ?, quit_url = ? WHERE app_id = ? AND out_trade_no = ?',
+        input.return_url,
+        input.quit_url,
+        input.app_id,
+        input.out_trade_no,
+      );
       return { ok: true, value: this.trade(input.app_id, input.out_trade_no) as TradeRow };
     }
     const qr = input.method === 'alipay.trade.precreate' ? newQrCode() : null;
     this.sql.exec(
       `INSERT INTO trades (app_id, out_trade_no, method, subject, total, notify_url, return_url, quit_url, time_expire, fingerprint,
          qr_code, cashier_token, seller_id, state, refunded, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOT_EXIST', 0, ?)`,
-      input.app_id, input.out_trade_no, input.method, input.subject, input.total, input.notify_url, input.return_url, input.quit_url,
-      input.time_expire, tradeFingerprint(input), qr, newCashierToken(), input.seller_id, this.now(),
+      input.app_id,
+      input.out_trade_no,
+      input.method,
+      input.subject,
+      input.total,
+      input.notify_url,
+      input.return_url,
+      input.quit_url,
+      input.time_expire,
+      tradeFingerprint(input),
+      qr,
+      newCashierToken(),
+      input.seller_id,
+      this.now(),
     );
     return { ok: true, value: this.trade(input.app_id, input.out_trade_no) as TradeRow };
   }
@@ -159,7 +193,13 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
     if (!created.ok) return created;
     const now = this.now();
     const behavior = codeBehavior(authCode);
-    this.codes.insert({ scope: input.app_id, out_trade_no: input.out_trade_no, auth_code: authCode, behavior, pay_at: behavior === 'password' ? passwordDoneAt(now, settings.time_scale) : null });
+    this.codes.insert({
+      scope: input.app_id,
+      out_trade_no: input.out_trade_no,
+      auth_code: authCode,
+      behavior,
+      pay_at: behavior === 'password' ? passwordDoneAt(now, settings.time_scale) : null,
+    });
     // The code names the buyer: the trade exists for Alipay from the scan on.
     this.exists(created.value);
     if (behavior === 'pay') {
@@ -239,7 +279,12 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
     const now = this.now();
     this.sql.exec(
       'INSERT INTO refunds (app_id, out_trade_no, out_request_no, amount, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      appId, input.out_trade_no, input.out_request_no, input.amount, input.reason, now,
+      appId,
+      input.out_trade_no,
+      input.out_request_no,
+      input.amount,
+      input.reason,
+      now,
     );
     const refunded = t.refunded + input.amount;
     this.sql.exec('UPDATE trades SET refunded = ? WHERE app_id = ? AND out_trade_no = ?', refunded, appId, input.out_trade_no);
@@ -355,7 +400,12 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
     this.sql.exec(
       `UPDATE trades SET state = 'WAIT_BUYER_PAY', trade_no = ?, buyer_id = ?, buyer_logon_id = ?, gmt_create = ?
        WHERE app_id = ? AND out_trade_no = ? AND state = 'NOT_EXIST'`,
-      newTradeNo(now), buyer, `sbx***@${buyer.slice(-4)}.shouyin.test`, now, t.app_id, t.out_trade_no,
+      newTradeNo(now),
+      buyer,
+      `sbx***@${buyer.slice(-4)}.shouyin.test`,
+      now,
+      t.app_id,
+      t.out_trade_no,
     );
   }
 
@@ -370,7 +420,12 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
       // A password code: the shopper's password is in by pay_at; from then on the trade is paid.
       const c = this.codes.row(t.app_id, t.out_trade_no);
       if (c?.pay_at !== null && c?.pay_at !== undefined && c.pay_at <= this.now()) {
-        this.sql.exec(`UPDATE trades SET state = 'TRADE_SUCCESS', gmt_payment = ? WHERE app_id = ? AND out_trade_no = ? AND state = 'WAIT_BUYER_PAY'`, c.pay_at, t.app_id, t.out_trade_no);
+        this.sql.exec(
+          `UPDATE trades SET state = 'TRADE_SUCCESS', gmt_payment = ? WHERE app_id = ? AND out_trade_no = ? AND state = 'WAIT_BUYER_PAY'`,
+          c.pay_at,
+          t.app_id,
+          t.out_trade_no,
+        );
         return { ...t, state: 'TRADE_SUCCESS', gmt_payment: c.pay_at };
       }
     }
@@ -382,7 +437,12 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
   }
 
   private setClosed(t: TradeRow, at: number): void {
-    this.sql.exec(`UPDATE trades SET state = 'TRADE_CLOSED', gmt_close = ? WHERE app_id = ? AND out_trade_no = ? AND state = 'WAIT_BUYER_PAY'`, at, t.app_id, t.out_trade_no);
+    this.sql.exec(
+      `UPDATE trades SET state = 'TRADE_CLOSED', gmt_close = ? WHERE app_id = ? AND out_trade_no = ? AND state = 'WAIT_BUYER_PAY'`,
+      at,
+      t.app_id,
+      t.out_trade_no,
+    );
   }
 
   private trade(appId: string, outTradeNo: string): TradeRow | null {
@@ -391,13 +451,16 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
 
   private byRef(ref: TradeRef): TradeRow | null {
     if ('app_id' in ref) return this.trade(ref.app_id, ref.out_trade_no);
-    const row = 'token' in ref
-      ? this.sql.exec<TradeRow>('SELECT * FROM trades WHERE cashier_token = ?', ref.token).toArray()[0]
-      : this.sql.exec<TradeRow>('SELECT * FROM trades WHERE qr_code = ?', ref.qr_code).toArray()[0];
+    const row =
+      'token' in ref
+        ? this.sql.exec<TradeRow>('SELECT * FROM trades WHERE cashier_token = ?', ref.token).toArray()[0]
+        : this.sql.exec<TradeRow>('SELECT * FROM trades WHERE qr_code = ?', ref.qr_code).toArray()[0];
     return this.fresh(row);
   }
 
   private refundRow(appId: string, outTradeNo: string, outRequestNo: string): RefundRow | undefined {
-    return this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE app_id = ? AND out_trade_no = ? AND out_request_no = ?', appId, outTradeNo, outRequestNo).toArray()[0];
+    return this.sql
+      .exec<RefundRow>('SELECT * FROM refunds WHERE app_id = ? AND out_trade_no = ? AND out_request_no = ?', appId, outTradeNo, outRequestNo)
+      .toArray()[0];
   }
 }

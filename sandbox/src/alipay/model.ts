@@ -201,7 +201,8 @@ function httpUrl(v: unknown): v is string {
   }
 }
 
-export const isGatewayError = (v: unknown): v is GatewayError => isObj(v) && typeof v.sub_code === 'string' && typeof v.code === 'string' && typeof v.sub_msg === 'string';
+export const isGatewayError = (v: unknown): v is GatewayError =>
+  isObj(v) && typeof v.sub_code === 'string' && typeof v.code === 'string' && typeof v.sub_msg === 'string';
 
 export function parseBiz(text: string | undefined): { ok: true; biz: Obj } | { ok: false; error: GatewayError } {
   if (text === undefined || text === '') return { ok: false, error: missingArg('isv.missing-biz-content', '缺少业务参数 biz_content') };
@@ -264,7 +265,11 @@ export function validateTrade(
     if (timeExpire === null) return badParam('time_expire 格式须为 yyyy-MM-dd HH:mm:ss');
   }
   if (biz.seller_id !== undefined && biz.seller_id !== common.seller_id) return bizError('ACQ.SELLER_NOT_MATCH', 'seller_id 与应用签约的卖家不一致');
-  for (const [k, v] of [['notify_url', common.notify_url], ['return_url', common.return_url], ['quit_url', biz.quit_url]] as const) {
+  for (const [k, v] of [
+    ['notify_url', common.notify_url],
+    ['return_url', common.return_url],
+    ['quit_url', biz.quit_url],
+  ] as const) {
     if (v !== undefined && !httpUrl(v)) return invalidArg('isv.invalid-parameter', `${k} 须为 http(s) 地址`);
   }
   return {

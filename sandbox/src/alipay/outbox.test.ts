@@ -54,35 +54,65 @@ describe('payment notify', () => {
     const { no, url } = await trade();
     const r = await pay(no);
     expect(r.json.result).toBe('paid');
-    await waitFor(async () => sentTo(url).length, (n) => n >= 1);
+    await waitFor(
+      async () => sentTo(url).length,
+      (n) => n >= 1,
+    );
     const got = sentTo(url)[0] as Received;
     expect(got.headers['content-type']).toBe('application/x-www-form-urlencoded; charset=utf-8');
     const f = await fields(got);
     expect(f).toMatchObject({
-      notify_type: 'trade_status_sync', notify_id: r.json.notify_id, app_id: ALIPAY_TEST.app_id, auth_app_id: ALIPAY_TEST.app_id, charset: 'utf-8',
-      version: '1.0', sign_type: 'RSA2', out_trade_no: no, trade_status: 'TRADE_SUCCESS', total_amount: '88.88', seller_id: ALIPAY_TEST.seller_id,
-      subject: '测试商品 Test item', fund_bill_list: '[{"amount":"88.88","fundChannel":"ALIPAYACCOUNT"}]',
+      notify_type: 'trade_status_sync',
+      notify_id: r.json.notify_id,
+      app_id: ALIPAY_TEST.app_id,
+      auth_app_id: ALIPAY_TEST.app_id,
+      charset: 'utf-8',
+      version: '1.0',
+      sign_type: 'RSA2',
+      out_trade_no: no,
+      trade_status: 'TRADE_SUCCESS',
+      total_amount: '88.88',
+      seller_id: ALIPAY_TEST.seller_id,
+      subject: '测试商品 Test item',
+      fund_bill_list: '[{"amount":"88.88","fundChannel":"ALIPAYACCOUNT"}]',
     });
     expect(f.gmt_payment).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     // The encoded body carries + only as %2B: spaces are %20, so nothing depends on + decoding.
     expect(got.body).not.toMatch(/\+/);
-    const v = await waitFor(() => ledgerOf(no), (l) => l.notifies[0]?.state === 'delivered');
+    const v = await waitFor(
+      () => ledgerOf(no),
+      (l) => l.notifies[0]?.state === 'delivered',
+    );
     expect(v.notifies[0]).toMatchObject({ kind: 'payment', trade_status: 'TRADE_SUCCESS', state: 'delivered', scheduled_sends: 1, next_attempt_at: null });
     expect(deliveries(v)).toEqual([expect.objectContaining({ status: 200, acked: true, trigger: 'schedule' })]);
   });
 
   it('only the 7 bytes `success` acknowledge: anything else is retried with the same notify_id and body', async () => {
     const { no, url } = await trade();
-    const replies = [{ status: 200, body: 'SUCCESS' }, { status: 200, body: 'success\n' }, { status: 500, body: 'success' }];
+    const replies = [
+      { status: 200, body: 'SUCCESS' },
+      { status: 200, body: 'success\n' },
+      { status: 500, body: 'success' },
+    ];
     answers.set(url, (nth) => replies[nth] ?? { status: 200, body: 'success' });
     await pay(no);
-    const v = await waitFor(() => ledgerOf(no), (l) => l.notifies[0]?.state === 'delivered', 8000);
-    expect(deliveries(v).map((d) => [d.status, d.acked])).toEqual([[200, false], [200, false], [500, false], [200, true]]);
+    const v = await waitFor(
+      () => ledgerOf(no),
+      (l) => l.notifies[0]?.state === 'delivered',
+      8000,
+    );
+    expect(deliveries(v).map((d) => [d.status, d.acked])).toEqual([
+      [200, false],
+      [200, false],
+      [500, false],
+      [200, true],
+    ]);
     const bodies = sentTo(url).map((r) => r.body);
     expect(new Set(bodies).size).toBe(1);
     // Never earlier than the scaled schedule: 240 ms, 600 ms, 600 ms.
     const at = deliveries(v).map((d) => Date.parse(d.at));
-    for (let i = 1; i < at.length; i++) expect((at[i] as number) - (at[i - 1] as number)).toBeGreaterThanOrEqual(nextRetryDelayMs(i, SCALE, ALIPAY_RETRY_SECONDS) as number);
+    for (let i = 1; i < at.length; i++)
+      expect((at[i] as number) - (at[i - 1] as number)).toBeGreaterThanOrEqual(nextRetryDelayMs(i, SCALE, ALIPAY_RETRY_SECONDS) as number);
   });
 
   it('gives up after 8 unacknowledged sends (flushing skips the waits)', async () => {
@@ -108,7 +138,10 @@ describe('payment notify', () => {
     await gatewayCall('alipay.trade.refund', { out_trade_no: no, refund_amount: '80.00', out_request_no: 'R2' });
     await control('/flush', {});
     const got = await Promise.all(sentTo(url).map(fields));
-    expect(got.map((f) => [f.trade_status, f.refund_fee, f.out_biz_no])).toEqual([['TRADE_SUCCESS', '8.88', 'R1'], ['TRADE_CLOSED', '88.88', 'R2']]);
+    expect(got.map((f) => [f.trade_status, f.refund_fee, f.out_biz_no])).toEqual([
+      ['TRADE_SUCCESS', '8.88', 'R1'],
+      ['TRADE_CLOSED', '88.88', 'R2'],
+    ]);
     expect(got[0]?.gmt_refund).toMatch(/^\d{4}-/);
     expect(got[1]?.gmt_close).toMatch(/^\d{4}-/);
   });
@@ -141,7 +174,10 @@ describe('control surface', () => {
   it('duplicate: n identical copies at once; paying twice is already_paid', async () => {
     const { no, url } = await trade();
     await pay(no, { notify: 'duplicate', copies: 3 });
-    await waitFor(async () => sentTo(url).length, (n) => n >= 3);
+    await waitFor(
+      async () => sentTo(url).length,
+      (n) => n >= 3,
+    );
     expect(new Set(sentTo(url).map((r) => r.body)).size).toBe(1);
     expect((await pay(no)).json.result).toBe('already_paid');
     expect((await pay(no, { notify: 'duplicate', copies: 1 })).status).toBe(400);

@@ -78,10 +78,20 @@ export class AlipayOutbox extends Outbox<AlipayLedgerSettings, NotifyRow, SentHe
     opts: { copies?: number; schedule?: boolean } = {},
   ): Promise<string> {
     const body = encodeForm(await signNotify(n.fields, settings.signer_private_key));
-    return this.add(settings, {
-      id: n.notifyId, app_id: n.app_id, out_trade_no: n.out_trade_no, kind: n.kind, trade_status: n.fields.trade_status ?? '', url: n.url, body,
-      copies: opts.copies,
-    }, opts);
+    return this.add(
+      settings,
+      {
+        id: n.notifyId,
+        app_id: n.app_id,
+        out_trade_no: n.out_trade_no,
+        kind: n.kind,
+        trade_status: n.fields.trade_status ?? '',
+        url: n.url,
+        body,
+        copies: opts.copies,
+      },
+      opts,
+    );
   }
 
   firstPayment(appId: string, outTradeNo: string): string | undefined {

@@ -60,7 +60,13 @@ export interface GatewayCallOptions {
 export async function signedCall(method: string, biz: Record<string, unknown>, o: GatewayCallOptions = {}): Promise<Params> {
   const cfg = alipayConfig(o.which);
   const params: Params = {
-    app_id: cfg.app_id, method, format: 'JSON', charset: 'utf-8', sign_type: 'RSA2', timestamp: beijingDateTime(o.timestamp ?? Date.now()), version: '1.0',
+    app_id: cfg.app_id,
+    method,
+    format: 'JSON',
+    charset: 'utf-8',
+    sign_type: 'RSA2',
+    timestamp: beijingDateTime(o.timestamp ?? Date.now()),
+    version: '1.0',
     biz_content: JSON.stringify(biz),
   };
   const sns = certModeSns(cfg);
@@ -90,7 +96,11 @@ export async function gatewayCall(method: string, biz: Record<string, unknown>, 
  * text (throws otherwise) and, for the certificate-mode merchant, the alipay_cert_sn. Returns the
  * answer object and the raw text.
  */
-export async function verifiedAnswer(res: Response, method: string, which: 'demo' | 'certshop' = 'demo'): Promise<{ data: Record<string, unknown>; raw: string; key: string }> {
+export async function verifiedAnswer(
+  res: Response,
+  method: string,
+  which: 'demo' | 'certshop' = 'demo',
+): Promise<{ data: Record<string, unknown>; raw: string; key: string }> {
   const raw = await res.text();
   const r = extractSignedResponse(raw, method);
   if (!r.sign) throw new Error(`unsigned answer: ${raw}`);

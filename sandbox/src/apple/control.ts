@@ -71,7 +71,8 @@ async function body(c: Ctx): Promise<Record<string, unknown>> {
 // ── field readers ───────────────────────────────────────────────────────────────────────────────
 
 function only(o: Record<string, unknown>, allowed: readonly string[], path = ''): void {
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new BadRequest(`${path}${k}`, `Unknown parameter ${path}${k}; allowed: ${allowed.join(', ')}.`);
+  for (const k of Object.keys(o))
+    if (!allowed.includes(k)) throw new BadRequest(`${path}${k}`, `Unknown parameter ${path}${k}; allowed: ${allowed.join(', ')}.`);
 }
 
 function text(o: Record<string, unknown>, k: string, fallback?: string, path = ''): string {
@@ -102,13 +103,23 @@ function defect(o: Record<string, unknown>): Defect | undefined {
 
 function quantity(o: Record<string, unknown>, path = ''): number {
   const v = o.quantity ?? 1;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10) throw new BadRequest(`${path}quantity`, `${path}quantity must be an integer from 1 to 10.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10)
+    throw new BadRequest(`${path}quantity`, `${path}quantity must be an integer from 1 to 10.`);
   return v;
 }
 
 // ── receipts ────────────────────────────────────────────────────────────────────────────────────
 
-const PURCHASE_KEYS = ['product_id', 'quantity', 'transaction_id', 'original_transaction_id', 'purchase_date', 'expires_date', 'cancellation_date', 'cancellation_reason'];
+const PURCHASE_KEYS = [
+  'product_id',
+  'quantity',
+  'transaction_id',
+  'original_transaction_id',
+  'purchase_date',
+  'expires_date',
+  'cancellation_date',
+  'cancellation_reason',
+];
 
 function purchase(v: unknown, i: number, now: number): SandboxPurchase {
   const path = `purchases[${i}].`;
@@ -118,7 +129,8 @@ function purchase(v: unknown, i: number, now: number): SandboxPurchase {
   const id = o.transaction_id === undefined ? sandboxTransactionId() : text(o, 'transaction_id', undefined, path);
   const purchased = seconds(o, 'purchase_date', path) ?? now;
   const reason = o.cancellation_reason;
-  if (reason !== undefined && reason !== '0' && reason !== '1') throw new BadRequest(`${path}cancellation_reason`, `${path}cancellation_reason must be "0" or "1".`);
+  if (reason !== undefined && reason !== '0' && reason !== '1')
+    throw new BadRequest(`${path}cancellation_reason`, `${path}cancellation_reason must be "0" or "1".`);
   const expires = seconds(o, 'expires_date', path);
   const cancelled = seconds(o, 'cancellation_date', path);
   return {
@@ -187,14 +199,26 @@ appleControl.post('/receipts', async (c) => {
 // ── signed transactions ─────────────────────────────────────────────────────────────────────────
 
 const TRANSACTION_KEYS = [
-  'product_id', 'bundle_id', 'environment', 'type', 'transaction_id', 'original_transaction_id', 'quantity', 'purchase_date', 'expires_date',
-  'revocation_date', 'revocation_reason', 'app_account_token', 'signed_date',
+  'product_id',
+  'bundle_id',
+  'environment',
+  'type',
+  'transaction_id',
+  'original_transaction_id',
+  'quantity',
+  'purchase_date',
+  'expires_date',
+  'revocation_date',
+  'revocation_reason',
+  'app_account_token',
+  'signed_date',
 ];
 
 function transactionSpec(o: Record<string, unknown>, apple: AppleConfig, now: number, path = ''): TransactionSpec {
   only(o, TRANSACTION_KEYS, path);
   const type = o.type ?? (o.expires_date !== undefined ? 'Auto-Renewable Subscription' : 'Consumable');
-  if (typeof type !== 'string' || !(TRANSACTION_TYPES as readonly string[]).includes(type)) throw new BadRequest(`${path}type`, `${path}type must be one of ${TRANSACTION_TYPES.join(', ')}.`);
+  if (typeof type !== 'string' || !(TRANSACTION_TYPES as readonly string[]).includes(type))
+    throw new BadRequest(`${path}type`, `${path}type must be one of ${TRANSACTION_TYPES.join(', ')}.`);
   const reason = o.revocation_reason;
   if (reason !== undefined && reason !== 0 && reason !== 1) throw new BadRequest(`${path}revocation_reason`, `${path}revocation_reason must be 0 or 1.`);
   const id = o.transaction_id === undefined ? sandboxTransactionId() : text(o, 'transaction_id', undefined, path);
@@ -238,13 +262,15 @@ appleControl.post('/notifications', async (c) => {
   only(b, ['notification_type', 'subtype', 'transaction', 'environment', 'bundle_id', 'defect', 'send']);
   const d = defect(b);
   const type = text(b, 'notification_type');
-  if (!/^[A-Z_]{1,64}$/.test(type)) throw new BadRequest('notification_type', 'notification_type must be an App Store notification type such as ONE_TIME_CHARGE, DID_RENEW or REFUND.');
+  if (!/^[A-Z_]{1,64}$/.test(type))
+    throw new BadRequest('notification_type', 'notification_type must be an App Store notification type such as ONE_TIME_CHARGE, DID_RENEW or REFUND.');
   const now = Date.now();
   const env = environment(b);
   const bundle = text(b, 'bundle_id', c.var.apple.bundle_id);
   const data: Record<string, unknown> = { bundleId: bundle, bundleVersion: '1', environment: env };
   if (b.transaction !== undefined) {
-    if (typeof b.transaction !== 'object' || b.transaction === null || Array.isArray(b.transaction)) throw new BadRequest('transaction', 'transaction must be an object.');
+    if (typeof b.transaction !== 'object' || b.transaction === null || Array.isArray(b.transaction))
+      throw new BadRequest('transaction', 'transaction must be an object.');
     const t = b.transaction as Record<string, unknown>;
     const spec = transactionSpec({ environment: env.toLowerCase(), bundle_id: bundle, ...t }, c.var.apple, now, 'transaction.');
     data.signedTransactionInfo = await sandboxSign(c.var.merchant, transactionPayload(spec));

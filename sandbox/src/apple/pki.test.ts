@@ -39,8 +39,12 @@ describe('Apple sandbox PKI', () => {
     expect(await spkiHex(noMarker.leaf.keys.publicKey)).toBe(await spkiHex(leaf.keys.publicKey));
   });
 
-  it("gives a test merchant its root to pin, the one the test fixtures pin for the demo merchant", async () => {
-    const res = await app.request(`${TEST.public_base_url}/sandbox/apple/_control/root_certificate`, { headers: { authorization: `Bearer ${TEST.secret_key}` } }, env);
+  it('gives a test merchant its root to pin, the one the test fixtures pin for the demo merchant', async () => {
+    const res = await app.request(
+      `${TEST.public_base_url}/sandbox/apple/_control/root_certificate`,
+      { headers: { authorization: `Bearer ${TEST.secret_key}` } },
+      env,
+    );
     expect(res.status).toBe(200);
     const { root_certificate } = (await res.json()) as { root_certificate: string };
     const { root } = await buildChain(TEST.secret_key, '');

@@ -114,8 +114,8 @@ export async function issueCertificate(p: IssueParams): Promise<Uint8Array<Array
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const P256_PKCS8_PREFIX = [
   // PrivateKeyInfo { version 0, AlgorithmIdentifier { id-ecPublicKey, prime256v1 }, OCTET STRING {
-  0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
-  0x01, 0x07, 0x04, 0x27,
+  0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+  0x04, 0x27,
   //   ECPrivateKey { version 1, privateKey OCTET STRING (32) } — RFC 5915; the public key is optional
   //   and computed by the importer.
   0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20,
@@ -132,7 +132,13 @@ export async function derivedP256(secret: string, label: string): Promise<Crypto
   const pkcs8 = new Uint8Array([...P256_PKCS8_PREFIX, ...d]);
   const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
   const jwk = (await crypto.subtle.exportKey('jwk', privateKey)) as JsonWebKey;
-  const publicKey = await crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, ext: true }, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  const publicKey = await crypto.subtle.importKey(
+    'jwk',
+    { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, ext: true },
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    true,
+    ['verify'],
+  );
   return { privateKey, publicKey };
 }
 
@@ -141,9 +147,24 @@ export const generateEcKey = (curve: 'P-256' | 'P-384' = 'P-256'): Promise<Crypt
 
 // ── the sandbox chain ───────────────────────────────────────────────────────────────────────────
 
-export const SANDBOX_ROOT_NAME: Name = [['CN', 'Shouyin Sandbox Apple Root CA'], ['OU', 'Test mode only'], ['O', 'Shouyin Sandbox'], ['C', 'CN']];
-export const SANDBOX_INTERMEDIATE_NAME: Name = [['CN', 'Shouyin Sandbox Worldwide Developer Relations CA'], ['OU', 'G6'], ['O', 'Shouyin Sandbox'], ['C', 'CN']];
-export const SANDBOX_LEAF_NAME: Name = [['CN', 'Shouyin Sandbox App Store Receipt Signing'], ['OU', 'Test mode only'], ['O', 'Shouyin Sandbox'], ['C', 'CN']];
+export const SANDBOX_ROOT_NAME: Name = [
+  ['CN', 'Shouyin Sandbox Apple Root CA'],
+  ['OU', 'Test mode only'],
+  ['O', 'Shouyin Sandbox'],
+  ['C', 'CN'],
+];
+export const SANDBOX_INTERMEDIATE_NAME: Name = [
+  ['CN', 'Shouyin Sandbox Worldwide Developer Relations CA'],
+  ['OU', 'G6'],
+  ['O', 'Shouyin Sandbox'],
+  ['C', 'CN'],
+];
+export const SANDBOX_LEAF_NAME: Name = [
+  ['CN', 'Shouyin Sandbox App Store Receipt Signing'],
+  ['OU', 'Test mode only'],
+  ['O', 'Shouyin Sandbox'],
+  ['C', 'CN'],
+];
 
 const NOT_BEFORE = new Date(Date.UTC(2024, 0, 1));
 const NOT_AFTER = new Date(Date.UTC(2049, 11, 31, 23, 59, 59));
@@ -176,22 +197,42 @@ export async function buildChain(
 ): Promise<SandboxChain> {
   const [rk, ik, lk] = await Promise.all(['root', 'intermediate', 'leaf'].map((r) => derivedP256(secret, `${prefix}${r}`)));
   const root = await issued(
-    { subject: SANDBOX_ROOT_NAME, issuer: SANDBOX_ROOT_NAME, serial: 1n, notBefore: NOT_BEFORE, notAfter: NOT_AFTER, publicKey: rk!.publicKey, issuerKey: rk!.privateKey, ca: true },
+    {
+      subject: SANDBOX_ROOT_NAME,
+      issuer: SANDBOX_ROOT_NAME,
+      serial: 1n,
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      publicKey: rk!.publicKey,
+      issuerKey: rk!.privateKey,
+      ca: true,
+    },
     rk!,
   );
   const intermediate = await issued(
     {
-      subject: SANDBOX_INTERMEDIATE_NAME, issuer: SANDBOX_ROOT_NAME, serial: 2n, notBefore: NOT_BEFORE, notAfter: NOT_AFTER,
-      publicKey: ik!.publicKey, issuerKey: rk!.privateKey, ca: true,
+      subject: SANDBOX_INTERMEDIATE_NAME,
+      issuer: SANDBOX_ROOT_NAME,
+      serial: 2n,
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      publicKey: ik!.publicKey,
+      issuerKey: rk!.privateKey,
+      ca: true,
       markers: options.intermediateMarker === false ? [] : [APPLE_INTERMEDIATE_MARKER_OID],
     },
     ik!,
   );
   const leaf = await issued(
     {
-      subject: SANDBOX_LEAF_NAME, issuer: SANDBOX_INTERMEDIATE_NAME, serial: 3n,
-      notBefore: options.leafNotBefore ?? NOT_BEFORE, notAfter: options.leafNotAfter ?? NOT_AFTER,
-      publicKey: lk!.publicKey, issuerKey: ik!.privateKey, ca: false,
+      subject: SANDBOX_LEAF_NAME,
+      issuer: SANDBOX_INTERMEDIATE_NAME,
+      serial: 3n,
+      notBefore: options.leafNotBefore ?? NOT_BEFORE,
+      notAfter: options.leafNotAfter ?? NOT_AFTER,
+      publicKey: lk!.publicKey,
+      issuerKey: ik!.privateKey,
+      ca: false,
       markers: options.leafMarker === false ? [] : [APPLE_LEAF_MARKER_OID],
     },
     lk!,

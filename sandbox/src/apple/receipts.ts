@@ -51,10 +51,7 @@ export async function mintReceipt(merchant: MerchantConfig, r: SandboxReceipt): 
   return toBase64(utf8(`${RECEIPT_PREFIX}${body}.${await mac(merchant, body)}`));
 }
 
-export type OpenedReceipt =
-  | { kind: 'malformed' }
-  | { kind: 'unauthenticated' }
-  | { kind: 'ok'; receipt: SandboxReceipt; merchant: MerchantConfig };
+export type OpenedReceipt = { kind: 'malformed' } | { kind: 'unauthenticated' } | { kind: 'ok'; receipt: SandboxReceipt; merchant: MerchantConfig };
 
 /** 21002 for what is not a sandbox receipt at all, 21003 for one the simulator did not mint as is. */
 export async function openReceipt(config: SandboxedConfig, receiptData: string): Promise<OpenedReceipt> {
@@ -110,7 +107,12 @@ function inApp(p: SandboxPurchase): Record<string, unknown> {
 }
 
 /** The status-0 (or forced 21006) answer body for an authenticated receipt at the right endpoint. */
-export function receiptAnswer(r: SandboxReceipt, receiptData: string, now: number, opts: { status: number; withPassword: boolean; excludeOld: boolean }): Record<string, unknown> {
+export function receiptAnswer(
+  r: SandboxReceipt,
+  receiptData: string,
+  now: number,
+  opts: { status: number; withPassword: boolean; excludeOld: boolean },
+): Record<string, unknown> {
   const receipt: Record<string, unknown> = {
     receipt_type: r.environment === 'Sandbox' ? 'ProductionSandbox' : 'Production',
     adam_id: 0,

@@ -22,7 +22,8 @@ export function controlMerchant(c: AnyCtx): { config: SandboxedConfig; merchant:
   const config = loadConfig(c.env);
   const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
   const merchant = key ? config.merchants.find((m) => m.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
-  if (!merchant) return controlError(c, 401, 'invalid_api_key', "Send Authorization: Bearer <a test merchant's sk_test_ key> to use the sandbox control surface.");
+  if (!merchant)
+    return controlError(c, 401, 'invalid_api_key', "Send Authorization: Bearer <a test merchant's sk_test_ key> to use the sandbox control surface.");
   // The sandbox never acts for a live merchant, whatever key it shows.
   if (merchant.livemode) return controlError(c, 404, 'not_found', 'The sandbox serves test (sk_test_) merchants only.');
   return { config, merchant };
@@ -55,7 +56,8 @@ export async function clockRoute(c: AnyCtx, advanceClock: (ms: number | null) =>
  */
 export function notifyMode(c: AnyCtx, b: Record<string, unknown>): { notify: 'normal' | 'drop' | 'duplicate'; copies: number } | Response {
   const notify = b.notify ?? 'normal';
-  if (notify !== 'normal' && notify !== 'drop' && notify !== 'duplicate') return controlError(c, 400, 'parameter_invalid', 'notify must be "normal", "drop" or "duplicate".');
+  if (notify !== 'normal' && notify !== 'drop' && notify !== 'duplicate')
+    return controlError(c, 400, 'parameter_invalid', 'notify must be "normal", "drop" or "duplicate".');
   const copies = b.copies ?? 2;
   if (notify === 'duplicate' && (typeof copies !== 'number' || !Number.isInteger(copies) || copies < 2 || copies > 20)) {
     return controlError(c, 400, 'parameter_invalid', 'copies must be an integer from 2 to 20 (used with notify "duplicate").');

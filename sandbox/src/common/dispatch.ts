@@ -45,7 +45,13 @@ export async function postNotify(
   judge: (res: Response) => Promise<{ ok: boolean; error?: string | null }>,
 ): Promise<Answer> {
   try {
-    const request = new Request(url, { method: 'POST', headers: await o.headers(), body, ...(o.redirect ? { redirect: o.redirect } : {}), signal: AbortSignal.timeout(o.timeoutMs) });
+    const request = new Request(url, {
+      method: 'POST',
+      headers: await o.headers(),
+      body,
+      ...(o.redirect ? { redirect: o.redirect } : {}),
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
     const res = await dispatch(request, publicBaseUrl);
     const { ok, error = null } = await judge(res);
     return { status: res.status, error, ok };

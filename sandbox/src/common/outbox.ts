@@ -42,11 +42,11 @@ export interface OutboxSpec<S, R extends OutboxRow, SentHead, ViewHead> {
 
 /** What one send round reports: the notify, then the provider's fields, then how it went. */
 export type SentRecord<Head> = { notify_id: string } & Head & {
-  trigger: Trigger;
-  /** One per copy sent; status 0 = no answer (network error or timeout). `acked` where the provider records it. */
-  answers: { status: number; acked?: boolean; error: string | null }[];
-  state: NotifyState;
-};
+    trigger: Trigger;
+    /** One per copy sent; status 0 = no answer (network error or timeout). `acked` where the provider records it. */
+    answers: { status: number; acked?: boolean; error: string | null }[];
+    state: NotifyState;
+  };
 
 /** One notify and every send of it, after the provider's own fields. */
 export type NotifyView<Head> = Head & {
@@ -130,7 +130,13 @@ export class Outbox<S extends { time_scale: number; notify_delay_seconds: number
       scheduled_sends: n.rounds,
       next_attempt_at: this.nextAttempt(n.id),
       body: n.body,
-      deliveries: this.sends(n.id).map((d) => ({ at: iso(d.at), status: d.status, ...(this.spec.recordAck ? { acked: d.acked === 1 } : {}), error: d.error, trigger: d.trig })),
+      deliveries: this.sends(n.id).map((d) => ({
+        at: iso(d.at),
+        status: d.status,
+        ...(this.spec.recordAck ? { acked: d.acked === 1 } : {}),
+        error: d.error,
+        trigger: d.trig,
+      })),
     }));
   }
 
@@ -142,7 +148,10 @@ export class Outbox<S extends { time_scale: number; notify_delay_seconds: number
 
   /** Notifies whose next send is due at or before `until`. */
   dueBy(until: number): string[] {
-    return this.sql.exec<{ ref: string }>(`SELECT ref FROM due WHERE kind = 'notify' AND due_at <= ? ORDER BY due_at`, until).toArray().map((r) => r.ref);
+    return this.sql
+      .exec<{ ref: string }>(`SELECT ref FROM due WHERE kind = 'notify' AND due_at <= ? ORDER BY due_at`, until)
+      .toArray()
+      .map((r) => r.ref);
   }
 
   /**
@@ -183,7 +192,15 @@ export class Outbox<S extends { time_scale: number; notify_delay_seconds: number
     const at = this.now();
     for (const a of answers) {
       if (this.spec.recordAck) {
-        this.sql.exec('INSERT INTO deliveries (notify_id, at, status, acked, error, trig) VALUES (?, ?, ?, ?, ?, ?)', id, at, a.status, a.ok ? 1 : 0, a.error, trigger);
+        this.sql.exec(
+          'INSERT INTO deliveries (notify_id, at, status, acked, error, trig) VALUES (?, ?, ?, ?, ?, ?)',
+          id,
+          at,
+          a.status,
+          a.ok ? 1 : 0,
+          a.error,
+          trigger,
+        );
       } else {
         this.sql.exec('INSERT INTO deliveries (notify_id, at, status, error, trig) VALUES (?, ?, ?, ?, ?)', id, at, a.status, a.error, trigger);
       }

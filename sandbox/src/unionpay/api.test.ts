@@ -8,10 +8,14 @@ import { TEST, UNIONPAY_TEST } from '../../../worker/test/fixtures/config';
 import { BACK_URL, consumeFields, control, ledgerOf, orderNo, post, recordNotifies, sandboxFetch, unionpayConfig, verified, GATEWAY } from './testing';
 
 const app = (id: string, over = {}) => consumeFields(id, { channelType: '08', frontUrl: '', ...over });
-const qr = (id: string, over = {}) => consumeFields(id, { txnSubType: '07', bizType: '000000', channelType: '08', frontUrl: '', payTimeout: '', orderDesc: '', ...over });
+const qr = (id: string, over = {}) =>
+  consumeFields(id, { txnSubType: '07', bizType: '000000', channelType: '08', frontUrl: '', payTimeout: '', orderDesc: '', ...over });
 const query = (id: string, txnTime: string) => {
   const { version, encoding, signMethod, certId, accessType, merId } = consumeFields(id);
-  return { version, encoding, signMethod, certId, accessType, merId, txnTime, txnType: '00', txnSubType: '00', bizType: '000000', orderId: id } as Record<string, string>;
+  return { version, encoding, signMethod, certId, accessType, merId, txnTime, txnType: '00', txnSubType: '00', bizType: '000000', orderId: id } as Record<
+    string,
+    string
+  >;
 };
 
 let rec: ReturnType<typeof recordNotifies> | null = null;
@@ -56,7 +60,11 @@ describe('request checks', () => {
     const key = await importRsaPrivateKey(unionpayConfig().sign_key);
     // Deliberately the wrong rule, to show the gateway refuses it.
     const signature = await rsaSign(key, (await digestHex(fields)).toUpperCase());
-    const res = await sandboxFetch(`${GATEWAY}/appTransReq.do`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: encodeForm({ ...fields, signature }) });
+    const res = await sandboxFetch(`${GATEWAY}/appTransReq.do`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: encodeForm({ ...fields, signature }),
+    });
     expect((await verified(res)).respCode).toBe('11');
   });
 
@@ -151,9 +159,19 @@ describe('queryTrans (orderId + the ORIGINAL txnTime)', () => {
 });
 
 describe('refunds (04 on backTransReq)', () => {
-  const refund = (id: string, origQryId: string, amount: string) => consumeFields(id, {
-    txnType: '04', txnSubType: '00', bizType: '000201', channelType: '07', origQryId, txnAmt: amount, frontUrl: '', payTimeout: '', orderDesc: '', reqReserved: 'attemptX',
-  });
+  const refund = (id: string, origQryId: string, amount: string) =>
+    consumeFields(id, {
+      txnType: '04',
+      txnSubType: '00',
+      bizType: '000201',
+      channelType: '07',
+      origQryId,
+      txnAmt: amount,
+      frontUrl: '',
+      payTimeout: '',
+      orderDesc: '',
+      reqReserved: 'attemptX',
+    });
 
   async function paidOrder(): Promise<{ id: string; queryId: string }> {
     const id = orderNo();

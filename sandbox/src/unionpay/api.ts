@@ -77,7 +77,14 @@ unionpayGateway.post('/gateway/api/backTransReq.do', async (c) => {
     if (!r.ok) return failure(settings, f, r.error);
     // 00 = accepted; the result comes by notify or query
     // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=756&apiservId=448&version=V2.2).
-    return answer(settings, { ...echo(f), ...RESP.ok, queryId: r.refund.query_id, origQryId: r.refund.orig_query_id, txnAmt: String(r.refund.txn_amt), ...(r.refund.req_reserved ? { reqReserved: r.refund.req_reserved } : {}) });
+    return answer(settings, {
+      ...echo(f),
+      ...RESP.ok,
+      queryId: r.refund.query_id,
+      origQryId: r.refund.orig_query_id,
+      txnAmt: String(r.refund.txn_amt),
+      ...(r.refund.req_reserved ? { reqReserved: r.refund.req_reserved } : {}),
+    });
   }
   return failure(settings, f, { respCode: '32', respMsg: `无此交易权限[沙箱未模拟 txnType=${f.txnType} txnSubType=${f.txnSubType}]` });
 });
@@ -99,7 +106,12 @@ unionpayGateway.post('/gateway/api/queryTrans.do', async (c) => {
   }
   const r = found.refund;
   const code = r.state === 'SUCCESS' ? '00' : '05';
-  return answer(settings, { ...refundFields(r), ...RESP.ok, origRespCode: code, origRespMsg: code === '00' ? '成功[0000000]' : '交易已受理，请稍后查询交易结果' });
+  return answer(settings, {
+    ...refundFields(r),
+    ...RESP.ok,
+    origRespCode: code,
+    origRespMsg: code === '00' ? '成功[0000000]' : '交易已受理，请稍后查询交易结果',
+  });
 });
 
 unionpayGateway.onError(async (e, c) => {

@@ -50,7 +50,11 @@ export function echo(f: Fields): Fields {
 /** A signed raw answer: sorted `k=v&…`, not URL-encoded, signPubKeyCert with its CRLFs. */
 export async function answer(settings: UnionpayLedgerSettings | null, fields: Fields): Promise<Response> {
   const signed = settings ? await signAsUnionpay(fields, settings.signer) : fields;
-  const sorted = Object.fromEntries(Object.keys(signed).sort().map((k) => [k, signed[k] as string]));
+  const sorted = Object.fromEntries(
+    Object.keys(signed)
+      .sort()
+      .map((k) => [k, signed[k] as string]),
+  );
   return new Response(formatRawResponse(sorted), { status: 200, headers: { 'Content-Type': 'text/plain; charset=UTF-8' } });
 }
 

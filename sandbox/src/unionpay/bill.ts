@@ -62,7 +62,8 @@ async function download(c: Context<SandboxEnv>): Promise<Response> {
   if (!settings) return c.text('sandbox.unionpay is not configured', 404);
   if (!check.ok) return failure(settings, check.fields, check.error);
   const f = check.fields;
-  if (f.txnType !== '76' || f.txnSubType !== '01') return failure(settings, f, { respCode: '32', respMsg: `无此交易权限[文件下载须 txnType=76 txnSubType=01]` });
+  if (f.txnType !== '76' || f.txnSubType !== '01')
+    return failure(settings, f, { respCode: '32', respMsg: `无此交易权限[文件下载须 txnType=76 txnSubType=01]` });
   if (f.fileType !== '00') return failure(settings, f, RESP.format('fileType'));
   const date = settleDay(f.settleDate ?? '');
   if (!date) return failure(settings, f, RESP.format('settleDate'));
@@ -74,11 +75,19 @@ async function download(c: Context<SandboxEnv>): Promise<Response> {
   const zm = items.map((i, n) => zmLine(i, merId, n + 1)).join('\r\n') + '\r\n';
   const zip = zipSync({ [`INN${ymd.slice(2)}88ZM_${merId}`]: utf8(zm) });
   return answer(settings, {
-    ...echo(f), ...RESP.ok, settleDate: f.settleDate as string, fileType: '00', fileName: `${merId}_${ymd}.zip`, fileContent: toBase64(zlibSync(zip)),
+    ...echo(f),
+    ...RESP.ok,
+    settleDate: f.settleDate as string,
+    fileType: '00',
+    fileName: `${merId}_${ymd}.zip`,
+    fileContent: toBase64(zlibSync(zip)),
   });
 }
 
 unionpayBills.post('/filedownload', (c) => download(c));
 unionpayBills.post('/filedownload/', (c) => download(c));
 
-unionpayBills.route('/_control/bills', billControl((m) => m.providers.unionpay?.mer_id ?? null, unionpayLedger));
+unionpayBills.route(
+  '/_control/bills',
+  billControl((m) => m.providers.unionpay?.mer_id ?? null, unionpayLedger),
+);

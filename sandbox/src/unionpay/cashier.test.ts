@@ -5,7 +5,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeForm, parseForm } from '../../../worker/src/providers/unionpay/wire';
 import { verifyUnionpayFields } from '../../../worker/src/providers/unionpay/sign';
 import { TEST, UNIONPAY_TEST } from '../../../worker/test/fixtures/config';
-import { BACK_URL, FRONT_URL, UNIONPAY, consumeFields, control, ledgerOf, orderNo, post, recordNotifies, sandboxFetch, unionpayConfig, waitFor } from './testing';
+import {
+  BACK_URL,
+  FRONT_URL,
+  UNIONPAY,
+  consumeFields,
+  control,
+  ledgerOf,
+  orderNo,
+  post,
+  recordNotifies,
+  sandboxFetch,
+  unionpayConfig,
+  waitFor,
+} from './testing';
 import { UNIONPAY_RETRY_SECONDS } from './outbox';
 
 let rec: ReturnType<typeof recordNotifies> | null = null;
@@ -57,13 +70,24 @@ describe('the cashier', () => {
     expect(html).toContain('data-result="paid"');
     expect(html).toContain(`action="${FRONT_URL}"`);
     expect(html).toContain('返回商户 Return to merchant');
-    expect(res.headers.get('content-security-policy')).toContain('form-action \'self\' https://merchant.test');
-    const inputs = [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')]);
+    expect(res.headers.get('content-security-policy')).toContain("form-action 'self' https://merchant.test");
+    const inputs = [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+      m[1]!,
+      m[2]!
+        .replace(/&#39;/g, "'")
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
+    ]);
     const back = Object.fromEntries(inputs);
     await verifyUnionpayFields(back, chain());
     expect(back).toMatchObject({ orderId: id, respCode: '00', txnAmt: '8888', merId: UNIONPAY_TEST.mer_id });
     expect(back.accNo).toBe('621626*********0018');
-    const got = await waitFor(async () => rec!.received.filter((r) => r.url === BACK_URL && r.fields.orderId === id), (l) => l.length > 0);
+    const got = await waitFor(
+      async () => rec!.received.filter((r) => r.url === BACK_URL && r.fields.orderId === id),
+      (l) => l.length > 0,
+    );
     expect(got[0]!.fields).toEqual(back);
     await verifyUnionpayFields(got[0]!.fields, chain());
     // Reloading the cashier now shows "already paid", with the same return.
@@ -99,7 +123,11 @@ describe('backUrl notifies', () => {
     expect(UNIONPAY_RETRY_SECONDS).toEqual([0, 60, 120, 240]);
     rec = recordNotifies(() => 500);
     const id = await paidApp();
-    const view = await waitFor(() => ledgerOf(id), (v) => v.notifies[0]?.state === 'exhausted', 8000);
+    const view = await waitFor(
+      () => ledgerOf(id),
+      (v) => v.notifies[0]?.state === 'exhausted',
+      8000,
+    );
     const sends = view.notifies[0]!.deliveries.map((d) => Date.parse(d.at));
     expect(sends).toHaveLength(5);
     expect(view.notifies[0]!.scheduled_sends).toBe(5);
@@ -114,12 +142,24 @@ describe('backUrl notifies', () => {
   it('stops at the first HTTP 200 (or 302); a 204 does not count', async () => {
     rec = recordNotifies((_u, nth) => (nth < 2 ? 204 : 200));
     const id = await paidApp();
-    const v = await waitFor(() => ledgerOf(id), (x) => x.notifies[0]?.state === 'delivered', 8000);
+    const v = await waitFor(
+      () => ledgerOf(id),
+      (x) => x.notifies[0]?.state === 'delivered',
+      8000,
+    );
     expect(v.notifies[0]!.deliveries.map((d) => d.status)).toEqual([204, 204, 200]);
     rec.restore();
     rec = recordNotifies(() => 302);
     const id2 = await paidApp();
-    expect((await waitFor(() => ledgerOf(id2), (x) => x.notifies[0]?.state === 'delivered', 8000)).notifies[0]!.deliveries).toHaveLength(1);
+    expect(
+      (
+        await waitFor(
+          () => ledgerOf(id2),
+          (x) => x.notifies[0]?.state === 'delivered',
+          8000,
+        )
+      ).notifies[0]!.deliveries,
+    ).toHaveLength(1);
   });
 
   it('drop never notifies; notify re-sends on demand; duplicate sends copies at once', async () => {

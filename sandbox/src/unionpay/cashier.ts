@@ -39,11 +39,13 @@ h1{font-size:22px;margin:0 0 4px}.sub{color:#6b7280;margin:0 0 16px;font-size:14
 function page(title: string, inner: string, status: number, opts: { attrs?: string; formAction?: string; script?: string } = {}): Response {
   const nonce = crypto.randomUUID().replace(/-/g, '');
   const formAction = ["'self'", ...(opts.formAction ? [opts.formAction] : [])].join(' ');
-  const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  const html =
+    `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${esc(title)}</title><style>${CSS}</style></head><body><header><span class="logo" aria-hidden="true"><i></i><i></i><i></i></span>银联在线支付 UnionPay</header>` +
     `<main${opts.attrs ?? ''}><div class="card"><span class="badge">沙箱 · Sandbox</span>${inner}</div>` +
     `<p class="note">Shouyin 银联沙箱，不会产生真实扣款。<br>Shouyin UnionPay sandbox — no real money moves.</p></main>` +
-    (opts.script ? `<script nonce="${nonce}">${opts.script}</script>` : '') + `</body></html>`;
+    (opts.script ? `<script nonce="${nonce}">${opts.script}</script>` : '') +
+    `</body></html>`;
   return new Response(html, {
     status,
     headers: {
@@ -57,7 +59,12 @@ function page(title: string, inner: string, status: number, opts: { attrs?: stri
 
 /** The gateway's refusal of a front request, as a page (the browser posted it). */
 export function errorPage(respCode: string, respMsg: string, status: number): Response {
-  return page('交易失败', `<h1>交易失败</h1><p class="sub">The payment request was refused</p><dl><div><dt>respCode</dt><dd>${esc(respCode)}</dd></div><div><dt>respMsg</dt><dd>${esc(respMsg)}</dd></div></dl>`, status, { attrs: ` data-result="error" data-resp-code="${esc(respCode)}"` });
+  return page(
+    '交易失败',
+    `<h1>交易失败</h1><p class="sub">The payment request was refused</p><dl><div><dt>respCode</dt><dd>${esc(respCode)}</dd></div><div><dt>respMsg</dt><dd>${esc(respMsg)}</dd></div></dl>`,
+    status,
+    { attrs: ` data-result="error" data-resp-code="${esc(respCode)}"` },
+  );
 }
 
 function details(o: OrderRow, merchant: string): string {
@@ -77,7 +84,9 @@ const amount = (o: OrderRow) => `<p class="amount" aria-label="金额 ¥${yuan(o
 const baseOf = (url: string): string => new URL(url).pathname.replace(/\/(cashier(\/pay|\/cancel)?|qr|app)$/, '');
 
 function cashierPage(o: OrderRow, merchant: string, base: string, error?: string): Response {
-  const cards = Object.entries(TEST_CARDS).map(([n, t]) => `${n} (${t})`).join('，');
+  const cards = Object.entries(TEST_CARDS)
+    .map(([n, t]) => `${n} (${t})`)
+    .join('，');
   const hidden = `<input type="hidden" name="ref" value="${esc(o.ref)}">`;
   return page(
     `${merchant} · 银联支付`,
@@ -96,7 +105,12 @@ function cashierPage(o: OrderRow, merchant: string, base: string, error?: string
 }
 
 /** After paying: the result, and for a front consume the signed return to frontUrl (auto after 5 s). */
-function resultPage(kind: 'paid' | 'already_paid' | 'failed' | 'canceled', o: OrderRow, merchant: string, returnFields: Record<string, string> | null): Response {
+function resultPage(
+  kind: 'paid' | 'already_paid' | 'failed' | 'canceled',
+  o: OrderRow,
+  merchant: string,
+  returnFields: Record<string, string> | null,
+): Response {
   const texts = {
     paid: ['支付成功', 'Payment successful'],
     already_paid: ['订单已支付', 'This order is already paid'],
@@ -111,8 +125,11 @@ function resultPage(kind: 'paid' | 'already_paid' | 'failed' | 'canceled', o: Or
     // UnionPay posts the same signed fields as the backUrl notify to frontUrl
     // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2): display only.
     formAction = new URL(o.front_url).origin;
-    back = `<form id="back" method="post" action="${esc(o.front_url)}">` +
-      Object.entries(returnFields).map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('') +
+    back =
+      `<form id="back" method="post" action="${esc(o.front_url)}">` +
+      Object.entries(returnFields)
+        .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+        .join('') +
       `<button type="submit" class="pay">返回商户 Return to merchant</button></form><p class="hint">5 秒后自动返回商户 · Returning to the merchant in 5 s</p>`;
     script = `setTimeout(function(){document.getElementById('back').submit()},5000)`;
   } else if (o.front_url) {
@@ -125,7 +142,8 @@ function resultPage(kind: 'paid' | 'already_paid' | 'failed' | 'canceled', o: Or
   });
 }
 
-const notFound = () => page('订单不存在', '<h1>订单不存在</h1><p class="sub">Unknown or invalid payment reference</p>', 404, { attrs: ' data-result="not_found"' });
+const notFound = () =>
+  page('订单不存在', '<h1>订单不存在</h1><p class="sub">Unknown or invalid payment reference</p>', 404, { attrs: ' data-result="not_found"' });
 
 function merchantName(env: SandboxEnv['Bindings'], o: OrderRow | null): string | undefined {
   return o ? testMerchantByMerId(loadConfig(env), o.mer_id)?.merchant.name : undefined;
@@ -165,7 +183,8 @@ unionpayCashier.post('/cashier/pay', async (c) => {
   if (o.state !== 'UNPAID') return show(c, o);
   const acc = (f.accNo ?? '').replace(/\s+/g, '');
   if (!TEST_CARDS[acc]) return cashierPage(o, name, baseOf(c.req.url), '卡号无效：沙箱只接受测试卡 · Use a sandbox test card');
-  if ((f.smsCode ?? '').trim() !== TEST_SMS_CODE) return cashierPage(o, name, baseOf(c.req.url), `短信验证码错误：沙箱验证码为 ${TEST_SMS_CODE} · Wrong SMS code`);
+  if ((f.smsCode ?? '').trim() !== TEST_SMS_CODE)
+    return cashierPage(o, name, baseOf(c.req.url), `短信验证码错误：沙箱验证码为 ${TEST_SMS_CODE} · Wrong SMS code`);
   const r = await ledger.pay(settings, { ref: o.ref }, { accNo: acc });
   if (!r.order || r.result === 'not_found') return notFound();
   if (r.result !== 'paid') return show(c, r.order);

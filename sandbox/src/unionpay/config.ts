@@ -14,7 +14,6 @@ export interface UnionpaySandboxConfig {
   middle_cert: string;
 }
 
-
 export function parseUnionpaySandbox(v: unknown): UnionpaySandboxConfig {
   const path = 'sandbox.unionpay';
   const o = obj(v, path);
@@ -24,7 +23,7 @@ export function parseUnionpaySandbox(v: unknown): UnionpaySandboxConfig {
   checkPair(path, root.cert, middle.cert);
   const leaf = certificate(o, 'sign_cert', path, 'must be a PEM certificate');
   if (!sameName(leaf.cert.issuer, middle.cert.subject)) {
-    throw new ConfigError(`${path}.sign_cert`, 'was not issued by middle_cert: the simulator\'s signPubKeyCert would never verify.');
+    throw new ConfigError(`${path}.sign_cert`, "was not issued by middle_cert: the simulator's signPubKeyCert would never verify.");
   }
   return {
     sign_key: str(o, 'sign_key', path, { secret: true, pattern: PRIVATE_KEY_PEM, hint: 'must be a PEM private key' }),
@@ -34,7 +33,6 @@ export function parseUnionpaySandbox(v: unknown): UnionpaySandboxConfig {
   };
 }
 
-
 /**
  * A test merchant on the built-in sandbox needs `sandbox.unionpay`, and must trust the simulator's
  * chain: its root_cert and middle_cert are the sandbox's.
@@ -43,12 +41,18 @@ export function checkUnionpaySandbox(cfg: UnionpayConfig, livemode: boolean, san
   if (!usesUnionpaySandbox(cfg, livemode)) return;
   const path = `merchants[${i}].providers.unionpay`;
   if (!sandbox) {
-    throw new ConfigError('sandbox.unionpay', `is missing: merchants[${i}] is a test merchant using the built-in UnionPay sandbox, which needs its signing key and certificate chain.`);
+    throw new ConfigError(
+      'sandbox.unionpay',
+      `is missing: merchants[${i}] is a test merchant using the built-in UnionPay sandbox, which needs its signing key and certificate chain.`,
+    );
   }
   const strip = (pem: string) => pem.replace(/\\n/g, '\n').replace(/\s+/g, '');
   for (const k of ['root_cert', 'middle_cert'] as const) {
     if (strip(cfg[k]) !== strip(sandbox[k])) {
-      throw new ConfigError(`${path}.${k}`, `must be sandbox.unionpay.${k}: a test merchant on the built-in sandbox verifies the simulator's signPubKeyCert against the simulator's own chain (or set gateway to use another environment).`);
+      throw new ConfigError(
+        `${path}.${k}`,
+        `must be sandbox.unionpay.${k}: a test merchant on the built-in sandbox verifies the simulator's signPubKeyCert against the simulator's own chain (or set gateway to use another environment).`,
+      );
     }
   }
 }

@@ -50,7 +50,12 @@ unionpayControl.post('/orders/:orderId/pay', async (c) => {
   const orderId = c.req.param('orderId');
   const r = await unionpayLedger(c.env).pay(c.var.settings, { mer_id: c.var.unionpay.mer_id, order_id: orderId }, mode);
   if (r.result === 'not_found') {
-    return err(c, 404, 'order_not_found', `No sandbox order ${orderId} for merId ${c.var.unionpay.mer_id} (a page/h5 order exists only once the browser posted the form).`);
+    return err(
+      c,
+      404,
+      'order_not_found',
+      `No sandbox order ${orderId} for merId ${c.var.unionpay.mer_id} (a page/h5 order exists only once the browser posted the form).`,
+    );
   }
   return c.json({ result: r.result, order: r.order ?? null, notify_id: r.notify_id ?? null }, r.result === 'failed' ? 400 : 200);
 });

@@ -6,8 +6,20 @@
 
 import type { Env } from '../env';
 import {
-  RESP, consumeFields, maskCard, newQrCode, newQueryId, newTraceNo, refundFields, settleDateOf, traceTimeOf,
-  type ConsumeInput, type GatewayError, type OrderRow, type RefundInput, type RefundRow,
+  RESP,
+  consumeFields,
+  maskCard,
+  newQrCode,
+  newQueryId,
+  newTraceNo,
+  refundFields,
+  settleDateOf,
+  traceTimeOf,
+  type ConsumeInput,
+  type GatewayError,
+  type OrderRow,
+  type RefundInput,
+  type RefundRow,
 } from './model';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
 import type { UnionpayLedgerSettings } from './settings';
@@ -81,9 +93,24 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
         `INSERT INTO orders (mer_id, order_id, txn_time, kind, ref, txn_sub_type, biz_type, channel_type, txn_amt, currency_code,
            order_desc, front_url, back_url, pay_timeout, req_reserved, qr_code, fingerprint, state, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'UNPAID', ?)`,
-        input.mer_id, input.order_id, input.txn_time, input.kind, ref, input.txn_sub_type, input.biz_type, input.channel_type,
-        input.txn_amt, input.currency_code, input.order_desc, input.front_url, input.back_url, input.pay_timeout,
-        input.req_reserved, qr, input.fingerprint, now,
+        input.mer_id,
+        input.order_id,
+        input.txn_time,
+        input.kind,
+        ref,
+        input.txn_sub_type,
+        input.biz_type,
+        input.channel_type,
+        input.txn_amt,
+        input.currency_code,
+        input.order_desc,
+        input.front_url,
+        input.back_url,
+        input.pay_timeout,
+        input.req_reserved,
+        qr,
+        input.fingerprint,
+        now,
       );
       return { ok: true, order: this.order(input.mer_id, input.order_id) as OrderRow };
     }
@@ -102,9 +129,10 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
 
   /** The order behind a cashier page (front ref, app tn or QR code). */
   cashier(by: { ref: string } | { qr_code: string }): OrderRow | null {
-    const row = 'ref' in by
-      ? this.sql.exec<OrderRow>('SELECT * FROM orders WHERE ref = ?', by.ref).toArray()[0]
-      : this.sql.exec<OrderRow>('SELECT * FROM orders WHERE qr_code = ?', by.qr_code).toArray()[0];
+    const row =
+      'ref' in by
+        ? this.sql.exec<OrderRow>('SELECT * FROM orders WHERE ref = ?', by.ref).toArray()[0]
+        : this.sql.exec<OrderRow>('SELECT * FROM orders WHERE qr_code = ?', by.qr_code).toArray()[0];
     return this.fresh(row);
   }
 
@@ -123,14 +151,27 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
     this.sql.exec(
       `UPDATE orders SET state = 'PAID', query_id = ?, trace_no = ?, trace_time = ?, settle_date = ?, acc_no = ?, paid_at = ?
        WHERE mer_id = ? AND order_id = ? AND state = 'UNPAID'`,
-      newQueryId(now), newTraceNo(), traceTimeOf(now), settleDateOf(now), maskCard(opts.accNo ?? '6216261000000000018'), now,
-      o.mer_id, o.order_id,
+      newQueryId(now),
+      newTraceNo(),
+      traceTimeOf(now),
+      settleDateOf(now),
+      maskCard(opts.accNo ?? '6216261000000000018'),
+      now,
+      o.mer_id,
+      o.order_id,
     );
     const paid = this.order(o.mer_id, o.order_id) as OrderRow;
     let notifyId: string | null = null;
     if (opts.notify !== 'drop') {
       const copies = opts.notify === 'duplicate' ? Math.min(Math.max(opts.copies ?? 2, 2), 20) : 1;
-      notifyId = await this.outbox.queue(settings, { mer_id: paid.mer_id, order_id: paid.order_id, about: paid.order_id }, 'consume', paid.back_url, notifyFields(paid), { copies });
+      notifyId = await this.outbox.queue(
+        settings,
+        { mer_id: paid.mer_id, order_id: paid.order_id, about: paid.order_id },
+        'consume',
+        paid.back_url,
+        notifyFields(paid),
+        { copies },
+      );
     }
     await this.rearm();
     return { result: 'paid', order: paid, notify_id: notifyId };
@@ -146,7 +187,9 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
     if (!o || o.state !== 'PAID') return null;
     const body = this.outbox.body(merId, orderId, 'consume');
     if (body !== undefined) return body;
-    const id = await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: orderId }, 'consume', o.back_url, notifyFields(o), { schedule: false });
+    const id = await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: orderId }, 'consume', o.back_url, notifyFields(o), {
+      schedule: false,
+    });
     this.sql.exec(`UPDATE notifies SET state = 'delivered' WHERE id = ?`, id);
     return this.outbox.body(merId, orderId, 'consume') ?? null;
   }
@@ -154,7 +197,8 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
   /** Move an unpaid order past its payTimeout (control: "the shopper let it expire"). */
   expire(merId: string, orderId: string): OrderRow | null {
     const o = this.order(merId, orderId);
-    if (o?.state === 'UNPAID') this.sql.exec(`UPDATE orders SET state = 'FAILED', pay_timeout = ? WHERE mer_id = ? AND order_id = ?`, this.now(), merId, orderId);
+    if (o?.state === 'UNPAID')
+      this.sql.exec(`UPDATE orders SET state = 'FAILED', pay_timeout = ? WHERE mer_id = ? AND order_id = ?`, this.now(), merId, orderId);
     return this.order(merId, orderId);
   }
 
@@ -163,8 +207,9 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
     this.remember(settings);
     const o = this.order(merId, orderId);
     if (!o || o.state !== 'PAID') return null;
-    const id = this.outbox.first(merId, orderId, 'consume')
-      ?? (await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: orderId }, 'consume', o.back_url, notifyFields(o), { schedule: false }));
+    const id =
+      this.outbox.first(merId, orderId, 'consume') ??
+      (await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: orderId }, 'consume', o.back_url, notifyFields(o), { schedule: false }));
     return this.outbox.deliver(settings, id, 'manual');
   }
 
@@ -181,13 +226,24 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
       this.sql.exec(
         `INSERT INTO refunds (mer_id, order_id, txn_time, orig_order_id, orig_query_id, txn_amt, back_url, req_reserved, biz_type, channel_type,
            query_id, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PROCESSING', ?)`,
-        input.mer_id, input.order_id, input.txn_time, o.order_id, input.orig_query_id, input.txn_amt, input.back_url, input.req_reserved,
-        input.biz_type, input.channel_type, newQueryId(now), now,
+        input.mer_id,
+        input.order_id,
+        input.txn_time,
+        o.order_id,
+        input.orig_query_id,
+        input.txn_amt,
+        input.back_url,
+        input.req_reserved,
+        input.biz_type,
+        input.channel_type,
+        newQueryId(now),
+        now,
       );
       this.sql.exec('UPDATE orders SET refunded = refunded + ? WHERE mer_id = ? AND order_id = ?', input.txn_amt, o.mer_id, o.order_id);
       this.sql.exec(
         `INSERT OR REPLACE INTO due (kind, ref, due_at) VALUES ('refund', ?, ?)`,
-        JSON.stringify([input.mer_id, input.order_id]), now + Math.round(REFUND_SETTLE_SECONDS * 1000 * settings.time_scale),
+        JSON.stringify([input.mer_id, input.order_id]),
+        now + Math.round(REFUND_SETTLE_SECONDS * 1000 * settings.time_scale),
       );
     });
     await this.rearm();
@@ -238,7 +294,10 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
     const done = this.refundRow(merId, orderId) as RefundRow;
     // Back-type transactions notify on success or failure
     // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
-    await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: done.orig_order_id }, 'refund', done.back_url, { ...refundFields(done), ...RESP.ok });
+    await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: done.orig_order_id }, 'refund', done.back_url, {
+      ...refundFields(done),
+      ...RESP.ok,
+    });
   }
 
   // -------------------------------------------------------------------------------- helpers

@@ -170,7 +170,21 @@ export function validateConsume(f: Fields, kind: OrderKind, now: number): Valida
     if (payTimeout === null) return { ok: false, error: RESP.format('payTimeout') };
   }
   const fingerprint = JSON.stringify(
-    ['txnType', 'txnSubType', 'bizType', 'channelType', 'orderId', 'txnTime', 'txnAmt', 'currencyCode', 'frontUrl', 'backUrl', 'payTimeout', 'orderDesc', 'reqReserved'].map((k) => f[k] ?? ''),
+    [
+      'txnType',
+      'txnSubType',
+      'bizType',
+      'channelType',
+      'orderId',
+      'txnTime',
+      'txnAmt',
+      'currencyCode',
+      'frontUrl',
+      'backUrl',
+      'payTimeout',
+      'orderDesc',
+      'reqReserved',
+    ].map((k) => f[k] ?? ''),
   );
   return {
     ok: true,
@@ -299,7 +313,8 @@ export function refundFields(r: RefundRow): Fields {
     version: '5.1.0',
     signMethod: '01',
   };
-  if (r.state === 'SUCCESS') Object.assign(f, { settleAmt: String(r.txn_amt), settleCurrencyCode: CURRENCY_CNY, settleDate: MMdd(r.settled_at ?? r.created_at) });
+  if (r.state === 'SUCCESS')
+    Object.assign(f, { settleAmt: String(r.txn_amt), settleCurrencyCode: CURRENCY_CNY, settleDate: MMdd(r.settled_at ?? r.created_at) });
   if (r.req_reserved) f.reqReserved = r.req_reserved;
   return f;
 }

@@ -39,9 +39,16 @@ export function unionpayConfig(which: 'demo' | 'live' = 'demo'): UnionpayConfig 
 }
 
 /** The adapter's view of the world: every call lands in the sandbox (optionally through `wrap`). */
-export function providerCtx(opts: { wrap?: (req: Request, send: (r: Request) => Promise<Response>) => Promise<Response>; now?: () => number; testMode?: boolean } = {}): ProviderContext {
+export function providerCtx(
+  opts: { wrap?: (req: Request, send: (r: Request) => Promise<Response>) => Promise<Response>; now?: () => number; testMode?: boolean } = {},
+): ProviderContext {
   const send = (r: Request) => sandboxFetch(r);
-  return { fetch: (r) => (opts.wrap ? opts.wrap(r, send) : send(r)), now: opts.now ?? (() => Date.now()), testMode: opts.testMode ?? true, sandboxBaseUrl: SANDBOX };
+  return {
+    fetch: (r) => (opts.wrap ? opts.wrap(r, send) : send(r)),
+    now: opts.now ?? (() => Date.now()),
+    testMode: opts.testMode ?? true,
+    sandboxBaseUrl: SANDBOX,
+  };
 }
 
 let n = 0;

@@ -128,7 +128,15 @@ describe('query and close', () => {
   it('an unpaid order is NOTPAY with no payer; the query must name the signing merchant', async () => {
     const { no } = await newOrder({ attach: 'cart=42' });
     const t = await verifiedJson(await query(no));
-    expect(t).toMatchObject({ appid: TEST.appid, mchid: TEST.mchid, out_trade_no: no, trade_type: 'NATIVE', trade_state: 'NOTPAY', trade_state_desc: '订单未支付', attach: 'cart=42' });
+    expect(t).toMatchObject({
+      appid: TEST.appid,
+      mchid: TEST.mchid,
+      out_trade_no: no,
+      trade_type: 'NATIVE',
+      trade_state: 'NOTPAY',
+      trade_state_desc: '订单未支付',
+      attach: 'cart=42',
+    });
     expect(t).not.toHaveProperty('transaction_id');
     expect(t).not.toHaveProperty('payer');
     expect(t.amount).toEqual({ total: 8888, currency: 'CNY', payer_currency: 'CNY' });
@@ -157,7 +165,11 @@ describe('query and close', () => {
     const { no } = await newOrder();
     expect((await control(`/orders/${no}/pay`, { notify: 'drop' })).status).toBe(200);
     const t = await verifiedJson<Record<string, unknown> & { transaction_id: string }>(await query(no));
-    expect(t).toMatchObject({ trade_state: 'SUCCESS', trade_state_desc: '支付成功', amount: { total: 8888, payer_total: 8888, currency: 'CNY', payer_currency: 'CNY' } });
+    expect(t).toMatchObject({
+      trade_state: 'SUCCESS',
+      trade_state_desc: '支付成功',
+      amount: { total: 8888, payer_total: 8888, currency: 'CNY', payer_currency: 'CNY' },
+    });
     expect(t.transaction_id).toMatch(/^4200\d{24}$/);
     expect(t.success_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
     expect((t.payer as { openid: string }).openid).toMatch(/^o[0-9A-Za-z]{27}$/);
@@ -200,10 +212,18 @@ describe('refunds', () => {
     expect((await verifiedJson(await wechatCall('POST', '/v3/refund/domestic/refunds', refund))).refund_id).toBe(r.refund_id);
     expect(await verifiedJson(await query(no))).toMatchObject({ trade_state: 'REFUND', trade_state_desc: '转入退款' });
 
-    const over = await wechatCall('POST', '/v3/refund/domestic/refunds', { ...refund, out_refund_no: `S${no}`, amount: { refund: 8001, total: 8888, currency: 'CNY' } });
+    const over = await wechatCall('POST', '/v3/refund/domestic/refunds', {
+      ...refund,
+      out_refund_no: `S${no}`,
+      amount: { refund: 8001, total: 8888, currency: 'CNY' },
+    });
     expect(over.status).toBe(400);
     expect(await verifiedJson(over)).toMatchObject({ code: 'INVALID_REQUEST' });
-    const rest = await wechatCall('POST', '/v3/refund/domestic/refunds', { ...refund, out_refund_no: `S${no}`, amount: { refund: 8000, total: 8888, currency: 'CNY' } });
+    const rest = await wechatCall('POST', '/v3/refund/domestic/refunds', {
+      ...refund,
+      out_refund_no: `S${no}`,
+      amount: { refund: 8000, total: 8888, currency: 'CNY' },
+    });
     expect(rest.status).toBe(200);
 
     await control('/flush', {});

@@ -8,7 +8,18 @@ import { wechatLedger, type SandboxEnv } from '../types';
 import { authenticate, type WechatVars } from './auth';
 import { boundAppids, testWechatMerchant } from './merchants';
 import { isSandboxOpenid } from './openid';
-import { isWechatPaymentCode, paramError, refundJson, transactionJson, validateCodepay, validatePrepay, validateRefund, validateV3Extras, type ApiError, type TradeType } from './model';
+import {
+  isWechatPaymentCode,
+  paramError,
+  refundJson,
+  transactionJson,
+  validateCodepay,
+  validatePrepay,
+  validateRefund,
+  validateV3Extras,
+  type ApiError,
+  type TradeType,
+} from './model';
 import { hangUp } from '../payment-codes';
 import type { OrderError, RefundError } from '../ledger';
 import { v2Api } from './v2api';
@@ -76,7 +87,15 @@ function prepayRoute(tradeType: TradeType) {
     if (extras.openid !== null && !(await isSandboxOpenid(input.appid, extras.openid))) {
       return error(c, paramError('payer.openid', 'openid与appid不匹配：该用户不是此 appid 下的用户'));
     }
-    const r = await wechatLedger(c.env).createOrder({ ...input, api: 'v3', trade_type: tradeType, openid: extras.openid, client_ip: extras.client_ip, sign_type: null, product_id: null });
+    const r = await wechatLedger(c.env).createOrder({
+      ...input,
+      api: 'v3',
+      trade_type: tradeType,
+      openid: extras.openid,
+      client_ip: extras.client_ip,
+      sign_type: null,
+      product_id: null,
+    });
     if (!r.ok) return error(c, ORDER_ERRORS[r.error]);
     const o = r.order;
     if (tradeType === 'NATIVE') return c.json({ code_url: o.code_url });
@@ -128,9 +147,22 @@ wechatApi.post('/v3/pay/transactions/codepay', async (c) => {
   const m = testWechatMerchant(c.var.config, c.var.wechat.mchid);
   if (!m || !boundAppids(m).includes(v.input.appid)) return c.json({ code: 'APPID_MCHID_NOT_MATCH', message: 'appid和mch_id不匹配' }, 400);
   if (!isWechatPaymentCode(v.auth_code)) return c.json({ code: 'AUTH_CODE_INVALID', message: '付款码无效，请重新扫码' }, 403);
-  const r = await wechatLedger(c.env).micropay(c.var.settings, {
-    ...v.input, api: 'v3', trade_type: 'MICROPAY', notify_url: '', time_expire: null, attach: null, openid: null, client_ip: null, sign_type: null, product_id: null,
-  }, v.auth_code);
+  const r = await wechatLedger(c.env).micropay(
+    c.var.settings,
+    {
+      ...v.input,
+      api: 'v3',
+      trade_type: 'MICROPAY',
+      notify_url: '',
+      time_expire: null,
+      attach: null,
+      openid: null,
+      client_ip: null,
+      sign_type: null,
+      product_id: null,
+    },
+    v.auth_code,
+  );
   if (!r.ok) {
     return r.error === 'AUTH_CODE_USED'
       ? c.json({ code: 'AUTH_CODE_INVALID', message: '付款码已使用，请用户刷新付款码后重新扫码' }, 403)

@@ -29,16 +29,29 @@ async function billText(env: SandboxEnv['Bindings'], mchid: string, date: string
   const ledger = wechatLedger(env);
   const items = applyMutations(await ledger.billItems(mchid, date), await ledger.billMutations(mchid), date);
   if (items.length === 0) return null;
-  const lines = items.map((i): WechatBillLine => ({
-    time: i.time, appid: i.extra.appid ?? '', mchid, transactionId: i.transactionId, outTradeNo: i.outTradeNo, openid: i.extra.openid ?? '',
-    tradeType: i.extra.trade_type ?? 'NATIVE', state: i.kind === 'payment' ? 'SUCCESS' : 'REFUND', amount: i.kind === 'payment' ? i.amount : 0,
-    ...(i.kind === 'refund' ? { refund: { refundId: i.refundId ?? '', outRefundNo: i.outRefundNo ?? '', amount: i.amount } } : {}),
-    body: i.extra.body ?? '',
-  }));
+  const lines = items.map(
+    (i): WechatBillLine => ({
+      time: i.time,
+      appid: i.extra.appid ?? '',
+      mchid,
+      transactionId: i.transactionId,
+      outTradeNo: i.outTradeNo,
+      openid: i.extra.openid ?? '',
+      tradeType: i.extra.trade_type ?? 'NATIVE',
+      state: i.kind === 'payment' ? 'SUCCESS' : 'REFUND',
+      amount: i.kind === 'payment' ? i.amount : 0,
+      ...(i.kind === 'refund' ? { refund: { refundId: i.refundId ?? '', outRefundNo: i.outRefundNo ?? '', amount: i.amount } } : {}),
+      body: i.extra.body ?? '',
+    }),
+  );
   return writeWechatBill(lines);
 }
 
-const token = (t: { m: string; d: string; z: 0 | 1 }): string => toBase64(utf8(JSON.stringify(t))).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const token = (t: { m: string; d: string; z: 0 | 1 }): string =>
+  toBase64(utf8(JSON.stringify(t)))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
 function untoken(s: string): { m: string; d: string; z: 0 | 1 } | null {
   try {
     const t = JSON.parse(new TextDecoder().decode(fromBase64(s.replaceAll('-', '+').replaceAll('_', '/')))) as { m?: unknown; d?: unknown; z?: unknown };
@@ -77,7 +90,13 @@ wechatBills.get('/v3/billdownload/file', async (c) => {
   if (!parsed || !found || found.api !== 'v3') return fail(401, 'SIGN_ERROR', '签名错误');
   if (parsed.serial_no.toUpperCase() !== found.cfg.merchant_serial.toUpperCase()) return fail(401, 'SIGN_ERROR', '签名错误');
   const u = new URL(c.req.url);
-  const check = await verifyAuthorization(header, { method: 'GET', url: u.pathname + u.search, body: '', publicKey: await publicKeyFromPrivate(found.cfg.private_key), now: Date.now() });
+  const check = await verifyAuthorization(header, {
+    method: 'GET',
+    url: u.pathname + u.search,
+    body: '',
+    publicKey: await publicKeyFromPrivate(found.cfg.private_key),
+    now: Date.now(),
+  });
   if (!check.ok) return fail(401, 'SIGN_ERROR', '签名错误');
   const t = untoken(c.req.query('token') ?? '');
   if (!t || t.m !== found.mchid) return fail(400, 'INVALID_REQUEST', 'token 无效或已过期');
@@ -113,7 +132,10 @@ wechatBills.post('/pay/downloadbill', async (c: Context<SandboxEnv>) => {
 });
 
 // The discrepancy switch.
-wechatBills.route('/_control/bills', billControl((m) => {
-  const w = m.providers.wechat_pay;
-  return w ? (w.api_version === 'v2' ? w.mch_id : w.mchid) : null;
-}, wechatLedger));
+wechatBills.route(
+  '/_control/bills',
+  billControl((m) => {
+    const w = m.providers.wechat_pay;
+    return w ? (w.api_version === 'v2' ? w.mch_id : w.mchid) : null;
+  }, wechatLedger),
+);

@@ -35,7 +35,14 @@ async function jsonOf(c: Context<SandboxEnv>): Promise<Record<string, string>> {
 }
 
 /** Checks a client signature as WeChat would: RSA with the merchant's key (v3) or the v2 rule with its APIv2 key. */
-async function signatureOk(c: Context<SandboxEnv>, o: OrderRow, v3Message: string, v2Params: Record<string, string>, given: string, v2Type: SignType | null): Promise<boolean> {
+async function signatureOk(
+  c: Context<SandboxEnv>,
+  o: OrderRow,
+  v3Message: string,
+  v2Params: Record<string, string>,
+  given: string,
+  v2Type: SignType | null,
+): Promise<boolean> {
   const m = testWechatMerchant(loadConfig(c.env), o.mchid);
   if (!m || m.api !== o.api) return false;
   if (m.api === 'v3') return rsaVerify(await publicKeyFromPrivate(m.cfg.private_key), v3Message, given);
@@ -73,7 +80,9 @@ wechatClientPay.post('/jsbridge/pay', async (c) => {
   return c.json({ err_msg: 'get_brand_wcpay_request:ok' }, 200, CORS);
 });
 
-wechatClientPay.options('/jsbridge/*', (c) => c.body(null, 204, { ...CORS, 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'content-type' }));
+wechatClientPay.options('/jsbridge/*', (c) =>
+  c.body(null, 204, { ...CORS, 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'content-type' }),
+);
 
 /** The WeChat SDK's BaseResp: errCode 0 = paid, -1 = error (with errStr). */
 wechatClientPay.post('/app/pay', async (c) => {
@@ -83,8 +92,22 @@ wechatClientPay.post('/app/pay', async (c) => {
   const o = await wechatLedger(c.env).byPrepayId(p.prepayid ?? '');
   if (!o || !settings || o.trade_type !== 'APP') return fail('prepayid 无效或不是 APP 订单');
   if (p.appid !== o.appid || p.partnerid !== o.mchid || p.package !== 'Sign=WXPay') return fail('appid、partnerid 或 package 不正确');
-  const six = { appid: p.appid ?? '', partnerid: p.partnerid ?? '', prepayid: p.prepayid ?? '', package: p.package ?? '', noncestr: p.noncestr ?? '', timestamp: p.timestamp ?? '' };
-  const ok = await signatureOk(c, o, `${six.appid}\n${six.timestamp}\n${six.noncestr}\n${six.prepayid}\n`, six, p.sign ?? '', signTypeOf({ sign: p.sign ?? '' }));
+  const six = {
+    appid: p.appid ?? '',
+    partnerid: p.partnerid ?? '',
+    prepayid: p.prepayid ?? '',
+    package: p.package ?? '',
+    noncestr: p.noncestr ?? '',
+    timestamp: p.timestamp ?? '',
+  };
+  const ok = await signatureOk(
+    c,
+    o,
+    `${six.appid}\n${six.timestamp}\n${six.noncestr}\n${six.prepayid}\n`,
+    six,
+    p.sign ?? '',
+    signTypeOf({ sign: p.sign ?? '' }),
+  );
   if (!ok) return fail('签名错误');
   const r = await wechatLedger(c.env).pay(settings, { prepay_id: o.prepay_id });
   return r.result === 'closed' ? fail('订单已关闭') : c.json({ errCode: 0, errStr: '' }, 200);

@@ -25,7 +25,8 @@ wechatControl.use('*', async (c, next) => {
   const w = merchant.providers.wechat_pay;
   const found = w ? testWechatMerchant(config, w.api_version === 'v2' ? w.mch_id : w.mchid) : undefined;
   const settings = ledgerSettings(config);
-  if (!found || !settings) return err(c, 404, 'not_found', 'This merchant has no WeChat Pay sandbox (providers.wechat_pay, and sandbox.wechat_pay for APIv3, are needed).');
+  if (!found || !settings)
+    return err(c, 404, 'not_found', 'This merchant has no WeChat Pay sandbox (providers.wechat_pay, and sandbox.wechat_pay for APIv3, are needed).');
   c.set('merchant', merchant);
   c.set('wechat', { mchid: found.mchid });
   c.set('found', found);
@@ -78,9 +79,12 @@ wechatControl.post('/orders/:no/reverse-failures', async (c) => {
     b = {};
   }
   const count = b.count ?? 1;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100) return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100)
+    return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
   const ok = await wechatLedger(c.env).failReversals(c.var.wechat.mchid, c.req.param('no'), count);
-  return ok ? c.json({ reverse_failures: count }) : err(c, 404, 'order_not_found', `No payment-code order ${c.req.param('no')} for mchid ${c.var.wechat.mchid}.`);
+  return ok
+    ? c.json({ reverse_failures: count })
+    : err(c, 404, 'order_not_found', `No payment-code order ${c.req.param('no')} for mchid ${c.var.wechat.mchid}.`);
 });
 
 /** The ledger of one order: the row, its Transaction JSON, refunds, notifies and every delivery. */

@@ -39,7 +39,12 @@ wechatH5.get('/', async (c) => {
   if (!found) return notFound();
   const { o, name } = found;
   if (/MicroMessenger/i.test(c.req.header('User-Agent') ?? '')) {
-    return page('请在微信外打开订单', '<h1>请在微信外打开订单，进行支付</h1><p class="sub">H5 payments open outside WeChat; inside WeChat the merchant uses JSAPI.</p>', 200, ' data-result="in_wechat"');
+    return page(
+      '请在微信外打开订单',
+      '<h1>请在微信外打开订单，进行支付</h1><p class="sub">H5 payments open outside WeChat; inside WeChat the merchant uses JSAPI.</p>',
+      200,
+      ' data-result="in_wechat"',
+    );
   }
   const redirect = safeRedirect(c.req.query('redirect_url'));
   const hidden = `<input type="hidden" name="prepay_id" value="${esc(o.prepay_id)}">${redirect ? `<input type="hidden" name="redirect_url" value="${esc(redirect)}">` : ''}`;
@@ -48,7 +53,9 @@ wechatH5.get('/', async (c) => {
   return page(
     `${name} · 微信支付`,
     `${amount(o, name)}${details(o, name)}${state}` +
-      (o.state === 'NOTPAY' ? `<form method="post" action="${esc(`${base}/pay`)}">${hidden}<button type="submit" class="pay">确认支付 Pay</button></form>` : '') +
+      (o.state === 'NOTPAY'
+        ? `<form method="post" action="${esc(`${base}/pay`)}">${hidden}<button type="submit" class="pay">确认支付 Pay</button></form>`
+        : '') +
       `<form method="post" action="${esc(`${base}/cancel`)}">${hidden}<button type="submit" class="cancel">${o.state === 'NOTPAY' ? '取消 Cancel' : '返回商户 Back to the shop'}</button></form>`,
     200,
     ` data-state="${o.state}" data-h5`,
@@ -60,7 +67,10 @@ wechatH5.get('/', async (c) => {
 async function form(c: Context<SandboxEnv>): Promise<{ prepayId: string; redirect: string | null }> {
   try {
     const b = await c.req.parseBody();
-    return { prepayId: typeof b.prepay_id === 'string' ? b.prepay_id : '', redirect: safeRedirect(typeof b.redirect_url === 'string' ? b.redirect_url : undefined) };
+    return {
+      prepayId: typeof b.prepay_id === 'string' ? b.prepay_id : '',
+      redirect: safeRedirect(typeof b.redirect_url === 'string' ? b.redirect_url : undefined),
+    };
   } catch {
     return { prepayId: '', redirect: null };
   }
@@ -89,4 +99,3 @@ wechatH5.post('/cancel', async (c) => {
   // The order stays NOTPAY, as in real WeChat; the merchant's page re-checks and sees that.
   return back(redirect, '已取消', 'Payment canceled — the order is still unpaid', 'canceled');
 });
-

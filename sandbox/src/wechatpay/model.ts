@@ -139,8 +139,16 @@ export interface RefundJson {
   status: RefundStatus;
   funds_account: 'AVAILABLE';
   amount: {
-    total: number; refund: number; from: string[]; payer_total: number; payer_refund: number; settlement_refund: number;
-    settlement_total: number; discount_refund: number; currency: string; refund_fee: number;
+    total: number;
+    refund: number;
+    from: string[];
+    payer_total: number;
+    payer_refund: number;
+    settlement_refund: number;
+    settlement_total: number;
+    discount_refund: number;
+    currency: string;
+    refund_fee: number;
   };
   promotion_detail: string[];
 }
@@ -348,7 +356,8 @@ export function validateV3Extras(body: unknown, tradeType: TradeType): { openid:
     const ip = isObj(scene) && typeof scene.payer_client_ip === 'string' ? scene.payer_client_ip : '';
     if (!/^[0-9A-Fa-f:.]{2,45}$/.test(ip)) return paramError('scene_info.payer_client_ip', 'scene_info.payer_client_ip 须为用户端实际 IP');
     const h5 = isObj(scene) ? scene.h5_info : undefined;
-    if (!isObj(h5) || typeof h5.type !== 'string' || h5.type === '') return paramError('scene_info.h5_info.type', 'scene_info.h5_info.type 字段缺失（如 Wap、iOS、Android）');
+    if (!isObj(h5) || typeof h5.type !== 'string' || h5.type === '')
+      return paramError('scene_info.h5_info.type', 'scene_info.h5_info.type 字段缺失（如 Wap、iOS、Android）');
     return { openid: null, client_ip: ip };
   }
   return { openid: null, client_ip: null };
@@ -419,7 +428,10 @@ export function validateCodepay(body: unknown): { input: Omit<PrepayInput, 'noti
     return paramError('amount.total', 'amount.total 须为大于0的整数（单位：分）');
   }
   if (amount.currency !== undefined && amount.currency !== 'CNY') return paramError('amount.currency', 'amount.currency 仅支持 CNY');
-  return { input: { appid: s('appid') as string, mchid: s('mchid') as string, description, out_trade_no: no, total: amount.total, currency: 'CNY' }, auth_code: code };
+  return {
+    input: { appid: s('appid') as string, mchid: s('mchid') as string, description, out_trade_no: no, total: amount.total, currency: 'CNY' },
+    auth_code: code,
+  };
 }
 
 /** A WeChat Pay payment code: 18 digits starting 10–15 (the micropay auth_code rule). */

@@ -26,12 +26,19 @@ export async function scanProductQr(c: Context<SandboxEnv>, link: string): Promi
   const m = q.mch_id ? testWechatMerchant(config, q.mch_id) : undefined;
   if (!m || m.api !== 'v2' || !settings) return problem('二维码无效', 'Unknown merchant: Native mode 1 needs an APIv2 test merchant.', 404);
   if (!q.appid || !boundAppids(m).includes(q.appid)) return problem('二维码无效', 'appid 与商户号不匹配');
-  if (!(await verify({ ...q }, m.cfg.apiv2_key))) return problem('二维码无效', '签名错误: the link was not signed with the merchant\'s APIv2 key.');
+  if (!(await verify({ ...q }, m.cfg.apiv2_key))) return problem('二维码无效', "签名错误: the link was not signed with the merchant's APIv2 key.");
 
   let user = userFromCookie(c.req.header('Cookie'));
   const setCookie = user ? null : (user = randomAlnum(24));
   const openid = await sandboxOpenid(q.appid, user);
-  const callback: Record<string, string> = { appid: q.appid, openid, mch_id: m.mchid, is_subscribe: 'N', nonce_str: randomAlnum(32), product_id: q.product_id ?? '' };
+  const callback: Record<string, string> = {
+    appid: q.appid,
+    openid,
+    mch_id: m.mchid,
+    is_subscribe: 'N',
+    nonce_str: randomAlnum(32),
+    product_id: q.product_id ?? '',
+  };
   const body = buildXml({ ...callback, sign: await sign(callback, m.cfg.apiv2_key, 'MD5') });
   const url = `${config.public_base_url}/wechat/native/${m.merchant.id}`;
   let answer: Record<string, string>;
@@ -45,7 +52,8 @@ export async function scanProductQr(c: Context<SandboxEnv>, link: string): Promi
   if (!(await verify(answer, m.cfg.apiv2_key))) return problem('商户系统繁忙', 'The callback answer failed its sign check.', 502);
   if (answer.result_code !== 'SUCCESS') return problem(answer.err_code_des || '商品不可购买', 'The merchant refused this product (result_code FAIL).', 200);
   const o = answer.prepay_id ? await wechatLedger(c.env).byPrepayId(answer.prepay_id) : null;
-  if (!o || o.mchid !== m.mchid || o.trade_type !== 'NATIVE' || !o.code_url) return problem('商户系统繁忙', 'The callback answered with a prepay_id the sandbox does not know.', 502);
+  if (!o || o.mchid !== m.mchid || o.trade_type !== 'NATIVE' || !o.code_url)
+    return problem('商户系统繁忙', 'The callback answered with a prepay_id the sandbox does not know.', 502);
   // From here it is an ordinary order: the wallet page shows it, 确认支付 pays it.
   const headers = new Headers({ Location: `${new URL(c.req.url).pathname}?code_url=${encodeURIComponent(o.code_url)}`, 'Cache-Control': 'no-store' });
   if (setCookie) {

@@ -65,7 +65,7 @@ export async function buildNotifyBody(input: {
  */
 export function sendNotify(settings: LedgerSettings, url: string, body: string): Promise<Answer> {
   const headers = async () => {
-    if (!settings.signer) throw new Error('sandbox.wechat_pay (the APIv3 simulator\'s signing key) is not configured.');
+    if (!settings.signer) throw new Error("sandbox.wechat_pay (the APIv3 simulator's signing key) is not configured.");
     const signed = await signResponse({ serial: settings.signer.serial, privateKey: settings.signer.private_key, body });
     return { ...signed, 'Content-Type': 'application/json', 'User-Agent': 'Mozilla/4.0', 'Request-ID': crypto.randomUUID() };
   };

@@ -29,7 +29,8 @@ h1{font-size:22px;margin:0 0 4px}.sub{color:#888;margin:0 0 20px;font-size:14px}
 
 /** `formAction`: where the page's forms (and the redirects after them) may go; the H5 cashier's end at the merchant. */
 export function page(title: string, inner: string, status: number, attrs = '', formAction = "'self'"): Response {
-  const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  const html =
+    `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${esc(title)}</title><style>${CSS}</style></head><body><main${attrs}><div class="card">` +
     `<p class="brand"><span class="logo" aria-hidden="true">✓</span>微信支付 WeChat Pay</p><span class="badge">沙箱 · Sandbox</span>${inner}</div>` +
     `<p class="note">Shouyin 沙箱钱包，不会产生真实扣款。<br>Shouyin sandbox wallet — no real money moves.</p></main></body></html>`;

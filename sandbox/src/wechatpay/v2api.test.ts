@@ -19,7 +19,14 @@ async function v2(path: string, fields: Record<string, string>, o: { type?: Sign
 }
 
 const order = (no: string, over: Record<string, string> = {}) => ({
-  body: '可乐 Cola', out_trade_no: no, total_fee: '350', spbill_create_ip: '203.0.113.1', notify_url: 'https://merchant.test/v2/notify', trade_type: 'NATIVE', product_id: 'cola', ...over,
+  body: '可乐 Cola',
+  out_trade_no: no,
+  total_fee: '350',
+  spbill_create_ip: '203.0.113.1',
+  notify_url: 'https://merchant.test/v2/notify',
+  trade_type: 'NATIVE',
+  product_id: 'cola',
+  ...over,
 });
 
 const v2Control = (path: string, body?: unknown) => control(path, body, WECHAT_TEST.v2_secret_key);
@@ -28,8 +35,12 @@ describe('communication-level failures: return_code FAIL, unsigned', () => {
   it.each([
     ['签名错误 for a wrong sign', () => v2('/pay/orderquery', { out_trade_no: 'x' }, { key: 'ffffffffffffffffffffffffffffffff' }), '签名错误'],
     ['an unknown mch_id', () => v2('/pay/orderquery', { out_trade_no: 'x', mch_id: '99999999' }), '商户号不存在'],
-    ['a live merchant\'s mch_id', () => v2('/pay/orderquery', { out_trade_no: 'x', mch_id: '1230000109' }), '商户号不存在'],
-    ['a DOCTYPE', () => v2('/pay/orderquery', {}, { raw: '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><mch_id>&x;</mch_id></xml>' }), 'XML格式错误'],
+    ["a live merchant's mch_id", () => v2('/pay/orderquery', { out_trade_no: 'x', mch_id: '1230000109' }), '商户号不存在'],
+    [
+      'a DOCTYPE',
+      () => v2('/pay/orderquery', {}, { raw: '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><mch_id>&x;</mch_id></xml>' }),
+      'XML格式错误',
+    ],
     ['not XML', () => v2('/pay/orderquery', {}, { raw: 'mch_id=10000100' }), 'XML格式错误'],
     ['an unknown sign_type', () => v2('/pay/orderquery', { out_trade_no: 'x', sign_type: 'SHA1' }), 'sign_type'],
     ['an API the sandbox does not have', () => v2('/pay/facepay', {}), '沙箱未实现'],
@@ -41,7 +52,7 @@ describe('communication-level failures: return_code FAIL, unsigned', () => {
   });
 });
 
-describe('business failures: result_code FAIL + err_code, signed with the request\'s algorithm', () => {
+describe("business failures: result_code FAIL + err_code, signed with the request's algorithm", () => {
   it.each([
     ['LACK_PARAMS: body', order('X1', { body: '' }), 'LACK_PARAMS'],
     ['LACK_PARAMS: NATIVE without product_id', order('X2', { product_id: '' }), 'LACK_PARAMS'],
@@ -79,7 +90,10 @@ describe('orders', () => {
   });
 
   it('MWEB: mweb_url to the sandbox cashier', async () => {
-    const a = await v2('/pay/unifiedorder', order(tradeNo(), { trade_type: 'MWEB', product_id: '', scene_info: '{"h5_info":{"type":"Wap","wap_url":"https://m.test","wap_name":"x"}}' }));
+    const a = await v2(
+      '/pay/unifiedorder',
+      order(tradeNo(), { trade_type: 'MWEB', product_id: '', scene_info: '{"h5_info":{"type":"Wap","wap_url":"https://m.test","wap_name":"x"}}' }),
+    );
     expect(a.mweb_url).toMatch(new RegExp(`^${WECHAT.replace(/\./g, '\\.')}/h5\\?prepay_id=wx[0-9a-z]+&package=\\d+$`));
   });
 
@@ -107,7 +121,9 @@ describe('orders', () => {
     await v2Control(`/orders/${no}/pay`, { notify: 'drop' });
     const r = await v2('/secapi/pay/refund', { out_trade_no: no, out_refund_no: `${no}R1`, total_fee: '350', refund_fee: '100' });
     expect(r).toMatchObject({ result_code: 'SUCCESS', out_refund_no: `${no}R1`, refund_fee: '100', total_fee: '350' });
-    expect(await v2('/secapi/pay/refund', { out_trade_no: no, out_refund_no: `${no}R2`, total_fee: '350', refund_fee: '300' })).toMatchObject({ err_code: 'INVALID_REQUEST' });
+    expect(await v2('/secapi/pay/refund', { out_trade_no: no, out_refund_no: `${no}R2`, total_fee: '350', refund_fee: '300' })).toMatchObject({
+      err_code: 'INVALID_REQUEST',
+    });
     await v2Control('/flush', {});
     const q = await v2('/pay/refundquery', { out_trade_no: no });
     expect(q).toMatchObject({ refund_count: '1', out_refund_no_0: `${no}R1`, refund_id_0: r.refund_id, refund_fee_0: '100', refund_status_0: 'SUCCESS' });
@@ -121,7 +137,11 @@ describe('v2 notifies', () => {
   it('are signed without sign_type, and only the SUCCESS XML ends the retries', async () => {
     const got: { body: string; status: number }[] = [];
     // Built inside the mock: a body made in the test's context cannot be read from the ledger's Durable Object.
-    const answers = [() => new Response(null, { status: 204 }), () => new Response('success'), () => new Response('<xml><return_code>SUCCESS</return_code></xml>')];
+    const answers = [
+      () => new Response(null, { status: 204 }),
+      () => new Response('success'),
+      () => new Response('<xml><return_code>SUCCESS</return_code></xml>'),
+    ];
     vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
       const req = new Request(input as RequestInfo, init);
       const res = (answers[got.length] ?? answers[2]!)();
@@ -131,9 +151,16 @@ describe('v2 notifies', () => {
     const no = tradeNo();
     await v2('/pay/unifiedorder', order(no, { notify_url: `https://merchant.test/v2/${no}` }));
     await v2Control(`/orders/${no}/pay`, {});
-    const v = await waitFor(async () => (await v2Control(`/orders/${no}`)).json as { notifies: { state: string; api: string; deliveries: unknown[] }[] }, (x) => x.notifies[0]?.state === 'delivered');
+    const v = await waitFor(
+      async () => (await v2Control(`/orders/${no}`)).json as { notifies: { state: string; api: string; deliveries: unknown[] }[] },
+      (x) => x.notifies[0]?.state === 'delivered',
+    );
     expect(v.notifies[0]).toMatchObject({ api: 'v2', state: 'delivered' });
-    expect(v.notifies[0]!.deliveries).toMatchObject([{ status: 204 }, { status: 200, error: expect.stringContaining('not the SUCCESS ack') }, { status: 200, error: null }]);
+    expect(v.notifies[0]!.deliveries).toMatchObject([
+      { status: 204 },
+      { status: 200, error: expect.stringContaining('not the SUCCESS ack') },
+      { status: 200, error: null },
+    ]);
     const m = parseFlatXml(got[0]!.body);
     expect(m.sign_type).toBeUndefined();
     expect(m).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', out_trade_no: no, total_fee: '350', trade_type: 'NATIVE' });

@@ -25,7 +25,9 @@ export async function v2Answer(
   base: { appid: string; mch_id: string },
   key: string,
   signType: SignType,
-  result: { ok: true; fields?: Record<string, string | null | undefined> } | { ok: false; err_code: string; err_code_des: string; fields?: Record<string, string> },
+  result:
+    | { ok: true; fields?: Record<string, string | null | undefined> }
+    | { ok: false; err_code: string; err_code_des: string; fields?: Record<string, string> },
 ): Promise<string> {
   const f: Record<string, string> = { return_code: 'SUCCESS', return_msg: 'OK', appid: base.appid, mch_id: base.mch_id, nonce_str: randomAlnum(16) };
   if (result.ok) {
@@ -104,8 +106,13 @@ export function validateUnifiedOrder(m: Record<string, string>): V2Check | { ok:
 }
 
 const STATE_DESC: Record<OrderRow['state'], string> = {
-  NOTPAY: '订单未支付', SUCCESS: '支付成功', CLOSED: '订单已关闭', REFUND: '订单转入退款', USERPAYING: '用户支付中，需要输入密码',
-  PAYERROR: '支付失败', REVOKED: '订单已撤销',
+  NOTPAY: '订单未支付',
+  SUCCESS: '支付成功',
+  CLOSED: '订单已关闭',
+  REFUND: '订单转入退款',
+  USERPAYING: '用户支付中，需要输入密码',
+  PAYERROR: '支付失败',
+  REVOKED: '订单已撤销',
 };
 
 /**
@@ -186,20 +193,23 @@ export function refundQueryFields(o: OrderRow, refunds: RefundRow[]): Record<str
  * refund's facts are in the encrypted req_info.
  */
 export async function v2RefundNotify(o: OrderRow, r: RefundRow, key: string): Promise<string> {
-  const info = buildXml({
-    out_refund_no: r.out_refund_no,
-    out_trade_no: r.out_trade_no,
-    refund_account: 'REFUND_SOURCE_UNSETTLED_FUNDS',
-    refund_fee: String(r.amount),
-    refund_id: r.refund_id,
-    refund_recv_accout: '支付用户零钱',
-    refund_request_source: 'API',
-    refund_status: REFUND_STATUS[r.status],
-    settlement_refund_fee: String(r.amount),
-    settlement_total_fee: String(r.total),
-    ...(r.success_time !== null ? { success_time: beijingDateTime(r.success_time) } : {}),
-    total_fee: String(r.total),
-    transaction_id: r.transaction_id,
-  }, 'root');
+  const info = buildXml(
+    {
+      out_refund_no: r.out_refund_no,
+      out_trade_no: r.out_trade_no,
+      refund_account: 'REFUND_SOURCE_UNSETTLED_FUNDS',
+      refund_fee: String(r.amount),
+      refund_id: r.refund_id,
+      refund_recv_accout: '支付用户零钱',
+      refund_request_source: 'API',
+      refund_status: REFUND_STATUS[r.status],
+      settlement_refund_fee: String(r.amount),
+      settlement_total_fee: String(r.total),
+      ...(r.success_time !== null ? { success_time: beijingDateTime(r.success_time) } : {}),
+      total_fee: String(r.total),
+      transaction_id: r.transaction_id,
+    },
+    'root',
+  );
   return buildXml({ return_code: 'SUCCESS', appid: o.appid, mch_id: o.mchid, nonce_str: randomAlnum(32), req_info: await encryptReqInfo(info, key) });
 }

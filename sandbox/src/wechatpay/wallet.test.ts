@@ -33,7 +33,9 @@ describe('wallet', () => {
     expect(html).toContain('待支付');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 茶');
     expect(html).not.toContain('<script>');
-    expect(html).toMatch(/<form method="post" action="\/sandbox\/wechatpay\/wallet\/pay"><input type="hidden" name="code_url" value="weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{10}"><button type="submit" class="pay">确认支付 Pay<\/button><\/form>/);
+    expect(html).toMatch(
+      /<form method="post" action="\/sandbox\/wechatpay\/wallet\/pay"><input type="hidden" name="code_url" value="weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{10}"><button type="submit" class="pay">确认支付 Pay<\/button><\/form>/,
+    );
     expect(html).toContain('<button type="submit" class="cancel">取消 Cancel</button>');
     // Self-contained: no external assets.
     expect(html).not.toMatch(/<(link|script|img)\b/);

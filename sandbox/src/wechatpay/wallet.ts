@@ -18,8 +18,13 @@ export const wechatWallet = new Hono<SandboxEnv>();
 export const yuan = (fen: number): string => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 
 const STATE: Record<TradeState, string> = {
-  NOTPAY: '待支付 Unpaid', SUCCESS: '已支付 Paid', CLOSED: '已关闭 Closed', REFUND: '已退款 Refunded',
-  USERPAYING: '输入密码中 Awaiting password', PAYERROR: '支付失败 Failed', REVOKED: '已撤销 Reversed',
+  NOTPAY: '待支付 Unpaid',
+  SUCCESS: '已支付 Paid',
+  CLOSED: '已关闭 Closed',
+  REFUND: '已退款 Refunded',
+  USERPAYING: '输入密码中 Awaiting password',
+  PAYERROR: '支付失败 Failed',
+  REVOKED: '已撤销 Reversed',
 };
 
 export function details(o: OrderRow, merchantName: string): string {
@@ -45,15 +50,26 @@ function result(kind: 'paid' | 'already_paid' | 'canceled' | 'closed', o: OrderR
     closed: ['×', 'bad', '订单已关闭', 'This order is closed and can no longer be paid'],
   };
   const [icon, cls, title, sub] = texts[kind];
-  const back = o.state === 'NOTPAY' && o.code_url
-    ? `<a class="link" href="${esc(`${walletPath}?code_url=${encodeURIComponent(o.code_url)}`)}">返回订单 Back to order</a>`
-    : '';
-  return page(title, `<div class="icon ${cls}" aria-hidden="true">${icon}</div><h1>${esc(title)}</h1><p class="sub">${esc(sub)}</p>` +
-    `<p class="amount"><small>¥</small>${yuan(o.total)}</p>${details(o, name)}${back}`, 200, ` data-result="${kind}" data-state="${o.state}"`);
+  const back =
+    o.state === 'NOTPAY' && o.code_url
+      ? `<a class="link" href="${esc(`${walletPath}?code_url=${encodeURIComponent(o.code_url)}`)}">返回订单 Back to order</a>`
+      : '';
+  return page(
+    title,
+    `<div class="icon ${cls}" aria-hidden="true">${icon}</div><h1>${esc(title)}</h1><p class="sub">${esc(sub)}</p>` +
+      `<p class="amount"><small>¥</small>${yuan(o.total)}</p>${details(o, name)}${back}`,
+    200,
+    ` data-result="${kind}" data-state="${o.state}"`,
+  );
 }
 
 const notFound = () =>
-  page('订单不存在', `<div class="icon bad" aria-hidden="true">×</div><h1>订单不存在</h1><p class="sub">Unknown or invalid payment code</p>`, 404, ' data-result="not_found"');
+  page(
+    '订单不存在',
+    `<div class="icon bad" aria-hidden="true">×</div><h1>订单不存在</h1><p class="sub">Unknown or invalid payment code</p>`,
+    404,
+    ' data-result="not_found"',
+  );
 
 /** The test merchant owning the order (for its display name); undefined for anything else. */
 export function merchantName(env: SandboxEnv['Bindings'], o: OrderRow | null): string | undefined {

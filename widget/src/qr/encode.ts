@@ -16,7 +16,7 @@ const BLOCKS = '11122444555899::;=>@AABDEGIJLMOQSUVX[]_a';
 // GF(256) with the QR polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11d).
 const EXP: number[] = [];
 const LOG: number[] = [];
-for (let i = 0, x = 1; i < 255; i++, x = (x << 1) ^ (x & 128 ? 0x11d : 0)) EXP[i] = EXP[i + 255] = x, LOG[x] = i;
+for (let i = 0, x = 1; i < 255; i++, x = (x << 1) ^ (x & 128 ? 0x11d : 0)) (EXP[i] = EXP[i + 255] = x), (LOG[x] = i);
 const mul = (a: number, b: number): number => (a && b ? EXP[LOG[a]! + LOG[b]!]! : 0);
 
 /** Reed–Solomon: the `n` EC codewords of `data`. */
@@ -40,7 +40,7 @@ const MASKS: ((x: number, y: number) => number | boolean)[] = [
   (_, y) => y % 2,
   (x) => x % 3,
   (x, y) => (x + y) % 3,
-  (x, y) => ((x / 3 | 0) + (y / 2 | 0)) % 2,
+  (x, y) => (((x / 3) | 0) + ((y / 2) | 0)) % 2,
   (x, y) => ((x * y) % 2) + ((x * y) % 3),
   (x, y) => (((x * y) % 2) + ((x * y) % 3)) % 2,
   (x, y) => (((x + y) % 2) + ((x * y) % 3)) % 2,
@@ -67,7 +67,7 @@ export function encodeQr(bytes: Uint8Array, mask?: number): QrMatrix {
   do {
     if (++v > 40) throw new RangeError('QR data too long');
     // Codewords a version holds: its modules less the function patterns, over 8.
-    const a = (v / 7 | 0) + 2;
+    const a = ((v / 7) | 0) + 2;
     total = ((16 * v + 128) * v + 64 - (v > 1 ? (25 * a - 10) * a - 55 + (v > 6 ? 36 : 0) : 0)) >> 3;
     ec = EC_PER_BLOCK.charCodeAt(v - 1) - 55;
     nb = BLOCKS.charCodeAt(v - 1) - 48;
@@ -116,7 +116,7 @@ export function encodeQr(bytes: Uint8Array, mask?: number): QrMatrix {
   square(size - 4, 3, 4);
   square(3, size - 4, 4);
   if (v > 1) {
-    const n = (v / 7 | 0) + 2;
+    const n = ((v / 7) | 0) + 2;
     const step = (((v * 8 + n * 3 + 5) / (n * 4 - 4)) | 0) * 2;
     const al = [6];
     for (let p = size - 7; al.length < n; p -= step) al.splice(1, 0, p);
@@ -127,7 +127,7 @@ export function encodeQr(bytes: Uint8Array, mask?: number): QrMatrix {
     let r = v;
     for (let i = 0; i < 12; i++) r = (r << 1) ^ ((r >>> 11) * 0x1f25);
     for (let i = 0; i < 18; i++) {
-      const bit = ((v << 12) | r) >>> i & 1;
+      const bit = (((v << 12) | r) >>> i) & 1;
       set(size - 11 + (i % 3), (i / 3) | 0, bit);
       set((i / 3) | 0, size - 11 + (i % 3), bit);
     }

@@ -25,12 +25,36 @@ const marker = (oid: string, critical = false) => extension(oid, critical, NULL)
 
 describe('App Store x5c chain', async () => {
   const [rk, ik, lk] = [await ecKey('P-384'), await ecKey('P-384'), await ecKey('P-256')];
-  const rootName: Name = [['CN', 'Test Root CA - G3'], ['O', 'Test']];
-  const interName: Name = [['CN', 'Test WWDR CA'], ['OU', 'G6'], ['O', 'Test']];
-  const leafName: Name = [['CN', 'Test Receipt Signing'], ['O', 'Test']];
-  const root = await issue({ subject: rootName, issuer: rootName, publicKey: rk.publicKey, issuerKey: rk.privateKey, algorithm: 'ecdsa-sha384', extensions: caExtensions() });
+  const rootName: Name = [
+    ['CN', 'Test Root CA - G3'],
+    ['O', 'Test'],
+  ];
+  const interName: Name = [
+    ['CN', 'Test WWDR CA'],
+    ['OU', 'G6'],
+    ['O', 'Test'],
+  ];
+  const leafName: Name = [
+    ['CN', 'Test Receipt Signing'],
+    ['O', 'Test'],
+  ];
+  const root = await issue({
+    subject: rootName,
+    issuer: rootName,
+    publicKey: rk.publicKey,
+    issuerKey: rk.privateKey,
+    algorithm: 'ecdsa-sha384',
+    extensions: caExtensions(),
+  });
   const interExts = [...caExtensions(0), marker(APPLE_INTERMEDIATE_MARKER_OID)];
-  const inter = await issue({ subject: interName, issuer: rootName, publicKey: ik.publicKey, issuerKey: rk.privateKey, algorithm: 'ecdsa-sha384', extensions: interExts });
+  const inter = await issue({
+    subject: interName,
+    issuer: rootName,
+    publicKey: ik.publicKey,
+    issuerKey: rk.privateKey,
+    algorithm: 'ecdsa-sha384',
+    extensions: interExts,
+  });
   const leafOf = (extensions: Uint8Array[], more: { innerAlgorithm?: 'ecdsa-sha384' } = {}) =>
     issue({ subject: leafName, issuer: interName, publicKey: lk.publicKey, issuerKey: ik.privateKey, algorithm: 'ecdsa-sha256', extensions, ...more });
   const leaf = await leafOf([...leafExtensions(), marker(APPLE_LEAF_MARKER_OID)]);
@@ -63,12 +87,20 @@ describe('App Store x5c chain', async () => {
 
   it('refuses an intermediate without keyCertSign, and one with a malformed basicConstraints', async () => {
     const noCertSign = await issue({
-      subject: interName, issuer: rootName, publicKey: ik.publicKey, issuerKey: rk.privateKey, algorithm: 'ecdsa-sha384',
+      subject: interName,
+      issuer: rootName,
+      publicKey: ik.publicKey,
+      issuerKey: rk.privateKey,
+      algorithm: 'ecdsa-sha384',
       extensions: [basicConstraintsExtension(true), keyUsageExtension(0), marker(APPLE_INTERMEDIATE_MARKER_OID)],
     });
     expect(await code(verifyAppleJws(await token([leaf, noCertSign, root]), roots))).toBe('jws_chain_untrusted');
     const badBc = await issue({
-      subject: interName, issuer: rootName, publicKey: ik.publicKey, issuerKey: rk.privateKey, algorithm: 'ecdsa-sha384',
+      subject: interName,
+      issuer: rootName,
+      publicKey: ik.publicKey,
+      issuerKey: rk.privateKey,
+      algorithm: 'ecdsa-sha384',
       extensions: [extension('2.5.29.19', true, fromHex('30030101')), keyUsageExtension(5), marker(APPLE_INTERMEDIATE_MARKER_OID)],
     });
     expect(await code(verifyAppleJws(await token([leaf, badBc, root]), roots))).toBe('jws_certificate_malformed');

@@ -127,9 +127,15 @@ export function checkChainDates(chain: AnchoredChain, at: number): void {
     } catch (e) {
       if (!(e instanceof CertPathError)) throw e;
       if (e.reason === 'not_yet_valid') {
-        throw new VerificationError('jws_certificate_not_yet_valid', `The ${what} certificate is not valid before ${c.notBefore.toISOString()}, but the token says it was signed at ${new Date(at).toISOString()}.`);
+        throw new VerificationError(
+          'jws_certificate_not_yet_valid',
+          `The ${what} certificate is not valid before ${c.notBefore.toISOString()}, but the token says it was signed at ${new Date(at).toISOString()}.`,
+        );
       }
-      throw new VerificationError('jws_certificate_expired', `The ${what} certificate expired at ${c.notAfter.toISOString()}, before the token's signedDate ${new Date(at).toISOString()}.`);
+      throw new VerificationError(
+        'jws_certificate_expired',
+        `The ${what} certificate expired at ${c.notAfter.toISOString()}, before the token's signedDate ${new Date(at).toISOString()}.`,
+      );
     }
   };
   check(chain.leaf, 'leaf');

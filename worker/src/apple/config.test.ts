@@ -24,14 +24,23 @@ describe('apple config', async () => {
   const intermediatePem = derToPem(chain.intermediate.der, 'CERTIFICATE');
 
   it('defaults: production first, sandbox allowed, Apple endpoints', () => {
-    expect(parseAppleConfig({ bundle_id: 'com.example.app' }, P, false)).toEqual({ bundle_id: 'com.example.app', environment: 'production', allow_sandbox: true });
+    expect(parseAppleConfig({ bundle_id: 'com.example.app' }, P, false)).toEqual({
+      bundle_id: 'com.example.app',
+      environment: 'production',
+      allow_sandbox: true,
+    });
   });
 
   it('reads every field', () => {
     const cfg = parseAppleConfig(
       {
-        bundle_id: 'com.example.app', shared_secret: SECRET, environment: 'sandbox', allow_sandbox: true, root_certificates: [rootPem.replace(/\n/g, '\\n')],
-        verify_receipt_url: 'https://verify.example/verifyReceipt', sandbox_url: 'https://verify.example/sandbox/verifyReceipt',
+        bundle_id: 'com.example.app',
+        shared_secret: SECRET,
+        environment: 'sandbox',
+        allow_sandbox: true,
+        root_certificates: [rootPem.replace(/\n/g, '\\n')],
+        verify_receipt_url: 'https://verify.example/verifyReceipt',
+        sandbox_url: 'https://verify.example/sandbox/verifyReceipt',
       },
       P,
       true,
@@ -45,16 +54,26 @@ describe('apple config', async () => {
   it('names the field of every problem', () => {
     expect(problem('x')).toBe(`SHOUYIN_CONFIG ${P} must be an object.`);
     expect(problem({})).toBe(`SHOUYIN_CONFIG ${P}.bundle_id is missing.`);
-    expect(problem({ bundle_id: 'myapp' })).toMatch(/^SHOUYIN_CONFIG merchants\[0\]\.apple\.bundle_id must be the app's bundle identifier .*\(got "myapp"\)\.$/);
+    expect(problem({ bundle_id: 'myapp' })).toMatch(
+      /^SHOUYIN_CONFIG merchants\[0\]\.apple\.bundle_id must be the app's bundle identifier .*\(got "myapp"\)\.$/,
+    );
     expect(problem({ bundle_id: 'com.example_app' })).toMatch(/apple\.bundle_id must be/);
     expect(problem({ bundle_id: 'com.example.app', bundleId: 'x' })).toBe(`SHOUYIN_CONFIG ${P}.bundleId is not a known field.`);
-    expect(problem({ bundle_id: 'com.example.app', environment: 'Production' })).toMatch(/apple\.environment must be "production" or "sandbox" \(got "Production"\)/);
+    expect(problem({ bundle_id: 'com.example.app', environment: 'Production' })).toMatch(
+      /apple\.environment must be "production" or "sandbox" \(got "Production"\)/,
+    );
     expect(problem({ bundle_id: 'com.example.app', allow_sandbox: 'no' })).toBe(`SHOUYIN_CONFIG ${P}.allow_sandbox must be true or false.`);
-    expect(problem({ bundle_id: 'com.example.app', environment: 'sandbox', allow_sandbox: false })).toMatch(/apple\.allow_sandbox is false while environment is "sandbox"/);
+    expect(problem({ bundle_id: 'com.example.app', environment: 'sandbox', allow_sandbox: false })).toMatch(
+      /apple\.allow_sandbox is false while environment is "sandbox"/,
+    );
     expect(problem({ bundle_id: 'com.example.app', root_certificates: [] })).toMatch(/apple\.root_certificates must be a non-empty array/);
     expect(problem({ bundle_id: 'com.example.app', root_certificates: ['nope'] })).toMatch(/apple\.root_certificates\[0\] must be a PEM certificate/);
-    expect(problem({ bundle_id: 'com.example.app', root_certificates: [rootPem, intermediatePem] })).toMatch(/apple\.root_certificates\[1\] is not a root certificate/);
-    expect(problem({ bundle_id: 'com.example.app', root_certificates: [rootPem], verify_receipt_url: 'http://verify.example/x' }, true)).toMatch(/apple\.verify_receipt_url must be an https URL/);
+    expect(problem({ bundle_id: 'com.example.app', root_certificates: [rootPem, intermediatePem] })).toMatch(
+      /apple\.root_certificates\[1\] is not a root certificate/,
+    );
+    expect(problem({ bundle_id: 'com.example.app', root_certificates: [rootPem], verify_receipt_url: 'http://verify.example/x' }, true)).toMatch(
+      /apple\.verify_receipt_url must be an https URL/,
+    );
   });
 
   it('never echoes the shared secret', () => {
@@ -72,7 +91,9 @@ describe('apple config', async () => {
 
   it('refuses an RSA root: App Store JWS chain to an ECC root', () => {
     // A self-signed RSA certificate (the WeChat Pay vector).
-    expect(problem({ bundle_id: 'com.example.app', root_certificates: [vectors.wechat_v3_notify.platform_cert_pem] })).toMatch(/root_certificates\[0\] holds no EC key/);
+    expect(problem({ bundle_id: 'com.example.app', root_certificates: [vectors.wechat_v3_notify.platform_cert_pem] })).toMatch(
+      /root_certificates\[0\] holds no EC key/,
+    );
   });
 
   it('is a known merchant field of SHOUYIN_CONFIG', () => {

@@ -59,7 +59,7 @@ export function parseAppleConfig(v: unknown, path: string, livemode: boolean): A
   const cfg: AppleConfig = {
     bundle_id: str(o, 'bundle_id', path, {
       pattern: /^(?=.{1,155}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/,
-      hint: 'must be the app\'s bundle identifier as in App Store Connect (reverse-DNS: letters, digits, hyphens and dots, e.g. com.example.app)',
+      hint: "must be the app's bundle identifier as in App Store Connect (reverse-DNS: letters, digits, hyphens and dots, e.g. com.example.app)",
     }),
     environment: 'production',
     allow_sandbox: true,

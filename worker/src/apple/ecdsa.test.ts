@@ -15,7 +15,10 @@ describe('ECDSA signature encodings', () => {
   });
 
   it('round-trips WebCrypto signatures on P-256 and P-384', async () => {
-    for (const [curve, size, hash] of [['P-256', 32, 'SHA-256'], ['P-384', 48, 'SHA-384']] as const) {
+    for (const [curve, size, hash] of [
+      ['P-256', 32, 'SHA-256'],
+      ['P-384', 48, 'SHA-384'],
+    ] as const) {
       const k = await generateEcKey(curve);
       for (let i = 0; i < 8; i++) {
         const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash }, k.privateKey, new Uint8Array([i])));
@@ -40,7 +43,11 @@ describe('ECDSA signature encodings', () => {
   it('names the curve of EC keys and nothing else', async () => {
     expect(spkiCurve(await spkiOf((await generateEcKey('P-256')).publicKey))).toEqual({ curve: 'P-256', size: 32 });
     expect(spkiCurve(await spkiOf((await generateEcKey('P-384')).publicKey))).toEqual({ curve: 'P-384', size: 48 });
-    const rsa = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const rsa = (await crypto.subtle.generateKey(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      true,
+      ['sign', 'verify'],
+    )) as CryptoKeyPair;
     expect(spkiCurve(await spkiOf(rsa.publicKey))).toBeUndefined();
     expect(spkiCurve(new Uint8Array([0x30, 0x00]))).toBeUndefined();
   });

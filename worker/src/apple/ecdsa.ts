@@ -3,5 +3,11 @@
 // signatures with them; the Apple code imports them from here.
 
 export {
-  ECDSA_SIGNATURE_ALGORITHMS, EC_CURVES, ecdsaDerToRaw, ecdsaRawToDer, importEcdsaPublicKey, spkiCurve, type NamedCurve,
+  ECDSA_SIGNATURE_ALGORITHMS,
+  EC_CURVES,
+  ecdsaDerToRaw,
+  ecdsaRawToDer,
+  importEcdsaPublicKey,
+  spkiCurve,
+  type NamedCurve,
 } from '../crypto/ecdsa';

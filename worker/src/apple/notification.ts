@@ -75,7 +75,12 @@ function renewalInfo(p: Record<string, unknown>, signedDate: number): AppleRenew
 }
 
 /** Verifies and decodes a signedPayload. Throws VerificationError. Revoked transactions are reported, not refused (REFUND is a notification). */
-export async function verifyNotification(signedPayload: string, cfg: AppleConfig, roots: readonly Certificate[], livemode: boolean): Promise<AppleNotification> {
+export async function verifyNotification(
+  signedPayload: string,
+  cfg: AppleConfig,
+  roots: readonly Certificate[],
+  livemode: boolean,
+): Promise<AppleNotification> {
   const { payload: p, signedDate } = await verifyAppleJws(signedPayload, roots);
   const type = str(p.notificationType);
   const uuid = str(p.notificationUUID);
@@ -93,7 +98,8 @@ export async function verifyNotification(signedPayload: string, cfg: AppleConfig
     const inner = await verifyAppleJws(data.signedTransactionInfo, roots);
     transaction = normalizeTransaction(inner.payload, livemode);
     checkAppAndEnvironment(cfg, transaction.bundle_id, transaction.environment);
-    if (transaction.environment !== environment) throw new VerificationError('environment_mismatch', 'The signed transaction is from another environment than its notification.');
+    if (transaction.environment !== environment)
+      throw new VerificationError('environment_mismatch', 'The signed transaction is from another environment than its notification.');
   }
   if (data && data.signedRenewalInfo !== undefined) {
     if (typeof data.signedRenewalInfo !== 'string') throw invalid('data.signedRenewalInfo is not a JWS');

@@ -12,7 +12,17 @@ const ok = (environment: 'Sandbox' | 'Production', extra: Record<string, unknown
     bundle_id: 'com.example.app',
     application_version: '42',
     receipt_creation_date_ms: '1700000000000',
-    in_app: [{ quantity: '2', product_id: 'coins', transaction_id: '1000', original_transaction_id: '1000', purchase_date_ms: '1700000001999', original_purchase_date_ms: '1700000001999', is_trial_period: 'false' }],
+    in_app: [
+      {
+        quantity: '2',
+        product_id: 'coins',
+        transaction_id: '1000',
+        original_transaction_id: '1000',
+        purchase_date_ms: '1700000001999',
+        original_purchase_date_ms: '1700000001999',
+        is_trial_period: 'false',
+      },
+    ],
   },
   ...extra,
 });
@@ -53,9 +63,24 @@ describe('verifyReceipt', () => {
     const { ctx, calls } = apple({ production: [ok('Production')] });
     const r = await verifyReceipt(ctx, 'cmVjZWlwdA==', true);
     expect(calls).toEqual([{ env: 'production', body: { 'receipt-data': 'cmVjZWlwdA==', password: CFG.shared_secret, 'exclude-old-transactions': true } }]);
-    expect(r).toMatchObject({ object: 'apple.receipt', environment: 'production', apple_status: 0, subscription_expired: false, bundle_id: 'com.example.app', receipt_creation_date: 1700000000 });
+    expect(r).toMatchObject({
+      object: 'apple.receipt',
+      environment: 'production',
+      apple_status: 0,
+      subscription_expired: false,
+      bundle_id: 'com.example.app',
+      receipt_creation_date: 1700000000,
+    });
     expect(r.in_app).toEqual([
-      expect.objectContaining({ product_id: 'coins', quantity: 2, transaction_id: '1000', purchase_date: 1700000001, expires_date: null, cancellation_date: null, is_trial_period: false }),
+      expect.objectContaining({
+        product_id: 'coins',
+        quantity: 2,
+        transaction_id: '1000',
+        purchase_date: 1700000001,
+        expires_date: null,
+        cancellation_date: null,
+        is_trial_period: false,
+      }),
     ]);
   });
 
@@ -98,18 +123,33 @@ describe('verifyReceipt', () => {
   });
 
   it('maps error statuses, passing is-retryable on', async () => {
-    expect(await failure(verifyReceipt(apple({ production: [{ status: 21003 }] }).ctx, 'eA=='))).toMatchObject({ code: 'receipt_not_authenticated', status: 400 });
-    expect(await failure(verifyReceipt(apple({ production: [{ status: 21150, 'is-retryable': true }] }).ctx, 'eA=='))).toMatchObject({ code: 'apple_unavailable' });
-    expect(await failure(verifyReceipt(apple({ production: [{ status: 21150, 'is-retryable': false }] }).ctx, 'eA=='))).toMatchObject({ code: 'apple_internal_error' });
+    expect(await failure(verifyReceipt(apple({ production: [{ status: 21003 }] }).ctx, 'eA=='))).toMatchObject({
+      code: 'receipt_not_authenticated',
+      status: 400,
+    });
+    expect(await failure(verifyReceipt(apple({ production: [{ status: 21150, 'is-retryable': true }] }).ctx, 'eA=='))).toMatchObject({
+      code: 'apple_unavailable',
+    });
+    expect(await failure(verifyReceipt(apple({ production: [{ status: 21150, 'is-retryable': false }] }).ctx, 'eA=='))).toMatchObject({
+      code: 'apple_internal_error',
+    });
     // An error after the fallback is the second environment's.
-    expect(await failure(verifyReceipt(apple({ production: [{ status: 21007 }], sandbox: [{ status: 21004 }] }).ctx, 'eA=='))).toMatchObject({ code: 'apple_shared_secret_mismatch', status: 500 });
+    expect(await failure(verifyReceipt(apple({ production: [{ status: 21007 }], sandbox: [{ status: 21004 }] }).ctx, 'eA=='))).toMatchObject({
+      code: 'apple_shared_secret_mismatch',
+      status: 500,
+    });
   });
 
   it('transport problems are provider errors', async () => {
-    expect(await failure(verifyReceipt(apple({ production: [new Response('busy', { status: 503 })] }).ctx, 'eA=='))).toMatchObject({ code: 'apple_unavailable', status: 502 });
+    expect(await failure(verifyReceipt(apple({ production: [new Response('busy', { status: 503 })] }).ctx, 'eA=='))).toMatchObject({
+      code: 'apple_unavailable',
+      status: 502,
+    });
     expect(await failure(verifyReceipt(apple({ production: [new Response('<html>')] }).ctx, 'eA=='))).toMatchObject({ code: 'apple_bad_response' });
     expect(await failure(verifyReceipt(apple({ production: [{ environment: 'Production' }] }).ctx, 'eA=='))).toMatchObject({ code: 'apple_bad_response' });
-    expect(await failure(verifyReceipt(apple({ production: [{ status: 0, environment: 'Production' }] }).ctx, 'eA=='))).toMatchObject({ code: 'apple_bad_response' });
+    expect(await failure(verifyReceipt(apple({ production: [{ status: 0, environment: 'Production' }] }).ctx, 'eA=='))).toMatchObject({
+      code: 'apple_bad_response',
+    });
     expect(await failure(verifyReceipt(apple({ production: [ok('Sandbox')] }).ctx, 'eA=='))).toMatchObject({ code: 'apple_bad_response' });
     const timeout = Object.assign(new Error('The operation timed out.'), { name: 'TimeoutError' });
     const t = await failure(verifyReceipt(apple({ production: [timeout] }).ctx, 'eA=='));
@@ -127,16 +167,52 @@ describe('verifyReceipt', () => {
       production: [
         ok('Production', {
           latest_receipt: 'bGF0ZXN0',
-          latest_receipt_info: [{ product_id: 'pro.monthly', transaction_id: '2001', original_transaction_id: '2000', purchase_date_ms: '1700000000000', expires_date_ms: '1702592000000', cancellation_date_ms: '1701000000000', cancellation_reason: '1', is_in_intro_offer_period: 'true', web_order_line_item_id: '9001' }],
-          pending_renewal_info: [{ product_id: 'pro.monthly', auto_renew_product_id: 'pro.yearly', original_transaction_id: '2000', auto_renew_status: '0', expiration_intent: '1', is_in_billing_retry_period: '0', grace_period_expires_date_ms: '1702600000000' }],
+          latest_receipt_info: [
+            {
+              product_id: 'pro.monthly',
+              transaction_id: '2001',
+              original_transaction_id: '2000',
+              purchase_date_ms: '1700000000000',
+              expires_date_ms: '1702592000000',
+              cancellation_date_ms: '1701000000000',
+              cancellation_reason: '1',
+              is_in_intro_offer_period: 'true',
+              web_order_line_item_id: '9001',
+            },
+          ],
+          pending_renewal_info: [
+            {
+              product_id: 'pro.monthly',
+              auto_renew_product_id: 'pro.yearly',
+              original_transaction_id: '2000',
+              auto_renew_status: '0',
+              expiration_intent: '1',
+              is_in_billing_retry_period: '0',
+              grace_period_expires_date_ms: '1702600000000',
+            },
+          ],
         }),
       ],
     });
     const r = await verifyReceipt(ctx, 'eA==');
     expect(r.latest_receipt).toBe('bGF0ZXN0');
-    expect(r.latest_receipt_info[0]).toMatchObject({ product_id: 'pro.monthly', quantity: 1, expires_date: 1702592000, cancellation_date: 1701000000, cancellation_reason: '1', is_in_intro_offer_period: true, web_order_line_item_id: '9001' });
+    expect(r.latest_receipt_info[0]).toMatchObject({
+      product_id: 'pro.monthly',
+      quantity: 1,
+      expires_date: 1702592000,
+      cancellation_date: 1701000000,
+      cancellation_reason: '1',
+      is_in_intro_offer_period: true,
+      web_order_line_item_id: '9001',
+    });
     expect(r.pending_renewal_info[0]).toEqual({
-      product_id: 'pro.monthly', auto_renew_product_id: 'pro.yearly', original_transaction_id: '2000', auto_renew_status: false, expiration_intent: 1, is_in_billing_retry_period: false, grace_period_expires_date: 1702600000,
+      product_id: 'pro.monthly',
+      auto_renew_product_id: 'pro.yearly',
+      original_transaction_id: '2000',
+      auto_renew_status: false,
+      expiration_intent: 1,
+      is_in_billing_retry_period: false,
+      grace_period_expires_date: 1702600000,
     });
   });
 

@@ -82,12 +82,18 @@ export interface ReceiptContext {
 type Answer = Record<string, unknown> & { status: number };
 
 const badResponse = (env: AppleEnvironment, why: string) =>
-  new ShouyinError(ErrorType.provider, 'apple_bad_response', `The ${env} verifyReceipt endpoint answered with something that is not a verifyReceipt response: ${why}.`);
+  new ShouyinError(
+    ErrorType.provider,
+    'apple_bad_response',
+    `The ${env} verifyReceipt endpoint answered with something that is not a verifyReceipt response: ${why}.`,
+  );
 
 async function call(ctx: ReceiptContext, env: AppleEnvironment, body: string): Promise<Answer> {
   let res: Response;
   try {
-    res = await ctx.fetch(new Request(ctx.endpoints[env], { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body }));
+    res = await ctx.fetch(
+      new Request(ctx.endpoints[env], { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body }),
+    );
   } catch (e) {
     const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
     throw new ShouyinError(

@@ -38,7 +38,10 @@ export function receiptStatusError(status: number, retryable: boolean): ShouyinE
   const provider = (code: AppleCode, msg: string) => new ShouyinError(ErrorType.provider, code, `${msg} (App Store status ${status}).`);
   switch (status) {
     case RECEIPT_STATUS.BAD_JSON:
-      return provider('apple_request_unreadable', 'The App Store could not read the verifyReceipt request; if verify_receipt_url / sandbox_url are overridden, check that they point at a verifyReceipt endpoint');
+      return provider(
+        'apple_request_unreadable',
+        'The App Store could not read the verifyReceipt request; if verify_receipt_url / sandbox_url are overridden, check that they point at a verifyReceipt endpoint',
+      );
     case RECEIPT_STATUS.MALFORMED:
       return new ShouyinError(
         ErrorType.invalid_request,
@@ -47,7 +50,12 @@ export function receiptStatusError(status: number, retryable: boolean): ShouyinE
         receiptParam,
       );
     case RECEIPT_STATUS.NOT_AUTHENTICATED:
-      return new ShouyinError(ErrorType.invalid_request, 'receipt_not_authenticated', `The App Store could not authenticate this receipt (status ${status}): it was not issued by Apple or was altered.`, receiptParam);
+      return new ShouyinError(
+        ErrorType.invalid_request,
+        'receipt_not_authenticated',
+        `The App Store could not authenticate this receipt (status ${status}): it was not issued by Apple or was altered.`,
+        receiptParam,
+      );
     case RECEIPT_STATUS.SHARED_SECRET_MISMATCH:
       return new ShouyinError(
         ErrorType.configuration,

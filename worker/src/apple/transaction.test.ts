@@ -42,12 +42,32 @@ const codeOf = (f: () => unknown): string => {
 describe('signed transactions', () => {
   it('normalise to Unix seconds and snake_case', () => {
     expect(normalizeTransaction(payload, false)).toEqual({
-      object: 'apple.transaction', livemode: false, environment: 'sandbox', bundle_id: 'com.example.app', product_id: 'pro.monthly',
-      transaction_id: '2000000123456789', original_transaction_id: '2000000123456700', web_order_line_item_id: '2000000012345678',
-      type: 'Auto-Renewable Subscription', quantity: 1, purchase_date: 1717200000, original_purchase_date: 1714521600, expires_date: 1719792000,
-      subscription_group_identifier: '21000001', revocation_date: null, revocation_reason: null, in_app_ownership_type: 'PURCHASED',
-      transaction_reason: 'RENEWAL', app_account_token: '7e3fb20b-4cdb-47cc-936d-99d65f608138', storefront: 'CHN', currency: 'CNY', price: 9990,
-      is_upgraded: false, offer_type: null, offer_identifier: null, signed_date: 1717200001,
+      object: 'apple.transaction',
+      livemode: false,
+      environment: 'sandbox',
+      bundle_id: 'com.example.app',
+      product_id: 'pro.monthly',
+      transaction_id: '2000000123456789',
+      original_transaction_id: '2000000123456700',
+      web_order_line_item_id: '2000000012345678',
+      type: 'Auto-Renewable Subscription',
+      quantity: 1,
+      purchase_date: 1717200000,
+      original_purchase_date: 1714521600,
+      expires_date: 1719792000,
+      subscription_group_identifier: '21000001',
+      revocation_date: null,
+      revocation_reason: null,
+      in_app_ownership_type: 'PURCHASED',
+      transaction_reason: 'RENEWAL',
+      app_account_token: '7e3fb20b-4cdb-47cc-936d-99d65f608138',
+      storefront: 'CHN',
+      currency: 'CNY',
+      price: 9990,
+      is_upgraded: false,
+      offer_type: null,
+      offer_identifier: null,
+      signed_date: 1717200001,
     });
   });
 
@@ -59,7 +79,7 @@ describe('signed transactions', () => {
     expect(codeOf(() => normalizeTransaction({ ...payload, environment: undefined }, false))).toBe('environment_unsupported');
   });
 
-  it('belong to the merchant\'s app; sandbox ones only when allowed', () => {
+  it("belong to the merchant's app; sandbox ones only when allowed", () => {
     expect(codeOf(() => checkAppAndEnvironment(CFG, 'com.example.app', 'sandbox'))).toBe('ok');
     expect(codeOf(() => checkAppAndEnvironment(CFG, 'com.example.other', 'production'))).toBe('bundle_id_mismatch');
     expect(codeOf(() => checkAppAndEnvironment({ ...CFG, allow_sandbox: false }, 'com.example.app', 'sandbox'))).toBe('environment_mismatch');

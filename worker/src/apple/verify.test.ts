@@ -62,9 +62,15 @@ describe('verifyAppleJws', async () => {
     const leafKey = await generateEcKey();
     const name: Name = [['CN', 'Sub leaf']];
     const sub = await issueCertificate({
-      subject: name, issuer: SANDBOX_LEAF_NAME,
-      serial: 9n, notBefore: new Date(Date.UTC(2024, 0, 1)), notAfter: new Date(Date.UTC(2030, 0, 1)),
-      publicKey: leafKey.publicKey, issuerKey: chain.leaf.keys.privateKey, ca: false, markers: [APPLE_LEAF_MARKER_OID, APPLE_INTERMEDIATE_MARKER_OID],
+      subject: name,
+      issuer: SANDBOX_LEAF_NAME,
+      serial: 9n,
+      notBefore: new Date(Date.UTC(2024, 0, 1)),
+      notAfter: new Date(Date.UTC(2030, 0, 1)),
+      publicKey: leafKey.publicKey,
+      issuerKey: chain.leaf.keys.privateKey,
+      ca: false,
+      markers: [APPLE_LEAF_MARKER_OID, APPLE_INTERMEDIATE_MARKER_OID],
     });
     const t = await signJws(payload, leafKey.privateKey, { chain: [sub, chain.leaf.der, chain.root.der] });
     // Pin the real intermediate as the root, so rule 1 passes and only the CA rule is left.
@@ -123,19 +129,49 @@ describe('verifyAppleJws', async () => {
     expect(await code(verifyAppleJws(`${junk}.${p}.${s}`, roots))).toBe('jws_certificate_malformed');
   });
 
-  it('verifies a chain shaped like the App Store\'s: P-384 root and intermediate signing with SHA-384, P-256 leaf', async () => {
+  it("verifies a chain shaped like the App Store's: P-384 root and intermediate signing with SHA-384, P-256 leaf", async () => {
     const [rk, ik, lk] = [await generateEcKey('P-384'), await generateEcKey('P-384'), await generateEcKey('P-256')];
     const rn: Name = [['CN', 'Test Root CA - G3']];
-    const inn: Name = [['CN', 'Test WWDR CA'], ['OU', 'G6']];
+    const inn: Name = [
+      ['CN', 'Test WWDR CA'],
+      ['OU', 'G6'],
+    ];
     const common = { notBefore: new Date(Date.UTC(2024, 0, 1)), notAfter: new Date(Date.UTC(2035, 0, 1)), hash: 'SHA-384' as const };
     const root = await issueCertificate({ ...common, subject: rn, issuer: rn, serial: 1n, publicKey: rk.publicKey, issuerKey: rk.privateKey, ca: true });
-    const inter = await issueCertificate({ ...common, subject: inn, issuer: rn, serial: 2n, publicKey: ik.publicKey, issuerKey: rk.privateKey, ca: true, markers: [APPLE_INTERMEDIATE_MARKER_OID] });
-    const leaf = await issueCertificate({ ...common, subject: [['CN', 'Test leaf']], issuer: inn, serial: 3n, publicKey: lk.publicKey, issuerKey: ik.privateKey, ca: false, markers: [APPLE_LEAF_MARKER_OID] });
+    const inter = await issueCertificate({
+      ...common,
+      subject: inn,
+      issuer: rn,
+      serial: 2n,
+      publicKey: ik.publicKey,
+      issuerKey: rk.privateKey,
+      ca: true,
+      markers: [APPLE_INTERMEDIATE_MARKER_OID],
+    });
+    const leaf = await issueCertificate({
+      ...common,
+      subject: [['CN', 'Test leaf']],
+      issuer: inn,
+      serial: 3n,
+      publicKey: lk.publicKey,
+      issuerKey: ik.privateKey,
+      ca: false,
+      markers: [APPLE_LEAF_MARKER_OID],
+    });
     expect(parseCertificate(inter).signatureAlgorithm).toBe('1.2.840.10045.4.3.3');
     const t = await signJws(payload, lk.privateKey, { chain: [leaf, inter, root] });
     expect((await verifyAppleJws(t, [parseCertificate(root)])).payload).toEqual(payload);
     // A P-384 leaf cannot have made an ES256 signature.
-    const leaf384 = await issueCertificate({ ...common, subject: [['CN', 'Test leaf']], issuer: inn, serial: 4n, publicKey: ik.publicKey, issuerKey: ik.privateKey, ca: false, markers: [APPLE_LEAF_MARKER_OID] });
+    const leaf384 = await issueCertificate({
+      ...common,
+      subject: [['CN', 'Test leaf']],
+      issuer: inn,
+      serial: 4n,
+      publicKey: ik.publicKey,
+      issuerKey: ik.privateKey,
+      ca: false,
+      markers: [APPLE_LEAF_MARKER_OID],
+    });
     const t384 = await signJws(payload, lk.privateKey, { chain: [leaf384, inter, root] });
     expect(await code(verifyAppleJws(t384, [parseCertificate(root)]))).toBe('jws_key_unsupported');
   });

@@ -37,7 +37,10 @@ export async function verifyAppleJws(token: string, roots: readonly Certificate[
   }
   const ok = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, chain.key, jws.signature, jws.signingInput);
   if (!ok) {
-    throw new VerificationError('jws_signature_invalid', 'The ES256 signature does not match the header and payload: the token was changed after it was signed, or signed with another key than its leaf certificate\'s.');
+    throw new VerificationError(
+      'jws_signature_invalid',
+      "The ES256 signature does not match the header and payload: the token was changed after it was signed, or signed with another key than its leaf certificate's.",
+    );
   }
 
   const signedDate = jws.payload.signedDate;

@@ -59,7 +59,10 @@ describe('archives', () => {
 
 describe('csv', () => {
   it('keeps quoted commas, skips comment lines, splits on a multi-character delimiter', () => {
-    expect(csvRows('a,"b,c",d\r\n#note\r\ne,f,g\r\n', 'x', { comments: '#' })).toEqual([['a', 'b,c', 'd'], ['e', 'f', 'g']]);
+    expect(csvRows('a,"b,c",d\r\n#note\r\ne,f,g\r\n', 'x', { comments: '#' })).toEqual([
+      ['a', 'b,c', 'd'],
+      ['e', 'f', 'g'],
+    ]);
     expect(csvRows('`1,`乌龙茶, 500g,`3', 'x', { delimiter: ',`' })).toEqual([['`1', '乌龙茶, 500g', '3']]);
   });
 });

@@ -65,8 +65,18 @@ export function ledgerEntryOf(type: string, body: string): LedgerEntry | null {
     if (!p || !attempt || amount === null) return null;
     const paidAt = int(p.paid_at);
     return {
-      kind: 'payment', key: attempt, attempt, session: str(o.id) ?? '', provider: str(p.provider), provider_transaction_id: str(p.provider_transaction_id),
-      provider_refund_id: null, amount, at: (paidAt ?? created) * 1000, anomaly: null, automatic: false, event,
+      kind: 'payment',
+      key: attempt,
+      attempt,
+      session: str(o.id) ?? '',
+      provider: str(p.provider),
+      provider_transaction_id: str(p.provider_transaction_id),
+      provider_refund_id: null,
+      amount,
+      at: (paidAt ?? created) * 1000,
+      anomaly: null,
+      automatic: false,
+      event,
     };
   }
   if (type === 'payment.anomaly') {
@@ -74,8 +84,18 @@ export function ledgerEntryOf(type: string, body: string): LedgerEntry | null {
     const amount = int(o.amount);
     if (!attempt || amount === null) return null;
     return {
-      kind: 'payment', key: attempt, attempt, session: str(o.session) ?? '', provider: str(o.provider), provider_transaction_id: str(o.provider_transaction_id),
-      provider_refund_id: null, amount, at: created * 1000, anomaly: str(o.reason) ?? 'anomaly', automatic: false, event,
+      kind: 'payment',
+      key: attempt,
+      attempt,
+      session: str(o.session) ?? '',
+      provider: str(o.provider),
+      provider_transaction_id: str(o.provider_transaction_id),
+      provider_refund_id: null,
+      amount,
+      at: created * 1000,
+      anomaly: str(o.reason) ?? 'anomaly',
+      automatic: false,
+      event,
     };
   }
   // refund.succeeded: the refund object; its API id is `re_` + the refund number sent to the provider.
@@ -84,8 +104,18 @@ export function ledgerEntryOf(type: string, body: string): LedgerEntry | null {
   const amount = int(o.amount);
   if (!id?.startsWith('re_') || !attempt || amount === null) return null;
   return {
-    kind: 'refund', key: id.slice(3), attempt, session: str(o.session) ?? '', provider: str(o.provider), provider_transaction_id: null,
-    provider_refund_id: str(o.provider_refund_id), amount, at: created * 1000, anomaly: null, automatic: o.automatic === true, event,
+    kind: 'refund',
+    key: id.slice(3),
+    attempt,
+    session: str(o.session) ?? '',
+    provider: str(o.provider),
+    provider_transaction_id: null,
+    provider_refund_id: str(o.provider_refund_id),
+    amount,
+    at: created * 1000,
+    anomaly: null,
+    automatic: o.automatic === true,
+    event,
   };
 }
 
@@ -103,8 +133,19 @@ export function insertLedgerEntry(sql: SqlStorage, merchant: string, e: LedgerEn
     `INSERT INTO ledger (merchant, kind, key, attempt, session, provider, provider_transaction_id, provider_refund_id, amount, at, anomaly, automatic, event)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (merchant, kind, key) DO UPDATE SET anomaly = COALESCE(ledger.anomaly, excluded.anomaly)`,
-    merchant, e.kind, e.key, e.attempt, e.session, e.provider, e.provider_transaction_id, e.provider_refund_id, e.amount, e.at, e.anomaly,
-    e.automatic ? 1 : 0, e.event,
+    merchant,
+    e.kind,
+    e.key,
+    e.attempt,
+    e.session,
+    e.provider,
+    e.provider_transaction_id,
+    e.provider_refund_id,
+    e.amount,
+    e.at,
+    e.anomaly,
+    e.automatic ? 1 : 0,
+    e.event,
   );
 }
 

@@ -130,9 +130,16 @@ export async function reconcile(input: ReconcileInput): Promise<ReconciliationRe
   for (const p of input.providers) {
     const r = p.result;
     const rep: ProviderReport = {
-      provider: p.provider, channel: p.channel, status: r.status, reason: r.status === 'ok' ? null : r.reason,
-      file: r.status === 'ok' ? r.statement.file : null, statement: { payments: zero(), refunds: zero(), ignored: 0 },
-      shouyin: { payments: zero(), refunds: zero() }, matched: { payments: 0, refunds: 0 }, discrepancies: 0, checks: r.status === 'ok' ? r.statement.checks : [],
+      provider: p.provider,
+      channel: p.channel,
+      status: r.status,
+      reason: r.status === 'ok' ? null : r.reason,
+      file: r.status === 'ok' ? r.statement.file : null,
+      statement: { payments: zero(), refunds: zero(), ignored: 0 },
+      shouyin: { payments: zero(), refunds: zero() },
+      matched: { payments: 0, refunds: 0 },
+      discrepancies: 0,
+      checks: r.status === 'ok' ? r.statement.checks : [],
     };
     reports.set(p.provider, rep);
     if (r.status !== 'ok') continue;
@@ -146,9 +153,13 @@ export async function reconcile(input: ReconcileInput): Promise<ReconciliationRe
     }
     for (const c of r.statement.checks) {
       if (c.ok) continue;
-      discrepancies.push(base('statement_inconsistent', 'statement', p.provider, {
-        amount_here: c.computed, amount_provider: c.declared, note: `${r.statement.file}: ${c.what} declared ${c.declared}, rows add up to ${c.computed}`,
-      }));
+      discrepancies.push(
+        base('statement_inconsistent', 'statement', p.provider, {
+          amount_here: c.computed,
+          amount_provider: c.declared,
+          note: `${r.statement.file}: ${c.what} declared ${c.declared}, rows add up to ${c.computed}`,
+        }),
+      );
     }
   }
   const checked = (provider: string | null): boolean => {
@@ -182,7 +193,15 @@ export async function reconcile(input: ReconcileInput): Promise<ReconciliationRe
     const k = entryKey(e);
     const hit = rows.get(k)?.[0];
     if (e.anomaly !== null) {
-      anomalies.push({ session: e.session, attempt: e.attempt, reason: e.anomaly, amount: e.amount, provider: e.provider ?? hit?.provider ?? null, provider_transaction_id: e.provider_transaction_id, on_statement: hit !== undefined });
+      anomalies.push({
+        session: e.session,
+        attempt: e.attempt,
+        reason: e.anomaly,
+        amount: e.amount,
+        provider: e.provider ?? hit?.provider ?? null,
+        provider_transaction_id: e.provider_transaction_id,
+        on_statement: hit !== undefined,
+      });
     }
     if (hit) {
       used.add(k);
@@ -236,8 +255,21 @@ export async function reconcile(input: ReconcileInput): Promise<ReconciliationRe
 
 function base(kind: DiscrepancyKind, object: Discrepancy['object'], provider: string | null, over: Partial<Discrepancy>): Discrepancy {
   return {
-    kind, label: LABEL[kind], object, provider, out_trade_no: null, out_refund_no: null, provider_transaction_id: null, provider_refund_id: null,
-    session: null, amount_here: null, amount_provider: null, time: null, line: null, note: null, ...over,
+    kind,
+    label: LABEL[kind],
+    object,
+    provider,
+    out_trade_no: null,
+    out_refund_no: null,
+    provider_transaction_id: null,
+    provider_refund_id: null,
+    session: null,
+    amount_here: null,
+    amount_provider: null,
+    time: null,
+    line: null,
+    note: null,
+    ...over,
   };
 }
 

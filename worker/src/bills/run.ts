@@ -71,7 +71,9 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
     },
     providerOf: async (session, attempt) => {
       if (!session) return null;
-      const s = await env.SESSIONS.getByName(session).retrieve(merchant.id).catch(() => null);
+      const s = await env.SESSIONS.getByName(session)
+        .retrieve(merchant.id)
+        .catch(() => null);
       return s?.payment?.attempt === attempt ? s.payment.provider : null;
     },
     previousDay: async (providerId): Promise<StatementRow[] | null> => {
@@ -102,10 +104,7 @@ const rowOf = (sql: SqlStorage, merchant: string, date: string): RunRow | undefi
   sql.exec<RunRow>('SELECT * FROM recon_runs WHERE merchant = ? AND date = ?', merchant, date).toArray()[0];
 
 function ensureRow(sql: SqlStorage, merchant: string, date: string): RunRow {
-  sql.exec(
-    `INSERT OR IGNORE INTO recon_runs (merchant, date, scheduled, tries, webhook_tries) VALUES (?, ?, 0, 0, 0)`,
-    merchant, date,
-  );
+  sql.exec(`INSERT OR IGNORE INTO recon_runs (merchant, date, scheduled, tries, webhook_tries) VALUES (?, ?, 0, 0, 0)`, merchant, date);
   return rowOf(sql, merchant, date) as RunRow;
 }
 
@@ -150,7 +149,12 @@ export async function runAlarm(env: Env, storage: DurableObjectStorage, sql: Sql
     const again = report.status === 'incomplete' && tries < RUN_TRIES;
     sql.exec(
       'UPDATE recon_runs SET report = ?, computed_at = ?, tries = ?, run_at = ? WHERE merchant = ? AND date = ?',
-      JSON.stringify(report), now, tries, again ? now + RUN_RETRY_MS : null, row.merchant, row.date,
+      JSON.stringify(report),
+      now,
+      tries,
+      again ? now + RUN_RETRY_MS : null,
+      row.merchant,
+      row.date,
     );
     if (!again && row.event_id === null && (await recordCompleted(env, sql, merchant, report, now))) completed.push(row);
   }
@@ -172,31 +176,43 @@ async function recordCompleted(env: Env, sql: SqlStorage, merchant: MerchantConf
     status: report.status,
     counts: report.counts,
     providers: report.providers.map((p) => ({
-      provider: p.provider, channel: p.channel, status: p.status, statement: { payments: p.statement.payments, refunds: p.statement.refunds },
-      shouyin: p.shouyin, matched: p.matched, discrepancies: p.discrepancies,
+      provider: p.provider,
+      channel: p.channel,
+      status: p.status,
+      statement: { payments: p.statement.payments, refunds: p.statement.refunds },
+      shouyin: p.shouyin,
+      matched: p.matched,
+      discrepancies: p.discrepancies,
     })),
     report: `/v1/reconciliation/${report.date}`,
   };
   const body = JSON.stringify({ id, type: 'reconciliation.completed', created: Math.floor(now / 1000), livemode: merchant.livemode, data: { object } });
   sql.exec(
     'UPDATE recon_runs SET event_id = ?, event_body = ?, delivery = ?, webhook_at = ? WHERE merchant = ? AND date = ?',
-    id, body, merchant.webhook ? 'pending' : 'none', merchant.webhook ? now + LEASE_MS : null, merchant.id, report.date,
+    id,
+    body,
+    merchant.webhook ? 'pending' : 'none',
+    merchant.webhook ? now + LEASE_MS : null,
+    merchant.id,
+    report.date,
   );
   await eventLogFor(env, merchant.id, utcDay(now)).appendEvent(merchant.id, { id, type: 'reconciliation.completed', created: now, session: '', body });
   return merchant.webhook !== undefined;
 }
 
 async function deliver(config: ReturnType<typeof loadConfig>, sql: SqlStorage, merchant: MerchantConfig | undefined, row: RunRow, now: number): Promise<void> {
-  const done = (delivery: string) => sql.exec('UPDATE recon_runs SET delivery = ?, webhook_at = NULL WHERE merchant = ? AND date = ?', delivery, row.merchant, row.date);
+  const done = (delivery: string) =>
+    sql.exec('UPDATE recon_runs SET delivery = ?, webhook_at = NULL WHERE merchant = ? AND date = ?', delivery, row.merchant, row.date);
   if (!merchant?.webhook || row.event_id === null || row.event_body === null) return void done('none');
   const tryNo = row.webhook_tries + 1;
   let status: number | null = null;
   let error: string | null = null;
   try {
     const headers = await webhookHeaders(merchant.webhook.secret, row.event_id, Math.floor(now / 1000), row.event_body);
-    const res = await outboundFetch(config, WEBHOOK_TIMEOUT_MS)(
-      new Request(merchant.webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body: row.event_body }),
-    );
+    const res = await outboundFetch(
+      config,
+      WEBHOOK_TIMEOUT_MS,
+    )(new Request(merchant.webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body: row.event_body }));
     status = res.status;
     await res.body?.cancel();
   } catch (e) {
@@ -222,9 +238,22 @@ export function runState(sql: SqlStorage, merchant: string, date: string) {
   const row = rowOf(sql, merchant, date);
   if (!row) return null;
   const deliveries = row.event_id
-    ? sql.exec<{ try: number; at: number; status: number | null; error: string | null }>('SELECT try, at, status, error FROM recon_deliveries WHERE event_id = ? ORDER BY try', row.event_id).toArray()
+    ? sql
+        .exec<{ try: number; at: number; status: number | null; error: string | null }>(
+          'SELECT try, at, status, error FROM recon_deliveries WHERE event_id = ? ORDER BY try',
+          row.event_id,
+        )
+        .toArray()
     : [];
-  return { scheduled: row.scheduled === 1, tries: row.tries, run_at: row.run_at, event_id: row.event_id, delivery: row.delivery, webhook_at: row.webhook_at, deliveries };
+  return {
+    scheduled: row.scheduled === 1,
+    tries: row.tries,
+    run_at: row.run_at,
+    event_id: row.event_id,
+    delivery: row.delivery,
+    webhook_at: row.webhook_at,
+    deliveries,
+  };
 }
 
 /** The Cron Trigger: yesterday (Beijing) for every merchant that can reconcile. */

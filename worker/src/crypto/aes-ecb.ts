@@ -56,6 +56,7 @@ export async function aesEcbDecrypt(key: Uint8Array, ciphertext: Uint8Array): Pr
   const plain = new Uint8Array(ciphertext.length);
   for (let i = 0; i < ciphertext.length; i++) plain[i] = (p[i] as number) ^ (i < BLOCK ? 0 : (ciphertext[i - BLOCK] as number));
   const n = plain[plain.length - 1] as number;
-  if (n < 1 || n > BLOCK || plain.subarray(plain.length - n).some((b) => b !== n)) throw new TypeError('Bad PKCS#7 padding: wrong key, or the data was altered.');
+  if (n < 1 || n > BLOCK || plain.subarray(plain.length - n).some((b) => b !== n))
+    throw new TypeError('Bad PKCS#7 padding: wrong key, or the data was altered.');
   return plain.slice(0, plain.length - n);
 }

@@ -31,11 +31,7 @@ export async function aesGcmDecrypt(key: string, nonce: string, associatedData: 
   }
   let plain: ArrayBuffer;
   try {
-    plain = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: buf(utf8(nonce)), additionalData: buf(utf8(associatedData)), tagLength: 128 },
-      k,
-      buf(data),
-    );
+    plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(utf8(nonce)), additionalData: buf(utf8(associatedData)), tagLength: 128 }, k, buf(data));
   } catch {
     throw new AesGcmError('AES-GCM authentication failed: the ciphertext was altered, or the APIv3 key is wrong (it is not the APIv2 key).');
   }

@@ -30,9 +30,7 @@ describe('hmac', () => {
   });
 
   it('RFC 4231 test case 2', async () => {
-    expect(toHex(await hmacSha256('Jefe', 'what do ya want for nothing?'))).toBe(
-      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
-    );
+    expect(toHex(await hmacSha256('Jefe', 'what do ya want for nothing?'))).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
   });
 
   it('accepts byte keys', async () => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import vectors from './fixtures/vectors.json';
 import { pemDecode, derToPem } from './pem';
-import {
-  exportPublicKeyPem,
-  importRsaPrivateKey,
-  importRsaPublicKey,
-  publicKeyFromCertificate,
-  publicKeyFromPrivate,
-  rsaSign,
-  rsaVerify,
-} from './rsa';
+import { exportPublicKeyPem, importRsaPrivateKey, importRsaPublicKey, publicKeyFromCertificate, publicKeyFromPrivate, rsaSign, rsaVerify } from './rsa';
 import { readTlv, children } from './der';
 
 const kp = vectors.wechat_v3_rsa_keypair;

@@ -49,7 +49,11 @@ const CASES: Case[] = [
   { what: 'UnionPay sandbox signing certificate (SHA-256)', der: pemToDer(UNIONPAY_SANDBOX_SIGN_CERT), issuer: P(UNIONPAY_MIDDLE_CERT) },
   { what: 'UnionPay sandbox middle (SHA-1)', der: pemToDer(UNIONPAY_MIDDLE_CERT), issuer: P(UNIONPAY_ROOT_CERT) },
   { what: 'UnionPay sandbox root', der: pemToDer(UNIONPAY_ROOT_CERT), issuer: P(UNIONPAY_ROOT_CERT) },
-  { what: 'WeChat Pay platform certificate (self-signed)', der: pemToDer(vectors.wechat_v3_notify.platform_cert_pem), issuer: P(vectors.wechat_v3_notify.platform_cert_pem) },
+  {
+    what: 'WeChat Pay platform certificate (self-signed)',
+    der: pemToDer(vectors.wechat_v3_notify.platform_cert_pem),
+    issuer: P(vectors.wechat_v3_notify.platform_cert_pem),
+  },
   { what: 'Alipay app certificate', der: pemToDer(CERT_APP_CERT), issuer: P(ALIPAY_ROOT_RSA) },
   { what: 'Alipay public-key certificate', der: pemToDer(CERT_ALIPAY_CERT), issuer: P(ALIPAY_ROOT_RSA) },
   { what: 'Alipay-style ECDSA root', der: pemToDer(ALIPAY_ROOT_EC), issuer: P(ALIPAY_ROOT_EC) },
@@ -88,11 +92,12 @@ function headers(der: Uint8Array): Tlv[] {
   const out: Tlv[] = [];
   const walk = (t: Tlv) => {
     out.push(t);
-    if (t.tag & 0x20) for (let p = t.valueStart; p < t.end; ) {
-      const c = readTlv(der, p, t.end);
-      walk(c);
-      p = c.end;
-    }
+    if (t.tag & 0x20)
+      for (let p = t.valueStart; p < t.end; ) {
+        const c = readTlv(der, p, t.end);
+        walk(c);
+        p = c.end;
+      }
   };
   walk(readTlv(der, 0));
   return out;
@@ -196,12 +201,30 @@ describe(`X.509 reader under malformed DER (seed 0x${SEED.toString(16)})`, () =>
     for (let i = 0; i < 20; i++) value = encode(Tag.SEQUENCE, value);
     const deepName = encode(Tag.SEQUENCE, encode(Tag.SET, encode(Tag.SEQUENCE, encodeOid('2.5.4.3'), value)));
     const alg = encode(Tag.SEQUENCE, encodeOid('1.2.840.10045.4.3.2'));
-    const spki = encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, encodeOid('1.2.840.10045.2.1'), encodeOid('1.2.840.10045.3.1.7')), encode(Tag.BIT_STRING, new Uint8Array([0, 4])));
-    const validity = encode(Tag.SEQUENCE, encode(Tag.UTC_TIME, new TextEncoder().encode('250101000000Z')), encode(Tag.UTC_TIME, new TextEncoder().encode('350101000000Z')));
+    const spki = encode(
+      Tag.SEQUENCE,
+      encode(Tag.SEQUENCE, encodeOid('1.2.840.10045.2.1'), encodeOid('1.2.840.10045.3.1.7')),
+      encode(Tag.BIT_STRING, new Uint8Array([0, 4])),
+    );
+    const validity = encode(
+      Tag.SEQUENCE,
+      encode(Tag.UTC_TIME, new TextEncoder().encode('250101000000Z')),
+      encode(Tag.UTC_TIME, new TextEncoder().encode('350101000000Z')),
+    );
     const build = (subject: Uint8Array) =>
       encode(
         Tag.SEQUENCE,
-        encode(Tag.SEQUENCE, encode(0xa0, integer(2n)), integer(7n), alg, name([['CN', 'i']]), validity, subject, spki, encode(0xa3, encode(Tag.SEQUENCE, ...caExtensions()))),
+        encode(
+          Tag.SEQUENCE,
+          encode(0xa0, integer(2n)),
+          integer(7n),
+          alg,
+          name([['CN', 'i']]),
+          validity,
+          subject,
+          spki,
+          encode(0xa3, encode(Tag.SEQUENCE, ...caExtensions())),
+        ),
         alg,
         encode(Tag.BIT_STRING, new Uint8Array([0, 0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01])),
       );

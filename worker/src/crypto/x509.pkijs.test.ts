@@ -12,8 +12,17 @@ import { describe, expect, it } from 'vitest';
 import { CERT_ALIPAY_CERT, CERT_APP_CERT, CERT_ROOT_BUNDLE } from '../providers/alipay/fixtures/test-keys';
 import unionpayVectors from '../providers/unionpay/fixtures/vectors.json';
 import {
-  EXPIRED_CERT, IMPOSTOR_MIDDLE_CERT, NOT_CA_MIDDLE_CERT, OTHER_OWNER_CERT, PROD_OWNER_CERT, SELF_SIGNED_CERT, UNDER_IMPOSTOR_CERT, UNDER_NOT_CA_CERT,
-  UNIONPAY_MIDDLE_CERT, UNIONPAY_ROOT_CERT, UNIONPAY_SANDBOX_SIGN_CERT,
+  EXPIRED_CERT,
+  IMPOSTOR_MIDDLE_CERT,
+  NOT_CA_MIDDLE_CERT,
+  OTHER_OWNER_CERT,
+  PROD_OWNER_CERT,
+  SELF_SIGNED_CERT,
+  UNDER_IMPOSTOR_CERT,
+  UNDER_NOT_CA_CERT,
+  UNIONPAY_MIDDLE_CERT,
+  UNIONPAY_ROOT_CERT,
+  UNIONPAY_SANDBOX_SIGN_CERT,
 } from '../../test/fixtures/unionpay-certs';
 import { toHex } from './encoding';
 import { APPLE_SHAPED_INTERMEDIATE, APPLE_SHAPED_LEAF, APPLE_SHAPED_ROOT } from './fixtures/apple-shaped-chain';
@@ -69,12 +78,20 @@ function theirKeyUsage(e: pkijs.Extension | undefined): string[] | undefined {
 /** Field-by-field agreement between crypto/x509.ts and pkijs on one certificate. */
 function agree(ours: Certificate, der: Uint8Array<ArrayBuffer>, label: string): void {
   const theirs = pkijs.Certificate.fromBER(der);
-  const serial = hex(theirs.serialNumber.valueBlock.valueHexView).replace(/^(00)+(?=..)/, '').toUpperCase();
+  const serial = hex(theirs.serialNumber.valueBlock.valueHexView)
+    .replace(/^(00)+(?=..)/, '')
+    .toUpperCase();
   expect(ours.serialNumberHex, `${label}: serial`).toBe(serial);
   expect(ours.serialNumberDecimal, `${label}: serial (decimal)`).toBe(BigInt(`0x${serial}`).toString());
   expect(ours.version, `${label}: version`).toBe(theirs.version + 1);
-  expect(ours.issuer.map(({ oid, value }) => ({ oid, value })), `${label}: issuer`).toEqual(theirNames(theirs.issuer));
-  expect(ours.subject.map(({ oid, value }) => ({ oid, value })), `${label}: subject`).toEqual(theirNames(theirs.subject));
+  expect(
+    ours.issuer.map(({ oid, value }) => ({ oid, value })),
+    `${label}: issuer`,
+  ).toEqual(theirNames(theirs.issuer));
+  expect(
+    ours.subject.map(({ oid, value }) => ({ oid, value })),
+    `${label}: subject`,
+  ).toEqual(theirNames(theirs.subject));
   expect(ours.notBefore.getTime(), `${label}: notBefore`).toBe(theirs.notBefore.value.getTime());
   expect(ours.notAfter.getTime(), `${label}: notAfter`).toBe(theirs.notAfter.value.getTime());
   expect(hex(ours.subjectPublicKeyInfo), `${label}: SPKI`).toBe(hex(theirs.subjectPublicKeyInfo.toSchema().toBER()));

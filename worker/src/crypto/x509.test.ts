@@ -3,13 +3,34 @@ import vectors from './fixtures/vectors.json';
 import { DerError, Tag, checkDerTree, decodeOid, encode, readTlv } from './der';
 import { fromHex, toHex } from './encoding';
 import {
-  algorithmIdentifier, basicConstraintsExtension, caExtensions, ecKey, encodeOid, extension, integer, issue, keyUsageExtension, leafExtensions, name, rsaKey,
+  algorithmIdentifier,
+  basicConstraintsExtension,
+  caExtensions,
+  ecKey,
+  encodeOid,
+  extension,
+  integer,
+  issue,
+  keyUsageExtension,
+  leafExtensions,
+  name,
+  rsaKey,
   type Name,
 } from './fixtures/issue';
 import { derToPem, pemDecode, pemToDer } from './pem';
 import {
-  CertPathError, basicConstraints, checkIssuedBy, checkValidityAt, formatName, hasExtension, keyUsage, mayIssueCertificates, nameAttribute,
-  parseCertificate, verifySignedBy, type Certificate,
+  CertPathError,
+  basicConstraints,
+  checkIssuedBy,
+  checkValidityAt,
+  formatName,
+  hasExtension,
+  keyUsage,
+  mayIssueCertificates,
+  nameAttribute,
+  parseCertificate,
+  verifySignedBy,
+  type Certificate,
 } from './x509';
 
 const pem = vectors.wechat_v3_notify.platform_cert_pem;
@@ -129,18 +150,32 @@ describe('strict DER', () => {
 });
 
 // Certificates written field by field (parse-only: their signature is not checked).
-const SPKI = encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, encodeOid('1.2.840.10045.2.1'), encodeOid('1.2.840.10045.3.1.7')), encode(Tag.BIT_STRING, fromHex('0004')));
+const SPKI = encode(
+  Tag.SEQUENCE,
+  encode(Tag.SEQUENCE, encodeOid('1.2.840.10045.2.1'), encodeOid('1.2.840.10045.3.1.7')),
+  encode(Tag.BIT_STRING, fromHex('0004')),
+);
 const ALG = algorithmIdentifier('ecdsa-sha256');
 const NAME = name([['CN', 'Test']]);
-const VALIDITY = encode(Tag.SEQUENCE, encode(Tag.UTC_TIME, new TextEncoder().encode('240101000000Z')), encode(Tag.UTC_TIME, new TextEncoder().encode('340101000000Z')));
+const VALIDITY = encode(
+  Tag.SEQUENCE,
+  encode(Tag.UTC_TIME, new TextEncoder().encode('240101000000Z')),
+  encode(Tag.UTC_TIME, new TextEncoder().encode('340101000000Z')),
+);
 const V3 = encode(0xa0, integer(2n));
 
 function rawCert(tbs: Uint8Array[], outer = ALG): Uint8Array {
   return encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, ...tbs), outer, encode(Tag.BIT_STRING, fromHex('003006020101020101')));
 }
 const fields = (over: Partial<Record<'version' | 'serial' | 'alg' | 'issuer' | 'validity' | 'subject' | 'spki' | 'tail', Uint8Array[]>> = {}) => [
-  ...(over.version ?? [V3]), ...(over.serial ?? [integer(1n)]), ...(over.alg ?? [ALG]), ...(over.issuer ?? [NAME]),
-  ...(over.validity ?? [VALIDITY]), ...(over.subject ?? [NAME]), ...(over.spki ?? [SPKI]), ...(over.tail ?? []),
+  ...(over.version ?? [V3]),
+  ...(over.serial ?? [integer(1n)]),
+  ...(over.alg ?? [ALG]),
+  ...(over.issuer ?? [NAME]),
+  ...(over.validity ?? [VALIDITY]),
+  ...(over.subject ?? [NAME]),
+  ...(over.spki ?? [SPKI]),
+  ...(over.tail ?? []),
 ];
 const exts = (...e: Uint8Array[]) => encode(0xa3, encode(Tag.SEQUENCE, ...e));
 
@@ -164,7 +199,9 @@ describe('certificate structure', () => {
     expect(() => parseCertificate(rawCert(fields({ serial: [] })))).toThrow(/serialNumber/);
     expect(() => parseCertificate(rawCert(fields({ tail: [integer(5n)] })))).toThrow(/unexpected field/);
     expect(() => parseCertificate(encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, ...fields()), ALG))).toThrow(/missing signatureValue/);
-    expect(() => parseCertificate(encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, ...fields()), ALG, encode(Tag.BIT_STRING, fromHex('00')), fromHex('0500')))).toThrow(/unexpected field/);
+    expect(() =>
+      parseCertificate(encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, ...fields()), ALG, encode(Tag.BIT_STRING, fromHex('00')), fromHex('0500'))),
+    ).toThrow(/unexpected field/);
     const threeTimes = encode(Tag.SEQUENCE, ...[...Array(3)].map(() => encode(Tag.UTC_TIME, new TextEncoder().encode('240101000000Z'))));
     expect(() => parseCertificate(rawCert(fields({ validity: [threeTimes] })))).toThrow(/validity has 1 unexpected/);
   });
@@ -176,7 +213,9 @@ describe('certificate structure', () => {
   });
 
   it('refuses repeated, empty or malformed extensions', () => {
-    expect(() => parseCertificate(rawCert(fields({ tail: [exts(basicConstraintsExtension(true), basicConstraintsExtension(false))] })))).toThrow(/2.5.29.19 appears twice/);
+    expect(() => parseCertificate(rawCert(fields({ tail: [exts(basicConstraintsExtension(true), basicConstraintsExtension(false))] })))).toThrow(
+      /2.5.29.19 appears twice/,
+    );
     expect(() => parseCertificate(rawCert(fields({ tail: [encode(0xa3, encode(Tag.SEQUENCE))] })))).toThrow(/empty Extensions/);
     const badBool = encode(Tag.SEQUENCE, encodeOid('2.5.29.19'), fromHex('010101'), encode(Tag.OCTET_STRING, fromHex('3000')));
     expect(() => parseCertificate(rawCert(fields({ tail: [exts(badBool)] })))).toThrow(/not a DER BOOLEAN/);
@@ -186,7 +225,8 @@ describe('certificate structure', () => {
   });
 
   it('refuses non-RFC 5280 times and impossible dates', () => {
-    const t = (a: string, b: string, tag: number = Tag.UTC_TIME) => encode(Tag.SEQUENCE, encode(tag, new TextEncoder().encode(a)), encode(tag, new TextEncoder().encode(b)));
+    const t = (a: string, b: string, tag: number = Tag.UTC_TIME) =>
+      encode(Tag.SEQUENCE, encode(tag, new TextEncoder().encode(a)), encode(tag, new TextEncoder().encode(b)));
     expect(() => parseCertificate(rawCert(fields({ validity: [t('2401010000Z', '340101000000Z')] })))).toThrow(/notBefore is not in the RFC 5280 form/);
     expect(() => parseCertificate(rawCert(fields({ validity: [t('240101000000+0800', '340101000000Z')] })))).toThrow(/RFC 5280 form/);
     expect(() => parseCertificate(rawCert(fields({ validity: [t('20240101000000Z', '20340101000000Z')] })))).toThrow(/RFC 5280 form/);
@@ -197,9 +237,17 @@ describe('certificate structure', () => {
   });
 
   it('refuses non-DER content where no field reader looks (algorithm parameters, attribute values)', () => {
-    const truncatedCurve = encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, encodeOid('1.2.840.10045.2.1'), fromHex('06082a8648ce3d0301b7')), encode(Tag.BIT_STRING, fromHex('0004')));
+    const truncatedCurve = encode(
+      Tag.SEQUENCE,
+      encode(Tag.SEQUENCE, encodeOid('1.2.840.10045.2.1'), fromHex('06082a8648ce3d0301b7')),
+      encode(Tag.BIT_STRING, fromHex('0004')),
+    );
     expect(() => parseCertificate(rawCert(fields({ spki: [truncatedCurve] })))).toThrow(/truncated OID/);
-    const nullWithContent = encode(Tag.SEQUENCE, encode(Tag.SEQUENCE, encodeOid('1.2.840.113549.1.1.1'), fromHex('050100')), encode(Tag.BIT_STRING, fromHex('0004')));
+    const nullWithContent = encode(
+      Tag.SEQUENCE,
+      encode(Tag.SEQUENCE, encodeOid('1.2.840.113549.1.1.1'), fromHex('050100')),
+      encode(Tag.BIT_STRING, fromHex('0004')),
+    );
     expect(() => parseCertificate(rawCert(fields({ spki: [nullWithContent] })))).toThrow(/NULL with content/);
     const reserved = encode(Tag.SEQUENCE, encode(Tag.SET, encode(Tag.SEQUENCE, encodeOid('2.5.4.3'), fromHex('0f0141'))));
     expect(() => parseCertificate(rawCert(fields({ subject: [reserved] })))).toThrow(/reserved universal tag 15/);
@@ -221,9 +269,30 @@ describe('chain step', async () => {
   const rootName: Name = [['CN', 'Test Root']];
   const interName: Name = [['CN', 'Test Intermediate']];
   const leafName: Name = [['CN', 'Test Leaf']];
-  const rootDer = await issue({ subject: rootName, issuer: rootName, publicKey: rootKeys.publicKey, issuerKey: rootKeys.privateKey, algorithm: 'ecdsa-sha384', extensions: caExtensions() });
-  const interDer = await issue({ subject: interName, issuer: rootName, publicKey: interKeys.publicKey, issuerKey: rootKeys.privateKey, algorithm: 'ecdsa-sha384', extensions: caExtensions(0) });
-  const leafDer = await issue({ subject: leafName, issuer: interName, publicKey: leafKeys.publicKey, issuerKey: interKeys.privateKey, algorithm: 'ecdsa-sha256', extensions: leafExtensions() });
+  const rootDer = await issue({
+    subject: rootName,
+    issuer: rootName,
+    publicKey: rootKeys.publicKey,
+    issuerKey: rootKeys.privateKey,
+    algorithm: 'ecdsa-sha384',
+    extensions: caExtensions(),
+  });
+  const interDer = await issue({
+    subject: interName,
+    issuer: rootName,
+    publicKey: interKeys.publicKey,
+    issuerKey: rootKeys.privateKey,
+    algorithm: 'ecdsa-sha384',
+    extensions: caExtensions(0),
+  });
+  const leafDer = await issue({
+    subject: leafName,
+    issuer: interName,
+    publicKey: leafKeys.publicKey,
+    issuerKey: interKeys.privateKey,
+    algorithm: 'ecdsa-sha256',
+    extensions: leafExtensions(),
+  });
   const [root, inter, leaf] = [rootDer, interDer, leafDer].map((d) => parseCertificate(d)) as [Certificate, Certificate, Certificate];
 
   it('accepts root → intermediate → leaf', async () => {
@@ -233,7 +302,13 @@ describe('chain step', async () => {
 
   it('an inner/outer algorithm mismatch never reaches the chain step, even when correctly signed', async () => {
     const mismatched = await issue({
-      subject: leafName, issuer: interName, publicKey: leafKeys.publicKey, issuerKey: interKeys.privateKey, algorithm: 'ecdsa-sha256', innerAlgorithm: 'ecdsa-sha384', extensions: leafExtensions(),
+      subject: leafName,
+      issuer: interName,
+      publicKey: leafKeys.publicKey,
+      issuerKey: interKeys.privateKey,
+      algorithm: 'ecdsa-sha256',
+      innerAlgorithm: 'ecdsa-sha384',
+      extensions: leafExtensions(),
     });
     expect(() => parseCertificate(mismatched)).toThrow(/differs from the outer signatureAlgorithm/);
   });
@@ -244,16 +319,32 @@ describe('chain step', async () => {
 
   it('the issuer must be a CA that may sign certificates (unless it is the trust anchor)', async () => {
     const subName: Name = [['CN', 'Under the leaf']];
-    const sub = parseCertificate(await issue({ subject: subName, issuer: leafName, publicKey: leafKeys.publicKey, issuerKey: leafKeys.privateKey, algorithm: 'ecdsa-sha256' }));
+    const sub = parseCertificate(
+      await issue({ subject: subName, issuer: leafName, publicKey: leafKeys.publicKey, issuerKey: leafKeys.privateKey, algorithm: 'ecdsa-sha256' }),
+    );
     expect(await step(checkIssuedBy(sub, leaf))).toBe('issuer_not_ca');
     // Pinned as a trust anchor, its own extensions are not path input.
     expect(await step(checkIssuedBy(sub, leaf, { issuerIsTrustAnchor: true }))).toBe('ok');
     const noCertSign = parseCertificate(
-      await issue({ subject: interName, issuer: rootName, publicKey: interKeys.publicKey, issuerKey: rootKeys.privateKey, algorithm: 'ecdsa-sha384', extensions: [basicConstraintsExtension(true), keyUsageExtension(6)] }),
+      await issue({
+        subject: interName,
+        issuer: rootName,
+        publicKey: interKeys.publicKey,
+        issuerKey: rootKeys.privateKey,
+        algorithm: 'ecdsa-sha384',
+        extensions: [basicConstraintsExtension(true), keyUsageExtension(6)],
+      }),
     );
     expect(await step(checkIssuedBy(leaf, noCertSign))).toBe('issuer_cannot_sign_certificates');
     const noKeyUsage = parseCertificate(
-      await issue({ subject: interName, issuer: rootName, publicKey: interKeys.publicKey, issuerKey: rootKeys.privateKey, algorithm: 'ecdsa-sha384', extensions: [basicConstraintsExtension(true)] }),
+      await issue({
+        subject: interName,
+        issuer: rootName,
+        publicKey: interKeys.publicKey,
+        issuerKey: rootKeys.privateKey,
+        algorithm: 'ecdsa-sha384',
+        extensions: [basicConstraintsExtension(true)],
+      }),
     );
     expect(await step(checkIssuedBy(leaf, noKeyUsage))).toBe('ok');
   });
@@ -269,20 +360,43 @@ describe('chain step', async () => {
   it('refuses a critical extension nobody processes, unless the caller handles it', async () => {
     const marker = '1.2.840.113635.100.6.11.1';
     const withCritical = parseCertificate(
-      await issue({ subject: leafName, issuer: interName, publicKey: leafKeys.publicKey, issuerKey: interKeys.privateKey, algorithm: 'ecdsa-sha256', extensions: [...leafExtensions(), extension(marker, true, fromHex('0500'))] }),
+      await issue({
+        subject: leafName,
+        issuer: interName,
+        publicKey: leafKeys.publicKey,
+        issuerKey: interKeys.privateKey,
+        algorithm: 'ecdsa-sha256',
+        extensions: [...leafExtensions(), extension(marker, true, fromHex('0500'))],
+      }),
     );
     expect(hasExtension(withCritical, marker)).toBe(true);
     expect(await step(checkIssuedBy(withCritical, inter))).toBe('unhandled_critical_extension');
     expect(await step(checkIssuedBy(withCritical, inter, { handledCriticalExtensions: [marker] }))).toBe('ok');
     const nonCritical = parseCertificate(
-      await issue({ subject: leafName, issuer: interName, publicKey: leafKeys.publicKey, issuerKey: interKeys.privateKey, algorithm: 'ecdsa-sha256', extensions: [...leafExtensions(), extension(marker, false, fromHex('0500'))] }),
+      await issue({
+        subject: leafName,
+        issuer: interName,
+        publicKey: leafKeys.publicKey,
+        issuerKey: interKeys.privateKey,
+        algorithm: 'ecdsa-sha256',
+        extensions: [...leafExtensions(), extension(marker, false, fromHex('0500'))],
+      }),
     );
     expect(await step(checkIssuedBy(nonCritical, inter))).toBe('ok');
   });
 
   it('the signature must verify with the issuer’s key', async () => {
     const other = await ecKey('P-384');
-    const forged = parseCertificate(await issue({ subject: leafName, issuer: interName, publicKey: leafKeys.publicKey, issuerKey: other.privateKey, algorithm: 'ecdsa-sha256', extensions: leafExtensions() }));
+    const forged = parseCertificate(
+      await issue({
+        subject: leafName,
+        issuer: interName,
+        publicKey: leafKeys.publicKey,
+        issuerKey: other.privateKey,
+        algorithm: 'ecdsa-sha256',
+        extensions: leafExtensions(),
+      }),
+    );
     expect(await step(checkIssuedBy(forged, inter))).toBe('signature_invalid');
     // The same key, another certificate: a tbs changed after signing.
     const edited: Certificate = { ...leaf, tbsCertificate: leaf.tbsCertificate.slice() };
@@ -297,7 +411,16 @@ describe('chain step', async () => {
     forged.tbsCertificate[20] = (forged.tbsCertificate[20] as number) ^ 1;
     expect(await verifySignedBy(forged, wx)).toBe(false);
     const rsa1 = await rsaKey('SHA-1');
-    const self = parseCertificate(await issue({ subject: rootName, issuer: rootName, publicKey: rsa1.publicKey, issuerKey: rsa1.privateKey, algorithm: 'rsa-sha1', extensions: caExtensions() }));
+    const self = parseCertificate(
+      await issue({
+        subject: rootName,
+        issuer: rootName,
+        publicKey: rsa1.publicKey,
+        issuerKey: rsa1.privateKey,
+        algorithm: 'rsa-sha1',
+        extensions: caExtensions(),
+      }),
+    );
     expect(self.signatureAlgorithm).toBe('1.2.840.113549.1.1.5');
     expect(await step(checkIssuedBy(self, self))).toBe('ok');
     // An EC issuer cannot have made an RSA signature, nor an RSA issuer an ECDSA one.

@@ -14,8 +14,21 @@
 //      apply (Apple's marker OIDs, UnionPay's CN owner) is the caller's policy.
 
 import {
-  DerError, Tag, checkDerTree, checkInteger, children, decodeBitString, decodeBoolean, decodeOid, decodeSmallInteger, expectTag, fail, readExact,
-  value, whole, type Tlv,
+  DerError,
+  Tag,
+  checkDerTree,
+  checkInteger,
+  children,
+  decodeBitString,
+  decodeBoolean,
+  decodeOid,
+  decodeSmallInteger,
+  expectTag,
+  fail,
+  readExact,
+  value,
+  whole,
+  type Tlv,
 } from './der';
 import { ECDSA_SIGNATURE_ALGORITHMS, ecdsaDerToRaw, spkiCurve } from './ecdsa';
 import { buf, toHex } from './encoding';
@@ -181,7 +194,7 @@ const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, the only forms RFC 5280 §4.1.2.5.1–2 allows. */
 function parseTime(der: Uint8Array, t: Tlv, what: string): Date {
-  if ((t.tag !== Tag.UTC_TIME && t.tag !== Tag.GENERALIZED_TIME)) fail(`expected a Time for ${what}`);
+  if (t.tag !== Tag.UTC_TIME && t.tag !== Tag.GENERALIZED_TIME) fail(`expected a Time for ${what}`);
   const s = latin1.decode(value(der, t));
   const m = (t.tag === Tag.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/).exec(s);
   if (!m) fail(`${what} is not in the RFC 5280 form (${t.tag === Tag.UTC_TIME ? 'YYMMDDHHMMSSZ' : 'YYYYMMDDHHMMSSZ'}): ${JSON.stringify(s)}`);
@@ -275,7 +288,10 @@ export function parseCertificate(input: string | Uint8Array): Certificate {
   if (key.unused !== 0) fail('subjectPublicKey has unused bits');
   spki.done();
   // issuerUniqueID [1] and subjectUniqueID [2] (IMPLICIT BIT STRING) need v2 or v3 (RFC 5280 §4.1.2.8).
-  for (const [tag, what] of [[0x81, 'issuerUniqueID'], [0x82, 'subjectUniqueID']] as const) {
+  for (const [tag, what] of [
+    [0x81, 'issuerUniqueID'],
+    [0x82, 'subjectUniqueID'],
+  ] as const) {
     const u = tbs.optional(tag);
     if (!u) continue;
     if (version === 1) fail(`${what} in a version 1 certificate`);
@@ -368,7 +384,15 @@ export function basicConstraints(cert: Certificate): BasicConstraints | undefine
 
 /** KeyUsage bits in RFC 5280 §4.2.1.3 order (bit 0 = digitalSignature). */
 export const KEY_USAGE_BITS = [
-  'digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly',
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
 ] as const;
 export type KeyUsage = (typeof KEY_USAGE_BITS)[number];
 
@@ -472,13 +496,19 @@ export interface IssuedByOptions {
  */
 export async function checkIssuedBy(cert: Certificate, issuer: Certificate, opts: IssuedByOptions = {}): Promise<void> {
   if (!sameName(cert.issuer, issuer.subject)) {
-    throw new CertPathError('name_mismatch', `its issuer "${formatName(cert.issuer)}" is not the issuing certificate's subject "${formatName(issuer.subject)}"`);
+    throw new CertPathError(
+      'name_mismatch',
+      `its issuer "${formatName(cert.issuer)}" is not the issuing certificate's subject "${formatName(issuer.subject)}"`,
+    );
   }
   if (!opts.issuerIsTrustAnchor) {
     const bc = basicConstraints(issuer);
     if (!bc?.ca) throw new CertPathError('issuer_not_ca', `the issuing certificate "${formatName(issuer.subject)}" is not a CA (basicConstraints cA)`);
     if (!(keyUsage(issuer) ?? ['keyCertSign']).includes('keyCertSign')) {
-      throw new CertPathError('issuer_cannot_sign_certificates', `the issuing certificate "${formatName(issuer.subject)}" may not sign certificates (keyUsage without keyCertSign)`);
+      throw new CertPathError(
+        'issuer_cannot_sign_certificates',
+        `the issuing certificate "${formatName(issuer.subject)}" may not sign certificates (keyUsage without keyCertSign)`,
+      );
     }
     const below = opts.intermediatesBelow ?? 0;
     if (bc.pathLength !== undefined && below > bc.pathLength) {
@@ -487,7 +517,8 @@ export async function checkIssuedBy(cert: Certificate, issuer: Certificate, opts
   }
   const handled = new Set(opts.handledCriticalExtensions ?? []);
   const unhandled = cert.extensions.find((e) => e.critical && !PROCESSED_CRITICAL.has(e.oid) && !handled.has(e.oid));
-  if (unhandled) throw new CertPathError('unhandled_critical_extension', `it carries a critical extension ${unhandled.oid} that is not processed (RFC 5280 §4.2)`);
+  if (unhandled)
+    throw new CertPathError('unhandled_critical_extension', `it carries a critical extension ${unhandled.oid} that is not processed (RFC 5280 §4.2)`);
   if (!(await verifySignedBy(cert, issuer))) {
     throw new CertPathError('signature_invalid', `its signature (${cert.signatureAlgorithm}) does not verify with the key of "${formatName(issuer.subject)}"`);
   }

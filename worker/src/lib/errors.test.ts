@@ -35,7 +35,9 @@ describe('the error catalogue', () => {
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: { type: 'invalid_request_error', code: 'body_too_large', message: 'The body is larger than 10 bytes.' } });
     const withParam = new ShouyinError(ErrorType.invalid_request, 'parameter_unknown', 'Received unknown parameter: .', '');
-    expect(withParam.toBody()).toEqual({ error: { type: 'invalid_request_error', code: 'parameter_unknown', message: 'Received unknown parameter: .', param: '' } });
+    expect(withParam.toBody()).toEqual({
+      error: { type: 'invalid_request_error', code: 'parameter_unknown', message: 'Received unknown parameter: .', param: '' },
+    });
     expect(await errorDataResponse(withParam.toData()).json()).toEqual(withParam.toBody());
   });
 

@@ -239,7 +239,10 @@ export class ShouyinError extends Error {
 
 /** An RPC result's error (plain data), as its HTTP answer. */
 export function errorDataResponse(e: ErrorData): Response {
-  return Response.json({ error: { type: e.type, code: e.code, message: e.message, ...(e.param === undefined ? {} : { param: e.param }) } }, { status: httpStatus(e) });
+  return Response.json(
+    { error: { type: e.type, code: e.code, message: e.message, ...(e.param === undefined ? {} : { param: e.param }) } },
+    { status: httpStatus(e) },
+  );
 }
 
 export const invalid = (param: string, message: string, code: RequestCode | SessionCode | RefundCode = ErrorCode.request.parameter_invalid): ShouyinError =>

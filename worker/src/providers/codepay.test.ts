@@ -26,11 +26,19 @@ const v3cfg = merchant(TEST.merchant_id).providers.wechat_pay as WechatPayV3Conf
 const alicfg = merchant(TEST.merchant_id).providers.alipay as AlipayConfig;
 
 const ctxAnswering = (answer: (req: Request) => Promise<Response> | Response): ProviderContext => ({
-  fetch: async (r) => answer(r), now: () => Date.now(), testMode: true, sandboxBaseUrl: `${config.public_base_url}/sandbox`,
+  fetch: async (r) => answer(r),
+  now: () => Date.now(),
+  testMode: true,
+  sandboxBaseUrl: `${config.public_base_url}/sandbox`,
 });
 const input: CodePayInput = {
-  attemptId: 'ABCDEFGHIJKLMNOPQRSTUVWXA1', authCode: '134595229789828537', amount: 8888, currency: 'CNY', description: '测试商品',
-  notifyUrl: `${config.public_base_url}/notify/alipay/demo`, client: { ip: '203.0.113.9' },
+  attemptId: 'ABCDEFGHIJKLMNOPQRSTUVWXA1',
+  authCode: '134595229789828537',
+  amount: 8888,
+  currency: 'CNY',
+  description: '测试商品',
+  notifyUrl: `${config.public_base_url}/notify/alipay/demo`,
+  client: { ip: '203.0.113.9' },
 };
 const timeout = () => {
   throw new DOMException('The operation timed out.', 'TimeoutError');
@@ -47,13 +55,23 @@ const v2Fail = (err_code: string, more: Record<string, string> = {}) => v2Answer
 describe('wechat-v2 micropay', () => {
   it('reads a paid answer as the payment (appid, mch_id, amount, time_end)', async () => {
     let sent = '';
-    const r = await wechatV2.payWithCode!(ctxAnswering(async (req) => {
-      sent = await req.text();
-      return v2Answer({
-        result_code: 'SUCCESS', trade_type: 'MICROPAY', out_trade_no: input.attemptId, transaction_id: '4200000001202401011234567890',
-        total_fee: '8888', fee_type: 'CNY', time_end: '20240101120000', openid: 'oUser',
-      });
-    }), v2cfg, input);
+    const r = await wechatV2.payWithCode!(
+      ctxAnswering(async (req) => {
+        sent = await req.text();
+        return v2Answer({
+          result_code: 'SUCCESS',
+          trade_type: 'MICROPAY',
+          out_trade_no: input.attemptId,
+          transaction_id: '4200000001202401011234567890',
+          total_fee: '8888',
+          fee_type: 'CNY',
+          time_end: '20240101120000',
+          openid: 'oUser',
+        });
+      }),
+      v2cfg,
+      input,
+    );
     expect(r).toMatchObject({ state: 'paid', payment: { attemptId: input.attemptId, amount: 8888, appId: v2cfg.appid, providerMerchantId: v2cfg.mch_id } });
     expect(sent).toContain('<auth_code>134595229789828537</auth_code>');
     expect(sent).toContain('<spbill_create_ip>203.0.113.9</spbill_create_ip>');
@@ -70,12 +88,28 @@ describe('wechat-v2 micropay', () => {
     ['AUTH_CODE_INVALID', 'failed'],
     ['NOTENOUGH', 'failed'],
   ])('err_code %s → %s', async (code, state) => {
-    expect((await wechatV2.payWithCode!(ctxAnswering(() => v2Fail(code)), v2cfg, input)).state).toBe(state);
+    expect(
+      (
+        await wechatV2.payWithCode!(
+          ctxAnswering(() => v2Fail(code)),
+          v2cfg,
+          input,
+        )
+      ).state,
+    ).toBe(state);
   });
 
   it('no answer, a 5xx page or a forged answer is unknown; return_code=FAIL is a refusal', async () => {
     expect((await wechatV2.payWithCode!(ctxAnswering(timeout), v2cfg, input)).state).toBe('unknown');
-    expect((await wechatV2.payWithCode!(ctxAnswering(() => new Response('<html>502</html>', { status: 502 })), v2cfg, input)).state).toBe('unknown');
+    expect(
+      (
+        await wechatV2.payWithCode!(
+          ctxAnswering(() => new Response('<html>502</html>', { status: 502 })),
+          v2cfg,
+          input,
+        )
+      ).state,
+    ).toBe('unknown');
     const forged = ctxAnswering(async () => new Response((await (await v2Answer({ result_code: 'SUCCESS' })).text()).replace(/<sign>[^<]+/, '<sign>00')));
     expect((await wechatV2.payWithCode!(forged, v2cfg, input)).state).toBe('unknown');
     const refused = ctxAnswering(() => new Response(buildXml({ return_code: 'FAIL', return_msg: '签名错误' })));
@@ -94,7 +128,11 @@ describe('wechat-v2 micropay', () => {
 
   it('reverse goes through the mTLS path (/secapi/…)', async () => {
     let url = '';
-    await wechatV2.reverse!(ctxAnswering(async (req) => ((url = req.url), v2Answer({ result_code: 'SUCCESS', recall: 'N' }))), v2cfg, input.attemptId);
+    await wechatV2.reverse!(
+      ctxAnswering(async (req) => ((url = req.url), v2Answer({ result_code: 'SUCCESS', recall: 'N' }))),
+      v2cfg,
+      input.attemptId,
+    );
     expect(url).toMatch(/\/secapi\/pay\/reverse$/);
   });
 });
@@ -107,15 +145,33 @@ async function v3Answer(status: number, body: unknown): Promise<Response> {
   return new Response(status === 204 ? null : text, { status, headers: { ...headers, 'content-type': 'application/json' } });
 }
 const tx = (trade_state: string) => ({
-  appid: v3cfg.appid, mchid: v3cfg.mchid, out_trade_no: input.attemptId, transaction_id: '4200000002202401011234567890', trade_type: 'MICROPAY',
-  trade_state, trade_state_desc: trade_state, success_time: '2024-01-01T12:00:00+08:00', amount: { total: 8888, currency: 'CNY' },
+  appid: v3cfg.appid,
+  mchid: v3cfg.mchid,
+  out_trade_no: input.attemptId,
+  transaction_id: '4200000002202401011234567890',
+  trade_type: 'MICROPAY',
+  trade_state,
+  trade_state_desc: trade_state,
+  success_time: '2024-01-01T12:00:00+08:00',
+  amount: { total: 8888, currency: 'CNY' },
 });
 
 describe('wechat-v3 codepay', () => {
   it('posts payer.auth_code and reads a SUCCESS Transaction as the payment', async () => {
     let body: Record<string, unknown> = {};
-    const r = await wechatV3.payWithCode!(ctxAnswering(async (req) => ((body = (await req.json()) as Record<string, unknown>), v3Answer(200, tx('SUCCESS')))), v3cfg, input);
-    expect(body).toMatchObject({ appid: v3cfg.appid, mchid: v3cfg.mchid, out_trade_no: input.attemptId, payer: { auth_code: input.authCode }, amount: { total: 8888, currency: 'CNY' }, scene_info: { device_ip: '203.0.113.9' } });
+    const r = await wechatV3.payWithCode!(
+      ctxAnswering(async (req) => ((body = (await req.json()) as Record<string, unknown>), v3Answer(200, tx('SUCCESS')))),
+      v3cfg,
+      input,
+    );
+    expect(body).toMatchObject({
+      appid: v3cfg.appid,
+      mchid: v3cfg.mchid,
+      out_trade_no: input.attemptId,
+      payer: { auth_code: input.authCode },
+      amount: { total: 8888, currency: 'CNY' },
+      scene_info: { device_ip: '203.0.113.9' },
+    });
     expect(r).toMatchObject({ state: 'paid', payment: { amount: 8888, appId: v3cfg.appid, providerMerchantId: v3cfg.mchid } });
   });
 
@@ -131,12 +187,28 @@ describe('wechat-v3 codepay', () => {
     [500, { code: 'SYSTEM_ERROR', message: '系统错误' }, 'unknown'],
     [503, { code: 'BANK_ERROR', message: '银行系统异常' }, 'unknown'],
   ])('HTTP %s %j → %s', async (status, body, state) => {
-    expect((await wechatV3.payWithCode!(ctxAnswering(() => v3Answer(status, body)), v3cfg, input)).state).toBe(state);
+    expect(
+      (
+        await wechatV3.payWithCode!(
+          ctxAnswering(() => v3Answer(status, body)),
+          v3cfg,
+          input,
+        )
+      ).state,
+    ).toBe(state);
   });
 
   it('no answer or an unsigned one is unknown', async () => {
     expect((await wechatV3.payWithCode!(ctxAnswering(timeout), v3cfg, input)).state).toBe('unknown');
-    expect((await wechatV3.payWithCode!(ctxAnswering(() => Response.json(tx('SUCCESS'))), v3cfg, input)).state).toBe('unknown');
+    expect(
+      (
+        await wechatV3.payWithCode!(
+          ctxAnswering(() => Response.json(tx('SUCCESS'))),
+          v3cfg,
+          input,
+        )
+      ).state,
+    ).toBe('unknown');
   });
 
   it('reverse: 200 done, 404 done, 5xx and no answer again', async () => {
@@ -151,23 +223,43 @@ describe('wechat-v3 codepay', () => {
 // ── Alipay ────────────────────────────────────────────────────────────────────────────────────────
 
 async function aliAnswer(method: string, body: Record<string, unknown>): Promise<Response> {
-  return new Response(await signAlipay({ key: responseKey(method), body, privateKeyPem: SANDBOX_ALIPAY_PRIVATE_KEY }), { headers: { 'content-type': 'application/json' } });
+  return new Response(await signAlipay({ key: responseKey(method), body, privateKeyPem: SANDBOX_ALIPAY_PRIVATE_KEY }), {
+    headers: { 'content-type': 'application/json' },
+  });
 }
 const aliInput = { ...input, authCode: '286248566432274952' };
 
 describe('alipay trade.pay', () => {
   it('sends scene=bar_code with the code and reads 10000 as the payment', async () => {
     let biz: Record<string, unknown> = {};
-    const r = await alipay.payWithCode!(ctxAnswering(async (req) => {
-      // The request is a form: read its bytes (.text() on a form body makes workerd warn).
-      biz = JSON.parse(new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer())).get('biz_content') ?? '{}') as Record<string, unknown>;
-      return aliAnswer('alipay.trade.pay', {
-        code: '10000', msg: 'Success', trade_no: '2024010122001400000000000001', out_trade_no: input.attemptId, total_amount: '88.88',
-        gmt_payment: '2024-01-01 12:00:00', buyer_user_id: '2088000000000009',
-      });
-    }), alicfg, aliInput);
-    expect(biz).toMatchObject({ scene: 'bar_code', auth_code: aliInput.authCode, product_code: 'FACE_TO_FACE_PAYMENT', total_amount: '88.88', out_trade_no: input.attemptId });
-    expect(r).toMatchObject({ state: 'paid', payment: { amount: 8888, appId: ALIPAY_TEST.app_id, providerMerchantId: ALIPAY_TEST.seller_id, payer: '2088000000000009' } });
+    const r = await alipay.payWithCode!(
+      ctxAnswering(async (req) => {
+        // The request is a form: read its bytes (.text() on a form body makes workerd warn).
+        biz = JSON.parse(new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer())).get('biz_content') ?? '{}') as Record<string, unknown>;
+        return aliAnswer('alipay.trade.pay', {
+          code: '10000',
+          msg: 'Success',
+          trade_no: '2024010122001400000000000001',
+          out_trade_no: input.attemptId,
+          total_amount: '88.88',
+          gmt_payment: '2024-01-01 12:00:00',
+          buyer_user_id: '2088000000000009',
+        });
+      }),
+      alicfg,
+      aliInput,
+    );
+    expect(biz).toMatchObject({
+      scene: 'bar_code',
+      auth_code: aliInput.authCode,
+      product_code: 'FACE_TO_FACE_PAYMENT',
+      total_amount: '88.88',
+      out_trade_no: input.attemptId,
+    });
+    expect(r).toMatchObject({
+      state: 'paid',
+      payment: { amount: 8888, appId: ALIPAY_TEST.app_id, providerMerchantId: ALIPAY_TEST.seller_id, payer: '2088000000000009' },
+    });
   });
 
   it.each([
@@ -178,17 +270,46 @@ describe('alipay trade.pay', () => {
     [{ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.PAYMENT_AUTH_CODE_INVALID', sub_msg: '付款码无效' }, 'failed'],
     [{ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', sub_msg: '买家余额不足' }, 'failed'],
   ])('%j → %s', async (body, state) => {
-    expect((await alipay.payWithCode!(ctxAnswering(() => aliAnswer('alipay.trade.pay', body)), alicfg, aliInput)).state).toBe(state);
+    expect(
+      (
+        await alipay.payWithCode!(
+          ctxAnswering(() => aliAnswer('alipay.trade.pay', body)),
+          alicfg,
+          aliInput,
+        )
+      ).state,
+    ).toBe(state);
   });
 
   it('no answer, a 502 and an unsigned answer are unknown', async () => {
     expect((await alipay.payWithCode!(ctxAnswering(timeout), alicfg, aliInput)).state).toBe('unknown');
-    expect((await alipay.payWithCode!(ctxAnswering(() => new Response('bad gateway', { status: 502 })), alicfg, aliInput)).state).toBe('unknown');
-    expect((await alipay.payWithCode!(ctxAnswering(() => Response.json({ alipay_trade_pay_response: { code: '10000' } })), alicfg, aliInput)).state).toBe('unknown');
+    expect(
+      (
+        await alipay.payWithCode!(
+          ctxAnswering(() => new Response('bad gateway', { status: 502 })),
+          alicfg,
+          aliInput,
+        )
+      ).state,
+    ).toBe('unknown');
+    expect(
+      (
+        await alipay.payWithCode!(
+          ctxAnswering(() => Response.json({ alipay_trade_pay_response: { code: '10000' } })),
+          alicfg,
+          aliInput,
+        )
+      ).state,
+    ).toBe('unknown');
   });
 
   it('cancel: retry_flag=N done, retry_flag=Y again, TRADE_NOT_EXIST done, system errors again', async () => {
-    const rev = (body: Record<string, unknown>) => alipay.reverse!(ctxAnswering(() => aliAnswer('alipay.trade.cancel', body)), alicfg, input.attemptId);
+    const rev = (body: Record<string, unknown>) =>
+      alipay.reverse!(
+        ctxAnswering(() => aliAnswer('alipay.trade.cancel', body)),
+        alicfg,
+        input.attemptId,
+      );
     expect((await rev({ code: '10000', msg: 'Success', retry_flag: 'N', action: 'close' })).state).toBe('done');
     expect((await rev({ code: '10000', msg: 'Success', retry_flag: 'N', action: 'refund' })).state).toBe('done');
     expect((await rev({ code: '10000', msg: 'Success', retry_flag: 'Y' })).state).toBe('retry');

@@ -7,7 +7,14 @@ import { parseConfig } from '../config';
 import { CHANNELS, FLOWS } from '../contract';
 import type { ConfigError } from '../lib/config-fields';
 import {
-  PROVIDERS, channelInfo, configuredChannels, configuredProviders, parseChannelConfig, registeredChannels, resolveProvider, resolveProviderById,
+  PROVIDERS,
+  channelInfo,
+  configuredChannels,
+  configuredProviders,
+  parseChannelConfig,
+  registeredChannels,
+  resolveProvider,
+  resolveProviderById,
 } from './registry';
 
 const config = parseConfig(testConfig());
@@ -69,7 +76,7 @@ describe('the provider registry', () => {
     expect(e?.message).toBe('SHOUYIN_CONFIG p.api_version must be "v3" (JSON, RSA) or "v2" (XML, MD5 / HMAC-SHA256) (got "v1").');
   });
 
-  it('resolves a merchant\'s providers by channel and by the id stored with an attempt', () => {
+  it("resolves a merchant's providers by channel and by the id stored with an attempt", () => {
     const v2 = merchant(WECHAT_TEST.v2_merchant_id);
     expect(resolveProvider(v2, 'wechat_pay')?.provider.id).toBe('wechat-v2');
     expect(resolveProviderById(v2, 'wechat-v2')?.identity).toEqual({ appId: WECHAT_TEST.v2_appid, providerMerchantId: WECHAT_TEST.v2_mch_id });

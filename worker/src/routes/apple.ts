@@ -61,7 +61,10 @@ appleRoutes.post('/v1/apple/receipts/verify', async (c) => {
   // Line-wrapped base64 (lineLength64Characters) is fine; anything else is not a receipt.
   const receipt = raw.replace(/[\r\n]+/g, '');
   if (receipt.includes(' ')) {
-    throw invalid('receipt_data', 'receipt_data contains spaces: if it went through a form or URL decoder, its "+" characters became spaces. Send the base64 unchanged.');
+    throw invalid(
+      'receipt_data',
+      'receipt_data contains spaces: if it went through a form or URL decoder, its "+" characters became spaces. Send the base64 unchanged.',
+    );
   }
   if (receipt.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(receipt) || receipt.replace(/=+$/, '').length % 4 === 1) {
     throw invalid('receipt_data', 'receipt_data must be standard base64 (A–Z, a–z, 0–9, +, /, = padding): the app receipt as the device encoded it.');
@@ -82,7 +85,11 @@ appleRoutes.post('/v1/apple/transactions/verify', async (c) => {
   onlyParams(body, ['signed_transaction']);
   const token = body.signed_transaction;
   if (token === undefined) {
-    throw invalid('signed_transaction', 'Missing required param: signed_transaction (a StoreKit 2 jwsRepresentation or the App Store Server API signedTransactionInfo).', 'parameter_missing');
+    throw invalid(
+      'signed_transaction',
+      'Missing required param: signed_transaction (a StoreKit 2 jwsRepresentation or the App Store Server API signedTransactionInfo).',
+      'parameter_missing',
+    );
   }
   if (typeof token !== 'string' || !COMPACT_JWS.test(token)) {
     throw invalid('signed_transaction', 'signed_transaction must be a compact JWS: three base64url parts separated by dots.');
@@ -136,7 +143,13 @@ appleRoutes.post('/notify/apple/:merchant', async (c) => {
   const id = `evt_${(await sha256Hex(`apple:${merchant.id}:${notification.notification_uuid}`)).slice(0, 24)}`;
   const event = { id, type: 'apple.notification', created: notification.signed_date, livemode: merchant.livemode, data: { object: notification } };
   try {
-    await eventLogFor(c.env, merchant.id, utcDay(created)).appendEvent(merchant.id, { id, type: event.type, created, session: '', body: JSON.stringify(event) });
+    await eventLogFor(c.env, merchant.id, utcDay(created)).appendEvent(merchant.id, {
+      id,
+      type: event.type,
+      created,
+      session: '',
+      body: JSON.stringify(event),
+    });
   } catch (e) {
     console.error(`apple notify ${notification.notification_uuid} not stored: ${e instanceof Error ? e.message : String(e)}`);
     return notifyError(ErrorType.api, 'not_stored', 'Temporarily unable to store the notification; Apple will retry.');

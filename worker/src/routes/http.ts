@@ -89,7 +89,11 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   try {
     v = JSON.parse(text);
   } catch {
-    throw new ShouyinError(ErrorType.invalid_request, 'invalid_json', 'The request body is not valid JSON. Send `Content-Type: application/json` with a JSON object.');
+    throw new ShouyinError(
+      ErrorType.invalid_request,
+      'invalid_json',
+      'The request body is not valid JSON. Send `Content-Type: application/json` with a JSON object.',
+    );
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     throw new ShouyinError(ErrorType.invalid_request, 'invalid_json', 'The request body must be a JSON object.');
@@ -108,6 +112,7 @@ export function parseAttemptParams(body: Record<string, unknown>): { channel: Ch
   }
   const flow = body.flow ?? 'qr';
   if (typeof flow !== 'string' || !(FLOWS as readonly string[]).includes(flow)) throw invalid('flow', `flow must be one of ${FLOWS.join(', ')}.`);
-  if (flow === 'barcode') throw invalid('flow', 'A payment code is charged with POST /v1/checkout/sessions/:id/barcode {"auth_code"} (secret key), not as an attempt.');
+  if (flow === 'barcode')
+    throw invalid('flow', 'A payment code is charged with POST /v1/checkout/sessions/:id/barcode {"auth_code"} (secret key), not as an attempt.');
   return { channel: channel as Channel, flow: flow as Flow };
 }

@@ -42,10 +42,20 @@ async function idempotent(
     return new Response(begin.body, { status: begin.status, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } });
   }
   if (begin.kind === 'mismatch') {
-    throw new ShouyinError(ErrorType.idempotency, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
+    throw new ShouyinError(
+      ErrorType.idempotency,
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different request body.',
+      'Idempotency-Key',
+    );
   }
   if (begin.kind === 'in_flight') {
-    throw new ShouyinError(ErrorType.idempotency, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.', 'Idempotency-Key');
+    throw new ShouyinError(
+      ErrorType.idempotency,
+      'idempotency_key_in_use',
+      'A request with this Idempotency-Key is still being processed; retry shortly.',
+      'Idempotency-Key',
+    );
   }
   let res: Response;
   try {

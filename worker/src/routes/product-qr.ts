@@ -41,7 +41,11 @@ export function productQrRoutes(channel: Channel, mountPath: string): Hono<AppEn
     }
     const config = loadConfig(c.env);
     const productId = c.req.query('product_id') ?? '';
-    const url = await m.qr.link(providerContext(config, m.merchant.livemode, () => Date.now()), m.resolved.config, productId);
+    const url = await m.qr.link(
+      providerContext(config, m.merchant.livemode, () => Date.now()),
+      m.resolved.config,
+      productId,
+    );
     return c.json({ product_id: productId, url, callback_url: `${config.public_base_url}${mountPath}/${m.merchant.id}` });
   });
 
@@ -51,20 +55,30 @@ export function productQrRoutes(channel: Channel, mountPath: string): Hono<AppEn
     const { merchant, resolved, qr } = m;
     const config = loadConfig(c.env);
     const api = (path: string, body: unknown, idem: string) =>
-      outboundFetch(config)(new Request(`${config.public_base_url}${path}`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${merchant.secret_keys[0]}`, 'Content-Type': 'application/json', 'Idempotency-Key': idem },
-        body: JSON.stringify(body),
-      }));
+      outboundFetch(config)(
+        new Request(`${config.public_base_url}${path}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${merchant.secret_keys[0]}`, 'Content-Type': 'application/json', 'Idempotency-Key': idem },
+          body: JSON.stringify(body),
+        }),
+      );
     const ack = await qr.callback(
       providerContext(config, merchant.livemode, () => Date.now()),
       resolved.config,
       () => readBody(c.req.raw, MAX_CALLBACK_BODY),
       async (scan) => {
-        const created = await api('/v1/checkout/sessions', {
-          amount: scan.product.amount, currency: 'CNY', description: scan.product.description, merchant_order_id: scan.merchantOrderId,
-          channels: [channel], metadata: scan.metadata,
-        }, scan.idempotencyKey);
+        const created = await api(
+          '/v1/checkout/sessions',
+          {
+            amount: scan.product.amount,
+            currency: 'CNY',
+            description: scan.product.description,
+            merchant_order_id: scan.merchantOrderId,
+            channels: [channel],
+            metadata: scan.metadata,
+          },
+          scan.idempotencyKey,
+        );
         if (created.status !== 201 && created.status !== 200) throw new Error(`session: ${created.status} ${await created.text()}`);
         const session = (await created.json()) as { id: string; amount: number; description: string; expires_at: number };
         const started = await api(`/v1/checkout/sessions/${session.id}/attempts`, { channel, flow: 'qr' }, `${scan.idempotencyKey}-attempt`);
@@ -72,9 +86,15 @@ export function productQrRoutes(channel: Channel, mountPath: string): Hono<AppEn
         const { attempt } = (await started.json()) as { attempt: { id: string } };
         // The same order the session asked the provider for, so the provider answers with that order.
         return {
-          attemptId: attempt.id, flow: 'qr', amount: session.amount, currency: 'CNY', description: session.description,
-          expiresAt: session.expires_at * 1000, notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
-          returnUrl: `${config.public_base_url}/return/${session.id}`, client: {},
+          attemptId: attempt.id,
+          flow: 'qr',
+          amount: session.amount,
+          currency: 'CNY',
+          description: session.description,
+          expiresAt: session.expires_at * 1000,
+          notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
+          returnUrl: `${config.public_base_url}/return/${session.id}`,
+          client: {},
         };
       },
     );

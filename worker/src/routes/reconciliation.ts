@@ -14,9 +14,16 @@ reconciliationApi.get('/:date', async (c) => {
   const merchant = authenticateMerchant(c);
   const raw = c.req.param('date');
   const date = parseDate(raw);
-  if (!date) throw new ShouyinError(ErrorType.invalid_request, 'parameter_invalid', `date must be a Beijing calendar date YYYY-MM-DD (got ${JSON.stringify(raw)}).`, 'date');
+  if (!date)
+    throw new ShouyinError(
+      ErrorType.invalid_request,
+      'parameter_invalid',
+      `date must be a Beijing calendar date YYYY-MM-DD (got ${JSON.stringify(raw)}).`,
+      'date',
+    );
   // Providers publish a day's statement the next morning; today's is only what the sandbox can show.
-  if (date > beijingDay(Date.now())) throw new ShouyinError(ErrorType.invalid_request, 'date_in_future', `${date} has not happened yet in Beijing time.`, 'date');
+  if (date > beijingDay(Date.now()))
+    throw new ShouyinError(ErrorType.invalid_request, 'date_in_future', `${date} has not happened yet in Beijing time.`, 'date');
   const refresh = c.req.query('refresh');
   if (refresh !== undefined && refresh !== 'true' && refresh !== 'false') {
     throw new ShouyinError(ErrorType.invalid_request, 'parameter_invalid', 'refresh must be true or false.', 'refresh');

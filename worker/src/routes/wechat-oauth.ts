@@ -17,9 +17,7 @@ import { Hono, type Context } from 'hono';
 import { loadConfig, merchantById, type MerchantConfig, type ShouyinConfig } from '../config';
 import { randomAlnum } from '../crypto/encoding';
 import { outboundFetch, providerContext } from '../lib/outbound';
-import {
-  attemptOfState, authorizeUrl, jsapiEntryUrl, oauthEndpoints, oauthState, verifyEntry, verifyState,
-} from '../lib/wechat-jsapi-entry';
+import { attemptOfState, authorizeUrl, jsapiEntryUrl, oauthEndpoints, oauthState, verifyEntry, verifyState } from '../lib/wechat-jsapi-entry';
 import { configuredProviders, type ResolvedProvider } from '../providers/registry';
 import type { PayerOauth } from '../providers/types';
 import type { NextAction } from '../contract';
@@ -44,12 +42,19 @@ function html(title: string, inner: string, status = 200, extra: { nonce?: strin
   return new Response(
     `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head>` +
       `<body><main><div class="card">${inner}</div></main>${extra.scripts ?? ''}</body></html>`,
-    { status, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': csp } },
+    {
+      status,
+      headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'Content-Security-Policy': csp },
+    },
   );
 }
 
 const problem = (title: string, detail: string, status = 400, back?: string): Response =>
-  html(title, `<h1>${esc(title)}</h1><p class="muted" data-error>${esc(detail)}</p>${back ? `<a class="btn back" href="${esc(back)}">返回 Back</a>` : ''}`, status);
+  html(
+    title,
+    `<h1>${esc(title)}</h1><p class="muted" data-error>${esc(detail)}</p>${back ? `<a class="btn back" href="${esc(back)}">返回 Back</a>` : ''}`,
+    status,
+  );
 
 interface Hop {
   config: ShouyinConfig;
@@ -114,14 +119,22 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
   let action: NextAction;
   try {
     const ip = c.req.header('cf-connecting-ip');
-    const r = await h.resolved.provider.createAttempt(providerContext(h.config, h.merchant.livemode, () => Date.now()), h.resolved.config, {
-      attemptId, flow: 'jsapi', amount: session.amount, currency: 'CNY', description: session.description,
-      // The same fields the session sent, so WeChat answers with the same prepay (out_trade_no = attempt id).
-      expiresAt: session.expires_at * 1000,
-      notifyUrl: `${h.config.public_base_url}/notify/${h.resolved.provider.channel}/${h.merchant.id}`,
-      returnUrl: `${h.config.public_base_url}${back}`,
-      client: { openid, ...(ip ? { ip } : {}) },
-    });
+    const r = await h.resolved.provider.createAttempt(
+      providerContext(h.config, h.merchant.livemode, () => Date.now()),
+      h.resolved.config,
+      {
+        attemptId,
+        flow: 'jsapi',
+        amount: session.amount,
+        currency: 'CNY',
+        description: session.description,
+        // The same fields the session sent, so WeChat answers with the same prepay (out_trade_no = attempt id).
+        expiresAt: session.expires_at * 1000,
+        notifyUrl: `${h.config.public_base_url}/notify/${h.resolved.provider.channel}/${h.merchant.id}`,
+        returnUrl: `${h.config.public_base_url}${back}`,
+        client: { openid, ...(ip ? { ip } : {}) },
+      },
+    );
     action = r.nextAction;
   } catch (e) {
     console.warn(`jsapi page ${attemptId}: ${e instanceof Error ? e.message : String(e)}`);
@@ -176,7 +189,8 @@ wechatRoutes.get('/oauth/callback', async (c) => {
   const h = await hopFor(c, named.attemptId);
   if (h instanceof Response) return h;
   const attemptId = await verifyState(state, h.oauth.appsecret, Date.now());
-  if (!attemptId) return problem('授权已失效', 'The OAuth state has expired or was altered. Go back to the shop and start again.', 403, `/return/${h.sessionId}`);
+  if (!attemptId)
+    return problem('授权已失效', 'The OAuth state has expired or was altered. Go back to the shop and start again.', 403, `/return/${h.sessionId}`);
   const code = c.req.query('code');
   if (!code) return problem('授权失败', 'WeChat did not return an authorization code.', 400, `/return/${h.sessionId}`);
 

@@ -16,9 +16,7 @@ import { attemptIdFor } from './ids';
 import { maskPaymentCode } from './payment-code';
 import type { SessionHost } from './refund-engine';
 import { REVERSE_RETRY_MS, at } from './schedules';
-import {
-  BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideStartBarcode, phaseAfterPay,
-} from './state-machine';
+import { BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideStartBarcode, phaseAfterPay } from './state-machine';
 import type { BarcodeRow } from './store';
 import { barcodePaymentView, type BarcodePaymentView } from './views';
 
@@ -57,8 +55,10 @@ export class BarcodeEngine {
     const { provider, config } = resolved;
     if (!provider.payWithCode || !provider.reverse) {
       const e = new ShouyinError(
-        ErrorType.invalid_request, ErrorCode.session.channel_unavailable,
-        `This is a ${channel} payment code, but the merchant's ${provider.id} provider cannot take payment codes (docs/instore.md).`, 'auth_code',
+        ErrorType.invalid_request,
+        ErrorCode.session.channel_unavailable,
+        `This is a ${channel} payment code, but the merchant's ${provider.id} provider cannot take payment codes (docs/instore.md).`,
+        'auth_code',
       );
       return { ok: false, error: e.toData() };
     }
@@ -74,12 +74,31 @@ export class BarcodeEngine {
     // the query finds out what the provider did, and the deadline still reverses what is unpaid.
     this.host.transaction(() => {
       store.insertAttempt({
-        id, seq, channel, flow: 'barcode', provider: provider.id, status: 'pending', created: now, next_action: null,
-        provider_data: null, anomaly: null, provider_transaction_id: null, paid_amount: null, paid_at: null,
+        id,
+        seq,
+        channel,
+        flow: 'barcode',
+        provider: provider.id,
+        status: 'pending',
+        created: now,
+        next_action: null,
+        provider_data: null,
+        anomaly: null,
+        provider_transaction_id: null,
+        paid_amount: null,
+        paid_at: null,
       });
       store.insertBarcode({
-        attempt_id: id, auth_code: maskPaymentCode(code), phase: 'paying', started: now, deadline: now + BARCODE_DEADLINE_MS, updated: now,
-        failure_code: null, failure_message: null, reverse_reason: null, reverse_generation: 0,
+        attempt_id: id,
+        auth_code: maskPaymentCode(code),
+        phase: 'paying',
+        started: now,
+        deadline: now + BARCODE_DEADLINE_MS,
+        updated: now,
+        failure_code: null,
+        failure_message: null,
+        reverse_reason: null,
+        reverse_generation: 0,
       });
       store.schedule(`query:${id}`, 'query', now + BARCODE_QUERY_MS, { attempt: id });
       for (const old of d.closeFirst) store.schedule(`close:${old}`, 'close', now, { attempt: old });
@@ -90,8 +109,13 @@ export class BarcodeEngine {
     let result: CodePayResult;
     try {
       result = await provider.payWithCode(this.host.providerCtx(), config, {
-        attemptId: id, authCode: code, amount: s.amount, currency: 'CNY', description: s.description,
-        notifyUrl: this.host.notifyUrl(channel), client,
+        attemptId: id,
+        authCode: code,
+        amount: s.amount,
+        currency: 'CNY',
+        description: s.description,
+        notifyUrl: this.host.notifyUrl(channel),
+        client,
       });
     } catch (e) {
       // No answer, or one that cannot be believed: unknown, never failed.
@@ -107,7 +131,13 @@ export class BarcodeEngine {
   private applyPayResult(id: string, result: CodePayResult, identity: ExpectedIdentity): void {
     const { store } = this.host;
     const now = this.host.now();
-    store.recordProviderMessage(now, id, 'pay', result.state === 'failed' ? `failed:${result.code}` : result.state, result.state === 'unknown' ? { reason: result.reason, raw: result.raw ?? null } : result.raw);
+    store.recordProviderMessage(
+      now,
+      id,
+      'pay',
+      result.state === 'failed' ? `failed:${result.code}` : result.state,
+      result.state === 'unknown' ? { reason: result.reason, raw: result.raw ?? null } : result.raw,
+    );
     if (result.state === 'paid') {
       // Through decidePayment like any payment: the session may have ended or been paid meanwhile,
       // or the till may have given up during the call (then the order is reversed again).
@@ -138,7 +168,12 @@ export class BarcodeEngine {
     const resolved = this.host.resolvedFor(a);
     let q: QueryResult | null = null;
     try {
-      q = await resolved.provider.query(this.host.providerCtx(), resolved.config, id, a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined);
+      q = await resolved.provider.query(
+        this.host.providerCtx(),
+        resolved.config,
+        id,
+        a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined,
+      );
       this.host.fault('query.beforeStore');
     } catch (e) {
       console.warn(`barcode query ${id} failed: ${message(e)}`);
@@ -157,7 +192,15 @@ export class BarcodeEngine {
       case 'failed':
         return this.host.transaction(() => {
           store.recordProviderMessage(now, id, 'query', 'closed', q?.raw ?? null);
-          store.updateBarcode(id, { phase: 'failed', failure_code: 'payment_failed', failure_message: 'The wallet reports the payment failed (PAYERROR / closed); nothing was charged.' }, now);
+          store.updateBarcode(
+            id,
+            {
+              phase: 'failed',
+              failure_code: 'payment_failed',
+              failure_message: 'The wallet reports the payment failed (PAYERROR / closed); nothing was charged.',
+            },
+            now,
+          );
           store.setAttemptStatus(id, 'failed');
           store.unschedule(`query:${id}`);
         });
@@ -190,10 +233,17 @@ export class BarcodeEngine {
     if (!b) return;
     const now = this.host.now();
     this.host.transaction(() => {
-      store.updateBarcode(id, {
-        phase: 'reversing', reverse_reason: reason, reverse_generation: b.reverse_generation + 1,
-        failure_code: reason === 'deadline' ? 'timeout' : reason, failure_message: GIVE_UP[reason] ?? null,
-      }, now);
+      store.updateBarcode(
+        id,
+        {
+          phase: 'reversing',
+          reverse_reason: reason,
+          reverse_generation: b.reverse_generation + 1,
+          failure_code: reason === 'deadline' ? 'timeout' : reason,
+          failure_message: GIVE_UP[reason] ?? null,
+        },
+        now,
+      );
       store.unschedule(`query:${id}`);
       // The safety net first: if this object dies during the reversal, the due item tries again.
       store.schedule(`reverse:${id}`, 'reverse', soon ? now : now + at(REVERSE_RETRY_MS, 0), { attempt: id }, soon ? 0 : 1);
@@ -211,7 +261,12 @@ export class BarcodeEngine {
     const resolved = this.host.resolvedFor(a);
     let r: ReverseResult;
     try {
-      r = await resolved.provider.reverse!(this.host.providerCtx(), resolved.config, id, a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined);
+      r = await resolved.provider.reverse!(
+        this.host.providerCtx(),
+        resolved.config,
+        id,
+        a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined,
+      );
     } catch (e) {
       r = { state: 'retry', reason: message(e) };
     }

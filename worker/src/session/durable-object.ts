@@ -125,10 +125,23 @@ export class CheckoutSession extends DurableObject<Env> {
     const expiresAt = now + init.expiresInSeconds * 1000;
     this.ctx.storage.transactionSync(() => {
       this.store.insertSession({
-        id: init.id, merchant_id: init.merchantId, livemode: init.livemode ? 1 : 0, status: 'open', amount: init.amount,
-        currency: 'CNY', description: init.description, merchant_order_id: init.merchantOrderId,
-        channels: JSON.stringify(init.channels), client_secret: init.clientSecret, expires_at: expiresAt, created: now,
-        return_url: init.returnUrl, metadata: JSON.stringify(init.metadata), paid_attempt_id: null, paid_at: null, version: 1,
+        id: init.id,
+        merchant_id: init.merchantId,
+        livemode: init.livemode ? 1 : 0,
+        status: 'open',
+        amount: init.amount,
+        currency: 'CNY',
+        description: init.description,
+        merchant_order_id: init.merchantOrderId,
+        channels: JSON.stringify(init.channels),
+        client_secret: init.clientSecret,
+        expires_at: expiresAt,
+        created: now,
+        return_url: init.returnUrl,
+        metadata: JSON.stringify(init.metadata),
+        paid_attempt_id: null,
+        paid_at: null,
+        version: 1,
       });
       this.store.schedule('expire', 'expire', expiresAt);
     });
@@ -182,7 +195,12 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const resolved = resolveProvider(this.merchant(s), channel);
     if (!resolved) {
-      return fail(ErrorType.invalid_request, ErrorCode.session.channel_unavailable, `This is a ${channel} payment code, but the merchant has no ${channel} provider configured.`, 'auth_code');
+      return fail(
+        ErrorType.invalid_request,
+        ErrorCode.session.channel_unavailable,
+        `This is a ${channel} payment code, but the merchant has no ${channel} provider configured.`,
+        'auth_code',
+      );
     }
     return this.barcode.start(resolved, channel, code, client.ip ? { ip: client.ip } : {});
   }
@@ -328,8 +346,19 @@ export class CheckoutSession extends DurableObject<Env> {
     // Stored before the provider call: if we crash mid-call, expiry still closes the order we may have made.
     this.ctx.storage.transactionSync(() => {
       this.store.insertAttempt({
-        id, seq, channel, flow, provider: resolved.provider.id, status: 'pending', created: now, next_action: null,
-        provider_data: null, anomaly: null, provider_transaction_id: null, paid_amount: null, paid_at: null,
+        id,
+        seq,
+        channel,
+        flow,
+        provider: resolved.provider.id,
+        status: 'pending',
+        created: now,
+        next_action: null,
+        provider_data: null,
+        anomaly: null,
+        provider_transaction_id: null,
+        paid_amount: null,
+        paid_at: null,
       });
       // Channel switch: the previous orders are closed so the checkout is paid once; a payment that
       // lands on one anyway is a duplicate payment, refunded as an anomaly.
@@ -341,7 +370,12 @@ export class CheckoutSession extends DurableObject<Env> {
     const openid = resolved.entry.payerOauth ? this.wechatOpenid(resolved.identity.appId ?? '') : null;
     try {
       const result = await resolved.provider.createAttempt(this.providerCtx(merchant), resolved.config, {
-        attemptId: id, flow, amount: s.amount, currency: 'CNY', description: s.description, expiresAt: s.expires_at,
+        attemptId: id,
+        flow,
+        amount: s.amount,
+        currency: 'CNY',
+        description: s.description,
+        expiresAt: s.expires_at,
         notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
         // The provider sends the shopper back here; /return re-checks before showing anything.
         returnUrl: `${config.public_base_url}/return/${s.id}`,
@@ -424,11 +458,19 @@ export class CheckoutSession extends DurableObject<Env> {
         const s = this.requireSession();
         const merchant = this.merchant(s);
         // Late and duplicate payments go back to the shopper, in full, through the provider.
-        const refundNo = known && d.refund && merchant.auto_refund_anomalies ? this.refunds.insert(d.attemptId, p.amount, `anomaly: ${d.reason}`, 'anomaly') : null;
+        const refundNo =
+          known && d.refund && merchant.auto_refund_anomalies ? this.refunds.insert(d.attemptId, p.amount, `anomaly: ${d.reason}`, 'anomaly') : null;
         recordEvent(this.store, merchant, 'payment.anomaly', now, {
-          object: 'payment.anomaly', session: s.id, merchant_order_id: s.merchant_order_id, attempt: d.attemptId, reason: d.reason,
-          channel: known?.channel ?? null, provider: known?.provider ?? null,
-          amount: p.amount, currency: p.currency, provider_transaction_id: p.providerTransactionId,
+          object: 'payment.anomaly',
+          session: s.id,
+          merchant_order_id: s.merchant_order_id,
+          attempt: d.attemptId,
+          reason: d.reason,
+          channel: known?.channel ?? null,
+          provider: known?.provider ?? null,
+          amount: p.amount,
+          currency: p.currency,
+          provider_transaction_id: p.providerTransactionId,
           refund: refundNo ? { status: 'pending', id: `re_${refundNo}` } : d.refund ? { status: 'disabled' } : { status: 'not_applicable' },
           evidence: raw,
         });
@@ -512,7 +554,11 @@ export class CheckoutSession extends DurableObject<Env> {
         const s = this.requireSession();
         if (e) {
           await eventLogFor(this.env, s.merchant_id, utcDay(e.created)).appendEvent(s.merchant_id, {
-            id: e.id, type: e.type, created: e.created, session: s.id, body: e.data,
+            id: e.id,
+            type: e.type,
+            created: e.created,
+            session: s.id,
+            body: e.data,
           });
         }
         return this.store.unschedule(item.key);

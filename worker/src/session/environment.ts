@@ -37,11 +37,7 @@ export function detectEnvironment(userAgent: string | undefined): Environment {
  * the environment's app blocks (Alipay inside WeChat, WeChat Pay inside Alipay) has no flows and the
  * notice `open_in_browser`, so the shopper learns how to get out rather than meeting a dead end.
  */
-export function usableFlows(
-  channel: Channel,
-  providerFlows: readonly Flow[],
-  env: Environment,
-): { flows: Flow[]; notice?: EnvironmentNotice } {
+export function usableFlows(channel: Channel, providerFlows: readonly Flow[], env: Environment): { flows: Flow[]; notice?: EnvironmentNotice } {
   const info = channelInfo(channel);
   if (info.blockedIn?.includes(env) && providerFlows.length) return { flows: [], notice: 'open_in_browser' };
   return { flows: info.flowOrder[env].filter((f) => providerFlows.includes(f)) };

@@ -22,7 +22,10 @@ const providerData = (a: AttemptRow): Record<string, string> | undefined =>
   a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined;
 
 export class OrderEngine {
-  constructor(private readonly host: OrderHost, private readonly barcode: Pick<BarcodeEngine, 'query' | 'giveUp'>) {}
+  constructor(
+    private readonly host: OrderHost,
+    private readonly barcode: Pick<BarcodeEngine, 'query' | 'giveUp'>,
+  ) {}
 
   /** One query of one attempt; re-schedules itself while the order is open. */
   async query(attemptId: string, tries: number): Promise<void> {
@@ -46,7 +49,11 @@ export class OrderEngine {
     }
     const after = store.attempt(attemptId);
     const session = this.host.session();
-    if (after?.status === 'pending' && (state === 'pending' || state === 'not_found' || state === 'error') && (session.status === 'open' || now < session.expires_at)) {
+    if (
+      after?.status === 'pending' &&
+      (state === 'pending' || state === 'not_found' || state === 'error') &&
+      (session.status === 'open' || now < session.expires_at)
+    ) {
       store.schedule(`query:${attemptId}`, 'query', now + queryDelayMs(tries + 1), { attempt: attemptId }, tries + 1);
     } else {
       store.unschedule(`query:${attemptId}`);

@@ -48,11 +48,20 @@ describe('channelOfPaymentCode', () => {
     ['   ', 'auth_code is required: the digits of the payment code the shopper shows (付款码), as the scanner reads them.'],
     ['13006109882800940', 'auth_code starts like a WeChat Pay payment code (10–15) but has 17 digits; WeChat Pay codes have exactly 18. Scan it again.'],
     ['1300610988280094061', 'auth_code starts like a WeChat Pay payment code (10–15) but has 19 digits; WeChat Pay codes have exactly 18. Scan it again.'],
-    ['160000000000000000', 'auth_code 16… is not a payment code Shouyin knows: WeChat Pay codes are 18 digits starting 10–15, Alipay codes 16–24 digits starting 25–30.'],
+    [
+      '160000000000000000',
+      'auth_code 16… is not a payment code Shouyin knows: WeChat Pay codes are 18 digits starting 10–15, Alipay codes 16–24 digits starting 25–30.',
+    ],
     ['250000000000000', 'auth_code starts like an Alipay payment code (25–30) but has 15 digits; Alipay codes have 16–24. Scan it again.'],
     ['2500000000000000000000000', 'auth_code starts like an Alipay payment code (25–30) but has 25 digits; Alipay codes have 16–24. Scan it again.'],
-    ['310000000000000000', 'auth_code 31… is not a payment code Shouyin knows: WeChat Pay codes are 18 digits starting 10–15, Alipay codes 16–24 digits starting 25–30.'],
-    ['6212345678901234567', 'auth_code looks like a UnionPay (云闪付) payment code (62…), which Shouyin does not accept in store; ask for WeChat Pay or Alipay.'],
+    [
+      '310000000000000000',
+      'auth_code 31… is not a payment code Shouyin knows: WeChat Pay codes are 18 digits starting 10–15, Alipay codes 16–24 digits starting 25–30.',
+    ],
+    [
+      '6212345678901234567',
+      'auth_code looks like a UnionPay (云闪付) payment code (62…), which Shouyin does not accept in store; ask for WeChat Pay or Alipay.',
+    ],
     ['13006109882800940X', 'auth_code must be digits only: WeChat Pay and Alipay payment codes are numbers (was the QR code of a page scanned instead?).'],
     ['9'.repeat(65), 'auth_code is too long to be a payment code (WeChat Pay codes have 18 digits, Alipay codes 16–24).'],
     ['62', 'auth_code looks like a UnionPay (云闪付) payment code (62…), which Shouyin does not accept in store; ask for WeChat Pay or Alipay.'],

@@ -51,7 +51,10 @@ export function channelOfPaymentCode(raw: unknown): PaymentCodeCheck {
     return { ok: false, message: `auth_code is too long to be a payment code (${each.join(', ')}).` };
   }
   if (!/^\d+$/.test(code)) {
-    return { ok: false, message: `auth_code must be digits only: ${either(names, 'and')} payment codes are numbers (was the QR code of a page scanned instead?).` };
+    return {
+      ok: false,
+      message: `auth_code must be digits only: ${either(names, 'and')} payment codes are numbers (was the QR code of a page scanned instead?).`,
+    };
   }
   const prefix = code.slice(0, 2);
   const wallet = accepted.find((r) => r.prefix.test(prefix) && code.length >= r.minLength && code.length <= r.maxLength);
@@ -66,7 +69,10 @@ export function channelOfPaymentCode(raw: unknown): PaymentCodeCheck {
   }
   const other = refused.find((r) => r.prefix.test(prefix));
   if (other) {
-    return { ok: false, message: `auth_code looks like ${article(other.label)} ${other.label} payment code (${other.prefixText}…), which Shouyin does not accept in store; ask for ${either(names, 'or')}.` };
+    return {
+      ok: false,
+      message: `auth_code looks like ${article(other.label)} ${other.label} payment code (${other.prefixText}…), which Shouyin does not accept in store; ask for ${either(names, 'or')}.`,
+    };
   }
   const each = accepted.map((r, i) => `${r.name} codes ${i === 0 ? 'are ' : ''}${lengths(r)} digits starting ${r.prefixText}`);
   return { ok: false, message: `auth_code ${prefix}… is not a payment code Shouyin knows: ${each.join(', ')}.` };

@@ -37,8 +37,19 @@ export class RefundEngine {
     const id = refundNoFor(this.host.session().id, seq);
     const now = this.host.now();
     store.insertRefund({
-      id, seq, attempt_id: attemptId, amount, reason, kind, status: 'pending', submitted: 0, created: now, updated: now,
-      provider_refund_id: null, provider_data: null, failure: null,
+      id,
+      seq,
+      attempt_id: attemptId,
+      amount,
+      reason,
+      kind,
+      status: 'pending',
+      submitted: 0,
+      created: now,
+      updated: now,
+      provider_refund_id: null,
+      provider_data: null,
+      failure: null,
     });
     store.schedule(`refund:${id}`, 'refund', now, { refund: id });
     return id;
@@ -58,7 +69,11 @@ export class RefundEngine {
       const result = r.submitted
         ? await provider.refundQuery(ctx, config, refundNo, parse(r.provider_data))
         : await provider.refund(ctx, config, {
-            attemptId: a.id, refundId: refundNo, amount: r.amount, total: a.paid_amount ?? s.amount, currency: 'CNY',
+            attemptId: a.id,
+            refundId: refundNo,
+            amount: r.amount,
+            total: a.paid_amount ?? s.amount,
+            currency: 'CNY',
             ...(r.reason ? { reason: r.reason } : {}),
             notifyUrl: this.host.notifyUrl(a.channel),
             ...(a.provider_data ? { providerData: parse(a.provider_data)! } : {}),
@@ -66,11 +81,15 @@ export class RefundEngine {
           });
       this.host.fault('refund.afterProvider');
       if (result.state !== 'pending') return this.settle(store.refund(refundNo)!, result);
-      store.updateRefund(refundNo, {
-        submitted: 1,
-        ...(result.providerRefundId ? { provider_refund_id: result.providerRefundId } : {}),
-        ...(result.providerData ? { provider_data: JSON.stringify(result.providerData) } : {}),
-      }, this.host.now());
+      store.updateRefund(
+        refundNo,
+        {
+          submitted: 1,
+          ...(result.providerRefundId ? { provider_refund_id: result.providerRefundId } : {}),
+          ...(result.providerData ? { provider_data: JSON.stringify(result.providerData) } : {}),
+        },
+        this.host.now(),
+      );
       retry();
     } catch (e) {
       if (e instanceof ProviderError && !e.retryable && !r.submitted) {
@@ -89,15 +108,25 @@ export class RefundEngine {
     const { store } = this.host;
     const now = this.host.now();
     this.host.transaction(() => {
-      store.updateRefund(r.id, {
-        status: result.state,
-        submitted: 1,
-        ...(result.providerRefundId ? { provider_refund_id: result.providerRefundId } : {}),
-        ...(result.state === 'failed' ? { failure } : {}),
-      }, now);
+      store.updateRefund(
+        r.id,
+        {
+          status: result.state,
+          submitted: 1,
+          ...(result.providerRefundId ? { provider_refund_id: result.providerRefundId } : {}),
+          ...(result.state === 'failed' ? { failure } : {}),
+        },
+        now,
+      );
       store.unschedule(`refund:${r.id}`);
       const s = this.host.session();
-      recordEvent(store, this.host.merchant(), result.state === 'succeeded' ? 'refund.succeeded' : 'refund.failed', now, refundObject(store.refund(r.id)!, s, store.attempt(r.attempt_id)));
+      recordEvent(
+        store,
+        this.host.merchant(),
+        result.state === 'succeeded' ? 'refund.succeeded' : 'refund.failed',
+        now,
+        refundObject(store.refund(r.id)!, s, store.attempt(r.attempt_id)),
+      );
     });
     this.host.changed();
   }

@@ -3,31 +3,68 @@
 // on every retry (so a retry can never become a second refund).
 
 import { describe, expect, it } from 'vitest';
-import {
-  committedRefunds, decideRefund, refundApiId, refundNoFor, refundNoFromApiId, refundObject, refundedAmount, sessionIdOfRefundNo,
-} from './refunds';
+import { committedRefunds, decideRefund, refundApiId, refundNoFor, refundNoFromApiId, refundObject, refundedAmount, sessionIdOfRefundNo } from './refunds';
 import type { AttemptRow, RefundRow, SessionRow } from './store';
 
 const SESSION_ID = 'cs_Ab3dEf6hIj9kLm2nOp5qRs8t';
 
 const sessionRow = (over: Partial<SessionRow> = {}): SessionRow => ({
-  id: SESSION_ID, merchant_id: 'm_test', livemode: 0, status: 'paid', amount: 8888, currency: 'CNY', description: '测试商品',
-  merchant_order_id: 'T1001', channels: '["wechat_pay"]', client_secret: 'cs_secret', expires_at: 2_000_000, created: 1_000_000,
-  return_url: null, metadata: '{}', paid_attempt_id: `${SESSION_ID.slice(3)}A1`, paid_at: 1_500_000, version: 3, ...over,
+  id: SESSION_ID,
+  merchant_id: 'm_test',
+  livemode: 0,
+  status: 'paid',
+  amount: 8888,
+  currency: 'CNY',
+  description: '测试商品',
+  merchant_order_id: 'T1001',
+  channels: '["wechat_pay"]',
+  client_secret: 'cs_secret',
+  expires_at: 2_000_000,
+  created: 1_000_000,
+  return_url: null,
+  metadata: '{}',
+  paid_attempt_id: `${SESSION_ID.slice(3)}A1`,
+  paid_at: 1_500_000,
+  version: 3,
+  ...over,
 });
 
 let seq = 0;
 const refundRow = (amount: number, over: Partial<RefundRow> = {}): RefundRow => {
   seq += 1;
   return {
-    id: refundNoFor(SESSION_ID, seq), seq, attempt_id: `${SESSION_ID.slice(3)}A1`, amount, reason: null, kind: 'merchant', status: 'pending',
-    submitted: 0, created: 1_700_000_123_456, updated: 1_700_000_123_456, provider_refund_id: null, provider_data: null, failure: null, ...over,
+    id: refundNoFor(SESSION_ID, seq),
+    seq,
+    attempt_id: `${SESSION_ID.slice(3)}A1`,
+    amount,
+    reason: null,
+    kind: 'merchant',
+    status: 'pending',
+    submitted: 0,
+    created: 1_700_000_123_456,
+    updated: 1_700_000_123_456,
+    provider_refund_id: null,
+    provider_data: null,
+    failure: null,
+    ...over,
   };
 };
 
 const attemptRow = (over: Partial<AttemptRow> = {}): AttemptRow => ({
-  id: `${SESSION_ID.slice(3)}A1`, seq: 1, channel: 'alipay', flow: 'qr', provider: 'alipay', status: 'succeeded', created: 1_000_000,
-  next_action: null, provider_data: null, anomaly: null, provider_transaction_id: '2024010122001', paid_amount: 8888, paid_at: 1_500_000, ...over,
+  id: `${SESSION_ID.slice(3)}A1`,
+  seq: 1,
+  channel: 'alipay',
+  flow: 'qr',
+  provider: 'alipay',
+  status: 'succeeded',
+  created: 1_000_000,
+  next_action: null,
+  provider_data: null,
+  anomaly: null,
+  provider_transaction_id: '2024010122001',
+  paid_amount: 8888,
+  paid_at: 1_500_000,
+  ...over,
 });
 
 describe('decideRefund: how much a merchant may refund', () => {
@@ -154,9 +191,21 @@ describe('refundObject', () => {
   it('shows a merchant refund in CNY, with its channel, provider and created in Unix seconds', () => {
     const r = refundRow(1000, { reason: '客户退货', status: 'succeeded', provider_refund_id: '50300000012024', created: 1_700_000_123_999 });
     expect(refundObject(r, sessionRow(), attemptRow())).toEqual({
-      id: `re_${r.id}`, object: 'refund', session: SESSION_ID, merchant_order_id: 'T1001', amount: 1000, currency: 'CNY', status: 'succeeded',
-      reason: '客户退货', automatic: false, attempt: r.attempt_id, channel: 'alipay', provider: 'alipay', provider_refund_id: '50300000012024',
-      failure_reason: null, created: 1_700_000_123,
+      id: `re_${r.id}`,
+      object: 'refund',
+      session: SESSION_ID,
+      merchant_order_id: 'T1001',
+      amount: 1000,
+      currency: 'CNY',
+      status: 'succeeded',
+      reason: '客户退货',
+      automatic: false,
+      attempt: r.attempt_id,
+      channel: 'alipay',
+      provider: 'alipay',
+      provider_refund_id: '50300000012024',
+      failure_reason: null,
+      created: 1_700_000_123,
     });
   });
 

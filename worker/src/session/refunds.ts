@@ -65,13 +65,24 @@ export type RefundDecision = { ok: true; amount: number } | { ok: false; type: E
 
 export function decideRefund(s: SessionRow, paidAmount: number, refunds: RefundRow[], requested: number | undefined): RefundDecision {
   if (s.status !== 'paid') {
-    return { ok: false, type: ErrorType.conflict, code: 'session_not_paid', message: `Checkout session ${s.id} is ${s.status}; only a paid session can be refunded.` };
+    return {
+      ok: false,
+      type: ErrorType.conflict,
+      code: 'session_not_paid',
+      message: `Checkout session ${s.id} is ${s.status}; only a paid session can be refunded.`,
+    };
   }
   const remaining = paidAmount - committedRefunds(refunds);
   if (remaining <= 0) return { ok: false, type: ErrorType.conflict, code: 'already_refunded', message: `Checkout session ${s.id} is already fully refunded.` };
   const amount = requested ?? remaining;
   if (amount > remaining) {
-    return { ok: false, type: ErrorType.invalid_request, code: 'amount_too_large', message: `amount ${amount} is more than the ${remaining} fen left to refund.`, param: 'amount' };
+    return {
+      ok: false,
+      type: ErrorType.invalid_request,
+      code: 'amount_too_large',
+      message: `amount ${amount} is more than the ${remaining} fen left to refund.`,
+      param: 'amount',
+    };
   }
   return { ok: true, amount };
 }

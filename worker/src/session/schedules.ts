@@ -31,8 +31,8 @@ export const REFUND_RETRY_MS = [10_000, 30_000, 60_000, 300_000, 900_000, 3_600_
  * 3 days 3 hours, like Stripe's "up to 3 days with an exponential back off".
  */
 export const WEBHOOK_RETRY_MS = [
-  5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 43_200_000, 43_200_000,
-  43_200_000, 43_200_000, 43_200_000, 43_200_000,
+  5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 43_200_000, 43_200_000, 43_200_000, 43_200_000, 43_200_000,
+  43_200_000,
 ];
 
 export const at = (schedule: readonly number[], tries: number): number => schedule[Math.min(tries, schedule.length - 1)]!;

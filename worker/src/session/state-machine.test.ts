@@ -1,18 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideEnd, decidePayment, decideStartAttempt, decideStartBarcode, isExpired,
-  phaseAfterPay, type AttemptState, type BarcodePhase, type SessionState,
+  BARCODE_DEADLINE_MS,
+  BARCODE_QUERY_MS,
+  canGiveUp,
+  decideBarcodeQuery,
+  decideEnd,
+  decidePayment,
+  decideStartAttempt,
+  decideStartBarcode,
+  isExpired,
+  phaseAfterPay,
+  type AttemptState,
+  type BarcodePhase,
+  type SessionState,
 } from './state-machine';
 
 const attempt = (id: string, over: Partial<AttemptState> = {}): AttemptState => ({
-  id, channel: 'wechat_pay', flow: 'qr', provider: 'wechat-v3', status: 'pending', anomaly: null, ...over,
+  id,
+  channel: 'wechat_pay',
+  flow: 'qr',
+  provider: 'wechat-v3',
+  status: 'pending',
+  anomaly: null,
+  ...over,
 });
 const session = (over: Partial<SessionState> = {}): SessionState => ({
-  status: 'open', amount: 8888, currency: 'CNY', expiresAt: 1_000_000, channels: ['wechat_pay'],
-  paidAttemptId: null, attempts: [attempt('a1')], ...over,
+  status: 'open',
+  amount: 8888,
+  currency: 'CNY',
+  expiresAt: 1_000_000,
+  channels: ['wechat_pay'],
+  paidAttemptId: null,
+  attempts: [attempt('a1')],
+  ...over,
 });
 const expected = { appId: 'wx1', providerMerchantId: '1900000109' };
-const pay = (over: Record<string, unknown> = {}) => ({ attemptId: 'a1', amount: 8888, currency: 'CNY', appId: 'wx1', providerMerchantId: '1900000109', ...over });
+const pay = (over: Record<string, unknown> = {}) => ({
+  attemptId: 'a1',
+  amount: 8888,
+  currency: 'CNY',
+  appId: 'wx1',
+  providerMerchantId: '1900000109',
+  ...over,
+});
 
 describe('decidePayment', () => {
   it('binds the first matching payment on an open session', () => {
@@ -102,7 +132,12 @@ describe('payment codes (flow barcode)', () => {
       expect(decideStartBarcode(s, 'wechat_pay', 0)).toEqual({ kind: 'create', closeFirst: [] });
     });
     it('names auth_code when the code is a wallet the session does not offer', () => {
-      expect(decideStartBarcode(session(), 'alipay', 0)).toMatchObject({ kind: 'reject', type: 'invalid_request_error', code: 'channel_unavailable', param: 'auth_code' });
+      expect(decideStartBarcode(session(), 'alipay', 0)).toMatchObject({
+        kind: 'reject',
+        type: 'invalid_request_error',
+        code: 'channel_unavailable',
+        param: 'auth_code',
+      });
     });
     it('refuses an ended session and one that expires before the 30 s wait and the reversal fit', () => {
       expect(decideStartBarcode(session({ status: 'paid' }), 'wechat_pay', 0)).toMatchObject({ kind: 'reject', code: 'session_not_open' });

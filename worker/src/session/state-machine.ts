@@ -69,7 +69,6 @@ export interface ReportedPayment {
   providerMerchantId?: string;
 }
 
-
 export type AnomalyReason =
   | 'amount_mismatch'
   | 'currency_mismatch'
@@ -183,11 +182,19 @@ export type BarcodeStartDecision =
 export function decideStartBarcode(s: SessionState, channel: Channel, now: number): BarcodeStartDecision {
   if (s.status !== 'open') return { kind: 'reject', type: ErrorType.conflict, code: 'session_not_open', message: `This checkout session is ${s.status}.` };
   if (now >= s.expiresAt - MIN_BARCODE_LIFETIME_MS) {
-    return { kind: 'reject', type: ErrorType.conflict, code: 'session_expired', message: 'This checkout session expires in less than 40 s, too soon to charge a payment code; create a new session.' };
+    return {
+      kind: 'reject',
+      type: ErrorType.conflict,
+      code: 'session_expired',
+      message: 'This checkout session expires in less than 40 s, too soon to charge a payment code; create a new session.',
+    };
   }
   if (!s.channels.includes(channel)) {
     return {
-      kind: 'reject', type: ErrorType.invalid_request, code: 'channel_unavailable', param: 'auth_code',
+      kind: 'reject',
+      type: ErrorType.invalid_request,
+      code: 'channel_unavailable',
+      param: 'auth_code',
       message: `This is a ${channelInfo(channel).name} payment code, but the session does not offer ${channel}. Ask the shopper for another wallet.`,
     };
   }
@@ -195,7 +202,9 @@ export function decideStartBarcode(s: SessionState, channel: Channel, now: numbe
   if (running) {
     // One payment code at a time: a second one while the first may still be paid could charge twice.
     return {
-      kind: 'reject', type: ErrorType.conflict, code: 'barcode_in_progress',
+      kind: 'reject',
+      type: ErrorType.conflict,
+      code: 'barcode_in_progress',
       message: `Payment code attempt ${running.id} is still being confirmed (the shopper may be entering a password); wait for its result, or cancel the session.`,
     };
   }
@@ -218,12 +227,7 @@ export function phaseAfterPay(result: 'paid' | 'user_paying' | 'unknown' | 'fail
   }
 }
 
-export type BarcodeQueryDecision =
-  | { kind: 'stop' }
-  | { kind: 'apply' }
-  | { kind: 'failed' }
-  | { kind: 'query'; at: number }
-  | { kind: 'reverse' };
+export type BarcodeQueryDecision = { kind: 'stop' } | { kind: 'apply' } | { kind: 'failed' } | { kind: 'query'; at: number } | { kind: 'reverse' };
 
 /** Payment-code orders are asked every 5 s (WeChat: "等待5秒后调用查询订单API"). */
 export const BARCODE_QUERY_MS = 5_000;

@@ -157,8 +157,23 @@ export class SessionStore {
       `INSERT INTO session (id, merchant_id, livemode, status, amount, currency, description, merchant_order_id, channels,
         client_secret, expires_at, created, return_url, metadata, paid_attempt_id, paid_at, version)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      r.id, r.merchant_id, r.livemode, r.status, r.amount, r.currency, r.description, r.merchant_order_id, r.channels,
-      r.client_secret, r.expires_at, r.created, r.return_url, r.metadata, r.paid_attempt_id, r.paid_at, r.version,
+      r.id,
+      r.merchant_id,
+      r.livemode,
+      r.status,
+      r.amount,
+      r.currency,
+      r.description,
+      r.merchant_order_id,
+      r.channels,
+      r.client_secret,
+      r.expires_at,
+      r.created,
+      r.return_url,
+      r.metadata,
+      r.paid_attempt_id,
+      r.paid_at,
+      r.version,
     );
   }
 
@@ -178,8 +193,19 @@ export class SessionStore {
     this.sql.exec(
       `INSERT INTO attempts (id, seq, channel, flow, provider, status, created, next_action, provider_data, anomaly,
         provider_transaction_id, paid_amount, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      a.id, a.seq, a.channel, a.flow, a.provider, a.status, a.created, a.next_action, a.provider_data, a.anomaly,
-      a.provider_transaction_id, a.paid_amount, a.paid_at,
+      a.id,
+      a.seq,
+      a.channel,
+      a.flow,
+      a.provider,
+      a.status,
+      a.created,
+      a.next_action,
+      a.provider_data,
+      a.anomaly,
+      a.provider_transaction_id,
+      a.paid_amount,
+      a.paid_at,
     );
     this.bumpVersion();
   }
@@ -207,7 +233,11 @@ export class SessionStore {
   recordAttemptPayment(id: string, txn: string, amount: number, paidAt: number, anomaly: AnomalyReason | null): void {
     this.sql.exec(
       "UPDATE attempts SET status = 'succeeded', provider_transaction_id = ?, paid_amount = ?, paid_at = ?, anomaly = ? WHERE id = ?",
-      txn, amount, paidAt, anomaly, id,
+      txn,
+      amount,
+      paidAt,
+      anomaly,
+      id,
     );
     this.bumpVersion();
   }
@@ -236,7 +266,11 @@ export class SessionStore {
   insertAnomaly(attemptId: string, reason: AnomalyReason, at: number, source: string, evidence: unknown): void {
     this.sql.exec(
       'INSERT INTO anomalies (attempt_id, reason, created, source, evidence) VALUES (?, ?, ?, ?, ?)',
-      attemptId, reason, at, source, JSON.stringify(evidence),
+      attemptId,
+      reason,
+      at,
+      source,
+      JSON.stringify(evidence),
     );
   }
 
@@ -251,7 +285,11 @@ export class SessionStore {
   recordProviderMessage(at: number, attemptId: string, source: string, outcome: string, raw: unknown): void {
     this.sql.exec(
       'INSERT INTO provider_messages (at, attempt_id, source, outcome, raw) VALUES (?, ?, ?, ?, ?)',
-      at, attemptId, source, outcome, JSON.stringify(raw ?? null),
+      at,
+      attemptId,
+      source,
+      outcome,
+      JSON.stringify(raw ?? null),
     );
   }
 
@@ -280,8 +318,19 @@ export class SessionStore {
     this.sql.exec(
       `INSERT INTO refunds (id, seq, attempt_id, amount, reason, kind, status, submitted, created, updated, provider_refund_id,
         provider_data, failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      r.id, r.seq, r.attempt_id, r.amount, r.reason, r.kind, r.status, r.submitted, r.created, r.updated, r.provider_refund_id,
-      r.provider_data, r.failure,
+      r.id,
+      r.seq,
+      r.attempt_id,
+      r.amount,
+      r.reason,
+      r.kind,
+      r.status,
+      r.submitted,
+      r.created,
+      r.updated,
+      r.provider_refund_id,
+      r.provider_data,
+      r.failure,
     );
     this.bumpVersion();
   }
@@ -292,7 +341,13 @@ export class SessionStore {
     const n = { ...cur, ...patch };
     this.sql.exec(
       'UPDATE refunds SET status = ?, submitted = ?, provider_refund_id = ?, provider_data = ?, failure = ?, updated = ? WHERE id = ?',
-      n.status, n.submitted, n.provider_refund_id, n.provider_data, n.failure, now, id,
+      n.status,
+      n.submitted,
+      n.provider_refund_id,
+      n.provider_data,
+      n.failure,
+      now,
+      id,
     );
     this.bumpVersion();
   }
@@ -301,7 +356,15 @@ export class SessionStore {
     this.sql.exec(
       `INSERT INTO barcode (attempt_id, auth_code, phase, started, deadline, updated, failure_code, failure_message, reverse_reason,
         reverse_generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      b.attempt_id, b.auth_code, b.phase, b.started, b.deadline, b.updated, b.failure_code, b.failure_message, b.reverse_reason,
+      b.attempt_id,
+      b.auth_code,
+      b.phase,
+      b.started,
+      b.deadline,
+      b.updated,
+      b.failure_code,
+      b.failure_message,
+      b.reverse_reason,
       b.reverse_generation,
     );
     this.bumpVersion();
@@ -323,16 +386,19 @@ export class SessionStore {
     this.sql.exec(
       `UPDATE barcode SET phase = ?, failure_code = ?, failure_message = ?, reverse_reason = ?, reverse_generation = ?, updated = ?
        WHERE attempt_id = ?`,
-      n.phase, n.failure_code, n.failure_message, n.reverse_reason, n.reverse_generation, now, attemptId,
+      n.phase,
+      n.failure_code,
+      n.failure_message,
+      n.reverse_reason,
+      n.reverse_generation,
+      now,
+      attemptId,
     );
     this.bumpVersion();
   }
 
   schedule(key: string, kind: DueKind, at: number, payload: unknown = {}, tries = 0): void {
-    this.sql.exec(
-      'INSERT OR REPLACE INTO due (key, kind, at, payload, tries) VALUES (?, ?, ?, ?, ?)',
-      key, kind, at, JSON.stringify(payload), tries,
-    );
+    this.sql.exec('INSERT OR REPLACE INTO due (key, kind, at, payload, tries) VALUES (?, ?, ?, ?, ?)', key, kind, at, JSON.stringify(payload), tries);
   }
 
   unschedule(key: string): void {
@@ -355,7 +421,12 @@ export class SessionStore {
   state(): SessionState | null {
     const s = this.session();
     if (!s) return null;
-    const phases = new Map(this.sql.exec<{ attempt_id: string; phase: BarcodePhase }>('SELECT attempt_id, phase FROM barcode').toArray().map((b) => [b.attempt_id, b.phase]));
+    const phases = new Map(
+      this.sql
+        .exec<{ attempt_id: string; phase: BarcodePhase }>('SELECT attempt_id, phase FROM barcode')
+        .toArray()
+        .map((b) => [b.attempt_id, b.phase]),
+    );
     return {
       status: s.status,
       amount: s.amount,
@@ -365,7 +436,13 @@ export class SessionStore {
       paidAttemptId: s.paid_attempt_id,
       attempts: this.attempts().map(
         (a): AttemptState => ({
-          id: a.id, channel: a.channel, flow: a.flow, provider: a.provider, status: a.status, anomaly: a.anomaly, barcode: phases.get(a.id) ?? null,
+          id: a.id,
+          channel: a.channel,
+          flow: a.flow,
+          provider: a.provider,
+          status: a.status,
+          anomaly: a.anomaly,
+          barcode: phases.get(a.id) ?? null,
         }),
       ),
     };

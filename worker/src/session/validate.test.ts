@@ -23,7 +23,10 @@ const ALIPAY_ONLY = merchant(ALIPAY_TEST.cert_merchant_id);
 const valid = { amount: 8888, currency: 'CNY', description: '测试商品 Test item', merchant_order_id: 'T20240101001' };
 
 /** The refusal of `body` as { status, param, code }, or a test failure when it was accepted. */
-function refusal(body: Record<string, unknown>, m: MerchantConfig = TEST_MERCHANT): { status: number; param: string | undefined; code: string; message: string } {
+function refusal(
+  body: Record<string, unknown>,
+  m: MerchantConfig = TEST_MERCHANT,
+): { status: number; param: string | undefined; code: string; message: string } {
   try {
     validateCreateSession(body, m);
   } catch (e) {
@@ -37,8 +40,14 @@ const accepts = (body: Record<string, unknown>, m: MerchantConfig = TEST_MERCHAN
 describe('a valid request', () => {
   it('gets the defaults: every configured channel, 900 s, no return_url, empty metadata', () => {
     expect(accepts(valid)).toEqual({
-      amount: 8888, currency: 'CNY', description: '测试商品 Test item', merchant_order_id: 'T20240101001',
-      channels: ['wechat_pay', 'alipay', 'unionpay'], expires_in: 900, return_url: null, metadata: {},
+      amount: 8888,
+      currency: 'CNY',
+      description: '测试商品 Test item',
+      merchant_order_id: 'T20240101001',
+      channels: ['wechat_pay', 'alipay', 'unionpay'],
+      expires_in: 900,
+      return_url: null,
+      metadata: {},
     });
   });
 
@@ -47,8 +56,19 @@ describe('a valid request', () => {
   });
 
   it('keeps every optional field as given', () => {
-    const body = { ...valid, channels: ['alipay', 'wechat_pay'], expires_in: 600, return_url: 'https://shop.test/thanks?session={CHECKOUT_SESSION_ID}', metadata: { order: '42' } };
-    expect(accepts(body)).toMatchObject({ channels: ['alipay', 'wechat_pay'], expires_in: 600, return_url: 'https://shop.test/thanks?session={CHECKOUT_SESSION_ID}', metadata: { order: '42' } });
+    const body = {
+      ...valid,
+      channels: ['alipay', 'wechat_pay'],
+      expires_in: 600,
+      return_url: 'https://shop.test/thanks?session={CHECKOUT_SESSION_ID}',
+      metadata: { order: '42' },
+    };
+    expect(accepts(body)).toMatchObject({
+      channels: ['alipay', 'wechat_pay'],
+      expires_in: 600,
+      return_url: 'https://shop.test/thanks?session={CHECKOUT_SESSION_ID}',
+      metadata: { order: '42' },
+    });
   });
 });
 

@@ -87,7 +87,10 @@ export function validateCreateSession(body: Record<string, unknown>, merchant: M
     // Test mode also takes http://localhost and http://127.0.0.1, for development servers.
     const local = !merchant.livemode && u?.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
     if (!u || (u.protocol !== 'https:' && !local)) {
-      throw invalid('return_url', `return_url must be an absolute https URL${merchant.livemode ? '' : ' (or http://localhost / http://127.0.0.1 in test mode)'}.`);
+      throw invalid(
+        'return_url',
+        `return_url must be an absolute https URL${merchant.livemode ? '' : ' (or http://localhost / http://127.0.0.1 in test mode)'}.`,
+      );
     }
     // Kept as given, so a {CHECKOUT_SESSION_ID} placeholder survives until the redirect fills it in.
     returnUrl = r as string;

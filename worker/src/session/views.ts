@@ -156,7 +156,11 @@ export function barcodePaymentView(s: SessionRow, a: AttemptRow, b: BarcodeRow):
       if (!mine) {
         // Paid, but the session was already paid (or the payment did not match it): an anomaly,
         // refunded automatically when the merchant allows it (payment.anomaly).
-        failure = { code: a.anomaly ?? 'anomaly', message: 'The shopper paid, but this payment cannot be the session\'s; it is recorded as payment.anomaly (and refunded automatically when auto_refund_anomalies is on).' };
+        failure = {
+          code: a.anomaly ?? 'anomaly',
+          message:
+            "The shopper paid, but this payment cannot be the session's; it is recorded as payment.anomaly (and refunded automatically when auto_refund_anomalies is on).",
+        };
       }
       break;
     case 'failed':

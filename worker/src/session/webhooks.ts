@@ -44,9 +44,10 @@ export async function deliverWebhook(store: SessionStore, merchant: MerchantConf
   try {
     // Each try carries its own time: receivers check webhook-timestamp against a 5-minute tolerance.
     const headers = await webhookHeaders(merchant.webhook.secret, event.id, Math.floor(now / 1000), event.data);
-    const res = await outboundFetch(config, WEBHOOK_TIMEOUT_MS)(
-      new Request(merchant.webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body: event.data }),
-    );
+    const res = await outboundFetch(
+      config,
+      WEBHOOK_TIMEOUT_MS,
+    )(new Request(merchant.webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body: event.data }));
     status = res.status;
     await res.body?.cancel();
   } catch (e) {

@@ -69,13 +69,17 @@ export const alipaySubject: ContractSubject = {
 
   notify: {
     signed: async (id, twist = {}) =>
-      form(await signedAlipayBody(alipayNotifyFields(id, {
-        ...(twist.amount !== undefined ? { total_amount: yuan(twist.amount), receipt_amount: yuan(twist.amount) } : {}),
-        ...(twist.foreignCurrency ? { trans_currency: 'USD' } : {}),
-        ...(twist.foreignApp ? { app_id: '2021999999999999', auth_app_id: '2021999999999999' } : {}),
-        // The demo merchant configures seller_id, so it is checked.
-        ...(twist.foreignMerchant ? { seller_id: '2088999999999999' } : {}),
-      }))),
+      form(
+        await signedAlipayBody(
+          alipayNotifyFields(id, {
+            ...(twist.amount !== undefined ? { total_amount: yuan(twist.amount), receipt_amount: yuan(twist.amount) } : {}),
+            ...(twist.foreignCurrency ? { trans_currency: 'USD' } : {}),
+            ...(twist.foreignApp ? { app_id: '2021999999999999', auth_app_id: '2021999999999999' } : {}),
+            // The demo merchant configures seller_id, so it is checked.
+            ...(twist.foreignMerchant ? { seller_id: '2088999999999999' } : {}),
+          }),
+        ),
+      ),
     async forgedSignature(id) {
       const p = await signNotify(alipayNotifyFields(id), SANDBOX_ALIPAY_PRIVATE_KEY);
       return form(encodeForm({ ...p, sign: flip(p.sign!, 20) }));

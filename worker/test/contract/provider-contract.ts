@@ -9,8 +9,25 @@ import type { StatementResult, StatementRow } from '../../src/bills/statement';
 import type { Channel, Flow, NextAction } from '../../src/contract';
 import { api, captureWebhooks, type SessionJson } from '../helpers';
 import {
-  alarm, clientAttempt, createRefund, createSession, drain, due, getRefund, loseNextAnswer, loseNotifies, providerDown, refundNo, retrieve,
-  setClock, setProviderFetch, snapshot, startAttempt, type AttemptJson, type Merchant, type Snapshot,
+  alarm,
+  clientAttempt,
+  createRefund,
+  createSession,
+  drain,
+  due,
+  getRefund,
+  loseNextAnswer,
+  loseNotifies,
+  providerDown,
+  refundNo,
+  retrieve,
+  setClock,
+  setProviderFetch,
+  snapshot,
+  startAttempt,
+  type AttemptJson,
+  type Merchant,
+  type Snapshot,
 } from './session';
 
 /** Every case of the contract, by the name it has in the test output and in skip lists. */
@@ -307,7 +324,7 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
         expect((await snapshot(s.id)).refunds).toMatchObject([{ id: refundNo(r), kind: 'merchant', amount: 1000 }]);
       });
 
-      contractCase('refund notify', 'the provider\'s refund notify is acknowledged and the refund is succeeded, once', async () => {
+      contractCase('refund notify', "the provider's refund notify is acknowledged and the refund is succeeded, once", async () => {
         const { s, id } = await paid();
         const r = await createRefund(m, s.id, 1000);
         // Only the provider acts here: the session's own refund retries are never run.
@@ -317,7 +334,7 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
         expect((await snapshot(s.id)).events.filter((e) => e === 'refund.succeeded')).toHaveLength(1);
       });
 
-      contractCase('refund query', 'with every refund notify lost, the session\'s refund query settles the refund, once', async () => {
+      contractCase('refund query', "with every refund notify lost, the session's refund query settles the refund, once", async () => {
         const { s, id } = await paid();
         const restore = await loseNotifies(s.id);
         try {
@@ -358,17 +375,23 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
         await refused(await notify.post(await notify.wrongSigner!(id)), s.id, before);
       });
 
-      contractCase('notify wrong app id', 'a payment under another app id is an anomaly (app_mismatch), never paid', () => anomaly({ foreignApp: true }, 'app_mismatch'));
+      contractCase('notify wrong app id', 'a payment under another app id is an anomaly (app_mismatch), never paid', () =>
+        anomaly({ foreignApp: true }, 'app_mismatch'),
+      );
 
       contractCase('notify wrong merchant id', 'a payment for another provider merchant id is an anomaly (merchant_mismatch), never paid', () =>
-        anomaly({ foreignMerchant: true }, 'merchant_mismatch'));
+        anomaly({ foreignMerchant: true }, 'merchant_mismatch'),
+      );
 
-      contractCase('notify wrong amount', 'a payment of another amount is an anomaly (amount_mismatch), never paid', () => anomaly({ amount: 1 }, 'amount_mismatch'));
+      contractCase('notify wrong amount', 'a payment of another amount is an anomaly (amount_mismatch), never paid', () =>
+        anomaly({ amount: 1 }, 'amount_mismatch'),
+      );
 
       contractCase('notify wrong currency', 'a payment in another currency is an anomaly (currency_mismatch), never paid', () =>
-        anomaly({ foreignCurrency: true }, 'currency_mismatch'));
+        anomaly({ foreignCurrency: true }, 'currency_mismatch'),
+      );
 
-      contractCase('notify cross-merchant URL', 'merchant A\'s valid notify posted to merchant B\'s notify URL is refused', async () => {
+      contractCase('notify cross-merchant URL', "merchant A's valid notify posted to merchant B's notify URL is refused", async () => {
         const { s, id } = await open();
         const before = await snapshot(s.id);
         const wire = await notify.signed(id);
@@ -460,7 +483,12 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
         const rows = result.statement.rows;
         const mine = (row: StatementRow) => row.outTradeNo === id || row.outRefundNo === refundNo(r);
         const byKind = (x: StatementRow, y: StatementRow) => (x.kind === y.kind ? 0 : x.kind === 'payment' ? -1 : 1);
-        expect(rows.filter(mine).sort(byKind).map(({ kind, outTradeNo, outRefundNo, providerTransactionId, amount }) => ({ kind, outTradeNo, outRefundNo, providerTransactionId, amount }))).toEqual([
+        expect(
+          rows
+            .filter(mine)
+            .sort(byKind)
+            .map(({ kind, outTradeNo, outRefundNo, providerTransactionId, amount }) => ({ kind, outTradeNo, outRefundNo, providerTransactionId, amount })),
+        ).toEqual([
           { kind: 'payment', outTradeNo: id, outRefundNo: undefined, providerTransactionId: txn, amount: SESSION_AMOUNT },
           { kind: 'refund', outTradeNo: subject.bill.refundRowsNameTheOrder ? id : '', outRefundNo: refundNo(r), providerTransactionId: txn, amount: 1000 },
         ]);

@@ -7,11 +7,12 @@ runProviderContract(unionpaySubject, {
   skip: [
     {
       case: 'close',
-      reason: 'UnionPay has no close for an unpaid consume: the gateway ends it at payTimeout, the session\'s expiry (see the expiry case), and a payment before then is a late payment',
+      reason:
+        "UnionPay has no close for an unpaid consume: the gateway ends it at payTimeout, the session's expiry (see the expiry case), and a payment before then is a late payment",
     },
     {
       case: 'notify stale timestamp',
-      reason: 'UnionPay defines no freshness window for notifies: txnTime is the order\'s own time, sent unchanged on every retry',
+      reason: "UnionPay defines no freshness window for notifies: txnTime is the order's own time, sent unchanged on every retry",
     },
     {
       case: 'notify wrong app id',

@@ -53,7 +53,8 @@ export const unionpaySubject: ContractSubject = {
         refundNotifyAcked: l.notifies.some((n) => n.kind === 'refund' && n.state === 'delivered'),
       };
     },
-    pay: async (orderId, notify) => void (await controlOk('unionpay', SK, `/orders/${orderId}/pay`, { notify, ...(notify === 'duplicate' ? { copies: 5 } : {}) })),
+    pay: async (orderId, notify) =>
+      void (await controlOk('unionpay', SK, `/orders/${orderId}/pay`, { notify, ...(notify === 'duplicate' ? { copies: 5 } : {}) })),
     flush: async () => void (await controlOk('unionpay', SK, '/flush', {})),
     // appTransReq made the order: nothing for the shopper to do first.
     open: async () => undefined,
@@ -68,12 +69,18 @@ export const unionpaySubject: ContractSubject = {
 
   notify: {
     signed: async (id, twist = {}) =>
-      form((await signedNotify(consumeNotify(id, {
-        ...(twist.amount !== undefined ? { txnAmt: String(twist.amount), settleAmt: String(twist.amount) } : {}),
-        // ISO 4217 numeric: 840 = USD (156 = CNY).
-        ...(twist.foreignCurrency ? { currencyCode: '840' } : {}),
-        ...(twist.foreignMerchant ? { merId: '777290058199999' } : {}),
-      }))).body),
+      form(
+        (
+          await signedNotify(
+            consumeNotify(id, {
+              ...(twist.amount !== undefined ? { txnAmt: String(twist.amount), settleAmt: String(twist.amount) } : {}),
+              // ISO 4217 numeric: 840 = USD (156 = CNY).
+              ...(twist.foreignCurrency ? { currencyCode: '840' } : {}),
+              ...(twist.foreignMerchant ? { merId: '777290058199999' } : {}),
+            }),
+          )
+        ).body,
+      ),
     async forgedSignature(id) {
       return form(tampered(await signedNotify(consumeNotify(id)), (f) => void (f.signature = flip(f.signature!, 20))));
     },

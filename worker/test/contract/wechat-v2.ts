@@ -32,19 +32,29 @@ export const wechatV2Subject: ContractSubject = {
     if (next.type !== 'display_qr') return;
     expect(next.sandbox_wallet_url).toContain('/sandbox/wechatpay/wallet?code_url=');
     // Native mode 2: product_id is required, and is the order's own number.
-    expect((await sandbox.ledger(attemptId))?.order).toMatchObject({ api: 'v2', trade_type: 'NATIVE', state: 'NOTPAY', sign_type: 'MD5', product_id: attemptId });
+    expect((await sandbox.ledger(attemptId))?.order).toMatchObject({
+      api: 'v2',
+      trade_type: 'NATIVE',
+      state: 'NOTPAY',
+      sign_type: 'MD5',
+      product_id: attemptId,
+    });
   },
 
   sandbox,
 
   notify: {
     signed: async (id, twist = {}) =>
-      xml(await v2NotifyXml(v2Payment(id, {
-        ...(twist.amount !== undefined ? { total_fee: String(twist.amount) } : {}),
-        ...(twist.foreignCurrency ? { fee_type: 'USD' } : {}),
-        ...(twist.foreignApp ? { appid: 'wx0000000000000000' } : {}),
-        ...(twist.foreignMerchant ? { mch_id: '10009999' } : {}),
-      }))),
+      xml(
+        await v2NotifyXml(
+          v2Payment(id, {
+            ...(twist.amount !== undefined ? { total_fee: String(twist.amount) } : {}),
+            ...(twist.foreignCurrency ? { fee_type: 'USD' } : {}),
+            ...(twist.foreignApp ? { appid: 'wx0000000000000000' } : {}),
+            ...(twist.foreignMerchant ? { mch_id: '10009999' } : {}),
+          }),
+        ),
+      ),
     async forgedSignature(id) {
       const f = await signed(v2Payment(id), V2.apiKey, 'MD5');
       return xml(buildXml({ ...f, sign: flip(f.sign!, 5) }));

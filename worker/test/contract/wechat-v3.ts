@@ -68,12 +68,14 @@ export const wechatV3Subject: ContractSubject = {
 
   notify: {
     signed: (id, twist = {}) =>
-      signedNotify(transaction(id, {
-        ...(twist.amount !== undefined ? { amount: twist.amount } : {}),
-        ...(twist.foreignCurrency ? { currency: 'USD' } : {}),
-        ...(twist.foreignApp ? { appid: 'wx0000000000000000' } : {}),
-        ...(twist.foreignMerchant ? { mchid: '1111111111' } : {}),
-      })),
+      signedNotify(
+        transaction(id, {
+          ...(twist.amount !== undefined ? { amount: twist.amount } : {}),
+          ...(twist.foreignCurrency ? { currency: 'USD' } : {}),
+          ...(twist.foreignApp ? { appid: 'wx0000000000000000' } : {}),
+          ...(twist.foreignMerchant ? { mchid: '1111111111' } : {}),
+        }),
+      ),
     async forgedSignature(id) {
       const n = await signedNotify(transaction(id));
       return { ...n, headers: { ...n.headers, 'Wechatpay-Signature': flip(n.headers['Wechatpay-Signature']!, 10) } };

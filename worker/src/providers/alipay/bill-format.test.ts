@@ -28,17 +28,36 @@ describe('Alipay trade bill', () => {
   it('reads the GBK detail: comment lines skipped, tabs trimmed, refunds by out_request_no, totals checked', () => {
     const s = parseAlipayBill(decodeText(encodeGbk(ALIPAY_DETAIL), 'gbk', 'detail'), '2088_20261127_业务明细.csv');
     expect(s.rows).toEqual([
-      { kind: 'payment', outTradeNo: 'Kq3vXw9ZbT2mR8nLpY4sHc1dA2', providerTransactionId: '2026112722001419931441931972', amount: 8888, time: parseBeijing('2026-11-27 16:01:38'), line: 1 },
       {
-        kind: 'refund', outTradeNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aA2', outRefundNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aR1', providerTransactionId: '2026112522001419931441888001',
-        amount: 1200, time: parseBeijing('2026-11-27 17:00:05'), line: 2,
+        kind: 'payment',
+        outTradeNo: 'Kq3vXw9ZbT2mR8nLpY4sHc1dA2',
+        providerTransactionId: '2026112722001419931441931972',
+        amount: 8888,
+        time: parseBeijing('2026-11-27 16:01:38'),
+        line: 1,
+      },
+      {
+        kind: 'refund',
+        outTradeNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aA2',
+        outRefundNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aR1',
+        providerTransactionId: '2026112522001419931441888001',
+        amount: 1200,
+        time: parseBeijing('2026-11-27 17:00:05'),
+        line: 2,
       },
     ]);
-    expect(s.checks.map((c) => [c.what, c.ok])).toEqual([['交易合计 笔数', true], ['交易合计 商家实收', true], ['退款合计 笔数', true], ['退款合计 商家实收退款', true]]);
+    expect(s.checks.map((c) => [c.what, c.ok])).toEqual([
+      ['交易合计 笔数', true],
+      ['交易合计 商家实收', true],
+      ['退款合计 笔数', true],
+      ['退款合计 商家实收退款', true],
+    ]);
   });
 
-  it('with only a 交易合计 line, it counts every row; a refund without a request number is the trade\'s own', () => {
-    const only = ALIPAY_DETAIL.replace(/#退款合计.*\r\n/, '').replace('#交易合计：1笔，商家实收共88.88元', '#交易合计：2笔，商家实收共76.88元').replace('Zx8cVb4NmQ6wE2rTyU9iOp1aR1\t', '\t');
+  it("with only a 交易合计 line, it counts every row; a refund without a request number is the trade's own", () => {
+    const only = ALIPAY_DETAIL.replace(/#退款合计.*\r\n/, '')
+      .replace('#交易合计：1笔，商家实收共88.88元', '#交易合计：2笔，商家实收共76.88元')
+      .replace('Zx8cVb4NmQ6wE2rTyU9iOp1aR1\t', '\t');
     const s = parseAlipayBill(only, 'x');
     expect(s.checks.every((c) => c.ok)).toBe(true);
     expect(s.rows[1]?.outRefundNo).toBe('Zx8cVb4NmQ6wE2rTyU9iOp1aA2');
@@ -52,13 +71,29 @@ describe('Alipay trade bill', () => {
   it('the sandbox writer round-trips', () => {
     const t = parseBeijing('2026-11-27 10:00:00') as number;
     const text = writeAlipayBill({
-      pid: '2088', date: '2026-11-27', exportedAt: t, lines: [
+      pid: '2088',
+      date: '2026-11-27',
+      exportedAt: t,
+      lines: [
         { tradeNo: '2026112722001', outTradeNo: 'A1', kind: 'payment', subject: '键盘, 红', created: t, finished: t, buyer: 'b***', amount: 123 },
-        { tradeNo: '2026112722001', outTradeNo: 'A1', kind: 'refund', subject: '键盘', created: t, finished: t + 5, buyer: 'b***', amount: 23, outRequestNo: 'R1' },
+        {
+          tradeNo: '2026112722001',
+          outTradeNo: 'A1',
+          kind: 'refund',
+          subject: '键盘',
+          created: t,
+          finished: t + 5,
+          buyer: 'b***',
+          amount: 23,
+          outRequestNo: 'R1',
+        },
       ],
     });
     const s = parseAlipayBill(decodeText(encodeGbk(text), 'gbk', 'x'), 'x');
-    expect(s.rows.map((r) => [r.kind, r.outTradeNo, r.outRefundNo, r.amount])).toEqual([['payment', 'A1', undefined, 123], ['refund', 'A1', 'R1', 23]]);
+    expect(s.rows.map((r) => [r.kind, r.outTradeNo, r.outRefundNo, r.amount])).toEqual([
+      ['payment', 'A1', undefined, 123],
+      ['refund', 'A1', 'R1', 23],
+    ]);
     expect(s.checks.every((c) => c.ok)).toBe(true);
   });
 });

@@ -23,9 +23,31 @@ import type { BillFormat } from '../types';
 export const ALIPAY_DETAIL_TITLE = '#支付宝业务明细查询';
 export const ALIPAY_SUMMARY_TITLE = '#支付宝业务汇总查询';
 export const ALIPAY_BILL_COLUMNS = [
-  '支付宝交易号', '商户订单号', '业务类型', '商品名称', '创建时间', '完成时间', '门店编号', '门店名称', '操作员', '终端号', '对方账户', '订单金额（元）',
-  '商家实收（元）', '支付宝红包（元）', '集分宝（元）', '支付宝优惠（元）', '商家优惠（元）', '券核销金额（元）', '券名称', '商家红包消费金额（元）',
-  '卡消费金额（元）', '退款批次号/请求号', '服务费（元）', '分润（元）', '备注',
+  '支付宝交易号',
+  '商户订单号',
+  '业务类型',
+  '商品名称',
+  '创建时间',
+  '完成时间',
+  '门店编号',
+  '门店名称',
+  '操作员',
+  '终端号',
+  '对方账户',
+  '订单金额（元）',
+  '商家实收（元）',
+  '支付宝红包（元）',
+  '集分宝（元）',
+  '支付宝优惠（元）',
+  '商家优惠（元）',
+  '券核销金额（元）',
+  '券名称',
+  '商家红包消费金额（元）',
+  '卡消费金额（元）',
+  '退款批次号/请求号',
+  '服务费（元）',
+  '分润（元）',
+  '备注',
 ] as const;
 
 export function parseAlipayBill(text: string, file: string): Statement {
@@ -130,11 +152,35 @@ export function writeAlipayBill(input: { pid: string; date: string; exportedAt: 
     }
     const m = fenToYuan(signed);
     const subject = l.subject.replace(/[,\r\n"]/g, ' ');
-    out.push([
-      `${l.tradeNo}\t`, `${l.outTradeNo}\t`, `${l.kind === 'refund' ? '退款' : '交易'}\t`, subject, formatBeijing(l.created), formatBeijing(l.finished),
-      '\t', '\t', '\t', '\t', `${l.buyer}\t`, m, m, '0.00', '0.00', '0.00', '0.00', '0.00', '', '0.00\t', '0.00',
-      l.outRequestNo ? `${l.outRequestNo}\t` : '\t', '0.00', '0.00', '',
-    ].join(','));
+    out.push(
+      [
+        `${l.tradeNo}\t`,
+        `${l.outTradeNo}\t`,
+        `${l.kind === 'refund' ? '退款' : '交易'}\t`,
+        subject,
+        formatBeijing(l.created),
+        formatBeijing(l.finished),
+        '\t',
+        '\t',
+        '\t',
+        '\t',
+        `${l.buyer}\t`,
+        m,
+        m,
+        '0.00',
+        '0.00',
+        '0.00',
+        '0.00',
+        '0.00',
+        '',
+        '0.00\t',
+        '0.00',
+        l.outRequestNo ? `${l.outRequestNo}\t` : '\t',
+        '0.00',
+        '0.00',
+        '',
+      ].join(','),
+    );
   }
   const stamp = formatBeijing(input.exportedAt);
   out.push(

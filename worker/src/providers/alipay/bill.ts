@@ -25,7 +25,7 @@ export async function downloadStatement(ctx: ProviderContext, cfg: AlipayConfig,
     throw e;
   }
   const link = answer.bill_download_url;
-  if (typeof link !== 'string' || !/^https?:\/\//.test(link)) throw new ProviderError('invalid_response', 'Alipay\'s bill answer has no bill_download_url.');
+  if (typeof link !== 'string' || !/^https?:\/\//.test(link)) throw new ProviderError('invalid_response', "Alipay's bill answer has no bill_download_url.");
   const { status, bytes } = await fetchBytes(ctx.fetch, new Request(link), 'Alipay bill');
   if (status !== 200) throw new ProviderError('provider_unavailable', `Alipay's bill download answered HTTP ${status} (the link lives 30 seconds).`, true);
   return readStatement('Alipay', () => {

@@ -19,7 +19,10 @@ export function splitPemCertificates(text: string): string[] {
 
 /** The issuer DN as the SN rule writes it: `CN=…,OU=…,O=…,C=…` (RDNs reversed, no spaces). */
 export function issuerDn(cert: Certificate): string {
-  return [...cert.issuer].reverse().map((a) => `${a.name}=${a.value}`).join(',');
+  return [...cert.issuer]
+    .reverse()
+    .map((a) => `${a.name}=${a.value}`)
+    .join(',');
 }
 
 export function certSnOf(cert: Certificate): Promise<string> {

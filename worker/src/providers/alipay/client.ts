@@ -16,8 +16,21 @@ const USER_AGENT = 'Shouyin/0.1';
 
 /** Common parameters that travel in the gateway URL's query; everything else goes in the body (alipay-sdk formatUrl). */
 export const URL_PARAMS: readonly string[] = [
-  'app_id', 'method', 'format', 'charset', 'sign_type', 'sign', 'timestamp', 'version', 'notify_url', 'return_url',
-  'auth_token', 'app_auth_token', 'app_cert_sn', 'alipay_root_cert_sn', 'ws_service_url',
+  'app_id',
+  'method',
+  'format',
+  'charset',
+  'sign_type',
+  'sign',
+  'timestamp',
+  'version',
+  'notify_url',
+  'return_url',
+  'auth_token',
+  'app_auth_token',
+  'app_cert_sn',
+  'alipay_root_cert_sn',
+  'ws_service_url',
 ];
 
 /**
@@ -112,14 +125,23 @@ export async function verifiedAnswer(cfg: AlipayConfig, method: string, raw: str
     );
   }
   for (const key of keys) if (await verifyResponseContent(r.content, r.sign, key)) return data;
-  throw new VerificationError('bad_signature', `the ${r.key} answer's sign does not verify over its raw text with the configured Alipay ${namedSn ? 'certificate' : 'public key'} (is alipay_public_key the Alipay public key, not the app's? It claims ${claim}).`);
+  throw new VerificationError(
+    'bad_signature',
+    `the ${r.key} answer's sign does not verify over its raw text with the configured Alipay ${namedSn ? 'certificate' : 'public key'} (is alipay_public_key the Alipay public key, not the app's? It claims ${claim}).`,
+  );
 }
 
 /**
  * Calls one gateway method. Resolves with the verified `<method>_response` object when its code is
  * 10000; throws AlipayApiError for a verified other code, ProviderError otherwise.
  */
-export async function alipayCall(ctx: ProviderContext, cfg: AlipayConfig, method: string, biz: Record<string, unknown>, extra: Params = {}): Promise<Record<string, unknown>> {
+export async function alipayCall(
+  ctx: ProviderContext,
+  cfg: AlipayConfig,
+  method: string,
+  biz: Record<string, unknown>,
+  extra: Params = {},
+): Promise<Record<string, unknown>> {
   const gateway = gatewayUrl(ctx, cfg);
   const { query, body } = splitForGateway(await signedParams(ctx, cfg, method, biz, extra));
   const url = gatewayRequestUrl(gateway, query);
@@ -151,5 +173,10 @@ export async function alipayCall(ctx: ProviderContext, cfg: AlipayConfig, method
   }
   const code = typeof data.code === 'string' ? data.code : '';
   if (code === '10000') return data;
-  throw new AlipayApiError(code, typeof data.sub_code === 'string' ? data.sub_code : '', typeof data.sub_msg === 'string' ? data.sub_msg : typeof data.msg === 'string' ? data.msg : '', method);
+  throw new AlipayApiError(
+    code,
+    typeof data.sub_code === 'string' ? data.sub_code : '',
+    typeof data.sub_msg === 'string' ? data.sub_msg : typeof data.msg === 'string' ? data.msg : '',
+    method,
+  );
 }

@@ -18,14 +18,20 @@ const UNKNOWN_SUB_CODES: ReadonlySet<string> = new Set(['ACQ.SYSTEM_ERROR', 'ACQ
 export async function tradePay(ctx: ProviderContext, cfg: AlipayConfig, input: CodePayInput): Promise<CodePayResult> {
   let r: Record<string, unknown>;
   try {
-    r = await alipayCall(ctx, cfg, 'alipay.trade.pay', {
-      out_trade_no: input.attemptId,
-      scene: 'bar_code',
-      auth_code: input.authCode,
-      product_code: 'FACE_TO_FACE_PAYMENT',
-      subject: truncateSubject(input.description),
-      total_amount: fenToYuan(input.amount),
-    }, { notify_url: input.notifyUrl });
+    r = await alipayCall(
+      ctx,
+      cfg,
+      'alipay.trade.pay',
+      {
+        out_trade_no: input.attemptId,
+        scene: 'bar_code',
+        auth_code: input.authCode,
+        product_code: 'FACE_TO_FACE_PAYMENT',
+        subject: truncateSubject(input.description),
+        total_amount: fenToYuan(input.amount),
+      },
+      { notify_url: input.notifyUrl },
+    );
   } catch (e) {
     if (e instanceof AlipayApiError) {
       // 10003 ORDER_SUCCESS_PAY_INPROCESS: waiting for the shopper's password.
@@ -52,6 +58,10 @@ export async function cancelCodepay(ctx: ProviderContext, cfg: AlipayConfig, att
   } catch (e) {
     // Nothing to cancel: the trade was never made.
     if (e instanceof AlipayApiError && e.subCode === 'ACQ.TRADE_NOT_EXIST') return { state: 'done', raw: { sub_code: e.subCode } };
-    return { state: 'retry', reason: e instanceof Error ? e.message : String(e), raw: e instanceof AlipayApiError ? { code: e.alipayCode, sub_code: e.subCode } : null };
+    return {
+      state: 'retry',
+      reason: e instanceof Error ? e.message : String(e),
+      raw: e instanceof AlipayApiError ? { code: e.alipayCode, sub_code: e.subCode } : null,
+    };
   }
 }

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config';
 import { ALIPAY_TEST, testConfigObject } from '../../../test/fixtures/config';
 import {
-  CERT_ALIPAY_CERT, CERT_APP_CERT, SANDBOX_ALIPAY_PUBLIC_KEY, TEST_APP_PRIVATE_KEY_BARE, TEST_APP_PRIVATE_KEY_PKCS8, TEST_APP_PUBLIC_KEY,
+  CERT_ALIPAY_CERT,
+  CERT_APP_CERT,
+  SANDBOX_ALIPAY_PUBLIC_KEY,
+  TEST_APP_PRIVATE_KEY_BARE,
+  TEST_APP_PRIVATE_KEY_PKCS8,
+  TEST_APP_PUBLIC_KEY,
 } from './fixtures/test-keys';
 import { UPSTREAM_CERTS } from './fixtures/upstream';
 import { rsaPrivateNumbers } from './keys';
@@ -34,7 +39,11 @@ const C = 'merchants[2].providers.alipay';
 describe('providers.alipay', () => {
   it('accepts public-key mode with a PKCS#1 key and certificate mode with a PKCS#8 key', () => {
     const c = parseConfig(JSON.stringify(testConfigObject()));
-    expect(c.merchants[0]?.providers.alipay).toMatchObject({ app_id: ALIPAY_TEST.app_id, seller_id: ALIPAY_TEST.seller_id, alipay_public_key: SANDBOX_ALIPAY_PUBLIC_KEY });
+    expect(c.merchants[0]?.providers.alipay).toMatchObject({
+      app_id: ALIPAY_TEST.app_id,
+      seller_id: ALIPAY_TEST.seller_id,
+      alipay_public_key: SANDBOX_ALIPAY_PUBLIC_KEY,
+    });
     const cert = c.merchants[2]?.providers.alipay;
     expect(cert?.app_cert).toBe(CERT_APP_CERT);
     expect(cert?.alipay_public_key).toBeUndefined();
@@ -51,7 +60,11 @@ describe('providers.alipay', () => {
     [`${A}.app_id`, (d: Doc) => (d.merchants[0].providers.alipay.app_id = '2021'), /16-digit APPID/],
     [`${A}.app_id`, (d: Doc) => delete d.merchants[0].providers.alipay.app_id, /is missing/],
     [`${A}.private_key`, (d: Doc) => (d.merchants[0].providers.alipay.private_key = 'nope'), /application private key/],
-    [`${A}.private_key`, (d: Doc) => (d.merchants[0].providers.alipay.private_key = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----'), /not a readable RSA private key/],
+    [
+      `${A}.private_key`,
+      (d: Doc) => (d.merchants[0].providers.alipay.private_key = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----'),
+      /not a readable RSA private key/,
+    ],
     [`${A}.alipay_public_key`, (d: Doc) => delete d.merchants[0].providers.alipay.alipay_public_key, /public-key mode.*certificate mode/],
     [`${A}.alipay_public_key`, (d: Doc) => (d.merchants[0].providers.alipay.alipay_public_key = 'abc'), /not a readable RSA public key/],
     [`${A}.alipay_public_key`, (d: Doc) => (d.merchants[0].providers.alipay.alipay_public_key = TEST_APP_PUBLIC_KEY), /app public key/],
@@ -61,7 +74,11 @@ describe('providers.alipay', () => {
     [`${C}.alipay_root_cert`, (d: Doc) => delete d.merchants[2].providers.alipay.alipay_root_cert, /certificate mode needs/],
     [`${C}.app_cert`, (d: Doc) => (d.merchants[2].providers.alipay.app_cert = 'x'), /PEM certificate/],
     [`${C}.app_cert`, (d: Doc) => (d.merchants[2].providers.alipay.app_cert = CERT_ALIPAY_CERT), /public half of private_key/],
-    [`${C}.alipay_cert`, (d: Doc) => (d.merchants[2].providers.alipay.alipay_cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'), /cannot be read/],
+    [
+      `${C}.alipay_cert`,
+      (d: Doc) => (d.merchants[2].providers.alipay.alipay_cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'),
+      /cannot be read/,
+    ],
     ['merchants[1].providers.alipay.gateway', (d: Doc) => (d.merchants[1].providers.alipay.gateway = 'http://openapi.alipay.com/gateway.do'), /https/],
   ])('names %s', (path, fn, problem) => {
     const e = errorOf(mutate(fn));

@@ -36,7 +36,10 @@ export function privateKey(o: Record<string, unknown>, path: string): string {
   const p = `${path}.private_key`;
   const v = str(o, 'private_key', path, { secret: true });
   if (!PRIVATE_KEY_PEM.test(v) && !BARE_BASE64.test(v)) {
-    throw new ConfigError(p, 'must be the application private key: a PEM ("BEGIN PRIVATE KEY" or "BEGIN RSA PRIVATE KEY") or the bare base64 from Alipay\'s key tool.');
+    throw new ConfigError(
+      p,
+      'must be the application private key: a PEM ("BEGIN PRIVATE KEY" or "BEGIN RSA PRIVATE KEY") or the bare base64 from Alipay\'s key tool.',
+    );
   }
   try {
     rsaPrivateNumbers(v);
@@ -70,11 +73,18 @@ export function parseAlipayConfig(v: unknown, path: string, livemode: boolean): 
   const certKeys = ['app_cert', 'alipay_cert', 'alipay_root_cert'] as const;
   const certMode = certKeys.some((k) => o[k] !== undefined);
   if (certMode && o.alipay_public_key !== undefined) {
-    throw new ConfigError(`${path}.alipay_public_key`, 'cannot be combined with app_cert / alipay_cert / alipay_root_cert: an Alipay application signs in public-key mode or in certificate mode, not both.');
+    throw new ConfigError(
+      `${path}.alipay_public_key`,
+      'cannot be combined with app_cert / alipay_cert / alipay_root_cert: an Alipay application signs in public-key mode or in certificate mode, not both.',
+    );
   }
   if (certMode) {
     for (const k of certKeys) {
-      if (o[k] === undefined) throw new ConfigError(`${path}.${k}`, 'is missing: certificate mode needs app_cert, alipay_cert and alipay_root_cert (the three .crt files from the Alipay open platform).');
+      if (o[k] === undefined)
+        throw new ConfigError(
+          `${path}.${k}`,
+          'is missing: certificate mode needs app_cert, alipay_cert and alipay_root_cert (the three .crt files from the Alipay open platform).',
+        );
     }
     cfg.app_cert = certificates(o, 'app_cert', path);
     cfg.alipay_cert = certificates(o, 'alipay_cert', path);
@@ -87,7 +97,10 @@ export function parseAlipayConfig(v: unknown, path: string, livemode: boolean): 
     }
   } else {
     if (o.alipay_public_key === undefined) {
-      throw new ConfigError(`${path}.alipay_public_key`, 'is missing: configure the Alipay public key (public-key mode) or app_cert + alipay_cert + alipay_root_cert (certificate mode).');
+      throw new ConfigError(
+        `${path}.alipay_public_key`,
+        'is missing: configure the Alipay public key (public-key mode) or app_cert + alipay_cert + alipay_root_cert (certificate mode).',
+      );
     }
     const pub = str(o, 'alipay_public_key', path);
     try {
@@ -97,7 +110,10 @@ export function parseAlipayConfig(v: unknown, path: string, livemode: boolean): 
     }
     if (samePublicKey(rsaPublicNumbers(pub), rsaPrivateNumbers(cfg.private_key))) {
       // A classic mistake (alipay-sdk issue #5): the app's own public key where Alipay's belongs.
-      throw new ConfigError(`${path}.alipay_public_key`, 'is the public half of private_key, i.e. the app public key; it must be the Alipay public key (支付宝公钥).');
+      throw new ConfigError(
+        `${path}.alipay_public_key`,
+        'is the public half of private_key, i.e. the app public key; it must be the Alipay public key (支付宝公钥).',
+      );
     }
     cfg.alipay_public_key = pub;
   }

@@ -159,7 +159,10 @@ export const alipay: PaymentProvider<AlipayConfig> = {
       // The order string is every signed parameter as k=encodeURIComponent(v), joined with & (the
       // SDKs' sdkExecute); the app hands it to the Alipay SDK untouched. No notify_url in biz.
       const params = await signedParams(ctx, cfg, method, biz, notify);
-      const payload = Object.keys(params).sort().map((k) => `${k}=${encodeURIComponent(params[k] as string)}`).join('&');
+      const payload = Object.keys(params)
+        .sort()
+        .map((k) => `${k}=${encodeURIComponent(params[k] as string)}`)
+        .join('&');
       return { nextAction: { type: 'app_payload', payload }, providerData: { flow } };
     }
 
@@ -211,7 +214,10 @@ export const alipay: PaymentProvider<AlipayConfig> = {
   async refundQuery(ctx, cfg, refundId, refundData) {
     const outTradeNo = refundData?.out_trade_no;
     if (!outTradeNo) {
-      throw new ProviderError('refund_data_missing', `alipay.trade.fastpay.refund.query needs the refund's out_trade_no, which was not kept with refund ${refundId}.`);
+      throw new ProviderError(
+        'refund_data_missing',
+        `alipay.trade.fastpay.refund.query needs the refund's out_trade_no, which was not kept with refund ${refundId}.`,
+      );
     }
     return refundStatus(ctx, cfg, outTradeNo, refundId);
   },

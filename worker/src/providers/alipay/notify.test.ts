@@ -11,22 +11,44 @@ import { encodeForm, signNotify, type Params } from './sign';
 import type { IncomingNotify, ProviderContext } from '../types';
 import { alipayConfig } from '../../../../sandbox/src/alipay/testing';
 
-const ctx: ProviderContext = { fetch: () => Promise.reject(new Error('no network')), now: () => Date.now(), testMode: true, sandboxBaseUrl: 'https://shouyin.test/sandbox' };
+const ctx: ProviderContext = {
+  fetch: () => Promise.reject(new Error('no network')),
+  now: () => Date.now(),
+  testMode: true,
+  sandboxBaseUrl: 'https://shouyin.test/sandbox',
+};
 const v1 = vectors.alipay_notify_rsacheckv1;
 const vectorCfg: AlipayConfig = { app_id: v1.params.app_id, private_key: SANDBOX_ALIPAY_PRIVATE_KEY, alipay_public_key: v1.alipay_public_key_spki_base64 };
 const cfg = alipayConfig('demo');
 const certCfg = alipayConfig('certshop');
 
 const notify = (body: string, over: Partial<IncomingNotify> = {}): IncomingNotify => ({
-  method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, contentType: 'application/x-www-form-urlencoded; charset=utf-8', ...over,
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+  body,
+  contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+  ...over,
 });
 
 function trade(over: Params = {}): Params {
   return {
-    notify_time: '2026-11-28 18:00:01', notify_type: 'trade_status_sync', notify_id: '2026112800222180001', app_id: '2021000000000001',
-    charset: 'utf-8', version: '1.0', trade_no: '2026112822001400000000000001', out_trade_no: 'A1', buyer_id: '2088102534368455',
-    seller_id: '2088000000000001', trade_status: 'TRADE_SUCCESS', total_amount: '88.88', subject: '测试 Test', gmt_create: '2026-11-28 17:59:00',
-    gmt_payment: '2026-11-28 18:00:00', fund_bill_list: '[{"amount":"88.88","fundChannel":"ALIPAYACCOUNT"}]', ...over,
+    notify_time: '2026-11-28 18:00:01',
+    notify_type: 'trade_status_sync',
+    notify_id: '2026112800222180001',
+    app_id: '2021000000000001',
+    charset: 'utf-8',
+    version: '1.0',
+    trade_no: '2026112822001400000000000001',
+    out_trade_no: 'A1',
+    buyer_id: '2088102534368455',
+    seller_id: '2088000000000001',
+    trade_status: 'TRADE_SUCCESS',
+    total_amount: '88.88',
+    subject: '测试 Test',
+    gmt_create: '2026-11-28 17:59:00',
+    gmt_payment: '2026-11-28 18:00:00',
+    fund_bill_list: '[{"amount":"88.88","fundChannel":"ALIPAYACCOUNT"}]',
+    ...over,
   };
 }
 const signed = async (p: Params) => encodeForm(await signNotify(p, SANDBOX_ALIPAY_PRIVATE_KEY));
@@ -37,8 +59,14 @@ describe('the alipay_notify_rsacheckv1 vector', () => {
     expect(e).toMatchObject({
       kind: 'payment',
       payment: {
-        attemptId: '20190815155618536-564-57', providerTransactionId: '2019081522001468450512505578', amount: 10, currency: 'CNY',
-        appId: '2019073166072302', providerMerchantId: '2088531891668739', paidAt: Date.UTC(2019, 7, 15, 7, 56, 24), payer: '2088102534368455',
+        attemptId: '20190815155618536-564-57',
+        providerTransactionId: '2019081522001468450512505578',
+        amount: 10,
+        currency: 'CNY',
+        appId: '2019073166072302',
+        providerMerchantId: '2088531891668739',
+        paidAt: Date.UTC(2019, 7, 15, 7, 56, 24),
+        payer: '2088102534368455',
       },
     });
   });
@@ -101,24 +129,40 @@ describe('trade_status mapping', () => {
 
   it('a refund (refund_fee, gmt_refund, out_biz_no) is a refund event, partial or full', async () => {
     const refund = { refund_fee: '8.88', gmt_refund: '2026-11-28 19:00:00', out_biz_no: 'R1' };
-    expect(await parseAlipayNotify(ctx, cfg, notify(await signed(trade(refund))))).toMatchObject({ kind: 'refund', attemptId: 'A1', refundId: 'R1', state: 'succeeded' });
-    expect(await parseAlipayNotify(ctx, cfg, notify(await signed(trade({ ...refund, trade_status: 'TRADE_CLOSED' }))))).toMatchObject({ kind: 'refund', refundId: 'R1' });
+    expect(await parseAlipayNotify(ctx, cfg, notify(await signed(trade(refund))))).toMatchObject({
+      kind: 'refund',
+      attemptId: 'A1',
+      refundId: 'R1',
+      state: 'succeeded',
+    });
+    expect(await parseAlipayNotify(ctx, cfg, notify(await signed(trade({ ...refund, trade_status: 'TRADE_CLOSED' }))))).toMatchObject({
+      kind: 'refund',
+      refundId: 'R1',
+    });
   });
 
   it('app_id and seller_id are reported as sent (the session compares them); no gmt_payment → notify_time', async () => {
     const { gmt_payment: _g, ...rest } = trade({ app_id: '2021999999999999', seller_id: '2088999999999999' });
     const e = await parseAlipayNotify(ctx, cfg, notify(await signed(rest)));
-    expect(e).toMatchObject({ kind: 'payment', payment: { appId: '2021999999999999', providerMerchantId: '2088999999999999', paidAt: Date.UTC(2026, 10, 28, 10, 0, 1) } });
+    expect(e).toMatchObject({
+      kind: 'payment',
+      payment: { appId: '2021999999999999', providerMerchantId: '2088999999999999', paidAt: Date.UTC(2026, 10, 28, 10, 0, 1) },
+    });
   });
 
   it('an unknown trade_status, and a non-trade notify', async () => {
     await expect(parseAlipayNotify(ctx, cfg, notify(await signed(trade({ trade_status: 'NEW' }))))).rejects.toMatchObject({ code: 'malformed_notify' });
-    expect(await parseAlipayNotify(ctx, cfg, notify(await signed(trade({ notify_type: 'servicemarket_order_notify' }))))).toMatchObject({ kind: 'informational', state: 'servicemarket_order_notify' });
+    expect(await parseAlipayNotify(ctx, cfg, notify(await signed(trade({ notify_type: 'servicemarket_order_notify' }))))).toMatchObject({
+      kind: 'informational',
+      state: 'servicemarket_order_notify',
+    });
   });
 
   it('certificate mode verifies with the configured Alipay certificate', async () => {
     expect((await parseAlipayNotify(ctx, certCfg, notify(await signed(trade())))).kind).toBe('payment');
-    await expect(parseAlipayNotify(ctx, certCfg, notify(encodeForm(await signNotify(trade(), certCfg.private_key))))).rejects.toMatchObject({ code: 'bad_signature' });
+    await expect(parseAlipayNotify(ctx, certCfg, notify(encodeForm(await signNotify(trade(), certCfg.private_key))))).rejects.toMatchObject({
+      code: 'bad_signature',
+    });
   });
 });
 
@@ -129,10 +173,14 @@ describe('ack', () => {
     expect(new TextEncoder().encode(a.body)).toHaveLength(7);
   });
 
-  it.each([['unverified', 401], ['unknown_order', 404], ['too_large', 413], ['not_stored', 500]] as const)('%s → %d and anything but success', (reason, status) => {
+  it.each([
+    ['unverified', 401],
+    ['unknown_order', 404],
+    ['too_large', 413],
+    ['not_stored', 500],
+  ] as const)('%s → %d and anything but success', (reason, status) => {
     const a = alipayAck(false, { reason, message: 'x' });
     expect(a.status).toBe(status);
     expect(a.body).not.toBe('success');
   });
 });
-

@@ -33,7 +33,10 @@ export async function verifyNotifyForm(cfg: AlipayConfig, body: string): Promise
   }
   const keys = await alipayVerifyKeys(cfg);
   for (const key of keys) if (await verifyNotifySignature(params, sign, key)) return params;
-  throw new VerificationError('bad_signature', 'The notify sign does not verify (rsaCheckV1, sign and sign_type excluded) with the configured Alipay public key / certificate. Was the form re-encoded on the way, or is the key the app\'s own?');
+  throw new VerificationError(
+    'bad_signature',
+    "The notify sign does not verify (rsaCheckV1, sign and sign_type excluded) with the configured Alipay public key / certificate. Was the form re-encoded on the way, or is the key the app's own?",
+  );
 }
 
 /**

@@ -4,9 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../lib/errors';
 import { ALIPAY_TEST } from '../../../test/fixtures/config';
-import {
-  alipayConfig, control, ledgerOf, providerCtx, recordNotifies, sandboxFetch, SANDBOX, tradeNo,
-} from '../../../../sandbox/src/alipay/testing';
+import { alipayConfig, control, ledgerOf, providerCtx, recordNotifies, sandboxFetch, SANDBOX, tradeNo } from '../../../../sandbox/src/alipay/testing';
 import type { CreateAttemptInput } from '../types';
 import { AlipayApiError } from './client';
 import { alipay, cancelTrade } from './index';
@@ -38,7 +36,11 @@ function input(flow: CreateAttemptInput['flow'], over: Partial<CreateAttemptInpu
 
 /** Submits a form_post next_action as the widget's form would, returning the cashier HTML. */
 async function submit(action: { url: string; fields: Record<string, string> }): Promise<Response> {
-  return sandboxFetch(action.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(action.fields).toString() });
+  return sandboxFetch(action.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(action.fields).toString(),
+  });
 }
 
 describe('qr (alipay.trade.precreate)', () => {
@@ -61,7 +63,10 @@ describe('qr (alipay.trade.precreate)', () => {
     expect((await alipay.query(ctx, cfg, i.attemptId)).state).toBe('pending');
     await control(`/orders/${i.attemptId}/pay`, { notify: 'drop' });
     const q = await alipay.query(ctx, cfg, i.attemptId);
-    expect(q).toMatchObject({ state: 'paid', payment: { attemptId: i.attemptId, amount: 8888, currency: 'CNY', appId: ALIPAY_TEST.app_id, providerMerchantId: ALIPAY_TEST.seller_id } });
+    expect(q).toMatchObject({
+      state: 'paid',
+      payment: { attemptId: i.attemptId, amount: 8888, currency: 'CNY', appId: ALIPAY_TEST.app_id, providerMerchantId: ALIPAY_TEST.seller_id },
+    });
     if (q.state !== 'paid') throw new Error('not paid');
     expect(q.payment.providerTransactionId).toMatch(/^\d{28}$/);
     expect(Math.abs(q.payment.paidAt - Date.now())).toBeLessThan(5000);
@@ -103,10 +108,23 @@ describe('page and h5: a POST form to the gateway, submitted in the top window',
     const url = new URL(r.nextAction.url);
     expect(`${url.origin}${url.pathname}`).toBe(`${SANDBOX}/alipay/gateway.do`);
     const q = parseFormStrict(url.search.slice(1));
-    expect(q).toMatchObject({ app_id: ALIPAY_TEST.app_id, method: 'alipay.trade.page.pay', charset: 'utf-8', format: 'JSON', sign_type: 'RSA2', version: '1.0', notify_url: i.notifyUrl, return_url: i.returnUrl });
+    expect(q).toMatchObject({
+      app_id: ALIPAY_TEST.app_id,
+      method: 'alipay.trade.page.pay',
+      charset: 'utf-8',
+      format: 'JSON',
+      sign_type: 'RSA2',
+      version: '1.0',
+      notify_url: i.notifyUrl,
+      return_url: i.returnUrl,
+    });
     expect(q.sign).toBeTruthy();
     expect(Object.keys(r.nextAction.fields)).toEqual(['biz_content']);
-    expect(JSON.parse(r.nextAction.fields.biz_content as string)).toMatchObject({ out_trade_no: i.attemptId, total_amount: '88.88', product_code: 'FAST_INSTANT_TRADE_PAY' });
+    expect(JSON.parse(r.nextAction.fields.biz_content as string)).toMatchObject({
+      out_trade_no: i.attemptId,
+      total_amount: '88.88',
+      product_code: 'FAST_INSTANT_TRADE_PAY',
+    });
     // No network call yet: the trade exists once the shopper reaches the cashier.
     expect((await control(`/orders/${i.attemptId}`)).status).toBe(404);
     const html = await (await submit(r.nextAction)).text();
@@ -180,10 +198,14 @@ describe('certificate mode', () => {
   it('sends app_cert_sn and alipay_root_cert_sn, verifies with the certificate the answer names', async () => {
     const i = input('qr');
     const seen: string[] = [];
-    const r = await alipay.createAttempt(providerCtx(async (req, send) => {
-      seen.push(req.url);
-      return send(req);
-    }), certCfg, i);
+    const r = await alipay.createAttempt(
+      providerCtx(async (req, send) => {
+        seen.push(req.url);
+        return send(req);
+      }),
+      certCfg,
+      i,
+    );
     expect(r.nextAction.type).toBe('display_qr');
     const q = new URL(seen[0] as string).searchParams;
     expect(q.get('app_cert_sn')).toMatch(/^[0-9a-f]{32}$/);
@@ -200,7 +222,11 @@ describe('certificate mode', () => {
       const res = await send(req);
       return new Response((await res.text()).replace(/"alipay_cert_sn":"[0-9a-f]+"/, '"alipay_cert_sn":"00000000000000000000000000000000"'), res);
     });
-    await expect(alipay.query(wrongSn, certCfg, tradeNo())).rejects.toMatchObject({ code: 'response_unverified', retryable: true, message: expect.stringContaining('unknown_cert_sn') });
+    await expect(alipay.query(wrongSn, certCfg, tradeNo())).rejects.toMatchObject({
+      code: 'response_unverified',
+      retryable: true,
+      message: expect.stringContaining('unknown_cert_sn'),
+    });
   });
 });
 
@@ -226,18 +252,41 @@ describe('answers that are not trusted', () => {
   });
 
   it('an unsigned error claiming TRADE_NOT_EXIST is not believed', async () => {
-    const unsigned = providerCtx(async () => new Response('{"alipay_trade_query_response":{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在"}}'));
-    await expect(alipay.query(unsigned, cfg, tradeNo())).rejects.toMatchObject({ code: 'response_unverified', message: expect.stringContaining('40004 ACQ.TRADE_NOT_EXIST') });
+    const unsigned = providerCtx(
+      async () =>
+        new Response('{"alipay_trade_query_response":{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在"}}'),
+    );
+    await expect(alipay.query(unsigned, cfg, tradeNo())).rejects.toMatchObject({
+      code: 'response_unverified',
+      message: expect.stringContaining('40004 ACQ.TRADE_NOT_EXIST'),
+    });
   });
 
   it('an answer signed by another key (the app’s own) is not believed', async () => {
-    const forged = providerCtx(async () => new Response(await signResponse({ key: 'alipay_trade_query_response', body: { code: '10000', trade_status: 'TRADE_SUCCESS' }, privateKeyPem: cfg.private_key })));
-    await expect(alipay.query(forged, cfg, tradeNo())).rejects.toMatchObject({ code: 'response_unverified', message: expect.stringContaining('bad_signature') });
+    const forged = providerCtx(
+      async () =>
+        new Response(
+          await signResponse({ key: 'alipay_trade_query_response', body: { code: '10000', trade_status: 'TRADE_SUCCESS' }, privateKeyPem: cfg.private_key }),
+        ),
+    );
+    await expect(alipay.query(forged, cfg, tradeNo())).rejects.toMatchObject({
+      code: 'response_unverified',
+      message: expect.stringContaining('bad_signature'),
+    });
   });
 
   it('an answer signed over the unescaped text still verifies (the \\/ retry)', async () => {
-    const unescaped = providerCtx(async () =>
-      new Response(await signResponse({ key: 'alipay_trade_query_response', body: { code: '10000', msg: 'Success', trade_status: 'WAIT_BUYER_PAY', out_trade_no: 'A1', note: 'https://x/y' }, privateKeyPem: SANDBOX_ALIPAY_PRIVATE_KEY, signOver: 'unescaped' })));
+    const unescaped = providerCtx(
+      async () =>
+        new Response(
+          await signResponse({
+            key: 'alipay_trade_query_response',
+            body: { code: '10000', msg: 'Success', trade_status: 'WAIT_BUYER_PAY', out_trade_no: 'A1', note: 'https://x/y' },
+            privateKeyPem: SANDBOX_ALIPAY_PRIVATE_KEY,
+            signOver: 'unescaped',
+          }),
+        ),
+    );
     expect((await alipay.query(unescaped, cfg, 'A1')).state).toBe('pending');
   });
 

@@ -5,14 +5,31 @@
 import { describe, expect, it } from 'vitest';
 import { importRsaPrivateKey, importRsaPublicKey, rsaSign, rsaVerify } from '../../crypto/rsa';
 import {
-  SANDBOX_ALIPAY_PRIVATE_KEY, SANDBOX_ALIPAY_PUBLIC_KEY, TEST_APP_PRIVATE_KEY_BARE, TEST_APP_PRIVATE_KEY_PKCS1, TEST_APP_PRIVATE_KEY_PKCS8, TEST_APP_PUBLIC_KEY,
+  SANDBOX_ALIPAY_PRIVATE_KEY,
+  SANDBOX_ALIPAY_PUBLIC_KEY,
+  TEST_APP_PRIVATE_KEY_BARE,
+  TEST_APP_PRIVATE_KEY_PKCS1,
+  TEST_APP_PRIVATE_KEY_PKCS8,
+  TEST_APP_PUBLIC_KEY,
 } from './fixtures/test-keys';
 import { UPSTREAM_APP_KEYS } from './fixtures/upstream';
 import vectors from './fixtures/vectors.json';
 import { normalizePrivateKeyPem } from './keys';
 import {
-  alipayJson, encodeForm, extractSignedResponse, notifySignContent, parseFormStrict, requestSignContent, signNotify, signRequest, signResponse,
-  topLevelMembers, verifyNotifySignature, verifyRequest, verifyResponseContent, type Params,
+  alipayJson,
+  encodeForm,
+  extractSignedResponse,
+  notifySignContent,
+  parseFormStrict,
+  requestSignContent,
+  signNotify,
+  signRequest,
+  signResponse,
+  topLevelMembers,
+  verifyNotifySignature,
+  verifyRequest,
+  verifyResponseContent,
+  type Params,
 } from './sign';
 
 /** `k=v&…` → params, splitting each pair at its first `=` (the vector's values hold no `&`). */
@@ -80,7 +97,10 @@ describe('request signing (alipay_request_sign_derived)', () => {
   });
 
   it('upstream’s app-public-key.pem verifies the vector’s signature (upstream)', async () => {
-    expect(await verifyRequest({ ...params, sign: v.sign }, await importRsaPublicKey(UPSTREAM_APP_KEYS.public))).toEqual({ ok: true, content: v.string_to_sign });
+    expect(await verifyRequest({ ...params, sign: v.sign }, await importRsaPublicKey(UPSTREAM_APP_KEYS.public))).toEqual({
+      ok: true,
+      content: v.string_to_sign,
+    });
   });
 });
 
@@ -112,12 +132,23 @@ describe('sync responses (alipay_sync_response)', () => {
     expect(() => extractSignedResponse('{"alipay_trade_query_response":{},"alipay_trade_query_response":{}}', 'alipay.trade.query')).toThrow(/twice/);
     expect(() => extractSignedResponse('<html>', 'alipay.trade.query')).toThrow(/not JSON/);
     expect(() => extractSignedResponse('{"alipay_trade_query_response":"x"}', 'alipay.trade.query')).toThrow(/not a JSON object/);
-    expect([...topLevelMembers('{"a":1,"b":{"c":[2,3]},"d":"e"}')]).toEqual([['a', '1'], ['b', '{"c":[2,3]}'], ['d', '"e"']]);
+    expect([...topLevelMembers('{"a":1,"b":{"c":[2,3]},"d":"e"}')]).toEqual([
+      ['a', '1'],
+      ['b', '{"c":[2,3]}'],
+      ['d', '"e"'],
+    ]);
   });
 
   it('the signer twin emits \\/ escapes and raw UTF-8, signed over exactly what it emits', async () => {
-    const text = await signResponse({ key: 'alipay_trade_precreate_response', body: { code: '10000', qr_code: 'https://qr.alipay.com/bax0', subject: '测试' }, privateKeyPem: SANDBOX_ALIPAY_PRIVATE_KEY, certSn: 'sn1' });
-    expect(text).toMatch(/^\{"alipay_trade_precreate_response":\{"code":"10000","qr_code":"https:\\\/\\\/qr\.alipay\.com\\\/bax0","subject":"测试"\},"alipay_cert_sn":"sn1","sign":"[A-Za-z0-9+/=]+"\}$/);
+    const text = await signResponse({
+      key: 'alipay_trade_precreate_response',
+      body: { code: '10000', qr_code: 'https://qr.alipay.com/bax0', subject: '测试' },
+      privateKeyPem: SANDBOX_ALIPAY_PRIVATE_KEY,
+      certSn: 'sn1',
+    });
+    expect(text).toMatch(
+      /^\{"alipay_trade_precreate_response":\{"code":"10000","qr_code":"https:\\\/\\\/qr\.alipay\.com\\\/bax0","subject":"测试"\},"alipay_cert_sn":"sn1","sign":"[A-Za-z0-9+/=]+"\}$/,
+    );
     const r = extractSignedResponse(text, 'alipay.trade.precreate');
     const key = await importRsaPublicKey(SANDBOX_ALIPAY_PUBLIC_KEY);
     expect(await verifyResponseContent(r.content, r.sign!, key)).toBe(true);
@@ -159,14 +190,20 @@ describe('notifies (alipay_notify_rsacheckv1 / v2)', () => {
     const key = await importRsaPublicKey(v2.alipay_public_key_pem);
     expect(await verifyNotifySignature(params, params.sign!, key)).toBe(false);
     // The vector itself holds: it verifies over every field but sign, sign_type included (rsaCheckV2).
-    const v2Content = Object.keys(params).filter((k) => k !== 'sign').sort().map((k) => `${k}=${params[k]}`).join('&');
+    const v2Content = Object.keys(params)
+      .filter((k) => k !== 'sign')
+      .sort()
+      .map((k) => `${k}=${params[k]}`)
+      .join('&');
     expect(await rsaVerify(key, v2Content, params.sign!)).toBe(true);
   });
 
   it('survives the form round trip: encoded once, parsed once (+ in sign, spaces, JSON, Chinese)', async () => {
     const params = v1.params as Params;
     const body = encodeForm(params);
-    expect(body).toContain('sign=QfTb8tqE1BMhS5qAnXtvsF3%2FjBkEvu9q9en0pdbBUDDjvKycZhQb7h8GDs4FKfi049PynaNuatxSgLb%2FnLWZpXyyh0LEWdK2S6Ri7nPwrVgOs08zugLO20vOQz44y3ti2Ncm8%2FwZts1Fr2gZ7pShnVX3d1B50hbsXnObT1r%2FU8ONNQjWXd0HIul4TG%2BQ3fm3');
+    expect(body).toContain(
+      'sign=QfTb8tqE1BMhS5qAnXtvsF3%2FjBkEvu9q9en0pdbBUDDjvKycZhQb7h8GDs4FKfi049PynaNuatxSgLb%2FnLWZpXyyh0LEWdK2S6Ri7nPwrVgOs08zugLO20vOQz44y3ti2Ncm8%2FwZts1Fr2gZ7pShnVX3d1B50hbsXnObT1r%2FU8ONNQjWXd0HIul4TG%2BQ3fm3',
+    );
     const parsed = parseFormStrict(body);
     expect(parsed).toEqual(params);
     expect(await verifyNotifySignature(parsed, parsed.sign!, await importRsaPublicKey(v1.alipay_public_key_spki_base64))).toBe(true);

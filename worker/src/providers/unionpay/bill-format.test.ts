@@ -19,8 +19,30 @@ function zmBytes(fields: Record<string, string>): Uint8Array {
 }
 
 describe('UnionPay ZM file', () => {
-  const consume = { tradeNo: 'S22', traceNo: '123456', txnTime: '1127160138', txnAmt: '8888', queryId: '512611271601382345671', orderId: 'Kq3vXw9ZbT2mR8nLpY4sHc1dA3', txnType: '01', txnSubType: '01', bizType: '000201', merId: '777290058110048', subMerAbbr: '银联商户简称' };
-  const refund = { tradeNo: 'S30', txnTime: '1127170005', txnAmt: '1200', queryId: '512611271700052345672', orderId: 'Zx8cVb4NmQ6wE2rTyU9iOp1aR3', txnType: '04', txnSubType: '00', origQryId: '512611251500002345670', merId: '777290058110048' };
+  const consume = {
+    tradeNo: 'S22',
+    traceNo: '123456',
+    txnTime: '1127160138',
+    txnAmt: '8888',
+    queryId: '512611271601382345671',
+    orderId: 'Kq3vXw9ZbT2mR8nLpY4sHc1dA3',
+    txnType: '01',
+    txnSubType: '01',
+    bizType: '000201',
+    merId: '777290058110048',
+    subMerAbbr: '银联商户简称',
+  };
+  const refund = {
+    tradeNo: 'S30',
+    txnTime: '1127170005',
+    txnAmt: '1200',
+    queryId: '512611271700052345672',
+    orderId: 'Zx8cVb4NmQ6wE2rTyU9iOp1aR3',
+    txnType: '04',
+    txnSubType: '00',
+    origQryId: '512611251500002345670',
+    merId: '777290058110048',
+  };
 
   it('slices fixed GBK byte widths (Chinese text in a field shifts nothing), consume → payment, 04 → refund', () => {
     const a = zmBytes(consume);
@@ -28,10 +50,23 @@ describe('UnionPay ZM file', () => {
     const file = new Uint8Array([...a, 0x0d, 0x0a, ...zmBytes(refund), 0x0d, 0x0a, ...zmBytes({ ...consume, txnType: '71', orderId: 'X' }), 0x0d, 0x0a]);
     const s = parseUnionpayZm(file, 'INN26112788ZM_777290058110048', '2026-11-27');
     expect(s.rows).toEqual([
-      { kind: 'payment', outTradeNo: 'Kq3vXw9ZbT2mR8nLpY4sHc1dA3', providerTransactionId: '512611271601382345671', amount: 8888, time: parseBeijing('2026-11-27 16:01:38'), line: 1 },
       {
-        kind: 'refund', outTradeNo: '', outRefundNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aR3', providerTransactionId: '512611251500002345670', providerRefundId: '512611271700052345672',
-        amount: 1200, time: parseBeijing('2026-11-27 17:00:05'), line: 2,
+        kind: 'payment',
+        outTradeNo: 'Kq3vXw9ZbT2mR8nLpY4sHc1dA3',
+        providerTransactionId: '512611271601382345671',
+        amount: 8888,
+        time: parseBeijing('2026-11-27 16:01:38'),
+        line: 1,
+      },
+      {
+        kind: 'refund',
+        outTradeNo: '',
+        outRefundNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aR3',
+        providerTransactionId: '512611251500002345670',
+        providerRefundId: '512611271700052345672',
+        amount: 1200,
+        time: parseBeijing('2026-11-27 17:00:05'),
+        line: 2,
       },
     ]);
     expect(s.ignored).toBe(1);
@@ -47,7 +82,7 @@ describe('UnionPay ZM file', () => {
     expect(() => parseUnionpayZm(zmBytes({ ...consume, txnAmt: 'ABC' }), 'x', '2026-11-27')).toThrow(/not fen/);
   });
 
-  it('the sandbox writer produces records of the layout\'s width', () => {
+  it("the sandbox writer produces records of the layout's width", () => {
     const line = writeZmRecord({ ...consume, subMerAbbr: 'shop' });
     expect(line.length).toBe(ZM_RECORD_BYTES);
     expect(parseUnionpayZm(new TextEncoder().encode(line), 'x', '2026-11-27').rows[0]).toMatchObject({ outTradeNo: consume.orderId, amount: 8888 });

@@ -14,12 +14,48 @@ import { StatementFormatError } from '../../bills/decode';
 import type { BillFormat } from '../types';
 
 export const ZM_FIELDS = [
-  ['tradeNo', 3], ['acqInsCode', 11], ['sendInsCode', 11], ['traceNo', 6], ['txnTime', 10], ['payCardNo', 19], ['txnAmt', 12], ['merCatCode', 4],
-  ['termType', 2], ['queryId', 21], ['oldPayType', 2], ['orderId', 32], ['payCardType', 2], ['origTradeSysTraceNo', 6], ['origTradeTime', 10],
-  ['merCharge', 13], ['settleAmt', 13], ['payType', 4], ['groupMerCode', 15], ['txnType', 2], ['txnSubType', 2], ['bizType', 6], ['accType', 2],
-  ['billType', 4], ['billNo', 32], ['interactMode', 1], ['origQryId', 21], ['merId', 15], ['accountType', 1], ['subMerId', 15], ['subMerAbbr', 32],
-  ['subMerAccountAmt', 13], ['settleNetAmt', 13], ['termId', 8], ['merReserved', 32], ['discountAmt', 13], ['invoiceAmt', 13],
-  ['insAdditionCharge', 12], ['installmentNum', 2], ['tradeMedia', 1], ['reserved1', 32], ['reserved2', 98],
+  ['tradeNo', 3],
+  ['acqInsCode', 11],
+  ['sendInsCode', 11],
+  ['traceNo', 6],
+  ['txnTime', 10],
+  ['payCardNo', 19],
+  ['txnAmt', 12],
+  ['merCatCode', 4],
+  ['termType', 2],
+  ['queryId', 21],
+  ['oldPayType', 2],
+  ['orderId', 32],
+  ['payCardType', 2],
+  ['origTradeSysTraceNo', 6],
+  ['origTradeTime', 10],
+  ['merCharge', 13],
+  ['settleAmt', 13],
+  ['payType', 4],
+  ['groupMerCode', 15],
+  ['txnType', 2],
+  ['txnSubType', 2],
+  ['bizType', 6],
+  ['accType', 2],
+  ['billType', 4],
+  ['billNo', 32],
+  ['interactMode', 1],
+  ['origQryId', 21],
+  ['merId', 15],
+  ['accountType', 1],
+  ['subMerId', 15],
+  ['subMerAbbr', 32],
+  ['subMerAccountAmt', 13],
+  ['settleNetAmt', 13],
+  ['termId', 8],
+  ['merReserved', 32],
+  ['discountAmt', 13],
+  ['invoiceAmt', 13],
+  ['insAdditionCharge', 12],
+  ['installmentNum', 2],
+  ['tradeMedia', 1],
+  ['reserved1', 32],
+  ['reserved2', 98],
 ] as const;
 export type ZmField = (typeof ZM_FIELDS)[number][0];
 export type ZmRecord = Record<ZmField, string>;
@@ -82,7 +118,16 @@ export function parseUnionpayZm(bytes: Uint8Array, file: string, settleDate: str
     if (r.txnType === '01') {
       rows.push({ kind: 'payment', outTradeNo: r.orderId, providerTransactionId: r.queryId, amount, time, line });
     } else if (r.txnType === '04' || r.txnType === '31') {
-      rows.push({ kind: 'refund', outTradeNo: '', outRefundNo: r.orderId, providerTransactionId: r.origQryId, providerRefundId: r.queryId, amount, time, line });
+      rows.push({
+        kind: 'refund',
+        outTradeNo: '',
+        outRefundNo: r.orderId,
+        providerTransactionId: r.origQryId,
+        providerRefundId: r.queryId,
+        amount,
+        time,
+        line,
+      });
     } else {
       ignored++;
     }

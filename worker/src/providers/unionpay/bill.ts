@@ -24,7 +24,8 @@ export function fileDownloadBase(ctx: ProviderContext, cfg: UnionpayConfig): str
   const gateway = gatewayBase(ctx, cfg);
   if (gateway === LIVE_GATEWAY) return FILE_DOWNLOAD_LIVE;
   const u = new URL(gateway);
-  if (u.hostname.startsWith('gateway.') && (u.pathname === '/' || u.pathname === '')) return `${u.protocol}//filedownload.${u.hostname.slice('gateway.'.length)}${u.port ? `:${u.port}` : ''}`;
+  if (u.hostname.startsWith('gateway.') && (u.pathname === '/' || u.pathname === ''))
+    return `${u.protocol}//filedownload.${u.hostname.slice('gateway.'.length)}${u.port ? `:${u.port}` : ''}`;
   return `${gateway}/filedownload`;
 }
 
@@ -40,10 +41,14 @@ export async function downloadStatement(ctx: ProviderContext, cfg: UnionpayConfi
   const answer = await unionpayRequest(ctx, cfg, '/', fields, fileDownloadBase(ctx, cfg));
   if (answer.respCode === '98') return { status: 'empty', reason: `UnionPay: ${answer.respMsg ?? 'no file'}` };
   if (answer.respCode !== '00') {
-    throw new ProviderError(`unionpay_${answer.respCode ?? 'unknown'}`, `UnionPay answered the file download with respCode=${answer.respCode ?? '?'}: ${answer.respMsg ?? ''}`, ['03', '04', '05', '06'].includes(answer.respCode ?? ''));
+    throw new ProviderError(
+      `unionpay_${answer.respCode ?? 'unknown'}`,
+      `UnionPay answered the file download with respCode=${answer.respCode ?? '?'}: ${answer.respMsg ?? ''}`,
+      ['03', '04', '05', '06'].includes(answer.respCode ?? ''),
+    );
   }
   const content = answer.fileContent;
-  if (!content) throw new ProviderError('invalid_response', 'UnionPay\'s file download answer has no fileContent.');
+  if (!content) throw new ProviderError('invalid_response', "UnionPay's file download answer has no fileContent.");
   return readStatement('UnionPay', () => {
     const zip = inflateZlib(fromBase64(content.replace(/\s+/g, '')), `fileContent of ${answer.fileName ?? 'the file'}`);
     for (const [name, data] of unzip(zip, answer.fileName ?? 'the settlement zip')) {

@@ -5,8 +5,17 @@ import { derToPem, pemToDer } from '../../crypto/pem';
 import { basicConstraints, keyUsage, mayIssueCertificates, parseCertificate } from '../../crypto/x509';
 import { VerificationError } from '../../lib/errors';
 import {
-  EXPIRED_CERT, IMPOSTOR_MIDDLE_CERT, NOT_CA_MIDDLE_CERT, OTHER_OWNER_CERT, PROD_OWNER_CERT, SELF_SIGNED_CERT, UNDER_IMPOSTOR_CERT,
-  UNDER_NOT_CA_CERT, UNIONPAY_MIDDLE_CERT, UNIONPAY_ROOT_CERT, UNIONPAY_SANDBOX_SIGN_CERT,
+  EXPIRED_CERT,
+  IMPOSTOR_MIDDLE_CERT,
+  NOT_CA_MIDDLE_CERT,
+  OTHER_OWNER_CERT,
+  PROD_OWNER_CERT,
+  SELF_SIGNED_CERT,
+  UNDER_IMPOSTOR_CERT,
+  UNDER_NOT_CA_CERT,
+  UNIONPAY_MIDDLE_CERT,
+  UNIONPAY_ROOT_CERT,
+  UNIONPAY_SANDBOX_SIGN_CERT,
 } from '../../../test/fixtures/unionpay-certs';
 import { TEST_CN_OWNER, UNIONPAY_CN_OWNER, checkOwner, checkValidity, cnOwner, verifySignPubKeyCert } from './cert';
 import vectors from './fixtures/vectors.json';
@@ -119,6 +128,8 @@ describe('the vector certificate (CFCA TEST OCA1, expired 2020-11-01)', () => {
   });
 
   it('does not chain to the sandbox root (it is CFCA’s): cert_untrusted even on its own clock', async () => {
-    expect(await code(verifySignPubKeyCert(vectors.unionpay_acp_510_backurl_notify.fields.signPubKeyCert, { ...chain, now: Date.UTC(2018, 6, 26) }))).toBe('cert_untrusted');
+    expect(await code(verifySignPubKeyCert(vectors.unionpay_acp_510_backurl_notify.fields.signPubKeyCert, { ...chain, now: Date.UTC(2018, 6, 26) }))).toBe(
+      'cert_untrusted',
+    );
   });
 });

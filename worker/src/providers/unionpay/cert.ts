@@ -104,7 +104,10 @@ export function checkValidity(c: Certificate, what: string, now: number): void {
     if (e.reason === 'not_yet_valid') {
       throw new VerificationError('cert_not_yet_valid', `${what} is not valid before ${c.notBefore.toISOString()} (is the clock right?).`);
     }
-    throw new VerificationError('cert_expired', `${what} expired at ${c.notAfter.toISOString()}; UnionPay rotates its signing certificate, and root/middle must be current too.`);
+    throw new VerificationError(
+      'cert_expired',
+      `${what} expired at ${c.notAfter.toISOString()}; UnionPay rotates its signing certificate, and root/middle must be current too.`,
+    );
   }
 }
 

@@ -66,7 +66,13 @@ export class UnionpayApiError extends ProviderError {
  * gateway is unreachable, answers non-200, or answers something unparseable or unverifiable — in all
  * of which the outcome is unknown (retryable: the caller queries before deciding).
  */
-export async function unionpayRequest(ctx: ProviderContext, cfg: UnionpayConfig, endpoint: Endpoint | '/', fields: Fields, base = gatewayBase(ctx, cfg)): Promise<Fields> {
+export async function unionpayRequest(
+  ctx: ProviderContext,
+  cfg: UnionpayConfig,
+  endpoint: Endpoint | '/',
+  fields: Fields,
+  base = gatewayBase(ctx, cfg),
+): Promise<Fields> {
   const url = base + endpoint;
   const signed = await signRequest(cfg, fields);
   let res: Response;

@@ -26,7 +26,9 @@ describe('providers.unionpay', () => {
   });
 
   it('certId must be the DECIMAL serial, not hex', () => {
-    expect(message(withUnionpay((u) => void (u.sign_cert_id = '10360C8A84')))).toContain('merchants[0].providers.unionpay.sign_cert_id must be the DECIMAL serial');
+    expect(message(withUnionpay((u) => void (u.sign_cert_id = '10360C8A84')))).toContain(
+      'merchants[0].providers.unionpay.sign_cert_id must be the DECIMAL serial',
+    );
   });
 
   it('mer_id is 15 digits; sign_key a PEM private key (never echoed)', () => {
@@ -37,12 +39,16 @@ describe('providers.unionpay', () => {
   });
 
   it('root and middle swapped, or from different environments, are caught', () => {
-    expect(message(withUnionpay((u) => void ([u.root_cert, u.middle_cert] = [u.middle_cert, u.root_cert])))).toMatch(/middle_cert was not issued by root_cert .*swapped/);
+    expect(message(withUnionpay((u) => void ([u.root_cert, u.middle_cert] = [u.middle_cert, u.root_cert])))).toMatch(
+      /middle_cert was not issued by root_cert .*swapped/,
+    );
     expect(message(withUnionpay((u) => void (u.root_cert = 'not a pem')))).toContain('root_cert must be a PEM certificate');
   });
 
   it('unknown fields are refused; a live gateway must be https', () => {
     expect(message(withUnionpay((u) => void (u.secure_key = 'x')))).toContain('merchants[0].providers.unionpay.secure_key is not a known field');
-    expect(message(withUnionpay((_u, doc) => void (doc.merchants[1].providers.unionpay.gateway = 'http://gateway.95516.com')))).toContain('must be an https URL');
+    expect(message(withUnionpay((_u, doc) => void (doc.merchants[1].providers.unionpay.gateway = 'http://gateway.95516.com')))).toContain(
+      'must be an https URL',
+    );
   });
 });

@@ -54,12 +54,21 @@ export function checkPair(path: string, root: Certificate, middle: Certificate):
 export function parseUnionpayConfig(v: unknown, path: string, livemode: boolean): UnionpayConfig {
   const o = obj(v, path);
   onlyKeys(o, path, ['mer_id', 'sign_key', 'sign_cert_id', 'root_cert', 'middle_cert', 'gateway']);
-  const root = certificate(o, 'root_cert', path, 'must be a PEM certificate (acp_prod_root.cer / acp_test_root.cer; convert DER with `openssl x509 -inform der`)');
+  const root = certificate(
+    o,
+    'root_cert',
+    path,
+    'must be a PEM certificate (acp_prod_root.cer / acp_test_root.cer; convert DER with `openssl x509 -inform der`)',
+  );
   const middle = certificate(o, 'middle_cert', path, 'must be a PEM certificate (acp_prod_middle.cer / acp_test_middle.cer)');
   checkPair(path, root.cert, middle.cert);
   const cfg: UnionpayConfig = {
     mer_id: str(o, 'mer_id', path, { pattern: /^[0-9]{15}$/, hint: 'must be the 15-digit UnionPay merchant code (商户代码)' }),
-    sign_key: str(o, 'sign_key', path, { secret: true, pattern: PRIVATE_KEY_PEM, hint: 'must be the PEM private key extracted from the .pfx (see docs/unionpay.md)' }),
+    sign_key: str(o, 'sign_key', path, {
+      secret: true,
+      pattern: PRIVATE_KEY_PEM,
+      hint: 'must be the PEM private key extracted from the .pfx (see docs/unionpay.md)',
+    }),
     sign_cert_id: str(o, 'sign_cert_id', path, {
       pattern: /^[1-9][0-9]{0,47}$/,
       hint: 'must be the DECIMAL serial number of the .pfx signing certificate (certId), not the hex one',

@@ -17,8 +17,16 @@ import type { CloseResult, CreateAttemptResult, PaymentProvider, ProviderContext
 import { Endpoint, UnionpayApiError, commonFields, gatewayBase, signRequest, unionpayRequest, usesBuiltInSandbox } from './client';
 import { ShapeError, answerNotDocumented } from '../errors';
 import {
-  CURRENCY_CNY, IN_PROGRESS_CODES, NOT_FOUND_CODE, ORDER_ID, SUCCESS_CODES, TxnType, field, orderDescription,
-  paymentFacts, refundStateOf,
+  CURRENCY_CNY,
+  IN_PROGRESS_CODES,
+  NOT_FOUND_CODE,
+  ORDER_ID,
+  SUCCESS_CODES,
+  TxnType,
+  field,
+  orderDescription,
+  paymentFacts,
+  refundStateOf,
 } from './mapping';
 import { parseUnionpayNotify, unionpayAck } from './notify';
 import { beijingCompact } from './time';
@@ -37,7 +45,8 @@ function orderId(id: string, what: string): string {
 }
 
 function txnAmt(amount: number): string {
-  if (!Number.isSafeInteger(amount) || amount <= 0) throw new ProviderError('amount_invalid', `UnionPay txnAmt must be a positive integer in fen (got ${amount}).`);
+  if (!Number.isSafeInteger(amount) || amount <= 0)
+    throw new ProviderError('amount_invalid', `UnionPay txnAmt must be a positive integer in fen (got ${amount}).`);
   return String(amount);
 }
 
@@ -203,7 +212,8 @@ export const unionpay: PaymentProvider<UnionpayConfig> = {
   async refund(ctx, cfg, input) {
     const refundNo = orderId(input.refundId, 'The refund id');
     const origQryId = input.providerTransactionId;
-    if (!origQryId) throw new ProviderError('orig_qry_id_missing', `A UnionPay refund needs the payment's queryId (origQryId); attempt ${input.attemptId} has none.`);
+    if (!origQryId)
+      throw new ProviderError('orig_qry_id_missing', `A UnionPay refund needs the payment's queryId (origQryId); attempt ${input.attemptId} has none.`);
     const txnTime = beijingCompact(ctx.now());
     const r = await unionpayRequest(ctx, cfg, Endpoint.back, {
       ...commonFields(cfg, txnTime),

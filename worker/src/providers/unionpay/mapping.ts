@@ -80,7 +80,9 @@ export function refundStateOf(code: string): RefundState {
  * warning) become spaces.
  */
 export function orderDescription(s: string): string {
-  return Array.from(s.replace(/[&={}[\]\s]+/g, ' ').trim()).slice(0, 32).join('');
+  return Array.from(s.replace(/[&={}[\]\s]+/g, ' ').trim())
+    .slice(0, 32)
+    .join('');
 }
 
 /**

@@ -14,12 +14,27 @@ import { encodeForm, type Fields } from './wire';
 const cfg = unionpayConfig();
 const signer = { sign_key: UNIONPAY_SANDBOX_SIGN_KEY, sign_cert: UNIONPAY_SANDBOX_SIGN_CERT };
 const base: Fields = {
-  accessType: '0', bizType: '000201', currencyCode: '156', encoding: 'UTF-8', merId: UNIONPAY_TEST.mer_id, orderId: 'ABCDEFGHIJKLMNOPQRSTUVWXA1',
-  queryId: '261128180000123456789', respCode: '00', respMsg: '成功[0000000]', txnAmt: '8888', txnSubType: '01', txnTime: '20261128180000',
-  txnType: '01', version: '5.1.0', signMethod: '01',
+  accessType: '0',
+  bizType: '000201',
+  currencyCode: '156',
+  encoding: 'UTF-8',
+  merId: UNIONPAY_TEST.mer_id,
+  orderId: 'ABCDEFGHIJKLMNOPQRSTUVWXA1',
+  queryId: '261128180000123456789',
+  respCode: '00',
+  respMsg: '成功[0000000]',
+  txnAmt: '8888',
+  txnSubType: '01',
+  txnTime: '20261128180000',
+  txnType: '01',
+  version: '5.1.0',
+  signMethod: '01',
 };
 const incoming = async (f: Fields): Promise<IncomingNotify> => ({
-  method: 'POST', headers: {}, contentType: 'application/x-www-form-urlencoded', body: encodeForm(await signAsUnionpay(f, signer)),
+  method: 'POST',
+  headers: {},
+  contentType: 'application/x-www-form-urlencoded',
+  body: encodeForm(await signAsUnionpay(f, signer)),
 });
 const parse = async (f: Fields) => unionpay.parseNotify(providerCtx(), cfg, await incoming(f));
 
@@ -29,7 +44,13 @@ describe('parseNotify', () => {
       const e = await parse({ ...base, respCode });
       expect(e.kind).toBe('payment');
       if (e.kind === 'payment') {
-        expect(e.payment).toMatchObject({ attemptId: base.orderId, providerTransactionId: base.queryId, amount: 8888, currency: 'CNY', providerMerchantId: UNIONPAY_TEST.mer_id });
+        expect(e.payment).toMatchObject({
+          attemptId: base.orderId,
+          providerTransactionId: base.queryId,
+          amount: 8888,
+          currency: 'CNY',
+          providerMerchantId: UNIONPAY_TEST.mer_id,
+        });
       }
     }
   });
@@ -44,8 +65,22 @@ describe('parseNotify', () => {
   });
 
   it('a refund (04) names its own orderId and the attempt it refunds (reqReserved); 00 succeeded, else failed', async () => {
-    const refund = { ...base, txnType: '04', txnSubType: '00', orderId: 'ABCDEFGHIJKLMNOPQRSTUVWXR1', origQryId: base.queryId!, queryId: '261128190000123456789', reqReserved: base.orderId! };
-    expect(await parse(refund)).toMatchObject({ kind: 'refund', attemptId: base.orderId, refundId: refund.orderId, state: 'succeeded', providerRefundId: refund.queryId });
+    const refund = {
+      ...base,
+      txnType: '04',
+      txnSubType: '00',
+      orderId: 'ABCDEFGHIJKLMNOPQRSTUVWXR1',
+      origQryId: base.queryId!,
+      queryId: '261128190000123456789',
+      reqReserved: base.orderId!,
+    };
+    expect(await parse(refund)).toMatchObject({
+      kind: 'refund',
+      attemptId: base.orderId,
+      refundId: refund.orderId,
+      state: 'succeeded',
+      providerRefundId: refund.queryId,
+    });
     expect(await parse({ ...refund, respCode: '30' })).toMatchObject({ kind: 'refund', state: 'failed' });
   });
 
@@ -56,7 +91,9 @@ describe('parseNotify', () => {
   it('refuses a non-UTF-8 encoding and a body that is not a form, before anything else', async () => {
     expect(() => notifyFields('encoding=GBK&respCode=00')).toThrow(VerificationError);
     expect(() => notifyFields('a=%E4')).toThrow(VerificationError);
-    await expect(unionpay.parseNotify(providerCtx(), cfg, { method: 'POST', headers: {}, contentType: '', body: encodeForm(base) })).rejects.toMatchObject({ code: 'missing_signature' });
+    await expect(unionpay.parseNotify(providerCtx(), cfg, { method: 'POST', headers: {}, contentType: '', body: encodeForm(base) })).rejects.toMatchObject({
+      code: 'missing_signature',
+    });
   });
 });
 

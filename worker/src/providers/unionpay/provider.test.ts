@@ -3,7 +3,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../lib/errors';
 import { UNIONPAY_TEST } from '../../../test/fixtures/config';
-import { FRONT_URL, BACK_URL, GATEWAY, control, orderNo, providerCtx, recordNotifies, sandboxFetch, unionpayConfig } from '../../../../sandbox/src/unionpay/testing';
+import {
+  FRONT_URL,
+  BACK_URL,
+  GATEWAY,
+  control,
+  orderNo,
+  providerCtx,
+  recordNotifies,
+  sandboxFetch,
+  unionpayConfig,
+} from '../../../../sandbox/src/unionpay/testing';
 import type { CreateAttemptInput } from '../types';
 import { unionpay } from './index';
 import { signFields } from './sign';
@@ -48,9 +58,22 @@ describe('createAttempt', () => {
     expect(r.nextAction.url).toBe(`${GATEWAY}/frontTransReq.do`);
     const f = r.nextAction.fields;
     expect(f).toMatchObject({
-      version: '5.1.0', encoding: 'UTF-8', signMethod: '01', certId: UNIONPAY_TEST.sign_cert_id, accessType: '0', merId: UNIONPAY_TEST.mer_id,
-      txnType: '01', txnSubType: '01', bizType: '000201', channelType: '07', orderId: id, currencyCode: '156', txnAmt: '8888',
-      txnTime: '20261129003000', frontUrl: FRONT_URL, backUrl: BACK_URL,
+      version: '5.1.0',
+      encoding: 'UTF-8',
+      signMethod: '01',
+      certId: UNIONPAY_TEST.sign_cert_id,
+      accessType: '0',
+      merId: UNIONPAY_TEST.mer_id,
+      txnType: '01',
+      txnSubType: '01',
+      bizType: '000201',
+      channelType: '07',
+      orderId: id,
+      currencyCode: '156',
+      txnAmt: '8888',
+      txnTime: '20261129003000',
+      frontUrl: FRONT_URL,
+      backUrl: BACK_URL,
     });
     expect(f.payTimeout).toBe(beijingCompact(input(id).expiresAt));
     // orderDesc loses the characters that upset raw k=v& parsing.
@@ -93,7 +116,10 @@ describe('createAttempt', () => {
     if (live.nextAction.type === 'form_post') expect(live.nextAction.url).toBe('https://gateway.95516.com/gateway/api/frontTransReq.do');
     const viaTest = await unionpay.createAttempt(providerCtx(), { ...cfg, gateway: 'https://gateway.test.95516.com' }, input(orderNo()));
     if (viaTest.nextAction.type === 'form_post') expect(viaTest.nextAction.url).toBe('https://gateway.test.95516.com/gateway/api/frontTransReq.do');
-    await expect(unionpay.createAttempt(ctx, unionpayConfig('live'), input(orderNo(), { flow: 'app' }))).rejects.toMatchObject({ code: 'provider_unavailable', retryable: true });
+    await expect(unionpay.createAttempt(ctx, unionpayConfig('live'), input(orderNo(), { flow: 'app' }))).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      retryable: true,
+    });
     expect(urls).toEqual(['https://gateway.95516.com/gateway/api/appTransReq.do']);
   });
 });
@@ -144,7 +170,11 @@ describe('answers that are not believed', () => {
   };
 
   it('a changed field, a stripped signature, an LF-normalised certificate → response_unverified (retryable)', async () => {
-    for (const edit of [(f: Fields) => void (f.tn = '1'), (f: Fields) => void delete f.signature, (f: Fields) => void (f.signPubKeyCert = f.signPubKeyCert!.replace(/\r\n/g, '\n'))]) {
+    for (const edit of [
+      (f: Fields) => void (f.tn = '1'),
+      (f: Fields) => void delete f.signature,
+      (f: Fields) => void (f.signPubKeyCert = f.signPubKeyCert!.replace(/\r\n/g, '\n')),
+    ]) {
       const e = await unionpay.createAttempt(providerCtx({ wrap: tamper(edit) }), cfg, input(orderNo(), { flow: 'app' })).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(ProviderError);
       expect(e).toMatchObject({ code: 'response_unverified', retryable: true });
@@ -157,14 +187,20 @@ describe('answers that are not believed', () => {
   });
 
   it('a live merchant (prod mode) refuses the sandbox’s test-environment certificate', async () => {
-    const e = await unionpay.createAttempt(providerCtx({ testMode: false }), { ...cfg, gateway: GATEWAY.replace('/gateway/api', '') }, input(orderNo(), { flow: 'app' })).catch((x: unknown) => x);
+    const e = await unionpay
+      .createAttempt(providerCtx({ testMode: false }), { ...cfg, gateway: GATEWAY.replace('/gateway/api', '') }, input(orderNo(), { flow: 'app' }))
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'response_unverified' });
     expect((e as Error).message).toContain('cert_owner');
   });
 
   it('HTTP 5xx and an unreadable answer are unknown outcomes (retryable)', async () => {
-    await expect(unionpay.createAttempt(providerCtx({ wrap: async () => new Response('busy', { status: 502 }) }), cfg, input(orderNo(), { flow: 'qr' }))).rejects.toMatchObject({ code: 'provider_unavailable', retryable: true });
-    await expect(unionpay.createAttempt(providerCtx({ wrap: async () => new Response('a=1&a=2') }), cfg, input(orderNo(), { flow: 'qr' }))).rejects.toMatchObject({ code: 'invalid_response', retryable: true });
+    await expect(
+      unionpay.createAttempt(providerCtx({ wrap: async () => new Response('busy', { status: 502 }) }), cfg, input(orderNo(), { flow: 'qr' })),
+    ).rejects.toMatchObject({ code: 'provider_unavailable', retryable: true });
+    await expect(
+      unionpay.createAttempt(providerCtx({ wrap: async () => new Response('a=1&a=2') }), cfg, input(orderNo(), { flow: 'qr' })),
+    ).rejects.toMatchObject({ code: 'invalid_response', retryable: true });
   });
 });
 
@@ -183,7 +219,14 @@ describe('refund and refund query', () => {
     const { id, queryId, data } = await paid();
     const refundId = `${id}R1`;
     const r = await unionpay.refund(providerCtx(), cfg, {
-      attemptId: id, providerData: data, providerTransactionId: queryId, refundId, amount: 1000, total: 8888, currency: 'CNY', notifyUrl: BACK_URL,
+      attemptId: id,
+      providerData: data,
+      providerTransactionId: queryId,
+      refundId,
+      amount: 1000,
+      total: 8888,
+      currency: 'CNY',
+      notifyUrl: BACK_URL,
     });
     expect(r.state).toBe('pending');
     expect(r.providerData).toMatchObject({ orderId: refundId, txnTime: expect.stringMatching(/^\d{14}$/) });
@@ -192,7 +235,14 @@ describe('refund and refund query', () => {
     expect((await unionpay.refundQuery(providerCtx(), cfg, refundId, r.providerData)).state).toBe('succeeded');
     // A retry of the same refund (same orderId) is 12 at the gateway: still pending, found by query.
     const again = await unionpay.refund(providerCtx(), cfg, {
-      attemptId: id, providerData: data, providerTransactionId: queryId, refundId, amount: 1000, total: 8888, currency: 'CNY', notifyUrl: BACK_URL,
+      attemptId: id,
+      providerData: data,
+      providerTransactionId: queryId,
+      refundId,
+      amount: 1000,
+      total: 8888,
+      currency: 'CNY',
+      notifyUrl: BACK_URL,
     });
     expect(again.state).toBe('pending');
   });
@@ -200,9 +250,18 @@ describe('refund and refund query', () => {
   it('more than remains is failed (36); a refund without origQryId is refused before sending', async () => {
     const { id, queryId, data } = await paid();
     const r = await unionpay.refund(providerCtx(), cfg, {
-      attemptId: id, providerData: data, providerTransactionId: queryId, refundId: `${id}R2`, amount: 9000, total: 8888, currency: 'CNY', notifyUrl: BACK_URL,
+      attemptId: id,
+      providerData: data,
+      providerTransactionId: queryId,
+      refundId: `${id}R2`,
+      amount: 9000,
+      total: 8888,
+      currency: 'CNY',
+      notifyUrl: BACK_URL,
     });
     expect(r.state).toBe('failed');
-    await expect(unionpay.refund(providerCtx(), cfg, { attemptId: id, refundId: `${id}R3`, amount: 1, total: 8888, currency: 'CNY', notifyUrl: BACK_URL })).rejects.toMatchObject({ code: 'orig_qry_id_missing' });
+    await expect(
+      unionpay.refund(providerCtx(), cfg, { attemptId: id, refundId: `${id}R3`, amount: 1, total: 8888, currency: 'CNY', notifyUrl: BACK_URL }),
+    ).rejects.toMatchObject({ code: 'orig_qry_id_missing' });
   });
 });

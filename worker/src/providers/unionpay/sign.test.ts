@@ -6,7 +6,11 @@ import { importRsaPrivateKey, importRsaPublicKey, rsaSign, rsaVerify } from '../
 import { VerificationError } from '../../lib/errors';
 import { MERCHANT_PRIVATE_KEY } from '../../../test/fixtures/config';
 import {
-  FORGER_KEY, UNIONPAY_MIDDLE_CERT, UNIONPAY_ROOT_CERT, UNIONPAY_SANDBOX_SIGN_CERT, UNIONPAY_SANDBOX_SIGN_KEY,
+  FORGER_KEY,
+  UNIONPAY_MIDDLE_CERT,
+  UNIONPAY_ROOT_CERT,
+  UNIONPAY_SANDBOX_SIGN_CERT,
+  UNIONPAY_SANDBOX_SIGN_KEY,
 } from '../../../test/fixtures/unionpay-certs';
 import vectors from './fixtures/vectors.json';
 import { crlfPem, digestHex, filterBlank, signAsUnionpay, signFields, signingString, verifyFieldsSignature, verifyUnionpayFields } from './sign';
@@ -42,7 +46,12 @@ describe('unionpay_acp_510_backurl_notify (a real 5.1.0 test-environment notify)
 
   it('fails when any single value changes', async () => {
     const key = await importRsaPublicKey(fields.signPubKeyCert!);
-    for (const [k, v] of [['txnAmt', '137'], ['orderId', '201807251037450000267625'], ['respCode', '01'], ['merId', '700000000000002']] as const) {
+    for (const [k, v] of [
+      ['txnAmt', '137'],
+      ['orderId', '201807251037450000267625'],
+      ['respCode', '01'],
+      ['merId', '700000000000002'],
+    ] as const) {
       expect(await verifyFieldsSignature({ ...fields, [k]: v }, key), k).toBe(false);
     }
     // An empty field the sender did not sign also breaks it: verification counts every received field.
@@ -100,9 +109,21 @@ describe('signFields / verifyFieldsSignature (the twins)', () => {
 
 describe('verifyUnionpayFields (UnionPay → merchant)', () => {
   const chain = { rootCert: UNIONPAY_ROOT_CERT, middleCert: UNIONPAY_MIDDLE_CERT, now: Date.UTC(2026, 5, 1), testMode: true };
-  const base: Fields = { version: '5.1.0', encoding: 'UTF-8', signMethod: '01', merId: '777290058110048', orderId: 'ABCDEFGH1', txnAmt: '8888', respCode: '00' };
+  const base: Fields = {
+    version: '5.1.0',
+    encoding: 'UTF-8',
+    signMethod: '01',
+    merId: '777290058110048',
+    orderId: 'ABCDEFGH1',
+    txnAmt: '8888',
+    respCode: '00',
+  };
   const signer = { sign_key: UNIONPAY_SANDBOX_SIGN_KEY, sign_cert: UNIONPAY_SANDBOX_SIGN_CERT };
-  const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof VerificationError ? e.code : String(e)));
+  const code = async (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: unknown) => (e instanceof VerificationError ? e.code : String(e)),
+    );
 
   it('accepts what the sandbox signs, with signPubKeyCert in CRLF form', async () => {
     const signed = await signAsUnionpay(base, signer);

@@ -12,11 +12,31 @@ describe('WeChat Pay trade bill', () => {
     const text = decodeText(new TextEncoder().encode(WECHAT_TRADEBILL), 'utf-8', 'bill');
     const s = parseWechatBill(text, 'tradebill.csv');
     expect(s.rows).toEqual([
-      { kind: 'payment', outTradeNo: 'Kq3vXw9ZbT2mR8nLpY4sHc1dA1', providerTransactionId: '4200002926202611270311572201', amount: 8888, time: parseBeijing('2026-11-27 09:15:02'), line: 2 },
-      { kind: 'payment', outTradeNo: 'Rt7bNc2QwE5yU1iOpA8sDf3gA1', providerTransactionId: '4200002926202611270311572202', amount: 1200, time: parseBeijing('2026-11-27 11:40:37'), line: 3 },
       {
-        kind: 'refund', outTradeNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aA1', outRefundNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aR1', providerRefundId: '50300908172026112712345678901',
-        providerTransactionId: '4200002926202611250311570099', amount: 1000, time: parseBeijing('2026-11-27 13:02:11'), line: 4,
+        kind: 'payment',
+        outTradeNo: 'Kq3vXw9ZbT2mR8nLpY4sHc1dA1',
+        providerTransactionId: '4200002926202611270311572201',
+        amount: 8888,
+        time: parseBeijing('2026-11-27 09:15:02'),
+        line: 2,
+      },
+      {
+        kind: 'payment',
+        outTradeNo: 'Rt7bNc2QwE5yU1iOpA8sDf3gA1',
+        providerTransactionId: '4200002926202611270311572202',
+        amount: 1200,
+        time: parseBeijing('2026-11-27 11:40:37'),
+        line: 3,
+      },
+      {
+        kind: 'refund',
+        outTradeNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aA1',
+        outRefundNo: 'Zx8cVb4NmQ6wE2rTyU9iOp1aR1',
+        providerRefundId: '50300908172026112712345678901',
+        providerTransactionId: '4200002926202611250311570099',
+        amount: 1000,
+        time: parseBeijing('2026-11-27 13:02:11'),
+        line: 4,
       },
     ]);
     expect(s.ignored).toBe(1);
@@ -44,12 +64,38 @@ describe('WeChat Pay trade bill', () => {
   it('the sandbox writer round-trips, backticks in a product name included', () => {
     const t = parseBeijing('2026-11-27 10:00:00') as number;
     const text = writeWechatBill([
-      { time: t, appid: 'wx1', mchid: '1900000109', transactionId: '4200001', outTradeNo: 'A1', openid: 'o1', tradeType: 'NATIVE', state: 'SUCCESS', amount: 1, body: 'a`b, c' },
-      { time: t + 1000, appid: 'wx1', mchid: '1900000109', transactionId: '4200001', outTradeNo: 'A1', openid: 'o1', tradeType: 'NATIVE', state: 'REFUND', amount: 0, refund: { refundId: '503', outRefundNo: 'R1', amount: 1 }, body: 'x' },
+      {
+        time: t,
+        appid: 'wx1',
+        mchid: '1900000109',
+        transactionId: '4200001',
+        outTradeNo: 'A1',
+        openid: 'o1',
+        tradeType: 'NATIVE',
+        state: 'SUCCESS',
+        amount: 1,
+        body: 'a`b, c',
+      },
+      {
+        time: t + 1000,
+        appid: 'wx1',
+        mchid: '1900000109',
+        transactionId: '4200001',
+        outTradeNo: 'A1',
+        openid: 'o1',
+        tradeType: 'NATIVE',
+        state: 'REFUND',
+        amount: 0,
+        refund: { refundId: '503', outRefundNo: 'R1', amount: 1 },
+        body: 'x',
+      },
     ]);
     expect(text.startsWith('\ufeff交易时间,')).toBe(true);
     const s = parseWechatBill(text.slice(1), 'x');
-    expect(s.rows.map((r) => [r.kind, r.outTradeNo, r.outRefundNo, r.amount])).toEqual([['payment', 'A1', undefined, 1], ['refund', 'A1', 'R1', 1]]);
+    expect(s.rows.map((r) => [r.kind, r.outTradeNo, r.outRefundNo, r.amount])).toEqual([
+      ['payment', 'A1', undefined, 1],
+      ['refund', 'A1', 'R1', 1],
+    ]);
     expect(s.checks.every((c) => c.ok)).toBe(true);
   });
 });

@@ -18,11 +18,43 @@ import { StatementFormatError, csvRows, decodeText } from '../../bills/decode';
 import type { BillFormat } from '../types';
 
 export const WECHAT_BILL_COLUMNS = [
-  '交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行', '货币种类',
-  '应结订单金额', '代金券金额', '微信退款单号', '商户退款单号', '退款金额', '充值券退款金额', '退款类型', '退款状态', '商品名称', '商户数据包', '手续费',
-  '费率', '订单金额', '申请退款金额', '费率备注',
+  '交易时间',
+  '公众账号ID',
+  '商户号',
+  '特约商户号',
+  '设备号',
+  '微信订单号',
+  '商户订单号',
+  '用户标识',
+  '交易类型',
+  '交易状态',
+  '付款银行',
+  '货币种类',
+  '应结订单金额',
+  '代金券金额',
+  '微信退款单号',
+  '商户退款单号',
+  '退款金额',
+  '充值券退款金额',
+  '退款类型',
+  '退款状态',
+  '商品名称',
+  '商户数据包',
+  '手续费',
+  '费率',
+  '订单金额',
+  '申请退款金额',
+  '费率备注',
 ] as const;
-export const WECHAT_SUMMARY_COLUMNS = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'] as const;
+export const WECHAT_SUMMARY_COLUMNS = [
+  '总交易单数',
+  '应结订单总金额',
+  '退款总金额',
+  '充值券退款总金额',
+  '手续费总金额',
+  '订单总金额',
+  '申请退款总金额',
+] as const;
 
 const unTick = (s: string): string => (s.startsWith('`') ? s.slice(1) : s).trim();
 
@@ -138,9 +170,33 @@ export function writeWechatBill(lines: readonly WechatBillLine[]): string {
     orders += pay;
     refunds += ref;
     const cells = [
-      formatBeijing(l.time), l.appid, l.mchid, '0', '', l.transactionId, l.outTradeNo, l.openid, l.tradeType, l.state, 'OTHERS', 'CNY',
-      y(pay), '0.00', l.refund?.refundId ?? '0', l.refund?.outRefundNo ?? '0', y(ref), '0.00', l.refund ? 'ORIGINAL' : '', l.refund ? 'SUCCESS' : '',
-      l.body.replaceAll('`', "'").replace(/[\r\n]/g, ' '), '', '0.00000', '0.60%', y(pay), y(ref), '',
+      formatBeijing(l.time),
+      l.appid,
+      l.mchid,
+      '0',
+      '',
+      l.transactionId,
+      l.outTradeNo,
+      l.openid,
+      l.tradeType,
+      l.state,
+      'OTHERS',
+      'CNY',
+      y(pay),
+      '0.00',
+      l.refund?.refundId ?? '0',
+      l.refund?.outRefundNo ?? '0',
+      y(ref),
+      '0.00',
+      l.refund ? 'ORIGINAL' : '',
+      l.refund ? 'SUCCESS' : '',
+      l.body.replaceAll('`', "'").replace(/[\r\n]/g, ' '),
+      '',
+      '0.00000',
+      '0.60%',
+      y(pay),
+      y(ref),
+      '',
     ];
     out.push(cells.map((c) => `\`${c}`).join(','));
   }
@@ -149,7 +205,6 @@ export function writeWechatBill(lines: readonly WechatBillLine[]): string {
   out.push(summary.map((c) => `\`${c}`).join(','));
   return `\ufeff${out.join('\r\n')}\r\n`;
 }
-
 
 /** The registry's view of the format: the bill's bytes (UTF-8) → rows. */
 export const wechatTradeBill: BillFormat = {

@@ -21,7 +21,11 @@ export function parseWechatOauth(v: unknown, path: string): WechatOauthConfig {
   onlyKeys(o, path, ['appid', 'appsecret']);
   return {
     appid: str(o, 'appid', path, { pattern: WECHAT_APPID, hint: `${WECHAT_APPID_HINT} (the official account's)` }),
-    appsecret: str(o, 'appsecret', path, { secret: true, pattern: /^[0-9A-Za-z]{16,64}$/, hint: 'must be the official account\'s AppSecret (32 letters or digits), not an API key' }),
+    appsecret: str(o, 'appsecret', path, {
+      secret: true,
+      pattern: /^[0-9A-Za-z]{16,64}$/,
+      hint: "must be the official account's AppSecret (32 letters or digits), not an API key",
+    }),
   };
 }
 

@@ -19,7 +19,9 @@ import { buildXml, parseFlatXml } from './xml';
 export async function downloadStatement(ctx: ProviderContext, cfg: WechatPayV2Config, date: string): Promise<StatementResult> {
   const fields = { appid: cfg.appid, mch_id: cfg.mch_id, nonce_str: randomAlnum(32), bill_date: date.replaceAll('-', ''), bill_type: 'ALL' };
   const req = new Request(`${baseUrl(ctx, cfg)}/pay/downloadbill`, {
-    method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8', 'User-Agent': 'Shouyin/0.1' }, body: buildXml(await signed(fields, cfg.apiv2_key, cfg.sign_type)),
+    method: 'POST',
+    headers: { 'Content-Type': 'text/xml; charset=utf-8', 'User-Agent': 'Shouyin/0.1' },
+    body: buildXml(await signed(fields, cfg.apiv2_key, cfg.sign_type)),
   });
   const { status, bytes } = await fetchBytes(ctx.fetch, req, 'WeChat Pay bill');
   if (status !== 200) throw new ProviderError('provider_unavailable', `WeChat Pay answered HTTP ${status} to downloadbill.`, status >= 500);
@@ -29,7 +31,7 @@ export async function downloadStatement(ctx: ProviderContext, cfg: WechatPayV2Co
     try {
       answer = parseFlatXml(text);
     } catch {
-      throw new ProviderError('invalid_response', 'WeChat Pay\'s downloadbill answer is neither a bill nor its XML.');
+      throw new ProviderError('invalid_response', "WeChat Pay's downloadbill answer is neither a bill nor its XML.");
     }
     const msg = `${answer.return_msg ?? ''}`;
     if (/no bill exist/i.test(msg)) return { status: 'empty', reason: `WeChat Pay: ${msg}` };

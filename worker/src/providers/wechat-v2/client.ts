@@ -23,7 +23,11 @@ export class WechatV2BusinessError extends ProviderError {
     readonly fields: Record<string, string>,
   ) {
     // SYSTEMERROR / BIZERR_NEED_RETRY / FREQUENCY_LIMITED: the outcome is unknown; ask again.
-    super(errCode, `WeChat Pay answered result_code=FAIL ${errCode}: ${fields.err_code_des ?? '(no description)'}`, ['SYSTEMERROR', 'BIZERR_NEED_RETRY', 'FREQUENCY_LIMITED'].includes(errCode));
+    super(
+      errCode,
+      `WeChat Pay answered result_code=FAIL ${errCode}: ${fields.err_code_des ?? '(no description)'}`,
+      ['SYSTEMERROR', 'BIZERR_NEED_RETRY', 'FREQUENCY_LIMITED'].includes(errCode),
+    );
   }
 }
 
@@ -100,14 +104,20 @@ export async function v2Request(
   if (answer.return_code !== 'SUCCESS') {
     // Communication-level failures are unsigned (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1): nothing
     // in them is trusted beyond "it failed".
-    throw new ProviderError('provider_rejected', `WeChat Pay refused ${path}: return_code=${answer.return_code ?? '(none)'} ${answer.return_msg ?? ''}`.trim(), status >= 500);
+    throw new ProviderError(
+      'provider_rejected',
+      `WeChat Pay refused ${path}: return_code=${answer.return_code ?? '(none)'} ${answer.return_msg ?? ''}`.trim(),
+      status >= 500,
+    );
   }
   if (!(await verify(answer, cfg.apiv2_key))) {
     // Unknown whether the call took effect: retryable, so the caller queries before deciding.
     throw new ProviderError('response_unverified', `WeChat Pay's answer to ${path} failed its sign check (is apiv2_key the merchant's APIv2 key?).`, true);
   }
-  if (answer.appid !== undefined && answer.appid !== clean.appid) throw new ProviderError('invalid_response', `WeChat Pay answered ${path} for appid ${answer.appid}, not ${clean.appid}.`, true);
-  if (answer.mch_id !== undefined && answer.mch_id !== cfg.mch_id) throw new ProviderError('invalid_response', `WeChat Pay answered ${path} for mch_id ${answer.mch_id}, not ${cfg.mch_id}.`, true);
+  if (answer.appid !== undefined && answer.appid !== clean.appid)
+    throw new ProviderError('invalid_response', `WeChat Pay answered ${path} for appid ${answer.appid}, not ${clean.appid}.`, true);
+  if (answer.mch_id !== undefined && answer.mch_id !== cfg.mch_id)
+    throw new ProviderError('invalid_response', `WeChat Pay answered ${path} for mch_id ${answer.mch_id}, not ${cfg.mch_id}.`, true);
   if (answer.result_code !== 'SUCCESS') throw new WechatV2BusinessError(answer.err_code ?? answer.result_code ?? 'FAIL', answer);
   return answer;
 }

@@ -18,25 +18,50 @@ import { ownAppid } from './notify';
  * SYSTEMERROR, BANKERROR and anything not listed here are unknown outcomes, decided by query.
  */
 export const MICROPAY_DECLINED: ReadonlySet<string> = new Set([
-  'AUTHCODEEXPIRE', 'AUTH_CODE_ERROR', 'AUTH_CODE_INVALID', 'NOTENOUGH', 'NOTSUPORTCARD', 'BUYER_MISMATCH', 'ORDERCLOSED',
-  'ORDERREVERSED', 'PARAM_ERROR', 'LACK_PARAMS', 'NOAUTH', 'APPID_NOT_EXIST', 'MCHID_NOT_EXIST', 'APPID_MCHID_NOT_MATCH',
-  'OUT_TRADE_NO_USED', 'INVALID_REQUEST', 'TRADE_ERROR', 'XML_FORMAT_ERROR', 'SIGNERROR', 'NOT_UTF8', 'REQUIRE_POST_METHOD', 'POST_DATA_EMPTY',
+  'AUTHCODEEXPIRE',
+  'AUTH_CODE_ERROR',
+  'AUTH_CODE_INVALID',
+  'NOTENOUGH',
+  'NOTSUPORTCARD',
+  'BUYER_MISMATCH',
+  'ORDERCLOSED',
+  'ORDERREVERSED',
+  'PARAM_ERROR',
+  'LACK_PARAMS',
+  'NOAUTH',
+  'APPID_NOT_EXIST',
+  'MCHID_NOT_EXIST',
+  'APPID_MCHID_NOT_MATCH',
+  'OUT_TRADE_NO_USED',
+  'INVALID_REQUEST',
+  'TRADE_ERROR',
+  'XML_FORMAT_ERROR',
+  'SIGNERROR',
+  'NOT_UTF8',
+  'REQUIRE_POST_METHOD',
+  'POST_DATA_EMPTY',
 ]);
 
 export async function micropay(ctx: ProviderContext, cfg: WechatPayV2Config, input: CodePayInput): Promise<CodePayResult> {
   let r: Record<string, string>;
   try {
-    r = await v2Request(ctx, cfg, '/pay/micropay', {
-      body: truncateBody(input.description),
-      out_trade_no: input.attemptId,
-      total_fee: String(input.amount),
-      fee_type: input.currency,
-      // The till's IP (the docs: "调用微信支付API的机器IP"); Shouyin's when the till sent none.
-      spbill_create_ip: input.client.ip ?? '127.0.0.1',
-      auth_code: input.authCode,
-      // No time_expire: micropay wants it at least 5 minutes out (WxJava), and the 30 s deadline plus
-      // the reversal already end the order. No notify_url: payment-code orders are not notified.
-    }, { appid: cfg.appid });
+    r = await v2Request(
+      ctx,
+      cfg,
+      '/pay/micropay',
+      {
+        body: truncateBody(input.description),
+        out_trade_no: input.attemptId,
+        total_fee: String(input.amount),
+        fee_type: input.currency,
+        // The till's IP (the docs: "调用微信支付API的机器IP"); Shouyin's when the till sent none.
+        spbill_create_ip: input.client.ip ?? '127.0.0.1',
+        auth_code: input.authCode,
+        // No time_expire: micropay wants it at least 5 minutes out (WxJava), and the 30 s deadline plus
+        // the reversal already end the order. No notify_url: payment-code orders are not notified.
+      },
+      { appid: cfg.appid },
+    );
   } catch (e) {
     if (e instanceof WechatV2BusinessError) {
       if (e.errCode === 'USERPAYING') return { state: 'user_paying', raw: e.fields };
@@ -46,7 +71,8 @@ export async function micropay(ctx: ProviderContext, cfg: WechatPayV2Config, inp
       return { state: 'unknown', reason: e.message, raw: e.fields };
     }
     // return_code=FAIL at HTTP 200 (签名错误, 商户号不存在): refused before any order was made.
-    if (e instanceof ProviderError && e.code === 'provider_rejected' && !e.retryable) return { state: 'failed', code: 'provider_rejected', message: e.message, raw: null };
+    if (e instanceof ProviderError && e.code === 'provider_rejected' && !e.retryable)
+      return { state: 'failed', code: 'provider_rejected', message: e.message, raw: null };
     return { state: 'unknown', reason: e instanceof Error ? e.message : String(e) };
   }
   try {

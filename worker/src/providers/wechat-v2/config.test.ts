@@ -29,15 +29,20 @@ describe('wechat_pay api_version "v2"', () => {
     const c = parseConfig(JSON.stringify(testConfigObject()));
     const v2 = c.merchants.find((m) => m.id === WECHAT_TEST.v2_merchant_id)!.providers.wechat_pay!;
     expect(v2).toMatchObject({
-      api_version: 'v2', appid: WECHAT_TEST.v2_appid, mch_id: WECHAT_TEST.v2_mch_id, sign_type: 'MD5',
-      oauth: { appid: WECHAT_TEST.mp_appid }, app_appid: WECHAT_TEST.app_appid, native_products: { cola: { amount: 350, description: '可乐 Cola' } },
+      api_version: 'v2',
+      appid: WECHAT_TEST.v2_appid,
+      mch_id: WECHAT_TEST.v2_mch_id,
+      sign_type: 'MD5',
+      oauth: { appid: WECHAT_TEST.mp_appid },
+      app_appid: WECHAT_TEST.app_appid,
+      native_products: { cola: { amount: 350, description: '可乐 Cola' } },
     });
     expect(c.merchants.find((m) => m.id === WECHAT_TEST.v2hmac_merchant_id)!.providers.wechat_pay).toMatchObject({ sign_type: 'HMAC-SHA256' });
     const v3 = c.merchants.find((m) => m.id === WECHAT_TEST.v3oauth_merchant_id)!.providers.wechat_pay!;
     expect(v3).toMatchObject({ api_version: 'v3', oauth: { appid: WECHAT_TEST.mp_appid }, app_appid: WECHAT_TEST.app_appid });
   });
 
-  it('needs no sandbox signing key: the APIv2 simulator signs with each merchant\'s APIv2 key', () => {
+  it("needs no sandbox signing key: the APIv2 simulator signs with each merchant's APIv2 key", () => {
     const only = testConfigObject() as Doc;
     only.merchants = [only.merchants[V2]];
     delete only.sandbox.wechat_pay;
@@ -53,7 +58,11 @@ describe('wechat_pay api_version "v2"', () => {
     [`${p}.mchid`, (d: Doc) => (d.merchants[V2].providers.wechat_pay.mchid = '1'), /not a known field/],
     [`${p}.oauth.appsecret`, (d: Doc) => (d.merchants[V2].providers.wechat_pay.oauth.appsecret = 'x'), /AppSecret/],
     [`${p}.native_products.cola.amount`, (d: Doc) => (d.merchants[V2].providers.wechat_pay.native_products.cola.amount = 1.5), /integer number of fen/],
-    [`${p}.native_products.bad id!`, (d: Doc) => (d.merchants[V2].providers.wechat_pay.native_products['bad id!'] = { amount: 1, description: 'x' }), /product_id/],
+    [
+      `${p}.native_products.bad id!`,
+      (d: Doc) => (d.merchants[V2].providers.wechat_pay.native_products['bad id!'] = { amount: 1, description: 'x' }),
+      /product_id/,
+    ],
     [`${p}.mtls_certificate`, (d: Doc) => (d.merchants[V2].providers.wechat_pay.mtls_certificate = 'not a binding'), /mtls_certificates/],
     [`merchants[${V3OAUTH}].providers.wechat_pay.oauth.appid`, (d: Doc) => delete d.merchants[V3OAUTH].providers.wechat_pay.oauth.appid, /is missing/],
   ])('names %s', (path, fn, problem) => {
@@ -64,14 +73,24 @@ describe('wechat_pay api_version "v2"', () => {
   });
 
   it('a live APIv2 merchant must name its mTLS certificate binding (refunds need the client certificate)', () => {
-    const e = errorOf(mutate((d) => {
-      d.merchants[1].providers.wechat_pay = { api_version: 'v2', appid: 'wx2421b1c4370ec43b', mch_id: '1230000109', apiv2_key: WECHAT_TEST.apiv2_key };
-    }));
+    const e = errorOf(
+      mutate((d) => {
+        d.merchants[1].providers.wechat_pay = { api_version: 'v2', appid: 'wx2421b1c4370ec43b', mch_id: '1230000109', apiv2_key: WECHAT_TEST.apiv2_key };
+      }),
+    );
     expect(e.param).toBe('merchants[1].providers.wechat_pay.mtls_certificate');
     expect(e.message).toContain('docs/wechat.md');
-    const ok = parseConfig(mutate((d) => {
-      d.merchants[1].providers.wechat_pay = { api_version: 'v2', appid: 'wx2421b1c4370ec43b', mch_id: '1230000109', apiv2_key: WECHAT_TEST.apiv2_key, mtls_certificate: 'WECHAT_PAY_CERT' };
-    }));
+    const ok = parseConfig(
+      mutate((d) => {
+        d.merchants[1].providers.wechat_pay = {
+          api_version: 'v2',
+          appid: 'wx2421b1c4370ec43b',
+          mch_id: '1230000109',
+          apiv2_key: WECHAT_TEST.apiv2_key,
+          mtls_certificate: 'WECHAT_PAY_CERT',
+        };
+      }),
+    );
     expect(ok.merchants[1]!.providers.wechat_pay).toMatchObject({ mtls_certificate: 'WECHAT_PAY_CERT' });
   });
 

@@ -38,7 +38,8 @@ function parseProducts(v: unknown, path: string): Record<string, Product> {
   const out: Record<string, Product> = {};
   for (const [id, p] of Object.entries(o)) {
     const pp = `${path}.${id}`;
-    if (!/^[0-9A-Za-z_-]{1,32}$/.test(id)) throw new ConfigError(pp, 'is not a usable product_id: 1–32 letters, digits, _ or - (it is printed in the QR code).');
+    if (!/^[0-9A-Za-z_-]{1,32}$/.test(id))
+      throw new ConfigError(pp, 'is not a usable product_id: 1–32 letters, digits, _ or - (it is printed in the QR code).');
     const po: Obj = obj(p, pp);
     onlyKeys(po, pp, ['amount', 'description']);
     const amount = po.amount;
@@ -64,13 +65,24 @@ export function parseWechatV2Config(v: unknown, path: string, livemode: boolean)
     api_version: 'v2',
     appid: str(o, 'appid', path, { pattern: APPID, hint: `${APPID_HINT} (the AppID bound to the merchant)` }),
     mch_id: str(o, 'mch_id', path, { pattern: /^[0-9]{6,32}$/, hint: 'must be the digits of the WeChat Pay merchant id' }),
-    apiv2_key: str(o, 'apiv2_key', path, { secret: true, pattern: /^[0-9A-Za-z]{32}$/, hint: 'must be the 32-character APIv2 key (letters and digits; not the APIv3 key or the appsecret)' }),
+    apiv2_key: str(o, 'apiv2_key', path, {
+      secret: true,
+      pattern: /^[0-9A-Za-z]{32}$/,
+      hint: 'must be the 32-character APIv2 key (letters and digits; not the APIv3 key or the appsecret)',
+    }),
     sign_type: signType,
   };
-  const cert = str(o, 'mtls_certificate', path, { optional: true, pattern: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/, hint: 'must be the binding name of an [[mtls_certificates]] entry in wrangler.toml (e.g. "WECHAT_PAY_CERT")' });
+  const cert = str(o, 'mtls_certificate', path, {
+    optional: true,
+    pattern: /^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
+    hint: 'must be the binding name of an [[mtls_certificates]] entry in wrangler.toml (e.g. "WECHAT_PAY_CERT")',
+  });
   if (cert !== undefined) cfg.mtls_certificate = cert;
   else if (livemode) {
-    throw new ConfigError(`${path}.mtls_certificate`, 'is missing: a live APIv2 merchant refunds through /secapi/pay/refund, which needs the merchant\'s client certificate as a Workers mTLS binding (see docs/wechat.md).');
+    throw new ConfigError(
+      `${path}.mtls_certificate`,
+      "is missing: a live APIv2 merchant refunds through /secapi/pay/refund, which needs the merchant's client certificate as a Workers mTLS binding (see docs/wechat.md).",
+    );
   }
   if (o.oauth !== undefined) cfg.oauth = parseWechatOauth(o.oauth, `${path}.oauth`);
   const app = str(o, 'app_appid', path, { optional: true, pattern: APPID, hint: `${APPID_HINT} (the mobile application's)` });

@@ -46,30 +46,40 @@ export async function unifiedOrder(ctx: ProviderContext, cfg: WechatPayV2Config,
   if (!tradeType) throw new ProviderError('flow_unsupported', `wechat-v2 has no ${JSON.stringify(input.flow)} flow.`);
   const ip = input.client.ip;
   // H5 is refused unless the IP is the shopper's own ("网络环境未能通过安全验证"); the others accept the caller's.
-  if (input.flow === 'h5' && !ip) throw new ProviderError('client_ip_missing', 'WeChat H5 (MWEB) needs the shopper\'s IP (CF-Connecting-IP) as spbill_create_ip.');
+  if (input.flow === 'h5' && !ip)
+    throw new ProviderError('client_ip_missing', "WeChat H5 (MWEB) needs the shopper's IP (CF-Connecting-IP) as spbill_create_ip.");
   const base = publicBaseOf(input.notifyUrl);
-  return v2Request(ctx, cfg, '/pay/unifiedorder', {
-    body: truncateBody(input.description),
-    out_trade_no: input.attemptId,
-    total_fee: String(input.amount),
-    fee_type: input.currency,
-    spbill_create_ip: ip ?? '127.0.0.1',
-    time_expire: compactBeijing(input.expiresAt),
-    notify_url: input.notifyUrl,
-    trade_type: tradeType,
-    // NATIVE requires a product_id: the merchant's own id for what the QR sells
-    // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). One QR, one attempt.
-    product_id: input.flow === 'qr' ? input.attemptId : undefined,
-    openid: input.flow === 'jsapi' ? openid : undefined,
-    scene_info: input.flow === 'h5' ? JSON.stringify({ h5_info: { type: 'Wap', wap_url: base, wap_name: Array.from(input.description).slice(0, 32).join('') } }) : undefined,
-  }, { appid: appidFor(cfg, input.flow) });
+  return v2Request(
+    ctx,
+    cfg,
+    '/pay/unifiedorder',
+    {
+      body: truncateBody(input.description),
+      out_trade_no: input.attemptId,
+      total_fee: String(input.amount),
+      fee_type: input.currency,
+      spbill_create_ip: ip ?? '127.0.0.1',
+      time_expire: compactBeijing(input.expiresAt),
+      notify_url: input.notifyUrl,
+      trade_type: tradeType,
+      // NATIVE requires a product_id: the merchant's own id for what the QR sells
+      // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). One QR, one attempt.
+      product_id: input.flow === 'qr' ? input.attemptId : undefined,
+      openid: input.flow === 'jsapi' ? openid : undefined,
+      scene_info:
+        input.flow === 'h5'
+          ? JSON.stringify({ h5_info: { type: 'Wap', wap_url: base, wap_name: Array.from(input.description).slice(0, 32).join('') } })
+          : undefined,
+    },
+    { appid: appidFor(cfg, input.flow) },
+  );
 }
 
 async function createAttempt(ctx: ProviderContext, cfg: WechatPayV2Config, input: CreateAttemptInput): Promise<CreateAttemptResult> {
   const appid = appidFor(cfg, input.flow);
   if (input.flow === 'jsapi' && !input.client.openid) {
     // No openid yet: Shouyin's JSAPI page runs the OAuth hop, then comes back through this same call.
-    if (!cfg.oauth) throw new ProviderError('flow_unavailable', 'wechat-v2 JSAPI needs wechat_pay.oauth (the official account) to learn the payer\'s openid.');
+    if (!cfg.oauth) throw new ProviderError('flow_unavailable', "wechat-v2 JSAPI needs wechat_pay.oauth (the official account) to learn the payer's openid.");
     return {
       nextAction: { type: 'redirect', url: await jsapiEntryUrl(publicBaseOf(input.notifyUrl), input.attemptId, cfg.oauth.appsecret, input.expiresAt) },
       providerData: { stage: 'oauth', trade_type: 'JSAPI', appid },
@@ -97,7 +107,14 @@ async function createAttempt(ctx: ProviderContext, cfg: WechatPayV2Config, input
       };
     }
     case 'jsapi': {
-      const params = await jsapiParams({ appId: appid, prepayId, timeStamp: seconds(ctx.now()), nonceStr: randomAlnum(32), key: cfg.apiv2_key, signType: cfg.sign_type });
+      const params = await jsapiParams({
+        appId: appid,
+        prepayId,
+        timeStamp: seconds(ctx.now()),
+        nonceStr: randomAlnum(32),
+        key: cfg.apiv2_key,
+        signType: cfg.sign_type,
+      });
       return { nextAction: { type: 'wechat_jsapi', params: { ...params } }, providerData: data };
     }
     case 'h5': {
@@ -108,7 +125,15 @@ async function createAttempt(ctx: ProviderContext, cfg: WechatPayV2Config, input
       return { nextAction: { type: 'redirect', url }, providerData: data };
     }
     case 'app': {
-      const payload = await appParams({ appid, mchId: cfg.mch_id, prepayId, timestamp: seconds(ctx.now()), noncestr: randomAlnum(32), key: cfg.apiv2_key, signType: cfg.sign_type });
+      const payload = await appParams({
+        appid,
+        mchId: cfg.mch_id,
+        prepayId,
+        timestamp: seconds(ctx.now()),
+        noncestr: randomAlnum(32),
+        key: cfg.apiv2_key,
+        signType: cfg.sign_type,
+      });
       return { nextAction: { type: 'app_payload', payload: { ...payload } }, providerData: data };
     }
     default:
@@ -186,15 +211,21 @@ export const wechatV2: PaymentProvider<WechatPayV2Config> = {
 
   async refund(ctx, cfg, input) {
     const appid = input.providerData?.appid ?? cfg.appid;
-    const r = await v2Request(ctx, cfg, '/secapi/pay/refund', {
-      out_trade_no: input.attemptId,
-      out_refund_no: input.refundId,
-      total_fee: String(input.total),
-      refund_fee: String(input.amount),
-      refund_fee_type: input.currency,
-      refund_desc: input.reason ? Array.from(input.reason).slice(0, 80).join('') : undefined,
-      notify_url: input.notifyUrl,
-    }, { cert: true, appid });
+    const r = await v2Request(
+      ctx,
+      cfg,
+      '/secapi/pay/refund',
+      {
+        out_trade_no: input.attemptId,
+        out_refund_no: input.refundId,
+        total_fee: String(input.total),
+        refund_fee: String(input.amount),
+        refund_fee_type: input.currency,
+        refund_desc: input.reason ? Array.from(input.reason).slice(0, 80).join('') : undefined,
+        notify_url: input.notifyUrl,
+      },
+      { cert: true, appid },
+    );
     // result_code=SUCCESS only means accepted (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4): the
     // refund query or the refund notify settles it.
     const out: RefundResult = { state: 'pending', raw: r, providerData: { appid } };

@@ -31,9 +31,19 @@ export const nativeMode1: ProductQr<WechatPayV2Config> = {
 
   async link(ctx, cfg, productId) {
     if (!cfg.native_products?.[productId]) {
-      throw invalid('product_id', `product_id must be one of wechat_pay.native_products (${Object.keys(cfg.native_products ?? {}).join(', ') || 'none configured'}).`);
+      throw invalid(
+        'product_id',
+        `product_id must be one of wechat_pay.native_products (${Object.keys(cfg.native_products ?? {}).join(', ') || 'none configured'}).`,
+      );
     }
-    return bizPayUrl({ appid: cfg.appid, mchId: cfg.mch_id, productId, timeStamp: String(Math.floor(ctx.now() / 1000)), nonceStr: randomAlnum(32), key: cfg.apiv2_key });
+    return bizPayUrl({
+      appid: cfg.appid,
+      mchId: cfg.mch_id,
+      productId,
+      timeStamp: String(Math.floor(ctx.now() / 1000)),
+      nonceStr: randomAlnum(32),
+      key: cfg.apiv2_key,
+    });
   },
 
   async callback(ctx, cfg, body, order) {

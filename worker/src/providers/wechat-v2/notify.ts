@@ -38,26 +38,40 @@ export async function parseV2Notify(_ctx: ProviderContext, cfg: WechatPayV2Confi
   try {
     if (m.req_info !== undefined && m.sign === undefined) {
       if (m.return_code !== 'SUCCESS') throw new VerificationError('malformed_notify', `A refund notify with return_code=${m.return_code ?? '(none)'}.`);
-      if (m.mch_id !== cfg.mch_id) throw new VerificationError('unknown_merchant', `The refund notify is for mch_id ${m.mch_id ?? '(none)'}, not this merchant's.`);
+      if (m.mch_id !== cfg.mch_id)
+        throw new VerificationError('unknown_merchant', `The refund notify is for mch_id ${m.mch_id ?? '(none)'}, not this merchant's.`);
       let plain: string;
       try {
         plain = await decryptReqInfo(m.req_info, cfg.apiv2_key);
       } catch {
-        throw new VerificationError('decrypt_failed', 'req_info does not decrypt with the MD5 of apiv2_key: forged, altered, or the key is not this merchant\'s APIv2 key.');
+        throw new VerificationError(
+          'decrypt_failed',
+          "req_info does not decrypt with the MD5 of apiv2_key: forged, altered, or the key is not this merchant's APIv2 key.",
+        );
       }
       const r = readXml(plain, 'root', 'decrypted req_info');
       const status = field(r, 'refund_status', 'req_info');
       const state = REFUND_STATES[status];
       if (!state) throw new VerificationError('malformed_notify', `Unknown refund_status ${JSON.stringify(status)}.`);
-      const event: NotifyEvent = { kind: 'refund', attemptId: field(r, 'out_trade_no', 'req_info'), refundId: field(r, 'out_refund_no', 'req_info'), state, raw: r };
+      const event: NotifyEvent = {
+        kind: 'refund',
+        attemptId: field(r, 'out_trade_no', 'req_info'),
+        refundId: field(r, 'out_refund_no', 'req_info'),
+        state,
+        raw: r,
+      };
       if (r.refund_id) event.providerRefundId = r.refund_id;
       return event;
     }
     if (!(await verify(m, cfg.apiv2_key))) {
-      throw new VerificationError('bad_signature', 'The notify sign does not verify with apiv2_key (MD5 or HMAC-SHA256 by its length): forged, altered, or the key is not this merchant\'s APIv2 key.');
+      throw new VerificationError(
+        'bad_signature',
+        "The notify sign does not verify with apiv2_key (MD5 or HMAC-SHA256 by its length): forged, altered, or the key is not this merchant's APIv2 key.",
+      );
     }
     if (m.return_code !== 'SUCCESS') return { kind: 'informational', attemptId: m.out_trade_no ?? '', state: `return_code:${m.return_code ?? ''}`, raw: m };
-    if (m.result_code !== 'SUCCESS') return { kind: 'informational', attemptId: m.out_trade_no ?? '', state: `result_code:${m.result_code ?? ''}:${m.err_code ?? ''}`, raw: m };
+    if (m.result_code !== 'SUCCESS')
+      return { kind: 'informational', attemptId: m.out_trade_no ?? '', state: `result_code:${m.result_code ?? ''}:${m.err_code ?? ''}`, raw: m };
     const payment = paymentFacts(m, 'notify');
     if (payment.appId !== undefined) payment.appId = ownAppid(cfg, payment.appId);
     return { kind: 'payment', payment, raw: m };

@@ -25,9 +25,16 @@ const ctx = ctxWith();
 let n = 0;
 const attemptId = () => `${'V2T'}${Date.now().toString(36)}${(n++).toString(36)}`.padEnd(24, 'x').slice(0, 24) + 'A1';
 const input = (over: Partial<CreateAttemptInput> = {}): CreateAttemptInput => ({
-  attemptId: attemptId(), flow: 'qr', amount: 8888, currency: 'CNY', description: '测试商品 Test item',
-  expiresAt: Date.now() + 900_000, notifyUrl: `${BASE}/notify/wechat_pay/${WECHAT_TEST.v2_merchant_id}`,
-  returnUrl: `${BASE}/return/cs_x`, client: { ip: '203.0.113.7' }, ...over,
+  attemptId: attemptId(),
+  flow: 'qr',
+  amount: 8888,
+  currency: 'CNY',
+  description: '测试商品 Test item',
+  expiresAt: Date.now() + 900_000,
+  notifyUrl: `${BASE}/notify/wechat_pay/${WECHAT_TEST.v2_merchant_id}`,
+  returnUrl: `${BASE}/return/cs_x`,
+  client: { ip: '203.0.113.7' },
+  ...over,
 });
 
 const control = (path: string, body?: unknown) =>
@@ -53,7 +60,7 @@ describe('wechat-v2 flows', () => {
     expect(wechatV2Flows(cfgOf(WECHAT_TEST.v2hmac_merchant_id))).toEqual(['qr', 'h5', 'app']);
   });
 
-  it('JSAPI with an openid: signed WeixinJSBridge parameters (signType = the merchant\'s, paySign over the five)', async () => {
+  it("JSAPI with an openid: signed WeixinJSBridge parameters (signType = the merchant's, paySign over the five)", async () => {
     const openid = ((await (await control('/openid', {})).json()) as { openid: string }).openid;
     const r = await wechatV2.createAttempt(ctx, cfg, input({ flow: 'jsapi', client: { openid } }));
     expect(r.nextAction.type).toBe('wechat_jsapi');
@@ -66,7 +73,7 @@ describe('wechat-v2 flows', () => {
     expect(r.providerData).toMatchObject({ trade_type: 'JSAPI', appid: WECHAT_TEST.mp_appid });
   });
 
-  it('JSAPI without an openid: a signed link to Shouyin\'s JSAPI page, no order yet', async () => {
+  it("JSAPI without an openid: a signed link to Shouyin's JSAPI page, no order yet", async () => {
     const i = input({ flow: 'jsapi', client: {} });
     const r = await wechatV2.createAttempt(ctx, cfg, i);
     expect(r.nextAction).toMatchObject({ type: 'redirect' });
@@ -81,7 +88,7 @@ describe('wechat-v2 flows', () => {
     expect(e.code).toBe('PARAM_ERROR');
   });
 
-  it('H5 (MWEB): redirect to mweb_url with redirect_url appended; needs the shopper\'s IP', async () => {
+  it("H5 (MWEB): redirect to mweb_url with redirect_url appended; needs the shopper's IP", async () => {
     const i = input({ flow: 'h5' });
     const r = await wechatV2.createAttempt(ctx, cfg, i);
     const url = new URL((r.nextAction as { url: string }).url);
@@ -91,7 +98,7 @@ describe('wechat-v2 flows', () => {
     expect((await providerError(wechatV2.createAttempt(ctx, cfg, input({ flow: 'h5', client: {} })))).code).toBe('client_ip_missing');
   });
 
-  it('APP: the PayReq a merchant app hands to the WeChat SDK, under the app\'s AppID', async () => {
+  it("APP: the PayReq a merchant app hands to the WeChat SDK, under the app's AppID", async () => {
     const r = await wechatV2.createAttempt(ctx, cfg, input({ flow: 'app' }));
     expect(r.nextAction.type).toBe('app_payload');
     const p = (r.nextAction as { payload: Record<string, string> }).payload;
@@ -121,10 +128,13 @@ describe('wechat-v2 query, close, refund', () => {
     expect(await wechatV2.query(ctx, cfg, i.attemptId, r.providerData)).toMatchObject({ state: 'pending' });
     await control(`/orders/${i.attemptId}/pay`, { notify: 'drop' });
     const q = await wechatV2.query(ctx, cfg, i.attemptId, r.providerData);
-    expect(q).toMatchObject({ state: 'paid', payment: { attemptId: i.attemptId, amount: 8888, currency: 'CNY', appId: cfg.appid, providerMerchantId: cfg.mch_id } });
+    expect(q).toMatchObject({
+      state: 'paid',
+      payment: { attemptId: i.attemptId, amount: 8888, currency: 'CNY', appId: cfg.appid, providerMerchantId: cfg.mch_id },
+    });
   });
 
-  it('reports a JSAPI or APP payment under the merchant\'s main AppID (its own AppIDs are its own)', async () => {
+  it("reports a JSAPI or APP payment under the merchant's main AppID (its own AppIDs are its own)", async () => {
     const i = input({ flow: 'app' });
     const r = await wechatV2.createAttempt(ctx, cfg, i);
     await control(`/orders/${i.attemptId}/pay`, { notify: 'drop' });
@@ -148,7 +158,16 @@ describe('wechat-v2 query, close, refund', () => {
     const i = input();
     const r = await wechatV2.createAttempt(ctx, cfg, i);
     await control(`/orders/${i.attemptId}/pay`, { notify: 'drop' });
-    const refund = { attemptId: i.attemptId, providerData: r.providerData ?? {}, refundId: `${i.attemptId}R1`, amount: 1000, total: 8888, currency: 'CNY' as const, reason: '退货', notifyUrl: i.notifyUrl };
+    const refund = {
+      attemptId: i.attemptId,
+      providerData: r.providerData ?? {},
+      refundId: `${i.attemptId}R1`,
+      amount: 1000,
+      total: 8888,
+      currency: 'CNY' as const,
+      reason: '退货',
+      notifyUrl: i.notifyUrl,
+    };
     const a = await wechatV2.refund(ctx, cfg, refund);
     expect(a).toMatchObject({ state: 'pending', providerData: { appid: cfg.appid } });
     expect(a.providerRefundId).toMatch(/^\d{29}$/);

@@ -4,9 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import vectors from './fixtures/vectors.json';
-import {
-  appParams, bizPayUrl, decryptReqInfo, encryptReqInfo, jsapiParams, sign, signTypeOf, signed, signingString, verify,
-} from './sign';
+import { appParams, bizPayUrl, decryptReqInfo, encryptReqInfo, jsapiParams, sign, signTypeOf, signed, signingString, verify } from './sign';
 
 const official = vectors.wechat_v2_official_sign;
 const derived = vectors.wechat_v2_derived;
@@ -74,8 +72,12 @@ describe('client invocation', () => {
   it('JSAPI paySign: MD5 and HMAC-SHA256 vectors', async () => {
     for (const v of [derived.jsapi_md5, derived.jsapi_hmac]) {
       const p = await jsapiParams({
-        appId: v.params.appId, prepayId: v.params.package.slice('prepay_id='.length), timeStamp: v.params.timeStamp,
-        nonceStr: v.params.nonceStr, key: KEY, signType: v.params.signType as 'MD5' | 'HMAC-SHA256',
+        appId: v.params.appId,
+        prepayId: v.params.package.slice('prepay_id='.length),
+        timeStamp: v.params.timeStamp,
+        nonceStr: v.params.nonceStr,
+        key: KEY,
+        signType: v.params.signType as 'MD5' | 'HMAC-SHA256',
       });
       expect(p).toEqual({ ...v.params, paySign: v.paySign });
     }
@@ -83,13 +85,30 @@ describe('client invocation', () => {
 
   it('APP sign over appid, noncestr, package=Sign=WXPay, partnerid, prepayid, timestamp', async () => {
     const v = derived.app_md5;
-    const p = await appParams({ appid: v.params.appid, mchId: v.params.partnerid, prepayId: v.params.prepayid, timestamp: v.params.timestamp, noncestr: v.params.noncestr, key: KEY, signType: 'MD5' });
+    const p = await appParams({
+      appid: v.params.appid,
+      mchId: v.params.partnerid,
+      prepayId: v.params.prepayid,
+      timestamp: v.params.timestamp,
+      noncestr: v.params.noncestr,
+      key: KEY,
+      signType: 'MD5',
+    });
     expect(p).toEqual({ ...v.params, sign: v.sign });
   });
 
   it('Native mode-1 bizpayurl: the exact link of the vector', async () => {
     const v = derived.bizpayurl_md5;
-    expect(await bizPayUrl({ appid: v.params.appid, mchId: v.params.mch_id, productId: v.params.product_id, timeStamp: v.params.time_stamp, nonceStr: v.params.nonce_str, key: KEY })).toBe(v.url);
+    expect(
+      await bizPayUrl({
+        appid: v.params.appid,
+        mchId: v.params.mch_id,
+        productId: v.params.product_id,
+        timeStamp: v.params.time_stamp,
+        nonceStr: v.params.nonce_str,
+        key: KEY,
+      }),
+    ).toBe(v.url);
   });
 });
 

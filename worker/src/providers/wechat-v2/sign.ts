@@ -72,7 +72,14 @@ export interface JsapiParams {
 }
 
 /** WeixinJSBridge `getBrandWCPayRequest` parameters: the five keys re-signed as `paySign`. */
-export async function jsapiParams(input: { appId: string; prepayId: string; timeStamp: string; nonceStr: string; key: string; signType: SignType }): Promise<JsapiParams> {
+export async function jsapiParams(input: {
+  appId: string;
+  prepayId: string;
+  timeStamp: string;
+  nonceStr: string;
+  key: string;
+  signType: SignType;
+}): Promise<JsapiParams> {
   const p = { appId: input.appId, timeStamp: input.timeStamp, nonceStr: input.nonceStr, package: `prepay_id=${input.prepayId}`, signType: input.signType };
   return { ...p, paySign: await sign(p, input.key, input.signType) };
 }
@@ -88,8 +95,23 @@ export interface AppParams {
 }
 
 /** What a merchant's app hands to the WeChat SDK (PayReq): lowercase keys, package `Sign=WXPay`. */
-export async function appParams(input: { appid: string; mchId: string; prepayId: string; timestamp: string; noncestr: string; key: string; signType: SignType }): Promise<AppParams> {
-  const p = { appid: input.appid, partnerid: input.mchId, prepayid: input.prepayId, package: 'Sign=WXPay' as const, noncestr: input.noncestr, timestamp: input.timestamp };
+export async function appParams(input: {
+  appid: string;
+  mchId: string;
+  prepayId: string;
+  timestamp: string;
+  noncestr: string;
+  key: string;
+  signType: SignType;
+}): Promise<AppParams> {
+  const p = {
+    appid: input.appid,
+    partnerid: input.mchId,
+    prepayid: input.prepayId,
+    package: 'Sign=WXPay' as const,
+    noncestr: input.noncestr,
+    timestamp: input.timestamp,
+  };
   return { ...p, sign: await sign(p, input.key, input.signType) };
 }
 

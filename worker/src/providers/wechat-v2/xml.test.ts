@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { HOSTILE_XML } from './fixtures/hostile-xml';
 import { XmlError, buildXml, parseFlatXml, refuseUnsafeXml } from './xml';
 
-
 describe('refusing hostile XML before parsing', () => {
   it.each(HOSTILE_XML)('%s', (_name, payload) => {
     let err: unknown;
@@ -26,13 +25,17 @@ describe('refusing hostile XML before parsing', () => {
 
 describe('flat WeChat XML', () => {
   it('reads CDATA and plain values as strings, untrimmed, with the XML declaration', () => {
-    const m = parseFlatXml('<?xml version="1.0" encoding="UTF-8"?>\n<xml>\n <return_code><![CDATA[SUCCESS]]></return_code>\n <total_fee>0101</total_fee>\n <body><![CDATA[ 可乐 & <Cola> ]]></body>\n <empty></empty><e2/>\n</xml>');
+    const m = parseFlatXml(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<xml>\n <return_code><![CDATA[SUCCESS]]></return_code>\n <total_fee>0101</total_fee>\n <body><![CDATA[ 可乐 & <Cola> ]]></body>\n <empty></empty><e2/>\n</xml>',
+    );
     expect(m).toEqual({ return_code: 'SUCCESS', total_fee: '0101', body: ' 可乐 & <Cola> ', empty: '', e2: '' });
   });
 
   it('decodes the five predefined entities and character references in text, and leaves CDATA as written', () => {
     expect(parseFlatXml('<xml><a>a &lt; b &amp;&amp; c &#20013;&#x6587; &quot;&apos;</a><b><![CDATA[&amp;]]></b><c>&unknown;</c></xml>')).toEqual({
-      a: 'a < b && c 中文 "\'', b: '&amp;', c: '&unknown;',
+      a: 'a < b && c 中文 "\'',
+      b: '&amp;',
+      c: '&unknown;',
     });
   });
 

@@ -29,7 +29,7 @@ export async function downloadStatement(ctx: ProviderContext, cfg: WechatPayV3Co
     throw e;
   }
   if (typeof apply.download_url !== 'string' || typeof apply.hash_value !== 'string') {
-    throw new ProviderError('invalid_response', 'WeChat Pay\'s tradebill answer has no download_url / hash_value.');
+    throw new ProviderError('invalid_response', "WeChat Pay's tradebill answer has no download_url / hash_value.");
   }
   // The download is signed with the merchant's key: only ever send that to WeChat Pay's own origin.
   const url = new URL(apply.download_url);
@@ -37,14 +37,31 @@ export async function downloadStatement(ctx: ProviderContext, cfg: WechatPayV3Co
     throw new ProviderError('invalid_response', `WeChat Pay's download_url points at ${url.origin}, not at the API's origin.`);
   }
   const authorization = await buildAuthorization({
-    mchid: cfg.mchid, serialNo: cfg.merchant_serial, privateKey: cfg.private_key, method: 'GET', url: url.pathname + url.search, body: '',
-    timestamp: Math.floor(ctx.now() / 1000), nonce: randomAlnum(32),
+    mchid: cfg.mchid,
+    serialNo: cfg.merchant_serial,
+    privateKey: cfg.private_key,
+    method: 'GET',
+    url: url.pathname + url.search,
+    body: '',
+    timestamp: Math.floor(ctx.now() / 1000),
+    nonce: randomAlnum(32),
   });
-  const { status, bytes } = await fetchBytes(ctx.fetch, new Request(url, { headers: { Authorization: authorization, Accept: '*/*', 'User-Agent': 'Shouyin/0.1' } }), 'WeChat Pay trade bill');
+  const { status, bytes } = await fetchBytes(
+    ctx.fetch,
+    new Request(url, { headers: { Authorization: authorization, Accept: '*/*', 'User-Agent': 'Shouyin/0.1' } }),
+    'WeChat Pay trade bill',
+  );
   if (status !== 200) throw new ProviderError('provider_unavailable', `WeChat Pay answered ${status} to the bill download.`, status >= 500);
   const plain = readStatement('WeChat Pay', () => (isGzip(bytes) ? gunzip(bytes, 'the trade bill') : bytes));
   if ((apply.hash_type ?? 'SHA1') === 'SHA1' && (await sha1Hex(plain)) !== apply.hash_value.toLowerCase()) {
-    throw new ProviderError('statement_digest_mismatch', 'The downloaded WeChat Pay trade bill does not match the SHA1 digest of the tradebill answer: not trusted.', true);
+    throw new ProviderError(
+      'statement_digest_mismatch',
+      'The downloaded WeChat Pay trade bill does not match the SHA1 digest of the tradebill answer: not trusted.',
+      true,
+    );
   }
-  return readStatement('WeChat Pay', () => ({ status: 'ok', statement: parseWechatBill(decodeText(plain, 'utf-8', 'the trade bill'), `tradebill_${date}.csv`) }) as const);
+  return readStatement(
+    'WeChat Pay',
+    () => ({ status: 'ok', statement: parseWechatBill(decodeText(plain, 'utf-8', 'the trade bill'), `tradebill_${date}.csv`) }) as const,
+  );
 }

@@ -54,7 +54,8 @@ export async function codepay(ctx: ProviderContext, cfg: WechatPayV3Config, inpu
       return { state: 'paid', payment, raw: o };
     }
     if (tradeState === 'USERPAYING' || tradeState === 'NOTPAY' || tradeState === 'ACCEPT') return { state: 'user_paying', raw: o };
-    if (tradeState === 'PAYERROR') return { state: 'failed', code: 'PAYERROR', message: typeof o.trade_state_desc === 'string' ? o.trade_state_desc : 'PAYERROR', raw: o };
+    if (tradeState === 'PAYERROR')
+      return { state: 'failed', code: 'PAYERROR', message: typeof o.trade_state_desc === 'string' ? o.trade_state_desc : 'PAYERROR', raw: o };
     return { state: 'unknown', reason: `codepay answered trade_state ${tradeState}`, raw: o };
   } catch (e) {
     return { state: 'unknown', reason: `codepay's answer is not a Transaction: ${e instanceof ShapeError ? e.message : String(e)}`, raw: data };
@@ -63,12 +64,19 @@ export async function codepay(ctx: ProviderContext, cfg: WechatPayV3Config, inpu
 
 export async function reverseCodepay(ctx: ProviderContext, cfg: WechatPayV3Config, attemptId: string): Promise<ReverseResult> {
   try {
-    const { data } = await wechatRequest(ctx, cfg, 'POST', `/v3/pay/transactions/out-trade-no/${seg(attemptId)}/reverse`, { appid: cfg.appid, mchid: cfg.mchid });
+    const { data } = await wechatRequest(ctx, cfg, 'POST', `/v3/pay/transactions/out-trade-no/${seg(attemptId)}/reverse`, {
+      appid: cfg.appid,
+      mchid: cfg.mchid,
+    });
     return { state: 'done', raw: data ?? null };
   } catch (e) {
     if (e instanceof WechatApiError && (e.httpStatus === 404 || e.code === 'ORDER_NOT_EXIST' || e.code === 'ORDERNOTEXIST')) {
       return { state: 'done', raw: { code: e.code } };
     }
-    return { state: 'retry', reason: e instanceof Error ? e.message : String(e), raw: e instanceof WechatApiError ? { code: e.code, status: e.httpStatus } : null };
+    return {
+      state: 'retry',
+      reason: e instanceof Error ? e.message : String(e),
+      raw: e instanceof WechatApiError ? { code: e.code, status: e.httpStatus } : null,
+    };
   }
 }

@@ -29,8 +29,19 @@ export interface WechatPayV3Config {
 
 // apiv2_key is allowed here, and unused by APIv3.
 const FIELDS = [
-  'api_version', 'appid', 'mchid', 'merchant_serial', 'private_key', 'apiv3_key', 'wechatpay_public_key_id',
-  'wechatpay_public_key', 'platform_certificates', 'api_base', 'apiv2_key', 'oauth', 'app_appid',
+  'api_version',
+  'appid',
+  'mchid',
+  'merchant_serial',
+  'private_key',
+  'apiv3_key',
+  'wechatpay_public_key_id',
+  'wechatpay_public_key',
+  'platform_certificates',
+  'api_base',
+  'apiv2_key',
+  'oauth',
+  'app_appid',
 ] as const;
 
 /** `merchants[i].providers.wechat_pay` with api_version "v3". `livemode` requires an https api_base when one is given. */
@@ -43,12 +54,19 @@ export function parseWechatV3Config(v: unknown, path: string, livemode: boolean)
     mchid: str(o, 'mchid', path, { pattern: /^[0-9]{6,32}$/, hint: 'must be the digits of the WeChat Pay merchant id' }),
     merchant_serial: str(o, 'merchant_serial', path, { pattern: /^[0-9A-Fa-f]{8,64}$/, hint: 'must be the hex serial of the merchant API certificate' }),
     private_key: str(o, 'private_key', path, { secret: true, pattern: PRIVATE_KEY_PEM, hint: 'must be a PEM private key (apiclient_key.pem)' }),
-    apiv3_key: str(o, 'apiv3_key', path, { secret: true, pattern: /^[\x21-\x7e]{32}$/, hint: 'must be exactly 32 ASCII characters (the APIv3 key, not the APIv2 key)' }),
+    apiv3_key: str(o, 'apiv3_key', path, {
+      secret: true,
+      pattern: /^[\x21-\x7e]{32}$/,
+      hint: 'must be exactly 32 ASCII characters (the APIv3 key, not the APIv2 key)',
+    }),
   };
   const keyId = str(o, 'wechatpay_public_key_id', path, { optional: true, pattern: /^PUB_KEY_ID_[0-9A-Za-z]+$/, hint: 'must look like PUB_KEY_ID_…' });
   const pub = str(o, 'wechatpay_public_key', path, { optional: true, pattern: PEM('PUBLIC KEY'), hint: 'must be a PEM public key (pub_key.pem)' });
   if ((keyId === undefined) !== (pub === undefined)) {
-    throw new ConfigError(`${path}.${keyId === undefined ? 'wechatpay_public_key_id' : 'wechatpay_public_key'}`, 'is missing: the public key and its id go together.');
+    throw new ConfigError(
+      `${path}.${keyId === undefined ? 'wechatpay_public_key_id' : 'wechatpay_public_key'}`,
+      'is missing: the public key and its id go together.',
+    );
   }
   if (keyId !== undefined && pub !== undefined) {
     cfg.wechatpay_public_key_id = keyId;
@@ -67,12 +85,15 @@ export function parseWechatV3Config(v: unknown, path: string, livemode: boolean)
     });
   }
   if (cfg.wechatpay_public_key_id === undefined && (cfg.platform_certificates ?? []).length === 0) {
-    throw new ConfigError(`${path}.wechatpay_public_key_id`, 'is missing: configure the WeChat Pay public key (wechatpay_public_key_id + wechatpay_public_key) or platform_certificates, or both.');
+    throw new ConfigError(
+      `${path}.wechatpay_public_key_id`,
+      'is missing: configure the WeChat Pay public key (wechatpay_public_key_id + wechatpay_public_key) or platform_certificates, or both.',
+    );
   }
   const base = url(o, 'api_base', path, true, livemode);
   if (base !== undefined) cfg.api_base = base;
   if (o.oauth !== undefined) cfg.oauth = parseWechatOauth(o.oauth, `${path}.oauth`);
-  const app = str(o, 'app_appid', path, { optional: true, pattern: /^[A-Za-z0-9_]{1,32}$/, hint: 'must be the mobile application\'s AppID' });
+  const app = str(o, 'app_appid', path, { optional: true, pattern: /^[A-Za-z0-9_]{1,32}$/, hint: "must be the mobile application's AppID" });
   if (app !== undefined) cfg.app_appid = app;
   return cfg;
 }

@@ -60,7 +60,7 @@ async function prepay(ctx: ProviderContext, cfg: WechatPayV3Config, input: Creat
   if (input.flow === 'jsapi') body.payer = { openid: input.client.openid };
   if (input.flow === 'h5') {
     // H5 checks that the payer's IP is the one that opens h5_url ("网络环境未能通过安全验证").
-    if (!input.client.ip) throw new ProviderError('client_ip_missing', 'WeChat H5 needs the shopper\'s IP (CF-Connecting-IP) as scene_info.payer_client_ip.');
+    if (!input.client.ip) throw new ProviderError('client_ip_missing', "WeChat H5 needs the shopper's IP (CF-Connecting-IP) as scene_info.payer_client_ip.");
     body.scene_info = { payer_client_ip: input.client.ip, h5_info: { type: 'Wap' } };
   }
   const { data } = await wechatRequest(ctx, cfg, 'POST', path, body);
@@ -77,7 +77,7 @@ async function createAttempt(ctx: ProviderContext, cfg: WechatPayV3Config, input
   const appid = appidFor(cfg, input.flow);
   if (input.flow === 'jsapi' && !input.client.openid) {
     // No openid yet: Shouyin's JSAPI page runs the OAuth hop, then comes back through this same call.
-    if (!cfg.oauth) throw new ProviderError('flow_unavailable', 'wechat-v3 JSAPI needs wechat_pay.oauth (the official account) to learn the payer\'s openid.');
+    if (!cfg.oauth) throw new ProviderError('flow_unavailable', "wechat-v3 JSAPI needs wechat_pay.oauth (the official account) to learn the payer's openid.");
     return {
       nextAction: { type: 'redirect', url: await jsapiEntryUrl(publicBaseOf(input.notifyUrl), input.attemptId, cfg.oauth.appsecret, input.expiresAt) },
       providerData: { stage: 'oauth', trade_type: 'JSAPI', appid },
@@ -99,9 +99,7 @@ async function createAttempt(ctx: ProviderContext, cfg: WechatPayV3Config, input
           type: 'display_qr',
           data: codeUrl,
           expires_at: new Date(input.expiresAt).toISOString(),
-          ...(usesBuiltInSandbox(ctx, cfg)
-            ? { sandbox_wallet_url: `${ctx.sandboxBaseUrl}/wechatpay/wallet?code_url=${encodeURIComponent(codeUrl)}` }
-            : {}),
+          ...(usesBuiltInSandbox(ctx, cfg) ? { sandbox_wallet_url: `${ctx.sandboxBaseUrl}/wechatpay/wallet?code_url=${encodeURIComponent(codeUrl)}` } : {}),
         },
         providerData: { code_url: codeUrl, trade_type: 'NATIVE', appid },
       };
@@ -112,7 +110,10 @@ async function createAttempt(ctx: ProviderContext, cfg: WechatPayV3Config, input
       // https://pay.weixin.qq.com/doc/v3/merchant/4012791857: signType "RSA", paySign over
       // appId\ntimeStamp\nnonceStr\npackage\n with the merchant key.
       const paySign = await jsapiPaySign({ ...p, privateKey: cfg.private_key });
-      return { nextAction: { type: 'wechat_jsapi', params: { ...p, signType: 'RSA', paySign } }, providerData: { prepay_id: prepayId, trade_type: 'JSAPI', appid } };
+      return {
+        nextAction: { type: 'wechat_jsapi', params: { ...p, signType: 'RSA', paySign } },
+        providerData: { prepay_id: prepayId, trade_type: 'JSAPI', appid },
+      };
     }
     case 'h5': {
       const h5Url = field('h5_url');

@@ -7,9 +7,7 @@ import type { WechatPayV3Config } from './config';
 import { importRsaPublicKey, publicKeyFromCertificate } from '../../crypto/rsa';
 import type { KeyResolver } from './sign';
 
-export function keyResolverFromConfig(
-  cfg: Pick<WechatPayV3Config, 'wechatpay_public_key_id' | 'wechatpay_public_key' | 'platform_certificates'>,
-): KeyResolver {
+export function keyResolverFromConfig(cfg: Pick<WechatPayV3Config, 'wechatpay_public_key_id' | 'wechatpay_public_key' | 'platform_certificates'>): KeyResolver {
   return async (serial) => {
     if (cfg.wechatpay_public_key_id !== undefined && cfg.wechatpay_public_key !== undefined && serial === cfg.wechatpay_public_key_id) {
       return importRsaPublicKey(cfg.wechatpay_public_key);

@@ -41,7 +41,14 @@ async function signedNotify(body: string): Promise<IncomingNotify> {
 async function envelope(eventType: string, plaintext: object, originalType: string, mutate?: (r: Record<string, unknown>) => void): Promise<string> {
   const resource: Record<string, unknown> = { original_type: originalType, ...(await encryptResource(APIV3_KEY, JSON.stringify(plaintext), originalType)) };
   mutate?.(resource);
-  return JSON.stringify({ id: 'EV-2018022511223320873', create_time: '2024-01-02T00:30:00+08:00', resource_type: 'encrypt-resource', event_type: eventType, summary: '支付成功', resource });
+  return JSON.stringify({
+    id: 'EV-2018022511223320873',
+    create_time: '2024-01-02T00:30:00+08:00',
+    resource_type: 'encrypt-resource',
+    event_type: eventType,
+    summary: '支付成功',
+    resource,
+  });
 }
 
 const transaction = {
@@ -59,7 +66,10 @@ const transaction = {
 };
 
 async function failure(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(VerificationError);
   return (e as VerificationError).code;
 }
@@ -88,17 +98,44 @@ describe('wechat-v3 parseNotify', () => {
   });
 
   it('REFUND.SUCCESS / REFUND.ABNORMAL → refund events', async () => {
-    const refund = { mchid: '1230000109', transaction_id: transaction.transaction_id, out_trade_no: transaction.out_trade_no, refund_id: '50000000382019052709732678859', out_refund_no: 're_1', refund_status: 'SUCCESS', success_time: '2024-01-02T01:00:00+08:00', user_received_account: '招商银行信用卡0403', amount: { total: 1999, refund: 500, payer_total: 1999, payer_refund: 500 } };
+    const refund = {
+      mchid: '1230000109',
+      transaction_id: transaction.transaction_id,
+      out_trade_no: transaction.out_trade_no,
+      refund_id: '50000000382019052709732678859',
+      out_refund_no: 're_1',
+      refund_status: 'SUCCESS',
+      success_time: '2024-01-02T01:00:00+08:00',
+      user_received_account: '招商银行信用卡0403',
+      amount: { total: 1999, refund: 500, payer_total: 1999, payer_refund: 500 },
+    };
     expect(await wechatV3.parseNotify(ctx, cfg(APIV3_KEY), await signedNotify(await envelope('REFUND.SUCCESS', refund, 'refund')))).toMatchObject({
-      kind: 'refund', attemptId: transaction.out_trade_no, refundId: 're_1', state: 'succeeded', providerRefundId: '50000000382019052709732678859',
+      kind: 'refund',
+      attemptId: transaction.out_trade_no,
+      refundId: 're_1',
+      state: 'succeeded',
+      providerRefundId: '50000000382019052709732678859',
     });
-    expect(await wechatV3.parseNotify(ctx, cfg(APIV3_KEY), await signedNotify(await envelope('REFUND.ABNORMAL', { ...refund, refund_status: 'ABNORMAL' }, 'refund')))).toMatchObject({ kind: 'refund', state: 'failed' });
+    expect(
+      await wechatV3.parseNotify(
+        ctx,
+        cfg(APIV3_KEY),
+        await signedNotify(await envelope('REFUND.ABNORMAL', { ...refund, refund_status: 'ABNORMAL' }, 'refund')),
+      ),
+    ).toMatchObject({ kind: 'refund', state: 'failed' });
   });
 
   it('rejects forgeries before parsing: body byte, SIGNTEST, stale clock, unknown serial', async () => {
     const ok = await signedNotify(await envelope('TRANSACTION.SUCCESS', transaction, 'transaction'));
     expect(await failure(wechatV3.parseNotify(ctx, cfg(APIV3_KEY), { ...ok, body: ok.body.replace('支付成功', '支付成劫') }))).toBe('bad_signature');
-    expect(await failure(wechatV3.parseNotify(ctx, cfg(APIV3_KEY), { ...ok, headers: { ...ok.headers, 'wechatpay-signature': `WECHATPAY/SIGNTEST/${ok.headers['wechatpay-signature']}` } }))).toBe('signtest_probe');
+    expect(
+      await failure(
+        wechatV3.parseNotify(ctx, cfg(APIV3_KEY), {
+          ...ok,
+          headers: { ...ok.headers, 'wechatpay-signature': `WECHATPAY/SIGNTEST/${ok.headers['wechatpay-signature']}` },
+        }),
+      ),
+    ).toBe('signtest_probe');
     expect(await failure(wechatV3.parseNotify({ ...ctx, now: () => (TS + 300) * 1000 }, cfg(APIV3_KEY), ok))).toBe('stale_timestamp');
     expect(await failure(wechatV3.parseNotify(ctx, { ...cfg(APIV3_KEY), platform_certificates: [] }, ok))).toBe('unknown_serial');
     // Not JSON at all, even when correctly signed.
@@ -125,7 +162,9 @@ describe('wechat-v3 parseNotify', () => {
 
   it('a verified TRANSACTION.SUCCESS missing facts → malformed_notify', async () => {
     const { transaction_id: _omit, ...partial } = transaction;
-    expect(await failure(wechatV3.parseNotify(ctx, cfg(APIV3_KEY), await signedNotify(await envelope('TRANSACTION.SUCCESS', partial, 'transaction'))))).toBe('malformed_notify');
+    expect(await failure(wechatV3.parseNotify(ctx, cfg(APIV3_KEY), await signedNotify(await envelope('TRANSACTION.SUCCESS', partial, 'transaction'))))).toBe(
+      'malformed_notify',
+    );
   });
 });
 

@@ -39,7 +39,10 @@ export async function parseWechatNotify(ctx: ProviderContext, cfg: WechatPayV3Co
     const eventType = str(envelope, 'event_type', 'notify');
     const resource = asObj(envelope.resource, 'notify.resource');
     if (resource.algorithm !== RESOURCE_ALGORITHM) {
-      throw new VerificationError('unsupported_algorithm', `notify.resource.algorithm is ${JSON.stringify(resource.algorithm)}, expected ${RESOURCE_ALGORITHM}.`);
+      throw new VerificationError(
+        'unsupported_algorithm',
+        `notify.resource.algorithm is ${JSON.stringify(resource.algorithm)}, expected ${RESOURCE_ALGORITHM}.`,
+      );
     }
     const plaintext = await decryptResource(
       cfg.apiv3_key,

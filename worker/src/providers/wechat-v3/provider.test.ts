@@ -46,19 +46,27 @@ function fakeWechat(route: Route): { ctx: ProviderContext; seen: Seen[] } {
     const req: Seen = { method: request.method, url: new URL(request.url), headers: request.headers, body: await request.text() };
     seen.push(req);
     const auth = await verifyAuthorization(request.headers.get('Authorization') ?? '', {
-      method: req.method, url: req.url.pathname + req.url.search, body: req.body, publicKey: await merchantPublic, now: NOW,
+      method: req.method,
+      url: req.url.pathname + req.url.search,
+      body: req.body,
+      publicKey: await merchantPublic,
+      now: NOW,
     });
-    const ans: Answer = auth.ok && auth.mchid === cfg.mchid && auth.serial_no === cfg.merchant_serial
-      ? route(req)
-      : { status: 401, body: { code: 'SIGN_ERROR', message: `签名错误 (${auth.ok ? 'mchid/serial' : auth.reason})` } };
+    const ans: Answer =
+      auth.ok && auth.mchid === cfg.mchid && auth.serial_no === cfg.merchant_serial
+        ? route(req)
+        : { status: 401, body: { code: 'SIGN_ERROR', message: `签名错误 (${auth.ok ? 'mchid/serial' : auth.reason})` } };
     const text = ans.body === undefined ? '' : JSON.stringify(ans.body);
     const sign = ans.sign ?? 'ok';
-    const headers: Record<string, string> = sign === 'none' ? {} : await signResponse({
-      serial: sign === 'unknown_serial' ? 'PUB_KEY_ID_SOMEONE_ELSE' : PUB_KEY_ID,
-      privateKey: PLATFORM_KEY,
-      body: text,
-      timestamp: Math.floor(NOW / 1000) - (sign === 'stale' ? 301 : 0),
-    });
+    const headers: Record<string, string> =
+      sign === 'none'
+        ? {}
+        : await signResponse({
+            serial: sign === 'unknown_serial' ? 'PUB_KEY_ID_SOMEONE_ELSE' : PUB_KEY_ID,
+            privateKey: PLATFORM_KEY,
+            body: text,
+            timestamp: Math.floor(NOW / 1000) - (sign === 'stale' ? 301 : 0),
+          });
     const sent = sign === 'tamper' ? text.replace('SUCCESS', 'SUCCES5') : text;
     return new Response(ans.status === 204 ? null : sent, { status: ans.status, headers: { ...headers, 'Request-ID': 'req-1' } });
   };
@@ -77,13 +85,23 @@ const input: CreateAttemptInput = {
 };
 
 const tx = (trade_state: string): Record<string, unknown> => ({
-  appid: cfg.appid, mchid: cfg.mchid, out_trade_no: input.attemptId, transaction_id: '4200000000202401020000000001',
-  trade_type: 'NATIVE', trade_state, trade_state_desc: '', success_time: '2024-01-02T00:05:00+08:00',
-  payer: { openid: 'oUpF8uMu' }, amount: { total: 1999, payer_total: 1999, currency: 'CNY', payer_currency: 'CNY' },
+  appid: cfg.appid,
+  mchid: cfg.mchid,
+  out_trade_no: input.attemptId,
+  transaction_id: '4200000000202401020000000001',
+  trade_type: 'NATIVE',
+  trade_state,
+  trade_state_desc: '',
+  success_time: '2024-01-02T00:05:00+08:00',
+  payer: { openid: 'oUpF8uMu' },
+  amount: { total: 1999, payer_total: 1999, currency: 'CNY', payer_currency: 'CNY' },
 });
 
 async function providerError(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(ProviderError);
   return e as ProviderError;
 }
@@ -134,7 +152,11 @@ describe('wechat-v3 createAttempt (Native)', () => {
   });
 });
 
-const withOauth: WechatPayV3Config = { ...cfg, oauth: { appid: 'wx8888888888888888', appsecret: '7813490da6f1265e4901ffb80afaa36f' }, app_appid: 'wx9999999999999999' };
+const withOauth: WechatPayV3Config = {
+  ...cfg,
+  oauth: { appid: 'wx8888888888888888', appsecret: '7813490da6f1265e4901ffb80afaa36f' },
+  app_appid: 'wx9999999999999999',
+};
 const PREPAY_ID = 'wx201410272009395522657a690389285100';
 
 describe('wechat-v3 createAttempt (JSAPI, H5, APP)', () => {
@@ -158,7 +180,7 @@ describe('wechat-v3 createAttempt (JSAPI, H5, APP)', () => {
     expect(res.providerData).toEqual({ prepay_id: PREPAY_ID, trade_type: 'JSAPI', appid: 'wx8888888888888888' });
   });
 
-  it('JSAPI without an openid: a signed link to Shouyin\'s JSAPI page (the OAuth hop), no prepay yet', async () => {
+  it("JSAPI without an openid: a signed link to Shouyin's JSAPI page (the OAuth hop), no prepay yet", async () => {
     const { ctx, seen } = fakeWechat(() => ({ status: 500 }));
     const res = await wechatV3.createAttempt(ctx, withOauth, { ...input, flow: 'jsapi' });
     expect(seen).toHaveLength(0);
@@ -166,7 +188,7 @@ describe('wechat-v3 createAttempt (JSAPI, H5, APP)', () => {
     expect(res.providerData).toMatchObject({ stage: 'oauth' });
   });
 
-  it('H5: scene_info with the payer\'s IP and h5_info.type, then a redirect to h5_url with redirect_url', async () => {
+  it("H5: scene_info with the payer's IP and h5_info.type, then a redirect to h5_url with redirect_url", async () => {
     const h5 = 'https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=123';
     const { ctx, seen } = fakeWechat(() => ({ status: 200, body: { h5_url: h5 } }));
     const res = await wechatV3.createAttempt(ctx, cfg, { ...input, flow: 'h5', returnUrl: 'https://shouyin.test/return/cs_1', client: { ip: '203.0.113.7' } });
@@ -175,18 +197,24 @@ describe('wechat-v3 createAttempt (JSAPI, H5, APP)', () => {
     expect((await providerError(wechatV3.createAttempt(ctx, cfg, { ...input, flow: 'h5' }))).code).toBe('client_ip_missing');
   });
 
-  it('APP: prepay under the app\'s AppID, the PayReq signed RSA over appid\\ntimestamp\\nnoncestr\\nprepayid\\n', async () => {
+  it("APP: prepay under the app's AppID, the PayReq signed RSA over appid\\ntimestamp\\nnoncestr\\nprepayid\\n", async () => {
     const { ctx, seen } = fakeWechat(() => ({ status: 200, body: { prepay_id: PREPAY_ID } }));
     const res = await wechatV3.createAttempt(ctx, withOauth, { ...input, flow: 'app' });
     expect(seen[0]?.url.pathname).toBe('/sandbox/wechatpay/v3/pay/transactions/app');
     expect(JSON.parse(seen[0]!.body).appid).toBe('wx9999999999999999');
     const p = (res.nextAction as { payload: Record<string, string> }).payload;
-    expect(p).toMatchObject({ appid: 'wx9999999999999999', partnerid: cfg.mchid, prepayid: PREPAY_ID, package: 'Sign=WXPay', timestamp: String(Math.floor(NOW / 1000)) });
+    expect(p).toMatchObject({
+      appid: 'wx9999999999999999',
+      partnerid: cfg.mchid,
+      prepayid: PREPAY_ID,
+      package: 'Sign=WXPay',
+      timestamp: String(Math.floor(NOW / 1000)),
+    });
     const key = await publicKeyFromPrivate(MERCHANT_KEY);
     expect(await rsaVerify(key, `${p.appid}\n${p.timestamp}\n${p.noncestr}\n${p.prepayid}\n`, p.sign!)).toBe(true);
   });
 
-  it('a payment under the official account\'s or the app\'s AppID is reported under the main AppID', async () => {
+  it("a payment under the official account's or the app's AppID is reported under the main AppID", async () => {
     const { ctx } = fakeWechat(() => ({ status: 200, body: { ...tx('SUCCESS'), appid: 'wx9999999999999999' } }));
     expect(await wechatV3.query(ctx, withOauth, input.attemptId)).toMatchObject({ state: 'paid', payment: { appId: cfg.appid } });
     expect(await wechatV3.query(ctx, cfg, input.attemptId)).toMatchObject({ state: 'paid', payment: { appId: 'wx9999999999999999' } });
@@ -203,9 +231,25 @@ describe('wechat-v3 query', () => {
     expect(seen[0]?.url.pathname + (seen[0]?.url.search ?? '')).toBe(`/sandbox/wechatpay/v3/pay/transactions/out-trade-no/${input.attemptId}?mchid=1230000109`);
     expect(paid).toMatchObject({
       state: 'paid',
-      payment: { attemptId: input.attemptId, providerTransactionId: '4200000000202401020000000001', amount: 1999, currency: 'CNY', appId: cfg.appid, providerMerchantId: cfg.mchid, paidAt: Date.UTC(2024, 0, 1, 16, 5, 0) },
+      payment: {
+        attemptId: input.attemptId,
+        providerTransactionId: '4200000000202401020000000001',
+        amount: 1999,
+        currency: 'CNY',
+        appId: cfg.appid,
+        providerMerchantId: cfg.mchid,
+        paidAt: Date.UTC(2024, 0, 1, 16, 5, 0),
+      },
     });
-    const expect_ = { NOTPAY: 'pending', USERPAYING: 'pending', ACCEPT: 'pending', CLOSED: 'closed', REVOKED: 'closed', PAYERROR: 'closed', REFUND: 'paid' } as const;
+    const expect_ = {
+      NOTPAY: 'pending',
+      USERPAYING: 'pending',
+      ACCEPT: 'pending',
+      CLOSED: 'closed',
+      REVOKED: 'closed',
+      PAYERROR: 'closed',
+      REFUND: 'paid',
+    } as const;
     for (const [s, want] of Object.entries(expect_)) {
       state = s;
       expect((await wechatV3.query(ctx, cfg, input.attemptId)).state).toBe(want);
@@ -229,13 +273,17 @@ describe('wechat-v3 close', () => {
   });
 
   it('ORDERPAID → confirmed by a query → already_paid', async () => {
-    const { ctx, seen } = fakeWechat((req) => (req.method === 'POST' ? { status: 400, body: { code: 'ORDERPAID', message: '订单已支付' } } : { status: 200, body: tx('SUCCESS') }));
+    const { ctx, seen } = fakeWechat((req) =>
+      req.method === 'POST' ? { status: 400, body: { code: 'ORDERPAID', message: '订单已支付' } } : { status: 200, body: tx('SUCCESS') },
+    );
     expect(await wechatV3.close(ctx, cfg, input.attemptId)).toEqual({ state: 'already_paid' });
     expect(seen.map((s) => s.method)).toEqual(['POST', 'GET']);
   });
 
   it('404 → not_found; ORDER_CLOSED → closed; 5xx → retryable', async () => {
-    expect(await wechatV3.close(fakeWechat(() => ({ status: 404, body: { code: 'ORDER_NOT_EXIST', message: '' } })).ctx, cfg, 'x')).toEqual({ state: 'not_found' });
+    expect(await wechatV3.close(fakeWechat(() => ({ status: 404, body: { code: 'ORDER_NOT_EXIST', message: '' } })).ctx, cfg, 'x')).toEqual({
+      state: 'not_found',
+    });
     expect(await wechatV3.close(fakeWechat(() => ({ status: 400, body: { code: 'ORDER_CLOSED', message: '' } })).ctx, cfg, 'x')).toEqual({ state: 'closed' });
     const e = await providerError(wechatV3.close(fakeWechat(() => ({ status: 500, body: { code: 'SYSTEM_ERROR', message: '系统异常' } })).ctx, cfg, 'x'));
     expect(e.code).toBe('SYSTEM_ERROR');
@@ -245,21 +293,44 @@ describe('wechat-v3 close', () => {
 
 describe('wechat-v3 refund', () => {
   const refundBody = (status: string): Record<string, unknown> => ({
-    refund_id: '50000000382019052709732678859', out_refund_no: 're_1', transaction_id: '4200000000202401020000000001', out_trade_no: input.attemptId,
-    channel: 'ORIGINAL', user_received_account: '支付用户零钱', create_time: '2024-01-02T01:00:00+08:00', status, funds_account: 'AVAILABLE',
+    refund_id: '50000000382019052709732678859',
+    out_refund_no: 're_1',
+    transaction_id: '4200000000202401020000000001',
+    out_trade_no: input.attemptId,
+    channel: 'ORIGINAL',
+    user_received_account: '支付用户零钱',
+    create_time: '2024-01-02T01:00:00+08:00',
+    status,
+    funds_account: 'AVAILABLE',
     amount: { total: 1999, refund: 500, payer_total: 1999, payer_refund: 500, currency: 'CNY' },
   });
 
   it('POSTs the CreateRequest and maps status', async () => {
     let status = 'PROCESSING';
     const { ctx, seen } = fakeWechat(() => ({ status: 200, body: refundBody(status) }));
-    const r = await wechatV3.refund(ctx, cfg, { attemptId: input.attemptId, refundId: 're_1', amount: 500, total: 1999, currency: 'CNY', reason: '退货', notifyUrl: 'https://shouyin.test/notify/wechat_pay/shop' });
+    const r = await wechatV3.refund(ctx, cfg, {
+      attemptId: input.attemptId,
+      refundId: 're_1',
+      amount: 500,
+      total: 1999,
+      currency: 'CNY',
+      reason: '退货',
+      notifyUrl: 'https://shouyin.test/notify/wechat_pay/shop',
+    });
     expect(r).toMatchObject({ state: 'pending', providerRefundId: '50000000382019052709732678859' });
     expect(seen[0]?.url.pathname).toBe('/sandbox/wechatpay/v3/refund/domestic/refunds');
     expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
-      out_trade_no: input.attemptId, out_refund_no: 're_1', reason: '退货', notify_url: 'https://shouyin.test/notify/wechat_pay/shop', amount: { refund: 500, total: 1999, currency: 'CNY' },
+      out_trade_no: input.attemptId,
+      out_refund_no: 're_1',
+      reason: '退货',
+      notify_url: 'https://shouyin.test/notify/wechat_pay/shop',
+      amount: { refund: 500, total: 1999, currency: 'CNY' },
     });
-    for (const [s, want] of [['SUCCESS', 'succeeded'], ['CLOSED', 'failed'], ['ABNORMAL', 'failed']] as const) {
+    for (const [s, want] of [
+      ['SUCCESS', 'succeeded'],
+      ['CLOSED', 'failed'],
+      ['ABNORMAL', 'failed'],
+    ] as const) {
       status = s;
       expect((await wechatV3.refundQuery(ctx, cfg, 're_1')).state).toBe(want);
     }
@@ -275,14 +346,18 @@ describe('wechat-v3 client: every response is verified', () => {
       const e = await providerError(wechatV3.query(ctx, cfg, input.attemptId));
       expect([sign, e.code, e.retryable]).toEqual([sign, 'response_unverified', true]);
     }
-    const e404 = await providerError(wechatV3.query(fakeWechat(() => ({ status: 404, body: { code: 'ORDER_NOT_EXIST', message: '' }, sign: 'none' })).ctx, cfg, 'x'));
+    const e404 = await providerError(
+      wechatV3.query(fakeWechat(() => ({ status: 404, body: { code: 'ORDER_NOT_EXIST', message: '' }, sign: 'none' })).ctx, cfg, 'x'),
+    );
     expect(e404.code).toBe('response_unverified');
     const e204 = await providerError(wechatV3.close(fakeWechat(() => ({ status: 204, sign: 'none' })).ctx, cfg, 'x'));
     expect(e204.code).toBe('response_unverified');
   });
 
   it('a verified 4xx {code,message} → ProviderError(code), not retryable', async () => {
-    const e = await providerError(wechatV3.createAttempt(fakeWechat(() => ({ status: 400, body: { code: 'PARAM_ERROR', message: '参数错误' } })).ctx, cfg, input));
+    const e = await providerError(
+      wechatV3.createAttempt(fakeWechat(() => ({ status: 400, body: { code: 'PARAM_ERROR', message: '参数错误' } })).ctx, cfg, input),
+    );
     expect(e).toBeInstanceOf(WechatApiError);
     expect([e.code, e.retryable, (e as WechatApiError).httpStatus]).toEqual(['PARAM_ERROR', false, 400]);
     expect(e.message).toContain('参数错误');
@@ -294,7 +369,12 @@ describe('wechat-v3 client: every response is verified', () => {
   });
 
   it('network failure → provider_unreachable (retryable)', async () => {
-    const ctx: ProviderContext = { fetch: () => Promise.reject(new TypeError('connection reset')), now: () => NOW, testMode: true, sandboxBaseUrl: 'https://shouyin.test/sandbox' };
+    const ctx: ProviderContext = {
+      fetch: () => Promise.reject(new TypeError('connection reset')),
+      now: () => NOW,
+      testMode: true,
+      sandboxBaseUrl: 'https://shouyin.test/sandbox',
+    };
     const e = await providerError(wechatV3.query(ctx, cfg, 'x'));
     expect([e.code, e.retryable]).toEqual(['provider_unreachable', true]);
   });

@@ -25,7 +25,10 @@ const lower = (h: Record<string, string>): Record<string, string> => Object.from
 const TS = Number(n.headers['Wechatpay-Timestamp']);
 
 async function code(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(VerificationError);
   return (e as VerificationError).code;
 }
@@ -53,14 +56,22 @@ describe('request Authorization', () => {
     const url = '/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1230000109';
     expect(requestMessage('GET', url, native.timestamp, native.nonce, '')).toBe(d.authorization_query_get.message);
     const header = await buildAuthorization({
-      mchid: kp.test_mchid, serialNo: kp.test_serial, privateKey: kp.private_key_pkcs8_pem,
-      method: 'GET', url, body: '', timestamp: Number(native.timestamp), nonce: native.nonce,
+      mchid: kp.test_mchid,
+      serialNo: kp.test_serial,
+      privateKey: kp.private_key_pkcs8_pem,
+      method: 'GET',
+      url,
+      body: '',
+      timestamp: Number(native.timestamp),
+      nonce: native.nonce,
     });
     expect(parseAuthorization(header)?.signature).toBe(d.authorization_query_get.signature);
   });
 
   it('defaults: 32-char nonce and a current timestamp', async () => {
-    const a = parseAuthorization(await buildAuthorization({ mchid: '1', serialNo: 'AB', privateKey: kp.private_key_pkcs8_pem, method: 'GET', url: '/v3/x', body: '' }));
+    const a = parseAuthorization(
+      await buildAuthorization({ mchid: '1', serialNo: 'AB', privateKey: kp.private_key_pkcs8_pem, method: 'GET', url: '/v3/x', body: '' }),
+    );
     expect(a?.nonce_str).toMatch(/^[0-9A-Za-z]{32}$/);
     expect(Math.abs(Number(a?.timestamp) - Date.now() / 1000)).toBeLessThan(5);
   });
@@ -111,7 +122,7 @@ describe('response / notify verification on the wechatpay-go notify vector', () 
 
   it('signature character flipped → bad_signature', async () => {
     const s = headers['wechatpay-signature'] as string;
-    const flipped = (s[10] === 'A' ? 'B' : 'A');
+    const flipped = s[10] === 'A' ? 'B' : 'A';
     expect(await code(verify({ ...headers, 'wechatpay-signature': s.slice(0, 10) + flipped + s.slice(11) }))).toBe('bad_signature');
     expect(await code(verify({ ...headers, 'wechatpay-signature': '!!not base64!!' }))).toBe('bad_signature');
   });
@@ -175,7 +186,13 @@ describe('key selection: public key id and platform certificates side by side', 
   });
 
   it('reproduces the notify vector signature with signResponse (same key as the platform certificate)', async () => {
-    const h = await signResponse({ serial: n.platform_cert_serial_hex, privateKey: kp.private_key_pkcs8_pem, body: n.body, timestamp: TS, nonce: n.headers['Wechatpay-Nonce'] });
+    const h = await signResponse({
+      serial: n.platform_cert_serial_hex,
+      privateKey: kp.private_key_pkcs8_pem,
+      body: n.body,
+      timestamp: TS,
+      nonce: n.headers['Wechatpay-Nonce'],
+    });
     expect(h['Wechatpay-Signature']).toBe(n.headers['Wechatpay-Signature']);
   });
 });

@@ -101,9 +101,7 @@ export function parseAuthorization(header: string): ParsedAuthorization | null {
   return out as ParsedAuthorization;
 }
 
-export type AuthorizationCheck =
-  | { ok: true; mchid: string; serial_no: string }
-  | { ok: false; reason: 'malformed' | 'stale_timestamp' | 'bad_signature' };
+export type AuthorizationCheck = { ok: true; mchid: string; serial_no: string } | { ok: false; reason: 'malformed' | 'stale_timestamp' | 'bad_signature' };
 
 /**
  * Checks a merchant request (the sandbox's side). `now` is ms since the epoch; ±300 s window.
@@ -153,12 +151,7 @@ export async function signResponse(input: {
  * `signtest_probe`, `missing_header`, `stale_timestamp`, `unknown_serial`, `bad_signature`.
  * `headers` has lowercased names; `now` is ms since the epoch.
  */
-export async function verifySignedMessage(input: {
-  headers: Record<string, string>;
-  body: string;
-  keys: KeyResolver;
-  now: number;
-}): Promise<void> {
+export async function verifySignedMessage(input: { headers: Record<string, string>; body: string; keys: KeyResolver; now: number }): Promise<void> {
   const h = input.headers;
   const signature = h['wechatpay-signature'];
   // Probes first: WeChat checks that merchants reject these (https://pay.weixin.qq.com/doc/v3/merchant/4013053420),
@@ -176,21 +169,33 @@ export async function verifySignedMessage(input: {
     ['Wechatpay-Serial', serial],
   ].find(([, v]) => !v);
   if (missing || !signature || !timestamp || !nonce || !serial) {
-    throw new VerificationError('missing_header', `${missing?.[0] ?? 'A Wechatpay-* header'} is missing: not a signed WeChat Pay message (was it proxied or stripped?).`);
+    throw new VerificationError(
+      'missing_header',
+      `${missing?.[0] ?? 'A Wechatpay-* header'} is missing: not a signed WeChat Pay message (was it proxied or stripped?).`,
+    );
   }
   const type = h['wechatpay-signature-type'];
   if (type !== undefined && type !== AUTH_SCHEME) {
     throw new VerificationError('bad_signature', `Unsupported Wechatpay-Signature-Type ${JSON.stringify(type)}.`);
   }
   if (!withinWindow(timestamp, input.now)) {
-    throw new VerificationError('stale_timestamp', `Wechatpay-Timestamp ${JSON.stringify(timestamp)} is not within ${MAX_CLOCK_SKEW_SECONDS} s of now (replay, or a wrong clock).`);
+    throw new VerificationError(
+      'stale_timestamp',
+      `Wechatpay-Timestamp ${JSON.stringify(timestamp)} is not within ${MAX_CLOCK_SKEW_SECONDS} s of now (replay, or a wrong clock).`,
+    );
   }
   const key = await input.keys(serial);
   if (!key) {
-    throw new VerificationError('unknown_serial', `Wechatpay-Serial ${JSON.stringify(serial)} matches neither wechatpay_public_key_id nor any platform_certificates serial; check the WeChat Pay public key / certificates in the config.`);
+    throw new VerificationError(
+      'unknown_serial',
+      `Wechatpay-Serial ${JSON.stringify(serial)} matches neither wechatpay_public_key_id nor any platform_certificates serial; check the WeChat Pay public key / certificates in the config.`,
+    );
   }
   if (!(await rsaVerify(key, responseMessage(timestamp, nonce, input.body), signature))) {
-    throw new VerificationError('bad_signature', 'Wechatpay-Signature does not verify over the raw body (was the body re-serialized, or is the key for another merchant?).');
+    throw new VerificationError(
+      'bad_signature',
+      'Wechatpay-Signature does not verify over the raw body (was the body re-serialized, or is the key for another merchant?).',
+    );
   }
 }
 
@@ -208,7 +213,12 @@ export interface EncryptedResource {
  * The `resource` of a notify, encrypted with the APIv3 key (the sandbox's side of
  * https://pay.weixin.qq.com/doc/v3/merchant/4012071382).
  */
-export async function encryptResource(apiv3Key: string, plaintext: string, associatedData: string, nonce: string = randomAlnum(12)): Promise<EncryptedResource> {
+export async function encryptResource(
+  apiv3Key: string,
+  plaintext: string,
+  associatedData: string,
+  nonce: string = randomAlnum(12),
+): Promise<EncryptedResource> {
   return {
     algorithm: RESOURCE_ALGORITHM,
     ciphertext: await aesGcmEncrypt(apiv3Key, nonce, associatedData, plaintext),
