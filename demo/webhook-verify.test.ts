@@ -30,7 +30,7 @@ describe('demo webhook verification (Standard Webhooks)', () => {
   it('rejects an altered body, another id, or another secret', async () => {
     expect((await verifyWebhook(SECRET, headers(EXPECTED), '{"test": 2432232315}', TS)).ok).toBe(false);
     expect((await verifyWebhook(SECRET, headers(EXPECTED, TS, 'msg_other'), BODY, TS)).ok).toBe(false);
-    const other = 'whsec_' + btoa('another secret of 24 bytes!!');
+    const other = `whsec_${btoa('another secret of 24 bytes!!')}`;
     expect((await verifyWebhook(other, headers(EXPECTED), BODY, TS)).ok).toBe(false);
   });
 

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
 /** Bytes of the minified bundle, and of it gzipped (level 9): 8 % over what it was when the sandbox left. */
-export const BUDGET = { minified: 380_000, gzipped: 126_000 };
+const BUDGET = { minified: 380_000, gzipped: 126_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation

@@ -13,7 +13,7 @@
 //   {"kind":"foreign_refund","out_refund_no","out_trade_no","amount"}  a refund Shouyin never made
 
 import { Hono, type Context } from 'hono';
-import { type MerchantConfig } from '../../worker/src/config';
+import type { MerchantConfig } from '../../worker/src/config';
 import { loadConfig } from './config';
 import { timingSafeEqual } from '../../worker/src/crypto/timing-safe';
 import { dayStart, DAY_MS } from '../../worker/src/bills/time';

@@ -474,7 +474,7 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
 
   private async settleRefund(settings: LedgerSettings, mchid: string, outRefundNo: string): Promise<void> {
     const r = this.refundRow(mchid, outRefundNo);
-    if (!r || r.status !== 'PROCESSING') return;
+    if (r?.status !== 'PROCESSING') return;
     this.sql.exec(`UPDATE refunds SET status = 'SUCCESS', success_time = ? WHERE mchid = ? AND out_refund_no = ?`, this.now(), mchid, outRefundNo);
     const done = this.refundRow(mchid, outRefundNo) as RefundRow;
     const o = this.order(mchid, done.out_trade_no);

@@ -21,7 +21,7 @@ export function distributionPlugin() {
   const manifest = {};
   return {
     name: 'shouyin:distribution',
-    generateBundle(options, bundle) {
+    generateBundle(_options, bundle) {
       for (const chunk of Object.values(bundle)) {
         if (chunk.type !== 'chunk' || !chunk.isEntry) continue;
         const versioned = versionedName(chunk.fileName, chunk.code);

@@ -40,7 +40,7 @@ export function licensesPlugin() {
         ['lit-html (Lit)', text('lit', 'LICENSE')],
         ["QR encoder (src/qr/encode.ts): after Project Nayuki's QR Code generator (MIT)", NAYUKI_MIT],
       ];
-      const source = parts.map(([name, body]) => `== ${name}\n\n${body}`.trim()).join('\n\n\n') + '\n';
+      const source = `${parts.map(([name, body]) => `== ${name}\n\n${body}`.trim()).join('\n\n\n')}\n`;
       this.emitFile({ type: 'asset', fileName: LICENSES_FILE, source });
     },
   };

@@ -31,6 +31,7 @@ export abstract class ElementBase extends HTMLElement implements ReactiveControl
   static props: string[] = [];
   static styles = '';
   static get observedAttributes(): string[] {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being defined, whose attrs these are
     return Object.keys(this.attrs);
   }
 

@@ -31,7 +31,7 @@ const status = async (s: SessionJson) =>
   ).status;
 
 function formOf(html: string, action: RegExp): URLSearchParams {
-  const form = new RegExp(`<form method="post" action="([^"]*)">([\\s\\S]*?)</form>`, 'g');
+  const form = /<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/g;
   for (const m of html.matchAll(form)) {
     if (!action.test(m[1]!)) continue;
     const fields = new URLSearchParams();

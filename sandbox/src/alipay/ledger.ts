@@ -318,7 +318,7 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
   async finish(settings: AlipayLedgerSettings, appId: string, outTradeNo: string): Promise<TradeRow | null> {
     this.remember(settings);
     const t = this.trade(appId, outTradeNo);
-    if (!t || t.state !== 'TRADE_SUCCESS') return null;
+    if (t?.state !== 'TRADE_SUCCESS') return null;
     this.sql.exec(`UPDATE trades SET state = 'TRADE_FINISHED' WHERE app_id = ? AND out_trade_no = ?`, appId, outTradeNo);
     const done = this.trade(appId, outTradeNo) as TradeRow;
     if (done.notify_url) await this.queueNotify(settings, done, 'payment');

@@ -11,7 +11,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppleConfig } from '../../../worker/src/apple/config';
 import { isInternalStatus, RECEIPT_STATUS } from '../../../worker/src/apple/status';
-import { type MerchantConfig } from '../../../worker/src/config';
+import type { MerchantConfig } from '../../../worker/src/config';
 import { loadConfig } from '../config';
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
 import { OUTBOUND_TIMEOUT_MS } from '../../../worker/src/lib/outbound';

@@ -3,11 +3,11 @@
 // simulated clock. Each provider then finds its own sandbox for the merchant and scopes calls by it.
 
 import type { Context } from 'hono';
-import { type MerchantConfig } from '../../../worker/src/config';
+import type { MerchantConfig } from '../../../worker/src/config';
 import { loadConfig, type SandboxedConfig } from '../config';
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any provider's Hono context
+// biome-ignore lint/suspicious/noExplicitAny: any provider's Hono context (each has its own env type)
 type AnyCtx = Context<any>;
 
 /** The control surfaces answer errors in the gateway's own JSON shape, so SDK-style clients read them. */

@@ -72,7 +72,7 @@ async function download(c: Context<SandboxEnv>): Promise<Response> {
   const items = applyMutations(await ledger.billItems(merId, date), await ledger.billMutations(merId), date);
   if (items.length === 0) return failure(settings, f, { respCode: '98', respMsg: '文件不存在' });
   const ymd = date.replaceAll('-', '');
-  const zm = items.map((i, n) => zmLine(i, merId, n + 1)).join('\r\n') + '\r\n';
+  const zm = `${items.map((i, n) => zmLine(i, merId, n + 1)).join('\r\n')}\r\n`;
   const zip = zipSync({ [`INN${ymd.slice(2)}88ZM_${merId}`]: utf8(zm) });
   return answer(settings, {
     ...echo(f),

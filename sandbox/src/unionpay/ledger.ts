@@ -184,7 +184,7 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
    */
   async frontReturnBody(settings: UnionpayLedgerSettings, merId: string, orderId: string): Promise<string | null> {
     const o = this.order(merId, orderId);
-    if (!o || o.state !== 'PAID') return null;
+    if (o?.state !== 'PAID') return null;
     const body = this.outbox.body(merId, orderId, 'consume');
     if (body !== undefined) return body;
     const id = await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: orderId }, 'consume', o.back_url, notifyFields(o), {
@@ -206,7 +206,7 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
   async notifyNow(settings: UnionpayLedgerSettings, merId: string, orderId: string): Promise<SentRecord | null> {
     this.remember(settings);
     const o = this.order(merId, orderId);
-    if (!o || o.state !== 'PAID') return null;
+    if (o?.state !== 'PAID') return null;
     const id =
       this.outbox.first(merId, orderId, 'consume') ??
       (await this.outbox.queue(settings, { mer_id: merId, order_id: orderId, about: orderId }, 'consume', o.back_url, notifyFields(o), { schedule: false }));
@@ -219,7 +219,7 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
     this.remember(settings);
     if (this.refundRow(input.mer_id, input.order_id) || this.order(input.mer_id, input.order_id)) return { ok: false, error: RESP.duplicate };
     const o = this.sql.exec<OrderRow>('SELECT * FROM orders WHERE mer_id = ? AND query_id = ?', input.mer_id, input.orig_query_id).toArray()[0];
-    if (!o || o.state !== 'PAID') return { ok: false, error: RESP.origState };
+    if (o?.state !== 'PAID') return { ok: false, error: RESP.origState };
     if (input.txn_amt > o.txn_amt - o.refunded) return { ok: false, error: RESP.origMismatch(`退货金额超过可退金额 ${o.txn_amt - o.refunded}`) };
     const now = this.now();
     this.ctx.storage.transactionSync(() => {
@@ -289,7 +289,7 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
 
   private async settleRefund(settings: UnionpayLedgerSettings, merId: string, orderId: string): Promise<void> {
     const r = this.refundRow(merId, orderId);
-    if (!r || r.state !== 'PROCESSING') return;
+    if (r?.state !== 'PROCESSING') return;
     this.sql.exec(`UPDATE refunds SET state = 'SUCCESS', settled_at = ? WHERE mer_id = ? AND order_id = ?`, this.now(), merId, orderId);
     const done = this.refundRow(merId, orderId) as RefundRow;
     // Back-type transactions notify on success or failure

@@ -120,7 +120,7 @@ describe('authentication', () => {
 
 describe('query and close', () => {
   it('404 ORDER_NOT_EXIST for an unknown order', async () => {
-    const res = await query('NOPE' + tradeNo());
+    const res = await query(`NOPE${tradeNo()}`);
     expect(res.status).toBe(404);
     expect(await verifiedJson(res)).toEqual({ code: 'ORDER_NOT_EXIST', message: '订单不存在' });
   });

@@ -5,7 +5,7 @@
 // (https://pay.weixin.qq.com/doc/v3/merchant/4013053420).
 
 import type { MiddlewareHandler } from 'hono';
-import { type MerchantConfig, type WechatPayV3Config } from '../../../worker/src/config';
+import type { MerchantConfig, WechatPayV3Config } from '../../../worker/src/config';
 import { loadConfig, type SandboxedConfig } from '../config';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
 import { parseAuthorization, signResponse, verifyAuthorization } from '../../../worker/src/providers/wechat-v3/sign';
@@ -67,7 +67,7 @@ export const authenticate: MiddlewareHandler<SandboxEnv & { Variables: WechatVar
   if (!parsed) return fail(401, 'SIGN_ERROR', '签名错误');
   const found = testWechatMerchant(config, parsed.mchid);
   // The sandbox never serves a live merchant: to it, a live mchid does not exist (nor does an APIv2 one, to APIv3).
-  if (!found || found.api !== 'v3') return fail(404, 'MCH_NOT_EXISTS', '商户号不存在');
+  if (found?.api !== 'v3') return fail(404, 'MCH_NOT_EXISTS', '商户号不存在');
   const { merchant, cfg: wechat } = found;
   // serial_no is the merchant API certificate serial (https://pay.weixin.qq.com/doc/v3/merchant/4012365342), hex in any
   // case.

@@ -119,7 +119,7 @@ wechatBills.post('/pay/downloadbill', async (c: Context<SandboxEnv>) => {
     return failXml('XML格式错误');
   }
   const found = m.mch_id ? testWechatMerchant(loadConfig(c.env), m.mch_id) : undefined;
-  if (!found || found.api !== 'v2') return failXml('mch_id参数错误：商户号不存在');
+  if (found?.api !== 'v2') return failXml('mch_id参数错误：商户号不存在');
   if (m.sign_type !== undefined && !(SIGN_TYPES as readonly string[]).includes(m.sign_type)) return failXml('sign_type参数错误');
   if (!(await verify(m, found.cfg.apiv2_key))) return failXml('签名错误');
   const d = /^(\d{4})(\d{2})(\d{2})$/.exec(m.bill_date ?? '');

@@ -24,7 +24,7 @@ export async function scanProductQr(c: Context<SandboxEnv>, link: string): Promi
   const settings = ledgerSettings(config);
   const q = Object.fromEntries(new URLSearchParams(link.slice(link.indexOf('?') + 1)));
   const m = q.mch_id ? testWechatMerchant(config, q.mch_id) : undefined;
-  if (!m || m.api !== 'v2' || !settings) return problem('二维码无效', 'Unknown merchant: Native mode 1 needs an APIv2 test merchant.', 404);
+  if (m?.api !== 'v2' || !settings) return problem('二维码无效', 'Unknown merchant: Native mode 1 needs an APIv2 test merchant.', 404);
   if (!q.appid || !boundAppids(m).includes(q.appid)) return problem('二维码无效', 'appid 与商户号不匹配');
   if (!(await verify({ ...q }, m.cfg.apiv2_key))) return problem('二维码无效', "签名错误: the link was not signed with the merchant's APIv2 key.");
 

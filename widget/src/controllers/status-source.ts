@@ -128,7 +128,10 @@ export class StatusSource {
    * have killed it while the page was hidden, and only a reply proves it alive.
    */
   recheck(): void {
-    if (this.sock) return this.ping('status');
+    if (this.sock) {
+      this.ping('status');
+      return;
+    }
     // A request that started a moment ago is fresh enough (visibilitychange and pageshow come in pairs).
     if (this.inflight && this.now() - this.inflight.started < 1000) return;
     this.delay = 0;
@@ -205,7 +208,8 @@ export class StatusSource {
       s = this.sock = open();
     } catch {
       // A Content-Security-Policy without this origin in connect-src throws right here.
-      return lost();
+      lost();
+      return;
     }
     s.onopen = () => {
       if (id !== this.seq) return;

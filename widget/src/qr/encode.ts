@@ -77,7 +77,7 @@ export function encodeQr(bytes: Uint8Array, mask?: number): QrMatrix {
 
   // Mode 0100 (byte), the character count, the data, a terminator of up to 4 zero bits, zeros to a
   // byte boundary, then the pad bytes 0xEC 0x11 alternating.
-  let bits = '0100' + bytes.length.toString(2).padStart(v < 10 ? 8 : 16, '0');
+  let bits = `0100${bytes.length.toString(2).padStart(v < 10 ? 8 : 16, '0')}`;
   for (const b of bytes) bits += b.toString(2).padStart(8, '0');
   bits += '0000'.slice(0, Math.max(0, dataLen * 8 - bits.length));
   const data = (bits + '0000000'.slice(0, -bits.length & 7)).match(/.{8}/g)!.map((b) => parseInt(b, 2));

@@ -5,7 +5,7 @@
 // Mounted before the generic /v1 and /notify routers, so only this file's authentication runs here.
 
 import { Hono } from 'hono';
-import { verifyNotificationPayload, verifyReceiptData, verifyTransactionToken } from '../apple';
+import { type AppleNotification, verifyNotificationPayload, verifyReceiptData, verifyTransactionToken } from '../apple';
 import type { AppleConfig } from '../apple/config';
 import { COMPACT_JWS } from '../apple/jws';
 import { loadConfig, merchantById, type MerchantConfig } from '../config';
@@ -129,7 +129,7 @@ appleRoutes.post('/notify/apple/:merchant', async (c) => {
   }
   if (typeof signedPayload !== 'string') return notifyError(ErrorType.invalid_request, 'parameter_missing', 'The body must be {"signedPayload": "<JWS>"}.');
 
-  let notification;
+  let notification: AppleNotification;
   try {
     notification = await verifyNotificationPayload(merchant, merchant.apple, signedPayload);
   } catch (e) {

@@ -8,7 +8,7 @@ import { loadConfig, merchantById } from '../config';
 import { ShouyinError, VerificationError } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
 import { resolveProvider } from '../providers/registry';
-import type { Ack } from '../providers/types';
+import type { Ack, NotifyEvent } from '../providers/types';
 import { sessionIdOfAttempt } from '../session/ids';
 import { readBody, type AppEnv } from './http';
 
@@ -34,10 +34,12 @@ notifyRoutes.post('/:channel/:merchant', async (c) => {
     throw e;
   }
   const headers: Record<string, string> = {};
-  c.req.raw.headers.forEach((v, k) => (headers[k.toLowerCase()] = v));
+  c.req.raw.headers.forEach((v, k) => {
+    headers[k.toLowerCase()] = v;
+  });
 
   const ctx = providerContext(loadConfig(c.env), merchant.livemode, () => Date.now());
-  let event;
+  let event: NotifyEvent;
   try {
     event = await provider.parseNotify(ctx, config, { method: c.req.method, headers, body, contentType: headers['content-type'] ?? '' });
   } catch (e) {

@@ -146,7 +146,7 @@ export class BarcodeEngine {
     }
     const b = store.barcode(id);
     // Re-read after the call: a cancel or expiry may have started the reversal meanwhile.
-    if (!b || b.phase !== 'paying') return;
+    if (b?.phase !== 'paying') return;
     const phase = phaseAfterPay(result.state);
     this.host.transaction(() => {
       if (phase === 'failed' && result.state === 'failed') {

@@ -326,7 +326,7 @@ export class CheckoutSession extends DurableObject<Env> {
   private async startAttempt(s: SessionRow, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
     const merchant = this.merchant(s);
     const resolved = resolveProvider(merchant, channel);
-    if (!resolved || !resolved.provider.flows.includes(flow)) {
+    if (!resolved?.provider.flows.includes(flow)) {
       return fail(ErrorType.invalid_request, ErrorCode.session.flow_unavailable, `The flow '${flow}' is not available for '${channel}'.`, 'flow');
     }
     const now = this.clock.now();
@@ -527,7 +527,7 @@ export class CheckoutSession extends DurableObject<Env> {
     switch (item.kind) {
       case 'expire': {
         const s = this.store.session();
-        if (!s || s.status !== 'open') return this.store.unschedule(item.key);
+        if (s?.status !== 'open') return this.store.unschedule(item.key);
         if (now < s.expires_at) return this.store.schedule(item.key, 'expire', s.expires_at);
         await this.end('expired');
         return;

@@ -59,7 +59,7 @@ export class RefundEngine {
   async run(refundNo: string, tries: number): Promise<void> {
     const { store } = this.host;
     const r = store.refund(refundNo);
-    if (!r || r.status !== 'pending') return store.unschedule(`refund:${refundNo}`);
+    if (r?.status !== 'pending') return store.unschedule(`refund:${refundNo}`);
     const s = this.host.session();
     const a = store.attempt(r.attempt_id)!;
     const { provider, config } = this.host.resolvedFor(a);

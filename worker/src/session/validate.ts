@@ -40,6 +40,7 @@ export function validateCreateSession(body: Record<string, unknown>, merchant: M
   if (typeof description !== 'string' || description.trim() === '') throw invalid('description', 'description must be a non-empty string.');
   // WeChat Pay's description is at most 127 characters.
   if ([...description].length > 127) throw invalid('description', 'description must be at most 127 characters.');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
   if (/[\u0000-\u001f\u007f]/.test(description)) throw invalid('description', 'description must not contain control characters.');
 
   const moid = body.merchant_order_id;

@@ -19,7 +19,7 @@ describe('Standard Webhooks', () => {
   });
   it('rejects a changed body, a stale timestamp and missing headers', async () => {
     const headers = { 'webhook-id': ID, 'webhook-timestamp': String(TS), 'webhook-signature': SIG };
-    expect(await verifyWebhook(SECRET, headers, BODY + ' ', TS)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(await verifyWebhook(SECRET, headers, `${BODY} `, TS)).toEqual({ ok: false, reason: 'bad_signature' });
     expect(await verifyWebhook(SECRET, headers, BODY, TS + 301)).toEqual({ ok: false, reason: 'stale_timestamp' });
     expect(await verifyWebhook(SECRET, { 'webhook-id': ID }, BODY, TS)).toEqual({ ok: false, reason: 'missing_header' });
   });

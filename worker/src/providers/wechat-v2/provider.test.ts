@@ -23,7 +23,7 @@ function ctxWith(fetch: (r: Request) => Promise<Response> = (r) => SELF.fetch(r)
 const ctx = ctxWith();
 
 let n = 0;
-const attemptId = () => `${'V2T'}${Date.now().toString(36)}${(n++).toString(36)}`.padEnd(24, 'x').slice(0, 24) + 'A1';
+const attemptId = () => `${`V2T${Date.now().toString(36)}${(n++).toString(36)}`.padEnd(24, 'x').slice(0, 24)}A1`;
 const input = (over: Partial<CreateAttemptInput> = {}): CreateAttemptInput => ({
   attemptId: attemptId(),
   flow: 'qr',

@@ -102,7 +102,7 @@ export function parseFlatXml(text: string, root = 'xml'): Record<string, string>
       continue;
     }
     if (tag === '#cdata') throw new XmlError('not_flat', `Stray CDATA in <${root}>.`);
-    if (Object.prototype.hasOwnProperty.call(out, tag)) throw new XmlError('duplicate_field', `<${tag}> appears more than once.`);
+    if (Object.hasOwn(out, tag)) throw new XmlError('duplicate_field', `<${tag}> appears more than once.`);
     out[tag] = textOf(child[tag], tag);
   }
   return { ...out };

@@ -127,7 +127,7 @@ describe('wechat-v3 createAttempt (Native)', () => {
     expect(body).toEqual({
       appid: cfg.appid,
       mchid: cfg.mchid,
-      description: '商品'.repeat(63) + '商',
+      description: `${'商品'.repeat(63)}商`,
       out_trade_no: input.attemptId,
       time_expire: '2024-01-02T00:30:00+08:00',
       notify_url: input.notifyUrl,
