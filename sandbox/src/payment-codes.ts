@@ -1,5 +1,5 @@
 // Sandbox payment codes (付款码): what the simulated wallet does when a till charges one. The third
-// digit picks the story, so every branch of an in-store payment has a code (documented in README.md):
+// digit picks the story, so every branch of an in-store payment has a code (documented in docs/test-mode.md):
 //
 //   WeChat Pay 13 1 …  Alipay 28 1 …  pays at once (also 0 and 6–9)
 //              13 2 …         28 2 …  asks for a password: USERPAYING / 10003, paid PASSWORD_SECONDS later

@@ -75,7 +75,7 @@ export class ShouyinCheckout extends ElementBase {
   static override styles = styles;
 
   // Declared, not initialised as fields: the reactive accessors (`reactive()` below the class) must
-  // not be shadowed whatever the class-fields semantics of the build (see README).
+  // not be shadowed whatever the class-fields semantics of the build (see docs/widget.md).
   declare clientSecret?: string | null;
   declare apiBase?: string | null;
   declare locale?: string | null;

@@ -2,7 +2,7 @@
 // User-Agent, the session's public view lists, per channel, the usable flows in order of preference
 // (the first is the widget's default). The environments are detected here; each channel's order per
 // environment, and where its wallet is blocked, are the channel's own (its `ChannelInfo` in the
-// provider registry). The decision table is in the README ("The widget").
+// provider registry). The decision table is in docs/widget.md.
 
 import type { Channel, Flow } from '../contract';
 import { channelInfo } from '../providers/registry';

@@ -1,4 +1,4 @@
-// Every retry and backoff schedule of a session's due work, in one place (documented in the README).
+// Every retry and backoff schedule of a session's due work, in one place (documented in docs/reliability.md).
 
 /**
  * Query fallback: how long after an attempt's QR or redirect was handed out (and then after each
@@ -27,8 +27,8 @@ export const REVERSE_RETRY_MS = [10_000, 30_000, 60_000, 300_000, 900_000, 3_600
 export const REFUND_RETRY_MS = [10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000];
 
 /**
- * Merchant webhooks (Standard Webhooks, at least once): delay before try n+1. 16 tries over about
- * 3 days 3 hours, like Stripe's "up to 3 days with an exponential back off".
+ * Merchant webhooks (Standard Webhooks, at least once): delay before try n+1. 16 tries, the last about
+ * 3 days 16 hours after the first, like Stripe's "up to 3 days with an exponential back off".
  */
 export const WEBHOOK_RETRY_MS = [
   5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 43_200_000, 43_200_000, 43_200_000, 43_200_000, 43_200_000,
