@@ -31,7 +31,7 @@ describe('shouyin.d.ts', () => {
   });
 
   it('declares a property for every attribute the element observes', () => {
-    const attrs = /\{ 'client-secret': 'clientSecret'[^}]*\}/.exec(element)?.[0] ?? '';
+    const attrs = /\{\s*'client-secret': 'clientSecret'[^}]*\}/.exec(element)?.[0] ?? '';
     const props = [...attrs.matchAll(/: '(\w+)'/g)].map((m) => m[1]!);
     expect(props).toEqual(['clientSecret', 'apiBase', 'locale', 'channels']);
     for (const p of props) expect(dts).toMatch(new RegExp(`^  ${p}: string \\| null \\| undefined;`, 'm'));
