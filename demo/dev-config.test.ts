@@ -1,5 +1,5 @@
 // The generated local config must pass the worker's and the sandbox's validators, survive the .dev.vars round trip,
-// and follow the dev server to another port without losing its keys.
+// and move the URLs it generated to another port without losing its keys or any URL a developer added.
 
 import { describe, expect, it } from 'vitest';
 import { buildConfig, devVarsText, generateSecrets, parseDevVars, retargetConfig, withAlipay } from '../scripts/dev-config.mjs';
@@ -57,15 +57,25 @@ describe('scripts/dev-config.mjs', () => {
     expect(JSON.parse(parseDevVars(text).SHOUYIN_CONFIG!).merchants[0].name).toBe("Lao Wang's $HOME shop");
   });
 
-  it('retargets loopback URLs to a new port and leaves other origins alone', () => {
+  it('moves only the URLs it generated to a new port and leaves every other URL alone', () => {
     const withShop = structuredClone(config);
-    withShop.merchants[0]!.allowed_origins.push('https://shop.example.com');
-    const moved = retargetConfig(withShop, 9000);
+    withShop.merchants[0]!.allowed_origins.push('https://shop.example.com', 'http://localhost:3000');
+    const { config: moved, urls } = retargetConfig(withShop, 9000);
     expect(moved.public_base_url).toBe('http://127.0.0.1:9000');
-    expect(moved.merchants[0]!.allowed_origins).toEqual(['http://127.0.0.1:9000', 'http://localhost:9000', 'https://shop.example.com']);
+    expect(moved.merchants[0]!.allowed_origins).toEqual([
+      'http://127.0.0.1:9000',
+      'http://localhost:9000',
+      'https://shop.example.com',
+      'http://localhost:3000',
+    ]);
     expect(moved.merchants[0]!.webhook?.url).toBe('http://127.0.0.1:9000/demo/webhooks');
     expect(moved.merchants[0]!.secret_keys).toEqual(config.merchants[0]!.secret_keys);
-    expect(retargetConfig({ ...config, public_base_url: 'https://abc.trycloudflare.com' }, 9000).public_base_url).toBe('https://abc.trycloudflare.com');
+    expect(urls).toEqual({ from: 8787, to: 9000, moved: ['public_base_url', '2 allowed origins', 'the webhook'], kept: 2, ownBaseOffPort: false });
+    // The same port: nothing moves. A public_base_url npm start did not write: nothing moves either.
+    expect(retargetConfig(withShop, 8787)).toEqual({ config: withShop, urls: { from: 8787, to: 8787, moved: [], kept: 2, ownBaseOffPort: false } });
+    const tunnel = retargetConfig({ ...config, public_base_url: 'https://abc.trycloudflare.com' }, 9000);
+    expect(tunnel.config).toEqual({ ...config, public_base_url: 'https://abc.trycloudflare.com' });
+    expect(tunnel.urls).toMatchObject({ from: null, moved: [], ownBaseOffPort: true });
   });
 
   it('offers Alipay: an app on the built-in sandbox, which signs with the key whose public half the app holds', () => {

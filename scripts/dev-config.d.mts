@@ -55,14 +55,35 @@ export function generateSecrets(): DevSecrets;
 export function buildConfig(secrets: DevSecrets, options: DevConfigOptions): DevConfig;
 export function devVarsText(config: DevConfig, demo: { secretKey: string; webhookSecret: string }): string;
 export function parseDevVars(text: string): Record<string, string>;
-export function retargetConfig(config: DevConfig, port: number): DevConfig;
+/** What a start did to the URLs in .dev.vars (see retargetConfig). */
+export interface UrlChanges {
+  /** The port public_base_url was written for by `npm start`; null when public_base_url is not one it wrote. */
+  from: number | null;
+  to: number;
+  /** What moved to `to`, named for people: 'public_base_url', '2 allowed origins', 'the webhook'. */
+  moved: string[];
+  /** Allowed origins and webhook URLs left as they were (the ones a developer added). */
+  kept: number;
+  /** public_base_url is the developer's own, and the demo still has URLs npm start made for another port. */
+  ownBaseOffPort: boolean;
+}
+/** Moves only the URLs `npm start` generated for the previous port to `port`; every other URL stays. */
+export function retargetConfig(config: DevConfig, port: number): { config: DevConfig; urls: UrlChanges };
 /** Adds a UnionPay section (fresh keys) to a test config made before the demo had UnionPay. */
 export function withUnionpay(config: DevConfig): DevConfig;
 /** Adds an Alipay section (fresh keys) to a test config made before the demo had Alipay. */
 export function withAlipay(config: DevConfig): DevConfig;
 /** Adds the official account (JSAPI's OAuth) to the WeChat Pay test merchant of an older .dev.vars. */
 export function withWechatOauth(config: DevConfig): DevConfig;
-export function ensureDevVars(
-  path: string,
-  options: Partial<DevConfigOptions> & { port: number },
-): { status: 'created' | 'updated' | 'unchanged'; config: DevConfig; secretKey: string; webhookSecret: string };
+export function ensureDevVars(path: string, options: Partial<DevConfigOptions> & { port: number }): DevVarsResult;
+export interface DevVarsResult {
+  status: 'created' | 'updated' | 'unchanged';
+  config: DevConfig;
+  secretKey: string;
+  webhookSecret: string;
+  urls: UrlChanges;
+  /** What an older file lacked and got (provider sections, DEMO_* lines), by name. */
+  added: string[];
+}
+/** The lines `npm start` prints about the .dev.vars named `file`; none when nothing changed. Never a secret. */
+export function describeChanges(result: DevVarsResult, file: string): string[];

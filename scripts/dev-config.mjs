@@ -10,7 +10,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { rsaKeyPair as unionpayKeyPair, unionpaySandboxChain } from './unionpay-certs.mjs';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function pick(alphabet, n) {
   let s = '';
@@ -264,44 +263,110 @@ export function parseDevVars(text) {
   return out;
 }
 
-function isLoopback(u) {
+/** The demo merchant, as buildConfig names it. */
+const DEMO_MERCHANT = 'demo';
+
+/** The URLs buildConfig writes for a dev server on `port` (ensureDevVars uses its default host). */
+function generatedUrls(port) {
+  const base = `http://127.0.0.1:${port}`;
+  return { base, origins: loopbackOrigins(port, '127.0.0.1'), webhook: `${base}/demo/webhooks` };
+}
+
+/** The port `npm start` wrote public_base_url for, or null when the URL is not one buildConfig makes. */
+function generatedPort(baseUrl) {
+  const m = typeof baseUrl === 'string' ? /^http:\/\/127\.0\.0\.1:([1-9][0-9]{0,4})$/.exec(baseUrl) : null;
+  return m && Number(m[1]) <= 65535 ? Number(m[1]) : null;
+}
+
+/**
+ * Moves the URLs `npm start` generated (buildConfig's, for the port public_base_url was written for) to
+ * a dev server on `port`. Only values equal to what buildConfig made for the previous port move, and only
+ * the demo merchant's: an origin or webhook receiver a developer added (another port, path or host), and
+ * other merchants, stay exactly as written. A public_base_url that npm start did not write (a tunnel, a
+ * hand edit) leaves everything alone. Returns a new config and what happened, for the line npm start prints.
+ */
+export function retargetConfig(config, port) {
+  const c = structuredClone(config);
+  const from = generatedPort(c.public_base_url);
+  /** @type {string[]} */
+  const moved = [];
+  let kept = 0;
+  let ownBaseOffPort = false;
+  const old = from === null ? null : generatedUrls(from);
+  const now = generatedUrls(port);
+  const move = old !== null && from !== port;
+  for (const m of c.merchants ?? []) {
+    const demo = m?.id === DEMO_MERCHANT;
+    const ours = demo ? old : null;
+    if (Array.isArray(m.allowed_origins)) {
+      let movedOrigins = 0;
+      const origins = m.allowed_origins.map((o) => {
+        const i = ours ? ours.origins.indexOf(o) : -1;
+        if (i < 0) kept++;
+        if (i < 0 || !move) return o;
+        movedOrigins++;
+        return now.origins[i] ?? o;
+      });
+      m.allowed_origins = [...new Set(origins)];
+      if (movedOrigins > 0) moved.push(movedOrigins === 1 ? '1 allowed origin' : `${movedOrigins} allowed origins`);
+      if (demo && from === null) ownBaseOffPort ||= origins.some((o) => isGeneratedOffPort(o, port, (p) => generatedUrls(p).origins));
+    }
+    if (m.webhook && typeof m.webhook.url === 'string') {
+      if (ours && m.webhook.url === ours.webhook) {
+        if (move) {
+          m.webhook.url = now.webhook;
+          moved.push('the webhook');
+        }
+      } else {
+        kept++;
+        if (demo && from === null) ownBaseOffPort ||= isGeneratedOffPort(m.webhook.url, port, (p) => [generatedUrls(p).webhook]);
+      }
+    }
+  }
+  if (move) {
+    c.public_base_url = now.base;
+    moved.unshift('public_base_url');
+  }
+  return { config: c, urls: { from, to: port, moved, kept, ownBaseOffPort } };
+}
+
+/** True when `url` is what buildConfig would write for some loopback port other than `port`. */
+function isGeneratedOffPort(url, port, urlsFor) {
   try {
-    return LOOPBACK_HOSTS.has(new URL(u).hostname);
+    const p = Number(new URL(url).port);
+    return Number.isInteger(p) && p > 0 && p !== port && urlsFor(p).includes(url);
   } catch {
     return false;
   }
 }
 
-function withPort(u, port) {
-  const url = new URL(u);
-  url.port = String(port);
-  return u.endsWith('/') ? url.href : url.href.replace(/\/$/, '');
-}
-
 /**
- * Points an existing config at a dev server on another port: loopback URLs only (a tunnel URL or a
- * real shop origin is left alone). Returns a new object.
+ * The lines `npm start` prints about the .dev.vars named `file` (ensureDevVars' result): what was made,
+ * moved or added. Nothing when nothing changed. Names fields and counts, never a value of a key.
  */
-export function retargetConfig(config, port) {
-  const c = structuredClone(config);
-  if (typeof c.public_base_url === 'string' && isLoopback(c.public_base_url)) {
-    c.public_base_url = withPort(c.public_base_url, port);
+export function describeChanges(result, file) {
+  if (result.status === 'created') return [`Generated ${file} with fresh test keys (git-ignored; delete it for new keys).`];
+  /** @type {string[]} */
+  const lines = [];
+  const { from, to, moved, kept, ownBaseOffPort } = result.urls;
+  if (moved.length > 0) {
+    const yours = kept === 0 ? '' : `; kept ${kept} URL${kept === 1 ? '' : 's'} you added`;
+    lines.push(`Moved the demo's URLs in ${file} from port ${from} to ${to} (${moved.join(', ')})${yours}.`);
+  } else if (ownBaseOffPort) {
+    lines.push(
+      `Left the URLs in ${file} as they are: public_base_url is not one \`npm start\` wrote, so none of them follows port ${to}; edit them there if they should.`,
+    );
   }
-  for (const m of c.merchants ?? []) {
-    if (Array.isArray(m.allowed_origins)) {
-      m.allowed_origins = [...new Set(m.allowed_origins.map((o) => (isLoopback(o) ? withPort(o, port) : o)))];
-    }
-    if (m.webhook && typeof m.webhook.url === 'string' && isLoopback(m.webhook.url)) {
-      m.webhook.url = withPort(m.webhook.url, port);
-    }
-  }
-  return c;
+  if (result.added.length > 0) lines.push(`Added to ${file}: ${result.added.join(', ')} (every other key unchanged).`);
+  return lines;
 }
 
 /**
  * Makes sure `path` holds a usable .dev.vars for a dev server on `port`:
  *  - missing: generate fresh keys and write it (`created`);
- *  - present: keep every key, rewrite only loopback URLs whose port changed (`updated` / `unchanged`).
+ *  - present: keep every key and every URL a developer added; move only the URLs npm start generated
+ *    when the port changed (retargetConfig), and add providers an older file lacks (`updated` / `unchanged`).
+ * `urls` and `added` say what changed, for describeChanges.
  * Throws with a helpful message when an existing file has no readable SHOUYIN_CONFIG.
  */
 export function ensureDevVars(path, { port, timeScale, notifyDelaySeconds } = {}) {
@@ -309,7 +374,8 @@ export function ensureDevVars(path, { port, timeScale, notifyDelaySeconds } = {}
     const secrets = generateSecrets();
     const config = buildConfig(secrets, { port, timeScale, notifyDelaySeconds });
     writeFileSync(path, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret }), { mode: 0o600 });
-    return { status: 'created', config, secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret };
+    const urls = { from: null, to: port, moved: [], kept: 0, ownBaseOffPort: false };
+    return { status: 'created', config, secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, urls, added: [] };
   }
   const vars = parseDevVars(readFileSync(path, 'utf8'));
   let config;
@@ -324,9 +390,23 @@ export function ensureDevVars(path, { port, timeScale, notifyDelaySeconds } = {}
   if (!secretKey || !webhookSecret) {
     throw new Error(`${path} lacks DEMO_SECRET_KEY / DEMO_WEBHOOK_SECRET for the demo shop. Delete the file and run \`npm start\` again.`);
   }
-  const next = retargetConfig(withWechatOauth(withAlipay(withUnionpay(config))), port);
-  if (JSON.stringify(next) === JSON.stringify(config) && vars.DEMO_SECRET_KEY && vars.DEMO_WEBHOOK_SECRET) {
-    return { status: 'unchanged', config, secretKey, webhookSecret };
+  /** @type {string[]} */
+  const added = [];
+  let upgraded = config;
+  for (const [name, add] of /** @type {const} */ ([
+    ['UnionPay test keys', withUnionpay],
+    ['Alipay test keys', withAlipay],
+    ['the WeChat official account (JSAPI)', withWechatOauth],
+  ])) {
+    const next = add(upgraded);
+    if (next !== upgraded) added.push(name);
+    upgraded = next;
+  }
+  if (!vars.DEMO_SECRET_KEY) added.push('DEMO_SECRET_KEY');
+  if (!vars.DEMO_WEBHOOK_SECRET) added.push('DEMO_WEBHOOK_SECRET');
+  const { config: next, urls } = retargetConfig(upgraded, port);
+  if (added.length === 0 && urls.moved.length === 0) {
+    return { status: 'unchanged', config, secretKey, webhookSecret, urls, added };
   }
   // Rewrite only our lines; anything else a person added to the file stays as it was.
   let text = readFileSync(path, 'utf8');
@@ -334,7 +414,7 @@ export function ensureDevVars(path, { port, timeScale, notifyDelaySeconds } = {}
   if (!vars.DEMO_SECRET_KEY) text = setVar(text, 'DEMO_SECRET_KEY', secretKey);
   if (!vars.DEMO_WEBHOOK_SECRET) text = setVar(text, 'DEMO_WEBHOOK_SECRET', webhookSecret);
   writeFileSync(path, text);
-  return { status: 'updated', config: next, secretKey, webhookSecret };
+  return { status: 'updated', config: next, secretKey, webhookSecret, urls, added };
 }
 
 function setVar(text, key, encoded) {

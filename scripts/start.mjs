@@ -2,7 +2,7 @@
 // `npm start`: the whole thing on localhost, in test mode, with no account anywhere.
 //   1. npm install (only when node_modules is missing)
 //   2. build the widget (widget/dist/shouyin.js)
-//   3. generate .dev.vars with fresh test keys (kept on later runs; URLs follow PORT)
+//   3. generate .dev.vars with fresh test keys (kept on later runs; the URLs it generated follow PORT)
 //   4. wrangler dev: Shouyin + the demo shop (demo/wrangler.toml) and the provider sandbox Worker
 //      (sandbox/wrangler.toml) beside it, in one session (scripts/lib.mjs)
 //
@@ -10,7 +10,7 @@
 // minus its complaints about not reaching Cloudflare (nothing here needs Cloudflare).
 
 import { join, relative } from 'node:path';
-import { ensureDevVars } from './dev-config.mjs';
+import { describeChanges, ensureDevVars } from './dev-config.mjs';
 import { ROOT, buildWidget, ensureDeps, portFree, startWrangler } from './lib.mjs';
 
 const port = Number(process.env.PORT ?? 8787);
@@ -37,8 +37,7 @@ try {
   fail(/** @type {Error} */ (e).message);
 }
 const shown = relative(process.cwd(), devVarsPath) || '.dev.vars';
-if (dev.status === 'created') console.log(`Generated ${shown} with fresh test keys (git-ignored; delete it for new keys).`);
-if (dev.status === 'updated') console.log(`Updated the URLs in ${shown} for port ${port}; keys unchanged.`);
+for (const line of describeChanges(dev, shown)) console.log(line);
 
 if (!(await portFree(port))) fail(`Port ${port} is already in use. Stop the other server or run: PORT=${port + 1} npm start`);
 
