@@ -316,6 +316,40 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('webhook redirects', () => {
+  it('a merchant endpoint answering 307 is a failed try: recorded with its status, retried, the target never fetched', async () => {
+    const target = 'https://elsewhere.test/collect';
+    const fetched: { url: string; body: string }[] = [];
+    // The runtime's fetch follows a 3xx itself unless the request says redirect: 'manual'; the
+    // merchant endpoint here does the same, so a follow shows up as a request to the target.
+    vi.mocked(globalThis.fetch).mockImplementation(async (input, init) => {
+      const req = new Request(input as RequestInfo, init);
+      if (!req.url.startsWith(TEST.webhook_url) && req.url !== target) return realFetch(req);
+      fetched.push({ url: req.url, body: await req.text() });
+      if (req.url === target) return new Response('', { status: 200 });
+      const moved = new Response('', { status: 307, headers: { location: target } });
+      if (req.redirect === 'manual') return moved;
+      const again = new Request(target, { method: req.method, headers: req.headers, body: fetched[fetched.length - 1]!.body });
+      fetched.push({ url: target, body: await again.text() });
+      return new Response('', { status: 200 });
+    });
+    const { s } = await paidSession();
+    await drain(s.id);
+    const [event] = await inDo(s.id, (o) =>
+      o.store
+        .events()
+        .filter((e) => e.type === 'checkout.session.paid')
+        .map((e) => ({ id: e.id, delivery: e.delivery, deliveries: o.store.deliveries(e.id) })),
+    );
+    expect(event?.deliveries[0]).toMatchObject({ try: 1, status: 307, error: null });
+    expect(event?.delivery).toBe('pending');
+    const retry = await inDo(s.id, (o) => o.store.allDue().find((d) => d.key === `webhook:${event!.id}`) ?? null);
+    expect(retry?.at).toBeGreaterThan(event!.deliveries[0]!.at);
+    expect(fetched.some((f) => f.url === target)).toBe(false);
+    expect(fetched.filter((f) => f.url.startsWith(TEST.webhook_url)).length).toBeGreaterThan(0);
+  });
+});
+
 describe('GET /v1/events', () => {
   it("lists the merchant's recent events, newest first, with a cursor", async () => {
     const { s } = await paidSession();

@@ -128,7 +128,7 @@ describe('APP through the merchant API', () => {
   it('APIv2: the v2-signed PayReq; the SDK pays it', async () => {
     const { s, payload } = await appAttempt(WECHAT_TEST.v2_secret_key);
     expect(payload).toMatchObject({ appid: WECHAT_TEST.app_appid, partnerid: WECHAT_TEST.v2_mch_id, package: 'Sign=WXPay' });
-    expect(await verify(payload, WECHAT_TEST.apiv2_key)).toBe(true);
+    expect(await verify(payload, WECHAT_TEST.apiv2_key, 'MD5')).toBe(true);
     expect((await sdkPay(payload)).errCode).toBe(0);
     await controlAs(WECHAT_TEST.v2_secret_key, '/flush', {});
     expect(await status(s)).toBe('paid');

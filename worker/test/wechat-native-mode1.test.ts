@@ -46,7 +46,7 @@ describe('the product link', () => {
     expect(body.url).toMatch(
       /^weixin:\/\/wxpay\/bizpayurl\?sign=[0-9A-F]{32}&appid=wxd930ea5d5a258f4f&mch_id=10000100&product_id=cola&time_stamp=\d+&nonce_str=[0-9A-Za-z]{32}$/,
     );
-    expect(await verify(Object.fromEntries(new URLSearchParams(body.url.split('?')[1])), WECHAT_TEST.apiv2_key)).toBe(true);
+    expect(await verify(Object.fromEntries(new URLSearchParams(body.url.split('?')[1])), WECHAT_TEST.apiv2_key, 'MD5')).toBe(true);
     expect((await link('nope')).status).toBe(400);
     expect((await link('cola', TEST.secret_key)).status).toBe(404);
     expect((await link('cola', TEST.secret_key, TEST.merchant_id)).status).toBe(404);
@@ -88,7 +88,7 @@ describe('scan → callback → session → prepay_id → paid', () => {
     const a = await callback(fields);
     expect(a).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', appid: WECHAT_TEST.v2_appid, mch_id: WECHAT_TEST.v2_mch_id });
     expect(a.prepay_id).toMatch(/^wx\d{14}/);
-    expect(await verify(a, WECHAT_TEST.apiv2_key)).toBe(true);
+    expect(await verify(a, WECHAT_TEST.apiv2_key, 'MD5')).toBe(true);
     const b = await callback(fields);
     expect(b.prepay_id).toBe(a.prepay_id);
   });
@@ -96,7 +96,7 @@ describe('scan → callback → session → prepay_id → paid', () => {
   it('an unknown product is result_code FAIL with a reason WeChat shows', async () => {
     const a = await callback(scan('caviar'));
     expect(a).toMatchObject({ return_code: 'SUCCESS', result_code: 'FAIL', err_code_des: '商品不存在或已下架' });
-    expect(await verify(a, WECHAT_TEST.apiv2_key)).toBe(true);
+    expect(await verify(a, WECHAT_TEST.apiv2_key, 'MD5')).toBe(true);
   });
 
   it("a forged callback, another merchant's, or hostile XML is refused", async () => {

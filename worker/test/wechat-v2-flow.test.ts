@@ -156,6 +156,18 @@ describe('HMAC-SHA256 merchants', () => {
     expect((await snapshot(s.id)).session?.status).toBe('paid');
   });
 
+  it('refuses an MD5-signed notify at an HMAC-SHA256 merchant: no SUCCESS ack, the session unchanged', async () => {
+    const { s, attemptId } = await v2Order(WECHAT_TEST.v2hmac_secret_key);
+    const before = await snapshot(s.id);
+    const fields = v2Payment(attemptId, {}, { appid: WECHAT_TEST.v2hmac_appid, mchId: WECHAT_TEST.v2hmac_mch_id });
+    const xml = await v2NotifyXml(fields, 'MD5');
+    expect(/<sign>([0-9A-F]+)<\/sign>/.exec(xml)?.[1]).toHaveLength(32);
+    const res = await postV2Notify(xml, WECHAT_TEST.v2hmac_merchant_id);
+    expect(res.status).toBe(401);
+    expect(parseFlatXml(await res.text()).return_code).toBe('FAIL');
+    expect(await snapshot(s.id)).toEqual(before);
+  });
+
   it('places HMAC-signed orders and receives the sandbox notify (HMAC, no sign_type)', async () => {
     const { s, attemptId } = await v2Order(WECHAT_TEST.v2hmac_secret_key);
     const l = (await (await controlAs(WECHAT_TEST.v2hmac_secret_key, `/orders/${attemptId}`)).json()) as { order: { sign_type: string } };

@@ -15,7 +15,7 @@ import { sha1Hex } from '../../../worker/src/bills/download';
 import { writeWechatBill, type WechatBillLine } from '../../../worker/src/providers/wechat-pay/bill-format';
 import { parseDate } from '../../../worker/src/bills/time';
 import { parseAuthorization, verifyAuthorization } from '../../../worker/src/providers/wechat-v3/sign';
-import { SIGN_TYPES, verify } from '../../../worker/src/providers/wechat-v2/sign';
+import { SIGN_TYPES, verifyInferred } from '../../../worker/src/providers/wechat-v2/sign';
 import { MAX_XML_BYTES, buildXml, parseFlatXml } from '../../../worker/src/providers/wechat-v2/xml';
 import { applyMutations, billControl } from '../bills';
 import { wechatLedger, type SandboxEnv } from '../types';
@@ -121,7 +121,7 @@ wechatBills.post('/pay/downloadbill', async (c: Context<SandboxEnv>) => {
   const found = m.mch_id ? testWechatMerchant(loadConfig(c.env), m.mch_id) : undefined;
   if (found?.api !== 'v2') return failXml('mch_id参数错误：商户号不存在');
   if (m.sign_type !== undefined && !(SIGN_TYPES as readonly string[]).includes(m.sign_type)) return failXml('sign_type参数错误');
-  if (!(await verify(m, found.cfg.apiv2_key))) return failXml('签名错误');
+  if (!(await verifyInferred(m, found.cfg.apiv2_key))) return failXml('签名错误');
   const d = /^(\d{4})(\d{2})(\d{2})$/.exec(m.bill_date ?? '');
   const date = d ? parseDate(`${d[1]}-${d[2]}-${d[3]}`) : null;
   if (!date) return failXml('invalid bill_date', '20001');

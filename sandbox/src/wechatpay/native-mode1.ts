@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import { loadConfig } from '../config';
 import { randomAlnum } from '../../../worker/src/crypto/encoding';
-import { sign, verify } from '../../../worker/src/providers/wechat-v2/sign';
+import { sign, verifyInferred } from '../../../worker/src/providers/wechat-v2/sign';
 import { buildXml, parseFlatXml } from '../../../worker/src/providers/wechat-v2/xml';
 import { ledgerSettings } from '../settings';
 import { wechatLedger, type SandboxEnv } from '../types';
@@ -26,7 +26,7 @@ export async function scanProductQr(c: Context<SandboxEnv>, link: string): Promi
   const m = q.mch_id ? testWechatMerchant(config, q.mch_id) : undefined;
   if (m?.api !== 'v2' || !settings) return problem('二维码无效', 'Unknown merchant: Native mode 1 needs an APIv2 test merchant.', 404);
   if (!q.appid || !boundAppids(m).includes(q.appid)) return problem('二维码无效', 'appid 与商户号不匹配');
-  if (!(await verify({ ...q }, m.cfg.apiv2_key))) return problem('二维码无效', "签名错误: the link was not signed with the merchant's APIv2 key.");
+  if (!(await verifyInferred({ ...q }, m.cfg.apiv2_key))) return problem('二维码无效', "签名错误: the link was not signed with the merchant's APIv2 key.");
 
   let user = userFromCookie(c.req.header('Cookie'));
   const setCookie = user ? null : (user = randomAlnum(24));
@@ -49,7 +49,7 @@ export async function scanProductQr(c: Context<SandboxEnv>, link: string): Promi
     return problem('商户系统繁忙', `The merchant's mode-1 callback (${url}) gave no usable XML: ${(e as Error).message}`, 502);
   }
   if (answer.return_code !== 'SUCCESS') return problem('商户系统繁忙', answer.return_msg ?? 'return_code FAIL', 502);
-  if (!(await verify(answer, m.cfg.apiv2_key))) return problem('商户系统繁忙', 'The callback answer failed its sign check.', 502);
+  if (!(await verifyInferred(answer, m.cfg.apiv2_key))) return problem('商户系统繁忙', 'The callback answer failed its sign check.', 502);
   if (answer.result_code !== 'SUCCESS') return problem(answer.err_code_des || '商品不可购买', 'The merchant refused this product (result_code FAIL).', 200);
   const o = answer.prepay_id ? await wechatLedger(c.env).byPrepayId(answer.prepay_id) : null;
   if (!o || o.mchid !== m.mchid || o.trade_type !== 'NATIVE' || !o.code_url)

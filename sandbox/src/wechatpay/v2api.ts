@@ -8,7 +8,7 @@
 
 import { Hono, type Context } from 'hono';
 import { loadConfig } from '../config';
-import { SIGN_TYPES, verify, type SignType } from '../../../worker/src/providers/wechat-v2/sign';
+import { SIGN_TYPES, verifyInferred, type SignType } from '../../../worker/src/providers/wechat-v2/sign';
 import { MAX_XML_BYTES, XmlError, parseFlatXml } from '../../../worker/src/providers/wechat-v2/xml';
 import type { OrderError, RefundError } from '../ledger';
 import { ledgerSettings, type LedgerSettings } from '../settings';
@@ -63,7 +63,7 @@ function v2Route(fn: (r: V2Request) => Promise<Result>) {
     if (m.sign_type !== undefined && !(SIGN_TYPES as readonly string[]).includes(m.sign_type)) return xml(v2Fail('sign_type参数错误'));
     // A failed signature is a communication-level FAIL, unsigned
     // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3, "签名错误").
-    if (!(await verify(m, found.cfg.apiv2_key))) return xml(v2Fail('签名错误'));
+    if (!(await verifyInferred(m, found.cfg.apiv2_key))) return xml(v2Fail('签名错误'));
     const signType: SignType = m.sign_type === 'HMAC-SHA256' ? 'HMAC-SHA256' : 'MD5';
     const answer = async (r: Result) =>
       'hang' in r ? hangUp(settings.time_scale) : xml(await v2Answer({ appid: m.appid ?? '', mch_id: found.mchid }, found.cfg.apiv2_key, signType, r));

@@ -8,12 +8,12 @@
 
 import { loadConfig, type MerchantConfig } from '../config';
 import type { Env } from '../env';
-import { outboundFetch, providerContext } from '../lib/outbound';
+import { providerContext } from '../lib/outbound';
 import { eventLogFor, utcDay } from '../shards';
 import { configuredProviders, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import { newEventId } from '../session/ids';
 import { WEBHOOK_RETRY_MS } from '../session/schedules';
-import { webhookHeaders } from '../webhooks/standard-webhooks';
+import { sendWebhook } from '../session/webhooks';
 import { ledgerShardName, type LedgerEntry } from './ledger';
 import { reconcile, type ProviderInput, type ReconciliationReport } from './reconcile';
 import type { StatementRow } from './statement';
@@ -21,7 +21,6 @@ import { addDays, beijingDay } from './time';
 
 export const RUN_TRIES = 6;
 export const RUN_RETRY_MS = 3600_000;
-export const WEBHOOK_TIMEOUT_MS = 15_000;
 /** How long an alarm holds due work it is running. */
 const LEASE_MS = 10 * 60_000;
 
@@ -205,19 +204,8 @@ async function deliver(config: ReturnType<typeof loadConfig>, sql: SqlStorage, m
     sql.exec('UPDATE recon_runs SET delivery = ?, webhook_at = NULL WHERE merchant = ? AND date = ?', delivery, row.merchant, row.date);
   if (!merchant?.webhook || row.event_id === null || row.event_body === null) return void done('none');
   const tryNo = row.webhook_tries + 1;
-  let status: number | null = null;
-  let error: string | null = null;
-  try {
-    const headers = await webhookHeaders(merchant.webhook.secret, row.event_id, Math.floor(now / 1000), row.event_body);
-    const res = await outboundFetch(
-      config,
-      WEBHOOK_TIMEOUT_MS,
-    )(new Request(merchant.webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body: row.event_body }));
-    status = res.status;
-    await res.body?.cancel();
-  } catch (e) {
-    error = e instanceof Error ? e.message : String(e);
-  }
+  // The same send as every other Shouyin webhook: signed per try, a 3xx never followed.
+  const { status, error } = await sendWebhook(config, merchant.webhook, row.event_id, now, row.event_body);
   sql.exec('INSERT OR REPLACE INTO recon_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', row.event_id, tryNo, now, status, error);
   sql.exec('UPDATE recon_runs SET webhook_tries = ? WHERE merchant = ? AND date = ?', tryNo, row.merchant, row.date);
   if (status !== null && status >= 200 && status < 300) return void done('delivered');

@@ -20,6 +20,7 @@ describe('the error catalogue', () => {
       [ErrorType.api, 'internal_error', 500],
       [ErrorType.invalid_request, 'body_too_large', 413],
       [ErrorType.invalid_request, 'websocket_expected', 426],
+      [ErrorType.invalid_request, 'too_many_streams', 429],
       [ErrorType.authentication, 'origin_not_allowed', 403],
       [ErrorType.invalid_request, 'unknown_notify_endpoint', 404],
       // A provider's own code is passed on as it came; its type decides.

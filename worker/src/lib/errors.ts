@@ -58,6 +58,8 @@ export const ErrorCode = {
     channel_unavailable: 'channel_unavailable',
     flow_unavailable: 'flow_unavailable',
     barcode_in_progress: 'barcode_in_progress',
+    /** The session (or this client IP on it) has as many status WebSockets open as it accepts. */
+    too_many_streams: 'too_many_streams',
   },
   /** Refunds of a session's payment. */
   refund: {
@@ -194,6 +196,7 @@ const TYPE_STATUS: Record<ErrorType, number> = {
 const CODE_STATUS: Partial<Record<ErrorCode, number>> = {
   body_too_large: 413,
   websocket_expected: 426,
+  too_many_streams: 429,
   origin_not_allowed: 403,
   unknown_notify_endpoint: 404,
 };

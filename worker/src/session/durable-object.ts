@@ -52,6 +52,14 @@ const fail = (type: ErrorType, code: ErrorCode, message: string, param?: string)
 });
 const NOT_FOUND = fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'No such checkout session.');
 
+/**
+ * Status WebSockets one session holds open (docs/widget.md): a checkout page needs one, a few tabs a
+ * few more. The caps keep one client (or many) from pinning an unbounded number of sockets on a session
+ * every status change is pushed to; over them the upgrade is refused with 429 and the widget long-polls.
+ */
+export const MAX_STREAMS_PER_SESSION = 20;
+export const MAX_STREAMS_PER_IP = 5;
+
 export type NotifyOutcome = 'paid' | 'already_applied' | 'anomaly' | 'recorded';
 export interface ClientInfo {
   ip?: string;
@@ -289,8 +297,30 @@ export class CheckoutSession extends DurableObject<Env> {
     const secret = new URL(request.url).searchParams.get('client_secret') ?? '';
     const s = this.authorizeClient(secret);
     if (!s.ok) return errorDataResponse(s.error);
+    // The shopper's IP as Cloudflare's edge saw it; sockets are tagged with it, so the count per IP
+    // survives hibernation (getWebSockets(tag)). Without the header (never at the edge) all share one tag.
+    const ipTag = `ip:${request.headers.get('cf-connecting-ip') ?? 'unknown'}`;
+    const open = (sockets: WebSocket[]) => sockets.filter((ws) => ws.readyState === WebSocket.READY_STATE_OPEN).length;
+    if (open(this.ctx.getWebSockets()) >= MAX_STREAMS_PER_SESSION) {
+      return errorDataResponse(
+        fail(
+          ErrorType.invalid_request,
+          ErrorCode.session.too_many_streams,
+          `This checkout session already has ${MAX_STREAMS_PER_SESSION} status WebSockets open; close one or poll GET …/status instead.`,
+        ).error,
+      );
+    }
+    if (open(this.ctx.getWebSockets(ipTag)) >= MAX_STREAMS_PER_IP) {
+      return errorDataResponse(
+        fail(
+          ErrorType.invalid_request,
+          ErrorCode.session.too_many_streams,
+          `This client already has ${MAX_STREAMS_PER_IP} status WebSockets open on this checkout session; close one or poll GET …/status instead.`,
+        ).error,
+      );
+    }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    this.ctx.acceptWebSocket(server);
+    this.ctx.acceptWebSocket(server, [ipTag]);
     server.send(JSON.stringify(statusView(s.value, this.store.attempts())));
     return new Response(null, { status: 101, webSocket: client });
   }

@@ -30,6 +30,33 @@ export function recordEvent(store: SessionStore, merchant: MerchantConfig, type:
   return id;
 }
 
+/**
+ * Posts one signed webhook and says what came back: the status, or the error when nothing did. A 3xx
+ * is returned as it is, never followed (redirect: 'manual'): a webhook goes only to the URL the
+ * merchant configured, and a redirect is a failed try like any other non-2xx (docs/webhooks.md).
+ * Followed, the signed body would reach a second URL and the try would count as delivered.
+ */
+export async function sendWebhook(
+  config: ShouyinConfig,
+  webhook: { url: string; secret: string },
+  eventId: string,
+  now: number,
+  body: string,
+): Promise<{ status: number | null; error: string | null }> {
+  try {
+    // Each try carries its own time: receivers check webhook-timestamp against a 5-minute tolerance.
+    const headers = await webhookHeaders(webhook.secret, eventId, Math.floor(now / 1000), body);
+    const res = await outboundFetch(
+      config,
+      WEBHOOK_TIMEOUT_MS,
+    )(new Request(webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body, redirect: 'manual' }));
+    await res.body?.cancel();
+    return { status: res.status, error: null };
+  } catch (e) {
+    return { status: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 /** One delivery try. Returns what happened; the caller re-schedules. */
 export async function deliverWebhook(store: SessionStore, merchant: MerchantConfig, item: DueRow, now: number, config: ShouyinConfig): Promise<void> {
   const { event: eventId } = JSON.parse(item.payload) as { event: string };
@@ -39,22 +66,9 @@ export async function deliverWebhook(store: SessionStore, merchant: MerchantConf
     return;
   }
   const tryNo = item.tries + 1;
-  let status: number | null = null;
-  let error: string | null = null;
-  try {
-    // Each try carries its own time: receivers check webhook-timestamp against a 5-minute tolerance.
-    const headers = await webhookHeaders(merchant.webhook.secret, event.id, Math.floor(now / 1000), event.data);
-    const res = await outboundFetch(
-      config,
-      WEBHOOK_TIMEOUT_MS,
-    )(new Request(merchant.webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body: event.data }));
-    status = res.status;
-    await res.body?.cancel();
-  } catch (e) {
-    error = e instanceof Error ? e.message : String(e);
-  }
+  const { status, error } = await sendWebhook(config, merchant.webhook, event.id, now, event.data);
   store.recordDelivery(event.id, tryNo, now, status, error);
-  // Standard Webhooks: 2xx is success; anything else (3xx included) is retried.
+  // Standard Webhooks: 2xx is success; anything else (3xx included, see sendWebhook) is retried.
   if (status !== null && status >= 200 && status < 300) {
     store.setEventDelivery(event.id, 'delivered');
     store.unschedule(item.key);

@@ -7,7 +7,7 @@ import { downloadStatement } from '../../src/providers/wechat-v2/bill';
 import type { WechatPayV2Config } from '../../src/providers/wechat-v2/config';
 import { signed } from '../../src/providers/wechat-v2/sign';
 import { buildXml } from '../../src/providers/wechat-v2/xml';
-import { WECHAT_TEST } from '../fixtures/config';
+import { RECON_TEST } from '../fixtures/config';
 import { SUCCESS_ACK, V2, postV2Notify, v2NotifyXml, v2Payment } from '../wechat-v2';
 import type { ContractSubject, Wire } from './provider-contract';
 import { providersOf, testProviderContext } from './provider-config';
@@ -23,9 +23,10 @@ export const wechatV2Subject: ContractSubject = {
   channel: 'wechat_pay',
   flow: 'qr',
   merchant: { id: V2.merchant, key: V2.key },
-  // Another APIv2 test merchant with the same APIv2 key (it signs with HMAC-SHA256, and verifies an
-  // MD5 sign by its length): the notify verifies there, so only the URL is wrong.
-  otherMerchant: { id: WECHAT_TEST.v2hmac_merchant_id, key: WECHAT_TEST.v2hmac_secret_key },
+  // Another APIv2 test merchant with the same APIv2 key and the same sign_type (MD5): the notify
+  // verifies there, so only the URL is wrong. (At the HMAC-SHA256 merchant an MD5 sign is refused
+  // before that: worker/test/wechat-v2-flow.test.ts.)
+  otherMerchant: { id: RECON_TEST.v2_merchant_id, key: RECON_TEST.v2_secret_key },
 
   async expectCreated(next, attemptId) {
     expect(next).toMatchObject({ type: 'display_qr', data: expect.stringMatching(/^weixin:\/\/wxpay\/bizpayurl\?pr=[0-9A-Za-z]{10}$/) });

@@ -110,7 +110,7 @@ export async function v2Request(
       status >= 500,
     );
   }
-  if (!(await verify(answer, cfg.apiv2_key))) {
+  if (!(await verify(answer, cfg.apiv2_key, cfg.sign_type))) {
     // Unknown whether the call took effect: retryable, so the caller queries before deciding.
     throw new ProviderError('response_unverified', `WeChat Pay's answer to ${path} failed its sign check (is apiv2_key the merchant's APIv2 key?).`, true);
   }

@@ -12,7 +12,7 @@ import { invalid } from '../../lib/errors';
 import type { Ack, ProductQr } from '../types';
 import type { WechatPayV2Config } from './config';
 import { unifiedOrder } from './index';
-import { bizPayUrl, sign, verify } from './sign';
+import { bizPayUrl, sign, verifyInferred } from './sign';
 import { XmlError, buildXml, parseFlatXml } from './xml';
 
 const xml = (body: string, status = 200): Ack => ({ status, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body });
@@ -54,7 +54,7 @@ export const nativeMode1: ProductQr<WechatPayV2Config> = {
       const why = e instanceof XmlError ? e.code : 'too_large';
       return xml(buildXml({ return_code: 'FAIL', return_msg: `XML refused: ${why}` }), 400);
     }
-    if (!(await verify(cb, cfg.apiv2_key))) return xml(buildXml({ return_code: 'FAIL', return_msg: '签名错误' }), 401);
+    if (!(await verifyInferred(cb, cfg.apiv2_key))) return xml(buildXml({ return_code: 'FAIL', return_msg: '签名错误' }), 401);
     const appid = cb.appid ?? '';
     if (cb.mch_id !== cfg.mch_id || appid !== cfg.appid) return answer(cfg, appid, { error: '商户信息不匹配' });
     const productId = cb.product_id ?? '';

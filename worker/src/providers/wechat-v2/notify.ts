@@ -1,7 +1,7 @@
 // v2 notify_url handling (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16&index=10,
 // https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7). The raw XML is screened for DOCTYPE/ENTITY before any
-// parsing; a payment notify is verified with the v2 sign rule, its algorithm inferred from the sign's length because
-// the notify carries no sign_type (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7); a refund notify
+// parsing; a payment notify is verified with the v2 sign rule (https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=4_3)
+// and the merchant's configured sign_type only, never one inferred from the sign (see verify in sign.ts); a refund notify
 // carries no sign at all and is authenticated by decrypting `req_info` with the MD5 of the APIv2 key.
 
 import { VerificationError } from '../../lib/errors';
@@ -63,10 +63,10 @@ export async function parseV2Notify(_ctx: ProviderContext, cfg: WechatPayV2Confi
       if (r.refund_id) event.providerRefundId = r.refund_id;
       return event;
     }
-    if (!(await verify(m, cfg.apiv2_key))) {
+    if (!(await verify(m, cfg.apiv2_key, cfg.sign_type))) {
       throw new VerificationError(
         'bad_signature',
-        "The notify sign does not verify with apiv2_key (MD5 or HMAC-SHA256 by its length): forged, altered, or the key is not this merchant's APIv2 key.",
+        `The notify sign does not verify with apiv2_key and this merchant's sign_type (${cfg.sign_type}): forged, altered, signed with another algorithm, or the key is not this merchant's APIv2 key.`,
       );
     }
     if (m.return_code !== 'SUCCESS') return { kind: 'informational', attemptId: m.out_trade_no ?? '', state: `return_code:${m.return_code ?? ''}`, raw: m };

@@ -103,7 +103,7 @@ describe('wechat-v2 flows', () => {
     expect(r.nextAction.type).toBe('app_payload');
     const p = (r.nextAction as { payload: Record<string, string> }).payload;
     expect(p).toMatchObject({ appid: WECHAT_TEST.app_appid, partnerid: cfg.mch_id, package: 'Sign=WXPay' });
-    expect(await verify(p, cfg.apiv2_key)).toBe(true);
+    expect(await verify(p, cfg.apiv2_key, cfg.sign_type)).toBe(true);
     // The WeChat SDK's side accepts it and pays.
     const paid = await SELF.fetch(`${BASE}/sandbox/wechatpay/app/pay`, { method: 'POST', body: JSON.stringify(p) });
     expect(await paid.json()).toEqual({ errCode: 0, errStr: '' });
@@ -209,6 +209,13 @@ describe('wechat-v2 client: answers it must not believe', () => {
     expect((await providerError(wechatV2.query(down, cfg, 'X'))).code).toBe('provider_unreachable');
   });
 
+  it("an answer signed with MD5 for an HMAC-SHA256 merchant → response_unverified (only the merchant's sign_type)", async () => {
+    const hmac = cfgOf(WECHAT_TEST.v2hmac_merchant_id);
+    const fields = { return_code: 'SUCCESS', appid: hmac.appid, mch_id: hmac.mch_id, nonce_str: 'n', result_code: 'SUCCESS', trade_state: 'NOTPAY' };
+    const body = buildXml({ ...fields, sign: await sign(fields, hmac.apiv2_key, 'MD5') });
+    expect((await providerError(wechatV2.query(answering(body), hmac, 'X'))).code).toBe('response_unverified');
+  });
+
   it('a signed answer for another mch_id is not believed', async () => {
     const fields = { return_code: 'SUCCESS', appid: cfg.appid, mch_id: '10009999', nonce_str: 'n', result_code: 'SUCCESS', trade_state: 'NOTPAY' };
     const body = buildXml({ ...fields, sign: await sign(fields, cfg.apiv2_key, 'MD5') });
@@ -228,7 +235,7 @@ describe('wechat-v2 client: answers it must not believe', () => {
     const m = parseFlatXml(body);
     expect(m).toMatchObject({ appid: hmac.appid, mch_id: hmac.mch_id, out_trade_no: 'X', sign_type: 'HMAC-SHA256' });
     expect(m.sign).toHaveLength(64);
-    expect(await verify(m, hmac.apiv2_key)).toBe(true);
+    expect(await verify(m, hmac.apiv2_key, 'HMAC-SHA256')).toBe(true);
   });
 
   it('a live merchant refunds only through its mTLS certificate binding', async () => {

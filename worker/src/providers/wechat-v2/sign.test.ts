@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import vectors from './fixtures/vectors.json';
-import { appParams, bizPayUrl, decryptReqInfo, encryptReqInfo, jsapiParams, sign, signTypeOf, signed, signingString, verify } from './sign';
+import { appParams, bizPayUrl, decryptReqInfo, encryptReqInfo, jsapiParams, sign, signTypeOf, signed, signingString, verify, verifyInferred } from './sign';
 
 const official = vectors.wechat_v2_official_sign;
 const derived = vectors.wechat_v2_derived;
@@ -31,7 +31,7 @@ describe('v2 sign rule', () => {
   it('hashes UTF-8 bytes (a Chinese body is the classic 签名错误)', async () => {
     const s = await sign({ body: '腾讯充值中心-QQ会员充值', appid: 'wx1' }, KEY, 'MD5');
     expect(s).toMatch(/^[0-9A-F]{32}$/);
-    expect(await verify({ body: '腾讯充值中心-QQ会员充值', appid: 'wx1', sign: s }, KEY)).toBe(true);
+    expect(await verify({ body: '腾讯充值中心-QQ会员充值', appid: 'wx1', sign: s }, KEY, 'MD5')).toBe(true);
   });
 
   it('includes sign_type=HMAC-SHA256 in the signed fields when it is sent', async () => {
@@ -39,31 +39,55 @@ describe('v2 sign rule', () => {
     expect(out.sign_type).toBe('HMAC-SHA256');
     expect(out.sign).toBe(await sign({ ...official.params, sign_type: 'HMAC-SHA256' }, KEY, 'HMAC-SHA256'));
     expect(out.sign).not.toBe(official['HMAC-SHA256']);
-    expect(await verify(out, KEY)).toBe(true);
+    expect(await verify(out, KEY, 'HMAC-SHA256')).toBe(true);
   });
 });
 
 // https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3,
 // https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7
-describe('verification infers the algorithm', () => {
+describe('inferring the algorithm (the Native mode-1 callback and the sandbox only)', () => {
   it('by sign length when sign_type is absent: 64 → HMAC-SHA256, 32 → MD5', async () => {
     expect(signTypeOf({ sign: official['HMAC-SHA256'] })).toBe('HMAC-SHA256');
     expect(signTypeOf({ sign: official.MD5 })).toBe('MD5');
     expect(signTypeOf({ sign: 'ABC' })).toBeNull();
-    expect(await verify({ ...official.params, sign: official['HMAC-SHA256'] }, KEY)).toBe(true);
-    expect(await verify({ ...official.params, sign: official.MD5 }, KEY)).toBe(true);
-    expect(await verify({ ...official.params, sign: official.MD5.toLowerCase() }, KEY)).toBe(true);
+    expect(await verifyInferred({ ...official.params, sign: official['HMAC-SHA256'] }, KEY)).toBe(true);
+    expect(await verifyInferred({ ...official.params, sign: official.MD5 }, KEY)).toBe(true);
+    expect(await verifyInferred({ ...official.params, sign: official.MD5.toLowerCase() }, KEY)).toBe(true);
   });
 
   it('by sign_type when present, and refuses a sign_type it does not know', async () => {
-    expect(await verify({ ...official.params, sign_type: 'MD5', sign: official['HMAC-SHA256'] }, KEY)).toBe(false);
+    expect(await verifyInferred({ ...official.params, sign_type: 'MD5', sign: official['HMAC-SHA256'] }, KEY)).toBe(false);
     expect(signTypeOf({ sign_type: 'SHA1', sign: official.MD5 })).toBeNull();
+    expect(await verifyInferred({ ...official.params, sign: 'ABC' }, KEY)).toBe(false);
+  });
+});
+
+describe('verification', () => {
+  it('fails for one changed byte, another key, or no sign', async () => {
+    expect(await verify({ ...official.params, body: 'test ', sign: official.MD5 }, KEY, 'MD5')).toBe(false);
+    expect(await verify({ ...official.params, sign: official.MD5 }, `${KEY.slice(0, -1)}e`, 'MD5')).toBe(false);
+    expect(await verify({ ...official.params }, KEY, 'MD5')).toBe(false);
+    expect(await verify({ ...official.params, sign: official.MD5.toLowerCase() }, KEY, 'MD5')).toBe(true);
+  });
+});
+
+// https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=4_3: the merchant chooses the algorithm.
+describe("verification uses the merchant's sign_type only", () => {
+  it('refuses a valid MD5 sign when the merchant chose HMAC-SHA256, and the other way round', async () => {
+    const md5 = { ...official.params, sign: official.MD5 };
+    const hmac = { ...official.params, sign: official['HMAC-SHA256'] };
+    expect(await verify(md5, KEY, 'HMAC-SHA256')).toBe(false);
+    expect(await verify(hmac, KEY, 'MD5')).toBe(false);
+    expect(await verify(md5, KEY, 'MD5')).toBe(true);
+    expect(await verify(hmac, KEY, 'HMAC-SHA256')).toBe(true);
   });
 
-  it('fails for one changed byte, another key, or no sign', async () => {
-    expect(await verify({ ...official.params, body: 'test ', sign: official.MD5 }, KEY)).toBe(false);
-    expect(await verify({ ...official.params, sign: official.MD5 }, `${KEY.slice(0, -1)}e`)).toBe(false);
-    expect(await verify({ ...official.params }, KEY)).toBe(false);
+  it('refuses a message whose declared sign_type is not the merchant’s, however it is signed', async () => {
+    const md5Declared = await signed({ ...official.params, sign_type: 'MD5' }, KEY, 'MD5');
+    expect(await verify(md5Declared, KEY, 'MD5')).toBe(true);
+    expect(await verify(md5Declared, KEY, 'HMAC-SHA256')).toBe(false);
+    const hmacDeclared = await signed({ ...official.params }, KEY, 'HMAC-SHA256');
+    expect(await verify(hmacDeclared, KEY, 'MD5')).toBe(false);
   });
 });
 

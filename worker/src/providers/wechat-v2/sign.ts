@@ -34,10 +34,29 @@ export async function sign(params: Record<string, string | undefined>, key: stri
 }
 
 /**
- * The algorithm of a received `sign`: `sign_type` when present, else by length (64 hex → HMAC-SHA256,
- * 32 → MD5), exactly as wechatpay-axios-plugin does, because notifies omit sign_type even for
- * HMAC-SHA256 orders (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_7). `null` when neither says anything
- * usable.
+ * Constant-time check of `params.sign` with `type`, the merchant's configured `sign_type`, and with no
+ * other algorithm. WeChat Pay's v2 signature rule (https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=4_3)
+ * lets the merchant choose MD5 or HMAC-SHA256; Shouyin sends that choice as `sign_type` on every call it
+ * signs, and WeChat Pay signs its answers, and the notifies of the orders placed that way, with the same
+ * algorithm. Notifies carry no `sign_type` (https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=9_7),
+ * so the algorithm used to be inferred from the sign's length, which let an MD5 sign through for a
+ * merchant that chose HMAC-SHA256. A `sign_type` declared in the message that is not `type` is refused
+ * too (it is itself a signed field).
+ */
+export async function verify(params: Record<string, string>, key: string, type: SignType): Promise<boolean> {
+  const declared = params.sign_type;
+  if (declared !== undefined && declared !== '' && declared !== type) return false;
+  const given = params.sign;
+  if (!given) return false;
+  return timingSafeEqual(await sign(params, key, type), given.toUpperCase());
+}
+
+/**
+ * The algorithm of a received `sign` when no merchant setting governs it: `sign_type` when present,
+ * else by length (64 hex → HMAC-SHA256, 32 → MD5). `null` when neither says anything usable. In the
+ * Worker only the Native mode-1 product callback uses it: it answers a product link Shouyin signs with
+ * MD5 whatever the merchant's sign_type (see bizPayUrl), so the merchant's choice says nothing about it.
+ * The sandbox, playing WeChat Pay, reads the algorithm a request declares the same way.
  */
 export function signTypeOf(params: Record<string, string>): SignType | null {
   const declared = params.sign_type;
@@ -46,12 +65,10 @@ export function signTypeOf(params: Record<string, string>): SignType | null {
   return n === 64 ? 'HMAC-SHA256' : n === 32 ? 'MD5' : null;
 }
 
-/** Constant-time check of `params.sign` with the algorithm `signTypeOf` infers. */
-export async function verify(params: Record<string, string>, key: string): Promise<boolean> {
+/** `verify` with the algorithm `signTypeOf` infers: for the Native mode-1 product callback only. */
+export async function verifyInferred(params: Record<string, string>, key: string): Promise<boolean> {
   const type = signTypeOf(params);
-  const given = params.sign;
-  if (!type || !given) return false;
-  return timingSafeEqual(await sign(params, key, type), given.toUpperCase());
+  return type !== null && verify(params, key, type);
 }
 
 /** `params` plus its `sign` (and `sign_type` for HMAC-SHA256, itself a signed field). */
