@@ -1,6 +1,8 @@
+import { runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import type { CheckoutSession } from '../src/session/durable-object';
 import { TEST } from './fixtures/config';
-import { api, createSession, orderId, retrieve } from './helpers';
+import { api, BASE, createSession, orderId, retrieve, sandboxControl, sessionStub, startAttempt } from './helpers';
 import { acceptWebhooks, deliverNow } from './merchant-endpoint';
 
 // Sessions here get canceled: their webhooks need somewhere to go.
@@ -163,6 +165,72 @@ describe('GET /v1/checkout/sessions/:id and cancel', () => {
     const again = await api(`/v1/checkout/sessions/${s.id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect((await errorOf(again)).code).toBe('session_not_open');
+    await deliverNow(s.id);
+  });
+});
+
+describe('return_url and /return/:id', () => {
+  it.each([
+    ['a foreign origin', 'https://evil.test/done'],
+    ["another merchant's origin", 'https://live.shop.test/done'],
+    ['a subdomain of an allowed origin', 'https://pay.shop.test/done'],
+    ['an allowed host on another port', 'https://shop.test:8443/done'],
+    ['an allowed host as userinfo', 'https://shop.test@evil.test/done'],
+  ])('refuses %s with a 400 naming return_url and allowed_origins', async (_what, return_url) => {
+    const res = await post(body({ return_url }));
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err).toMatchObject({ type: 'invalid_request_error', code: 'parameter_invalid', param: 'return_url' });
+    expect(err.message).toContain('allowed_origins');
+  });
+
+  it('takes a return_url on one of the allowed_origins (201)', async () => {
+    const res = await post(body({ return_url: 'https://shop.test/orders/{CHECKOUT_SESSION_ID}?from=pay' }));
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { return_url: string }).return_url).toBe('https://shop.test/orders/{CHECKOUT_SESSION_ID}?from=pay');
+  });
+
+  it('redirects while the session is open; once canceled it shows the result page instead', async () => {
+    const s = await createSession({ return_url: 'https://shop.test/done?s={CHECKOUT_SESSION_ID}' });
+    const open = await SELF.fetch(`${BASE}/return/${s.id}`, { redirect: 'manual' });
+    expect(open.status).toBe(303);
+    expect(open.headers.get('location')).toBe(`https://shop.test/done?s=${s.id}`);
+
+    expect((await api(`/v1/checkout/sessions/${s.id}/cancel`, { method: 'POST' })).status).toBe(200);
+    for (const method of ['GET', 'POST']) {
+      const after = await SELF.fetch(`${BASE}/return/${s.id}`, { method, redirect: 'manual' });
+      expect(after.status).toBe(200);
+      expect(after.headers.get('location')).toBeNull();
+      const html = await after.text();
+      expect(html).toContain('订单已取消');
+      expect(html).not.toContain('shop.test/done');
+    }
+    await deliverNow(s.id);
+  });
+
+  it('redirects once paid too: the shopper may come back after the payment went through', async () => {
+    const s = await createSession({ return_url: 'https://shop.test/done?s={CHECKOUT_SESSION_ID}' });
+    const { attempt } = await startAttempt(s);
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    // The return asks WeChat Pay (the notify was dropped), finds the payment, and sends the shopper on.
+    const back = await SELF.fetch(`${BASE}/return/${s.id}`, { redirect: 'manual' });
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe(`https://shop.test/done?s=${s.id}`);
+    expect((await retrieve(s.id)).status).toBe('paid');
+    await deliverNow(s.id);
+  });
+
+  it('no longer redirects once the session has expired', async () => {
+    const s = await createSession({ expires_in: 60, return_url: 'https://shop.test/done' });
+    const stub = sessionStub(s.id);
+    await runInDurableObject(stub, (o: CheckoutSession) => {
+      o.clock = { now: () => Date.now() + 61_000 };
+    });
+    await runDurableObjectAlarm(stub);
+    expect((await retrieve(s.id)).status).toBe('expired');
+    const after = await SELF.fetch(`${BASE}/return/${s.id}`, { redirect: 'manual' });
+    expect(after.status).toBe(200);
+    expect(await after.text()).toContain('订单已过期');
     await deliverNow(s.id);
   });
 });

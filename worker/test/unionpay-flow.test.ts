@@ -79,14 +79,17 @@ describe('the flows: create → pending → notify → paid', () => {
     expect((await retrieve(s.id)).payment?.attempt).toBe(attempt.id);
   });
 
-  it('qr: an applied QR code with the sandbox scan page', async () => {
+  it("qr: an applied QR code with the sandbox scan page; its payTimeout is the session's expiry", async () => {
     const s = await createSession();
-    const { next_action } = await startUnionpay(s, 'qr');
+    const { attempt, next_action } = await startUnionpay(s, 'qr');
     expect(next_action).toMatchObject({
       type: 'display_qr',
       data: expect.stringMatching(/^https:\/\/qr\.95516\.com\//),
       sandbox_wallet_url: expect.stringContaining('/sandbox/unionpay/qr?code='),
     });
+    // The QR order carries payTimeout = the session's expiry, like the page, h5 and app orders.
+    const ledger = await sandboxControl<{ order: { pay_timeout: number | null } }>(`/orders/${attempt.id}`);
+    expect(ledger.json.order.pay_timeout).toBe((s.expires_at as number) * 1000);
   });
 
   it('the public view offers unionpay with its web flows, never app', async () => {

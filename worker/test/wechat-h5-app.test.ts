@@ -18,9 +18,10 @@ const WECHAT_UA =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47.2560(0x28002F35) NetType/WIFI';
 const PHONE = { 'user-agent': SAFARI_UA, 'cf-connecting-ip': '203.0.113.9' };
 
+/** API version, secret key, and the merchant's own origin (its allowed_origins) for a return_url. */
 const MERCHANTS = [
-  ['APIv3', TEST.secret_key],
-  ['APIv2', WECHAT_TEST.v2_secret_key],
+  ['APIv3', TEST.secret_key, 'https://shop.test'],
+  ['APIv2', WECHAT_TEST.v2_secret_key, 'https://v2.shop.test'],
 ] as const;
 
 const status = async (s: SessionJson) =>
@@ -50,7 +51,7 @@ function formOf(html: string, action: RegExp): URLSearchParams {
   throw new Error(`no form for ${action}`);
 }
 
-describe.each(MERCHANTS)('H5 on %s', (_api, key) => {
+describe.each(MERCHANTS)('H5 on %s', (_api, key, origin) => {
   it('is offered first in a phone browser, redirects to the cashier, returns through redirect_url and re-checks', async () => {
     const s = await createSessionAs(key);
     const view = (await (
@@ -77,14 +78,14 @@ describe.each(MERCHANTS)('H5 on %s', (_api, key) => {
   });
 
   it('cancel returns through redirect_url too, and the session stays open', async () => {
-    const s = await createSessionAs(key, { return_url: 'https://shop.test/order?s={CHECKOUT_SESSION_ID}' });
+    const s = await createSessionAs(key, { return_url: `${origin}/order?s={CHECKOUT_SESSION_ID}` });
     const { next_action } = await startAttemptAs(s, 'h5', PHONE);
     const html = await (await SELF.fetch(next_action.url!, { headers: { 'user-agent': SAFARI_UA } })).text();
     const canceled = await SELF.fetch(`${BASE}/sandbox/wechatpay/h5/cancel`, { method: 'POST', body: formOf(html, /\/h5\/cancel$/), redirect: 'manual' });
     expect(canceled.headers.get('location')).toBe(`${BASE}/return/${s.id}`);
     const back = await SELF.fetch(canceled.headers.get('location')!, { redirect: 'manual' });
     expect(back.status).toBe(303);
-    expect(back.headers.get('location')).toBe(`https://shop.test/order?s=${s.id}`);
+    expect(back.headers.get('location')).toBe(`${origin}/order?s=${s.id}`);
     expect(await status(s)).toBe('open');
   });
 

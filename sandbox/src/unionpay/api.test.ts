@@ -2,6 +2,7 @@
 // (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448), signed raw answers, app tn, apply QR, front post →
 // cashier, query by orderId + original txnTime, refunds.
 import { afterEach, describe, expect, it } from 'vitest';
+import { beijingCompact } from '../../../worker/src/providers/unionpay/time';
 import { parseRawResponse } from '../../../worker/src/providers/unionpay/wire';
 import { FORGER_KEY } from '../../../worker/test/fixtures/unionpay-certs';
 import { TEST, UNIONPAY_TEST } from '../../../worker/test/fixtures/config';
@@ -97,6 +98,23 @@ describe('apply QR code (01/07 on backTransReq)', () => {
     const page = await sandboxFetch(`${TEST.public_base_url}/sandbox/unionpay/qr?code=${encodeURIComponent(f.qrCode!)}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('确认付款 Pay');
+  });
+
+  it('a QR past its payTimeout can no longer be paid: its page says so, pay is refused, query answers 01', async () => {
+    const id = orderNo();
+    const fields = qr(id, { payTimeout: beijingCompact(Date.now() + 2 * 60_000) });
+    const f = await verified(await post('backTransReq.do', fields));
+    expect(f.respCode).toBe('00');
+    const wallet = `${TEST.public_base_url}/sandbox/unionpay/qr?code=${encodeURIComponent(f.qrCode!)}`;
+    expect(await (await sandboxFetch(wallet)).text()).toContain('确认付款 Pay');
+    await control('/clock', { advance_seconds: 3 * 60 });
+    try {
+      expect(await (await sandboxFetch(wallet)).text()).toContain('data-result="failed"');
+      expect(await control(`/orders/${id}/pay`, { notify: 'drop' })).toMatchObject({ status: 400, json: { result: 'failed' } });
+      expect((await verified(await post('queryTrans.do', query(id, fields.txnTime!)))).origRespCode).toBe('01');
+    } finally {
+      await control('/clock', { reset: true });
+    }
   });
 
   it('refuses a QR consume with the gateway bizType (32)', async () => {

@@ -3,12 +3,16 @@
 // shopper goes on to the merchant's page, whose widget shows the status the server holds.
 
 import { Hono, type Context } from 'hono';
+import type { SessionStatus } from '../contract';
 import { isSessionId } from '../session/ids';
 import type { AppEnv } from './http';
 
 export const returnRoutes = new Hono<AppEnv>();
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/** The statuses for which `/return/:id` sends the shopper on to the session's return_url (docs/merchant-api.md). */
+const REDIRECTS: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['open', 'paid']);
 
 const TEXT: Record<string, [string, string]> = {
   paid: ['支付成功', 'Payment received'],
@@ -21,9 +25,13 @@ async function handle(c: Context<AppEnv, '/:id'>): Promise<Response> {
   const id = c.req.param('id');
   const r = isSessionId(id) ? await c.env.SESSIONS.getByName(id).recheck() : null;
   if (!r) return c.html('<!doctype html><meta charset="utf-8"><title>Not found</title><p>No such checkout.</p>', 404) as Response;
-  if (r.returnUrl) return Response.redirect(r.returnUrl.replaceAll('{CHECKOUT_SESSION_ID}', id), 303);
+  // On to the merchant's page while the payment can still be made or has been made (a paid shopper may
+  // come back late, from the cashier's history). Once the session is canceled or expired, the result is
+  // shown here: otherwise the link would stay a redirect on the payment domain, for anyone, forever.
+  if (r.returnUrl && REDIRECTS.has(r.status)) return Response.redirect(r.returnUrl.replaceAll('{CHECKOUT_SESSION_ID}', id), 303);
   const [zh, en] = TEXT[r.status] ?? TEXT.open!;
-  // No merchant page to go back to: say what the server knows; an open session re-checks itself.
+  // No merchant page to go back to (none given, or the session is over): say what the server knows;
+  // an open session re-checks itself.
   const refresh = r.status === 'open' ? '<meta http-equiv="refresh" content="3">' : '';
   return c.html(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh}
 <title>${esc(zh)} · ${esc(r.merchantName)}</title>

@@ -213,11 +213,35 @@ describe('return_url', () => {
     expect(refusal({ ...valid, return_url: `${long}a` })).toMatchObject({ param: 'return_url' });
   });
 
-  it('takes http://localhost and http://127.0.0.1 in test mode only', () => {
+  it('takes http://localhost and http://127.0.0.1 in test mode only, when they are allowed origins', () => {
+    const loopback = ['http://localhost:8787', 'http://127.0.0.1'];
+    const devTest = { ...TEST_MERCHANT, allowed_origins: [...TEST_MERCHANT.allowed_origins, ...loopback] };
+    const devLive = { ...LIVE_MERCHANT, allowed_origins: [...LIVE_MERCHANT.allowed_origins, ...loopback] };
     for (const url of ['http://localhost:8787/done', 'http://127.0.0.1/done']) {
-      expect(accepts({ ...valid, return_url: url }).return_url).toBe(url);
-      expect(refusal({ ...valid, return_url: url }, LIVE_MERCHANT)).toMatchObject({ status: 400, param: 'return_url' });
+      expect(accepts({ ...valid, return_url: url }, devTest).return_url).toBe(url);
+      expect(refusal({ ...valid, return_url: url }, devLive)).toMatchObject({ status: 400, param: 'return_url' });
+      // Loopback is no exception to allowed_origins.
+      expect(refusal({ ...valid, return_url: url })).toMatchObject({ status: 400, param: 'return_url', code: 'parameter_invalid' });
     }
+  });
+
+  it("refuses a URL whose origin is not exactly one of the merchant's allowed_origins, naming them", () => {
+    expect(TEST_MERCHANT.allowed_origins).toEqual(['https://shop.test']);
+    for (const url of [
+      'https://evil.test/done',
+      'https://pay.shop.test/done',
+      'https://shop.test.evil.test/done',
+      'https://shop.test:8443/done',
+      'https://shop.test@evil.test/done',
+      'https://evil.test\\@shop.test/done',
+      `https://${LIVE_MERCHANT.allowed_origins[0]!.slice('https://'.length)}/done`,
+    ]) {
+      const r = refusal({ ...valid, return_url: url });
+      expect(r, url).toMatchObject({ status: 400, param: 'return_url', code: 'parameter_invalid' });
+      expect(r.message).toContain('allowed_origins');
+    }
+    // The origin compares case- and default-port-insensitively, as browsers do.
+    expect(accepts({ ...valid, return_url: 'https://SHOP.test:443/done' }).return_url).toBe('https://SHOP.test:443/done');
   });
 
   it.each([

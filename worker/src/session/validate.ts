@@ -93,6 +93,18 @@ export function validateCreateSession(body: Record<string, unknown>, merchant: M
         `return_url must be an absolute https URL${merchant.livemode ? '' : ' (or http://localhost / http://127.0.0.1 in test mode)'}.`,
       );
     }
+    // `/return/:id` redirects there for anyone who has the link, on the payment domain: only the
+    // merchant's own pages (the origins its widget runs on) may be the target, never an open redirect.
+    // The origin is checked as given and with the placeholder filled in (a session id is letters,
+    // digits and _), so the URL the shopper is sent to has the same origin.
+    const filled = new URL((r as string).replaceAll('{CHECKOUT_SESSION_ID}', 'cs_0'));
+    if (!merchant.allowed_origins.includes(u.origin) || filled.origin !== u.origin) {
+      const listed = merchant.allowed_origins.length > 0 ? merchant.allowed_origins.join(', ') : 'none';
+      throw invalid(
+        'return_url',
+        `return_url must be on one of this merchant's allowed_origins (origin ${u.origin} is not; allowed_origins: ${listed}). Add the origin to allowed_origins in the configuration, or use a page on a listed one.`,
+      );
+    }
     // Kept as given, so a {CHECKOUT_SESSION_ID} placeholder survives until the redirect fills it in.
     returnUrl = r as string;
   }

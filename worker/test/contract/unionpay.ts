@@ -1,7 +1,9 @@
 // The provider contract's adapter for UnionPay ACP 5.1.0 on the demo merchant, with the `app` flow
 // (appTransReq.do: the order exists at UnionPay from the start, with payTimeout = the session's
 // expiry): the UnionPay simulator's control surface, and consume notifies signed with the provider's
-// signing twin (unionpay/sign.ts signAsUnionpay, through ../unionpay-helpers).
+// signing twin (unionpay/sign.ts signAsUnionpay, through ../unionpay-helpers). The `qr` flow's
+// applied QR also exists from the start with payTimeout = the session's expiry; its expiry is tested in
+// worker/src/providers/unionpay/provider.test.ts and ../unionpay-flow.test.ts.
 
 import { expect } from 'vitest';
 import { downloadStatement } from '../../src/providers/unionpay/bill';

@@ -171,6 +171,10 @@ export const unionpay: PaymentProvider<UnionpayConfig> = {
           txnSubType: '07',
           bizType: BizType.generic,
           channelType: ChannelType.mobile,
+          // As for the other flows: past payTimeout the QR can no longer be paid
+          // (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448, ACP 5.1.0: yyyyMMddHHmmss,
+          // Beijing time), so it ends with the session instead of staying payable after it.
+          payTimeout: beijingCompact(input.expiresAt),
         });
         if (r.respCode !== '00') throw new UnionpayApiError(r.respCode ?? '', r.respMsg ?? '');
         let qrCode: string;

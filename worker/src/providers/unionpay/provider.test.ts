@@ -103,6 +103,39 @@ describe('createAttempt', () => {
     if (r.nextAction.type === 'display_qr') expect(r.nextAction.sandbox_wallet_url).toContain('/sandbox/unionpay/qr?code=');
   });
 
+  it("qr: the apply-QR request carries payTimeout = the session's expiry, in Beijing time", async () => {
+    const sent: Fields[] = [];
+    const ctx = providerCtx({
+      wrap: async (r, send) => {
+        sent.push(Object.fromEntries(new URLSearchParams(await r.clone().text())));
+        return send(r);
+      },
+    });
+    const expiresAt = Date.now() + 10 * 60_000;
+    await unionpay.createAttempt(ctx, cfg, input(orderNo(), { flow: 'qr', expiresAt }));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ txnType: '01', txnSubType: '07', payTimeout: beijingCompact(expiresAt) });
+    expect(sent[0]!.payTimeout).toMatch(/^\d{14}$/);
+  });
+
+  it('qr: once payTimeout has passed, the QR cannot be paid (scanned or otherwise) and the order is closed', async () => {
+    const id = orderNo();
+    const created = await unionpay.createAttempt(providerCtx(), cfg, input(id, { flow: 'qr', expiresAt: Date.now() + 2 * 60_000 }));
+    if (created.nextAction.type !== 'display_qr') throw new Error(`expected display_qr, got ${created.nextAction.type}`);
+    const wallet = created.nextAction.sandbox_wallet_url!;
+    expect(await (await sandboxFetch(wallet)).text()).toContain('data-state="UNPAID"');
+    // The simulator's clock, 3 minutes on: past the session's expiry.
+    await control('/clock', { advance_seconds: 3 * 60 });
+    try {
+      expect(await (await sandboxFetch(wallet)).text()).toContain('data-result="failed"');
+      const paid = await control<{ result: string }>(`/orders/${id}/pay`, { notify: 'drop' });
+      expect(paid).toMatchObject({ status: 400, json: { result: 'failed' } });
+      expect((await unionpay.query(providerCtx(), cfg, id, created.providerData)).state).toBe('closed');
+    } finally {
+      await control('/clock', { reset: true });
+    }
+  });
+
   it('refuses an orderId that is not 8–40 letters and digits, and a non-integer amount', async () => {
     await expect(unionpay.createAttempt(providerCtx(), cfg, input('abc_1234'))).rejects.toMatchObject({ code: 'order_id_invalid' });
     await expect(unionpay.createAttempt(providerCtx(), cfg, input('ABC1234'))).rejects.toMatchObject({ code: 'order_id_invalid' });
