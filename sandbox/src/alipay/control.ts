@@ -4,7 +4,7 @@
 
 import { Hono, type Context } from 'hono';
 import { loadConfig } from '../config';
-import { clockRoute, controlError, controlMerchant, notifyMode } from '../common/control';
+import { clockRoute, controlBody, controlError, controlMerchant, notifyMode, payRequest } from '../common/control';
 import { fenToYuan } from '../../../worker/src/providers/alipay/amount';
 import { parseFormStrict, signResponse } from '../../../worker/src/providers/alipay/sign';
 import { beijingDateTime } from '../../../worker/src/providers/alipay/time';
@@ -34,24 +34,11 @@ alipayControl.use('*', async (c, next) => {
   await next();
 });
 
-async function body(c: Ctx): Promise<Record<string, unknown> | null> {
-  const text = await c.req.text();
-  if (text.trim() === '') return {};
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 const appId = (c: Ctx) => c.var.tm.alipay.app_id;
 
 /** `{"notify":"normal"|"drop"|"duplicate","copies":n}`: the shopper pays the trade (scanning it first if need be). */
 alipayControl.post('/orders/:no/pay', async (c) => {
-  const b = await body(c);
-  if (!b) return err(c, 400, 'invalid_json', 'The body must be JSON: {"notify":"normal"|"drop"|"duplicate","copies":n}.');
-  const mode = notifyMode(c, b);
+  const mode = await payRequest(c);
   if (mode instanceof Response) return mode;
   const r = await alipayLedger(c.env).pay(c.var.settings, { app_id: appId(c), out_trade_no: c.req.param('no') }, mode);
   if (r.result === 'not_found') return err(c, 404, 'order_not_found', `No sandbox trade ${c.req.param('no')} for app_id ${appId(c)}.`);
@@ -68,7 +55,7 @@ alipayControl.post('/orders/:no/pay', async (c) => {
  * (https://opendocs.alipay.com/open/cd12c885_alipay.trade.app.pay?pathHash=c0e35284).
  */
 alipayControl.post('/app/pay', async (c) => {
-  const b = await body(c);
+  const b = await controlBody(c);
   if (!b || typeof b.order_string !== 'string') return err(c, 400, 'parameter_invalid', 'Send {"order_string": "<the app payload>", "notify": …}.');
   const mode = notifyMode(c, b);
   if (mode instanceof Response) return mode;
@@ -137,7 +124,7 @@ alipayControl.post('/orders/:no/expire', async (c) => {
 
 /** `{"count": n}`: the next n alipay.trade.cancel calls on this payment-code trade answer 40004 ACQ.SYSTEM_ERROR. */
 alipayControl.post('/orders/:no/reverse-failures', async (c) => {
-  const b = (await body(c)) ?? {};
+  const b = (await controlBody(c)) ?? {};
   const count = b.count ?? 1;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100)
     return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');

@@ -64,3 +64,22 @@ export function notifyMode(c: AnyCtx, b: Record<string, unknown>): { notify: 'no
   }
   return { notify, copies: typeof copies === 'number' ? copies : 2 };
 }
+
+/** A control call's JSON object body: `{}` when empty, null when it is not a JSON object. */
+export async function controlBody(c: AnyCtx): Promise<Record<string, unknown> | null> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The body of a `/orders/:no/pay` control call: how to notify, or the 400 that says why not. */
+export async function payRequest(c: AnyCtx): Promise<{ notify: 'normal' | 'drop' | 'duplicate'; copies: number } | Response> {
+  const b = await controlBody(c);
+  if (!b) return controlError(c, 400, 'invalid_json', 'The body must be JSON: {"notify":"normal"|"drop"|"duplicate","copies":n}.');
+  return notifyMode(c, b);
+}

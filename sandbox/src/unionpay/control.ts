@@ -2,15 +2,14 @@
 // JSON, test merchants only: `Authorization: Bearer sk_test_…` names the merchant, whose merId scopes
 // every call. Workerd integration tests and browser tests drive payments through it.
 
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { MerchantConfig } from '../../../worker/src/config';
-import { clockRoute, controlError, controlMerchant, notifyMode } from '../common/control';
+import { clockRoute, controlError, controlMerchant, payRequest } from '../common/control';
 import type { UnionpayConfig } from '../../../worker/src/providers/unionpay/config';
 import type { SandboxEnv } from '../types';
 import { testMerchant, unionpayLedger, unionpayLedgerSettings, type UnionpayLedgerSettings } from './settings';
 
 type Vars = { merchant: MerchantConfig; unionpay: UnionpayConfig; settings: UnionpayLedgerSettings };
-type Ctx = Context<SandboxEnv & { Variables: Vars }>;
 
 export const unionpayControl = new Hono<SandboxEnv & { Variables: Vars }>();
 
@@ -30,22 +29,9 @@ unionpayControl.use('*', async (c, next) => {
   await next();
 });
 
-async function body(c: Ctx): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (text.trim() === '') return {};
-  const v: unknown = JSON.parse(text);
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
 /** `{"notify":"normal"|"drop"|"duplicate","copies":n}`: mark the consume paid, then notify as asked. */
 unionpayControl.post('/orders/:orderId/pay', async (c) => {
-  let b: Record<string, unknown>;
-  try {
-    b = await body(c);
-  } catch {
-    return err(c, 400, 'invalid_json', 'The body must be JSON: {"notify":"normal"|"drop"|"duplicate","copies":n}.');
-  }
-  const mode = notifyMode(c, b);
+  const mode = await payRequest(c);
   if (mode instanceof Response) return mode;
   const orderId = c.req.param('orderId');
   const r = await unionpayLedger(c.env).pay(c.var.settings, { mer_id: c.var.unionpay.mer_id, order_id: orderId }, mode);

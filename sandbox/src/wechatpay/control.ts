@@ -2,16 +2,15 @@
 // JSON, test merchants only: `Authorization: Bearer sk_test_…` names the merchant, whose mchid
 // scopes every call. Workerd integration tests and browser tests drive payments through it.
 
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { MerchantConfig } from '../../../worker/src/config';
-import { clockRoute, controlError, controlMerchant, notifyMode } from '../common/control';
+import { clockRoute, controlBody, controlError, controlMerchant, payRequest } from '../common/control';
 import { ledgerSettings, type LedgerSettings } from '../settings';
 import { wechatLedger, type SandboxEnv } from '../types';
 import { boundAppids, testWechatMerchant, type SandboxMerchant } from './merchants';
 import { sandboxOpenid } from './openid';
 
 type Vars = { merchant: MerchantConfig; wechat: { mchid: string }; found: SandboxMerchant; settings: LedgerSettings };
-type Ctx = Context<SandboxEnv & { Variables: Vars }>;
 
 export const wechatControl = new Hono<SandboxEnv & { Variables: Vars }>();
 
@@ -34,22 +33,9 @@ wechatControl.use('*', async (c, next) => {
   await next();
 });
 
-async function body(c: Ctx): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (text.trim() === '') return {};
-  const v: unknown = JSON.parse(text);
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
 /** `{"notify":"normal"|"drop"|"duplicate","copies":n}`: mark paid, then notify as asked. */
 wechatControl.post('/orders/:no/pay', async (c) => {
-  let b: Record<string, unknown>;
-  try {
-    b = await body(c);
-  } catch {
-    return err(c, 400, 'invalid_json', 'The body must be JSON: {"notify":"normal"|"drop"|"duplicate","copies":n}.');
-  }
-  const mode = notifyMode(c, b);
+  const mode = await payRequest(c);
   if (mode instanceof Response) return mode;
   const r = await wechatLedger(c.env).pay(c.var.settings, { mchid: c.var.wechat.mchid, out_trade_no: c.req.param('no') }, mode);
   if (r.result === 'not_found') return err(c, 404, 'order_not_found', `No sandbox order ${c.req.param('no')} for mchid ${c.var.wechat.mchid}.`);
@@ -72,12 +58,7 @@ wechatControl.post('/orders/:no/expire', async (c) => {
 
 /** `{"count": n}`: the next n reversals of this payment-code order fail (v2 SYSTEMERROR + recall=Y, v3 500 SYSTEM_ERROR). */
 wechatControl.post('/orders/:no/reverse-failures', async (c) => {
-  let b: Record<string, unknown>;
-  try {
-    b = await body(c);
-  } catch {
-    b = {};
-  }
+  const b = (await controlBody(c)) ?? {};
   const count = b.count ?? 1;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100)
     return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
@@ -105,12 +86,7 @@ wechatControl.post('/clock', (c) => clockRoute(c, (ms) => wechatLedger(c.env).ad
  * give it. JSAPI orders refuse openids that are not their appid's.
  */
 wechatControl.post('/openid', async (c) => {
-  let b: Record<string, unknown>;
-  try {
-    b = await body(c);
-  } catch {
-    b = {};
-  }
+  const b = (await controlBody(c)) ?? {};
   const appids = boundAppids(c.var.found);
   const appid = typeof b.appid === 'string' ? b.appid : (c.var.found.cfg.oauth?.appid ?? c.var.found.cfg.appid);
   if (!appids.includes(appid)) return err(c, 400, 'parameter_invalid', `appid must be one of this merchant's AppIDs: ${appids.join(', ')}.`);
