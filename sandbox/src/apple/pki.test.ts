@@ -6,7 +6,7 @@ import { parseCertificate } from '../../../worker/src/crypto/x509';
 import { APPLE_SANDBOX_ROOT_PEM, TEST } from '../../../worker/test/fixtures/config';
 import { app } from '../index';
 import { APPLE_INTERMEDIATE_MARKER_OID, APPLE_LEAF_MARKER_OID } from '../../../worker/src/apple/chain';
-import { hasExtension, mayIssueCertificates } from '../../../worker/src/apple/extensions';
+import { hasExtension, mayIssueCertificates } from '../../../worker/src/crypto/x509';
 import { buildChain, derivedP256 } from './pki';
 
 const spkiHex = async (k: CryptoKey) => toHex(new Uint8Array((await crypto.subtle.exportKey('spki', k)) as ArrayBuffer));

@@ -16,7 +16,7 @@ import { hmacSha256 } from '../../../worker/src/crypto/hmac';
 import { derToPem } from '../../../worker/src/crypto/pem';
 import { parseCertificate, type Certificate } from '../../../worker/src/crypto/x509';
 import { APPLE_INTERMEDIATE_MARKER_OID, APPLE_LEAF_MARKER_OID } from '../../../worker/src/apple/chain';
-import { ecdsaRawToDer } from '../../../worker/src/apple/ecdsa';
+import { ecdsaRawToDer } from '../../../worker/src/crypto/ecdsa';
 
 // ── DER writing ─────────────────────────────────────────────────────────────────────────────────
 

@@ -18,7 +18,7 @@
 
 import { VerificationError } from '../lib/errors';
 import { CertPathError, DerError, checkIssuedBy, checkValidityAt, formatName, parseCertificate, type Certificate } from '../crypto/x509';
-import { importEcdsaPublicKey, spkiCurve } from './ecdsa';
+import { importEcdsaPublicKey, spkiCurve } from '../crypto/ecdsa';
 import { requireMarker } from './extensions';
 
 export const APPLE_LEAF_MARKER_OID = '1.2.840.113635.100.6.11.1';

@@ -4,7 +4,7 @@
 
 import { ConfigError, PEM, obj, onlyKeys, str, url } from '../lib/config-fields';
 import { parseCertificate, type Certificate } from '../crypto/x509';
-import { spkiCurve } from './ecdsa';
+import { spkiCurve } from '../crypto/ecdsa';
 
 export type AppleEnvironment = 'production' | 'sandbox';
 

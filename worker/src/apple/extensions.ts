@@ -5,8 +5,6 @@
 import { hasExtension, type Certificate } from '../crypto/x509';
 import { VerificationError } from '../lib/errors';
 
-export { hasExtension, mayIssueCertificates } from '../crypto/x509';
-
 /**
  * Throws `jws_certificate_marker_missing` unless `cert` carries the marker extension `oid`. The
  * markers are non-critical extensions whose presence says what Apple issued the certificate for

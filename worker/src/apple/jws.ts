@@ -5,7 +5,7 @@
 
 import { buf, fromBase64, fromUtf8, toBase64, utf8 } from '../crypto/encoding';
 import { VerificationError } from '../lib/errors';
-import { ecdsaRawToDer } from './ecdsa';
+import { ecdsaRawToDer } from '../crypto/ecdsa';
 
 export function base64UrlEncode(b: Uint8Array | ArrayBuffer): string {
   return toBase64(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

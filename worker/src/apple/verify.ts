@@ -6,7 +6,7 @@
 import type { Certificate } from '../crypto/x509';
 import { VerificationError } from '../lib/errors';
 import { anchorChain, checkChainDates } from './chain';
-import { ecdsaDerToRaw } from './ecdsa';
+import { ecdsaDerToRaw } from '../crypto/ecdsa';
 import { decodeJws, x5cCertificates } from './jws';
 
 export interface VerifiedJws {

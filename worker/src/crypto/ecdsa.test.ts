@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../crypto/encoding';
+import { fromHex, toHex } from './encoding';
 import { generateEcKey } from '../../../sandbox/src/apple/pki';
 import { ecdsaDerToRaw, ecdsaRawToDer, spkiCurve } from './ecdsa';
 
