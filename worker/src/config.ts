@@ -7,8 +7,6 @@ import { parseProviders, registeredChannels, type ProvidersConfig } from './prov
 import { parseAppleConfig, type AppleConfig } from './apple/config';
 
 export type { ProvidersConfig } from './providers/registry';
-// The sandbox reads the APIv3 merchant config by this name.
-export type { WechatPayV3Config } from './providers/wechat-v3/config';
 
 export interface WebhookConfig {
   url: string;

@@ -5,7 +5,8 @@
 // (https://pay.weixin.qq.com/doc/v3/merchant/4013053420).
 
 import type { MiddlewareHandler } from 'hono';
-import type { MerchantConfig, WechatPayV3Config } from '../../../worker/src/config';
+import type { MerchantConfig } from '../../../worker/src/config';
+import type { WechatPayV3Config } from '../../../worker/src/providers/wechat-v3/config';
 import { loadConfig, type SandboxedConfig } from '../config';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
 import { parseAuthorization, signResponse, verifyAuthorization } from '../../../worker/src/providers/wechat-v3/sign';

@@ -2,7 +2,8 @@
 // appears here: to the sandbox it does not exist. A merchant is APIv3 or APIv2 by its config; the
 // simulator keeps one order ledger for both (as WeChat Pay does), and each order remembers its API.
 
-import type { MerchantConfig, WechatPayV3Config } from '../../../worker/src/config';
+import type { MerchantConfig } from '../../../worker/src/config';
+import type { WechatPayV3Config } from '../../../worker/src/providers/wechat-v3/config';
 import type { SandboxedConfig } from '../config';
 import type { WechatPayV2Config } from '../../../worker/src/providers/wechat-v2/config';
 

@@ -3,7 +3,7 @@
 // (encryptResource + signResponse, through ../wechat-notify).
 
 import { expect } from 'vitest';
-import type { WechatPayV3Config } from '../../src/config';
+import type { WechatPayV3Config } from '../../src/providers/wechat-v3/config';
 import { downloadStatement } from '../../src/providers/wechat-v3/bill';
 import { SK } from '../helpers';
 import { TEST, WECHAT_TEST } from '../fixtures/config';
