@@ -17,6 +17,7 @@ import { beijingDateTime } from '../../../worker/src/providers/alipay/time';
 import type { ProviderContext } from '../../../worker/src/providers/types';
 import { ALIPAY_TEST, TEST, testConfig } from '../../../worker/test/fixtures/config';
 import { sandboxApp } from '../index';
+import type { Received } from '../testing';
 import type { LedgerView } from './ledger';
 
 export const testEnv: Env = { ...(env as unknown as Env), SHOUYIN_CONFIG: testConfig() };
@@ -129,21 +130,7 @@ export async function control<T = Record<string, unknown>>(path: string, body?: 
 
 export const ledgerOf = async (no: string, key: string = TEST.secret_key) => (await control<LedgerView>(`/orders/${no}`, undefined, key)).json;
 
-export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 4000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export interface Received {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  at: number;
-}
+export { waitFor, type Received } from '../testing';
 
 /**
  * Replaces the global fetch the ledger uses for notify URLs off our own origin. `answer(url, n)`

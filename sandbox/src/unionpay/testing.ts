@@ -134,11 +134,4 @@ export function recordNotifies(answer: (url: string, nth: number) => number = ()
   return { received, restore: () => spy.mockRestore() };
 }
 
-export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 4000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../testing';
