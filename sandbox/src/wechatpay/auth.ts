@@ -23,12 +23,6 @@ export interface WechatVars {
   rawBody: string;
 }
 
-/** An APIv3 test merchant by its WeChat Pay mchid. Live merchants are invisible to the sandbox. */
-export function testMerchantByMchid(config: SandboxedConfig, mchid: string): MerchantConfig | undefined {
-  const m = testWechatMerchant(config, mchid);
-  return m?.api === 'v3' ? m.merchant : undefined;
-}
-
 function apiError(status: number, code: string, message: string): Response {
   return new Response(JSON.stringify({ code, message }), { status, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
 }
