@@ -43,6 +43,8 @@ export const ErrorCode = {
     missing_client_secret: 'missing_client_secret',
     invalid_client_secret: 'invalid_client_secret',
     origin_not_allowed: 'origin_not_allowed',
+    /** The admin API (/v1/admin/…) refuses anything a browser sent. */
+    admin_browser_refused: 'admin_browser_refused',
   },
   /** Idempotency-Key handling on the merchant API. */
   idempotency: {
@@ -198,6 +200,7 @@ const CODE_STATUS: Partial<Record<ErrorCode, number>> = {
   websocket_expected: 426,
   too_many_streams: 429,
   origin_not_allowed: 403,
+  admin_browser_refused: 403,
   unknown_notify_endpoint: 404,
 };
 
