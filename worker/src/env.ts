@@ -5,6 +5,11 @@ export interface Env {
   SHOUYIN_CONFIG?: string;
   /** Comma-separated `sk_admin_…` keys for the operator's API (/v1/admin/…); routes/admin-auth.ts. */
   SHOUYIN_ADMIN_KEYS?: string;
+  /**
+   * The secret session ids are tagged with (session/ids.ts), comma-separated during a rotation (the
+   * first tags new ids). Unset: a published development secret (docs/deploy.md).
+   */
+  SHOUYIN_SESSION_ID_SECRET?: string;
   SESSIONS: DurableObjectNamespace<CheckoutSession>;
   MERCHANT_SHARDS: DurableObjectNamespace<MerchantShard>;
   /**

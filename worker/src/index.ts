@@ -13,7 +13,7 @@ import { scheduledReconciliation } from './bills/run';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
 import { wechatRoutes } from './routes/wechat-oauth';
-import { isSessionId } from './session/ids';
+import { issuedSessionStub } from './session/ids';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
@@ -26,7 +26,8 @@ app.onError((err) => errorResponse(err));
 // checked by the session's Durable Object before it accepts the socket.
 app.get('/v1/client/sessions/:id/stream', async (c) => {
   const id = c.req.param('id');
-  if (!isSessionId(id)) return errorResponse(new ShouyinError(ErrorType.not_found, 'resource_missing', `No such checkout session: '${id}'.`));
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) return errorResponse(new ShouyinError(ErrorType.not_found, 'resource_missing', `No such checkout session: '${id}'.`));
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.'));
   }
@@ -36,7 +37,7 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
   if (origin && origin !== new URL(c.req.url).origin && (await allowedOrigin(c, id)) === null) {
     return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`));
   }
-  return c.env.SESSIONS.getByName(id).fetch(c.req.raw);
+  return stub.fetch(c.req.raw);
 });
 // Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
 app.route('/', appleRoutes);

@@ -11,7 +11,7 @@ import type { Env } from '../env';
 import { providerContext } from '../lib/outbound';
 import { eventLogFor, utcDay } from '../shards';
 import { configuredProviders, resolveProviderById, type ResolvedProvider } from '../providers/registry';
-import { newEventId } from '../session/ids';
+import { issuedSessionStub, newEventId } from '../session/ids';
 import { WEBHOOK_RETRY_MS } from '../session/schedules';
 import { sendWebhook } from '../session/webhooks';
 import { ledgerShardName, type LedgerEntry } from './ledger';
@@ -69,10 +69,9 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
       return found.flat() as LedgerEntry[];
     },
     providerOf: async (session, attempt) => {
-      if (!session) return null;
-      const s = await env.SESSIONS.getByName(session)
-        .retrieve(merchant.id)
-        .catch(() => null);
+      const stub = session ? await issuedSessionStub(env, session) : null;
+      if (!stub) return null;
+      const s = await stub.retrieve(merchant.id).catch(() => null);
       return s?.payment?.attempt === attempt ? s.payment.provider : null;
     },
     previousDay: async (providerId): Promise<StatementRow[] | null> => {

@@ -5,7 +5,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { loadConfig, merchantById } from '../config';
 import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
 import { MAX_LONG_POLL_MS } from '../session/durable-object';
-import { isSessionId } from '../session/ids';
+import { issuedSessionStub } from '../session/ids';
 import { clientSecretOf, parseAttemptParams, parseJsonObject, readBody, type AppEnv } from './http';
 
 export const clientApi = new Hono<AppEnv>();
@@ -19,8 +19,10 @@ const CORS_HEADERS = {
 /** The request's Origin when the session's merchant lists it in allowed_origins, else null. */
 export async function allowedOrigin(c: Context<AppEnv>, sessionId: string): Promise<string | null> {
   const origin = c.req.header('origin');
-  if (!origin || !isSessionId(sessionId)) return null;
-  const merchantId = await c.env.SESSIONS.getByName(sessionId).merchantIdForCors();
+  if (!origin) return null;
+  const stub = await issuedSessionStub(c.env, sessionId);
+  if (!stub) return null;
+  const merchantId = await stub.merchantIdForCors();
   const merchant = merchantId ? merchantById(loadConfig(c.env), merchantId) : undefined;
   return merchant?.allowed_origins.includes(origin) ? origin : null;
 }
@@ -39,14 +41,16 @@ const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
 clientApi.use('/sessions/:id', cors);
 clientApi.use('/sessions/:id/*', cors);
 
-function stubFor(c: Context<AppEnv>) {
+/** The session's Durable Object; 404 before any object is touched when the id was not issued here. */
+async function stubFor(c: Context<AppEnv>) {
   const id = c.req.param('id') ?? '';
-  if (!isSessionId(id)) throw notFound('checkout session', id);
-  return c.env.SESSIONS.getByName(id);
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) throw notFound('checkout session', id);
+  return stub;
 }
 
 clientApi.get('/sessions/:id', async (c) => {
-  const r = await stubFor(c).clientView(clientSecretOf(c), c.req.header('user-agent'));
+  const r = await (await stubFor(c)).clientView(clientSecretOf(c), c.req.header('user-agent'));
   return r.ok ? c.json(r.value) : errorDataResponse(r.error);
 });
 
@@ -61,12 +65,12 @@ clientApi.get('/sessions/:id/status', async (c) => {
   }
   const version = versionParam === undefined ? -1 : Number(versionParam);
   if (!Number.isInteger(version)) throw invalid('version', 'version must be an integer from a previous status response.');
-  const r = await stubFor(c).clientWait(clientSecretOf(c), version, waitMs);
+  const r = await (await stubFor(c)).clientWait(clientSecretOf(c), version, waitMs);
   return r.ok ? c.json(r.value) : errorDataResponse(r.error);
 });
 
 clientApi.post('/sessions/:id/attempts', async (c) => {
-  const stub = stubFor(c);
+  const stub = await stubFor(c);
   const secret = clientSecretOf(c);
   const { channel, flow } = parseAttemptParams(parseJsonObject(await readBody(c.req.raw, 4096)));
   const ip = c.req.header('cf-connecting-ip');

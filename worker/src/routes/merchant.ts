@@ -6,7 +6,7 @@ import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '.
 import type { LoggedEvent } from '../merchant-shard';
 import { eventLogFor, shardFor, utcDay } from '../shards';
 import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
-import { isSessionId, newClientSecret, newSessionId } from '../session/ids';
+import { isSessionId, issuedSessionStub, newClientSecret, newSessionId } from '../session/ids';
 import { channelOfPaymentCode } from '../session/payment-code';
 import { validateCreateSession } from '../session/validate';
 import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, type AppEnv } from './http';
@@ -78,7 +78,7 @@ merchantApi.post('/checkout/sessions', async (c) => {
   const raw = await readBody(c.req.raw, MAX_API_BODY);
   const params = validateCreateSession(parseJsonObject(raw), merchant);
   return idempotent(c, merchant.id, raw, async () => {
-    const id = newSessionId();
+    const id = await newSessionId(c.env);
     const claim = await shardFor(c.env, merchant.id, 'order', params.merchant_order_id).claimOrderId(merchant.id, params.merchant_order_id, id);
     if (claim.kind === 'taken') {
       throw new ShouyinError(
@@ -107,8 +107,9 @@ merchantApi.post('/checkout/sessions', async (c) => {
 
 merchantApi.get('/checkout/sessions/:id', async (c) => {
   const id = c.req.param('id');
-  if (!isSessionId(id)) throw notFound('checkout session', id);
-  const session = await c.env.SESSIONS.getByName(id).retrieve(c.get('merchant').id);
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) throw notFound('checkout session', id);
+  const session = await stub.retrieve(c.get('merchant').id);
   // Another merchant's session is indistinguishable from a missing one.
   if (!session) throw notFound('checkout session', id);
   return c.json(session);
@@ -121,9 +122,10 @@ merchantApi.post('/checkout/sessions/:id/cancel', async (c) => {
   if (Object.keys(parseJsonObject(raw)).length > 0) {
     throw new ShouyinError(ErrorType.invalid_request, 'parameter_unknown', 'cancel takes no parameters.');
   }
-  if (!isSessionId(id)) throw notFound('checkout session', id);
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) throw notFound('checkout session', id);
   return idempotent(c, merchant.id, raw, async () => {
-    const r = await c.env.SESSIONS.getByName(id).cancel(merchant.id);
+    const r = await stub.cancel(merchant.id);
     if (!r.ok) return errorDataResponse(r.error);
     return c.json(r.value);
   });
@@ -136,9 +138,10 @@ merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
   const raw = await readBody(c.req.raw, MAX_API_BODY);
   const body = parseJsonObject(raw);
   const { channel, flow } = parseAttemptParams(body);
-  if (!isSessionId(id)) throw notFound('checkout session', id);
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) throw notFound('checkout session', id);
   const ip = c.req.header('cf-connecting-ip');
-  const r = await c.env.SESSIONS.getByName(id).merchantStartAttempt(merchant.id, channel, flow, ip ? { ip } : {});
+  const r = await stub.merchantStartAttempt(merchant.id, channel, flow, ip ? { ip } : {});
   return r.ok ? c.json(r.value, 201) : errorDataResponse(r.error);
 });
 
@@ -155,10 +158,11 @@ merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
   }
   const code = channelOfPaymentCode(body.auth_code);
   if (!code.ok) throw invalid('auth_code', code.message, body.auth_code === undefined ? 'parameter_missing' : 'auth_code_invalid');
-  if (!isSessionId(id)) throw notFound('checkout session', id);
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) throw notFound('checkout session', id);
   return idempotent(c, merchant.id, raw, async () => {
     const ip = c.req.header('cf-connecting-ip');
-    const r = await c.env.SESSIONS.getByName(id).merchantBarcode(merchant.id, code.channel, code.code, ip ? { ip } : {});
+    const r = await stub.merchantBarcode(merchant.id, code.channel, code.code, ip ? { ip } : {});
     if (!r.ok) return errorDataResponse(r.error);
     // 202: the shopper is confirming (or the answer is being confirmed); GET …/barcode until it settles.
     return c.json(r.value, r.value.status === 'processing' ? 202 : 200);
@@ -167,8 +171,9 @@ merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
 
 merchantApi.get('/checkout/sessions/:id/barcode', async (c) => {
   const id = c.req.param('id');
-  if (!isSessionId(id)) throw notFound('checkout session', id);
-  const view = await c.env.SESSIONS.getByName(id).merchantBarcodeView(c.get('merchant').id);
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) throw notFound('checkout session', id);
+  const view = await stub.merchantBarcodeView(c.get('merchant').id);
   if (!view) throw notFound('payment code charge for checkout session', id);
   return c.json(view);
 });
@@ -193,8 +198,10 @@ merchantApi.post('/refunds', async (c) => {
   if (reason !== undefined && (typeof reason !== 'string' || reason.length === 0 || [...reason].length > 80)) {
     throw invalid('reason', 'reason must be a string of 1–80 characters.');
   }
+  const stub = await issuedSessionStub(c.env, session);
   return idempotent(c, merchant.id, raw, async () => {
-    const r = await c.env.SESSIONS.getByName(session).createRefund(merchant.id, {
+    if (!stub) throw invalid('session', `No such checkout session: '${session}'.`, 'resource_missing');
+    const r = await stub.createRefund(merchant.id, {
       ...(amount !== undefined ? { amount: amount as number } : {}),
       ...(reason !== undefined ? { reason: reason as string } : {}),
     });
@@ -209,8 +216,9 @@ merchantApi.post('/refunds', async (c) => {
 merchantApi.get('/refunds/:id', async (c) => {
   const id = c.req.param('id');
   const refundNo = refundNoFromApiId(id);
-  if (!refundNo) throw notFound('refund', id);
-  const r = await c.env.SESSIONS.getByName(sessionIdOfRefundNo(refundNo)).retrieveRefund(c.get('merchant').id, refundNo);
+  const stub = refundNo ? await issuedSessionStub(c.env, sessionIdOfRefundNo(refundNo)) : null;
+  if (!refundNo || !stub) throw notFound('refund', id);
+  const r = await stub.retrieveRefund(c.get('merchant').id, refundNo);
   if (!r) throw notFound('refund', id);
   return c.json(r);
 });

@@ -9,7 +9,7 @@ import { ShouyinError, VerificationError } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
 import { resolveProvider } from '../providers/registry';
 import type { Ack, NotifyEvent } from '../providers/types';
-import { sessionIdOfAttempt } from '../session/ids';
+import { issuedSessionStub, sessionIdOfAttempt } from '../session/ids';
 import { readBody, type AppEnv } from './http';
 
 export const MAX_NOTIFY_BODY = 64 * 1024;
@@ -53,12 +53,13 @@ notifyRoutes.post('/:channel/:merchant', async (c) => {
 
   const attemptId = event.kind === 'payment' ? event.payment.attemptId : event.attemptId;
   const sessionId = sessionIdOfAttempt(attemptId);
-  if (!sessionId) {
+  const stub = sessionId ? await issuedSessionStub(c.env, sessionId) : null;
+  if (!stub) {
     console.warn(`verified notify for an order that is not ours: ${attemptId}`);
     return toResponse(provider.ack(false, { reason: 'unknown_order', message: 'unknown order' }));
   }
   try {
-    const r = await c.env.SESSIONS.getByName(sessionId).applyNotify(merchant.id, event, identity);
+    const r = await stub.applyNotify(merchant.id, event, identity);
     if (!r.ok) return toResponse(provider.ack(false, { reason: 'unknown_order', message: r.error.message }));
   } catch (e) {
     // Not stored → the provider must retry.

@@ -4,7 +4,7 @@
 
 import { Hono, type Context } from 'hono';
 import type { SessionStatus } from '../contract';
-import { isSessionId } from '../session/ids';
+import { issuedSessionStub } from '../session/ids';
 import type { AppEnv } from './http';
 
 export const returnRoutes = new Hono<AppEnv>();
@@ -23,7 +23,8 @@ const TEXT: Record<string, [string, string]> = {
 
 async function handle(c: Context<AppEnv, '/:id'>): Promise<Response> {
   const id = c.req.param('id');
-  const r = isSessionId(id) ? await c.env.SESSIONS.getByName(id).recheck() : null;
+  const stub = await issuedSessionStub(c.env, id);
+  const r = stub ? await stub.recheck() : null;
   if (!r) return c.html('<!doctype html><meta charset="utf-8"><title>Not found</title><p>No such checkout.</p>', 404) as Response;
   // On to the merchant's page while the payment can still be made or has been made (a paid shopper may
   // come back late, from the cashier's history). Once the session is canceled or expired, the result is

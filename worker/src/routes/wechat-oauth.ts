@@ -22,7 +22,7 @@ import { configuredProviders, type ResolvedProvider } from '../providers/registr
 import type { PayerOauth } from '../providers/types';
 import type { NextAction } from '../contract';
 import type { CheckoutSession } from '../session/durable-object';
-import { sessionIdOfAttempt } from '../session/ids';
+import { issuedSessionStub, sessionIdOfAttempt } from '../session/ids';
 import type { AppEnv } from './http';
 import { productQrRoutes } from './product-qr';
 
@@ -71,8 +71,8 @@ interface Hop {
 /** The session, merchant and official account behind an attempt id; a Response when there is none. */
 async function hopFor(c: Context<AppEnv>, attemptId: string): Promise<Hop | Response> {
   const sessionId = sessionIdOfAttempt(attemptId);
-  if (!sessionId) return problem('链接无效', 'This payment link is not valid.', 404);
-  const stub = c.env.SESSIONS.getByName(sessionId);
+  const stub = sessionId ? await issuedSessionStub(c.env, sessionId) : null;
+  if (!sessionId || !stub) return problem('链接无效', 'This payment link is not valid.', 404);
   const merchantId = await stub.merchantIdForCors();
   const config = loadConfig(c.env);
   const merchant = merchantId ? merchantById(config, merchantId) : undefined;

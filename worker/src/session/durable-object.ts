@@ -131,6 +131,8 @@ export class CheckoutSession extends DurableObject<Env> {
     if (this.store.session()) throw new Error(`session ${init.id} already exists`);
     const now = this.clock.now();
     const expiresAt = now + init.expiresInSeconds * 1000;
+    // The only place a session's tables are made (store.ts): reaching the object stores nothing.
+    this.store.init();
     this.ctx.storage.transactionSync(() => {
       this.store.insertSession({
         id: init.id,

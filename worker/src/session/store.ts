@@ -128,12 +128,40 @@ const SCHEMA = [
 ];
 
 export class SessionStore {
+  /**
+   * False until the merchant API creates the session (init): the tables are made then, never by
+   * merely reaching the object, so a probe of an id stores nothing (SECURITY.md, "Session ids").
+   * Every read below answers "nothing" (null, []) while it is false.
+   */
+  private ready: boolean;
+
   constructor(private readonly sql: SqlStorage) {
-    for (const s of SCHEMA) sql.exec(s);
+    this.ready = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session'").toArray().length > 0;
+    // A session stored before a table was added gets it (CREATE … IF NOT EXISTS).
+    if (this.ready) for (const s of SCHEMA) sql.exec(s);
+  }
+
+  /** Creates the tables: called by the merchant API's create only. */
+  init(): void {
+    for (const s of SCHEMA) this.sql.exec(s);
+    this.ready = true;
+  }
+
+  /** Called after the object's storage was deleted (retention): it holds nothing from then on. */
+  forget(): void {
+    this.ready = false;
+  }
+
+  /**
+   * Rows of a read, or none while the session's tables do not exist. The reads an entry point makes
+   * before it knows there is a session (the session, a refund, a fact, due work) go through it.
+   */
+  private rows<T extends Record<string, SqlStorageValue>>(query: string, ...args: SqlStorageValue[]): T[] {
+    return this.ready ? this.sql.exec<T>(query, ...args).toArray() : [];
   }
 
   session(): SessionRow | null {
-    return this.sql.exec<SessionRow>('SELECT * FROM session LIMIT 1').toArray()[0] ?? null;
+    return this.rows<SessionRow>('SELECT * FROM session LIMIT 1')[0] ?? null;
   }
 
   attempts(): AttemptRow[] {
@@ -294,7 +322,7 @@ export class SessionStore {
   }
 
   fact(k: string): string | null {
-    return this.sql.exec<{ v: string }>('SELECT v FROM facts WHERE k = ?', k).toArray()[0]?.v ?? null;
+    return this.rows<{ v: string }>('SELECT v FROM facts WHERE k = ?', k)[0]?.v ?? null;
   }
 
   setFact(k: string, v: string): void {
@@ -306,7 +334,7 @@ export class SessionStore {
   }
 
   refund(id: string): RefundRow | null {
-    return this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE id = ?', id).toArray()[0] ?? null;
+    return this.rows<RefundRow>('SELECT * FROM refunds WHERE id = ?', id)[0] ?? null;
   }
 
   nextRefundSeq(): number {
@@ -406,11 +434,11 @@ export class SessionStore {
   }
 
   dueBy(now: number): DueRow[] {
-    return this.sql.exec<DueRow>('SELECT * FROM due WHERE at <= ? ORDER BY at', now).toArray();
+    return this.rows<DueRow>('SELECT * FROM due WHERE at <= ? ORDER BY at', now);
   }
 
   nextDueAt(): number | null {
-    const row = this.sql.exec<{ m: number | null }>('SELECT MIN(at) AS m FROM due').toArray()[0];
+    const row = this.rows<{ m: number | null }>('SELECT MIN(at) AS m FROM due')[0];
     return row?.m ?? null;
   }
 
