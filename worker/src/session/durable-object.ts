@@ -445,6 +445,11 @@ export class CheckoutSession extends DurableObject<Env> {
     const s = this.store.session();
     if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
     this.fault('notify.beforeStore');
+    // A verified message this session already stored (and so applied): the provider retrying, or
+    // anyone replaying what they saw (UnionPay's front-channel fields reach the browser). It is
+    // counted, never stored or applied twice, so replays cannot grow storage or repeat anomalies.
+    const attemptId = event.kind === 'payment' ? event.payment.attemptId : event.attemptId;
+    if (this.store.repeatOfProviderMessage(this.clock.now(), attemptId, 'notify', event.raw)) return { ok: true, value: 'already_applied' };
     let outcome: NotifyOutcome = 'recorded';
     if (event.kind === 'payment') {
       outcome = this.applyPayment(event.payment, event.raw, identity, 'notify');

@@ -110,9 +110,16 @@ const SCHEMA = [
     event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)`,
   `CREATE TABLE IF NOT EXISTS anomalies (
     attempt_id TEXT NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL)`,
-  /** Every verified notify and query result that reached this session, for audit (docs/reliability.md). */
+  /**
+   * Every verified notify and query result that reached this session, for audit (docs/reliability.md):
+   * each distinct message once; the same message again only counts in provider_message_repeats.
+   */
   `CREATE TABLE IF NOT EXISTS provider_messages (
     at INTEGER NOT NULL, attempt_id TEXT NOT NULL, source TEXT NOT NULL, outcome TEXT NOT NULL, raw TEXT NOT NULL)`,
+  'CREATE INDEX IF NOT EXISTS provider_messages_by_attempt ON provider_messages (attempt_id, source)',
+  /** How often a stored provider message (by its rowid) came again, and when it last did. */
+  `CREATE TABLE IF NOT EXISTS provider_message_repeats (
+    message INTEGER PRIMARY KEY, repeats INTEGER NOT NULL, last_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS refunds (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, attempt_id TEXT NOT NULL, amount INTEGER NOT NULL, reason TEXT,
     kind TEXT NOT NULL, status TEXT NOT NULL, submitted INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL,
@@ -310,7 +317,13 @@ export class SessionStore {
       .toArray();
   }
 
-  recordProviderMessage(at: number, attemptId: string, source: string, outcome: string, raw: unknown): void {
+  /**
+   * Stores a verified provider message once: the same content again for the same attempt and source
+   * (a provider's retry, a query answering the same, or anyone replaying a signed message) only
+   * counts as a repeat, so replays cannot grow storage. Returns false for a repeat.
+   */
+  recordProviderMessage(at: number, attemptId: string, source: string, outcome: string, raw: unknown): boolean {
+    if (this.repeatOfProviderMessage(at, attemptId, source, raw)) return false;
     this.sql.exec(
       'INSERT INTO provider_messages (at, attempt_id, source, outcome, raw) VALUES (?, ?, ?, ?, ?)',
       at,
@@ -319,6 +332,24 @@ export class SessionStore {
       outcome,
       JSON.stringify(raw ?? null),
     );
+    return true;
+  }
+
+  /** True (and counted) when exactly this message is already stored for the attempt and source. */
+  repeatOfProviderMessage(at: number, attemptId: string, source: string, raw: unknown): boolean {
+    const same = this.rows<{ id: number }>(
+      'SELECT rowid AS id FROM provider_messages WHERE attempt_id = ? AND source = ? AND raw = ? LIMIT 1',
+      attemptId,
+      source,
+      JSON.stringify(raw ?? null),
+    )[0];
+    if (!same) return false;
+    this.sql.exec(
+      'INSERT INTO provider_message_repeats (message, repeats, last_at) VALUES (?, 1, ?) ON CONFLICT (message) DO UPDATE SET repeats = repeats + 1, last_at = excluded.last_at',
+      same.id,
+      at,
+    );
+    return true;
   }
 
   fact(k: string): string | null {
