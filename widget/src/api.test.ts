@@ -112,6 +112,8 @@ describe('errorKind', () => {
     expect(errorKind(err(401), 'unavailable')).toBe('invalid');
     expect(errorKind(err(404), 'generic')).toBe('invalid');
     expect(errorKind(err(409), 'unavailable')).toBe('unavailable');
+    expect(errorKind(err(429), 'unavailable')).toBe('busy');
+    expect(errorKind(new ApiError(409, { type: 'conflict_error', code: 'attempt_limit_reached', message: 'm' }), 'unavailable')).toBe('invalid');
     expect(errorKind(err(502), 'unavailable')).toBe('unavailable');
     expect(errorKind(new Error('boom'), 'unavailable')).toBe('generic');
   });

@@ -27,10 +27,12 @@ export class ApiError extends Error {
 }
 
 /** Which message a shopper sees for a failed call (`fallback` for errors the server explained). */
-export function errorKind<F extends string>(e: unknown, fallback: F): 'network' | 'invalid' | 'generic' | F {
+export function errorKind<F extends string>(e: unknown, fallback: F): 'network' | 'invalid' | 'busy' | 'generic' | F {
   if (!(e instanceof ApiError)) return 'generic';
   if (e.status === 0) return 'network';
-  if (e.status === 401 || e.status === 403 || e.status === 404) return 'invalid';
+  // attempts_rate_limited: wait, then retry. attempt_limit_reached: this session can start no more.
+  if (e.status === 429) return 'busy';
+  if (e.status === 401 || e.status === 403 || e.status === 404 || e.code === 'attempt_limit_reached') return 'invalid';
   return fallback;
 }
 

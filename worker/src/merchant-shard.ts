@@ -9,6 +9,7 @@ import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntry
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
 import { loadConfig } from './config';
+import { takeToken, type BucketSpec } from './lib/token-bucket';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -41,6 +42,9 @@ export class MerchantShard extends DurableObject<Env> {
       body TEXT NOT NULL, PRIMARY KEY (merchant, id))`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS order_ids (
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
+    // Rate limits (`<m>:limits`, shards.ts limiterFor): one token bucket per name.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS buckets (
+      merchant TEXT NOT NULL, name TEXT NOT NULL, tokens REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (merchant, name))`);
     // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
     for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
   }
@@ -93,6 +97,14 @@ export class MerchantShard extends DurableObject<Env> {
     }
     this.sql.exec('INSERT OR REPLACE INTO order_ids (merchant, order_id, session_id) VALUES (?, ?, ?)', merchant, orderId, sessionId);
     return { kind: 'claimed' };
+  }
+
+  /** Takes a token from the merchant's bucket `name` (session/limits.ts); how long to wait when there is none. */
+  takeToken(merchant: string, name: string, spec: BucketSpec, now: number): { ok: true } | { ok: false; retryAfterMs: number } {
+    const row = this.sql.exec<{ tokens: number; at: number }>('SELECT tokens, at FROM buckets WHERE merchant = ? AND name = ?', merchant, name).toArray()[0];
+    const t = takeToken(row ?? null, spec, now);
+    this.sql.exec('INSERT OR REPLACE INTO buckets (merchant, name, tokens, at) VALUES (?, ?, ?, ?)', merchant, name, t.state.tokens, t.state.at);
+    return t.ok ? { ok: true } : { ok: false, retryAfterMs: t.retryAfterMs };
   }
 
   /** Idempotent: an event indexed twice (a retried due item) is stored once. Money events are also filed in the day ledger. */

@@ -26,3 +26,8 @@ export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0
 export function eventLogFor(env: Env, merchantId: string, day: string): DurableObjectStub<MerchantShard> {
   return env.MERCHANT_SHARDS.getByName(`${merchantId}:events:${day}`);
 }
+
+/** The merchant-wide rate limiter (attempt creation, session/limits.ts): one object per merchant. */
+export function limiterFor(env: Env, merchantId: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:limits`);
+}

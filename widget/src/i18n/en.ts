@@ -53,6 +53,7 @@ const en: Translation = {
     invalid: 'This payment is no longer valid. Please return to the shop.',
     unavailable: 'Payment could not be started. Try again or use another method.',
     wallet: 'The payment was not completed. Try again or use another method.',
+    busy: 'Too many tries in a short time. Please wait a moment, then try again.',
     generic: 'Something went wrong. Please try again.',
   },
 };

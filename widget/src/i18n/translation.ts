@@ -65,6 +65,8 @@ export interface Translation {
     unavailable: string;
     /** The wallet itself reported a failure (WeChat's payment sheet). */
     wallet: string;
+    /** Payments were started too quickly (429 attempts_rate_limited): wait, then try again. */
+    busy: string;
     generic: string;
   };
 }

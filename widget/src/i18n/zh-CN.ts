@@ -53,6 +53,7 @@ const zhCN: Translation = {
     invalid: '支付信息已失效，请返回商户页面。',
     unavailable: '暂时无法发起支付，请重试或更换支付方式。',
     wallet: '支付未完成，请重试或更换支付方式。',
+    busy: '操作过于频繁，请稍候再试。',
     generic: '出了点问题，请稍后重试。',
   },
 };

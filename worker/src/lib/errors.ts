@@ -62,6 +62,10 @@ export const ErrorCode = {
     barcode_in_progress: 'barcode_in_progress',
     /** The session (or this client IP on it) has as many status WebSockets open as it accepts. */
     too_many_streams: 'too_many_streams',
+    /** The session has started as many attempts (provider orders) as it may (session/limits.ts). */
+    attempt_limit_reached: 'attempt_limit_reached',
+    /** Attempts are being started faster than the session's or the merchant's rate allows: retry later. */
+    attempts_rate_limited: 'attempts_rate_limited',
   },
   /** Refunds of a session's payment. */
   refund: {
@@ -199,6 +203,7 @@ const CODE_STATUS: Partial<Record<ErrorCode, number>> = {
   body_too_large: 413,
   websocket_expected: 426,
   too_many_streams: 429,
+  attempts_rate_limited: 429,
   origin_not_allowed: 403,
   admin_browser_refused: 403,
   unknown_notify_endpoint: 404,

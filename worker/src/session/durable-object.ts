@@ -13,12 +13,14 @@ import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../shards';
+import { eventLogFor, limiterFor, utcDay } from '../shards';
+import { takeToken, type BucketState } from '../lib/token-bucket';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
+import { MAX_ATTEMPTS_PER_SESSION, MERCHANT_ATTEMPTS, SESSION_ATTEMPTS } from './limits';
 import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
@@ -51,6 +53,14 @@ const fail = (type: ErrorType, code: ErrorCode, message: string, param?: string)
   error: new ShouyinError(type, code, message, param).toData(),
 });
 const NOT_FOUND = fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'No such checkout session.');
+const rateLimited = (who: string, retryAfterMs: number) =>
+  fail(
+    ErrorType.invalid_request,
+    ErrorCode.session.attempts_rate_limited,
+    `Payment attempts are being started too quickly for ${who}. Try again in ${Math.ceil(retryAfterMs / 1000)} s.`,
+  );
+/** The facts key of the session's attempt bucket (limits.ts). */
+const ATTEMPT_BUCKET = 'attempt_bucket';
 
 /**
  * Status WebSockets one session holds open (docs/widget.md): a checkout page needs one, a few tabs a
@@ -361,6 +371,12 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!resolved?.provider.flows.includes(flow)) {
       return fail(ErrorType.invalid_request, ErrorCode.session.flow_unavailable, `The flow '${flow}' is not available for '${channel}'.`, 'flow');
     }
+    // A new provider order is limited (limits.ts); reusing the open one is not. The merchant-wide
+    // limit is asked of another object, so the decision is taken again after it.
+    if (decideStartAttempt(this.store.state()!, channel, flow, this.clock.now()).kind === 'create') {
+      const limited = await this.limitNewAttempt(s.merchant_id);
+      if (limited) return limited;
+    }
     const now = this.clock.now();
     const d = decideStartAttempt(this.store.state()!, channel, flow, now);
     if (d.kind === 'reject') return fail(ErrorType.conflict, d.code, d.message);
@@ -433,6 +449,34 @@ export class CheckoutSession extends DurableObject<Env> {
       console.warn(`attempt ${id} (${resolved.provider.id}) failed: ${e instanceof Error ? e.message : String(e)}`);
       return fail(ErrorType.provider, ErrorCode.provider.provider_unavailable, `${channel} could not start the payment. Please try again.`);
     }
+  }
+
+  /**
+   * Refuses a new attempt over the session's cap, its rate, or the merchant's rate (limits.ts). The
+   * session's token is taken first, so a burst of concurrent starts cannot all pass. If the merchant's
+   * limiter cannot be reached the attempt goes ahead: the limit protects capacity, never money.
+   */
+  private async limitNewAttempt(merchantId: string): Promise<{ ok: false; error: ErrorData } | null> {
+    const made = this.store.attempts().filter((a) => a.flow !== 'barcode').length;
+    if (made >= MAX_ATTEMPTS_PER_SESSION) {
+      return fail(
+        ErrorType.conflict,
+        ErrorCode.session.attempt_limit_reached,
+        `This checkout session has started ${MAX_ATTEMPTS_PER_SESSION} payment attempts, the most it allows. Create a new checkout session.`,
+      );
+    }
+    const now = this.clock.now();
+    const stored = this.store.fact(ATTEMPT_BUCKET);
+    const mine = takeToken(stored ? (JSON.parse(stored) as BucketState) : null, SESSION_ATTEMPTS, now);
+    this.store.setFact(ATTEMPT_BUCKET, JSON.stringify(mine.state));
+    if (!mine.ok) return rateLimited('this checkout session', mine.retryAfterMs);
+    try {
+      const merchant = await limiterFor(this.env, merchantId).takeToken(merchantId, 'attempts', MERCHANT_ATTEMPTS, now);
+      if (!merchant.ok) return rateLimited('this merchant', merchant.retryAfterMs);
+    } catch (e) {
+      console.warn(`attempt limiter for ${merchantId} unreachable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return null;
   }
 
   // ── provider notifies and queries ──────────────────────────────────────────────────────────────
