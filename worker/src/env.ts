@@ -10,6 +10,8 @@ export interface Env {
    * first tags new ids). Unset: a published development secret (docs/deploy.md).
    */
   SHOUYIN_SESSION_ID_SECRET?: string;
+  /** Days a session where money moved is kept after its last event (session/retention.ts); default 400. */
+  SHOUYIN_SESSION_RETENTION_DAYS?: string;
   SESSIONS: DurableObjectNamespace<CheckoutSession>;
   MERCHANT_SHARDS: DurableObjectNamespace<MerchantShard>;
   /**

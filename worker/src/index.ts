@@ -3,7 +3,7 @@
 
 import { Hono } from 'hono';
 import type { Env } from './env';
-import { ErrorType, ShouyinError } from './lib/errors';
+import { ErrorType, ShouyinError, notFound } from './lib/errors';
 import { allowedOrigin, clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { appleRoutes } from './routes/apple';
@@ -27,7 +27,7 @@ app.onError((err) => errorResponse(err));
 app.get('/v1/client/sessions/:id/stream', async (c) => {
   const id = c.req.param('id');
   const stub = await issuedSessionStub(c.env, id);
-  if (!stub) return errorResponse(new ShouyinError(ErrorType.not_found, 'resource_missing', `No such checkout session: '${id}'.`));
+  if (!stub) return errorResponse(notFound('checkout session', id));
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.'));
   }
@@ -37,7 +37,9 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
   if (origin && origin !== new URL(c.req.url).origin && (await allowedOrigin(c, id)) === null) {
     return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`));
   }
-  return stub.fetch(c.req.raw);
+  const res = await stub.fetch(c.req.raw);
+  // Deleted by retention: the same 404 as for an id that never existed.
+  return res.status === 404 ? errorResponse(notFound('checkout session', id)) : res;
 });
 // Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
 app.route('/', appleRoutes);

@@ -10,6 +10,8 @@ import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
 import { loadConfig } from './config';
 import { takeToken, type BucketSpec } from './lib/token-bucket';
+import { DAY_MS, retentionDays } from './session/retention';
+import { EVENT_LOG_DAYS } from './shards';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -30,10 +32,20 @@ export type OrderClaim = { kind: 'claimed' } | { kind: 'taken'; sessionId: strin
 
 export class MerchantShard extends DurableObject<Env> {
   private sql: SqlStorage;
+  /** Injected so tests can move time for retention; the API passes its own `now` elsewhere. */
+  clock: { now(): number } = { now: () => Date.now() };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.schema();
+  }
+
+  /** The tables of every kind of shard (they are few and small; a shard uses its own). */
+  private schema(): void {
+    // Retention (docs/data-retention.md): when this whole shard may be deleted (an event day, a ledger
+    // day, a reconciliation run), kept as the latest time anything in it is needed.
+    this.sql.exec('CREATE TABLE IF NOT EXISTS retention (k TEXT PRIMARY KEY, at INTEGER NOT NULL)');
     this.sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       merchant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created INTEGER NOT NULL,
       status INTEGER, body TEXT, PRIMARY KEY (merchant, key))`);
@@ -50,7 +62,15 @@ export class MerchantShard extends DurableObject<Env> {
   }
 
   /** Starts an idempotent request, or says what to answer instead. */
-  beginIdempotent(merchant: string, key: string, fingerprint: string, now: number): IdempotencyBegin {
+  async beginIdempotent(merchant: string, key: string, fingerprint: string, now: number): Promise<IdempotencyBegin> {
+    const begin = this.beginIdempotentNow(merchant, key, fingerprint, now);
+    // A stored answer (a session with its client_secret, say) is deleted after 24 h even if the shard
+    // is never asked again: the alarm prunes it.
+    if (begin.kind === 'new') await this.armAt(now + IDEMPOTENCY_TTL_MS);
+    return begin;
+  }
+
+  private beginIdempotentNow(merchant: string, key: string, fingerprint: string, now: number): IdempotencyBegin {
     this.sql.exec('DELETE FROM idempotency WHERE created < ?', now - IDEMPOTENCY_TTL_MS);
     const row = this.sql
       .exec<{ fingerprint: string; created: number; status: number | null; body: string | null }>(
@@ -118,12 +138,16 @@ export class MerchantShard extends DurableObject<Env> {
       e.session,
       e.body,
     );
+    // This is the shard of the event's UTC day: read for EVENT_LOG_DAYS days, deleted the day after.
+    await this.keepUntil(Date.parse(`${new Date(e.created).toISOString().slice(0, 10)}T00:00:00Z`) + (EVENT_LOG_DAYS + 1) * DAY_MS);
     const entry = ledgerEntryOf(e.type, e.body);
     if (entry) await this.env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant, ledgerDay(entry))).recordLedgerEntry(merchant, entry);
   }
 
-  recordLedgerEntry(merchant: string, entry: LedgerEntry): void {
+  /** A day ledger is kept as long as a session where money moved (reconciliation of that day, refunds). */
+  async recordLedgerEntry(merchant: string, entry: LedgerEntry): Promise<void> {
     insertLedgerEntry(this.sql, merchant, entry);
+    await this.keepUntil(Date.parse(`${ledgerDay(entry)}T00:00:00+08:00`) + (retentionDays(this.env).money + 1) * DAY_MS);
   }
 
   ledgerEntries(merchant: string): LedgerEntry[] {
@@ -136,20 +160,81 @@ export class MerchantShard extends DurableObject<Env> {
 
   async reconciliationReport(merchant: string, date: string, refresh: boolean): Promise<ReconciliationReport | null> {
     const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
-    return m ? reportFor(this.env, this.sql, m, date, refresh) : null;
+    if (!m) return null;
+    await this.keepReconciliation(date);
+    return reportFor(this.env, this.sql, m, date, refresh);
   }
 
-  scheduleReconciliation(merchant: string, date: string, now: number): Promise<boolean> {
-    return scheduleRun(this.ctx.storage, this.sql, merchant, date, now);
+  async scheduleReconciliation(merchant: string, date: string, now: number): Promise<boolean> {
+    const scheduled = await scheduleRun(this.ctx.storage, this.sql, merchant, date, now);
+    await this.keepReconciliation(date);
+    return scheduled;
+  }
+
+  /** A day's reconciliation run is kept as long as that day's ledger. */
+  private keepReconciliation(date: string): Promise<void> {
+    return this.keepUntil(Date.parse(`${date}T00:00:00+08:00`) + (retentionDays(this.env).money + 1) * DAY_MS);
+  }
+
+  // ── retention (docs/data-retention.md) ──────────────────────────────────────────────────────────
+
+  /**
+   * Nothing in this shard is needed after `at` (the latest such time wins). Whatever the day it is
+   * about, a shard written now is kept at least a day: a report just asked for, an event dated
+   * earlier, is never deleted under its writer.
+   */
+  private async keepUntil(at: number): Promise<void> {
+    at = Math.max(at, this.clock.now() + DAY_MS);
+    this.sql.exec("INSERT INTO retention (k, at) VALUES ('purge', ?) ON CONFLICT (k) DO UPDATE SET at = MAX(at, excluded.at)", at);
+    await this.armAt(this.purgeAt() ?? at);
+  }
+
+  private purgeAt(): number | null {
+    return this.sql.exec<{ at: number }>("SELECT at FROM retention WHERE k = 'purge'").toArray()[0]?.at ?? null;
+  }
+
+  /** Makes sure the alarm fires by `at` (an earlier alarm, a reconciliation run's, stays). */
+  private async armAt(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * The shard's retention work: the whole shard deleted once its purge time passed; idempotency
+   * records pruned after 24 h. True when the shard was deleted.
+   */
+  private async retire(now: number): Promise<boolean> {
+    const purge = this.purgeAt();
+    if (purge !== null && now >= purge) {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      // Empty tables again, for a caller that reaches this same instance later.
+      this.schema();
+      return true;
+    }
+    this.sql.exec('DELETE FROM idempotency WHERE created < ?', now - IDEMPOTENCY_TTL_MS);
+    return false;
+  }
+
+  /** After an alarm: the next retention work, if the reconciliation run left no earlier alarm. */
+  private async rearmRetention(): Promise<void> {
+    const oldest = this.sql.exec<{ m: number | null }>('SELECT MIN(created) AS m FROM idempotency').one().m;
+    const times = [this.purgeAt(), oldest === null ? null : oldest + IDEMPOTENCY_TTL_MS].filter((t): t is number => t !== null);
+    if (times.length > 0) await this.armAt(Math.min(...times));
   }
 
   reconciliationRun(merchant: string, date: string): ReturnType<typeof runState> {
     return runState(this.sql, merchant, date);
   }
 
-  /** Only reconciliation runs set an alarm on a shard (the scheduled run, its retries and its webhook). */
+  /**
+   * Retention first (a shard past its time is deleted and that is all), then a reconciliation run's
+   * due work (the scheduled run, its retries and its webhook), then the next retention alarm.
+   */
   override async alarm(): Promise<void> {
+    if (await this.retire(this.clock.now())) return;
     await runAlarm(this.env, this.ctx.storage, this.sql);
+    await this.rearmRetention();
   }
 
   /** Newest first, strictly before the (created, id) cursor when given. */

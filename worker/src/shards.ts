@@ -21,6 +21,12 @@ export function shardFor(env: Env, merchantId: string, kind: 'idem' | 'order', k
   return env.MERCHANT_SHARDS.getByName(`${merchantId}:${kind}:${fnv1a(key) % SHARDS}`);
 }
 
+/**
+ * How far back `GET /v1/events` looks (today and the 6 days before, UTC): the webhook retry window and
+ * a margin. A day's shard is deleted the day after it leaves that window (docs/data-retention.md).
+ */
+export const EVENT_LOG_DAYS = 7;
+
 /** The merchant's event log is sharded by UTC day: writes spread over time, reads walk back day by day. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 export function eventLogFor(env: Env, merchantId: string, day: string): DurableObjectStub<MerchantShard> {

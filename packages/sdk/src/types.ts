@@ -271,11 +271,14 @@ export interface WebhookDelivery {
   next_retry_at: number | null;
 }
 
+/** A session as events carry it: without its `client_secret`, which only the page needs. */
+export type EventSession = Omit<CheckoutSession, 'client_secret'>;
+
 /** What the objects of each event type are (docs/webhooks.md#event-types). */
 export interface EventObjects {
-  'checkout.session.paid': CheckoutSession;
-  'checkout.session.expired': CheckoutSession;
-  'checkout.session.canceled': CheckoutSession;
+  'checkout.session.paid': EventSession;
+  'checkout.session.expired': EventSession;
+  'checkout.session.canceled': EventSession;
   'payment.anomaly': PaymentAnomaly;
   'refund.succeeded': Refund;
   'refund.failed': Refund;

@@ -3,10 +3,10 @@
 
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { loadConfig, merchantById } from '../config';
-import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
+import { ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
 import { MAX_LONG_POLL_MS } from '../session/durable-object';
 import { issuedSessionStub } from '../session/ids';
-import { clientSecretOf, parseAttemptParams, parseJsonObject, readBody, type AppEnv } from './http';
+import { clientSecretOf, parseAttemptParams, parseJsonObject, readBody, sessionErrorResponse, type AppEnv } from './http';
 
 export const clientApi = new Hono<AppEnv>();
 
@@ -51,7 +51,7 @@ async function stubFor(c: Context<AppEnv>) {
 
 clientApi.get('/sessions/:id', async (c) => {
   const r = await (await stubFor(c)).clientView(clientSecretOf(c), c.req.header('user-agent'));
-  return r.ok ? c.json(r.value) : errorDataResponse(r.error);
+  return r.ok ? c.json(r.value) : sessionErrorResponse(r.error, c.req.param('id'));
 });
 
 clientApi.get('/sessions/:id/status', async (c) => {
@@ -66,7 +66,7 @@ clientApi.get('/sessions/:id/status', async (c) => {
   const version = versionParam === undefined ? -1 : Number(versionParam);
   if (!Number.isInteger(version)) throw invalid('version', 'version must be an integer from a previous status response.');
   const r = await (await stubFor(c)).clientWait(clientSecretOf(c), version, waitMs);
-  return r.ok ? c.json(r.value) : errorDataResponse(r.error);
+  return r.ok ? c.json(r.value) : sessionErrorResponse(r.error, c.req.param('id'));
 });
 
 clientApi.post('/sessions/:id/attempts', async (c) => {
@@ -76,7 +76,7 @@ clientApi.post('/sessions/:id/attempts', async (c) => {
   const ip = c.req.header('cf-connecting-ip');
   const ua = c.req.header('user-agent');
   const r = await stub.clientStartAttempt(secret, channel, flow, { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) });
-  return r.ok ? c.json(r.value, 201) : errorDataResponse(r.error);
+  return r.ok ? c.json(r.value, 201) : sessionErrorResponse(r.error, c.req.param('id'));
 });
 
 clientApi.all('*', () => {

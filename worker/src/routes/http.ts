@@ -6,9 +6,17 @@ import { CHANNELS, FLOWS, type Channel, type Flow } from '../contract';
 import { loadConfig, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
-import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid } from '../lib/errors';
+import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid, notFound, type ErrorData } from '../lib/errors';
 
 export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig } };
+
+/**
+ * A session's refusal as a route answers it. "No such session" reads the same whether the id was made
+ * up, is another merchant's, or its session was deleted by retention (SECURITY.md, "Session ids").
+ */
+export function sessionErrorResponse(e: ErrorData, id: string): Response {
+  return e.type === ErrorType.not_found ? errorResponse(notFound('checkout session', id)) : errorDataResponse(e);
+}
 
 export function errorResponse(err: unknown): Response {
   // Configuration problems are the operator's to fix; the message names the field, never a secret.

@@ -4,12 +4,12 @@ import { Hono } from 'hono';
 import { sha256Hex } from '../crypto/digest';
 import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
 import type { LoggedEvent } from '../merchant-shard';
-import { eventLogFor, shardFor, utcDay } from '../shards';
+import { EVENT_LOG_DAYS, eventLogFor, shardFor, utcDay } from '../shards';
 import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { isSessionId, issuedSessionStub, newClientSecret, newSessionId } from '../session/ids';
 import { channelOfPaymentCode } from '../session/payment-code';
 import { validateCreateSession } from '../session/validate';
-import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, type AppEnv } from './http';
+import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, sessionErrorResponse, type AppEnv } from './http';
 
 export const MAX_API_BODY = 16 * 1024;
 
@@ -126,7 +126,7 @@ merchantApi.post('/checkout/sessions/:id/cancel', async (c) => {
   if (!stub) throw notFound('checkout session', id);
   return idempotent(c, merchant.id, raw, async () => {
     const r = await stub.cancel(merchant.id);
-    if (!r.ok) return errorDataResponse(r.error);
+    if (!r.ok) return sessionErrorResponse(r.error, id);
     return c.json(r.value);
   });
 });
@@ -142,7 +142,7 @@ merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
   if (!stub) throw notFound('checkout session', id);
   const ip = c.req.header('cf-connecting-ip');
   const r = await stub.merchantStartAttempt(merchant.id, channel, flow, ip ? { ip } : {});
-  return r.ok ? c.json(r.value, 201) : errorDataResponse(r.error);
+  return r.ok ? c.json(r.value, 201) : sessionErrorResponse(r.error, id);
 });
 
 // ── in store: the till scans the shopper's payment code (docs/instore.md) ─────────────────────────
@@ -163,7 +163,7 @@ merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
   return idempotent(c, merchant.id, raw, async () => {
     const ip = c.req.header('cf-connecting-ip');
     const r = await stub.merchantBarcode(merchant.id, code.channel, code.code, ip ? { ip } : {});
-    if (!r.ok) return errorDataResponse(r.error);
+    if (!r.ok) return sessionErrorResponse(r.error, id);
     // 202: the shopper is confirming (or the answer is being confirmed); GET …/barcode until it settles.
     return c.json(r.value, r.value.status === 'processing' ? 202 : 200);
   });
@@ -225,8 +225,7 @@ merchantApi.get('/refunds/:id', async (c) => {
 
 // ── events ──────────────────────────────────────────────────────────────────────────────────────
 
-/** How far back `GET /v1/events` looks: the webhook retry window and a margin. */
-export const EVENT_LOG_DAYS = 7;
+export { EVENT_LOG_DAYS } from '../shards';
 
 merchantApi.get('/events', async (c) => {
   const merchant = c.get('merchant');

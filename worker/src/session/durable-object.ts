@@ -24,6 +24,7 @@ import { MAX_ATTEMPTS_PER_SESSION, MERCHANT_ATTEMPTS, SESSION_ATTEMPTS } from '.
 import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
+import { DAY_MS, purgeAt, retentionDays } from './retention';
 import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
@@ -593,6 +594,8 @@ export class CheckoutSession extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = this.clock.now();
     for (const item of this.store.dueBy(now)) {
+      // Deleted by the retention purge in this same alarm: nothing left to do.
+      if (!this.store.session()) break;
       try {
         await this.runDue(item, now);
       } catch (e) {
@@ -630,6 +633,8 @@ export class CheckoutSession extends DurableObject<Env> {
         await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, loadConfig(this.env));
         this.fault('webhook.afterSend');
         return;
+      case 'purge':
+        return this.purge(now);
       case 'index': {
         const e = this.store.event(payload.event!);
         const s = this.requireSession();
@@ -647,7 +652,43 @@ export class CheckoutSession extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Retention (retention.ts, docs/data-retention.md): once the session is over, its deletion is due
+   * some days after its newest event. Computed from the stored events, so reading a session (or
+   * replaying a message at it) never postpones it; a refund or an anomaly does.
+   */
+  private retentionDue(): number | null {
+    const s = this.store.session();
+    if (!s || s.status === 'open') return null;
+    const moneyMoved = this.store.attempts().some((a) => a.paid_amount !== null) || this.store.refunds().length > 0 || this.store.anomalies().length > 0;
+    return purgeAt(this.store.lastEventAt() ?? s.created, moneyMoved, retentionDays(this.env));
+  }
+
+  /** Deletes everything the session stored, unless it is not due yet or other work is still due. */
+  private async purge(now: number): Promise<void> {
+    const due = this.retentionDue();
+    if (due === null) return this.store.unschedule('purge');
+    const pending = this.store.allDue().some((d) => d.kind !== 'purge');
+    if (now < due || pending) {
+      // Something happened since (a refund), or a webhook or a refund is still being retried.
+      return this.store.schedule('purge', 'purge', Math.max(due, now + DAY_MS));
+    }
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(1000, 'deleted');
+      } catch {
+        // already closing
+      }
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    // From now on the object answers as for a session that never existed.
+    this.store.forget();
+  }
+
   private async rearm(): Promise<void> {
+    const purge = this.retentionDue();
+    if (purge !== null && !this.store.allDue().some((d) => d.kind === 'purge')) this.store.schedule('purge', 'purge', purge);
     const next = this.store.nextDueAt();
     if (next === null) return this.ctx.storage.deleteAlarm();
     // The alarm runs on wall-clock time; tests that move `clock` fire it with runDurableObjectAlarm.

@@ -55,7 +55,7 @@ export type DueRow = {
   tries: number;
 };
 
-export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index' | 'reverse';
+export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index' | 'reverse' | 'purge';
 
 /** A payment-code attempt's own state, beside its row in `attempts` (docs/instore.md). */
 export type BarcodeRow = {
@@ -307,6 +307,11 @@ export class SessionStore {
       source,
       JSON.stringify(evidence),
     );
+  }
+
+  /** When the session's newest event happened (its end, a refund, an anomaly), or null. */
+  lastEventAt(): number | null {
+    return this.rows<{ m: number | null }>('SELECT MAX(created) AS m FROM events')[0]?.m ?? null;
   }
 
   anomalies(): { attempt_id: string; reason: AnomalyReason; created: number; source: string }[] {

@@ -20,10 +20,21 @@ export type EventType =
   | 'refund.succeeded'
   | 'refund.failed';
 
+/**
+ * An event's object as stored, sent and logged: a session without its `client_secret`. The secret is
+ * the page's, for one session; an event is kept for days, in more than one place (docs/data-retention.md),
+ * and a webhook receiver never needs it.
+ */
+export function eventObject(object: unknown): unknown {
+  if (typeof object !== 'object' || object === null || !('client_secret' in object)) return object;
+  const { client_secret: _secret, ...rest } = object as Record<string, unknown>;
+  return rest;
+}
+
 /** Stores an event, its first webhook delivery and its indexing — inside the caller's transaction. */
 export function recordEvent(store: SessionStore, merchant: MerchantConfig, type: EventType, now: number, object: unknown): string {
   const id = newEventId();
-  const body = JSON.stringify({ id, type, created: Math.floor(now / 1000), livemode: merchant.livemode, data: { object } });
+  const body = JSON.stringify({ id, type, created: Math.floor(now / 1000), livemode: merchant.livemode, data: { object: eventObject(object) } });
   store.insertEvent({ id, type, created: now, data: body, delivery: merchant.webhook ? 'pending' : 'none' });
   if (merchant.webhook) store.schedule(`webhook:${id}`, 'webhook', now, { event: id });
   store.schedule(`index:${id}`, 'index', now, { event: id });
