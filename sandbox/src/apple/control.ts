@@ -254,12 +254,14 @@ appleControl.post('/transactions', async (c) => {
 
 /**
  * `{notification_type, subtype?, transaction?: {…transaction fields}, environment?, bundle_id?,
- * defect?, send?}` → 201 `{signed_payload, notification_uuid, delivery?}`. `send: true` posts it to
- * this merchant's /notify/apple/:merchant at once and reports the answer.
+ * app_apple_id? (null: none), defect?, send?}` → 201 `{signed_payload, notification_uuid, delivery?}`. `send: true`
+ * posts it to this merchant's /notify/apple/:merchant at once and reports the answer. A Production
+ * notification carries `appAppleId` (the merchant's apple.app_apple_id, or `app_apple_id`), as Apple's
+ * do; a Sandbox one carries none (https://developer.apple.com/documentation/appstoreservernotifications/data).
  */
 appleControl.post('/notifications', async (c) => {
   const b = await body(c);
-  only(b, ['notification_type', 'subtype', 'transaction', 'environment', 'bundle_id', 'defect', 'send']);
+  only(b, ['notification_type', 'subtype', 'transaction', 'environment', 'bundle_id', 'app_apple_id', 'defect', 'send']);
   const d = defect(b);
   const type = text(b, 'notification_type');
   if (!/^[A-Z_]{1,64}$/.test(type))
@@ -268,6 +270,10 @@ appleControl.post('/notifications', async (c) => {
   const env = environment(b);
   const bundle = text(b, 'bundle_id', c.var.apple.bundle_id);
   const data: Record<string, unknown> = { bundleId: bundle, bundleVersion: '1', environment: env };
+  if (b.app_apple_id !== undefined && b.app_apple_id !== null && (typeof b.app_apple_id !== 'number' || !Number.isSafeInteger(b.app_apple_id)))
+    throw new BadRequest('app_apple_id', 'app_apple_id must be a whole number, or null for none.');
+  const appAppleId = b.app_apple_id === null ? undefined : ((b.app_apple_id as number | undefined) ?? c.var.apple.app_apple_id);
+  if (env === 'Production' && appAppleId !== undefined) data.appAppleId = appAppleId;
   if (b.transaction !== undefined) {
     if (typeof b.transaction !== 'object' || b.transaction === null || Array.isArray(b.transaction))
       throw new BadRequest('transaction', 'transaction must be an object.');

@@ -138,12 +138,16 @@ export const ErrorCode = {
     bundle_id_mismatch: 'bundle_id_mismatch',
     environment_mismatch: 'environment_mismatch',
     environment_unsupported: 'environment_unsupported',
+    /** A Production App Store notification for another app Apple ID than apple.app_apple_id. */
+    app_apple_id_mismatch: 'app_apple_id_mismatch',
     transaction_revoked: 'transaction_revoked',
   },
   /** SHOUYIN_CONFIG: the operator's to fix. */
   config: {
     config_invalid: 'config_invalid',
     apple_roots_missing: 'apple_roots_missing',
+    /** A Production App Store notification arrived and apple.app_apple_id is not configured. */
+    apple_app_apple_id_missing: 'apple_app_apple_id_missing',
     apple_shared_secret_mismatch: 'apple_shared_secret_mismatch',
   },
   /** Apple In-App Purchase verification (docs/apple.md). */
