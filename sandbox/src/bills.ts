@@ -137,9 +137,9 @@ export interface MutationStore {
 
 /**
  * `/_control/bills` for one simulator: the Bearer key names a test merchant; `keyOf` gives its id at
- * this provider (mchid, app_id, merId) or null when it has none here.
+ * this provider (mchid, app_id, merId) or null when it has none here, and `store` that merchant's ledger.
  */
-export function billControl(keyOf: (m: MerchantConfig) => string | null, store: (env: SandboxEnv['Bindings']) => MutationStore) {
+export function billControl(keyOf: (m: MerchantConfig) => string | null, store: (env: SandboxEnv['Bindings'], merchantKey: string) => MutationStore) {
   const app = new Hono<SandboxEnv>();
   const merchantKey = (c: Context<SandboxEnv>): string | Response => {
     const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
@@ -156,7 +156,7 @@ export function billControl(keyOf: (m: MerchantConfig) => string | null, store: 
   };
   app.get('/', async (c) => {
     const k = merchantKey(c);
-    return typeof k === 'string' ? c.json({ mutations: await store(c.env).billMutations(k) }) : k;
+    return typeof k === 'string' ? c.json({ mutations: await store(c.env, k).billMutations(k) }) : k;
   });
   app.post('/', async (c) => {
     const k = merchantKey(c);
@@ -170,7 +170,7 @@ export function billControl(keyOf: (m: MerchantConfig) => string | null, store: 
     const parsed = parseMutations((body as { mutations?: unknown } | null)?.mutations);
     if (typeof parsed === 'string')
       return c.json({ error: { type: 'invalid_request_error', code: 'parameter_invalid', message: parsed, param: 'mutations' } }, 400);
-    await store(c.env).setBillMutations(k, parsed);
+    await store(c.env, k).setBillMutations(k, parsed);
     return c.json({ mutations: parsed });
   });
   return app;

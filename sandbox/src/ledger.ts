@@ -9,7 +9,8 @@
 import { randomAlnum } from '../../worker/src/crypto/encoding';
 import type { Env } from './env';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
-import type { LedgerSettings } from './settings';
+import { loadConfig } from './config';
+import { ledgerSettings, type LedgerSettings } from './settings';
 import {
   newCodeUrl,
   newPrepayId,
@@ -114,6 +115,10 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
       }
       this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('micropay'));
     });
+  }
+
+  protected configured(): LedgerSettings | null {
+    return ledgerSettings(loadConfig(this.env));
   }
 
   // ------------------------------------------------------------------------------------ orders

@@ -27,7 +27,7 @@ const LINK_TTL_MS = 5 * 60_000;
 const BILL_NOT_EXIST: GatewayError = { code: '40004', sub_code: 'isp.bill_not_exist', sub_msg: '账单不存在' };
 
 async function billLines(env: SandboxEnv['Bindings'], appId: string, date: string): Promise<AlipayBillLine[]> {
-  const ledger = alipayLedger(env);
+  const ledger = alipayLedger(env, appId);
   return applyMutations(await ledger.billItems(appId, date), await ledger.billMutations(appId), date).map((i) => ({
     tradeNo: i.transactionId,
     outTradeNo: i.outTradeNo,

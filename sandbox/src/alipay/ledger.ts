@@ -23,7 +23,8 @@ import {
   type TradeInput,
   type TradeRow,
 } from './model';
-import type { AlipayLedgerSettings } from './settings';
+import { loadConfig } from '../config';
+import { alipayLedgerSettings, type AlipayLedgerSettings } from './settings';
 import { CodeBook, codeBookSchema, type CodeRow } from '../code-book';
 import { codeBehavior, passwordDoneAt, type CodeBehavior } from '../payment-codes';
 import type { BillItem } from '../bills';
@@ -84,6 +85,10 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
     super(ctx, env, (sql, now) => new AlipayOutbox(sql, now));
     this.codes = new CodeBook(this.sql, 'barcode_trades');
     this.open(() => this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades')));
+  }
+
+  protected configured(): AlipayLedgerSettings | null {
+    return alipayLedgerSettings(loadConfig(this.env));
   }
 
   // ------------------------------------------------------------------------- trades (gateway)

@@ -68,7 +68,7 @@ async function download(c: Context<SandboxEnv>): Promise<Response> {
   const date = settleDay(f.settleDate ?? '');
   if (!date) return failure(settings, f, RESP.format('settleDate'));
   const merId = f.merId as string;
-  const ledger = unionpayLedger(c.env);
+  const ledger = unionpayLedger(c.env, merId);
   const items = applyMutations(await ledger.billItems(merId, date), await ledger.billMutations(merId), date);
   if (items.length === 0) return failure(settings, f, { respCode: '98', respMsg: '文件不存在' });
   const ymd = date.replaceAll('-', '');

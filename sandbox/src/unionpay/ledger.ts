@@ -22,7 +22,8 @@ import {
   type RefundRow,
 } from './model';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
-import type { UnionpayLedgerSettings } from './settings';
+import { loadConfig } from '../config';
+import { unionpayLedgerSettings, type UnionpayLedgerSettings } from './settings';
 import type { BillItem } from '../bills';
 import { unionpayBillItems } from './bill-ledger';
 import { SimulatorLedger } from '../common/ledger';
@@ -71,6 +72,10 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, (sql, now) => new NotifyOutbox(sql, now));
     this.open(() => this.sql.exec(SCHEMA + OUTBOX_SCHEMA));
+  }
+
+  protected configured(): UnionpayLedgerSettings | null {
+    return unionpayLedgerSettings(loadConfig(this.env));
   }
 
   // ------------------------------------------------------------------------------ consumes

@@ -26,7 +26,7 @@ export const wechatBills = new Hono<SandboxEnv & { Variables: WechatVars }>();
 
 /** The bill text for one merchant and day, or null when it had no movement. */
 async function billText(env: SandboxEnv['Bindings'], mchid: string, date: string): Promise<string | null> {
-  const ledger = wechatLedger(env);
+  const ledger = wechatLedger(env, mchid);
   const items = applyMutations(await ledger.billItems(mchid, date), await ledger.billMutations(mchid), date);
   if (items.length === 0) return null;
   const lines = items.map(
