@@ -1,5 +1,6 @@
 // What the UnionPay ledger needs from SHOUYIN_CONFIG to work on its own (alarms run without a
-// request). Routes pass it on every call that can send; the ledger keeps the latest copy. It holds the
+// request). Routes pass it on every call that can send; the alarm reads it from the configuration,
+// and it is never written to storage. It holds the
 // simulator's own key and certificate only: the sandbox never holds or serves a live merchant's secrets.
 
 import type { MerchantConfig } from '../../../worker/src/config';
