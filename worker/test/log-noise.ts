@@ -188,6 +188,25 @@ export const EXPECTED_LOGS: readonly ExpectedLog[] = [
     test: /> a forged state, a reused code and a code of another sign-in$/,
     log: line('oauth code exchange refused: errcode (40029 invalid code|40163 code been used), rid: [0-9a-z]+'),
   },
+
+  // The attack battery (worker/test/attacks): refusals the product logs as it should.
+  {
+    file: 'worker/test/attacks/native-mode1.test.ts',
+    test: /^the printed QR alone makes no order > /,
+    log: line('native mode 1 \\(10000100\\): callback refused: [a-z_ ]+'),
+  },
+  {
+    file: 'worker/test/attacks/apple-notifications.test.ts',
+    test: /^App Store notifications name the app by its Apple ID in Production > /,
+    log: line('apple notify rejected \\(demo\\): app_apple_id_mismatch'),
+  },
+  {
+    file: 'worker/test/attacks/retention.test.ts',
+    test: /> work still due \(a refund the provider has not taken yet\) holds the deletion back$/,
+    log: line(
+      `refund ${REFUND} attempt failed: WeChat Pay's 503 response to POST /sandbox/wechatpay/v3/refund/domestic/refunds failed verification \\(missing_header\\): .*`,
+    ),
+  },
 ];
 
 type Entity = TestCase | TestSuite | TestModule | undefined;
