@@ -40,7 +40,12 @@ export async function startAdminStub({ adminKey }) {
   });
   const newKey = (live) => {
     seq++;
-    return { id: `key_${String(seq).padStart(8, '0')}`, secret: `sk_${live ? 'live' : 'test'}_${'K'.repeat(20)}${String(seq).padStart(8, '0')}`, created: now(), expires_at: null };
+    return {
+      id: `key_${String(seq).padStart(8, '0')}`,
+      secret: `sk_${live ? 'live' : 'test'}_${'K'.repeat(20)}${String(seq).padStart(8, '0')}`,
+      created: now(),
+      expires_at: null,
+    };
   };
   const error = (status, type, code, message, param) => ({ status, body: { error: { type, code, message, ...(param ? { param } : {}) } } });
 
@@ -153,8 +158,10 @@ export async function startAdminStub({ adminKey }) {
       requests.push({ method, path, headers: req.headers, body });
       /** @type {{ status: number, body: unknown }} */
       let answer;
-      if (req.headers.origin !== undefined) answer = error(403, 'authentication_error', 'admin_browser_refused', 'The admin API is not callable from a browser.');
-      else if (req.headers.authorization !== `Bearer ${adminKey}`) answer = error(401, 'authentication_error', 'invalid_api_key', 'Invalid admin key provided: sk_admin_…');
+      if (req.headers.origin !== undefined)
+        answer = error(403, 'authentication_error', 'admin_browser_refused', 'The admin API is not callable from a browser.');
+      else if (req.headers.authorization !== `Bearer ${adminKey}`)
+        answer = error(401, 'authentication_error', 'invalid_api_key', 'Invalid admin key provided: sk_admin_…');
       else answer = route(method, path, body);
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer.body));

@@ -3,7 +3,7 @@
 
 export class UsageError extends Error {}
 
-/** Options every command takes. */
+/** Options every command takes. @type {Record<string, 'string' | 'boolean' | 'list'>} */
 export const GLOBAL_OPTIONS = {
   url: 'string',
   'admin-key': 'string',
@@ -53,7 +53,7 @@ export function parseArgs(argv, spec) {
       value = argv[++i];
       if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value.`);
     }
-    if (type === 'list') options[name] = [...(/** @type {string[] | undefined} */ (options[name]) ?? []), value];
+    if (type === 'list') options[name] = [.../** @type {string[] | undefined} */ (options[name] ?? []), value];
     else options[name] = value;
   }
   return { positionals, options };

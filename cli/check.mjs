@@ -120,7 +120,11 @@ export function checkOffline(mod, doc) {
     const flows = {};
     for (const m of parsed.merchants) flows[m.id] = flowsOf(mod, m);
     if (!whole && typeof doc.livemode === 'boolean' && Array.isArray(doc.secret_keys) && parsed.merchants[0].livemode !== doc.livemode) {
-      return { ok: false, errors: [{ param: 'livemode', message: `livemode is ${doc.livemode} but secret_keys are ${doc.livemode ? 'sk_test_' : 'sk_live_'} keys.` }], flows };
+      return {
+        ok: false,
+        errors: [{ param: 'livemode', message: `livemode is ${doc.livemode} but secret_keys are ${doc.livemode ? 'sk_test_' : 'sk_live_'} keys.` }],
+        flows,
+      };
     }
     return { ok: true, errors: [], flows };
   } catch (e) {

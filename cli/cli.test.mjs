@@ -283,7 +283,10 @@ describe('the other admin commands', () => {
     const soon = await cli(['credentials', 'expiring', '--days', '7']);
     assert.match(soon.stdout, /^No certificate expires within 7 days\.$/m);
 
-    writeFileSync(join(dir, '.dev.vars'), `SHOUYIN_CONFIG='${JSON.stringify({ public_base_url: 'http://127.0.0.1:8787', merchants: [{ id: 'demo' }, { id: 'two' }] })}'\nOTHER=1\n`);
+    writeFileSync(
+      join(dir, '.dev.vars'),
+      `SHOUYIN_CONFIG='${JSON.stringify({ public_base_url: 'http://127.0.0.1:8787', merchants: [{ id: 'demo' }, { id: 'two' }] })}'\nOTHER=1\n`,
+    );
     const imported = await cli(['import', '--dev-vars']);
     assert.equal(imported.code, 0, imported.stderr);
     assert.deepEqual(stub.requests.at(-1)?.body.merchants, [{ id: 'demo' }, { id: 'two' }]);
@@ -359,7 +362,10 @@ describe('check', () => {
     const pasted = wechatMerchant();
     pasted.providers.wechat_pay.wechatpay_public_key = { $file: './keys/apiclient_key.pem' };
     writeFileSync(join(dir, 'pasted.json'), JSON.stringify(pasted));
-    for (const args of [['check', 'pasted.json'], ['check', 'pasted.json', '--json']]) {
+    for (const args of [
+      ['check', 'pasted.json'],
+      ['check', 'pasted.json', '--json'],
+    ]) {
       const p = await cli(args);
       assert.equal(p.code, 1);
       assert.match(`${p.stdout}${p.stderr}`, /wechatpay_public_key must be a PEM public key .*BEGIN PRIVATE KEY----- … \(not shown\)/);

@@ -99,7 +99,10 @@ export async function request(conn, method, path, body) {
   if (error && typeof error.message === 'string') {
     throw new ApiError(error.message, { status: res.status, code: error.code, param: error.param, body: json });
   }
-  throw new ApiError(`${method} ${path} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (a redirect: use the final URL as SHOUYIN_URL)' : ''}.`, {
-    status: res.status,
-  });
+  throw new ApiError(
+    `${method} ${path} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (a redirect: use the final URL as SHOUYIN_URL)' : ''}.`,
+    {
+      status: res.status,
+    },
+  );
 }

@@ -42,12 +42,16 @@ export function redact(message) {
     .replace(/\b(sk_(?:live|test|admin)_)[0-9A-Za-z]{5,}/g, '$1…');
 }
 
-/** @param {Ctx} ctx @param {unknown} value */
-const json = (ctx, value) => ctx.io.out(JSON.stringify(value, null, 2));
+/** Prints the API's answer as it came (`--json`). @param {Ctx} ctx @param {unknown} value @returns {number} exit code 0 */
+function json(ctx, value) {
+  ctx.io.out(JSON.stringify(value, null, 2));
+  return 0;
+}
 
 /** @param {string} id */
 function merchantId(id) {
-  if (!MERCHANT_ID.test(id)) throw new UsageError(`MERCHANT must be a merchant id: 1–32 lowercase letters, digits, _ or - (got ${JSON.stringify(id.slice(0, 40))}).`);
+  if (!MERCHANT_ID.test(id))
+    throw new UsageError(`MERCHANT must be a merchant id: 1–32 lowercase letters, digits, _ or - (got ${JSON.stringify(id.slice(0, 40))}).`);
   return encodeURIComponent(id);
 }
 
@@ -109,7 +113,15 @@ function showCredentials(ctx, data, notes) {
   ctx.io.out(
     table(
       ['MERCHANT', 'CHANNEL', 'CREDENTIAL', 'SUBJECT', 'SERIAL', 'NOT AFTER', 'DAYS LEFT'],
-      data.map((r) => [r.merchant, r.channel, r.credential, r.subject, r.serial, r.not_after ? `${r.not_after.slice(0, 16).replace('T', ' ')} UTC` : 'unknown', r.days_left]),
+      data.map((r) => [
+        r.merchant,
+        r.channel,
+        r.credential,
+        r.subject,
+        r.serial,
+        r.not_after ? `${r.not_after.slice(0, 16).replace('T', ' ')} UTC` : 'unknown',
+        r.days_left,
+      ]),
     ),
   );
   if (notes) for (const r of data) if (r.note) ctx.io.out(`\n${r.merchant} ${r.credential}: ${r.note}`);
@@ -136,7 +148,7 @@ The merchant id is the file's "id", or --id. Errors name the field, as the Worke
         if (typeof id !== 'string') throw new UsageError(`${file} has no "id": add one or pass --id.`);
         if (body.id !== undefined && body.id !== id) throw new UsageError(`--id ${id} differs from the file's id ${JSON.stringify(body.id)}.`);
         const { status, body: res } = await request(conn(ctx), 'PUT', `/v1/admin/merchants/${merchantId(id)}`, { ...body, id });
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         ctx.io.out(`${status === 201 ? 'Created' : 'Updated'} merchant ${merchantLine(res.merchant)}.`);
         if (res.api_key) showApiKey(ctx, res.api_key, `API key of ${id}`);
         return 0;
@@ -149,7 +161,7 @@ The merchant id is the file's "id", or --id. Errors name the field, as the Worke
       args: [0, 0],
       run: async (ctx) => {
         const res = await call(conn(ctx), 'GET', '/v1/admin/merchants');
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         if (res.data.length === 0) {
           ctx.io.out('No merchants yet: shouyin merchants apply FILE');
           return 0;
@@ -181,7 +193,7 @@ The merchant id is the file's "id", or --id. Errors name the field, as the Worke
       args: [1, 1],
       run: async (ctx) => {
         const res = await call(conn(ctx), 'GET', `/v1/admin/merchants/${merchantId(/** @type {string} */ (ctx.positionals[0]))}`);
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         showMerchant(ctx, res);
         return 0;
       },
@@ -196,7 +208,7 @@ The merchant id is the file's "id", or --id. Errors name the field, as the Worke
         const id = /** @type {string} */ (ctx.positionals[0]);
         if (!ctx.options.yes) throw new UsageError(`Deleting ${id} cannot be undone: add --yes.`);
         const res = await call(conn(ctx), 'DELETE', `/v1/admin/merchants/${merchantId(id)}`);
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         ctx.io.out(`Deleted merchant ${res.id}.`);
         return 0;
       },
@@ -216,7 +228,7 @@ The merchant id is the file's "id", or --id. Errors name the field, as the Worke
         channelArg(channel);
         const body = inputOf(ctx, file);
         const res = await call(conn(ctx), 'PUT', `/v1/admin/merchants/${merchantId(merchant)}/providers/${channel}`, body);
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         ctx.io.out(`Set ${channel} on ${merchantLine(res)}.`);
         return 0;
       },
@@ -230,7 +242,7 @@ The merchant id is the file's "id", or --id. Errors name the field, as the Worke
         const [merchant, channel] = /** @type {[string, string]} */ (ctx.positionals);
         channelArg(channel);
         const res = await call(conn(ctx), 'DELETE', `/v1/admin/merchants/${merchantId(merchant)}/providers/${channel}`);
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         ctx.io.out(`Removed ${channel} from ${merchantLine(res)}.`);
         return 0;
       },
@@ -249,7 +261,7 @@ default; 30m, 7d, 90s, or 0 to revoke them at once), time to deploy the new key 
         const seconds = parseDuration(ctx.options.overlap ?? '24h', '--overlap');
         if (seconds > 30 * 86400) throw new UsageError('--overlap must be at most 30d.');
         const res = await call(conn(ctx), 'POST', `/v1/admin/merchants/${merchantId(merchant)}/api_keys`, { expire_previous_in: seconds });
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         showApiKey(ctx, res.api_key, `New API key ${res.id} of ${merchant}`);
         if (res.previous_expire_at === null || res.previous_expire_at === undefined) ctx.io.out('There was no previous key.');
         else if (seconds === 0) ctx.io.out('The previous keys were revoked at once.');
@@ -266,7 +278,7 @@ default; 30m, 7d, 90s, or 0 to revoke them at once), time to deploy the new key 
         const [merchant, keyId] = /** @type {[string, string]} */ (ctx.positionals);
         if (!/^key_[0-9A-Za-z]{1,64}$/.test(keyId)) throw new UsageError(`KEY_ID must be a key_… id (got ${JSON.stringify(keyId.slice(0, 40))}).`);
         const res = await call(conn(ctx), 'DELETE', `/v1/admin/merchants/${merchantId(merchant)}/api_keys/${keyId}`);
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         ctx.io.out(`Revoked ${res.id}.`);
         return 0;
       },
@@ -281,7 +293,7 @@ remove the old key from the secret. Runbook: docs/deploy.md#rotating-the-master-
       args: [0, 0],
       run: async (ctx) => {
         const res = await call(conn(ctx), 'POST', '/v1/admin/master_key/rotate');
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         ctx.io.out(`Re-encrypted ${res.re_encrypted} secret${res.re_encrypted === 1 ? '' : 's'} under master key ${res.key_id}.`);
         ctx.io.out('Every secret is now under that key: the older keys can leave SHOUYIN_MASTER_KEY.');
         return 0;
@@ -301,7 +313,7 @@ merchant.credentials_expiring webhook 30, 7 and 1 days before (docs/webhooks.md)
         const days = ctx.options.days ?? '30';
         if (!/^\d{1,5}$/.test(days)) throw new UsageError(`--days must be a whole number of days (got ${JSON.stringify(days)}).`);
         const res = await call(conn(ctx), 'GET', `/v1/admin/credentials?expiring_within_days=${Number(days)}`);
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         if (res.data.length === 0) ctx.io.out(`No certificate expires within ${Number(days)} days.`);
         else showCredentials(ctx, res.data, false);
         return 0;
@@ -314,7 +326,7 @@ merchant.credentials_expiring webhook 30, 7 and 1 days before (docs/webhooks.md)
       args: [0, 0],
       run: async (ctx) => {
         const res = await call(conn(ctx), 'GET', '/v1/admin/credentials');
-        if (ctx.options.json) return json(ctx, res), 0;
+        if (ctx.options.json) return json(ctx, res);
         if (res.data.length === 0) ctx.io.out('No certificates configured.');
         else showCredentials(ctx, res.data, true);
         return 0;
@@ -379,7 +391,7 @@ working. A registry entry wins over the same merchant left in SHOUYIN_CONFIG.`,
       else doc = inputOf(ctx, file);
       if (!isConfigDocument(doc)) throw new InputError('That is not a SHOUYIN_CONFIG document: it has no "merchants" array.');
       const res = await call(conn(ctx), 'POST', '/v1/admin/import', doc);
-      if (ctx.options.json) return json(ctx, res), 0;
+      if (ctx.options.json) return json(ctx, res);
       ctx.io.out(`Imported ${res.imported.length} merchant${res.imported.length === 1 ? '' : 's'}: ${res.imported.join(', ') || '—'}.`);
       return 0;
     },
@@ -397,7 +409,7 @@ working. A registry entry wins over the same merchant left in SHOUYIN_CONFIG.`,
       if (ctx.options.ttl !== undefined) body.ttl_seconds = parseDuration(ctx.options.ttl, '--ttl');
       if (ctx.options.email !== undefined) body.email = ctx.options.email;
       const res = await call(conn(ctx), 'POST', `/v1/admin/merchants/${merchantId(merchant)}/dashboard_links`, body);
-      if (ctx.options.json) return json(ctx, res), 0;
+      if (ctx.options.json) return json(ctx, res);
       ctx.io.out(`One-time sign-in link for ${merchant}, valid until ${when(res.expires_at)}:`);
       ctx.io.out(`  ${res.url}`);
       return 0;
@@ -500,7 +512,11 @@ export async function main(argv, io = {}) {
     }
     if (e instanceof ApiError) {
       if (wantsJson) sys.err(redact(JSON.stringify(e.body ?? { error: { message: e.message, status: e.status ?? null } })));
-      else sys.err(redact(`✘ ${e.status ? `${e.status} ${e.code ?? ''}`.trim() + ': ' : ''}${e.message}${e.param && !e.message.includes(e.param) ? ` (${e.param})` : ''}`));
+      else {
+        const status = e.status ? `${[e.status, e.code].filter(Boolean).join(' ')}: ` : '';
+        const param = e.param && !e.message.includes(e.param) ? ` (${e.param})` : '';
+        sys.err(redact(`✘ ${status}${e.message}${param}`));
+      }
       return 1;
     }
     if (e instanceof InputError) {

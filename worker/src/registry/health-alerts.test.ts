@@ -3,7 +3,15 @@
 // MerchantShard with SQLite and its alarm), the signed webhook and the event log.
 
 import { Webhook } from 'standardwebhooks';
-import { SELF, createExecutionContext, createScheduledController, env, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  SELF,
+  createExecutionContext,
+  createScheduledController,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../index';
 import type { Env } from '../env';
@@ -39,7 +47,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const MERCHANTS = [TEST.merchant_id, ALIPAY_TEST.cert_merchant_id];
+const MERCHANTS: string[] = [TEST.merchant_id, ALIPAY_TEST.cert_merchant_id];
 
 /**
  * The Cron Trigger, for the demo merchant and the certificate-mode one only. It also schedules their
@@ -101,7 +109,11 @@ describe('merchant.credentials_expiring', () => {
     expect(new Webhook(TEST.webhook_secret).verify(hook.body, hook.headers)).toEqual(JSON.parse(hook.body));
     const event = sent()[0]!;
     expect(hook.headers['webhook-id']).toBe(event.id);
-    expect(event).toMatchObject({ type: CREDENTIALS_EXPIRING, livemode: false, data: { object: { object: 'merchant.credentials', merchant: TEST.merchant_id } } });
+    expect(event).toMatchObject({
+      type: CREDENTIALS_EXPIRING,
+      livemode: false,
+      data: { object: { object: 'merchant.credentials', merchant: TEST.merchant_id } },
+    });
     expect(event.data.object.credentials).toEqual([
       {
         channel: 'apple',
@@ -132,8 +144,8 @@ describe('merchant.credentials_expiring', () => {
 
     answer = 200;
     // The retry, brought forward: the same event (same webhook-id), delivered on the second try.
-    await runInDurableObject(shard(TEST.merchant_id), (o: MerchantShard) => {
-      o.ctx.storage.sql.exec('UPDATE credential_events SET webhook_at = ? WHERE event_id = ?', Date.now(), seven.id);
+    await runInDurableObject(shard(TEST.merchant_id), (_o: MerchantShard, state) => {
+      state.storage.sql.exec('UPDATE credential_events SET webhook_at = ? WHERE event_id = ?', Date.now(), seven.id);
     });
     await settle(TEST.merchant_id);
     state = await shard(TEST.merchant_id).credentialAlerts(TEST.merchant_id);

@@ -110,7 +110,14 @@ export async function credentialAlertsAlarm(env: Env, storage: DurableObjectStor
   // Leased before the first await: an alarm that fires again meanwhile finds nothing due.
   for (const r of due) sql.exec('UPDATE credential_events SET webhook_at = ? WHERE event_id = ?', now + LEASE_MS, r.event_id);
   const config = loadConfig(env);
-  for (const row of due) await deliver(config, sql, config.merchants.find((m) => m.id === row.merchant), row, now);
+  for (const row of due)
+    await deliver(
+      config,
+      sql,
+      config.merchants.find((m) => m.id === row.merchant),
+      row,
+      now,
+    );
   await rearm(storage, sql);
 }
 

@@ -31,7 +31,12 @@ describe('GET /v1/admin/credentials', () => {
     expect(demo).toEqual(['providers.unionpay.sign_cert_id', 'providers.unionpay.middle_cert', 'providers.unionpay.root_cert', 'apple.root_certificates[0]']);
     const cert = body.data.filter((r) => r.merchant === 'certshop');
     expect(cert).toHaveLength(4);
-    expect(cert[0]).toMatchObject({ channel: 'alipay', credential: 'providers.alipay.app_cert', serial: '4B1D0A11CE0001', not_after: '2056-11-20T17:59:06.000Z' });
+    expect(cert[0]).toMatchObject({
+      channel: 'alipay',
+      credential: 'providers.alipay.app_cert',
+      serial: '4B1D0A11CE0001',
+      not_after: '2056-11-20T17:59:06.000Z',
+    });
     expect(cert[0]!.days_left).toBe(Math.floor((Date.parse('2056-11-20T17:59:06Z') - Date.now()) / DAY_MS));
   });
 
