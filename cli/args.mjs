@@ -53,8 +53,10 @@ export function parseArgs(argv, spec) {
       value = argv[++i];
       if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value.`);
     }
-    if (type === 'list') options[name] = [.../** @type {string[] | undefined} */ (options[name] ?? []), value];
-    else options[name] = value;
+    if (type === 'list') {
+      const list = /** @type {string[]} */ (options[name] ?? []);
+      options[name] = [...list, value];
+    } else options[name] = value;
   }
   return { positionals, options };
 }
