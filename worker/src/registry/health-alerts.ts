@@ -65,12 +65,7 @@ export async function checkCredentials(env: Env, storage: DurableObjectStorage, 
   if (due.length === 0) return null;
   const now = Date.now();
   const id = newEventId();
-  const object = {
-    object: 'merchant.credentials',
-    merchant: merchant.id,
-    credentials: due,
-    list: '/v1/admin/credentials?expiring_within_days=30',
-  };
+  const object = { object: 'merchant.credentials', merchant: merchant.id, credentials: due };
   const body = JSON.stringify({ id, type: CREDENTIALS_EXPIRING, created: Math.floor(now / 1000), livemode: merchant.livemode, data: { object } });
   // Remembered before anything is sent: a warning is at-most-once per threshold, its webhook at-least-once.
   storage.transactionSync(() => {
@@ -175,8 +170,15 @@ export function credentialAlertState(sql: SqlStorage, merchant: string) {
 
 /** The Cron Trigger: every merchant's check at the trigger's time. One merchant's failure never stops the others. */
 export async function scheduledCredentialCheck(env: Env, scheduledTime: number): Promise<void> {
+  let merchants: MerchantConfig[];
+  try {
+    merchants = loadConfig(env).merchants;
+  } catch (e) {
+    console.error('credential check skipped: the configuration does not load', e instanceof Error ? e.message : String(e));
+    return;
+  }
   const results = await Promise.allSettled(
-    loadConfig(env).merchants.map((m) => env.MERCHANT_SHARDS.getByName(credentialsShardName(m.id)).checkCredentials(m.id, scheduledTime)),
+    merchants.map((m) => env.MERCHANT_SHARDS.getByName(credentialsShardName(m.id)).checkCredentials(m.id, scheduledTime)),
   );
   for (const r of results) if (r.status === 'rejected') console.error('credential check failed', r.reason);
 }
