@@ -249,7 +249,7 @@ describe("reconciliation against the simulators' statements", () => {
     expect(r.providers.map((p) => p.reason)).toEqual([
       expect.stringContaining('NO_STATEMENT_EXIST'),
       expect.stringContaining('isp.bill_not_exist'),
-      expect.stringContaining('文件不存在'),
+      expect.stringContaining('holds only the RD summary'),
     ]);
     expect(r).toMatchObject({ status: 'balanced', discrepancies: [], counts: { discrepancies: 0, unchecked: 0 } });
   });

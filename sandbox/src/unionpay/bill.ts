@@ -29,15 +29,16 @@ export const UNIONPAY_SANDBOX_FEE_PERMILLE = 6;
 /** The sandbox's acquirer code in the RD summary (收单机构). */
 const SANDBOX_ACQUIRER = '00000000';
 
-/** settleDate MMdd → the date with that MMdd nearest to today (Beijing), or null when it is not a date. */
+/** settleDate MMdd → the latest such date not after tomorrow (Beijing), or null when it is not a date. */
 function settleDay(mmdd: string, today: string): string | null {
   if (!/^(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(mmdd)) return null;
-  const year = Number(today.slice(0, 4));
-  const candidates = [year - 1, year, year + 1]
-    .map((y) => `${y}-${mmdd.slice(0, 2)}-${mmdd.slice(2)}`)
-    .filter((d) => new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d);
-  const distance = (d: string) => Math.abs(Date.parse(`${d}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`));
-  return candidates.sort((a, b) => distance(a) - distance(b))[0] ?? null;
+  const tomorrow = addDays(today, 1);
+  const year = Number(tomorrow.slice(0, 4));
+  return (
+    [year, year - 1]
+      .map((y) => `${y}-${mmdd.slice(0, 2)}-${mmdd.slice(2)}`)
+      .find((d) => new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d && d <= tomorrow) ?? null
+  );
 }
 
 function zmLine(i: BillItem, merId: string, n: number): string {
