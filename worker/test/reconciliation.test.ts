@@ -6,7 +6,15 @@
 
 import { Webhook } from 'standardwebhooks';
 import { gunzipSync, gzipSync } from 'fflate';
-import { SELF, createExecutionContext, createScheduledController, env, runDurableObjectAlarm, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  SELF,
+  createExecutionContext,
+  createScheduledController,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
 import { reconShardName } from '../src/bills/run';
@@ -178,6 +186,50 @@ describe("reconciliation against the simulators' statements", () => {
       expect.stringContaining('holds only the RD summary'),
     ]);
     expect(r).toMatchObject({ status: 'balanced', discrepancies: [], counts: { discrepancies: 0, unchecked: 0 } });
+  });
+
+  it('"not ready yet" is not "no trades" on every rail: not_ready, the day incomplete; an Alipay refusal past its bill time is an error', async () => {
+    const today = beijingDay(Date.now());
+    const hold = [{ kind: 'not_ready', date: today }];
+    for (const ch of ['wechat_pay', 'alipay', 'unionpay'] as const) await mutate(ch, hold);
+    const r = await report(today);
+    expect(r.providers.map((p) => [p.provider, p.status])).toEqual([
+      ['wechat-v3', 'not_ready'],
+      ['alipay', 'not_ready'],
+      ['unionpay-acp', 'not_ready'],
+    ]);
+    expect(r.providers.map((p) => p.reason)).toEqual([
+      expect.stringContaining('STATEMENT_CREATING'),
+      expect.stringContaining('isv.invalid_arguments'),
+      expect.stringContaining('respCode 98'),
+    ]);
+    expect(r).toMatchObject({ status: 'incomplete', discrepancies: [] });
+    await mutate('wechat_pay', hold, RECON_TEST.v2_secret_key);
+    const v2 = await report(today, RECON_TEST.v2_secret_key);
+    expect(v2.providers.map((p) => [p.provider, p.status, p.reason])).toEqual([['wechat-v2', 'not_ready', expect.stringContaining('Bill Creating')]]);
+    await mutate('wechat_pay', [], RECON_TEST.v2_secret_key);
+    // Alipay refuses a bill it has not generated; long after the day, the same refusal is an error, not "not yet".
+    const old = beijingDay(Date.now() - 3 * DAY_MS);
+    await mutate('alipay', [{ kind: 'not_ready', date: old }]);
+    const late = await report(old);
+    expect(late.providers.find((p) => p.provider === 'alipay')).toMatchObject({ status: 'error', reason: expect.stringContaining('isv.invalid_arguments') });
+    expect(late.status).toBe('incomplete');
+  });
+
+  it('a ledger kept before refunds carried their request day and outcome gets the new columns on first use', async () => {
+    const shard = env.MERCHANT_SHARDS.getByName('legacy:ledger:2026-01-01');
+    await runInDurableObject(shard, (_o: unknown, state: DurableObjectState) => {
+      state.storage.sql.exec('DROP TABLE ledger');
+      state.storage.sql.exec(`CREATE TABLE ledger (
+        merchant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, attempt TEXT NOT NULL, session TEXT NOT NULL, provider TEXT,
+        provider_transaction_id TEXT, provider_refund_id TEXT, amount INTEGER NOT NULL, at INTEGER NOT NULL, anomaly TEXT,
+        automatic INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (merchant, kind, key))`);
+      state.storage.sql.exec(
+        "INSERT INTO ledger VALUES ('legacy', 'refund', 'K1R1', 'K1A1', 'cs_K1', 'wechat-v3', NULL, '503', 100, 1767225600000, NULL, 0, 'evt_old')",
+      );
+    });
+    const entries = await shard.ledgerEntries('legacy');
+    expect(entries).toMatchObject([{ key: 'K1R1', amount: 100, requested_at: null, status: 'succeeded' }]);
   });
 
   it('the merchant API refuses a malformed or future date and a missing key', async () => {
