@@ -208,11 +208,17 @@ describe('refunds in flight (WeChat Pay lists a refund on its request day, with 
       return day === D1 ? [succeeded] : [];
     };
     const day2 = await reconcile(input([wechatDated([])], [], { date: D2, carried: { from: D1, items: [carried] }, ledgerOf }));
+    // Its request day holds Shouyin's answer, from a later day than this one: still in flight.
     expect(lookups).toEqual([[D1, ['refund:A1R1']]]);
     expect(day2).toMatchObject({ status: 'balanced', discrepancies: [], in_flight: [carried], cleared: [], carried_from: D1 });
     const day3 = await reconcile(input([wechatDated([])], [], { date: D3, carried: { from: D2, items: day2.in_flight }, ledgerOf }));
     expect(day3).toMatchObject({ status: 'balanced', discrepancies: [], in_flight: [] });
     expect(day3.cleared).toEqual([{ ...carried, outcome: 'succeeded', at: Math.floor(at(D3, '12:00') / 1000) }]);
+    // Requested at 23:59:59 by WeChat's clock, 00:00:01 by Shouyin's: booked the day after, found there.
+    const nextDoor = await reconcile(
+      input([wechatDated([])], [], { date: D3, carried: { from: D2, items: day2.in_flight }, ledgerOf: async (day) => (day === D2 ? [succeeded] : []) }),
+    );
+    expect(nextDoor.cleared.map((c) => c.outcome)).toEqual(['succeeded']);
   });
 
   it('a refund that failed after it was listed is 退款失败; one with no answer for too long is reported', async () => {
@@ -221,9 +227,19 @@ describe('refunds in flight (WeChat Pay lists a refund on its request day, with 
     expect(r.cleared.map((c) => c.outcome)).toEqual(['failed']);
     expect(r.discrepancies.map((d) => [d.kind, d.label, d.out_refund_no])).toEqual([['refund_reversed', '退款失败', 'A1R1']]);
     const late = addDays(D1, IN_FLIGHT_DAYS);
+    const looked: string[] = [];
     const stale = await reconcile(
-      input([wechatDated([])], [], { date: late, carried: { from: addDays(late, -1), items: [carried] }, ledgerOf: async () => [] }),
+      input([wechatDated([])], [], {
+        date: late,
+        carried: { from: addDays(late, -1), items: [carried] },
+        ledgerOf: async (day) => {
+          looked.push(day);
+          return [];
+        },
+      }),
     );
+    // Its request day, then the days next door (Shouyin's clock and WeChat's may straddle midnight).
+    expect(looked).toEqual([D1, addDays(D1, 1), addDays(D1, -1)]);
     expect(stale.in_flight).toEqual([]);
     expect(stale.discrepancies.map((d) => [d.kind, d.out_refund_no, d.amount_provider])).toEqual([['missing_here', 'A1R1', 40]]);
   });

@@ -303,7 +303,11 @@ export async function reconcile(input: ReconcileInput): Promise<ReconciliationRe
       continue;
     }
     if (c.reason === 'refund_processing') {
-      const answer = input.ledgerOf ? (await input.ledgerOf(c.since, [k])).find((e) => entryKey(e) === k) : undefined;
+      // Booked on its request day: the statement's day, or next door when the two clocks straddled midnight.
+      let answer: LedgerEntry | undefined;
+      for (const day of [c.since, addDays(c.since, 1), addDays(c.since, -1)]) {
+        answer ??= input.ledgerOf ? (await input.ledgerOf(day, [k])).find((e) => entryKey(e) === k) : undefined;
+      }
       if (answer && answer.at < dayStart(addDays(date, 1))) {
         cleared.push({ ...c, outcome: answer.status, at: secs(answer.at) });
         if (answer.status === 'failed') discrepancies.push(fromItem('refund_reversed', c, `listed in flight on ${c.since}'s statement; failed afterwards`));
