@@ -140,17 +140,13 @@ function readRow(header: string[], cells: string[], line: number, badBytes: bool
     const where = header.filter((_, c) => (cells[c] ?? '').includes('\ufffd'));
     part.notes.push({ file, line, message: `bytes that are not GBK in ${where.join(', ') || 'the row'} (shown as �); amounts and ids read`, skipped: false });
   }
-  const money = (name: string, required: boolean): number | null => {
-    if (col(name) < 0) return required ? null : 0;
-    const fen = yuanToFen(cell(name));
-    return fen;
-  };
-  const order = money('订单金额（元）', true);
+  // Fen as written (refunds negative); a column the file does not have reads as `absent`.
+  const money = (name: string, absent: number): number | null => (col(name) < 0 ? absent : yuanToFen(cell(name)));
+  const order = money('订单金额（元）', 0);
   if (order === null) return void skip(`订单金额（元） ${JSON.stringify(cell('订单金额（元）'))} is not an amount`);
-  const hasReceived = col('商家实收（元）') >= 0;
-  const received = hasReceived ? money('商家实收（元）', true) : order;
+  const received = money('商家实收（元）', order);
   if (received === null) return void skip(`商家实收（元） ${JSON.stringify(cell('商家实收（元）'))} is not an amount`);
-  const feeWritten = col('服务费（元）') >= 0 && cell('服务费（元）') !== '' ? money('服务费（元）', true) : 0;
+  const feeWritten = cell('服务费（元）') === '' ? 0 : money('服务费（元）', 0);
   if (feeWritten === null) return void skip(`服务费（元） ${JSON.stringify(cell('服务费（元）'))} is not an amount`);
   const time = parseBeijing(cell('完成时间')) ?? parseBeijing(cell('创建时间'));
   if (time === null) return void skip(`完成时间 ${JSON.stringify(cell('完成时间'))} is not yyyy-MM-dd HH:mm:ss`);
