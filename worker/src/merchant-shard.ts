@@ -7,7 +7,7 @@ import type { Env } from './env';
 import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
-import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
+import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
 import { loadConfig } from './config';
 import { CREDENTIAL_ALERTS_SCHEMA, checkCredentials, credentialAlertState, credentialAlertsAlarm } from './registry/health-alerts';
 
@@ -132,6 +132,11 @@ export class MerchantShard extends DurableObject<Env> {
 
   scheduleReconciliation(merchant: string, date: string, now: number): Promise<boolean> {
     return scheduleRun(this.ctx.storage, this.sql, merchant, date, now);
+  }
+
+  /** The stored report's in-flight list, which the next day's report carries in (null when none is stored). */
+  reconciliationInFlight(merchant: string, date: string): ReturnType<typeof storedInFlight> {
+    return storedInFlight(this.sql, merchant, date);
   }
 
   reconciliationRun(merchant: string, date: string): ReturnType<typeof runState> {
