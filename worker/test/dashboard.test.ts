@@ -421,6 +421,28 @@ describe('what the dashboard reads, also with the secret key', () => {
   });
 });
 
+describe('GET /v1/reconciliation/:date/statements/:provider', () => {
+  it('is the provider’s statement of the day in the one normalised row shape, as CSV', async () => {
+    const s = await paidSession();
+    const paid = ((await (await api(`/v1/checkout/sessions/${s.id}`)).json()) as SessionJson).payment!;
+    const day = new Date(paid.paid_at! * 1000 + 8 * 3600_000).toISOString().slice(0, 10);
+    const res = await api(`/v1/reconciliation/${day}/statements/wechat-v3`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="statement-${TEST.merchant_id}-wechat-v3-${day}.csv"`);
+    const lines = (await res.text()).split('\r\n');
+    expect(lines[0]).toBe('kind,out_trade_no,out_refund_no,provider_transaction_id,provider_refund_id,amount_fen,amount_yuan,time_beijing,line');
+    const row = lines.find((l) => l.startsWith(`payment,${paid.attempt},`));
+    expect(row).toContain(`,${paid.provider_transaction_id},,5000,50.00,${day} `);
+    // Through the dashboard too, and never for a provider the merchant does not have.
+    const who = await signIn();
+    expect((await dash(who, `/reconciliation/${day}/statements/wechat-v3`)).status).toBe(200);
+    expect((await api(`/v1/reconciliation/${day}/statements/wechat-v2`)).status).toBe(404);
+    const bad = await api('/v1/reconciliation/2026-13-01/statements/wechat-v3');
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('date');
+  });
+});
+
 describe('the app’s pages', () => {
   it('/dashboard redirects to /dashboard/, and the API paths never fall through to the page', async () => {
     const res = await call('/dashboard', { redirect: 'manual' });
