@@ -165,7 +165,7 @@ describe('sign-in links (admin API)', () => {
       expect(html).toContain('method="post"');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
       expect(page.headers.get('cache-control')).toBe('no-store');
-      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('referrer-policy')).toBe('same-origin');
     }
     expect((await postSignIn(token)).status).toBe(303);
   });
@@ -283,7 +283,8 @@ describe('the merchant API behind the cookie', () => {
     const got = await dash(who, `/checkout/sessions/${s.id}`);
     expect(got.status).toBe(200);
     expect(((await got.json()) as { status: string }).status).toBe('paid');
-    const refund = (key: string) => dash(who, '/refunds', { method: 'POST', body: { session: s.id, amount: 1200, reason: '顾客退货' }, headers: { 'idempotency-key': key } });
+    const refund = (key: string) =>
+      dash(who, '/refunds', { method: 'POST', body: { session: s.id, amount: 1200, reason: '顾客退货' }, headers: { 'idempotency-key': key } });
     const [a, b] = await Promise.all([refund('dash-double-click'), refund('dash-double-click')]);
     expect([a.status, b.status].sort()).toEqual(expect.arrayContaining([201]));
     expect([201, 409]).toContain(b.status);
@@ -384,8 +385,11 @@ describe('what the dashboard reads, also with the secret key', () => {
     const read = async () => {
       const res = await api(`/v1/reports/daily?from=${today}&to=${today}`);
       expect(res.status).toBe(200);
-      return ((await res.json()) as { days: { date: string; paid: number; canceled: number; channels: Record<string, { tried: number; paid: number; paid_amount: number }> }[] })
-        .days[0]!;
+      return (
+        (await res.json()) as {
+          days: { date: string; paid: number; canceled: number; channels: Record<string, { tried: number; paid: number; paid_amount: number }> }[];
+        }
+      ).days[0]!;
     };
     const before = await read();
     const s = await paidSession();

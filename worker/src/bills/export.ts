@@ -37,17 +37,7 @@ export function statementCsv(rows: readonly StatementRow[]): string {
   const lines = [STATEMENT_CSV_HEADER.join(',')];
   for (const r of rows) {
     lines.push(
-      [
-        r.kind,
-        r.outTradeNo,
-        r.outRefundNo ?? '',
-        r.providerTransactionId,
-        r.providerRefundId ?? '',
-        r.amount,
-        yuan(r.amount),
-        formatBeijing(r.time),
-        r.line,
-      ]
+      [r.kind, r.outTradeNo, r.outRefundNo ?? '', r.providerTransactionId, r.providerRefundId ?? '', r.amount, yuan(r.amount), formatBeijing(r.time), r.line]
         .map(csvCell)
         .join(','),
     );

@@ -50,13 +50,17 @@ const selfOrigin = (c: C): string => new URL(c.req.url).origin;
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Headers on everything the dashboard answers: never cached, never framed, no Referer leaves it. */
+/**
+ * Headers on everything the dashboard answers: never cached, never framed, and no Referer to another
+ * site (the sign-in page's URL holds its token). `same-origin`, not `no-referrer`: under no-referrer a
+ * browser sends `Origin: null` on the page's own form posts and fetches, and the Origin check needs it.
+ */
 function hardened(res: Response, csp?: string): Response {
   const out = new Response(res.body, res);
   out.headers.set('cache-control', 'no-store');
   out.headers.set('x-frame-options', 'DENY');
   out.headers.set('x-content-type-options', 'nosniff');
-  out.headers.set('referrer-policy', 'no-referrer');
+  out.headers.set('referrer-policy', 'same-origin');
   if (csp) out.headers.set('content-security-policy', csp);
   return out;
 }
@@ -73,7 +77,8 @@ admin.post('/v1/admin/merchants/:id/dashboard_links', async (c) => {
   if (!merchant) throw notFound('merchant', id);
   const body = parseJsonObject(await readBody(c.req.raw, 4096));
   for (const k of Object.keys(body)) {
-    if (k !== 'ttl_seconds' && k !== 'email') throw invalid(k, `Received unknown parameter: ${k}. A sign-in link takes ttl_seconds and email.`, 'parameter_unknown');
+    if (k !== 'ttl_seconds' && k !== 'email')
+      throw invalid(k, `Received unknown parameter: ${k}. A sign-in link takes ttl_seconds and email.`, 'parameter_unknown');
   }
   const ttl = body.ttl_seconds ?? LINK_TTL_DEFAULT_S;
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < LINK_TTL_MIN_S || ttl > LINK_TTL_MAX_S) {
@@ -163,16 +168,26 @@ async function signedIn(c: C, needCsrf: boolean): Promise<Signed> {
     throw new ShouyinError(ErrorType.authentication, ErrorCode.auth.cross_site_refused, 'The dashboard answers only its own pages.');
   }
   if (UNSAFE.has(c.req.method) && origin === undefined) {
-    throw new ShouyinError(ErrorType.authentication, ErrorCode.auth.cross_site_refused, 'A change through the dashboard needs an Origin header naming the dashboard.');
+    throw new ShouyinError(
+      ErrorType.authentication,
+      ErrorCode.auth.cross_site_refused,
+      'A change through the dashboard needs an Origin header naming the dashboard.',
+    );
   }
   const token = sessionTokenFrom(c.req.header('cookie'), isHttps(c));
   if (!token) throw authError('dashboard_session_missing', 'Not signed in to the dashboard. Ask your Shouyin operator for a sign-in link.');
   if (needCsrf && !(await csrfMatches(token, c.req.header('x-csrf-token')))) {
-    throw new ShouyinError(ErrorType.authentication, ErrorCode.auth.csrf_token_invalid, 'Missing or wrong X-CSRF-Token for this dashboard session.', 'X-CSRF-Token');
+    throw new ShouyinError(
+      ErrorType.authentication,
+      ErrorCode.auth.csrf_token_invalid,
+      'Missing or wrong X-CSRF-Token for this dashboard session.',
+      'X-CSRF-Token',
+    );
   }
   const hash = await tokenHash('session', token);
   const touched = await dashboardShardFor(c.env, 'sessions', hash).touchDashboardSession(hash, Date.now(), IDLE_TIMEOUT_MS);
-  if (touched.kind === 'expired') throw authError('dashboard_session_expired', 'The dashboard session ended. Ask your Shouyin operator for a new sign-in link.');
+  if (touched.kind === 'expired')
+    throw authError('dashboard_session_expired', 'The dashboard session ended. Ask your Shouyin operator for a new sign-in link.');
   if (touched.kind === 'missing') throw authError('dashboard_session_missing', 'Not signed in to the dashboard. Ask your Shouyin operator for a sign-in link.');
   const merchant = merchantById(loadConfig(c.env), touched.session.merchant);
   if (!merchant) throw authError('dashboard_session_missing', 'This merchant is no longer configured.');

@@ -75,9 +75,7 @@ export type SessionTouch = { kind: 'ok'; session: DashboardSessionRow } | { kind
  * idle for `idleMs` (then it is deleted: an ended session never comes back, and later calls say `missing`).
  */
 export function touchSession(sql: SqlStorage, hash: string, now: number, idleMs: number): SessionTouch {
-  const row = sql
-    .exec<DashboardSessionRow>('SELECT merchant, email, created, last_seen, expires FROM dashboard_sessions WHERE hash = ?', hash)
-    .toArray()[0];
+  const row = sql.exec<DashboardSessionRow>('SELECT merchant, email, created, last_seen, expires FROM dashboard_sessions WHERE hash = ?', hash).toArray()[0];
   if (!row) return { kind: 'missing' };
   if (now >= row.expires || now - row.last_seen >= idleMs) {
     sql.exec('DELETE FROM dashboard_sessions WHERE hash = ?', hash);
