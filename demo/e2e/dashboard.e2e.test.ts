@@ -349,3 +349,169 @@ describe('the merchant dashboard on a phone', () => {
     expect(errors).toEqual([]);
   });
 });
+
+/**
+ * The pages built on routes this deployment may not have yet (API.md: lists, webhook endpoints,
+ * deliveries, retry), against that contract answered inside the browser: the real app, its real
+ * requests, answers in the contract's shapes. 10,000 sessions, 25 a page.
+ */
+describe('the dashboard against the list and webhook-endpoint contract (answered in the browser)', () => {
+  const N = 10_000;
+  const NOW = Math.floor(Date.now() / 1000);
+  const CH = ['wechat_pay', 'alipay', 'unionpay'] as const;
+  const sessions = Array.from({ length: N }, (_, i) => {
+    const status = i % 10 === 3 ? 'expired' : 'paid';
+    const channel = CH[i % 3]!;
+    const amount = 100 + (i % 997);
+    return {
+      id: `cs_${String(i).padStart(24, 'A')}`,
+      object: 'checkout.session',
+      status,
+      amount,
+      amount_refunded: 0,
+      currency: 'CNY',
+      description: `Item ${i}`,
+      merchant_order_id: `ORD${String(i).padStart(5, '0')}`,
+      channels: [...CH],
+      expires_at: NOW - i * 60 + 900,
+      created: NOW - i * 60,
+      livemode: false,
+      metadata: {},
+      payment: status === 'paid' ? { attempt: `A${i}`, channel, provider: 'sandbox', provider_transaction_id: `T${i}`, amount, currency: 'CNY', paid_at: NOW - i * 60 } : null,
+      refunds: [],
+    };
+  });
+  const endpoints = [
+    { id: 'we_ok0000000000000000000000', object: 'webhook_endpoint', url: 'https://shop.example/hooks/ok', enabled_events: ['*'], status: 'enabled', description: null, created: NOW - 86400 },
+    { id: 'we_bad000000000000000000000', object: 'webhook_endpoint', url: 'https://shop.example/hooks/broken', enabled_events: ['checkout.session.paid'], status: 'enabled', description: 'ERP', created: NOW - 86400 },
+  ];
+  const delivery = (i: number, endpoint: string, ok: boolean) => ({
+    id: `wd_${String(i).padStart(24, '0')}`,
+    object: 'webhook_delivery',
+    event: `evt_${String(i).padStart(24, '0')}`,
+    endpoint,
+    attempt: 1,
+    status_code: ok ? 200 : 503,
+    error: null,
+    duration_ms: 40 + i,
+    created: NOW - i * 30,
+    succeeded: ok,
+    next_retry_at: ok ? null : NOW + 300,
+  });
+  const calls: string[] = [];
+
+  async function fakeContract(page: Page): Promise<void> {
+    await page.route(
+      (u) => u.pathname.startsWith('/dashboard/api/v1/') && /^\/dashboard\/api\/v1\/(checkout\/sessions$|webhook_endpoints|events\/evt_[0-9A-Za-z]+\/retry$)/.test(u.pathname),
+      async (route) => {
+        const url = new URL(route.request().url());
+        const path = url.pathname.slice('/dashboard/api/v1'.length);
+        const q = url.searchParams;
+        calls.push(`${route.request().method()} ${path}${url.search}`);
+        const json = (body: unknown, status = 200) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+        const page_ = <T>(all: T[], key: (x: T) => string) => {
+          const limit = Number(q.get('limit') ?? 20);
+          const after = q.get('starting_after');
+          const start = after ? all.findIndex((x) => key(x) === after) + 1 : 0;
+          const data = all.slice(start, start + limit);
+          const more = start + limit < all.length;
+          return { object: 'list', data, has_more: more, next_cursor: more ? key(data[data.length - 1]!) : null };
+        };
+        if (path === '/checkout/sessions') {
+          const gte = Number(q.get('created[gte]') ?? 0);
+          const lt = Number(q.get('created[lt]') ?? Number.MAX_SAFE_INTEGER);
+          const rows = sessions.filter(
+            (s) =>
+              (!q.get('status') || s.status === q.get('status')) &&
+              (!q.get('channel') || s.payment?.channel === q.get('channel')) &&
+              (!q.get('merchant_order_id') || s.merchant_order_id === q.get('merchant_order_id')) &&
+              s.created >= gte &&
+              s.created < lt,
+          );
+          return json(page_(rows, (s) => `cur_${s.id}`));
+        }
+        if (path === '/webhook_endpoints') return json(page_(endpoints, (e) => e.id));
+        const deliveries = /^\/webhook_endpoints\/(we_\w+)\/deliveries$/.exec(path);
+        if (deliveries) {
+          const ok = deliveries[1] === endpoints[0]!.id;
+          return json(page_([0, 1, 2, 3].map((i) => delivery(i, deliveries[1]!, ok || i === 3)), (d) => d.id));
+        }
+        const rotate = /^\/webhook_endpoints\/(we_\w+)\/rotate_secret$/.exec(path);
+        if (rotate) return json({ ...endpoints.find((e) => e.id === rotate[1]), secret: 'whsec_bmV3IHNlY3JldCBmb3IgdGhlIHRlc3Q=' });
+        if (path.endsWith('/retry')) return json({ object: 'list', data: [delivery(99, JSON.parse(route.request().postData() ?? '{}').endpoint, true)] });
+        return json({ error: { type: 'invalid_request_error', code: 'route_not_found', message: 'not in the fake' } }, 404);
+      },
+    );
+  }
+
+  let ctx: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    page = await ctx.newPage();
+    await fakeContract(page);
+    await signIn(page);
+  });
+  afterAll(async () => ctx?.close());
+
+  it('10,000 payments: 25 a page from the server, the cursor in the URL, count and sum of the whole set, CSV of the filtered set', async () => {
+    await page.goto(`${baseUrl}/dashboard/payments`);
+    await page.getByRole('row', { name: /ORD00000/ }).waitFor();
+    expect(await page.locator('table.payments tbody tr').count()).toBe(25);
+    const total = sessions.reduce((n, s) => n + (s.payment?.amount ?? s.amount), 0);
+    const yuan = `¥${(total / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2 })}`;
+    await page.getByText(`共 10,000 笔 · 合计 ${yuan}`).waitFor({ timeout: 60_000 });
+    // Only pages were asked for, 100 at a time for the count: never the whole set at once.
+    expect(calls.filter((c) => c.startsWith('GET /checkout/sessions')).every((c) => /limit=(25|100)/.test(c))).toBe(true);
+    await expectAccessible(page, 'payments (contract)');
+    await shot(page, 'dashboard-contract-01-payments.png');
+
+    await page.getByRole('button', { name: '下一页' }).click();
+    await page.waitForURL(/after=cur_cs_/);
+    await page.getByRole('row', { name: /ORD00025/ }).waitFor();
+    await page.getByRole('button', { name: '上一页' }).click();
+    await page.getByRole('row', { name: /ORD00000/ }).waitFor();
+
+    await page.getByLabel('状态').selectOption('expired');
+    await page.getByRole('button', { name: '搜索', exact: true }).click();
+    await page.waitForURL(/status=expired/);
+    await page.getByRole('row', { name: /ORD00003/ }).waitFor();
+    await page.getByText(/^共 1,000 笔/).waitFor({ timeout: 60_000 });
+    // The filtered list, bookmarked, opens filtered.
+    await page.goto(page.url());
+    expect(await page.getByLabel('状态').inputValue()).toBe('expired');
+    await page.getByText(/^共 1,000 笔/).waitFor({ timeout: 60_000 });
+    const [download] = (await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出 CSV' }).click()])) as [Download, unknown];
+    const lines = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(lines).toHaveLength(1001);
+    expect(lines[0]).toBe('session,merchant_order_id,status,amount_yuan,amount_refunded_yuan,currency,channel,provider,provider_transaction_id,created_beijing,paid_at_beijing,description');
+    expect(lines.slice(1).every((l) => l.split(',')[2] === 'expired')).toBe(true);
+    expect(lines[1]).toMatch(/^cs_\w+,ORD00003,expired,1\.03,0\.00,CNY,/);
+    // A merchant order number is searched with the list's merchant_order_id filter.
+    await page.goto(`${baseUrl}/dashboard/payments?q=ORD09999`);
+    await page.getByRole('row', { name: /ORD09999/ }).waitFor();
+    expect(calls.some((c) => c.includes('merchant_order_id=ORD09999'))).toBe(true);
+  });
+
+  it('webhooks: failing endpoint first, failures first, resend, rotate the secret (shown once); home lists the failing one', async () => {
+    await page.goto(`${baseUrl}/dashboard/webhooks`);
+    const first = page.locator('section.card h2').first();
+    await expect.poll(() => first.textContent()).toContain('https://shop.example/hooks/broken');
+    await page.getByText('503').first().waitFor();
+    await expectAccessible(page, 'webhooks (contract)');
+    await shot(page, 'dashboard-contract-02-webhooks.png');
+    await page.getByRole('button', { name: `重新发送 evt_${'0'.repeat(24)}` }).first().click();
+    await page.getByText('已重新发送').waitFor();
+    expect(calls).toContain(`POST /events/evt_${'0'.repeat(24)}/retry`);
+    await page.getByRole('button', { name: '轮换签名密钥…' }).first().click();
+    const dialog = page.getByRole('dialog', { name: '轮换签名密钥' });
+    await dialog.getByRole('button', { name: '轮换', exact: true }).click();
+    await dialog.getByText('whsec_bmV3IHNlY3JldCBmb3IgdGhlIHRlc3Q=').waitFor();
+    await expectAccessible(page, 'rotated secret');
+    await shot(page, 'dashboard-contract-03-rotated.png');
+    await dialog.getByRole('button', { name: '关闭' }).click();
+    await expect.poll(() => page.getByText('whsec_bmV3IHNlY3JldCBmb3IgdGhlIHRlc3Q=').count()).toBe(0);
+    await page.getByRole('link', { name: '概览' }).click();
+    await page.getByText('https://shop.example/hooks/broken').waitFor();
+  });
+});

@@ -105,7 +105,7 @@ export class WebhooksPage extends Page {
               </thead>
               <tbody>
                 ${r.deliveries.map((d) => {
-                  const key = `${d.id}`;
+                  const key = `${ep.id}:${d.id}`;
                   return html`<tr>
                     <td class="nowrap">${beijingTime(d.created)}</td>
                     <td><code>${d.event}</code></td>
