@@ -19,7 +19,10 @@ import { eventually } from './merchant-api';
 const browser = useBrowser({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
 const PHONE = { locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
-async function merchant<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
+async function merchant<T>(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${baseUrl}${path}`, {
     method: init.method ?? 'GET',
     headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json', ...init.headers },
@@ -69,7 +72,13 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
   // Evaluated over the DevTools protocol: the dashboard's CSP (rightly) refuses an injected <script>.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown; failureSummary: string }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown; failureSummary: string }[] }[] }>;
+        };
+      }
+    ).axe;
     const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => `${JSON.stringify(n.target)}: ${n.failureSummary}`) }));
   });
@@ -124,7 +133,10 @@ describe('the merchant dashboard', () => {
     // The numbers arrive: the chart, the per-channel table, what needs attention.
     await page.getByRole('img', { name: /近 30 天每日收款金额/ }).waitFor();
     await page.getByRole('heading', { name: '待处理' }).waitFor();
-    await page.getByText(/近 7 天没有未处理的异常|未处理的异常/).first().waitFor();
+    await page
+      .getByText(/近 7 天没有未处理的异常|未处理的异常/)
+      .first()
+      .waitFor();
     await expectAccessible(page, 'home');
     await shot(page, 'dashboard-01-home.png');
     // The cookie is HttpOnly: the page's script cannot read it.
@@ -233,14 +245,16 @@ describe('the merchant dashboard', () => {
     } finally {
       await merchant('/sandbox/wechatpay/_control/bills', { method: 'POST', body: { mutations: [] } });
     }
-    const [download] = (await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: '标准化对账单：wechat-v3（CSV）' }).click(),
-    ])) as [Download, unknown];
+    const [download] = (await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '标准化对账单：wechat-v3（CSV）' }).click()])) as [
+      Download,
+      unknown,
+    ];
     expect(download.suggestedFilename()).toBe(`statement-demo-wechat-v3-${today}.csv`);
     const path = await download.path();
     const text = readFileSync(path, 'utf8');
-    expect(text.replace(/^\ufeff/, '').split('\r\n')[0]).toBe('kind,out_trade_no,out_refund_no,provider_transaction_id,provider_refund_id,amount_fen,amount_yuan,time_beijing,line');
+    expect(text.replace(/^\ufeff/, '').split('\r\n')[0]).toBe(
+      'kind,out_trade_no,out_refund_no,provider_transaction_id,provider_refund_id,amount_fen,amount_yuan,time_beijing,line',
+    );
     expect(text).toContain(paid.payment!.provider_transaction_id);
   });
 
@@ -269,12 +283,18 @@ describe('the merchant dashboard', () => {
     await page.getByRole('link', { name: '异常' }).click();
     await heading(page, '异常').waitFor();
     await page.getByRole('heading', { name: '失败的退款' }).waitFor();
-    await page.getByText(/近 7 天没有失败的退款|re_/).first().waitFor();
+    await page
+      .getByText(/近 7 天没有失败的退款|re_/)
+      .first()
+      .waitFor();
     await expectAccessible(page, 'anomalies');
     await shot(page, 'dashboard-10-anomalies.png');
     await page.getByRole('link', { name: '设置' }).click();
     await heading(page, '设置').waitFor();
-    await page.getByText(`http://127.0.0.1:${new URL(baseUrl).port}`).first().waitFor();
+    await page
+      .getByText(`http://127.0.0.1:${new URL(baseUrl).port}`)
+      .first()
+      .waitFor();
     await expectAccessible(page, 'settings');
     await shot(page, 'dashboard-11-settings.png');
     expect(await page.content()).not.toContain(secretKey);
@@ -377,13 +397,32 @@ describe('the dashboard against the list and webhook-endpoint contract (answered
       created: NOW - i * 60,
       livemode: false,
       metadata: {},
-      payment: status === 'paid' ? { attempt: `A${i}`, channel, provider: 'sandbox', provider_transaction_id: `T${i}`, amount, currency: 'CNY', paid_at: NOW - i * 60 } : null,
+      payment:
+        status === 'paid'
+          ? { attempt: `A${i}`, channel, provider: 'sandbox', provider_transaction_id: `T${i}`, amount, currency: 'CNY', paid_at: NOW - i * 60 }
+          : null,
       refunds: [],
     };
   });
   const endpoints = [
-    { id: 'we_ok0000000000000000000000', object: 'webhook_endpoint', url: 'https://shop.example/hooks/ok', enabled_events: ['*'], status: 'enabled', description: null, created: NOW - 86400 },
-    { id: 'we_bad000000000000000000000', object: 'webhook_endpoint', url: 'https://shop.example/hooks/broken', enabled_events: ['checkout.session.paid'], status: 'enabled', description: 'ERP', created: NOW - 86400 },
+    {
+      id: 'we_ok0000000000000000000000',
+      object: 'webhook_endpoint',
+      url: 'https://shop.example/hooks/ok',
+      enabled_events: ['*'],
+      status: 'enabled',
+      description: null,
+      created: NOW - 86400,
+    },
+    {
+      id: 'we_bad000000000000000000000',
+      object: 'webhook_endpoint',
+      url: 'https://shop.example/hooks/broken',
+      enabled_events: ['checkout.session.paid'],
+      status: 'enabled',
+      description: 'ERP',
+      created: NOW - 86400,
+    },
   ];
   const delivery = (i: number, endpoint: string, ok: boolean) => ({
     id: `wd_${String(i).padStart(24, '0')}`,
@@ -402,7 +441,9 @@ describe('the dashboard against the list and webhook-endpoint contract (answered
 
   async function fakeContract(page: Page): Promise<void> {
     await page.route(
-      (u) => u.pathname.startsWith('/dashboard/api/v1/') && /^\/dashboard\/api\/v1\/(checkout\/sessions$|webhook_endpoints|events\/evt_[0-9A-Za-z]+\/retry$)/.test(u.pathname),
+      (u) =>
+        u.pathname.startsWith('/dashboard/api/v1/') &&
+        /^\/dashboard\/api\/v1\/(checkout\/sessions$|webhook_endpoints|events\/evt_[0-9A-Za-z]+\/retry$)/.test(u.pathname),
       async (route) => {
         const url = new URL(route.request().url());
         const path = url.pathname.slice('/dashboard/api/v1'.length);
@@ -434,7 +475,12 @@ describe('the dashboard against the list and webhook-endpoint contract (answered
         const deliveries = /^\/webhook_endpoints\/(we_\w+)\/deliveries$/.exec(path);
         if (deliveries) {
           const ok = deliveries[1] === endpoints[0]!.id;
-          return json(page_([0, 1, 2, 3].map((i) => delivery(i, deliveries[1]!, ok || i === 3)), (d) => d.id));
+          return json(
+            page_(
+              [0, 1, 2, 3].map((i) => delivery(i, deliveries[1]!, ok || i === 3)),
+              (d) => d.id,
+            ),
+          );
         }
         const rotate = /^\/webhook_endpoints\/(we_\w+)\/rotate_secret$/.exec(path);
         if (rotate) return json({ ...endpoints.find((e) => e.id === rotate[1]), secret: 'whsec_bmV3IHNlY3JldCBmb3IgdGhlIHRlc3Q=' });
@@ -482,9 +528,14 @@ describe('the dashboard against the list and webhook-endpoint contract (answered
     expect(await page.getByLabel('状态').inputValue()).toBe('expired');
     await page.getByText(/^共 1,000 笔/).waitFor({ timeout: 60_000 });
     const [download] = (await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出 CSV' }).click()])) as [Download, unknown];
-    const lines = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '').trim().split('\r\n');
+    const lines = readFileSync(await download.path(), 'utf8')
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
     expect(lines).toHaveLength(1001);
-    expect(lines[0]).toBe('session,merchant_order_id,status,amount_yuan,amount_refunded_yuan,currency,channel,provider,provider_transaction_id,created_beijing,paid_at_beijing,description');
+    expect(lines[0]).toBe(
+      'session,merchant_order_id,status,amount_yuan,amount_refunded_yuan,currency,channel,provider,provider_transaction_id,created_beijing,paid_at_beijing,description',
+    );
     expect(lines.slice(1).every((l) => l.split(',')[2] === 'expired')).toBe(true);
     expect(lines[1]).toMatch(/^cs_\w+,ORD00003,expired,1\.03,0\.00,CNY,/);
     // A merchant order number is searched with the list's merchant_order_id filter.
@@ -500,7 +551,10 @@ describe('the dashboard against the list and webhook-endpoint contract (answered
     await page.getByText('503').first().waitFor();
     await expectAccessible(page, 'webhooks (contract)');
     await shot(page, 'dashboard-contract-02-webhooks.png');
-    await page.getByRole('button', { name: `重新发送 evt_${'0'.repeat(24)}` }).first().click();
+    await page
+      .getByRole('button', { name: `重新发送 evt_${'0'.repeat(24)}` })
+      .first()
+      .click();
     await page.getByText('已重新发送').waitFor();
     expect(calls).toContain(`POST /events/evt_${'0'.repeat(24)}/retry`);
     await page.getByRole('button', { name: '轮换签名密钥…' }).first().click();

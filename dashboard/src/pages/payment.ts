@@ -9,6 +9,7 @@ import { ApiError, api, isMissingRoute, newIdempotencyKey } from '../api';
 import { beijingTime, money, parseYuan, yuan } from '../format';
 import { Page, settle, type Load } from '../page';
 import { href } from '../router';
+import { refundable } from '../model';
 import type { Refund, Timeline } from '../types';
 
 /** How long the page follows a refund before it says "still pending" and stops asking. */
@@ -19,14 +20,6 @@ interface Entry {
   at: number;
   rank: number;
   body: TemplateResult;
-}
-
-/** What is left to refund: the payment less merchant refunds that did not fail. */
-export function refundable(t: Timeline): number {
-  const s = t.session;
-  if (s.status !== 'paid' || !s.payment) return 0;
-  const committed = s.refunds.filter((r) => !r.automatic && r.status !== 'failed').reduce((n, r) => n + r.amount, 0);
-  return Math.max(0, s.payment.amount - committed);
 }
 
 type RefundState =

@@ -4,15 +4,14 @@
 // of the whole filtered set, counted page by page; and the filtered set as CSV.
 
 import { html, nothing, type TemplateResult } from 'lit';
-import { api, isMissingRoute, isNotFound, walk, type Query } from '../api';
-import { addDays, beijingDay, beijingTime, csv, dayStartSeconds, download, isDate, money, yuan } from '../format';
+import { api, isMissingRoute, isNotFound, walk } from '../api';
+import { beijingDay, beijingTime, download, money } from '../format';
+import { CHANNELS, STATUSES, listQuery, sessionsCsv } from '../model';
 import { Page, settle, type Load } from '../page';
 import { href, navigate } from '../router';
-import type { Channel, List, Session } from '../types';
+import type { List, Session } from '../types';
 
 export const PAGE_SIZE = 25;
-const STATUSES = ['open', 'paid', 'expired', 'canceled'] as const;
-const CHANNELS: Channel[] = ['wechat_pay', 'alipay', 'unionpay'];
 
 interface Results {
   mode: 'list' | 'search';
@@ -21,53 +20,6 @@ interface Results {
 }
 
 type Totals = { state: 'idle' } | { state: 'counting'; count: number; sum: number } | { state: 'done'; rows: Session[] } | { state: 'unavailable' };
-
-/** The list API's filters from the page's URL. */
-export function listQuery(q: URLSearchParams): Query {
-  const from = q.get('from');
-  const to = q.get('to');
-  return {
-    status: STATUSES.includes(q.get('status') as (typeof STATUSES)[number]) ? q.get('status') : undefined,
-    channel: CHANNELS.includes(q.get('channel') as Channel) ? q.get('channel') : undefined,
-    'created[gte]': isDate(from) ? dayStartSeconds(from) : undefined,
-    'created[lt]': isDate(to) ? dayStartSeconds(addDays(to, 1)) : undefined,
-  };
-}
-
-export const CSV_HEADER = [
-  'session',
-  'merchant_order_id',
-  'status',
-  'amount_yuan',
-  'amount_refunded_yuan',
-  'currency',
-  'channel',
-  'provider',
-  'provider_transaction_id',
-  'created_beijing',
-  'paid_at_beijing',
-  'description',
-];
-
-export function sessionsCsv(rows: readonly Session[]): string {
-  return csv([
-    CSV_HEADER,
-    ...rows.map((s) => [
-      s.id,
-      s.merchant_order_id,
-      s.status,
-      yuan(s.payment?.amount ?? s.amount),
-      yuan(s.amount_refunded),
-      s.currency,
-      s.payment?.channel ?? '',
-      s.payment?.provider ?? '',
-      s.payment?.provider_transaction_id ?? '',
-      beijingTime(s.created),
-      s.payment?.paid_at ? beijingTime(s.payment.paid_at) : '',
-      s.description,
-    ]),
-  ]);
-}
 
 /** Cursors of the pages before this one, per filter set, for "Previous page" within this visit. */
 const trail = new Map<string, string[]>();
