@@ -144,6 +144,14 @@ describe('the merchant dashboard', () => {
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'shouyin_dashboard')).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict' });
 
+    // The page is served locked down: its own script and styles only, never framed, never cached.
+    const shell = await fetch(`${baseUrl}/dashboard/payments`);
+    expect(shell.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(shell.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(shell.headers.get('x-frame-options')).toBe('DENY');
+    expect(shell.headers.get('cache-control')).toBe('no-store');
+    expect(shell.headers.get('access-control-allow-origin')).toBeNull();
+
     const again = await page.context().newPage();
     await again.goto(link.url);
     await again.getByText('此登录链接已被使用').waitFor();
