@@ -14,6 +14,19 @@ export interface MerchantInfo {
   auto_refund_anomalies: boolean;
   channels: Channel[];
   apple: boolean;
+  /** Each certificate of the configuration with its expiry, soonest first (worker/src/registry/health.ts). */
+  credentials: Credential[];
+}
+
+export interface Credential {
+  channel: Channel | 'apple';
+  credential: string;
+  subject: string | null;
+  serial: string;
+  /** ISO 8601, or null when the Worker cannot read the certificate (then `note` says where to look). */
+  not_after: string | null;
+  days_left: number | null;
+  note?: string;
 }
 
 export interface DashboardSession {

@@ -233,7 +233,7 @@ describe('the merchant dashboard', () => {
     await page.waitForURL(`${baseUrl}/dashboard/reconciliation?date=${today}`);
     await heading(page, `对账 · ${today}`).waitFor();
     const providers = page.getByRole('region', { name: '支付机构' });
-    await providers.getByRole('rowheader', { name: 'wechat-v3' }).waitFor({ timeout: 30_000 });
+    await providers.getByRole('rowheader', { name: 'wechat-v3' }).waitFor({ timeout: 60_000 });
     await page.getByRole('heading', { name: '差异' }).waitFor();
     // The WeChat Pay sandbox's statement gains a payment Shouyin never saw (长款); downloaded again, the
     // report shows it row by row.
@@ -245,7 +245,7 @@ describe('the merchant dashboard', () => {
     try {
       await page.getByRole('button', { name: '重新下载对账单' }).click();
       const diff = page.getByRole('row', { name: /FOREIGNDASH0001/ });
-      await diff.waitFor({ timeout: 30_000 });
+      await diff.waitFor({ timeout: 60_000 });
       await expect.poll(() => diff.textContent()).toMatch(/长款[\s\S]*missing_here[\s\S]*wechat-v3[\s\S]*¥7\.77/);
       await page.getByText('存在差异').waitFor();
       await expectAccessible(page, 'reconciliation');
@@ -303,6 +303,8 @@ describe('the merchant dashboard', () => {
       .getByText(`http://127.0.0.1:${new URL(baseUrl).port}`)
       .first()
       .waitFor();
+    // Credential health: the demo's UnionPay root and middle certificates, with their expiry.
+    await page.getByRole('row', { name: /providers\.unionpay\.root_cert/ }).waitFor();
     await expectAccessible(page, 'settings');
     await shot(page, 'dashboard-11-settings.png');
     expect(await page.content()).not.toContain(secretKey);

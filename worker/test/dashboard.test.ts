@@ -221,9 +221,17 @@ describe('the session', () => {
     const body = (await res.json()) as Record<string, unknown> & { merchant: Record<string, unknown> };
     expect(body.merchant).toMatchObject({ id: TEST.merchant_id, livemode: false, webhook: { url: TEST.webhook_url } });
     expect(body.idle_timeout_seconds).toBe(1800);
+    // Credential health: the certificates of its configuration (UnionPay's root and middle here), with dates.
+    const creds = body.merchant.credentials as { channel: string; credential: string; not_after: string | null; days_left: number | null }[];
+    expect(creds.filter((c) => c.channel === 'unionpay' && c.not_after !== null).map((c) => c.credential)).toEqual(
+      expect.arrayContaining(['providers.unionpay.root_cert', 'providers.unionpay.middle_cert']),
+    );
+    expect(creds.every((c, i) => i === 0 || (creds[i - 1]!.days_left ?? Infinity) <= (c.days_left ?? Infinity))).toBe(true);
     const text = JSON.stringify(body);
     expect(text).not.toContain(TEST.secret_key.slice(8));
     expect(text).not.toContain(TEST.webhook_secret.slice(6));
+    expect(text).not.toContain('PRIVATE KEY');
+    expect(text).not.toContain(TEST.apiv3_key);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(res.headers.get('cache-control')).toBe('no-store');
   });

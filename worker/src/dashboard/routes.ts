@@ -17,6 +17,7 @@ import { loadConfig, merchantById, type MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
 import { registeredChannels } from '../providers/registry';
+import { merchantCredentials, withDaysLeft, type CredentialStatus } from '../registry/health';
 import { authenticateAdmin } from '../routes/admin-auth';
 import { parseJsonObject, readBody, type AppEnv } from '../routes/http';
 import { merchantRoutes } from '../routes/merchant';
@@ -222,7 +223,19 @@ function merchantSummary(m: MerchantConfig) {
     auto_refund_anomalies: m.auto_refund_anomalies,
     channels: registeredChannels().filter((ch) => ch in m.providers),
     apple: m.apple !== undefined,
+    credentials: credentialHealth(m),
   };
+}
+
+/**
+ * Credential health (registry/health.ts, the same list the operator's GET /v1/admin/credentials gives):
+ * each certificate in the merchant's configuration with its expiry, soonest first, dates unknown last.
+ * Subjects, serials and dates only — public certificate data, never a key.
+ */
+function credentialHealth(m: MerchantConfig): CredentialStatus[] {
+  const now = Date.now();
+  const rows = merchantCredentials(m).map((c) => withDaysLeft(c, now));
+  return rows.sort((a, b) => (a.days_left ?? Number.POSITIVE_INFINITY) - (b.days_left ?? Number.POSITIVE_INFINITY));
 }
 
 dashboardRoutes.post('/dashboard/api/signout', async (c) => {
