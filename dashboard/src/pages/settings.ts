@@ -61,7 +61,10 @@ export class SettingsPage extends Page {
               <td><code>${c.credential}</code></td>
               <td class="small">${c.subject ?? '—'}</td>
               <td><code>${c.serial}</code></td>
-              <td class="nowrap">${c.not_after ? beijingTime(Math.floor(Date.parse(c.not_after) / 1000)) : t.unknownDate}${c.note ? html`<br /><span class="muted small">${c.note}</span>` : nothing}</td>
+              <td>
+                <span class="nowrap">${c.not_after ? beijingTime(Math.floor(Date.parse(c.not_after) / 1000)) : t.unknownDate}</span>
+                ${c.note ? html`<span class="muted small note">${c.note}</span>` : nothing}
+              </td>
               <td class="num"><span class=${cls}>${d === null ? '—' : d < 0 ? t.expiredDays(-d) : d}</span></td>
             </tr>`;
           })}
