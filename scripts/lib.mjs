@@ -49,8 +49,8 @@ export function buildDashboard() {
 
 /**
  * A one-time dashboard sign-in link for `merchant` from the admin API (POST
- * /v1/admin/merchants/:id/dashboard_links). Sent with node:http, not fetch: Node's fetch marks every
- * request `Sec-Fetch-Mode: cors`, like a browser's, and the admin API refuses browsers.
+ * /v1/admin/merchants/:id/dashboard_links), sent with node:http: exactly the headers written here, none
+ * that the admin API would take for a browser's (Origin, Sec-Fetch-Site).
  * @param {{ baseUrl: string, adminKey: string, merchant: string, ttlSeconds?: number }} options
  * @returns {Promise<{ url: string, expires_at: number }>}
  */
