@@ -11,8 +11,12 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
-/** Bytes of the minified bundle, and of it gzipped (level 9): 8 % over what it was when the sandbox left. */
-const BUDGET = { minified: 380_000, gzipped: 126_000 };
+/**
+ * Bytes of the minified bundle, and of it gzipped (level 9). Set about 5 % over the size with reconciliation
+ * of real statements (fees, split files) and credential health: 388,044 B minified. Far below the
+ * Workers limit (3 MB compressed on the free plan); the budget exists to make growth a decision.
+ */
+const BUDGET = { minified: 408_000, gzipped: 135_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation

@@ -7,9 +7,12 @@ import { ErrorType, ShouyinError, notFound } from './lib/errors';
 import { allowedOrigin, clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { appleRoutes } from './routes/apple';
+import { dashboardRoutes } from './dashboard/routes';
 import { merchantApi } from './routes/merchant';
 import { reconciliationApi } from './routes/reconciliation';
 import { scheduledReconciliation } from './bills/run';
+import { adminCredentialsApi } from './routes/admin-credentials';
+import { scheduledCredentialCheck } from './registry/health-alerts';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
 import { wechatRoutes } from './routes/wechat-oauth';
@@ -43,6 +46,10 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
 });
 // Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
 app.route('/', appleRoutes);
+app.route('/v1/admin/credentials', adminCredentialsApi);
+// The merchant dashboard (/dashboard/…) and the operator's sign-in links for it; before /v1, whose
+// middleware would ask /v1/admin/… for a merchant's secret key.
+app.route('/', dashboardRoutes);
 app.route('/v1/client', clientApi);
 app.route('/v1/reconciliation', reconciliationApi);
 app.route('/v1', merchantApi);
@@ -98,6 +105,10 @@ app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_no
 
 export default {
   fetch: app.fetch,
-  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant.
-  scheduled: (controller, env, ctx) => ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime)),
+  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant,
+  // and the daily credential expiry check (registry/health-alerts.ts).
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime));
+    ctx.waitUntil(scheduledCredentialCheck(env, controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env>;

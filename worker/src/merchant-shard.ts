@@ -7,11 +7,16 @@ import type { Env } from './env';
 import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
-import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
+import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
 import { loadConfig } from './config';
 import { takeToken, type BucketSpec } from './lib/token-bucket';
 import { DAY_MS, retentionDays } from './session/retention';
 import { EVENT_LOG_DAYS } from './shards';
+import { DASHBOARD_SCHEMA, consumeLink, deleteSession, insertLink, insertSession, peekLink, touchSession } from './dashboard/store';
+import type { LinkState, SessionTouch } from './dashboard/store';
+import { OUTCOME_SCHEMA, dayStats, insertOutcome, type DayStats, type SessionOutcome } from './reports/outcomes';
+import { PAYMENT_INDEX_SCHEMA, findPayment, insertPayment, type IndexedPayment } from './reports/payment-index';
+import { CREDENTIAL_ALERTS_SCHEMA, checkCredentials, credentialAlertState, credentialAlertsAlarm } from './registry/health-alerts';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -59,6 +64,11 @@ export class MerchantShard extends DurableObject<Env> {
       merchant TEXT NOT NULL, name TEXT NOT NULL, tokens REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (merchant, name))`);
     // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
     for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
+    // The dashboard's sign-in links and sessions (`~dashboard:…`), the daily session outcomes
+    // (`<m>:stats:<day>`) and the provider transaction index (`<m>:txn:<n>`).
+    for (const schema of [...DASHBOARD_SCHEMA, OUTCOME_SCHEMA, PAYMENT_INDEX_SCHEMA]) this.sql.exec(schema);
+    // Credential expiry warnings (registry/health-alerts.ts), in the merchant's `<m>:credentials` shard.
+    for (const schema of CREDENTIAL_ALERTS_SCHEMA) this.sql.exec(schema);
   }
 
   /** Starts an idempotent request, or says what to answer instead. */
@@ -201,7 +211,8 @@ export class MerchantShard extends DurableObject<Env> {
 
   /**
    * The shard's retention work: the whole shard deleted once its purge time passed; idempotency
-   * records pruned after 24 h. True when the shard was deleted.
+   * records pruned after 24 h, payment index entries after the money retention. True when the shard
+   * was deleted.
    */
   private async retire(now: number): Promise<boolean> {
     const purge = this.purgeAt();
@@ -213,28 +224,100 @@ export class MerchantShard extends DurableObject<Env> {
       return true;
     }
     this.sql.exec('DELETE FROM idempotency WHERE created < ?', now - IDEMPOTENCY_TTL_MS);
+    this.sql.exec('DELETE FROM payment_index WHERE at < ?', now - retentionDays(this.env).money * DAY_MS);
     return false;
   }
 
   /** After an alarm: the next retention work, if the reconciliation run left no earlier alarm. */
   private async rearmRetention(): Promise<void> {
     const oldest = this.sql.exec<{ m: number | null }>('SELECT MIN(created) AS m FROM idempotency').one().m;
-    const times = [this.purgeAt(), oldest === null ? null : oldest + IDEMPOTENCY_TTL_MS].filter((t): t is number => t !== null);
+    const indexed = this.sql.exec<{ m: number | null }>('SELECT MIN(at) AS m FROM payment_index').one().m;
+    const times = [
+      this.purgeAt(),
+      oldest === null ? null : oldest + IDEMPOTENCY_TTL_MS,
+      indexed === null ? null : indexed + retentionDays(this.env).money * DAY_MS,
+    ].filter((t): t is number => t !== null);
     if (times.length > 0) await this.armAt(Math.min(...times));
+  }
+
+  /** The stored report's in-flight list, which the next day's report carries in (null when none is stored). */
+  reconciliationInFlight(merchant: string, date: string): ReturnType<typeof storedInFlight> {
+    return storedInFlight(this.sql, merchant, date);
   }
 
   reconciliationRun(merchant: string, date: string): ReturnType<typeof runState> {
     return runState(this.sql, merchant, date);
   }
 
+  /** The daily credential check (Cron Trigger) at `at`: the `merchant.credentials_expiring` event id, or null. */
+  async checkCredentials(merchant: string, at: number): Promise<string | null> {
+    const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
+    return m ? checkCredentials(this.env, this.ctx.storage, this.sql, m, at) : null;
+  }
+
+  credentialAlerts(merchant: string): ReturnType<typeof credentialAlertState> {
+    return credentialAlertState(this.sql, merchant);
+  }
+
   /**
-   * Retention first (a shard past its time is deleted and that is all), then a reconciliation run's
-   * due work (the scheduled run, its retries and its webhook), then the next retention alarm.
+   * Retention first (a shard past its time is deleted and that is all), then what set the alarm:
+   * reconciliation runs (the scheduled run, its retries and its webhook) and credential expiry
+   * webhooks (each in its own shard; the credential alarm only ever brings it forward), then the next
+   * retention alarm.
    */
   override async alarm(): Promise<void> {
     if (await this.retire(this.clock.now())) return;
     await runAlarm(this.env, this.ctx.storage, this.sql);
+    await credentialAlertsAlarm(this.env, this.ctx.storage, this.sql);
     await this.rearmRetention();
+  }
+
+  // ── dashboard sign-in (worker/src/dashboard): only token hashes reach these ─────────────────────
+
+  createDashboardLink(hash: string, merchant: string, email: string | null, now: number, expires: number): void {
+    insertLink(this.sql, hash, merchant, email, now, expires);
+  }
+
+  peekDashboardLink(hash: string, now: number): LinkState {
+    return peekLink(this.sql, hash, now);
+  }
+
+  consumeDashboardLink(hash: string, now: number): LinkState {
+    return consumeLink(this.sql, hash, now);
+  }
+
+  createDashboardSession(hash: string, merchant: string, email: string | null, now: number, expires: number): void {
+    insertSession(this.sql, hash, merchant, email, now, expires);
+  }
+
+  touchDashboardSession(hash: string, now: number, idleMs: number): SessionTouch {
+    return touchSession(this.sql, hash, now, idleMs);
+  }
+
+  endDashboardSession(hash: string): boolean {
+    return deleteSession(this.sql, hash);
+  }
+
+  // ── reports (worker/src/reports) ──────────────────────────────────────────────────────────────
+
+  /** A day's outcomes (counts and amounts, no shopper data) are kept as long as that day's ledger. */
+  async recordOutcome(merchant: string, outcome: SessionOutcome): Promise<void> {
+    insertOutcome(this.sql, merchant, outcome);
+    await this.keepUntil(outcome.at + (retentionDays(this.env).money + 1) * DAY_MS);
+  }
+
+  dayStats(merchant: string, date: string): DayStats {
+    return dayStats(this.sql, merchant, date);
+  }
+
+  /** Pruned, entry by entry, as long after the payment as a session where money moved is kept. */
+  async indexPayment(merchant: string, payment: IndexedPayment): Promise<void> {
+    insertPayment(this.sql, merchant, payment);
+    await this.armAt(payment.at + retentionDays(this.env).money * DAY_MS);
+  }
+
+  findPayment(merchant: string, providerTransactionId: string): IndexedPayment | null {
+    return findPayment(this.sql, merchant, providerTransactionId);
   }
 
   /** Newest first, strictly before the (created, id) cursor when given. */

@@ -33,6 +33,23 @@ export function eventLogFor(env: Env, merchantId: string, day: string): DurableO
   return env.MERCHANT_SHARDS.getByName(`${merchantId}:events:${day}`);
 }
 
+/**
+ * Dashboard sign-in links and sessions (worker/src/dashboard), found by a hash of their token: the
+ * cookie or link carries no merchant id. `~` cannot start a merchant id, so these names never meet a
+ * merchant's own shards.
+ */
+export function dashboardShardFor(env: Env, kind: 'links' | 'sessions', tokenHash: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`~dashboard:${kind}:${fnv1a(tokenHash) % SHARDS}`);
+}
+
+/** Per merchant and Beijing day: how the day's checkout sessions ended, by channel (worker/src/reports). */
+export const statsShardName = (merchantId: string, day: string): string => `${merchantId}:stats:${day}`;
+
+/** Which session a provider's transaction id belongs to (worker/src/reports), sharded by the id. */
+export function paymentIndexFor(env: Env, merchantId: string, providerTransactionId: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:txn:${fnv1a(providerTransactionId) % SHARDS}`);
+}
+
 /** The merchant-wide rate limiter (attempt creation, session/limits.ts): one object per merchant. */
 export function limiterFor(env: Env, merchantId: string): DurableObjectStub<MerchantShard> {
   return env.MERCHANT_SHARDS.getByName(`${merchantId}:limits`);

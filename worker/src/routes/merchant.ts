@@ -9,16 +9,16 @@ import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { isSessionId, issuedSessionStub, newClientSecret, newSessionId } from '../session/ids';
 import { channelOfPaymentCode } from '../session/payment-code';
 import { validateCreateSession } from '../session/validate';
+import { reportRoutes } from './reports';
 import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, sessionErrorResponse, type AppEnv } from './http';
 
 export const MAX_API_BODY = 16 * 1024;
 
-export const merchantApi = new Hono<AppEnv>();
-
-merchantApi.use('*', async (c, next) => {
-  c.set('merchant', authenticateMerchant(c));
-  await next();
-});
+/**
+ * The merchant API's routes without the authentication: each reads `c.get('merchant')`. Mounted behind
+ * the secret key (merchantApi, below) and behind the dashboard's session cookie (worker/src/dashboard).
+ */
+export const merchantRoutes = new Hono<AppEnv>();
 
 /**
  * Runs a mutating call under an Idempotency-Key: the same key and body replay the stored answer,
@@ -73,7 +73,7 @@ async function idempotent(
   return res;
 }
 
-merchantApi.post('/checkout/sessions', async (c) => {
+merchantRoutes.post('/checkout/sessions', async (c) => {
   const merchant = c.get('merchant');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
   const params = validateCreateSession(parseJsonObject(raw), merchant);
@@ -105,7 +105,7 @@ merchantApi.post('/checkout/sessions', async (c) => {
   });
 });
 
-merchantApi.get('/checkout/sessions/:id', async (c) => {
+merchantRoutes.get('/checkout/sessions/:id', async (c) => {
   const id = c.req.param('id');
   const stub = await issuedSessionStub(c.env, id);
   if (!stub) throw notFound('checkout session', id);
@@ -115,7 +115,17 @@ merchantApi.get('/checkout/sessions/:id', async (c) => {
   return c.json(session);
 });
 
-merchantApi.post('/checkout/sessions/:id/cancel', async (c) => {
+/** Attempts, provider messages, anomalies, refunds, events and webhook deliveries (session/timeline.ts). */
+merchantRoutes.get('/checkout/sessions/:id/timeline', async (c) => {
+  const id = c.req.param('id');
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) throw notFound('checkout session', id);
+  const timeline = await stub.timeline(c.get('merchant').id);
+  if (!timeline) throw notFound('checkout session', id);
+  return c.json(timeline);
+});
+
+merchantRoutes.post('/checkout/sessions/:id/cancel', async (c) => {
   const merchant = c.get('merchant');
   const id = c.req.param('id');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
@@ -132,7 +142,7 @@ merchantApi.post('/checkout/sessions/:id/cancel', async (c) => {
 });
 
 /** The same attempt the widget starts, for a merchant's own app (e.g. the `app` flow's signed payload). */
-merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
+merchantRoutes.post('/checkout/sessions/:id/attempts', async (c) => {
   const merchant = c.get('merchant');
   const id = c.req.param('id');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
@@ -147,7 +157,7 @@ merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
 
 // ── in store: the till scans the shopper's payment code (docs/instore.md) ─────────────────────────
 
-merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
+merchantRoutes.post('/checkout/sessions/:id/barcode', async (c) => {
   const merchant = c.get('merchant');
   const id = c.req.param('id');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
@@ -169,7 +179,7 @@ merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
   });
 });
 
-merchantApi.get('/checkout/sessions/:id/barcode', async (c) => {
+merchantRoutes.get('/checkout/sessions/:id/barcode', async (c) => {
   const id = c.req.param('id');
   const stub = await issuedSessionStub(c.env, id);
   if (!stub) throw notFound('checkout session', id);
@@ -180,7 +190,7 @@ merchantApi.get('/checkout/sessions/:id/barcode', async (c) => {
 
 // ── refunds ─────────────────────────────────────────────────────────────────────────────────────
 
-merchantApi.post('/refunds', async (c) => {
+merchantRoutes.post('/refunds', async (c) => {
   const merchant = c.get('merchant');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
   const body = parseJsonObject(raw);
@@ -213,7 +223,7 @@ merchantApi.post('/refunds', async (c) => {
   });
 });
 
-merchantApi.get('/refunds/:id', async (c) => {
+merchantRoutes.get('/refunds/:id', async (c) => {
   const id = c.req.param('id');
   const refundNo = refundNoFromApiId(id);
   const stub = refundNo ? await issuedSessionStub(c.env, sessionIdOfRefundNo(refundNo)) : null;
@@ -227,7 +237,7 @@ merchantApi.get('/refunds/:id', async (c) => {
 
 export { EVENT_LOG_DAYS } from '../shards';
 
-merchantApi.get('/events', async (c) => {
+merchantRoutes.get('/events', async (c) => {
   const merchant = c.get('merchant');
   const limitParam = c.req.query('limit') ?? '20';
   const limit = Number(limitParam);
@@ -262,3 +272,13 @@ merchantApi.get('/events', async (c) => {
     next_cursor: out.length > limit && last ? `${last.created}_${last.id}` : null,
   });
 });
+
+merchantRoutes.route('/', reportRoutes);
+
+/** The merchant API as merchants call it: a secret key, then the routes. */
+export const merchantApi = new Hono<AppEnv>();
+merchantApi.use('*', async (c, next) => {
+  c.set('merchant', authenticateMerchant(c));
+  await next();
+});
+merchantApi.route('/', merchantRoutes);

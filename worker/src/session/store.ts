@@ -357,6 +357,15 @@ export class SessionStore {
     return true;
   }
 
+  /** Every provider message that reached this session, in arrival order (the timeline's evidence). */
+  providerMessages(): { at: number; attempt_id: string; source: string; outcome: string; raw: string }[] {
+    return this.sql
+      .exec<{ at: number; attempt_id: string; source: string; outcome: string; raw: string }>(
+        'SELECT at, attempt_id, source, outcome, raw FROM provider_messages ORDER BY rowid',
+      )
+      .toArray();
+  }
+
   fact(k: string): string | null {
     return this.rows<{ v: string }>('SELECT v FROM facts WHERE k = ?', k)[0]?.v ?? null;
   }
