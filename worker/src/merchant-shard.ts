@@ -8,7 +8,7 @@ import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
-import { loadConfig } from './config';
+import { merchantById } from './merchants';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -123,7 +123,7 @@ export class MerchantShard extends DurableObject<Env> {
   }
 
   async reconciliationReport(merchant: string, date: string, refresh: boolean): Promise<ReconciliationReport | null> {
-    const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
+    const m = await merchantById(this.env, merchant);
     return m ? reportFor(this.env, this.sql, m, date, refresh) : null;
   }
 

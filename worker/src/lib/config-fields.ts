@@ -6,8 +6,13 @@ import { ErrorType, ShouyinError } from './errors';
 
 /** A config problem, named by its path (`merchants[0].providers.alipay.app_id`). Provider config modules reuse it. */
 export class ConfigError extends ShouyinError {
-  constructor(path: string, problem: string) {
-    super(ErrorType.configuration, 'config_invalid', `SHOUYIN_CONFIG ${path} ${problem}`, path);
+  /** `source` names the document or variable in the message (`SHOUYIN_CONFIG merchants[0].name is missing.`). */
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+    source = 'SHOUYIN_CONFIG',
+  ) {
+    super(ErrorType.configuration, 'config_invalid', `${source} ${path} ${problem}`, path);
   }
 }
 

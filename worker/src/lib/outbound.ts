@@ -4,7 +4,6 @@
 // Worker's own default export (ctx.exports), in-process.
 
 import { env, exports } from 'cloudflare:workers';
-import type { ShouyinConfig } from '../config';
 import type { Env } from '../env';
 import type { ProviderContext } from '../providers/types';
 
@@ -14,8 +13,9 @@ interface SelfFetcher {
   fetch(request: Request): Promise<Response>;
 }
 
-export function outboundFetch(config: ShouyinConfig, timeoutMs = OUTBOUND_TIMEOUT_MS): (request: Request) => Promise<Response> {
-  const own = new URL(config.public_base_url).origin;
+/** `publicBaseUrl`: this Worker's own base (merchants.ts publicBaseUrl). */
+export function outboundFetch(publicBaseUrl: string, timeoutMs = OUTBOUND_TIMEOUT_MS): (request: Request) => Promise<Response> {
+  const own = new URL(publicBaseUrl).origin;
   return async (request) => {
     const signal = AbortSignal.timeout(timeoutMs);
     const req = new Request(request, { signal });
@@ -31,11 +31,11 @@ export function outboundFetch(config: ShouyinConfig, timeoutMs = OUTBOUND_TIMEOU
   };
 }
 
-export function providerContext(config: ShouyinConfig, livemode: boolean, now: () => number): ProviderContext {
+export function providerContext(publicBaseUrl: string, livemode: boolean, now: () => number): ProviderContext {
   return {
-    fetch: outboundFetch(config),
+    fetch: outboundFetch(publicBaseUrl),
     now,
     testMode: !livemode,
-    sandboxBaseUrl: `${config.public_base_url}/sandbox`,
+    sandboxBaseUrl: `${publicBaseUrl}/sandbox`,
   };
 }

@@ -2,8 +2,8 @@
 // origins. The browser never sends an amount: an attempt takes only a channel and a flow.
 
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { loadConfig, merchantById } from '../config';
 import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
+import { merchantById } from '../merchants';
 import { MAX_LONG_POLL_MS } from '../session/durable-object';
 import { isSessionId } from '../session/ids';
 import { clientSecretOf, parseAttemptParams, parseJsonObject, readBody, type AppEnv } from './http';
@@ -21,7 +21,7 @@ export async function allowedOrigin(c: Context<AppEnv>, sessionId: string): Prom
   const origin = c.req.header('origin');
   if (!origin || !isSessionId(sessionId)) return null;
   const merchantId = await c.env.SESSIONS.getByName(sessionId).merchantIdForCors();
-  const merchant = merchantId ? merchantById(loadConfig(c.env), merchantId) : undefined;
+  const merchant = merchantId ? await merchantById(c.env, merchantId) : undefined;
   return merchant?.allowed_origins.includes(origin) ? origin : null;
 }
 

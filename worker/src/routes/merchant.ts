@@ -16,7 +16,7 @@ export const MAX_API_BODY = 16 * 1024;
 export const merchantApi = new Hono<AppEnv>();
 
 merchantApi.use('*', async (c, next) => {
-  c.set('merchant', authenticateMerchant(c));
+  c.set('merchant', await authenticateMerchant(c));
   await next();
 });
 

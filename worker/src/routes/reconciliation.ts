@@ -11,7 +11,7 @@ import { authenticateMerchant, type AppEnv } from './http';
 export const reconciliationApi = new Hono<AppEnv>();
 
 reconciliationApi.get('/:date', async (c) => {
-  const merchant = authenticateMerchant(c);
+  const merchant = await authenticateMerchant(c);
   const raw = c.req.param('date');
   const date = parseDate(raw);
   if (!date)

@@ -8,11 +8,12 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, SessionStatus, StatusView } from '../contract';
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { eventLogFor, utcDay } from '../shards';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
@@ -92,6 +93,11 @@ export class CheckoutSession extends DurableObject<Env> {
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
   private lastRecheck = 0;
+  /**
+   * The session's merchant as of the current entry point (RPC method, fetch, alarm): merchants.ts is
+   * async, the engines read the merchant synchronously, so each entry point loads it first (enter()).
+   */
+  private loaded: MerchantConfig | null = null;
   private readonly refunds: RefundEngine;
   private readonly barcode: BarcodeEngine;
   private readonly orders: OrderEngine;
@@ -108,7 +114,7 @@ export class CheckoutSession extends DurableObject<Env> {
       merchant: () => this.merchant(this.requireSession()),
       resolvedFor: (a: AttemptRow) => this.resolvedFor(a),
       providerCtx: () => this.providerCtx(this.merchant(this.requireSession())),
-      notifyUrl: (channel: string) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
+      notifyUrl: (channel: string) => `${publicBaseUrl(this.env)}/notify/${channel}/${this.requireSession().merchant_id}`,
       applyPayment: (p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'pay' | 'query') => void this.applyPayment(p, raw, identity, source),
       fault: (point: FaultPoint) => this.fault(point),
       changed: () => this.wake(),
@@ -168,6 +174,7 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   async cancel(merchantId: string): Promise<Rpc<MerchantSession>> {
+    await this.enter();
     const s = this.store.session();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const r = await this.end('canceled');
@@ -177,12 +184,14 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** For a merchant's app (e.g. the `app` flow's signed order string), authenticated by the secret key. */
   async merchantStartAttempt(merchantId: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
+    await this.enter();
     const s = this.store.session();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     return this.startAttemptOnce(s, channel, flow, client);
   }
 
   async createRefund(merchantId: string, req: { amount?: number; reason?: string }): Promise<Rpc<RefundObject>> {
+    await this.enter();
     const s = this.store.session();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
@@ -199,6 +208,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * channel from its prefix). Answers once the provider has, or `processing` while it is confirmed.
    */
   async merchantBarcode(merchantId: string, channel: Channel, code: string, client: ClientInfo): Promise<Rpc<BarcodePaymentView>> {
+    await this.enter();
     const s = this.store.session();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const resolved = resolveProvider(this.merchant(s), channel);
@@ -232,7 +242,8 @@ export class CheckoutSession extends DurableObject<Env> {
     return this.store.session()?.merchant_id ?? null;
   }
 
-  clientView(secret: string, userAgent?: string): Rpc<PublicSessionView> {
+  async clientView(secret: string, userAgent?: string): Promise<Rpc<PublicSessionView>> {
+    await this.enter();
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
     const merchant = this.merchant(s.value);
@@ -255,6 +266,7 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   async clientStartAttempt(secret: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
+    await this.enter();
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
     return this.startAttemptOnce(s.value, channel, flow, client);
@@ -265,6 +277,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * ask the provider now about every open attempt, then report what the session says.
    */
   async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; merchantName: string } | null> {
+    await this.enter();
     const s = this.store.session();
     if (!s) return null;
     const now = this.clock.now();
@@ -395,7 +408,7 @@ export class CheckoutSession extends DurableObject<Env> {
       for (const old of closeFirst) this.store.schedule(`close:${old}`, 'close', now, { attempt: old });
     });
     await this.rearm();
-    const config = loadConfig(this.env);
+    const base = publicBaseUrl(this.env);
     // A flow that needs the payer's id (WeChat JSAPI's openid) gets the one the OAuth hop stored, if any.
     const openid = resolved.entry.payerOauth ? this.wechatOpenid(resolved.identity.appId ?? '') : null;
     try {
@@ -406,9 +419,9 @@ export class CheckoutSession extends DurableObject<Env> {
         currency: 'CNY',
         description: s.description,
         expiresAt: s.expires_at,
-        notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
+        notifyUrl: `${base}/notify/${channel}/${merchant.id}`,
         // The provider sends the shopper back here; /return re-checks before showing anything.
-        returnUrl: `${config.public_base_url}/return/${s.id}`,
+        returnUrl: `${base}/return/${s.id}`,
         client: openid ? { ...client, openid } : client,
       });
       this.ctx.storage.transactionSync(() => {
@@ -440,6 +453,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * provider its success ack (never before).
    */
   async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
+    await this.enter();
     const s = this.store.session();
     if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
     this.fault('notify.beforeStore');
@@ -540,6 +554,7 @@ export class CheckoutSession extends DurableObject<Env> {
   // ── due work ───────────────────────────────────────────────────────────────────────────────────
 
   override async alarm(): Promise<void> {
+    await this.enter();
     const now = this.clock.now();
     for (const item of this.store.dueBy(now)) {
       try {
@@ -576,7 +591,7 @@ export class CheckoutSession extends DurableObject<Env> {
       case 'refund':
         return this.refunds.run(payload.refund!, item.tries);
       case 'webhook':
-        await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, loadConfig(this.env));
+        await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, publicBaseUrl(this.env));
         this.fault('webhook.afterSend');
         return;
       case 'index': {
@@ -635,9 +650,15 @@ export class CheckoutSession extends DurableObject<Env> {
     return { ok: true, value: s };
   }
 
+  /** Loads the session's merchant for this entry point (merchants.ts caches it in the isolate). */
+  private async enter(): Promise<void> {
+    const id = this.store.session()?.merchant_id;
+    this.loaded = id ? ((await merchantById(this.env, id)) ?? null) : null;
+  }
+
   private merchant(s: SessionRow): MerchantConfig {
-    const m = merchantById(loadConfig(this.env), s.merchant_id);
-    if (!m) throw new Error(`merchant ${s.merchant_id} is no longer configured`);
+    const m = this.loaded;
+    if (!m || m.id !== s.merchant_id) throw new Error(`merchant ${s.merchant_id} is no longer configured`);
     return m;
   }
 
@@ -660,7 +681,7 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private providerCtx(merchant: MerchantConfig): ProviderContext {
-    const ctx = providerContext(loadConfig(this.env), merchant.livemode, () => this.clock.now());
+    const ctx = providerContext(publicBaseUrl(this.env), merchant.livemode, () => this.clock.now());
     return this.providerFetch ? { ...ctx, fetch: this.providerFetch } : ctx;
   }
 
