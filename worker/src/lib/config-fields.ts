@@ -18,6 +18,9 @@ export class ConfigError extends ShouyinError {
 
 export type Obj = Record<string, unknown>;
 
+/** `path.key`, or `key` alone at the top of a document (an admin API body is one merchant entry). */
+export const fieldPath = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
+
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -29,7 +32,7 @@ export function obj(v: unknown, path: string): Obj {
 
 export function onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new ConfigError(`${path}.${k}`, 'is not a known field.');
+    if (!allowed.includes(k)) throw new ConfigError(fieldPath(path, k), 'is not a known field.');
   }
 }
 
@@ -41,7 +44,7 @@ export function str(
   path: string,
   opts: { optional?: boolean; secret?: boolean; pattern?: RegExp; hint?: string } = {},
 ): string | undefined {
-  const p = `${path}.${key}`;
+  const p = fieldPath(path, key);
   const v = o[key];
   if (v === undefined || v === null) {
     if (opts.optional) return undefined;
@@ -63,10 +66,10 @@ export function url(o: Obj, key: string, path: string, optional: boolean, requir
   try {
     u = new URL(v);
   } catch {
-    throw new ConfigError(`${path}.${key}`, `must be an absolute URL (got ${JSON.stringify(v)}).`);
+    throw new ConfigError(fieldPath(path, key), `must be an absolute URL (got ${JSON.stringify(v)}).`);
   }
   if (u.protocol !== 'https:' && (requireHttps || u.protocol !== 'http:')) {
-    throw new ConfigError(`${path}.${key}`, `must be an ${requireHttps ? 'https' : 'http(s)'} URL (got ${JSON.stringify(v)}).`);
+    throw new ConfigError(fieldPath(path, key), `must be an ${requireHttps ? 'https' : 'http(s)'} URL (got ${JSON.stringify(v)}).`);
   }
   return v.replace(/\/+$/, '');
 }
