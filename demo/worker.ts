@@ -23,7 +23,7 @@ import { checkoutPage, errorPage, shopPage, type Lang } from './pages';
 import { verifyWebhook } from './webhook-verify';
 import { posRoutes } from './pos';
 
-export { CheckoutSession, MerchantShard } from '../worker/src/index';
+export { CheckoutSession, MerchantShard, MerchantRegistry, SandboxMerchants } from '../worker/src/index';
 export { DemoInbox } from './inbox';
 
 export interface DemoEnv extends Env {

@@ -4,6 +4,7 @@
 import { Hono } from 'hono';
 import type { Env } from './env';
 import { ErrorType, ShouyinError } from './lib/errors';
+import { withRegistryVersion } from './lib/outbound';
 import { allowedOrigin, clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { appleRoutes } from './routes/apple';
@@ -17,6 +18,8 @@ import { isSessionId } from './session/ids';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
+export { MerchantRegistry } from './merchant-registry/durable-object';
+export { SandboxMerchants } from './sandbox-merchants';
 
 export const app = new Hono<AppEnv>();
 
@@ -55,7 +58,7 @@ app.all('/sandbox/*', async (c) => {
     // The body is read here, not streamed on: a simulator that answers before reading it (a refused
     // signature, say) would otherwise leave the runtime reading this request after our response.
     const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? null : await c.req.arrayBuffer();
-    return c.env.SANDBOX.fetch(new Request(c.req.raw, { body }));
+    return c.env.SANDBOX.fetch(await withRegistryVersion(new Request(c.req.raw, { body }), c.env));
   }
   return errorResponse(
     new ShouyinError(

@@ -5,6 +5,8 @@
 
 import { env, exports } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { REGISTRY_VERSION_HEADER } from '../merchant-registry/types';
+import { registryVersion } from '../merchants';
 import type { ProviderContext } from '../providers/types';
 
 export const OUTBOUND_TIMEOUT_MS = 10_000;
@@ -22,13 +24,23 @@ export function outboundFetch(publicBaseUrl: string, timeoutMs = OUTBOUND_TIMEOU
     const url = new URL(req.url);
     if (url.origin === own) {
       const sandbox = (env as unknown as Partial<Env>).SANDBOX;
-      if (sandbox && url.pathname.startsWith('/sandbox/')) return sandbox.fetch(req);
+      if (sandbox && url.pathname.startsWith('/sandbox/')) return sandbox.fetch(await withRegistryVersion(req, env as unknown as Env));
       // Without a sandbox bound, the Worker itself answers `/sandbox/…` with its 404.
       const self = (exports as unknown as { default: SelfFetcher }).default;
       return self.fetch(req);
     }
     return fetch(req);
   };
+}
+
+/** The request with the registry version this isolate serves as a hint for the sandbox Worker (merchant-registry/types.ts). */
+export async function withRegistryVersion(req: Request, e: Env): Promise<Request> {
+  // Unreachable registry: no hint, and the sandbox asks on its own schedule.
+  const v = await registryVersion(e).catch(() => null);
+  const headers = new Headers(req.headers);
+  if (v === null) headers.delete(REGISTRY_VERSION_HEADER);
+  else headers.set(REGISTRY_VERSION_HEADER, String(v));
+  return new Request(req, { headers });
 }
 
 export function providerContext(publicBaseUrl: string, livemode: boolean, now: () => number): ProviderContext {
