@@ -245,6 +245,13 @@ export function parseConfigEntries(raw: string | undefined): ConfigEntries {
   return { ...r, problems };
 }
 
+/** Every problem of a document, as parseConfig's rules find them (the admin API's `check`). */
+export function checkConfig(raw: string | undefined): ConfigEntries {
+  const problems: ConfigError[] = [];
+  const r = readConfig(raw, (e) => problems.push(e), false);
+  return { ...r, problems };
+}
+
 const cache = new Map<string, ShouyinConfig>();
 
 /** Parsed once per isolate per distinct document. */

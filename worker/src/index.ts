@@ -7,6 +7,7 @@ import { ErrorType, ShouyinError } from './lib/errors';
 import { withRegistryVersion } from './lib/outbound';
 import { allowedOrigin, clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
+import { adminApi } from './routes/admin';
 import { appleRoutes } from './routes/apple';
 import { merchantApi } from './routes/merchant';
 import { reconciliationApi } from './routes/reconciliation';
@@ -45,6 +46,10 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
 app.route('/', appleRoutes);
 app.route('/v1/client', clientApi);
 app.route('/v1/reconciliation', reconciliationApi);
+// The operator's API (admin keys, never a browser); admin routers are mounted above the catch-all, so
+// no /v1/admin/… request reaches the merchant API's key check.
+app.route('/v1/admin', adminApi);
+app.all('/v1/admin/*', () => errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such admin API route.')));
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
 app.route('/return', returnRoutes);

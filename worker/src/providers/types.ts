@@ -310,6 +310,8 @@ export interface ProviderEntry<Config = unknown, C extends Channel = Channel> {
   identity(config: Config): ExpectedIdentity;
   /** The flows the merchant's config allows; all of provider.flows when absent. */
   flows?(config: Config): readonly Flow[];
+  /** For a flow `flows` can leave out: the config fields that turn it on (the admin API's `check` says what is missing). */
+  readonly flowRequires?: Partial<Record<Flow, string>>;
   readonly provider: PaymentProvider<Config>;
   /** The format of the statement provider.downloadStatement reads. */
   readonly bill?: BillFormat;
