@@ -11,8 +11,11 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
-/** Bytes of the minified bundle, and of it gzipped (level 9): 8 % over what it was when the sandbox left. */
-const BUDGET = { minified: 380_000, gzipped: 126_000 };
+/**
+ * Bytes of the minified bundle, and of it gzipped (level 9): 8 % over what it was once the merchant
+ * registry and its admin API came in (390 KB / 130 KB; 364 KB / 121 KB before them).
+ */
+const BUDGET = { minified: 421_000, gzipped: 140_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation
