@@ -87,9 +87,12 @@ await step('type-check (worker, widget, node)', async () => {
 await step('format + lint (biome check)', () => run('npx', ['biome', 'check', '.']));
 await step('worker + widget tests (vitest)', () => run('npx', ['vitest', 'run']));
 // Named files: given a directory, Node 20's runner would also pick up scripts/test.mjs (this file).
-const scriptTests = readdirSync(`${ROOT}/scripts`)
-  .filter((f) => f.endsWith('.test.mjs'))
-  .map((f) => `scripts/${f}`);
+// The CLI's tests (cli/) run with them.
+const scriptTests = ['scripts', 'cli'].flatMap((dir) =>
+  readdirSync(`${ROOT}/${dir}`)
+    .filter((f) => f.endsWith('.test.mjs'))
+    .map((f) => `${dir}/${f}`),
+);
 await step('script tests (node --test)', () => run(process.execPath, ['--test', ...scriptTests]));
 await step('widget build', () => run('npx', ['vite', 'build', '-c', 'widget/vite.config.ts']));
 await step('widget size budget', () => run(process.execPath, ['widget/scripts/size.mjs']), { needs: ['widget build'] });

@@ -12,6 +12,8 @@ import { appleRoutes } from './routes/apple';
 import { merchantApi } from './routes/merchant';
 import { reconciliationApi } from './routes/reconciliation';
 import { scheduledReconciliation } from './bills/run';
+import { adminCredentialsApi } from './routes/admin-credentials';
+import { scheduledCredentialCheck } from './registry/health-alerts';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
 import { wechatRoutes } from './routes/wechat-oauth';
@@ -44,6 +46,7 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
 });
 // Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
 app.route('/', appleRoutes);
+app.route('/v1/admin/credentials', adminCredentialsApi);
 app.route('/v1/client', clientApi);
 app.route('/v1/reconciliation', reconciliationApi);
 // The operator's API (admin keys, never a browser); admin routers are mounted above the catch-all, so
@@ -103,6 +106,10 @@ app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_no
 
 export default {
   fetch: app.fetch,
-  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant.
-  scheduled: (controller, env, ctx) => ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime)),
+  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant,
+  // and the daily credential expiry check (registry/health-alerts.ts).
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime));
+    ctx.waitUntil(scheduledCredentialCheck(env, controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env>;

@@ -7,8 +7,9 @@ import type { Env } from './env';
 import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
-import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
+import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
 import { merchantById } from './merchants';
+import { CREDENTIAL_ALERTS_SCHEMA, checkCredentials, credentialAlertState, credentialAlertsAlarm } from './registry/health-alerts';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -43,6 +44,8 @@ export class MerchantShard extends DurableObject<Env> {
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
     // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
     for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
+    // Credential expiry warnings (registry/health-alerts.ts), in the merchant's `<m>:credentials` shard.
+    for (const schema of CREDENTIAL_ALERTS_SCHEMA) this.sql.exec(schema);
   }
 
   /** Starts an idempotent request, or says what to answer instead. */
@@ -131,13 +134,32 @@ export class MerchantShard extends DurableObject<Env> {
     return scheduleRun(this.ctx.storage, this.sql, merchant, date, now);
   }
 
+  /** The stored report's in-flight list, which the next day's report carries in (null when none is stored). */
+  reconciliationInFlight(merchant: string, date: string): ReturnType<typeof storedInFlight> {
+    return storedInFlight(this.sql, merchant, date);
+  }
+
   reconciliationRun(merchant: string, date: string): ReturnType<typeof runState> {
     return runState(this.sql, merchant, date);
   }
 
-  /** Only reconciliation runs set an alarm on a shard (the scheduled run, its retries and its webhook). */
+  /** The daily credential check (Cron Trigger) at `at`: the `merchant.credentials_expiring` event id, or null. */
+  async checkCredentials(merchant: string, at: number): Promise<string | null> {
+    const m = await merchantById(this.env, merchant);
+    return m ? checkCredentials(this.env, this.ctx.storage, this.sql, m, at) : null;
+  }
+
+  credentialAlerts(merchant: string): ReturnType<typeof credentialAlertState> {
+    return credentialAlertState(this.sql, merchant);
+  }
+
+  /**
+   * Reconciliation runs (the scheduled run, its retries and its webhook) and credential expiry webhooks
+   * set the alarm; each lives in its own shard, and the credential alarm only ever brings it forward.
+   */
   override async alarm(): Promise<void> {
     await runAlarm(this.env, this.ctx.storage, this.sql);
+    await credentialAlertsAlarm(this.env, this.ctx.storage, this.sql);
   }
 
   /** Newest first, strictly before the (created, id) cursor when given. */
