@@ -332,7 +332,19 @@ describe('encryption at rest', () => {
     expect(rotated.key_id).toBe('t2');
     expect(rotated.re_encrypted).toBeGreaterThanOrEqual(6);
     expect(await kids()).toEqual(['t2']);
-    expect((await json(await admin('POST', '/master_key/rotate'), 200)).re_encrypted).toBe(0);
+    // Everything is sealed again each time, under fresh IVs.
+    const values = async () =>
+      runInDurableObject(registry(), (_o: MerchantRegistry, state) =>
+        state.storage.sql
+          .exec<{ value: string }>(`SELECT value FROM sealed WHERE merchant = 'rotated' ORDER BY field`)
+          .toArray()
+          .map((r) => r.value),
+      );
+    const before = await values();
+    expect((await json(await admin('POST', '/master_key/rotate'), 200)).re_encrypted).toBe(rotated.re_encrypted);
+    const after = await values();
+    expect(after).toHaveLength(before.length);
+    after.forEach((v, i) => expect(v).not.toBe(before[i]));
     // Then the new key alone: the merchant still opens and takes payments.
     await setMasterKeys(TEST_MASTER_KEY_2);
     expect((await json(await admin('GET', '/merchants/rotated'), 200)).error).toBeUndefined();

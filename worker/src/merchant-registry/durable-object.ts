@@ -348,13 +348,13 @@ export class MerchantRegistry extends DurableObject<Env> {
   }
 
   /**
-   * Re-seals every value not sealed under the active master key. All values are opened and sealed
-   * before anything is written; one that does not open stops the rotation with nothing changed.
+   * Re-seals every value under the active master key (each with a fresh IV). All values are opened and
+   * sealed before anything is written; one that does not open stops the rotation with nothing changed.
    */
   rotateMasterKey(): Promise<Rpc<{ key_id: string; re_encrypted: number }>> {
     return this.exclusive(async () => {
       const ring = await keyring(this.masterKeys());
-      const stale = this.sql.exec<SealedRow>('SELECT * FROM sealed WHERE kid != ?', ring.active.kid).toArray();
+      const stale = this.sql.exec<SealedRow>('SELECT * FROM sealed').toArray();
       const resealed: SealedRow[] = [];
       for (const r of stale) {
         const plain = await unseal(ring, r.merchant, r.field, { kid: r.kid, value: r.value });
