@@ -13,9 +13,9 @@ import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
 /**
  * Bytes of the minified bundle, and of it gzipped (level 9): 8 % over what it was once the merchant
- * registry and its admin API came in (390 KB / 130 KB; 364 KB / 121 KB before them).
+ * registry and its admin API came in (413,883 B / 137,095 B; 388,044 B / 128,997 B before them).
  */
-const BUDGET = { minified: 421_000, gzipped: 140_000 };
+const BUDGET = { minified: 447_000, gzipped: 148_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation
