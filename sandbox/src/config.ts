@@ -17,7 +17,7 @@ import { parseConfig, parseConfigEntries, parseMerchantEntry, type MerchantConfi
 import { sha256Hex } from '../../worker/src/crypto/digest';
 import { timingSafeEqual } from '../../worker/src/crypto/timing-safe';
 import { ConfigError, obj, onlyKeys, str, PRIVATE_KEY_PEM } from '../../worker/src/lib/config-fields';
-import type { TestMerchantExport } from '../../worker/src/merchant-registry/types';
+import type { TestMerchantExport } from '../../worker/src/registry/types';
 import type { Env } from './env';
 import { checkAlipaySandbox, parseAlipaySandbox, type AlipaySandboxConfig } from './alipay/config';
 import { checkUnionpaySandbox, parseUnionpaySandbox, type UnionpaySandboxConfig } from './unionpay/config';

@@ -8,7 +8,7 @@ import { ErrorType, ShouyinError } from '../../worker/src/lib/errors';
 import { errorResponse } from '../../worker/src/routes/http';
 import type { SandboxEnv } from './types';
 import { refreshConfig } from './config';
-import { REGISTRY_VERSION_HEADER } from '../../worker/src/merchant-registry/types';
+import { REGISTRY_VERSION_HEADER } from '../../worker/src/registry/types';
 import { wechatApi } from './wechatpay/api';
 import { wechatControl } from './wechatpay/control';
 import { wechatWallet } from './wechatpay/wallet';

@@ -1,6 +1,6 @@
 import type { CheckoutSession } from './session/durable-object';
 import type { MerchantShard } from './merchant-shard';
-import type { MerchantRegistry } from './merchant-registry/durable-object';
+import type { MerchantRegistry } from './registry/durable-object';
 
 export interface Env {
   SHOUYIN_CONFIG?: string;
@@ -10,7 +10,7 @@ export interface Env {
   SHOUYIN_ADMIN_KEYS?: string;
   /**
    * The registry's master key(s): `<key id>:<base64 of 32 bytes>`, comma-separated during a rotation
-   * (the first seals, all open). merchant-registry/sealing.ts.
+   * (the first seals, all open). registry/sealing.ts.
    */
   SHOUYIN_MASTER_KEY?: string;
   SESSIONS: DurableObjectNamespace<CheckoutSession>;

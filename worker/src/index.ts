@@ -21,7 +21,7 @@ import { isSessionId } from './session/ids';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
-export { MerchantRegistry } from './merchant-registry/durable-object';
+export { MerchantRegistry } from './registry/durable-object';
 export { SandboxMerchants } from './sandbox-merchants';
 
 export const app = new Hono<AppEnv>();

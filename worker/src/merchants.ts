@@ -1,6 +1,6 @@
 // Where a merchant comes from, for every caller: the routes, the session and merchant-shard Durable
 // Objects, the reconciliation run. Callers ask by id, by API key or for all of them, and never learn
-// which source answered: the merchant registry (merchant-registry/, encrypted, managed through the
+// which source answered: the merchant registry (registry/, encrypted, managed through the
 // admin API) or SHOUYIN_CONFIG (config.ts). A registry entry wins over a SHOUYIN_CONFIG merchant with
 // the same id.
 //
@@ -24,8 +24,8 @@ import { sha256Hex } from './crypto/digest';
 import { timingSafeEqual } from './crypto/timing-safe';
 import { ConfigError } from './lib/config-fields';
 import type { Env } from './env';
-import { registryStub } from './merchant-registry/durable-object';
-import type { OpenedEntry, RegistryIndex } from './merchant-registry/types';
+import { registryStub } from './registry/durable-object';
+import type { OpenedEntry, RegistryIndex } from './registry/types';
 
 export type { MerchantConfig } from './config';
 

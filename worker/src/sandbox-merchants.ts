@@ -6,8 +6,8 @@
 
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from './env';
-import { registryStub } from './merchant-registry/durable-object';
-import type { TestMerchantExport } from './merchant-registry/types';
+import { registryStub } from './registry/durable-object';
+import type { TestMerchantExport } from './registry/types';
 
 export class SandboxMerchants extends WorkerEntrypoint<Env> {
   /** The registry's version: the sandbox fetches the merchants again only when it changed. */

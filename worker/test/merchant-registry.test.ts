@@ -8,8 +8,8 @@
 import { SELF, createExecutionContext, env, runInDurableObject, runDurableObjectAlarm, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
-import { MerchantRegistry } from '../src/merchant-registry/durable-object';
-import type { TestMerchantExport } from '../src/merchant-registry/types';
+import { MerchantRegistry } from '../src/registry/durable-object';
+import type { TestMerchantExport } from '../src/registry/types';
 import { REFRESH_MS, invalidate, lookupClock } from '../src/merchants';
 import { derToPem } from '../src/crypto/pem';
 import { issue, leafExtensions, rsaKey } from '../src/crypto/fixtures/issue';

@@ -5,7 +5,7 @@
 
 import { env, exports } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { REGISTRY_VERSION_HEADER } from '../merchant-registry/types';
+import { REGISTRY_VERSION_HEADER } from '../registry/types';
 import { registryVersion } from '../merchants';
 import type { ProviderContext } from '../providers/types';
 
@@ -33,7 +33,7 @@ export function outboundFetch(publicBaseUrl: string, timeoutMs = OUTBOUND_TIMEOU
   };
 }
 
-/** The request with the registry version this isolate serves as a hint for the sandbox Worker (merchant-registry/types.ts). */
+/** The request with the registry version this isolate serves as a hint for the sandbox Worker (registry/types.ts). */
 export async function withRegistryVersion(req: Request, e: Env): Promise<Request> {
   // Unreachable registry: no hint, and the sandbox asks on its own schedule.
   const v = await registryVersion(e).catch(() => null);

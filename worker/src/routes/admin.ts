@@ -1,7 +1,7 @@
 // The operator's API (/v1/admin/…): the merchant registry — merchants, their provider credentials and
 // API keys, master-key rotation, checking a configuration and importing SHOUYIN_CONFIG. Admin keys
 // only, never from a browser (admin-auth.ts). Thin: authenticate → validate → the registry Durable
-// Object (merchant-registry/durable-object.ts), which validates every write with the SHOUYIN_CONFIG
+// Object (registry/durable-object.ts), which validates every write with the SHOUYIN_CONFIG
 // parser and answers field-named errors. No answer carries a secret: provider credentials go in and
 // never come out; a generated API key is shown once, in the answer that made it.
 
@@ -11,8 +11,8 @@ import { CHANNELS, type Channel, type Flow } from '../contract';
 import { sha256Hex } from '../crypto/digest';
 import { ConfigError } from '../lib/config-fields';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid } from '../lib/errors';
-import { DEFAULT_EXPIRE_PREVIOUS_IN, fieldError, registryStub, type Rpc } from '../merchant-registry/durable-object';
-import type { MerchantSummary, OpenedEntry } from '../merchant-registry/types';
+import { DEFAULT_EXPIRE_PREVIOUS_IN, fieldError, registryStub, type Rpc } from '../registry/durable-object';
+import type { MerchantSummary, OpenedEntry } from '../registry/types';
 import { configMerchants, invalidate } from '../merchants';
 import { configuredChannels, configuredProviders } from '../providers/registry';
 import { authenticateAdmin } from './admin-auth';
