@@ -9,6 +9,7 @@ import { allowedOrigin, clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { adminApi } from './routes/admin';
 import { appleRoutes } from './routes/apple';
+import { dashboardRoutes } from './dashboard/routes';
 import { merchantApi } from './routes/merchant';
 import { reconciliationApi } from './routes/reconciliation';
 import { scheduledReconciliation } from './bills/run';
@@ -47,6 +48,9 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
 // Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
 app.route('/', appleRoutes);
 app.route('/v1/admin/credentials', adminCredentialsApi);
+// The merchant dashboard (/dashboard/…) and the operator's sign-in links for it; before /v1, whose
+// middleware would ask /v1/admin/… for a merchant's secret key.
+app.route('/', dashboardRoutes);
 app.route('/v1/client', clientApi);
 app.route('/v1/reconciliation', reconciliationApi);
 // The operator's API (admin keys, never a browser); admin routers are mounted above the catch-all, so

@@ -28,21 +28,8 @@ function bearer(c: Context): string | null {
   return m?.[1] ?? null;
 }
 
-const ACTING_FOR = Symbol('shouyin.actingFor');
-
-/**
- * The bindings under which the merchant API acts for `merchant` without a key: for the calls Shouyin
- * makes to its own merchant API in-process (a scanned product QR's checkout session). Only code can
- * make such an env — the runtime builds the one every request gets — so no request can claim it.
- */
-export function actingFor(env: Env, merchant: MerchantConfig): Env {
-  return Object.assign(Object.create(env) as Env, { [ACTING_FOR]: merchant });
-}
-
 /** The merchant whose secret key is presented (merchants.ts compares hashes, in constant time). */
 export async function authenticateMerchant(c: Context<AppEnv>): Promise<MerchantConfig> {
-  const internal = (c.env as Env & { [ACTING_FOR]?: MerchantConfig })[ACTING_FOR];
-  if (internal) return internal;
   const key = bearer(c);
   if (!key) {
     throw new ShouyinError(ErrorType.authentication, 'missing_api_key', 'Send your secret key as `Authorization: Bearer sk_test_…`.');

@@ -9,16 +9,16 @@ import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { isSessionId, newClientSecret, newSessionId } from '../session/ids';
 import { channelOfPaymentCode } from '../session/payment-code';
 import { validateCreateSession } from '../session/validate';
+import { reportRoutes } from './reports';
 import { authenticateMerchant, parseAttemptParams, parseJsonObject, readBody, type AppEnv } from './http';
 
 export const MAX_API_BODY = 16 * 1024;
 
-export const merchantApi = new Hono<AppEnv>();
-
-merchantApi.use('*', async (c, next) => {
-  c.set('merchant', await authenticateMerchant(c));
-  await next();
-});
+/**
+ * The merchant API's routes without the authentication: each reads `c.get('merchant')`. Mounted behind
+ * the secret key (merchantApi, below) and behind the dashboard's session cookie (worker/src/dashboard).
+ */
+export const merchantRoutes = new Hono<AppEnv>();
 
 /**
  * Runs a mutating call under an Idempotency-Key: the same key and body replay the stored answer,
@@ -73,7 +73,7 @@ async function idempotent(
   return res;
 }
 
-merchantApi.post('/checkout/sessions', async (c) => {
+merchantRoutes.post('/checkout/sessions', async (c) => {
   const merchant = c.get('merchant');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
   const params = validateCreateSession(parseJsonObject(raw), merchant);
@@ -105,7 +105,7 @@ merchantApi.post('/checkout/sessions', async (c) => {
   });
 });
 
-merchantApi.get('/checkout/sessions/:id', async (c) => {
+merchantRoutes.get('/checkout/sessions/:id', async (c) => {
   const id = c.req.param('id');
   if (!isSessionId(id)) throw notFound('checkout session', id);
   const session = await c.env.SESSIONS.getByName(id).retrieve(c.get('merchant').id);
@@ -114,7 +114,16 @@ merchantApi.get('/checkout/sessions/:id', async (c) => {
   return c.json(session);
 });
 
-merchantApi.post('/checkout/sessions/:id/cancel', async (c) => {
+/** Attempts, provider messages, anomalies, refunds, events and webhook deliveries (session/timeline.ts). */
+merchantRoutes.get('/checkout/sessions/:id/timeline', async (c) => {
+  const id = c.req.param('id');
+  if (!isSessionId(id)) throw notFound('checkout session', id);
+  const timeline = await c.env.SESSIONS.getByName(id).timeline(c.get('merchant').id);
+  if (!timeline) throw notFound('checkout session', id);
+  return c.json(timeline);
+});
+
+merchantRoutes.post('/checkout/sessions/:id/cancel', async (c) => {
   const merchant = c.get('merchant');
   const id = c.req.param('id');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
@@ -130,7 +139,7 @@ merchantApi.post('/checkout/sessions/:id/cancel', async (c) => {
 });
 
 /** The same attempt the widget starts, for a merchant's own app (e.g. the `app` flow's signed payload). */
-merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
+merchantRoutes.post('/checkout/sessions/:id/attempts', async (c) => {
   const merchant = c.get('merchant');
   const id = c.req.param('id');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
@@ -144,7 +153,7 @@ merchantApi.post('/checkout/sessions/:id/attempts', async (c) => {
 
 // ── in store: the till scans the shopper's payment code (docs/instore.md) ─────────────────────────
 
-merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
+merchantRoutes.post('/checkout/sessions/:id/barcode', async (c) => {
   const merchant = c.get('merchant');
   const id = c.req.param('id');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
@@ -165,7 +174,7 @@ merchantApi.post('/checkout/sessions/:id/barcode', async (c) => {
   });
 });
 
-merchantApi.get('/checkout/sessions/:id/barcode', async (c) => {
+merchantRoutes.get('/checkout/sessions/:id/barcode', async (c) => {
   const id = c.req.param('id');
   if (!isSessionId(id)) throw notFound('checkout session', id);
   const view = await c.env.SESSIONS.getByName(id).merchantBarcodeView(c.get('merchant').id);
@@ -175,7 +184,7 @@ merchantApi.get('/checkout/sessions/:id/barcode', async (c) => {
 
 // ── refunds ─────────────────────────────────────────────────────────────────────────────────────
 
-merchantApi.post('/refunds', async (c) => {
+merchantRoutes.post('/refunds', async (c) => {
   const merchant = c.get('merchant');
   const raw = await readBody(c.req.raw, MAX_API_BODY);
   const body = parseJsonObject(raw);
@@ -206,7 +215,7 @@ merchantApi.post('/refunds', async (c) => {
   });
 });
 
-merchantApi.get('/refunds/:id', async (c) => {
+merchantRoutes.get('/refunds/:id', async (c) => {
   const id = c.req.param('id');
   const refundNo = refundNoFromApiId(id);
   if (!refundNo) throw notFound('refund', id);
@@ -220,7 +229,7 @@ merchantApi.get('/refunds/:id', async (c) => {
 /** How far back `GET /v1/events` looks: the webhook retry window and a margin. */
 export const EVENT_LOG_DAYS = 7;
 
-merchantApi.get('/events', async (c) => {
+merchantRoutes.get('/events', async (c) => {
   const merchant = c.get('merchant');
   const limitParam = c.req.query('limit') ?? '20';
   const limit = Number(limitParam);
@@ -255,3 +264,13 @@ merchantApi.get('/events', async (c) => {
     next_cursor: out.length > limit && last ? `${last.created}_${last.id}` : null,
   });
 });
+
+merchantRoutes.route('/', reportRoutes);
+
+/** The merchant API as merchants call it: a secret key, then the routes. */
+export const merchantApi = new Hono<AppEnv>();
+merchantApi.use('*', async (c, next) => {
+  c.set('merchant', await authenticateMerchant(c));
+  await next();
+});
+merchantApi.route('/', merchantRoutes);

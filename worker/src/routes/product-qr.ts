@@ -5,9 +5,9 @@
 // The provider's capability checks the callback and answers it in its own format; this route only
 // makes the order it asks for: a checkout session for the product, created through the merchant API
 // in-process (so it is an ordinary session: query fallback, expiry, refunds, webhooks), and its QR
-// attempt, which the capability hands back to the provider. The in-process calls act for the merchant
-// (http.ts actingFor): no secret key is needed, so a merchant whose keys are stored only as hashes
-// sells by product QR too.
+// attempt, which the capability hands back to the provider. The in-process calls run the merchant
+// API's routes with the merchant already known (merchantRoutes, as the dashboard mounts them): no
+// secret key is needed, so a merchant whose keys are stored only as hashes sells by product QR too.
 
 import { Hono, type Context } from 'hono';
 import type { Channel } from '../contract';
@@ -17,13 +17,20 @@ import { providerContext } from '../lib/outbound';
 import { merchantById, publicBaseUrl } from '../merchants';
 import { productQrOf, resolveProvider, type ResolvedProvider } from '../providers/registry';
 import type { ProductQr } from '../providers/types';
-import { actingFor, authenticateMerchant, errorResponse, readBody, type AppEnv } from './http';
-import { merchantApi } from './merchant';
+import { authenticateMerchant, errorResponse, readBody, type AppEnv } from './http';
+import { merchantRoutes } from './merchant';
 
-/** The merchant API as mounted on the Worker, for in-process calls. */
-const internalApi = new Hono<AppEnv>();
-internalApi.onError((err) => errorResponse(err));
-internalApi.route('/v1', merchantApi);
+/** The merchant API's routes at /v1, acting for `merchant`: for in-process calls only. */
+function apiFor(merchant: MerchantConfig): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError((err) => errorResponse(err));
+  app.use('*', async (c, next) => {
+    c.set('merchant', merchant);
+    await next();
+  });
+  app.route('/v1', merchantRoutes);
+  return app;
+}
 
 /** The provider's callback is a small signed message; anything bigger is refused unread. */
 const MAX_CALLBACK_BODY = 64 * 1024;
@@ -63,15 +70,15 @@ export function productQrRoutes(channel: Channel, mountPath: string): Hono<AppEn
     if (!m) return c.text('unknown endpoint', 404);
     const { merchant, resolved, qr } = m;
     const base = publicBaseUrl(c.env);
-    const env = actingFor(c.env, merchant);
+    const internal = apiFor(merchant);
     const api = (path: string, body: unknown, idem: string) =>
-      internalApi.fetch(
+      internal.fetch(
         new Request(`${base}${path}`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idem },
           body: JSON.stringify(body),
         }),
-        env,
+        c.env,
         c.executionCtx,
       );
     const ack = await qr.callback(
