@@ -51,7 +51,7 @@ import { formatAmount } from './format';
 import { pickLocale, translations, type Translation } from './i18n';
 import type { ErrorKind } from './i18n/translation';
 import { formPostTop, redirectTop, safeUrl } from './next-action';
-import { qrPath } from './qr/svg';
+import { qrPath } from './qr';
 import { styles } from './styles';
 import { payWithBridge } from './wechat-bridge';
 
@@ -276,7 +276,8 @@ export class ShouyinCheckout extends ElementBase {
 
   private showQr(attempt: PublicAttempt, na: QrAction, skew: number, focus = false): void {
     this.attempt = attempt;
-    this.qr = { ...na, svg: qrPath(na.data) };
+    // The Worker always sends the matrix; one missing throws here, and the caller shows the error.
+    this.qr = { ...na, svg: qrPath(na.qr!) };
     this.countdown.set(na.expires_at, skew);
     this.go('qr');
     if (focus) this.focusBody();

@@ -23,11 +23,26 @@ export type NextAction =
       expires_at: string;
       /** Test mode only: the sandbox wallet page a person opens instead of scanning. */
       sandbox_wallet_url?: string;
+      /**
+       * `data` encoded as a QR code by the Worker, for the widget to draw. Every `display_qr` the
+       * Worker serves carries it (added as the action is served, worker/src/lib/qr.ts).
+       */
+      qr?: QrMatrix;
     }
   | { type: 'redirect'; url: string }
   | { type: 'form_post'; url: string; fields: Record<string, string> }
   | { type: 'wechat_jsapi'; params: Record<string, string> }
   | { type: 'app_payload'; payload: string | Record<string, string> };
+
+/**
+ * A QR code's modules: `size` × `size`, row by row from the top-left, packed eight to a byte, most
+ * significant bit first, 1 = dark, the last byte zero-padded, as standard base64 in `bits`. No quiet
+ * zone: the drawing adds four modules of white around it.
+ */
+export interface QrMatrix {
+  size: number;
+  bits: string;
+}
 
 /** A payment attempt as the browser sees it. */
 export interface PublicAttempt {

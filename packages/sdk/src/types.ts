@@ -23,11 +23,19 @@ export type NextAction =
       expires_at: string;
       /** Test mode only: the sandbox wallet page a person opens instead of scanning. */
       sandbox_wallet_url?: string;
+      /** `data` encoded as a QR code by the Worker (docs/widget.md, "The QR matrix"). */
+      qr?: QrMatrix;
     }
   | { type: 'redirect'; url: string }
   | { type: 'form_post'; url: string; fields: Record<string, string> }
   | { type: 'wechat_jsapi'; params: Record<string, string> }
   | { type: 'app_payload'; payload: string | Record<string, string> };
+
+/** A QR code's modules: `size` × `size`, row by row, eight to a byte, MSB first, 1 = dark, base64 in `bits`. */
+export interface QrMatrix {
+  size: number;
+  bits: string;
+}
 
 /** One payment attempt of a session. */
 export interface Attempt {

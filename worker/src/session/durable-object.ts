@@ -419,7 +419,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
       this.wake();
       const view = publicAttempt(this.store.attempt(id)!);
-      return { ok: true, value: { attempt: view, next_action: result.nextAction } };
+      return { ok: true, value: { attempt: view, next_action: view.next_action! } };
     } catch (e) {
       // The provider may still have created the order (timeout after accept): keep it closable.
       this.ctx.storage.transactionSync(() => {

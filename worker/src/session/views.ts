@@ -2,6 +2,7 @@
 // facts; the public view (the browser's) carries neither provider data nor anything secret.
 
 import type { Channel, NextAction, PublicAttempt, PublicChannel, PublicSessionView, StatusView } from '../contract';
+import { withQrMatrix } from '../lib/qr';
 import { refundObject, refundedAmount, type RefundObject } from './refunds';
 import type { AttemptRow, BarcodeRow, RefundRow, SessionRow } from './store';
 
@@ -79,7 +80,8 @@ export function publicAttempt(a: AttemptRow): PublicAttempt {
     flow: a.flow,
     status: a.status,
     created: seconds(a.created),
-    next_action: a.next_action ? (JSON.parse(a.next_action) as NextAction) : null,
+    // The QR matrix is added as the action is served, not stored: it follows from `data`.
+    next_action: a.next_action ? withQrMatrix(JSON.parse(a.next_action) as NextAction) : null,
   };
 }
 
