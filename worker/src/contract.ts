@@ -11,6 +11,10 @@ export type Channel = (typeof CHANNELS)[number];
 export const FLOWS = ['qr', 'h5', 'jsapi', 'page', 'app', 'barcode'] as const;
 export type Flow = (typeof FLOWS)[number];
 
+/** The languages the widget and the hosted page speak (docs/widget.md, "Languages"). */
+export const LOCALES = ['zh-CN', 'zh-TW', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
 export type SessionStatus = 'open' | 'paid' | 'expired' | 'canceled';
 export type AttemptStatus = 'pending' | 'succeeded' | 'closed' | 'failed';
 
@@ -74,6 +78,13 @@ export interface PublicSessionView {
   merchant_order_id: string;
   expires_at: string;
   livemode: boolean;
+  /**
+   * The merchant's pages to send the shopper back to: `cancel_url` while unpaid or when the session
+   * ended, `return_url` once paid. `{CHECKOUT_SESSION_ID}` is filled in; `{LOCALE}` is left for the
+   * page showing the session to fill with the shopper's language.
+   */
+  cancel_url: string | null;
+  return_url: string | null;
   channels: PublicChannel[];
   active_attempt: PublicAttempt | null;
 }

@@ -14,6 +14,7 @@ import { adminCredentialsApi } from './routes/admin-credentials';
 import { scheduledCredentialCheck } from './registry/health-alerts';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
+import { hostedRoutes } from './routes/hosted';
 import { wechatRoutes } from './routes/wechat-oauth';
 import { isSessionId } from './session/ids';
 
@@ -48,6 +49,8 @@ app.route('/v1/reconciliation', reconciliationApi);
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
 app.route('/return', returnRoutes);
+// The hosted checkout page, the session's `url` (docs/hosted-checkout.md).
+app.route('/pay', hostedRoutes);
 // WeChat Pay: the JSAPI openid hop (official account OAuth) and the Native mode-1 callback.
 app.route('/wechat', wechatRoutes);
 // The provider simulators are a Worker of their own (sandbox/), reached over the SANDBOX service

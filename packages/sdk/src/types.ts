@@ -109,6 +109,9 @@ export interface CheckoutSession {
   created: number;
   livemode: boolean;
   return_url: string | null;
+  cancel_url: string | null;
+  /** The hosted checkout page: redirect the shopper here instead of embedding the widget (docs/hosted-checkout.md). */
+  url: string;
   metadata: Record<string, string>;
   payment: Payment | null;
   refunds: Refund[];
@@ -341,6 +344,8 @@ export interface CheckoutSessionCreateParams {
   /** Seconds, 60–7200, default 900. */
   expires_in?: number;
   return_url?: string;
+  /** Where the shopper goes back to without paying; on one of the merchant's allowed_origins. */
+  cancel_url?: string;
   metadata?: Record<string, string>;
 }
 

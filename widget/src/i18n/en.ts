@@ -46,6 +46,9 @@ const en: Translation = {
   expired: 'This checkout has expired',
   canceled: 'This checkout was canceled',
   restartHint: 'Please return to the shop to order again.',
+  backToShop: 'Back to the shop',
+  notCompleted: 'The payment was not completed. Choose a payment method to try again.',
+  otherDevice: 'Paying with another phone? Show a QR code',
   noChannels: 'No payment method available. Please contact the shop.',
   retry: 'Try again',
   error: {

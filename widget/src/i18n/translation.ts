@@ -1,11 +1,11 @@
 import type { Channel } from '../../../worker/src/contract';
 
-export type Locale = 'zh-CN' | 'en';
+export type Locale = 'zh-CN' | 'zh-TW' | 'en';
 export type ErrorKind = keyof Translation['error'];
 
 /**
- * Every string the widget shows. `zh-CN.ts` and `en.ts` are typed as this interface, so a key
- * missing from either fails the type check.
+ * Every string the widget shows. `zh-CN.ts`, `zh-TW.ts` and `en.ts` are typed as this interface, so
+ * a key missing from any fails the type check (and i18n.test.ts compares their shapes).
  */
 export interface Translation {
   lang: Locale;
@@ -57,6 +57,12 @@ export interface Translation {
   canceled: string;
   /** Under "expired" and "canceled". */
   restartHint: string;
+  /** End states: the link to the merchant's cancel_url (or return_url). */
+  backToShop: string;
+  /** The wallet or its return said the shopper canceled: nothing was paid; the choices are back. */
+  notCompleted: string;
+  /** Phone, picker: pay by scanning with a second phone instead of opening the wallet here. */
+  otherDevice: string;
   noChannels: string;
   retry: string;
   error: {

@@ -46,6 +46,9 @@ const zhCN: Translation = {
   expired: '订单已过期',
   canceled: '订单已取消',
   restartHint: '请返回商户页面重新下单。',
+  backToShop: '返回商户',
+  notCompleted: '支付未完成，请重新选择支付方式。',
+  otherDevice: '用另一部手机付款？显示二维码',
   noChannels: '暂无可用的支付方式，请联系商户。',
   retry: '重试',
   error: {

@@ -1,3 +1,4 @@
+/// <reference path="./qrcode-core.d.ts" />
 // The QR code a `display_qr` next action shows, encoded here with the `qrcode` package so the widget
 // only draws it (docs/widget.md, "The QR matrix"). What goes on the wire is the module matrix, never
 // markup: nothing the widget renders from it can carry script.

@@ -71,7 +71,12 @@ clientApi.post('/sessions/:id/attempts', async (c) => {
   const { channel, flow } = parseAttemptParams(parseJsonObject(await readBody(c.req.raw, 4096)));
   const ip = c.req.header('cf-connecting-ip');
   const ua = c.req.header('user-agent');
-  const r = await stub.clientStartAttempt(secret, channel, flow, { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) });
+  // The widget's language comes back with the shopper from a cashier page; a widget on the hosted page
+  // (this origin) is where they come back to (session/links.ts).
+  const locale = c.req.header('accept-language');
+  const hosted = c.req.header('origin') === new URL(c.req.url).origin;
+  const client = { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}), ...(locale ? { locale } : {}), ...(hosted ? { hosted } : {}) };
+  const r = await stub.clientStartAttempt(secret, channel, flow, client);
   return r.ok ? c.json(r.value, 201) : errorDataResponse(r.error);
 });
 
