@@ -133,6 +133,8 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
         notifyUrl: `${h.config.public_base_url}/notify/${h.resolved.provider.channel}/${h.merchant.id}`,
         returnUrl: `${h.config.public_base_url}${back}`,
         client: { openid, ...(ip ? { ip } : {}) },
+        merchantOrderId: session.merchant_order_id,
+        metadata: session.metadata,
       },
     );
     action = r.nextAction;

@@ -417,6 +417,8 @@ export class CheckoutSession extends DurableObject<Env> {
         // The provider sends the shopper back here; /return re-checks before showing anything.
         returnUrl: providerReturnUrl(config.public_base_url, s.id, client),
         client: openid ? { ...client, openid } : client,
+        merchantOrderId: s.merchant_order_id,
+        metadata: JSON.parse(s.metadata) as Record<string, string>,
       });
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptAction(id, result.nextAction, result.providerData);

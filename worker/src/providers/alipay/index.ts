@@ -56,6 +56,9 @@ function tradeBiz(flow: AlipayFlow, input: CreateAttemptInput): Record<string, u
     // (https://opendocs.alipay.com/open/29ae8cb6_alipay.trade.wap.pay?pathHash=0a6313c7).
     // `quit=1` tells /return the shopper left without paying (docs/widget.md, "Back from a wallet").
     ...(flow === 'h5' && input.returnUrl ? { quit_url: withQuery(input.returnUrl, 'quit', '1') } : {}),
+    // passback_params (≤ 512, URL-encoded before sending) comes back as is in the async notify: the merchant's
+    // order number (https://opendocs.alipay.com/open/59da99d0_alipay.trade.page.pay).
+    ...(input.merchantOrderId ? { passback_params: encodeURIComponent(input.merchantOrderId) } : {}),
   };
 }
 
