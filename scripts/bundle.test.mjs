@@ -11,8 +11,12 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
-/** Bytes of the minified bundle, and of it gzipped (level 9): 8 % over what it was when the sandbox left. */
-const BUDGET = { minified: 380_000, gzipped: 126_000 };
+/**
+ * Bytes of the minified bundle, and of it gzipped (level 9). Raised for the `qrcode` package's encoder
+ * (the Worker draws every display_qr: +20 KB minified, +8 KB gzipped) and the hosted checkout page;
+ * 402 KB / 135 KB then, about 5 % headroom.
+ */
+const BUDGET = { minified: 422_000, gzipped: 142_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation

@@ -50,7 +50,7 @@ import { CountdownController } from './controllers/countdown-controller';
 import { LONG_POLL_WAIT, StatusController } from './controllers/status-controller';
 import type { ShouyinEventMap } from './events';
 import { formatAmount } from './format';
-import { pickLocale, translations, type Translation } from './i18n';
+import { fmt, type Locale, loadLocale, pickLocale, translations, type Translation } from './i18n';
 import type { ErrorKind } from './i18n/translation';
 import { formPostTop, redirectTop, safeUrl } from './next-action';
 import { qrPath } from './qr';
@@ -113,8 +113,15 @@ export class ShouyinCheckout extends ElementBase {
     this.view = 'loading';
   }
 
+  /** The shopper's language (docs/widget.md, "Languages"). */
+  private get loc(): Locale {
+    return pickLocale(this.locale, navigator.languages);
+  }
+
+  /** Its strings; Simplified Chinese until Traditional Chinese has arrived (fetched once, then re-rendered). */
   private get t(): Translation {
-    return translations[pickLocale(this.locale, navigator.languages)];
+    const l = this.loc;
+    return translations[l] ?? (loadLocale(l, defaultApiBase()).then(() => this.requestUpdate()), translations['zh-CN']!);
   }
 
   private get offers(): Offer[] {
@@ -164,7 +171,7 @@ export class ShouyinCheckout extends ElementBase {
       });
       return this.fail(e, 'invalid', () => this.load(), false);
     }
-    const api = createClientApi(this.apiBase || defaultApiBase(), this.clientSecret!.trim(), parsed.sessionId, undefined, this.t.lang);
+    const api = createClientApi(this.apiBase || defaultApiBase(), this.clientSecret!.trim(), parsed.sessionId, undefined, this.loc);
     this.api = api;
     try {
       const s = await api.getSession(ctrl.signal);
@@ -403,7 +410,7 @@ export class ShouyinCheckout extends ElementBase {
       return html`<div class="center">
         <div class="channel">${this.glyph(c)}${t.channel[c]}</div>
         <div class="code${dead ? ' dead' : ''}">
-          <svg part="qr" role="img" aria-label=${t.qrLabel(t.channel[c])} viewBox="0 0 ${size} ${size}" shape-rendering="crispEdges">
+          <svg part="qr" role="img" aria-label=${fmt(t.qrLabel, t.channel[c])} viewBox="0 0 ${size} ${size}" shape-rendering="crispEdges">
             <rect width="100%" height="100%" fill="#fff"></rect>
             <path d=${d} fill="#000"></path>
           </svg>
@@ -419,10 +426,10 @@ export class ShouyinCheckout extends ElementBase {
           }
         </div>
         <p class="scan">${t.scanWith[c]}</p>
-        ${dead ? nothing : html`<p class="muted" part="countdown">${t.expiresIn(this.countdown.mmss)}</p>`}
+        ${dead ? nothing : html`<p class="muted" part="countdown">${fmt(t.expiresIn, this.countdown.mmss)}</p>`}
         ${
           mobile && !dead
-            ? html`${/^https:/.test(data) ? html`<a class="primary" part="button" href=${data}>${t.openApp(t.channel[c])}</a>` : nothing}
+            ? html`${/^https:/.test(data) ? html`<a class="primary" part="button" href=${data}>${fmt(t.openApp, t.channel[c])}</a>` : nothing}
             ${c === 'wechat_pay' ? html`<p class="muted">${t.screenshotHint}</p>` : nothing}
             ${this.link(t.copyLink, () => this.copy(data))}`
             : nothing
@@ -436,7 +443,7 @@ export class ShouyinCheckout extends ElementBase {
       const c = this.guide;
       return html`<div class="center">
         <div class="channel">${this.glyph(c)}${t.channel[c]}</div>
-        <h2>${t.blocked(ua(/MicroMessenger/i) ? t.app.wechat : t.app.alipay, t.channel[c])}</h2>
+        <h2>${fmt(t.blocked, ua(/MicroMessenger/i) ? t.app.wechat : t.app.alipay, t.channel[c])}</h2>
         <p class="muted">${t.browserSteps}</p>
         <button class="primary" part="button" @click=${() => this.copy(location.href)}>${t.copyPageLink}</button>
         ${this.link(t.back, () => this.pick())}
@@ -483,7 +490,7 @@ export class ShouyinCheckout extends ElementBase {
       case 'expired':
       case 'canceled': {
         // The merchant's page to go back to (cancel_url, else return_url), in the widget's language.
-        const back = safeUrl((s?.cancel_url ?? s?.return_url)?.replaceAll('{LOCALE}', t.lang));
+        const back = safeUrl((s?.cancel_url ?? s?.return_url)?.replaceAll('{LOCALE}', this.loc));
         return html`<div class="icon" aria-hidden="true">!</div>
           <strong class="title">${t[view]}</strong>
           <p class="muted">${t.restartHint}</p>

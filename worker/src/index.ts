@@ -75,8 +75,8 @@ app.all('/sandbox/*', async (c) => {
 // The widget bundle. Module scripts load cross-origin only with CORS, and the files hold nothing secret.
 // Content-addressed copies (`shouyin.<hash>.js`, listed with SRI hashes in shouyin.manifest.json) never
 // change, so they are cached for a year; the plain names follow releases.
-const WIDGET_FILE = /^shouyin(\.iife)?(\.[0-9a-f]{8})?\.js$|^shouyin\.(licenses\.txt|manifest\.json|d\.ts)$/;
-app.get('/:file{shouyin[a-z0-9.]*}', async (c, next) => {
+const WIDGET_FILE = /^shouyin(\.iife)?(\.[0-9a-f]{8})?\.js$|^shouyin\.(licenses\.txt|manifest\.json|d\.ts|zh-TW\.json)$/;
+app.get('/:file{shouyin[a-zA-Z0-9.-]*}', async (c, next) => {
   const file = c.req.param('file');
   if (!WIDGET_FILE.test(file)) return next();
   return widgetAsset(c.env, c.req.raw, file);

@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { pickLocale, translations } from './index';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import en from './en';
+import { fmt, loadLocale, pickLocale, translations as bundled } from './index';
+import type { Locale, Translation } from './translation';
+import zhCN from './zh-CN';
+import zhTW from './zh-TW';
+
+/** Every locale, the fetched one included. */
+const translations: Record<Locale, Translation> = { en, 'zh-CN': zhCN, 'zh-TW': zhTW };
 
 describe('pickLocale', () => {
   it('honours the locale attribute', () => {
@@ -19,6 +26,41 @@ describe('pickLocale', () => {
     expect(pickLocale(null, ['fr-FR', 'de'])).toBe('en');
     expect(pickLocale(null, [])).toBe('en');
     expect(pickLocale('fr', ['zh-CN'])).toBe('zh-CN');
+  });
+});
+
+describe('templates', () => {
+  it('fill {0} and {1}, and every locale uses the same placeholders for a key', () => {
+    expect(fmt(en.blocked, 'WeChat', 'Alipay')).toBe('Alipay can’t be used inside WeChat');
+    expect(fmt(zhTW.expiresIn, '01:05')).toBe('QR Code 將於 01:05 後失效');
+    for (const k of ['qrLabel', 'expiresIn', 'openApp', 'blocked'] as const) {
+      const marks = (t: Translation) => (t[k].match(/\{\d\}/g) ?? []).sort().join();
+      for (const t of Object.values(translations)) expect(marks(t), `${t.lang} ${k}`).toBe(marks(en));
+    }
+  });
+});
+
+describe('Traditional Chinese is fetched, not bundled', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('is not among the bundled locales until loaded from next to the script', async () => {
+    expect(Object.keys(bundled).sort()).toEqual(['en', 'zh-CN']);
+    const fetch = vi.fn(async (_url: string) => new Response(JSON.stringify(zhTW)));
+    vi.stubGlobal('fetch', fetch);
+    await loadLocale('zh-TW', 'https://pay.example');
+    await loadLocale('zh-TW', 'https://pay.example');
+    expect(fetch.mock.calls.map((c) => c[0])).toEqual(['https://pay.example/shouyin.zh-TW.json']);
+    expect(bundled['zh-TW']).toEqual(zhTW);
+    delete bundled['zh-TW'];
+  });
+
+  it('refuses a file that lacks a string (or has a non-string), leaving Simplified Chinese', async () => {
+    const { retry: _, ...partial } = zhTW;
+    for (const [i, body] of [JSON.stringify(partial), JSON.stringify({ ...partial, retry: 1 }), 'not json'].entries()) {
+      vi.stubGlobal('fetch', async () => new Response(body));
+      await loadLocale(`zh-TW${i}` as Locale, 'https://pay.example');
+      expect(bundled[`zh-TW${i}` as Locale]).toBeUndefined();
+    }
   });
 });
 
@@ -51,9 +93,7 @@ describe('translations', () => {
 
   it('no string is left empty or untranslated', () => {
     const leaves = (o: object, p = ''): [string, string][] =>
-      Object.entries(o).flatMap(([k, v]) =>
-        typeof v === 'object' ? leaves(v, `${p}${k}.`) : [[`${p}${k}`, typeof v === 'function' ? v('X', 'Y') : String(v)] as [string, string]],
-      );
+      Object.entries(o).flatMap(([k, v]) => (typeof v === 'object' ? leaves(v, `${p}${k}.`) : [[`${p}${k}`, String(v)] as [string, string]]));
     const en = new Map(leaves(translations.en));
     for (const lang of ['zh-CN', 'zh-TW'] as const) {
       for (const [k, v] of leaves(translations[lang])) {

@@ -1,65 +1,11 @@
+// Traditional Chinese as used in Taiwan, Hong Kong and Macau: wallet names as the wallets write them there
+// (支付寶, 銀聯 / 雲閃付), "QR Code" as shoppers there say it. The strings are zh-TW.json, which the build
+// copies next to the bundle and the widget fetches only for a Traditional Chinese shopper (index.ts,
+// `loadLocale`); this file only types them, so a key missing from the JSON fails the type check. The
+// bundle never imports it.
 import type { Translation } from './translation';
+import data from './zh-TW.json';
 
-// Traditional Chinese as used in Taiwan, Hong Kong and Macau: wallet names as the wallets write them
-// there (支付寶, 銀聯 / 雲閃付), "QR Code" as shoppers there say it.
-const zhTW: Translation = {
-  lang: 'zh-TW',
-  loading: '載入中…',
-  amountDue: '應付金額',
-  testMode: '測試模式',
-  chooseMethod: '選擇付款方式',
-  channel: { wechat_pay: '微信支付', alipay: '支付寶', unionpay: '銀聯 / 雲閃付' },
-  scanWith: {
-    wechat_pay: '請使用微信掃一掃',
-    alipay: '請使用支付寶掃一掃',
-    unionpay: '請使用雲閃付或銀行 App 掃描',
-  },
-  qrLabel: (channel) => `${channel}付款 QR Code`,
-  expiresIn: (mmss) => `QR Code 將於 ${mmss} 後失效`,
-  qrExpired: 'QR Code 已失效',
-  regenerate: '重新產生 QR Code',
-  starting: '正在發起付款…',
-  waiting: '等待付款…',
-  reconnecting: '正在重新連線…',
-  switchChannel: '更換付款方式',
-  payOnSite: {
-    alipay: '在支付寶網頁中付款 / Pay on the Alipay website',
-    unionpay: '在銀聯網頁中付款 / Pay on the UnionPay website',
-  },
-  openApp: (channel) => `開啟${channel} App 付款`,
-  screenshotHint: '也可截圖儲存，在微信「掃一掃」中從相簿選取此 QR Code',
-  useQr: '改用 QR Code 付款',
-  copyLink: '複製付款連結',
-  copied: '已複製',
-  copyByHand: '請長按複製以下連結：',
-  sandboxWallet: '開啟沙箱錢包 / Open sandbox wallet',
-  redirecting: '正在跳轉…',
-  payInWechat: '請在微信中完成付款…',
-  confirming: '正在確認付款結果…',
-  returned: '已付款？結果會自動顯示在此頁。',
-  openInBrowser: '在瀏覽器中開啟',
-  blocked: (app, channel) => `${app}內無法使用${channel}`,
-  browserSteps: '點選右上角「···」，選擇「在瀏覽器開啟」，再選擇付款方式。',
-  copyPageLink: '複製本頁連結',
-  app: { wechat: '微信', alipay: '支付寶' },
-  back: '返回',
-  paid: '付款成功',
-  orderId: '訂單編號',
-  expired: '訂單已過期',
-  canceled: '訂單已取消',
-  restartHint: '請返回商店重新下單。',
-  backToShop: '返回商店',
-  notCompleted: '付款未完成，請重新選擇付款方式。',
-  otherDevice: '用另一支手機付款？顯示 QR Code',
-  noChannels: '目前沒有可用的付款方式，請聯絡商店。',
-  retry: '重試',
-  error: {
-    network: '網路連線失敗，請檢查網路後重試。',
-    invalid: '付款資訊已失效，請返回商店。',
-    unavailable: '暫時無法發起付款，請重試或更換付款方式。',
-    wallet: '付款未完成，請重試或更換付款方式。',
-    generic: '發生錯誤，請稍後重試。',
-  },
-};
+const zhTW: Translation = { ...data, lang: 'zh-TW' };
 
 export default zhTW;
