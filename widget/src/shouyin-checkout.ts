@@ -121,7 +121,8 @@ export class ShouyinCheckout extends ElementBase {
   /** Its strings; Simplified Chinese until Traditional Chinese has arrived (fetched once, then re-rendered). */
   private get t(): Translation {
     const l = this.loc;
-    return translations[l] ?? (loadLocale(l, defaultApiBase()).then(() => this.requestUpdate()), translations['zh-CN']!);
+    if (!translations[l]) void loadLocale(l, defaultApiBase()).then(() => this.requestUpdate());
+    return translations[l] ?? translations['zh-CN']!;
   }
 
   private get offers(): Offer[] {
