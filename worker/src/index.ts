@@ -17,6 +17,7 @@ import { returnRoutes } from './routes/return';
 import { hostedRoutes } from './routes/hosted';
 import { wechatRoutes } from './routes/wechat-oauth';
 import { isSessionId } from './session/ids';
+import { HOSTED_HEADER, HOSTED_PATH } from './session/links';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
@@ -40,6 +41,15 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
     return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`));
   }
   return c.env.SESSIONS.getByName(id).fetch(c.req.raw);
+});
+// The hosted page's widget reaches the client API under /pay (its api-base): the same routes, marked so
+// that the attempts it starts send the shopper back to the hosted page (session/links.ts).
+app.all(`${HOSTED_PATH}v1/client/*`, (c) => {
+  const url = new URL(c.req.url);
+  url.pathname = url.pathname.slice(HOSTED_PATH.length - 1);
+  const req = new Request(url, c.req.raw);
+  req.headers.set(HOSTED_HEADER, '1');
+  return app.fetch(req, c.env, c.executionCtx);
 });
 // Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
 app.route('/', appleRoutes);

@@ -11,8 +11,12 @@ afterEach(() => vi.restoreAllMocks());
 const page = (path: string, headers: Record<string, string> = {}) => SELF.fetch(`${BASE}${path}`, { headers, redirect: 'manual' });
 
 /** The provider's return URL an Alipay PC cashier order was given (its return_url form field). */
-async function alipayReturnUrl(s: SessionJson, headers: Record<string, string>): Promise<URL> {
-  const res = await client(s, '/attempts', { method: 'POST', headers, body: JSON.stringify({ channel: 'alipay', flow: 'page' }) });
+async function alipayReturnUrl(s: SessionJson, headers: Record<string, string>, via = ''): Promise<URL> {
+  const res = await SELF.fetch(`${BASE}${via}/v1/client/sessions/${s.id}/attempts`, {
+    method: 'POST',
+    headers: { ...headers, authorization: `Bearer ${s.client_secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ channel: 'alipay', flow: 'page' }),
+  });
   expect(res.status).toBe(201);
   const { next_action } = (await res.json()) as { next_action: { type: string; url: string; fields: Record<string, string> } };
   expect(next_action.type).toBe('form_post');
@@ -116,7 +120,10 @@ describe('back from a provider page', () => {
 
   it('sends a hosted-page shopper back to the hosted page while unpaid, in their language', async () => {
     const s = await createSession({ return_url: 'https://shop.test/done' });
-    const back = await alipayReturnUrl(s, { 'accept-language': 'en-GB,en;q=0.9', origin: BASE });
+    // Same origin is not enough (a shop may embed the widget on Shouyin's origin): the hosted page calls through /pay.
+    const embedded = await alipayReturnUrl(await createSession(), { 'accept-language': 'en', origin: BASE });
+    expect(Object.fromEntries(embedded.searchParams)).toEqual({ locale: 'en' });
+    const back = await alipayReturnUrl(s, { 'accept-language': 'en-GB,en;q=0.9', origin: BASE }, '/pay');
     expect(Object.fromEntries(back.searchParams)).toEqual({ locale: 'en', via: 'hosted' });
     const res = await page(`${back.pathname}${back.search}`);
     expect(res.status).toBe(303);

@@ -61,6 +61,8 @@ if (!/^cs_[A-Za-z0-9_-]+$/.test(secret)) {
 } else {
   const el = document.createElement('shouyin-checkout');
   el.setAttribute('locale', ${JSON.stringify(locale)});
+  // The client API under /pay: attempts started here send the shopper back here (session/links.ts).
+  el.setAttribute('api-base', location.origin + '/pay');
   el.setAttribute('client-secret', secret);
   main.prepend(el);
   const links = { open: null, paid: null };

@@ -7,6 +7,12 @@ import type { Locale } from '../contract';
 export const HOSTED_PATH = '/pay/';
 
 /**
+ * Set on client API requests that came through `/pay/v1/client/…`, the hosted page's API base
+ * (worker/src/index.ts). It only decides where /return sends the shopper; anyone may set it.
+ */
+export const HOSTED_HEADER = 'x-shouyin-hosted';
+
+/**
  * The hosted page for a session. The client secret rides in the fragment: browsers never send a
  * fragment to a server, neither in the request nor in a Referer.
  */
