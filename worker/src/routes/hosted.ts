@@ -57,14 +57,14 @@ if (!/^cs_[A-Za-z0-9_-]+$/.test(secret)) {
   const p = document.createElement('p');
   p.className = 'missing';
   p.textContent = ${JSON.stringify(missing)};
-  main.prepend(p);
+  main.querySelector('h1').after(p);
 } else {
   const el = document.createElement('shouyin-checkout');
   el.setAttribute('locale', ${JSON.stringify(locale)});
   // The client API under /pay: attempts started here send the shopper back here (session/links.ts).
   el.setAttribute('api-base', location.origin + '/pay');
   el.setAttribute('client-secret', secret);
-  main.prepend(el);
+  main.querySelector('h1').after(el);
   const links = { open: null, paid: null };
   const show = (status) => {
     const to = links[status];
@@ -98,6 +98,7 @@ const STYLE = `
 html{color-scheme:light}
 body{margin:0;min-height:100vh;background:#f3f4f6;color:#1f2328;font:15px/1.5 system-ui,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif}
 main{max-width:420px;margin:0 auto;padding:24px 12px 40px}
+h1{margin:0 0 12px;color:#4b5563;font-size:15px;font-weight:600;text-align:center}
 shouyin-checkout{display:block;min-height:320px}
 .back{margin:18px 0 0;text-align:center}
 .back a{color:#1a56c4;font-weight:600}
@@ -156,6 +157,7 @@ hostedRoutes.get('/:id', (c) => {
 </head>
 <body>
 <main>
+<h1>${t.title}</h1>
 <p class="back" id="back" hidden><a href="#" rel="noreferrer">← ${t.back}</a></p>
 <noscript><p class="missing">${t.noscript}</p></noscript>
 </main>
