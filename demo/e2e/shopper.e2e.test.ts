@@ -12,7 +12,7 @@ import jsqrSource from '../../node_modules/jsqr/dist/jsQR.js?raw';
 import axeSource from '../../node_modules/axe-core/axe.min.js?raw';
 import type { Browser } from 'playwright-core';
 import { eventually } from './merchant-api';
-import { DESKTOP, FakeApi, PHONE, Widget, baseUrl, launch, pageErrors, recordEvents, secretKey, shot } from './widget-harness';
+import { DESKTOP, FakeApi, PHONE, UA, Widget, baseUrl, launch, pageErrors, recordEvents, secretKey, shot } from './widget-harness';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -171,6 +171,22 @@ describe('the hosted checkout page', () => {
       await w.el.getByText(text).waitFor();
       if (name) await shot(page, name);
       expect(problems, locale).toEqual([]);
+      await ctx.close();
+    }
+  });
+
+  it('inside WeChat and inside Alipay: the wallet’s own flow first, the other wallet with a guide to a browser', async () => {
+    const s = await createSession();
+    for (const [ua, name, guided] of [
+      [UA.wechat, 'shopper-12-hosted-in-wechat.png', /支付宝.*在浏览器中打开/],
+      [UA.alipay, 'shopper-13-hosted-in-alipay.png', /微信支付.*在浏览器中打开/],
+    ] as const) {
+      const { ctx, page, problems } = await context({ ...PHONE, userAgent: ua, locale: 'zh-CN' });
+      await page.goto(s.url);
+      const w = new Widget(page);
+      await w.button(guided).waitFor();
+      await shot(page, name);
+      expect(problems).toEqual([]);
       await ctx.close();
     }
   });
