@@ -45,3 +45,12 @@ describe('display_qr carries the QR matrix (inside workerd)', () => {
     });
   }
 });
+
+describe('qrMatrix', () => {
+  it('picks the smallest version at level M (a short wallet URL is version 1–4)', async () => {
+    const { qrMatrix } = await import('../src/lib/qr');
+    expect(qrMatrix('https://qr.alipay.com/bax01234').size).toBeLessThanOrEqual(33);
+    expect(qrMatrix('x').size).toBe(21);
+    expect(decode(qrMatrix('支付 UTF-8 ✓'))).toBe('支付 UTF-8 ✓');
+  });
+});
