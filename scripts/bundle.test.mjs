@@ -13,10 +13,11 @@ import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
 /**
  * Bytes of the minified bundle, and of it gzipped (level 9). Raised for the `qrcode` package's encoder
- * (the Worker draws every display_qr: +20 KB minified, +8 KB gzipped) and the hosted checkout page;
- * 402 KB / 135 KB then, about 5 % headroom.
+ * (the Worker encodes every display_qr) and the hosted checkout page: +30.5 KB minified, +11.3 KB
+ * gzipped over the bundle before them; with the dashboard and reconciliation work beside them about
+ * 419 KB / 140 KB, and 5 % headroom over that.
  */
-const BUDGET = { minified: 422_000, gzipped: 142_000 };
+const BUDGET = { minified: 440_000, gzipped: 147_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation
