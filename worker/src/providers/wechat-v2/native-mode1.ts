@@ -64,12 +64,18 @@ export const nativeMode1: ProductQr<WechatPayV2Config> = {
     // A retried callback (same nonce) must not sell the product twice: the order id and the key follow the nonce.
     const tag = `${cb.nonce_str ?? ''}${cb.openid ?? ''}`.replace(/[^0-9A-Za-z]/g, '').slice(0, 12) || randomAlnum(12);
     const merchantOrderId = `wx1_${productId.replace(/[^0-9A-Za-z_-]/g, '').slice(0, 14)}_${tag}`;
-    // The scan's product and payer ride in the session's metadata, so the order the session places names them
-    // (index.ts, mode1Scan), and so does the repeat below, field for field.
-    const metadata = { source: MODE1_SOURCE, product_id: productId, ...(cb.openid ? { openid: cb.openid } : {}) };
     try {
-      const input = await order({ productId, product, merchantOrderId, idempotencyKey: `wechat-native-mode1-${merchantOrderId}`, metadata });
-      const made = await unifiedOrder(ctx, cfg, { ...input, merchantOrderId, metadata });
+      const input = await order({
+        productId,
+        product,
+        merchantOrderId,
+        idempotencyKey: `wechat-native-mode1-${merchantOrderId}`,
+        metadata: { source: 'wechat_native_mode1', product_id: productId, ...(cb.openid ? { openid: cb.openid } : {}) },
+      });
+      // The session's order named the scanned product and payer from its metadata (index.ts, mode1Scan); the
+      // repeat names them too, and the merchant's order number, so WeChat Pay sees the same fields.
+      const scan = { source: MODE1_SOURCE, product_id: productId, openid: cb.openid ?? '' };
+      const made = await unifiedOrder(ctx, cfg, { ...input, merchantOrderId, metadata: scan });
       if (!made.prepay_id) throw new Error('unifiedorder gave no prepay_id');
       return answer(cfg, appid, { prepayId: made.prepay_id });
     } catch (e) {
