@@ -13,11 +13,12 @@ import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
 /**
  * Bytes of the minified bundle, and of it gzipped (level 9). Set about 5 % over the size with the
- * merchant registry and its admin API, the dashboard's backend, reconciliation of real statements and
- * credential health: 435,038 B minified (409,335 B before the registry). Far below the Workers limit
- * (3 MB compressed on the free plan); the budget exists to make growth a decision.
+ * merchant registry and its admin API, the dashboard's backend, reconciliation of real statements,
+ * credential health, the `qrcode` encoder (the Worker draws every display_qr) and the hosted checkout
+ * page. Far below the Workers limit (3 MB compressed on the free plan); the budget exists to make
+ * growth a decision.
  */
-const BUDGET = { minified: 457_000, gzipped: 151_000 };
+const BUDGET = { minified: 490_000, gzipped: 163_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation

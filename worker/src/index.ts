@@ -17,8 +17,10 @@ import { adminCredentialsApi } from './routes/admin-credentials';
 import { scheduledCredentialCheck } from './registry/health-alerts';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
+import { hostedRoutes } from './routes/hosted';
 import { wechatRoutes } from './routes/wechat-oauth';
 import { isSessionId } from './session/ids';
+import { HOSTED_HEADER, HOSTED_PATH } from './session/links';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
@@ -45,6 +47,15 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
   }
   return c.env.SESSIONS.getByName(id).fetch(c.req.raw);
 });
+// The hosted page's widget reaches the client API under /pay (its api-base): the same routes, marked so
+// that the attempts it starts send the shopper back to the hosted page (session/links.ts).
+app.all(`${HOSTED_PATH}v1/client/*`, (c) => {
+  const url = new URL(c.req.url);
+  url.pathname = url.pathname.slice(HOSTED_PATH.length - 1);
+  const req = new Request(url, c.req.raw);
+  req.headers.set(HOSTED_HEADER, '1');
+  return app.fetch(req, c.env, c.executionCtx);
+});
 // Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
 app.route('/', appleRoutes);
 app.route('/v1/admin/credentials', adminCredentialsApi);
@@ -60,6 +71,8 @@ app.all('/v1/admin/*', () => errorResponse(new ShouyinError(ErrorType.not_found,
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
 app.route('/return', returnRoutes);
+// The hosted checkout page, the session's `url` (docs/hosted-checkout.md).
+app.route('/pay', hostedRoutes);
 // WeChat Pay: the JSAPI openid hop (official account OAuth) and the Native mode-1 callback.
 app.route('/wechat', wechatRoutes);
 // The provider simulators are a Worker of their own (sandbox/), reached over the SANDBOX service
@@ -84,8 +97,8 @@ app.all('/sandbox/*', async (c) => {
 // The widget bundle. Module scripts load cross-origin only with CORS, and the files hold nothing secret.
 // Content-addressed copies (`shouyin.<hash>.js`, listed with SRI hashes in shouyin.manifest.json) never
 // change, so they are cached for a year; the plain names follow releases.
-const WIDGET_FILE = /^shouyin(\.iife)?(\.[0-9a-f]{8})?\.js$|^shouyin\.(licenses\.txt|manifest\.json|d\.ts)$/;
-app.get('/:file{shouyin[a-z0-9.]*}', async (c, next) => {
+const WIDGET_FILE = /^shouyin(\.iife)?(\.[0-9a-f]{8})?\.js$|^shouyin\.(licenses\.txt|manifest\.json|d\.ts|zh-TW\.json)$/;
+app.get('/:file{shouyin[a-zA-Z0-9.-]*}', async (c, next) => {
   const file = c.req.param('file');
   if (!WIDGET_FILE.test(file)) return next();
   return widgetAsset(c.env, c.req.raw, file);

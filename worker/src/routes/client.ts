@@ -6,6 +6,7 @@ import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '.
 import { merchantById } from '../merchants';
 import { MAX_LONG_POLL_MS } from '../session/durable-object';
 import { isSessionId } from '../session/ids';
+import { HOSTED_HEADER } from '../session/links';
 import { clientSecretOf, parseAttemptParams, parseJsonObject, readBody, type AppEnv } from './http';
 
 export const clientApi = new Hono<AppEnv>();
@@ -71,7 +72,12 @@ clientApi.post('/sessions/:id/attempts', async (c) => {
   const { channel, flow } = parseAttemptParams(parseJsonObject(await readBody(c.req.raw, 4096)));
   const ip = c.req.header('cf-connecting-ip');
   const ua = c.req.header('user-agent');
-  const r = await stub.clientStartAttempt(secret, channel, flow, { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) });
+  // The widget's language comes back with the shopper from a cashier page; the hosted page (its widget
+  // calls through /pay/v1/client) is where they come back to (session/links.ts).
+  const locale = c.req.header('accept-language');
+  const hosted = c.req.header(HOSTED_HEADER) === '1';
+  const client = { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}), ...(locale ? { locale } : {}), ...(hosted ? { hosted } : {}) };
+  const r = await stub.clientStartAttempt(secret, channel, flow, client);
   return r.ok ? c.json(r.value, 201) : errorDataResponse(r.error);
 });
 

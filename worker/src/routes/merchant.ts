@@ -99,6 +99,7 @@ merchantRoutes.post('/checkout/sessions', async (c) => {
       clientSecret: newClientSecret(id),
       expiresInSeconds: params.expires_in,
       returnUrl: params.return_url,
+      cancelUrl: params.cancel_url,
       metadata: params.metadata,
     });
     return c.json(session, 201);

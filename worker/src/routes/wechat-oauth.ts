@@ -134,6 +134,8 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
         notifyUrl: `${h.base}/notify/${h.resolved.provider.channel}/${h.merchant.id}`,
         returnUrl: `${h.base}${back}`,
         client: { openid, ...(ip ? { ip } : {}) },
+        merchantOrderId: session.merchant_order_id,
+        metadata: session.metadata,
       },
     );
     action = r.nextAction;

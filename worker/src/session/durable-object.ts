@@ -23,6 +23,7 @@ import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } fro
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
+import { hostedPageUrl, providerReturnUrl } from './links';
 import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
@@ -45,6 +46,7 @@ export interface SessionInit {
   /** Seconds from creation; `expires_at` and `created` come from the same clock reading. */
   expiresInSeconds: number;
   returnUrl: string | null;
+  cancelUrl: string | null;
   metadata: Record<string, string>;
 }
 
@@ -69,6 +71,9 @@ export type NotifyOutcome = 'paid' | 'already_applied' | 'anomaly' | 'recorded';
 export interface ClientInfo {
   ip?: string;
   userAgent?: string;
+  /** The widget's language (its Accept-Language) and whether it runs on the hosted page: where the shopper is sent back (links.ts). */
+  locale?: string;
+  hosted?: boolean;
 }
 
 export const MAX_LONG_POLL_MS = 30_000;
@@ -161,6 +166,7 @@ export class CheckoutSession extends DurableObject<Env> {
         paid_at: null,
         version: 1,
       });
+      if (init.cancelUrl) this.store.setFact('cancel_url', init.cancelUrl);
       this.store.schedule('expire', 'expire', expiresAt);
     });
     await this.rearm();
@@ -244,6 +250,7 @@ export class CheckoutSession extends DurableObject<Env> {
       this.store.providerMessages(),
       this.store.anomalies(),
       this.store.events().map((e) => ({ ...e, deliveries: this.store.deliveries(e.id) })),
+      { cancel_url: this.store.fact('cancel_url'), url: '' },
     );
   }
 
@@ -265,7 +272,8 @@ export class CheckoutSession extends DurableObject<Env> {
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
     const merchant = this.merchant(s.value);
-    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, this.publicChannels(s.value, merchant, userAgent)) };
+    const channels = this.publicChannels(s.value, merchant, userAgent);
+    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, channels, this.store.fact('cancel_url')) };
   }
 
   async clientWait(secret: string, version: number, waitMs: number): Promise<Rpc<StatusView>> {
@@ -294,7 +302,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * The shopper came back from a cashier or wallet (`/return/:id`). That is a hint, never proof:
    * ask the provider now about every open attempt, then report what the session says.
    */
-  async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; merchantName: string } | null> {
+  async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; cancelUrl: string | null; merchantName: string } | null> {
     await this.enter();
     const s = this.store.session();
     if (!s) return null;
@@ -305,7 +313,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
     }
     const after = this.requireSession();
-    return { status: after.status, returnUrl: after.return_url, merchantName: this.merchant(after).name };
+    return { status: after.status, returnUrl: after.return_url, cancelUrl: this.store.fact('cancel_url'), merchantName: this.merchant(after).name };
   }
 
   /**
@@ -439,8 +447,10 @@ export class CheckoutSession extends DurableObject<Env> {
         expiresAt: s.expires_at,
         notifyUrl: `${base}/notify/${channel}/${merchant.id}`,
         // The provider sends the shopper back here; /return re-checks before showing anything.
-        returnUrl: `${base}/return/${s.id}`,
+        returnUrl: providerReturnUrl(base, s.id, client),
         client: openid ? { ...client, openid } : client,
+        merchantOrderId: s.merchant_order_id,
+        metadata: JSON.parse(s.metadata) as Record<string, string>,
       });
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptAction(id, result.nextAction, result.providerData);
@@ -450,7 +460,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
       this.wake();
       const view = publicAttempt(this.store.attempt(id)!);
-      return { ok: true, value: { attempt: view, next_action: result.nextAction } };
+      return { ok: true, value: { attempt: view, next_action: view.next_action! } };
     } catch (e) {
       // The provider may still have created the order (timeout after accept): keep it closable.
       this.ctx.storage.transactionSync(() => {
@@ -716,7 +726,8 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private merchantView(s: SessionRow): MerchantSession {
-    return merchantSession(s, this.store.attempts(), this.store.refunds());
+    const url = hostedPageUrl(publicBaseUrl(this.env), s.id, s.client_secret);
+    return merchantSession(s, this.store.attempts(), this.store.refunds(), { cancel_url: this.store.fact('cancel_url'), url });
   }
 
   private requireSession(): SessionRow {
