@@ -12,11 +12,13 @@ import { gzipSync } from 'node:zlib';
 import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
 /**
- * Bytes of the minified bundle, and of it gzipped (level 9). Set about 5 % over the size with reconciliation
- * of real statements (fees, split files) and credential health: 388,044 B minified. Far below the
- * Workers limit (3 MB compressed on the free plan); the budget exists to make growth a decision.
+ * Bytes of the minified bundle, and of it gzipped (level 9). Set about 5 % over the size with the
+ * merchant registry and its admin API, the dashboard's backend, reconciliation of real statements,
+ * credential health, the `qrcode` encoder (the Worker draws every display_qr) and the hosted checkout
+ * page. Far below the Workers limit (3 MB compressed on the free plan); the budget exists to make
+ * growth a decision.
  */
-const BUDGET = { minified: 408_000, gzipped: 135_000 };
+const BUDGET = { minified: 490_000, gzipped: 163_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation

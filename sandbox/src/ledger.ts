@@ -9,7 +9,7 @@
 import { randomAlnum } from '../../worker/src/crypto/encoding';
 import type { Env } from './env';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
-import { loadConfig } from './config';
+import { refreshConfig } from './config';
 import { ledgerSettings, type LedgerSettings } from './settings';
 import {
   newCodeUrl,
@@ -117,8 +117,8 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
     });
   }
 
-  protected configured(): LedgerSettings | null {
-    return ledgerSettings(loadConfig(this.env));
+  protected async configured(): Promise<LedgerSettings | null> {
+    return ledgerSettings(await refreshConfig(this.env));
   }
 
   // ------------------------------------------------------------------------------------ orders

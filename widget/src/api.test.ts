@@ -119,6 +119,27 @@ describe('errorKind', () => {
   });
 });
 
+describe('errors no retry can fix (ApiError.final)', () => {
+  it('are the missing or refused client secret, the unknown session and the unlisted origin', () => {
+    for (const code of ['missing_client_secret', 'invalid_client_secret', 'session_not_found', 'resource_missing', 'origin_not_allowed']) {
+      expect(new ApiError(404, { type: 't', code, message: 'm' }).final, code).toBe(true);
+    }
+    for (const code of ['session_not_open', 'provider_unavailable', 'channel_unavailable', 'network', 'timeout']) {
+      expect(new ApiError(code === 'network' ? 0 : 409, { type: 't', code, message: 'm' }).final, code).toBe(false);
+    }
+  });
+});
+
+describe('the widget’s language', () => {
+  it('goes out as Accept-Language on every call, when given', async () => {
+    const { calls, fetch } = recorder(() => json(200, { ok: 1 }));
+    await createClientApi('https://p', 'cs_abc_secret_x', 'cs_abc', fetch, 'zh-TW').createAttempt('alipay', 'h5');
+    await createClientApi('https://p', 'cs_abc_secret_x', 'cs_abc', fetch).getSession();
+    expect((calls[0]!.init.headers as Record<string, string>)['Accept-Language']).toBe('zh-TW');
+    expect(calls[1]!.init.headers as Record<string, string>).not.toHaveProperty('Accept-Language');
+  });
+});
+
 describe('streamUrl', () => {
   it('is the WebSocket twin of the API base, with the client secret in the query', () => {
     const s = 'cs_abc_secret_x+y/z';

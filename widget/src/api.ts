@@ -24,7 +24,21 @@ export class ApiError extends Error {
   get transient(): boolean {
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
   }
+
+  /**
+   * Not worth offering "Try again": the page holds a wrong or stale client secret, or sits on an
+   * origin the merchant did not list (docs/widget.md#errors). Only the shop can fix these.
+   */
+  get final(): boolean {
+    return FINAL.includes(this.code);
+  }
 }
+
+/**
+ * The one list of error codes no retry can fix (`resource_missing`: the session does not exist;
+ * `attempt_limit_reached`: it started all the attempts it may).
+ */
+const FINAL = ['missing_client_secret', 'invalid_client_secret', 'session_not_found', 'resource_missing', 'origin_not_allowed', 'attempt_limit_reached'];
 
 /** Which message a shopper sees for a failed call (`fallback` for errors the server explained). */
 export function errorKind<F extends string>(e: unknown, fallback: F): 'network' | 'invalid' | 'busy' | 'generic' | F {
@@ -50,12 +64,23 @@ export interface ClientApi {
   streamUrl: string;
 }
 
-export function createClientApi(apiBase: string, clientSecret: string, sessionId: string, fetchImpl: FetchLike = (i, init) => fetch(i, init)): ClientApi {
+/**
+ * `lang` goes out as `Accept-Language` (a CORS-safelisted header): the server sends the shopper back
+ * from a wallet or cashier page in the widget's language (docs/widget.md, "Languages").
+ */
+export function createClientApi(
+  apiBase: string,
+  clientSecret: string,
+  sessionId: string,
+  fetchImpl: FetchLike = (i, init) => fetch(i, init),
+  lang?: string,
+): ClientApi {
   const root = `${apiBase.replace(/\/+$/, '')}/v1/client/sessions/${encodeURIComponent(sessionId)}`;
 
   /** Every call has a deadline: a request that hangs must become an error, never an endless spinner. */
   async function call<T>(path: string, signal?: AbortSignal, body?: unknown, timeoutMs = 20000): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${clientSecret}` };
+    if (lang) headers['Accept-Language'] = lang;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);

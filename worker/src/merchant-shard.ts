@@ -8,8 +8,8 @@ import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
-import { loadConfig } from './config';
 import { takeToken, type BucketSpec } from './lib/token-bucket';
+import { merchantById } from './merchants';
 import { DAY_MS, retentionDays } from './session/retention';
 import { EVENT_LOG_DAYS } from './shards';
 import { DASHBOARD_SCHEMA, consumeLink, deleteSession, insertLink, insertSession, peekLink, touchSession } from './dashboard/store';
@@ -169,7 +169,7 @@ export class MerchantShard extends DurableObject<Env> {
   }
 
   async reconciliationReport(merchant: string, date: string, refresh: boolean): Promise<ReconciliationReport | null> {
-    const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
+    const m = await merchantById(this.env, merchant);
     if (!m) return null;
     await this.keepReconciliation(date);
     return reportFor(this.env, this.sql, m, date, refresh);
@@ -251,7 +251,7 @@ export class MerchantShard extends DurableObject<Env> {
 
   /** The daily credential check (Cron Trigger) at `at`: the `merchant.credentials_expiring` event id, or null. */
   async checkCredentials(merchant: string, at: number): Promise<string | null> {
-    const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
+    const m = await merchantById(this.env, merchant);
     return m ? checkCredentials(this.env, this.ctx.storage, this.sql, m, at) : null;
   }
 

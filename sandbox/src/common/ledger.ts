@@ -55,11 +55,12 @@ export abstract class SimulatorLedger<S extends BaseLedgerSettings, Sent, O exte
   }
 
   /**
-   * The provider's settings as the configuration gives them now (SHOUYIN_CONFIG, read by this Durable
-   * Object itself), or null when its simulator is not configured. The alarm works with these: no key
-   * is ever written to the ledger's storage.
+   * The provider's settings as the configuration gives them now (SHOUYIN_CONFIG and the registry's
+   * test merchants, fetched by this Durable Object itself: config.ts refreshConfig), or null when its
+   * simulator is not configured. The alarm works with these: no key is ever written to the ledger's
+   * storage.
    */
-  protected abstract configured(): S | null;
+  protected abstract configured(): Promise<S | null>;
 
   /** The provider's own due work up to `until` (e.g. refunds that settle), before notifies are sent. */
   protected abstract settleDue(settings: S, until: number): Promise<void>;
@@ -81,7 +82,7 @@ export abstract class SimulatorLedger<S extends BaseLedgerSettings, Sent, O exte
 
   /** Idempotent: a due item is done once (state + due row change together), then the alarm re-arms. */
   protected async runDue(until: number, trigger: 'schedule' | 'flush'): Promise<Sent[]> {
-    const settings = this.configured() ?? this.saved;
+    const settings = (await this.configured()) ?? this.saved;
     if (!settings) return [];
     await this.settleDue(settings, until);
     const sent = await Promise.all(this.outbox.dueBy(until).map((id) => this.outbox.deliver(settings, id, trigger)));

@@ -22,7 +22,7 @@ import {
   type RefundRow,
 } from './model';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
-import { loadConfig } from '../config';
+import { refreshConfig } from '../config';
 import { unionpayLedgerSettings, type UnionpayLedgerSettings } from './settings';
 import type { BillItem } from '../bills';
 import { unionpayBillItems } from './bill-ledger';
@@ -74,8 +74,8 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
     this.open(() => this.sql.exec(SCHEMA + OUTBOX_SCHEMA));
   }
 
-  protected configured(): UnionpayLedgerSettings | null {
-    return unionpayLedgerSettings(loadConfig(this.env));
+  protected async configured(): Promise<UnionpayLedgerSettings | null> {
+    return unionpayLedgerSettings(await refreshConfig(this.env));
   }
 
   // ------------------------------------------------------------------------------ consumes

@@ -8,10 +8,11 @@ import { Hono } from 'hono';
 import { type AppleNotification, verifyNotificationPayload, verifyReceiptData, verifyTransactionToken } from '../apple';
 import type { AppleConfig } from '../apple/config';
 import { COMPACT_JWS } from '../apple/jws';
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { sha256Hex } from '../crypto/digest';
 import { ErrorType, ShouyinError, VerificationError, errorDataResponse, invalid, type ErrorCode } from '../lib/errors';
 import { outboundFetch } from '../lib/outbound';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { eventLogFor, utcDay } from '../shards';
 import { authenticateMerchant, parseJsonObject, readBody, type AppEnv } from './http';
 
@@ -24,7 +25,7 @@ export const MAX_APPLE_NOTIFY_BODY = 256 * 1024;
 export const appleRoutes = new Hono<AppEnv>();
 
 appleRoutes.use('/v1/apple/*', async (c, next) => {
-  c.set('merchant', authenticateMerchant(c));
+  c.set('merchant', await authenticateMerchant(c));
   await next();
 });
 
@@ -71,9 +72,9 @@ appleRoutes.post('/v1/apple/receipts/verify', async (c) => {
   }
   const exclude = body.exclude_old_transactions;
   if (exclude !== undefined && typeof exclude !== 'boolean') throw invalid('exclude_old_transactions', 'exclude_old_transactions must be true or false.');
-  const config = loadConfig(c.env);
+  const base = publicBaseUrl(c.env);
   try {
-    return c.json(await verifyReceiptData(config, merchant, appleOf(merchant), outboundFetch(config), receipt, exclude));
+    return c.json(await verifyReceiptData(base, merchant, appleOf(merchant), outboundFetch(base), receipt, exclude));
   } catch (e) {
     refused(e, 'receipt_data');
   }
@@ -112,7 +113,7 @@ const notifyError = (type: ErrorType, code: ErrorCode, message: string): Respons
  * signedDate, so a retried notification lands on the same row and is stored once.
  */
 appleRoutes.post('/notify/apple/:merchant', async (c) => {
-  const merchant = merchantById(loadConfig(c.env), c.req.param('merchant'));
+  const merchant = await merchantById(c.env, c.req.param('merchant'));
   if (!merchant?.apple) return notifyError(ErrorType.invalid_request, 'unknown_notify_endpoint', 'No merchant with an apple section has this id.');
   let text: string;
   try {

@@ -2,10 +2,11 @@
 // origins. The browser never sends an amount: an attempt takes only a channel and a flow.
 
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { loadConfig, merchantById } from '../config';
 import { ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
+import { merchantById } from '../merchants';
 import { MAX_LONG_POLL_MS } from '../session/durable-object';
 import { issuedSessionStub } from '../session/ids';
+import { HOSTED_HEADER } from '../session/links';
 import { clientSecretOf, parseAttemptParams, parseJsonObject, readBody, sessionErrorResponse, type AppEnv } from './http';
 
 export const clientApi = new Hono<AppEnv>();
@@ -23,7 +24,7 @@ export async function allowedOrigin(c: Context<AppEnv>, sessionId: string): Prom
   const stub = await issuedSessionStub(c.env, sessionId);
   if (!stub) return null;
   const merchantId = await stub.merchantIdForCors();
-  const merchant = merchantId ? merchantById(loadConfig(c.env), merchantId) : undefined;
+  const merchant = merchantId ? await merchantById(c.env, merchantId) : undefined;
   return merchant?.allowed_origins.includes(origin) ? origin : null;
 }
 
@@ -75,7 +76,12 @@ clientApi.post('/sessions/:id/attempts', async (c) => {
   const { channel, flow } = parseAttemptParams(parseJsonObject(await readBody(c.req.raw, 4096)));
   const ip = c.req.header('cf-connecting-ip');
   const ua = c.req.header('user-agent');
-  const r = await stub.clientStartAttempt(secret, channel, flow, { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) });
+  // The widget's language comes back with the shopper from a cashier page; the hosted page (its widget
+  // calls through /pay/v1/client) is where they come back to (session/links.ts).
+  const locale = c.req.header('accept-language');
+  const hosted = c.req.header(HOSTED_HEADER) === '1';
+  const client = { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}), ...(locale ? { locale } : {}), ...(hosted ? { hosted } : {}) };
+  const r = await stub.clientStartAttempt(secret, channel, flow, client);
   return r.ok ? c.json(r.value, 201) : sessionErrorResponse(r.error, c.req.param('id'));
 });
 

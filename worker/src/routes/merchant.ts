@@ -99,6 +99,7 @@ merchantRoutes.post('/checkout/sessions', async (c) => {
       clientSecret: newClientSecret(id),
       expiresInSeconds: params.expires_in,
       returnUrl: params.return_url,
+      cancelUrl: params.cancel_url,
       metadata: params.metadata,
     });
     return c.json(session, 201);
@@ -278,7 +279,7 @@ merchantRoutes.route('/', reportRoutes);
 /** The merchant API as merchants call it: a secret key, then the routes. */
 export const merchantApi = new Hono<AppEnv>();
 merchantApi.use('*', async (c, next) => {
-  c.set('merchant', authenticateMerchant(c));
+  c.set('merchant', await authenticateMerchant(c));
   await next();
 });
 merchantApi.route('/', merchantRoutes);

@@ -66,7 +66,7 @@ reconciliationRoutes.get('/:date/statements/:provider', async (c) => {
 
 export const reconciliationApi = new Hono<AppEnv>();
 reconciliationApi.use('*', async (c, next) => {
-  c.set('merchant', authenticateMerchant(c));
+  c.set('merchant', await authenticateMerchant(c));
   await next();
 });
 reconciliationApi.route('/', reconciliationRoutes);

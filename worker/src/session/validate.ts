@@ -13,10 +13,12 @@ export interface CreateSessionParams {
   channels: Channel[];
   expires_in: number;
   return_url: string | null;
+  /** Where the shopper goes back to without paying (the hosted page's back link, the widget's end states). */
+  cancel_url: string | null;
   metadata: Record<string, string>;
 }
 
-const FIELDS = ['amount', 'currency', 'description', 'merchant_order_id', 'channels', 'expires_in', 'return_url', 'metadata'];
+const FIELDS = ['amount', 'currency', 'description', 'merchant_order_id', 'channels', 'expires_in', 'return_url', 'cancel_url', 'metadata'];
 /** ¥100,000,000.00: Alipay's ceiling, and far above WeChat's per-order limits. */
 export const MAX_AMOUNT = 10_000_000_000;
 
@@ -76,38 +78,8 @@ export function validateCreateSession(body: Record<string, unknown>, merchant: M
     expiresIn = e;
   }
 
-  let returnUrl: string | null = null;
-  if (body.return_url !== undefined && body.return_url !== null) {
-    const r = body.return_url;
-    let u: URL | null = null;
-    try {
-      u = typeof r === 'string' && r.length <= 2048 ? new URL(r) : null;
-    } catch {
-      u = null;
-    }
-    // Test mode also takes http://localhost and http://127.0.0.1, for development servers.
-    const local = !merchant.livemode && u?.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
-    if (!u || (u.protocol !== 'https:' && !local)) {
-      throw invalid(
-        'return_url',
-        `return_url must be an absolute https URL${merchant.livemode ? '' : ' (or http://localhost / http://127.0.0.1 in test mode)'}.`,
-      );
-    }
-    // `/return/:id` redirects there for anyone who has the link, on the payment domain: only the
-    // merchant's own pages (the origins its widget runs on) may be the target, never an open redirect.
-    // The origin is checked as given and with the placeholder filled in (a session id is letters,
-    // digits and _), so the URL the shopper is sent to has the same origin.
-    const filled = new URL((r as string).replaceAll('{CHECKOUT_SESSION_ID}', 'cs_0'));
-    if (!merchant.allowed_origins.includes(u.origin) || filled.origin !== u.origin) {
-      const listed = merchant.allowed_origins.length > 0 ? merchant.allowed_origins.join(', ') : 'none';
-      throw invalid(
-        'return_url',
-        `return_url must be on one of this merchant's allowed_origins (origin ${u.origin} is not; allowed_origins: ${listed}). Add the origin to allowed_origins in the configuration, or use a page on a listed one.`,
-      );
-    }
-    // Kept as given, so a {CHECKOUT_SESSION_ID} placeholder survives until the redirect fills it in.
-    returnUrl = r as string;
-  }
+  const returnUrl = merchantPage('return_url', body.return_url, merchant);
+  const cancelUrl = merchantPage('cancel_url', body.cancel_url, merchant);
 
   const metadata: Record<string, string> = {};
   if (body.metadata !== undefined) {
@@ -122,5 +94,48 @@ export function validateCreateSession(body: Record<string, unknown>, merchant: M
     }
   }
 
-  return { amount, currency: 'CNY', description, merchant_order_id: moid, channels, expires_in: expiresIn, return_url: returnUrl, metadata };
+  return {
+    amount,
+    currency: 'CNY',
+    description,
+    merchant_order_id: moid,
+    channels,
+    expires_in: expiresIn,
+    return_url: returnUrl,
+    cancel_url: cancelUrl,
+    metadata,
+  };
+}
+
+/**
+ * `return_url` / `cancel_url`: a page of the merchant's, or null when not given. Every error names
+ * `field`. The placeholders `{CHECKOUT_SESSION_ID}` and `{LOCALE}` are kept as given, filled in when
+ * the shopper is sent there (docs/merchant-api.md).
+ */
+function merchantPage(field: string, r: unknown, merchant: MerchantConfig): string | null {
+  if (r === undefined || r === null) return null;
+  let u: URL | null = null;
+  try {
+    u = typeof r === 'string' && r.length <= 2048 ? new URL(r) : null;
+  } catch {
+    u = null;
+  }
+  // Test mode also takes http://localhost and http://127.0.0.1, for development servers.
+  const local = !merchant.livemode && u?.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
+  if (!u || (u.protocol !== 'https:' && !local)) {
+    throw invalid(field, `${field} must be an absolute https URL${merchant.livemode ? '' : ' (or http://localhost / http://127.0.0.1 in test mode)'}.`);
+  }
+  // Shouyin sends anyone who has a session's link there, from the payment domain: only the merchant's
+  // own pages (the origins its widget runs on) may be the target, never an open redirect. The origin
+  // is checked as given and with the placeholders filled in (a session id is letters, digits and _; a
+  // locale letters and -), so the URL the shopper is sent to has the same origin.
+  const filled = new URL((r as string).replaceAll('{CHECKOUT_SESSION_ID}', 'cs_0').replaceAll('{LOCALE}', 'zh-TW'));
+  if (!merchant.allowed_origins.includes(u.origin) || filled.origin !== u.origin) {
+    const listed = merchant.allowed_origins.length > 0 ? merchant.allowed_origins.join(', ') : 'none';
+    throw invalid(
+      field,
+      `${field} must be on one of this merchant's allowed_origins (origin ${u.origin} is not; allowed_origins: ${listed}). Add the origin to allowed_origins in the configuration, or use a page on a listed one.`,
+    );
+  }
+  return r as string;
 }

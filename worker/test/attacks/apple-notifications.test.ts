@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { appleEvents, control, notify } from '../../../sandbox/src/apple/testing';
 import { parsedRoots } from '../../src/apple/config';
 import { verifyNotification } from '../../src/apple/notification';
-import { loadConfig, merchantById } from '../../src/config';
+import { merchantById } from '../../src/merchants';
 import { ShouyinError } from '../../src/lib/errors';
 import { APPLE_TEST, TEST } from '../fixtures/config';
 
@@ -46,7 +46,7 @@ describe('App Store notifications name the app by its Apple ID in Production', (
   });
 
   it('without apple.app_apple_id configured, Production notifications are a configuration error (Apple retries), never accepted', async () => {
-    const merchant = merchantById(loadConfig(env), TEST.merchant_id)!;
+    const merchant = (await merchantById(env, TEST.merchant_id))!;
     const { app_apple_id: _id, ...unset } = merchant.apple!;
     const n = await mint({ ...charge, environment: 'production' });
     const e = await verifyNotification(n.signed_payload, unset, parsedRoots(unset), false).catch((x: unknown) => x);

@@ -7,7 +7,7 @@
 import { SELF, env, listDurableObjectIds, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Channel } from '../../src/contract';
-import { loadConfig, merchantById } from '../../src/config';
+import { merchantById, publicBaseUrl } from '../../src/merchants';
 import { providerContext } from '../../src/lib/outbound';
 import { resolveProvider } from '../../src/providers/registry';
 import { RECON_TEST, TEST, WECHAT_TEST } from '../fixtures/config';
@@ -66,10 +66,9 @@ describe('the shared signing keys sign only for the ordering merchant', () => {
   it.each(CHANNELS)("%s: a merchant ordering under another merchant's attempt id with that merchant's notify URL is refused", async (channel) => {
     const victim = await createSession({ expires_in: 3600 });
     const target = await attempt(victim, channel);
-    const config = loadConfig(env);
-    const attacker = merchantById(config, RECON_TEST.merchant_id)!;
+    const attacker = (await merchantById(env, RECON_TEST.merchant_id))!;
     const resolved = resolveProvider(attacker, channel)!;
-    const ctx = providerContext(config, false, () => Date.now());
+    const ctx = providerContext(publicBaseUrl(env), false, () => Date.now());
     const input = (notifyUrl: string) => ({
       attemptId: target,
       flow: 'qr' as const,
