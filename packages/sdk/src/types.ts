@@ -282,8 +282,8 @@ export interface WebhookDelivery {
   next_retry_at: number | null;
 }
 
-/** A session as events carry it: without its `client_secret`, which only the page needs. */
-export type EventSession = Omit<CheckoutSession, 'client_secret'>;
+/** A session as events carry it: without its `client_secret` and hosted page `url` (which holds it), which only the page needs. */
+export type EventSession = Omit<CheckoutSession, 'client_secret' | 'url'>;
 
 /** What the objects of each event type are (docs/webhooks.md#event-types). */
 export interface EventObjects {

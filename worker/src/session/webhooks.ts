@@ -21,13 +21,14 @@ export type EventType =
   | 'refund.failed';
 
 /**
- * An event's object as stored, sent and logged: a session without its `client_secret`. The secret is
- * the page's, for one session; an event is kept for days, in more than one place (docs/data-retention.md),
- * and a webhook receiver never needs it.
+ * An event's object as stored, sent and logged: a session without its `client_secret`, nor its hosted
+ * page `url`, which carries the secret in its fragment. The secret is the page's, for one session; an
+ * event is kept for days, in more than one place (docs/data-retention.md), and a webhook receiver never
+ * needs it.
  */
 export function eventObject(object: unknown): unknown {
   if (typeof object !== 'object' || object === null || !('client_secret' in object)) return object;
-  const { client_secret: _secret, ...rest } = object as Record<string, unknown>;
+  const { client_secret: _secret, url: _url, ...rest } = object as Record<string, unknown>;
   return rest;
 }
 

@@ -11,7 +11,7 @@ import { sign } from '../../src/providers/wechat-v2/sign';
 import { buildXml, parseFlatXml } from '../../src/providers/wechat-v2/xml';
 import { WECHAT_TEST } from '../fixtures/config';
 import { BASE } from '../helpers';
-import { captureWebhooks } from '../wechat-v2';
+import { captureWebhooks, controlAs } from '../wechat-v2';
 
 beforeEach(() => void captureWebhooks());
 afterEach(() => vi.restoreAllMocks());
@@ -60,9 +60,11 @@ describe('the printed QR alone makes no order', () => {
   });
 
   it("WeChat's own callback (the payer's openid, signed) still gets its prepay_id", async () => {
+    // A payer the sandbox knows under the merchant's AppID (the order names the scanning payer).
+    const { openid } = (await (await controlAs(WECHAT_TEST.v2_secret_key, '/openid', { appid: WECHAT_TEST.v2_appid })).json()) as { openid: string };
     const fields = {
       appid: WECHAT_TEST.v2_appid,
-      openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+      openid,
       mch_id: WECHAT_TEST.v2_mch_id,
       is_subscribe: 'Y',
       nonce_str: `n${Date.now()}abcdef`,

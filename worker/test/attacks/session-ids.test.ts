@@ -1,6 +1,6 @@
 // Attack: anonymous requests that name a made-up session. Every entry point that takes a session id
-// (CORS preflight, the client API, the status stream, /return, the merchant API, the JSAPI hop,
-// refunds) must answer "no such session" without creating a session Durable Object (SECURITY.md,
+// (CORS preflight, the client API, the status stream, /return, the hosted page, the merchant API,
+// the JSAPI hop, refunds) must answer "no such session" without creating a session Durable Object (SECURITY.md,
 // "Session ids"), and a session deleted by retention must look exactly like one that never existed.
 
 import { SELF, env, listDurableObjectIds, runInDurableObject } from 'cloudflare:test';
@@ -36,6 +36,8 @@ function probes(id: string): (() => Promise<Response>)[] {
     () => api(`/v1/refunds/re_${id.slice(3)}R1`),
     () => api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: id }) }),
     () => SELF.fetch(`${BASE}/wechat/jsapi/${id.slice(3)}A1?exp=9999999999&sig=x`),
+    () => SELF.fetch(`${BASE}/pay/${id}`),
+    () => api(`/v1/checkout/sessions/${id}/timeline`),
   ];
 }
 
