@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: everything CI checks, in order, from a fresh clone.
-//   deps → type-check → format + lint → worker, sandbox + widget tests (vitest) → script tests (node --test) → widget build
+//   deps → type-check → format + lint → worker, sandbox + widget tests (vitest) → script tests (node --test) → OpenAPI lint → widget build
 //   → widget size budget → Chromium → demo unit tests + end-to-end browser tests
 // Runs every step it can (a type error does not hide a failing test), prints a summary, and exits
 // non-zero if anything failed.
@@ -91,6 +91,8 @@ const scriptTests = readdirSync(`${ROOT}/scripts`)
   .filter((f) => f.endsWith('.test.mjs'))
   .map((f) => `scripts/${f}`);
 await step('script tests (node --test)', () => run(process.execPath, ['--test', ...scriptTests]));
+// GET /openapi.json against Redocly's recommended rules, every warning an error (redocly.yaml).
+await step('OpenAPI lint (redocly)', () => run(process.execPath, ['scripts/api-reference.mjs', '--lint']));
 await step('widget build', () => run('npx', ['vite', 'build', '-c', 'widget/vite.config.ts']));
 await step('widget size budget', () => run(process.execPath, ['widget/scripts/size.mjs']), { needs: ['widget build'] });
 await step('chromium', ensureChromium);

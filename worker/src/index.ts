@@ -1,14 +1,14 @@
 // The Shouyin Worker: merchant API, client API, provider notifies and the widget; `/sandbox/*` is
 // forwarded to the sandbox Worker when one is bound (SANDBOX).
 
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { describeApi, serveOpenApi } from './api/document';
 import type { Env } from './env';
 import { ErrorType, ShouyinError } from './lib/errors';
-import { allowedOrigin, clientApi } from './routes/client';
+import { clientApi, originCheck, originRefused } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { appleRoutes } from './routes/apple';
 import { merchantApi } from './routes/merchant';
-import { reconciliationApi } from './routes/reconciliation';
 import { scheduledReconciliation } from './bills/run';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
@@ -18,7 +18,8 @@ import { isSessionId } from './session/ids';
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
 
-export const app = new Hono<AppEnv>();
+// An OpenAPIHono: every API app mounted on it (app.route) brings its routes into GET /openapi.json.
+export const app = new OpenAPIHono<AppEnv>();
 
 app.onError((err) => errorResponse(err));
 
@@ -26,24 +27,25 @@ app.onError((err) => errorResponse(err));
 // checked by the session's Durable Object before it accepts the socket.
 app.get('/v1/client/sessions/:id/stream', async (c) => {
   const id = c.req.param('id');
-  if (!isSessionId(id)) return errorResponse(new ShouyinError(ErrorType.not_found, 'resource_missing', `No such checkout session: '${id}'.`));
+  if (!isSessionId(id)) return errorResponse(new ShouyinError(ErrorType.not_found, 'session_not_found', `No such checkout session: '${id}'.`));
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.'));
   }
   // Browsers send Origin on WebSocket upgrades; a page the merchant did not list gets no socket,
   // on top of the client secret the Durable Object checks.
-  const origin = c.req.header('origin');
-  if (origin && origin !== new URL(c.req.url).origin && (await allowedOrigin(c, id)) === null) {
-    return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`));
-  }
+  const check = await originCheck(c, id);
+  if (check === 'refused') return errorResponse(originRefused(c.req.header('origin')!));
+  if (check === 'missing') return errorResponse(new ShouyinError(ErrorType.not_found, 'session_not_found', `No such checkout session: '${id}'.`));
   return c.env.SESSIONS.getByName(id).fetch(c.req.raw);
 });
-// Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
+// Before /notify: /notify/apple/:merchant is Apple's, authenticated by its JWS.
 app.route('/', appleRoutes);
 app.route('/v1/client', clientApi);
-app.route('/v1/reconciliation', reconciliationApi);
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
+// The OpenAPI 3.1 document of everything mounted above and below (docs/api-reference.md renders it).
+describeApi(app);
+serveOpenApi(app);
 app.route('/return', returnRoutes);
 // WeChat Pay: the JSAPI openid hop (official account OAuth) and the Native mode-1 callback.
 app.route('/wechat', wechatRoutes);

@@ -62,6 +62,8 @@ export const ErrorCode = {
     barcode_in_progress: 'barcode_in_progress',
     /** The session (or this client IP on it) has as many status WebSockets open as it accepts. */
     too_many_streams: 'too_many_streams',
+    /** The client API (the widget) asked for a checkout session that does not exist. */
+    session_not_found: 'session_not_found',
   },
   /** Refunds of a session's payment. */
   refund: {

@@ -2,13 +2,13 @@
 // who is calling, and reading a request's body.
 
 import type { Context } from 'hono';
-import { CHANNELS, FLOWS, type Channel, type Flow } from '../contract';
 import { loadConfig, type MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
-import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid } from '../lib/errors';
+import { ErrorCode, ErrorType, ShouyinError, errorDataResponse } from '../lib/errors';
 
-export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig } };
+/** `rawBody`: the request body as received, kept by the API's body reader (api/openapi.ts) for Idempotency-Key fingerprints. */
+export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig; rawBody: string } };
 
 export function errorResponse(err: unknown): Response {
   // Configuration problems are the operator's to fix; the message names the field, never a secret.
@@ -99,20 +99,4 @@ export function parseJsonObject(text: string): Record<string, unknown> {
     throw new ShouyinError(ErrorType.invalid_request, 'invalid_json', 'The request body must be a JSON object.');
   }
   return v as Record<string, unknown>;
-}
-
-export function parseAttemptParams(body: Record<string, unknown>): { channel: Channel; flow: Flow } {
-  for (const k of Object.keys(body)) {
-    // The amount is the server's; whoever tries to send one is told so.
-    if (k !== 'channel' && k !== 'flow') throw invalid(k, `Received unknown parameter: ${k}. An attempt takes only channel and flow.`, 'parameter_unknown');
-  }
-  const channel = body.channel;
-  if (typeof channel !== 'string' || !(CHANNELS as readonly string[]).includes(channel)) {
-    throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
-  }
-  const flow = body.flow ?? 'qr';
-  if (typeof flow !== 'string' || !(FLOWS as readonly string[]).includes(flow)) throw invalid('flow', `flow must be one of ${FLOWS.join(', ')}.`);
-  if (flow === 'barcode')
-    throw invalid('flow', 'A payment code is charged with POST /v1/checkout/sessions/:id/barcode {"auth_code"} (secret key), not as an attempt.');
-  return { channel: channel as Channel, flow: flow as Flow };
 }

@@ -51,6 +51,8 @@ const fail = (type: ErrorType, code: ErrorCode, message: string, param?: string)
   error: new ShouyinError(type, code, message, param).toData(),
 });
 const NOT_FOUND = fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'No such checkout session.');
+/** The client API's answer for an id that is no session: the widget says so instead of retrying. */
+const CLIENT_NOT_FOUND = fail(ErrorType.not_found, ErrorCode.session.session_not_found, 'No such checkout session.');
 
 /**
  * Status WebSockets one session holds open (docs/widget.md): a checkout page needs one, a few tabs a
@@ -88,7 +90,7 @@ export class CheckoutSession extends DurableObject<Env> {
   providerFetch: ((request: Request) => Promise<Response>) | null = null;
   /** Armed fault points; each fires once. Empty in production. */
   readonly faults = new Set<FaultPoint>();
-  readonly store: SessionStore;
+  private storeInstance: SessionStore | undefined;
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
   private lastRecheck = 0;
@@ -98,10 +100,12 @@ export class CheckoutSession extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new SessionStore(ctx.storage.sql);
+    const self = this;
     // One host for the engines: each reads only what its interface names.
     const host = {
-      store: this.store,
+      get store(): SessionStore {
+        return self.store;
+      },
       now: () => this.clock.now(),
       transaction: (fn: () => void) => ctx.storage.transactionSync(fn),
       session: () => this.requireSession(),
@@ -119,6 +123,25 @@ export class CheckoutSession extends DurableObject<Env> {
     this.orders = new OrderEngine(host, this.barcode);
     // Keep-alives are answered without waking the object from hibernation.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
+  }
+
+  /**
+   * The session's tables, created on first use. Only a session that exists needs them: a request for
+   * an unknown id (a stale client secret, a guess) reads existing() and never writes the schema, so
+   * it leaves no object behind.
+   */
+  get store(): SessionStore {
+    this.storeInstance ??= new SessionStore(this.ctx.storage.sql);
+    return this.storeInstance;
+  }
+
+  /** The session row, or null when this object holds none — without creating tables to find out. */
+  private existing(): SessionRow | null {
+    if (!this.storeInstance) {
+      const tables = this.ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session'").toArray();
+      if (tables.length === 0) return null;
+    }
+    return this.store.session();
   }
 
   private fault(point: FaultPoint): void {
@@ -158,17 +181,17 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   statusForMerchant(merchantId: string): SessionStatus | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? s.status : null;
   }
 
   retrieve(merchantId: string): MerchantSession | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? this.merchantView(s) : null;
   }
 
   async cancel(merchantId: string): Promise<Rpc<MerchantSession>> {
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const r = await this.end('canceled');
     if (!r.ok) return r;
@@ -177,13 +200,13 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** For a merchant's app (e.g. the `app` flow's signed order string), authenticated by the secret key. */
   async merchantStartAttempt(merchantId: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     return this.startAttemptOnce(s, channel, flow, client);
   }
 
   async createRefund(merchantId: string, req: { amount?: number; reason?: string }): Promise<Rpc<RefundObject>> {
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
     const d = decideRefund(s, paid?.paid_amount ?? s.amount, this.store.refunds(), req.amount);
@@ -199,7 +222,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * channel from its prefix). Answers once the provider has, or `processing` while it is confirmed.
    */
   async merchantBarcode(merchantId: string, channel: Channel, code: string, client: ClientInfo): Promise<Rpc<BarcodePaymentView>> {
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const resolved = resolveProvider(this.merchant(s), channel);
     if (!resolved) {
@@ -215,21 +238,21 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** The session's newest payment-code charge, for the till to poll. */
   merchantBarcodeView(merchantId: string): BarcodePaymentView | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? this.barcode.view() : null;
   }
 
   retrieveRefund(merchantId: string, refundNo: string): RefundObject | null {
-    const s = this.store.session();
+    const s = this.existing();
     const r = this.store.refund(refundNo);
     return s && r && s.merchant_id === merchantId ? refundObject(r, s, this.store.attempt(r.attempt_id)) : null;
   }
 
   // ── client API (the widget) ────────────────────────────────────────────────────────────────────
 
-  /** The merchant id, for CORS preflights (which carry no credentials). */
+  /** The merchant id, for the client API's origin check (before any credential is read). Null: no such session. */
   merchantIdForCors(): string | null {
-    return this.store.session()?.merchant_id ?? null;
+    return this.existing()?.merchant_id ?? null;
   }
 
   clientView(secret: string, userAgent?: string): Rpc<PublicSessionView> {
@@ -265,7 +288,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * ask the provider now about every open attempt, then report what the session says.
    */
   async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; merchantName: string } | null> {
-    const s = this.store.session();
+    const s = this.existing();
     if (!s) return null;
     const now = this.clock.now();
     if (s.status === 'open' && now - this.lastRecheck >= RECHECK_INTERVAL_MS) {
@@ -282,7 +305,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * checks its signed state before calling this). A JSAPI prepay names its payer by this openid.
    */
   rememberWechatOpenid(appid: string, openid: string): boolean {
-    if (!this.store.session() || !/^[\w-]{1,128}$/.test(openid)) return false;
+    if (!this.existing() || !/^[\w-]{1,128}$/.test(openid)) return false;
     this.store.setFact(`wechat_openid:${appid}`, openid);
     return true;
   }
@@ -440,7 +463,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * provider its success ack (never before).
    */
   async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
     this.fault('notify.beforeStore');
     let outcome: NotifyOutcome = 'recorded';
@@ -627,8 +650,8 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private authorizeClient(secret: string): Rpc<SessionRow> {
-    const s = this.store.session();
-    if (!s) return NOT_FOUND;
+    const s = this.existing();
+    if (!s) return CLIENT_NOT_FOUND;
     if (!timingSafeEqual(secret, s.client_secret)) {
       return fail(ErrorType.authentication, ErrorCode.auth.invalid_client_secret, 'The client secret does not belong to this checkout session.');
     }
