@@ -188,6 +188,8 @@ describe('desktop', () => {
     await w.status.filter({ hasText: 'This payment is no longer valid' }).waitFor();
     const e = (await w.events()).find((x) => x.type === 'shouyin-error');
     expect(e?.detail).toMatchObject({ code: 'invalid_client_secret', param: 'client-secret' });
+    // Only the shop can fix a missing secret: no retry is offered.
+    expect(await w.button('Try again').count()).toBe(0);
     await ctx.close();
   });
 

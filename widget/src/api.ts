@@ -24,6 +24,24 @@ export class ApiError extends Error {
   get transient(): boolean {
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
   }
+
+  /**
+   * Not worth offering "Try again": the page holds a wrong or stale client secret, or sits on an
+   * origin the merchant did not list (docs/widget.md#errors). Only the shop can fix these.
+   */
+  get final(): boolean {
+    return FINAL.includes(this.code);
+  }
+}
+
+const FINAL = ['missing_client_secret', 'invalid_client_secret', 'session_not_found', 'origin_not_allowed'];
+
+/**
+ * What the developer of the page must change, for the console (never shown to the shopper): the
+ * server's message for an origin missing from the merchant's allowed_origins, which names the setting.
+ */
+export function developerHint(e: unknown): string | undefined {
+  return e instanceof ApiError && e.code === 'origin_not_allowed' ? `<shouyin-checkout>: ${e.message}` : undefined;
 }
 
 /** Which message a shopper sees for a failed call (`fallback` for errors the server explained). */

@@ -38,7 +38,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import type { Channel, Flow, NextAction, PublicAttempt, PublicSessionView, SessionStatus, StatusView } from '../../worker/src/contract';
-import { ApiError, type ClientApi, createClientApi, errorKind } from './api';
+import { ApiError, type ClientApi, createClientApi, developerHint, errorKind } from './api';
 import { defaultApiBase } from './api-base';
 import { ElementBase, reactive } from './element-base';
 import { CHANNEL_GLYPH, type Offer, offeredChannels } from './channels';
@@ -86,7 +86,8 @@ export class ShouyinCheckout extends ElementBase {
   declare private busy: Channel | undefined;
   declare private attempt: PublicAttempt | undefined;
   declare private qr: (QrAction & { svg: { size: number; d: string } }) | undefined;
-  declare private err: { kind: ErrorKind; retry: () => void; canSwitch: boolean; qr?: Channel } | undefined;
+  /** `retry` is absent when no retry can help (ApiError.final). */
+  declare private err: { kind: ErrorKind; retry?: () => void; canSwitch: boolean; qr?: Channel } | undefined;
   /** The blocked channel whose "open in a browser" guide is showing. */
   declare private guide: Channel | undefined;
   /** A short line for the status area ("Copied", "Paid already?…", a link to copy by hand). */
@@ -250,7 +251,7 @@ export class ShouyinCheckout extends ElementBase {
       if (this.api !== api) return;
       this.fail(e, 'unavailable', () => this.start(channel, flow), true);
       // A wallet redirect that cannot start (H5 not enabled for the merchant, say): the QR still can.
-      if (flow !== 'qr' && offer?.flows.includes('qr')) this.err!.qr = channel;
+      if (flow !== 'qr' && offer?.flows.includes('qr') && this.err?.retry) this.err.qr = channel;
       // A 409 often means the session moved on (paid elsewhere, expired): ask the server now.
       this.statusCtl.recheck();
     } finally {
@@ -295,7 +296,10 @@ export class ShouyinCheckout extends ElementBase {
   }
 
   private fail(e: unknown, fallback: ErrorKind, retry: () => void, canSwitch: boolean): void {
-    this.err = { kind: errorKind(e, fallback), retry, canSwitch: canSwitch && !!this.session };
+    const final = e instanceof ApiError && e.final;
+    this.err = { kind: errorKind(e, fallback), ...(final ? {} : { retry }), canSwitch: canSwitch && !final && !!this.session };
+    const hint = developerHint(e);
+    if (hint) console.error(hint);
     this.go('error');
     this.emit(
       'shouyin-error',
@@ -431,7 +435,7 @@ export class ShouyinCheckout extends ElementBase {
     if (view === 'error' && this.err) {
       const retry = this.err.retry;
       return html`<div class="center">
-        <button class="primary" part="button" @click=${() => retry()}>${t.retry}</button>
+        ${retry ? html`<button class="primary" part="button" @click=${() => retry()}>${t.retry}</button>` : nothing}
         ${this.err.qr ? this.link(t.useQr, () => this.start(this.err!.qr!, 'qr')) : nothing}
         ${this.err.canSwitch ? this.link(t.switchChannel, () => this.pick()) : nothing}
       </div>`;
