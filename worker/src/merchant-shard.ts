@@ -1,6 +1,10 @@
 // The small merchant-wide state the API needs, sharded by a hash of the key so no single object is
 // hot: Idempotency-Key records and merchant_order_id claims. It is never on the notify path.
 // Callers find the right object through shards.ts.
+//
+// The event log's shards also send the webhooks of events no session sends (Apple's notifications):
+// stored with the event in one transaction, delivered by the shard's alarm with the same signing and
+// retry schedule as every other Shouyin webhook (docs/webhooks.md).
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from './env';
@@ -8,12 +12,25 @@ import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
-import { loadConfig } from './config';
+import { loadConfig, merchantById } from './config';
+import { WEBHOOK_RETRY_MS } from './session/schedules';
+import { sendWebhook } from './session/webhooks';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 /** A request that began but never finished (the isolate died) stops blocking its key after this. */
 export const IN_FLIGHT_TIMEOUT_MS = 60_000;
+/** A webhook being sent is not sent again by another alarm run for this long (the send times out first). */
+const OUTBOX_LEASE_MS = 60_000;
+
+type OutboxRow = {
+  merchant: string;
+  event_id: string;
+  body: string;
+  due: number | null;
+  tries: number;
+  delivery: 'pending' | 'delivered' | 'failed' | 'none';
+};
 
 export interface LoggedEvent {
   id: string;
@@ -43,6 +60,12 @@ export class MerchantShard extends DurableObject<Env> {
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
     // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
     for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
+    // Webhooks of events no session sends (recordMerchantEvent), and every try of each.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+      merchant TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL, due INTEGER, tries INTEGER NOT NULL,
+      delivery TEXT NOT NULL, PRIMARY KEY (merchant, event_id))`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox_deliveries (
+      event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)`);
   }
 
   /** Starts an idempotent request, or says what to answer instead. */
@@ -97,17 +120,99 @@ export class MerchantShard extends DurableObject<Env> {
 
   /** Idempotent: an event indexed twice (a retried due item) is stored once. Money events are also filed in the day ledger. */
   async appendEvent(merchant: string, e: LoggedEvent): Promise<void> {
-    this.sql.exec(
-      'INSERT OR IGNORE INTO events (merchant, id, type, created, session, body) VALUES (?, ?, ?, ?, ?, ?)',
-      merchant,
-      e.id,
-      e.type,
-      e.created,
-      e.session,
-      e.body,
+    this.insertEvent(merchant, e);
+    await this.fileInLedger(merchant, e);
+  }
+
+  /**
+   * An event no session sends (an App Store Server Notification): stored in the event log and, when
+   * the merchant has a webhook, queued for it — in one transaction, so a stored event is always sent.
+   * Idempotent: the same event id again (Apple retrying) stores and sends nothing more.
+   */
+  async recordMerchantEvent(merchant: string, e: LoggedEvent): Promise<void> {
+    const webhook = merchantById(loadConfig(this.env), merchant)?.webhook;
+    const now = Date.now();
+    let fresh = false;
+    this.ctx.storage.transactionSync(() => {
+      fresh = this.insertEvent(merchant, e);
+      if (fresh && webhook) {
+        this.sql.exec("INSERT INTO outbox (merchant, event_id, body, due, tries, delivery) VALUES (?, ?, ?, ?, 0, 'pending')", merchant, e.id, e.body, now);
+      }
+    });
+    if (!fresh) return;
+    await this.fileInLedger(merchant, e);
+    if (webhook) await this.armOutbox();
+  }
+
+  /** The webhook of an event recorded here, and every try (for tests and operators). */
+  outboxState(
+    merchant: string,
+    eventId: string,
+  ): (OutboxRow & { tries_made: { try: number; at: number; status: number | null; error: string | null }[] }) | null {
+    const row = this.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE merchant = ? AND event_id = ?', merchant, eventId).toArray()[0];
+    if (!row) return null;
+    const tries = this.sql
+      .exec<{ try: number; at: number; status: number | null; error: string | null }>(
+        'SELECT try, at, status, error FROM outbox_deliveries WHERE event_id = ? ORDER BY try',
+        eventId,
+      )
+      .toArray();
+    return { ...row, tries_made: tries };
+  }
+
+  /** True when the event is new here. */
+  private insertEvent(merchant: string, e: LoggedEvent): boolean {
+    return (
+      this.sql.exec(
+        'INSERT OR IGNORE INTO events (merchant, id, type, created, session, body) VALUES (?, ?, ?, ?, ?, ?)',
+        merchant,
+        e.id,
+        e.type,
+        e.created,
+        e.session,
+        e.body,
+      ).rowsWritten > 0
     );
+  }
+
+  private async fileInLedger(merchant: string, e: LoggedEvent): Promise<void> {
     const entry = ledgerEntryOf(e.type, e.body);
     if (entry) await this.env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant, ledgerDay(entry))).recordLedgerEntry(merchant, entry);
+  }
+
+  /** One try of every webhook due: 2xx delivers it, anything else waits for the next slot of WEBHOOK_RETRY_MS. */
+  private async runOutbox(): Promise<void> {
+    const now = Date.now();
+    const due = this.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE due IS NOT NULL AND due <= ?', now).toArray();
+    // Leased before the first await: a run that starts meanwhile finds nothing due.
+    for (const r of due) this.sql.exec('UPDATE outbox SET due = ? WHERE merchant = ? AND event_id = ?', now + OUTBOX_LEASE_MS, r.merchant, r.event_id);
+    const config = loadConfig(this.env);
+    for (const r of due) {
+      const set = (fields: string, ...args: (string | number | null)[]) =>
+        this.sql.exec(`UPDATE outbox SET ${fields} WHERE merchant = ? AND event_id = ?`, ...args, r.merchant, r.event_id);
+      const webhook = merchantById(config, r.merchant)?.webhook;
+      if (!webhook) {
+        set("due = NULL, delivery = 'none'");
+        continue;
+      }
+      const tryNo = r.tries + 1;
+      const { status, error } = await sendWebhook(config, webhook, r.event_id, now, r.body);
+      this.sql.exec('INSERT INTO outbox_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', r.event_id, tryNo, now, status, error);
+      if (status !== null && status >= 200 && status < 300) set("due = NULL, tries = ?, delivery = 'delivered'", tryNo);
+      else {
+        const delay = WEBHOOK_RETRY_MS[r.tries];
+        if (delay === undefined) set("due = NULL, tries = ?, delivery = 'failed'", tryNo);
+        else set('due = ?, tries = ?', now + delay, tryNo);
+      }
+    }
+  }
+
+  /** Sets the alarm for the next webhook due, unless it already fires sooner (a reconciliation run). */
+  private async armOutbox(): Promise<void> {
+    const next = this.sql.exec<{ t: number | null }>('SELECT MIN(due) AS t FROM outbox').one().t;
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }
 
   recordLedgerEntry(merchant: string, entry: LedgerEntry): void {
@@ -127,17 +232,22 @@ export class MerchantShard extends DurableObject<Env> {
     return m ? reportFor(this.env, this.sql, m, date, refresh) : null;
   }
 
-  scheduleReconciliation(merchant: string, date: string, now: number): Promise<boolean> {
-    return scheduleRun(this.ctx.storage, this.sql, merchant, date, now);
+  async scheduleReconciliation(merchant: string, date: string, now: number): Promise<boolean> {
+    const scheduled = await scheduleRun(this.ctx.storage, this.sql, merchant, date, now);
+    // The run sets the alarm for its own work; webhooks waiting here keep theirs.
+    await this.armOutbox();
+    return scheduled;
   }
 
   reconciliationRun(merchant: string, date: string): ReturnType<typeof runState> {
     return runState(this.sql, merchant, date);
   }
 
-  /** Only reconciliation runs set an alarm on a shard (the scheduled run, its retries and its webhook). */
+  /** The alarm drives reconciliation runs (with their webhook) and the webhooks of recordMerchantEvent. */
   override async alarm(): Promise<void> {
     await runAlarm(this.env, this.ctx.storage, this.sql);
+    await this.runOutbox();
+    await this.armOutbox();
   }
 
   /** Newest first, strictly before the (created, id) cursor when given. */

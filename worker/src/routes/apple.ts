@@ -183,7 +183,8 @@ appleRoutes.post('/notify/apple/:merchant', async (c) => {
   const id = `evt_${(await sha256Hex(`apple:${merchant.id}:${notification.notification_uuid}`)).slice(0, 24)}`;
   const event = { id, type: 'apple.notification', created: notification.signed_date, livemode: merchant.livemode, data: { object: notification } };
   try {
-    await eventLogFor(c.env, merchant.id, utcDay(created)).appendEvent(merchant.id, {
+    // Stored, and queued as the `apple.notification` webhook, in one step: Apple's 200 means both.
+    await eventLogFor(c.env, merchant.id, utcDay(created)).recordMerchantEvent(merchant.id, {
       id,
       type: event.type,
       created,
