@@ -11,8 +11,13 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ROOT, WRANGLER_ENV } from './lib.mjs';
 
-/** Bytes of the minified bundle, and of it gzipped (level 9): 8 % over what it was when the sandbox left. */
-const BUDGET = { minified: 380_000, gzipped: 126_000 };
+/**
+ * Bytes of the minified bundle, and of it gzipped (level 9): about 3 % over what it is. It was 363,652 /
+ * 121,420 B before the API's schemas; zod (which now validates every request and describes the API at
+ * /openapi.json, English locale only: see the [alias] in wrangler.toml) and the OpenAPI generator made it
+ * 658,037 / 206,255 B.
+ */
+const BUDGET = { minified: 680_000, gzipped: 213_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation

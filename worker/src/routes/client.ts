@@ -84,7 +84,13 @@ function stubFor(c: { env: AppEnv['Bindings'] }, id: string) {
   return c.env.SESSIONS.getByName(id);
 }
 
-const sessionId = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'cs_4sV0yIuR0mYqKcEo5JmZ2b7Q' }) });
+const sessionId = z.object({
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    description: 'The session id: the client secret (`cs_…_secret_…`) begins with it.',
+    example: 'cs_4sV0yIuR0mYqKcEo5JmZ2b7Q',
+  }),
+});
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
 /** What every client call can refuse with; none of these is worth retrying, so the widget does not offer it. */
 const CLIENT: { 401: ErrorCode[]; 403: ErrorCode[]; 404: ErrorCode[]; 500: ErrorCode[] } = {

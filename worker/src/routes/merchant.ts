@@ -87,7 +87,13 @@ const idempotencyKey = z.object({
     example: 'order-1001',
   }),
 });
-const sessionId = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'cs_4sV0yIuR0mYqKcEo5JmZ2b7Q' }) });
+const sessionId = z.object({
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    description: "The checkout session's id (`cs_…`). An unknown one, or another merchant's, is a 404.",
+    example: 'cs_4sV0yIuR0mYqKcEo5JmZ2b7Q',
+  }),
+});
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
 const body = <S extends z.ZodType>(schema: S) => ({ content: { 'application/json': { schema } }, required: true });
 
@@ -357,7 +363,11 @@ defineRoute(
     tags: ['Refunds'],
     summary: 'Retrieve a refund',
     security: secretKeyAuth,
-    request: { params: z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 're_4sV0yIuR0mYqKcEo5JmZ2b7QR1' }) }) },
+    request: {
+      params: z.object({
+        id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: "The refund's id (`re_…`).", example: 're_4sV0yIuR0mYqKcEo5JmZ2b7QR1' }),
+      }),
+    },
     responses: { 200: json(Refund, 'The refund.'), ...errors({ 401: MERCHANT_AUTH, 404: ['resource_missing'], 500: INTERNAL }) },
   }),
   async (c) => {
