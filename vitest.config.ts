@@ -46,6 +46,8 @@ export default defineConfig({
         test: { name: 'sandbox', include: ['sandbox/**/*.test.ts'] },
       },
       { test: { name: 'widget', include: ['widget/**/*.test.ts'], environment: 'node' } },
+      // The server SDK (packages/sdk) in plain Node; its run against the real Worker is worker/test/sdk.test.ts.
+      { test: { name: 'sdk', include: ['packages/sdk/**/*.test.ts'], environment: 'node' } },
     ],
   },
 });

@@ -87,9 +87,12 @@ await step('type-check (worker, widget, node)', async () => {
 await step('format + lint (biome check)', () => run('npx', ['biome', 'check', '.']));
 await step('worker + widget tests (vitest)', () => run('npx', ['vitest', 'run']));
 // Named files: given a directory, Node 20's runner would also pick up scripts/test.mjs (this file).
-const scriptTests = readdirSync(`${ROOT}/scripts`)
-  .filter((f) => f.endsWith('.test.mjs'))
-  .map((f) => `scripts/${f}`);
+// The CLI's tests (cli/) run with them.
+const scriptTests = ['scripts', 'cli'].flatMap((dir) =>
+  readdirSync(`${ROOT}/${dir}`)
+    .filter((f) => f.endsWith('.test.mjs'))
+    .map((f) => `${dir}/${f}`),
+);
 await step('script tests (node --test)', () => run(process.execPath, ['--test', ...scriptTests]));
 // GET /openapi.json against Redocly's recommended rules, every warning an error (redocly.yaml).
 await step('OpenAPI lint (redocly)', () => run(process.execPath, ['scripts/api-reference.mjs', '--lint']));

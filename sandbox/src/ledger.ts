@@ -388,7 +388,7 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
   // ------------------------------------------------------- statements (wechatpay/bill.ts, ../bills.ts)
 
   billItems(mchid: string, date: string): BillItem[] {
-    return wechatBillItems(this.sql, mchid, date);
+    return wechatBillItems(this.sql, mchid, date, this.now());
   }
 
   // --------------------------------------------------------------------- official account OAuth

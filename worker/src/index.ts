@@ -10,6 +10,8 @@ import { errorResponse, type AppEnv } from './routes/http';
 import { appleRoutes } from './routes/apple';
 import { merchantApi } from './routes/merchant';
 import { scheduledReconciliation } from './bills/run';
+import { adminCredentialsApi } from './routes/admin-credentials';
+import { scheduledCredentialCheck } from './registry/health-alerts';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
 import { wechatRoutes } from './routes/wechat-oauth';
@@ -40,6 +42,7 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
 });
 // Before /notify: /notify/apple/:merchant is Apple's, authenticated by its JWS.
 app.route('/', appleRoutes);
+app.route('/v1/admin/credentials', adminCredentialsApi);
 app.route('/v1/client', clientApi);
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
@@ -97,6 +100,10 @@ app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_no
 
 export default {
   fetch: app.fetch,
-  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant.
-  scheduled: (controller, env, ctx) => ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime)),
+  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant,
+  // and the daily credential expiry check (registry/health-alerts.ts).
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime));
+    ctx.waitUntil(scheduledCredentialCheck(env, controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env>;

@@ -11,8 +11,9 @@ import type { Env } from './env';
 import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
-import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
+import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
 import { loadConfig, merchantById } from './config';
+import { CREDENTIAL_ALERTS_SCHEMA, checkCredentials, credentialAlertState, credentialAlertsAlarm } from './registry/health-alerts';
 import { WEBHOOK_RETRY_MS } from './session/schedules';
 import { sendWebhook } from './session/webhooks';
 
@@ -60,6 +61,8 @@ export class MerchantShard extends DurableObject<Env> {
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
     // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
     for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
+    // Credential expiry warnings (registry/health-alerts.ts), in the merchant's `<m>:credentials` shard.
+    for (const schema of CREDENTIAL_ALERTS_SCHEMA) this.sql.exec(schema);
     // Webhooks of events no session sends (recordMerchantEvent), and every try of each.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
       merchant TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL, due INTEGER, tries INTEGER NOT NULL,
@@ -239,13 +242,33 @@ export class MerchantShard extends DurableObject<Env> {
     return scheduled;
   }
 
+  /** The stored report's in-flight list, which the next day's report carries in (null when none is stored). */
+  reconciliationInFlight(merchant: string, date: string): ReturnType<typeof storedInFlight> {
+    return storedInFlight(this.sql, merchant, date);
+  }
+
   reconciliationRun(merchant: string, date: string): ReturnType<typeof runState> {
     return runState(this.sql, merchant, date);
   }
 
-  /** The alarm drives reconciliation runs (with their webhook) and the webhooks of recordMerchantEvent. */
+  /** The daily credential check (Cron Trigger) at `at`: the `merchant.credentials_expiring` event id, or null. */
+  async checkCredentials(merchant: string, at: number): Promise<string | null> {
+    const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
+    return m ? checkCredentials(this.env, this.ctx.storage, this.sql, m, at) : null;
+  }
+
+  credentialAlerts(merchant: string): ReturnType<typeof credentialAlertState> {
+    return credentialAlertState(this.sql, merchant);
+  }
+
+  /**
+   * Reconciliation runs (the scheduled run, its retries and its webhook), credential expiry webhooks and
+   * the webhooks of recordMerchantEvent set the alarm; each lives in its own shard, and the last two only
+   * ever bring it forward.
+   */
   override async alarm(): Promise<void> {
     await runAlarm(this.env, this.ctx.storage, this.sql);
+    await credentialAlertsAlarm(this.env, this.ctx.storage, this.sql);
     await this.runOutbox();
     await this.armOutbox();
   }

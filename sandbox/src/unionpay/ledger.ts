@@ -252,8 +252,9 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
 
   // ---------------------------------------------------------- statements (bill.ts, ../bills.ts)
 
-  billItems(merId: string, date: string): BillItem[] {
-    return unionpayBillItems(this.sql, merId, date);
+  /** The items of clearing day `date`; with a cut-off (`HH:mm`), what happened after it the day before clears on `date`. */
+  billItems(merId: string, date: string, cutoff: string | null = null): BillItem[] {
+    return unionpayBillItems(this.sql, merId, date, cutoff);
   }
 
   // ------------------------------------------------------------------------ tests and alarm

@@ -12,10 +12,11 @@ import { providerContext } from '../lib/outbound';
 import { eventLogFor, utcDay } from '../shards';
 import { configuredProviders, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import { newEventId } from '../session/ids';
+import { refundApiId, refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { WEBHOOK_RETRY_MS } from '../session/schedules';
 import { sendWebhook } from '../session/webhooks';
 import { ledgerShardName, type LedgerEntry } from './ledger';
-import { reconcile, type ProviderInput, type ReconciliationReport } from './reconcile';
+import { reconcile, type InFlight, type ProviderInput, type ReconciliationReport } from './reconcile';
 import type { StatementRow } from './statement';
 import { addDays, beijingDay } from './time';
 
@@ -40,13 +41,24 @@ export function reconcilableMerchants(env: Env): MerchantConfig[] {
   return loadConfig(env).merchants.filter((m) => configuredProviders(m).some((r) => r.provider.downloadStatement !== undefined));
 }
 
-/** Downloads every provider's statement for `date` and diffs them against the ledger. Never throws for a provider's failure. */
+/** What a report carries into the next day's: its in-flight list. Null when no report of `date` is stored. */
+export function storedInFlight(sql: SqlStorage, merchant: string, date: string): { from: string; items: InFlight[] } | null {
+  const row = rowOf(sql, merchant, date);
+  if (!row?.report) return null;
+  const report = JSON.parse(row.report) as Partial<ReconciliationReport>;
+  return { from: date, items: report.in_flight ?? [] };
+}
+
+/**
+ * Downloads every provider's statement for `date` and diffs them against the ledger, carrying in what
+ * the previous day's stored report left in flight. Never throws for a provider's failure.
+ */
 export async function computeReport(env: Env, merchant: MerchantConfig, date: string, now: number): Promise<ReconciliationReport> {
   const config = loadConfig(env);
   const ctx = providerContext(config, merchant.livemode, () => Date.now());
   const download = async (r: ResolvedProvider | null, day: string): Promise<ProviderInput | null> => {
     if (!r) return null;
-    const base = { provider: r.provider.id, channel: r.provider.channel };
+    const base = { provider: r.provider.id, channel: r.provider.channel, ...(r.entry.bill ? { dating: r.entry.bill.dating } : {}) };
     if (!r.provider.downloadStatement) return { ...base, result: { status: 'unsupported', reason: `${r.provider.id} has no statement download.` } };
     try {
       return { ...base, result: await r.provider.downloadStatement(ctx, r.config, day) };
@@ -55,7 +67,9 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
     }
   };
   const providers = (await Promise.all(configuredProviders(merchant).map((r) => download(r, date)))).filter((p): p is ProviderInput => p !== null);
-  const ledger = await env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant.id, date)).ledgerEntries(merchant.id);
+  const ledgerShard = (day: string) => env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant.id, day));
+  const ledger = await ledgerShard(date).ledgerEntries(merchant.id);
+  const carried = await env.MERCHANT_SHARDS.getByName(reconShardName(merchant.id, addDays(date, -1))).reconciliationInFlight(merchant.id, addDays(date, -1));
   return reconcile({
     merchant: merchant.id,
     date,
@@ -63,11 +77,13 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
     now,
     providers,
     ledger,
+    carried,
     neighbours: async (keys) => {
       const days = [addDays(date, -1), addDays(date, 1)];
-      const found = await Promise.all(days.map((d) => env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant.id, d)).ledgerLookup(merchant.id, keys)));
+      const found = await Promise.all(days.map((d) => ledgerShard(d).ledgerLookup(merchant.id, keys)));
       return found.flat() as LedgerEntry[];
     },
+    ledgerOf: async (day, keys) => (await ledgerShard(day).ledgerLookup(merchant.id, keys)) as LedgerEntry[],
     providerOf: async (session, attempt) => {
       if (!session) return null;
       const s = await env.SESSIONS.getByName(session)
@@ -75,8 +91,16 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
         .catch(() => null);
       return s?.payment?.attempt === attempt ? s.payment.provider : null;
     },
-    previousDay: async (providerId): Promise<StatementRow[] | null> => {
-      const p = await download(resolveProviderById(merchant, providerId), addDays(date, -1));
+    refundStatus: async (refundNo) => {
+      // Only Shouyin's own refund numbers lead to a session; anything else is not Shouyin's refund.
+      if (refundNoFromApiId(refundApiId(refundNo)) === null) return null;
+      const r = await env.SESSIONS.getByName(sessionIdOfRefundNo(refundNo))
+        .retrieveRefund(merchant.id, refundNo)
+        .catch(() => null);
+      return r?.status ?? null;
+    },
+    statementOf: async (providerId, day): Promise<StatementRow[] | null> => {
+      const p = await download(resolveProviderById(merchant, providerId), day);
       if (!p) return null;
       if (p.result.status === 'ok') return p.result.statement.rows;
       return p.result.status === 'empty' ? [] : null;
@@ -174,6 +198,7 @@ async function recordCompleted(env: Env, sql: SqlStorage, merchant: MerchantConf
     timezone: report.timezone,
     status: report.status,
     counts: report.counts,
+    money: report.money,
     providers: report.providers.map((p) => ({
       provider: p.provider,
       channel: p.channel,
@@ -181,6 +206,7 @@ async function recordCompleted(env: Env, sql: SqlStorage, merchant: MerchantConf
       statement: { payments: p.statement.payments, refunds: p.statement.refunds },
       shouyin: p.shouyin,
       matched: p.matched,
+      money: p.money,
       discrepancies: p.discrepancies,
     })),
     report: `/v1/reconciliation/${report.date}`,

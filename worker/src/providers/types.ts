@@ -3,7 +3,7 @@
 // the session Durable Object, the routes and the reconciliation run only ever see the shapes below.
 
 import type { Channel, Flow, NextAction } from '../contract';
-import type { Statement, StatementResult } from '../bills/statement';
+import type { Statement, StatementDating, StatementResult } from '../bills/statement';
 
 /** How a provider reaches the outside world. Tests and the sandbox swap `fetch`; nothing else differs. */
 export interface ProviderContext {
@@ -256,6 +256,8 @@ export interface BillFormat {
   readonly name: string;
   /** One file as downloaded and unpacked; `date` is the Beijing day it covers. Throws StatementFormatError. */
   parse(file: Uint8Array, fileName: string, date: string): Statement;
+  /** Which day the statement lists a movement on: calendar or clearing day, and a refund's request or settle day. */
+  readonly dating: StatementDating;
 }
 
 /** A product a static QR code sells. */

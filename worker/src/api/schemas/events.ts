@@ -43,6 +43,28 @@ export const PaymentAnomaly = z
   })
   .openapi('PaymentAnomaly');
 
+/** `merchant.credentials_expiring`'s object: the certificates that just came within 30, 7 or 1 days of expiry. */
+export const ExpiringCredentials = z
+  .object({
+    object: z.literal('merchant.credentials'),
+    merchant: z.string(),
+    credentials: z.array(
+      z.object({
+        channel: z.enum(['wechat_pay', 'alipay', 'unionpay', 'apple']),
+        credential: z
+          .string()
+          .openapi({ description: 'The configuration field that holds it, relative to the merchant.', example: 'providers.alipay.alipay_root_cert[1]' }),
+        subject: z.string().nullable(),
+        serial: z.string(),
+        not_after: z.string().openapi({ format: 'date-time' }),
+        note: z.string().optional(),
+        days_left: z.number().int(),
+        threshold_days: z.union([z.literal(30), z.literal(7), z.literal(1)]),
+      }),
+    ),
+  })
+  .openapi('ExpiringCredentials');
+
 /** Every event type, with what its `data.object` is and when it is sent. */
 export const EVENT_TYPES = {
   'checkout.session.paid': { object: CheckoutSession, when: 'A verified notify, a query or a payment-code charge moved the session to `paid` (once).' },
@@ -55,6 +77,10 @@ export const EVENT_TYPES = {
   'refund.succeeded': { object: Refund, when: 'The provider settled a refund (automatic ones included).' },
   'refund.failed': { object: Refund, when: 'The provider refused a refund for good.' },
   'reconciliation.completed': { object: ReconciliationSummary, when: "Daily, after the day's statements were read (docs/reconciliation.md)." },
+  'merchant.credentials_expiring': {
+    object: ExpiringCredentials,
+    when: 'A certificate of the merchant came within 30, 7 or 1 days of its expiry (the daily credential check, docs/deploy.md).',
+  },
   'apple.notification': {
     object: AppleNotification,
     when: 'An App Store Server Notification V2 arrived and verified (docs/apple.md): a purchase, a renewal, a refund, an expiry…',

@@ -3,14 +3,57 @@
 
 import type { ReconciliationReport } from '../../bills/reconcile';
 import { z } from '../openapi';
-import { Timestamp } from './common';
+import { orNull, Timestamp } from './common';
 
 const Sum = z.object({ count: z.number().int(), amount: z.number().int().openapi({ description: 'Integer fen.' }) });
 const ProviderStatus = z.enum(['ok', 'empty', 'not_ready', 'error', 'unsupported']).openapi({
   description:
     '`ok`: the statement was read. `empty`: the provider has none (no trades). `not_ready`: not generated yet. `error`, `unsupported`: see `reason`.',
 });
-const DiscrepancyKind = z.enum(['missing_at_provider', 'missing_here', 'amount_mismatch', 'duplicate_at_provider', 'statement_inconsistent']);
+const DiscrepancyKind = z.enum([
+  'missing_at_provider',
+  'missing_here',
+  'amount_mismatch',
+  'duplicate_at_provider',
+  'statement_inconsistent',
+  'unreadable_row',
+  'refund_reversed',
+]);
+const Money = z
+  .object({
+    gross: z.number().int().openapi({ description: 'Settled payments minus refunds, fen.' }),
+    fee: z.number().int().openapi({ description: "The provider's fees, fen." }),
+    net: z.number().int().openapi({ description: 'gross − fee, fen.' }),
+  })
+  .openapi('StatementMoney');
+const Matched = z.object({
+  payments: z.number().int(),
+  refunds: z.number().int(),
+  other_days: z.number().int().openapi({ description: "Of them, found on the neighbouring day's statement or ledger." }),
+});
+const Counts = z.object({
+  discrepancies: z.number().int(),
+  by_kind: z.partialRecord(DiscrepancyKind, z.number().int()),
+  anomalies: z.number().int(),
+  unchecked: z.number().int(),
+  in_flight: z.number().int(),
+  cleared: z.number().int(),
+});
+const InFlight = {
+  reason: z.enum(['refund_processing', 'awaiting_clearing']).openapi({
+    description:
+      "`refund_processing`: a refund the statement listed before it finished; `awaiting_clearing`: Shouyin's movement after the provider's clearing cut-off, expected on the next clearing day's file.",
+  }),
+  object: z.enum(['payment', 'refund']),
+  provider: z.string(),
+  out_trade_no: z.string().nullable(),
+  out_refund_no: z.string().nullable(),
+  provider_transaction_id: z.string().nullable(),
+  provider_refund_id: z.string().nullable(),
+  session: z.string().nullable(),
+  amount: z.number().int(),
+  since: z.string().openapi({ description: 'The day it was opened, YYYY-MM-DD.' }),
+};
 
 export const Discrepancy = z
   .object({
@@ -27,6 +70,7 @@ export const Discrepancy = z
     amount_provider: z.number().int().nullable(),
     time: Timestamp.nullable(),
     line: z.number().int().nullable(),
+    file: z.string().nullable(),
     note: z.string().nullable(),
   })
   .openapi('Discrepancy');
@@ -47,19 +91,18 @@ export const ReconciliationReportSchema = z
         status: ProviderStatus,
         reason: z.string().nullable(),
         file: z.string().nullable(),
+        files: z.array(z.string()).nullable().openapi({ description: 'Every file read (split Alipay details, UnionPay ZM files and RD summary).' }),
         statement: z.object({ payments: Sum, refunds: Sum, ignored: z.number().int() }),
         shouyin: z.object({ payments: Sum, refunds: Sum }),
-        matched: z.object({ payments: z.number().int(), refunds: z.number().int() }),
+        matched: Matched,
+        money: orNull(Money),
         discrepancies: z.number().int(),
         checks: z.array(z.object({ what: z.string(), declared: z.number(), computed: z.number(), ok: z.boolean() })),
+        notes: z.array(z.object({ file: z.string(), line: z.number().int(), message: z.string(), skipped: z.boolean() })),
       }),
     ),
-    counts: z.object({
-      discrepancies: z.number().int(),
-      by_kind: z.partialRecord(DiscrepancyKind, z.number().int()),
-      anomalies: z.number().int(),
-      unchecked: z.number().int(),
-    }),
+    money: Money,
+    counts: Counts,
     discrepancies: z.array(Discrepancy),
     anomalies: z.array(
       z.object({
@@ -72,6 +115,17 @@ export const ReconciliationReportSchema = z
         on_statement: z.boolean(),
       }),
     ),
+    in_flight: z.array(z.object(InFlight)).openapi({ description: "Open at the end of this day: carried into the next day's report." }),
+    cleared: z
+      .array(
+        z.object({
+          ...InFlight,
+          outcome: z.enum(['succeeded', 'failed', 'on_statement']),
+          at: Timestamp.nullable(),
+        }),
+      )
+      .openapi({ description: 'Carried in from the day before and closed on this day.' }),
+    carried_from: z.string().nullable().openapi({ description: "The day whose report's in-flight list was carried in." }),
   })
   .openapi('ReconciliationReport') satisfies z.ZodType<ReconciliationReport>;
 
@@ -82,7 +136,8 @@ export const ReconciliationSummary = z
     date: z.string(),
     timezone: z.literal('Asia/Shanghai'),
     status: z.enum(['balanced', 'discrepancies', 'incomplete']),
-    counts: ReconciliationReportSchema.shape.counts,
+    counts: Counts,
+    money: Money,
     providers: z.array(
       z.object({
         provider: z.string(),
@@ -90,7 +145,8 @@ export const ReconciliationSummary = z
         status: ProviderStatus,
         statement: z.object({ payments: Sum, refunds: Sum }),
         shouyin: z.object({ payments: Sum, refunds: Sum }),
-        matched: z.object({ payments: z.number().int(), refunds: z.number().int() }),
+        matched: Matched,
+        money: orNull(Money),
         discrepancies: z.number().int(),
       }),
     ),
