@@ -6,7 +6,7 @@ import { onConsoleLog } from './worker/test/log-noise.ts';
 // Worker and sandbox code (unit + integration) runs inside workerd with real Durable Objects, SQLite and
 // alarms. Both projects run one test entry (worker/test/entry.ts): the Shouyin Worker as deployed and
 // the sandbox Worker beside it, wired to each other by service bindings only, as in `wrangler dev`.
-// Widget unit tests run in Node. End-to-end browser tests have their own config (demo/vitest.e2e.config.ts).
+// Widget and dashboard unit tests run in Node. End-to-end browser tests have their own config (demo/vitest.e2e.config.ts).
 
 const ledgers = {
   WECHATPAY_LEDGER: { className: 'SandboxLedger', useSQLite: true },
@@ -46,6 +46,7 @@ export default defineConfig({
         test: { name: 'sandbox', include: ['sandbox/**/*.test.ts'] },
       },
       { test: { name: 'widget', include: ['widget/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'dashboard', include: ['dashboard/**/*.test.ts'], environment: 'node' } },
       // The server SDK (packages/sdk) in plain Node; its run against the real Worker is worker/test/sdk.test.ts.
       { test: { name: 'sdk', include: ['packages/sdk/**/*.test.ts'], environment: 'node' } },
     ],

@@ -171,8 +171,11 @@ function renderOperation(method, path, op, out, heading = '###') {
   if (body) out.push(`Body: ${typeOf(body)}${op.requestBody.required ? '' : ' (optional)'}.`, '');
   out.push('| status | answer |', '|---|---|');
   for (const [status, r] of Object.entries(op.responses ?? {})) {
-    const schema = r.content?.['application/json']?.schema;
-    out.push(`| ${status} | ${schema ? `${typeOf(schema)}: ` : ''}${cell(r.description)} |`);
+    // Each media type with its schema: JSON alone is just the schema, others are named (`text/csv` …).
+    const media = Object.entries(r.content ?? {}).filter(([, m]) => m.schema);
+    const only = media.length === 1 && media[0][0] === 'application/json';
+    const schemas = media.map(([type, m]) => (only ? typeOf(m.schema) : `\`${type}\` ${typeOf(m.schema)}`)).join(' or ');
+    out.push(`| ${status} | ${schemas ? `${schemas}: ` : ''}${cell(r.description)} |`);
   }
   out.push('');
 }

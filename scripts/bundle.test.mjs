@@ -15,10 +15,12 @@ import { ROOT, WRANGLER_ENV } from './lib.mjs';
  * Bytes of the minified bundle, and of it gzipped (level 9), about 3 % over its size. With reconciliation
  * of real statements and credential health it was 388,044 / 128,997 B; the API's schemas — zod, which
  * validates every request and describes the API at /openapi.json (English locale only: the [alias] in
- * wrangler.toml), and the OpenAPI generator — made it 684,948 / 214,524 B. Far below the Workers limit
- * (3 MB compressed on the free plan); the budget exists to make growth a decision.
+ * wrangler.toml), and the OpenAPI generator — made it 684,948 / 214,524 B; the merchant dashboard's
+ * backend (sign-in, sessions, reports, timelines, statement CSV) and its routes' schemas 715,908 /
+ * 223,995 B. Far below the Workers limit (3 MB compressed on the free plan); the budget exists to make
+ * growth a decision.
  */
-const BUDGET = { minified: 706_000, gzipped: 221_000 };
+const BUDGET = { minified: 738_000, gzipped: 231_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation

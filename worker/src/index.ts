@@ -8,6 +8,7 @@ import { ErrorType, ShouyinError } from './lib/errors';
 import { clientApi, originCheck, originRefused } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { appleRoutes } from './routes/apple';
+import { dashboardRoutes } from './dashboard/routes';
 import { merchantApi } from './routes/merchant';
 import { scheduledReconciliation } from './bills/run';
 import { adminCredentialsApi } from './routes/admin-credentials';
@@ -43,6 +44,9 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
 // Before /notify: /notify/apple/:merchant is Apple's, authenticated by its JWS.
 app.route('/', appleRoutes);
 app.route('/v1/admin/credentials', adminCredentialsApi);
+// The merchant dashboard (/dashboard/…) and the operator's sign-in links for it; before /v1, whose
+// middleware would ask /v1/admin/… for a merchant's secret key.
+app.route('/', dashboardRoutes);
 app.route('/v1/client', clientApi);
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);

@@ -13,6 +13,10 @@ import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntry
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
 import { loadConfig, merchantById } from './config';
+import { DASHBOARD_SCHEMA, consumeLink, deleteSession, insertLink, insertSession, peekLink, touchSession } from './dashboard/store';
+import type { LinkState, SessionTouch } from './dashboard/store';
+import { OUTCOME_SCHEMA, dayStats, insertOutcome, type DayStats, type SessionOutcome } from './reports/outcomes';
+import { PAYMENT_INDEX_SCHEMA, findPayment, insertPayment, type IndexedPayment } from './reports/payment-index';
 import { CREDENTIAL_ALERTS_SCHEMA, checkCredentials, credentialAlertState, credentialAlertsAlarm } from './registry/health-alerts';
 import { WEBHOOK_RETRY_MS } from './session/schedules';
 import { sendWebhook } from './session/webhooks';
@@ -61,6 +65,9 @@ export class MerchantShard extends DurableObject<Env> {
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
     // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
     for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
+    // The dashboard's sign-in links and sessions (`~dashboard:…`), the daily session outcomes
+    // (`<m>:stats:<day>`) and the provider transaction index (`<m>:txn:<n>`).
+    for (const schema of [...DASHBOARD_SCHEMA, OUTCOME_SCHEMA, PAYMENT_INDEX_SCHEMA]) this.sql.exec(schema);
     // Credential expiry warnings (registry/health-alerts.ts), in the merchant's `<m>:credentials` shard.
     for (const schema of CREDENTIAL_ALERTS_SCHEMA) this.sql.exec(schema);
     // Webhooks of events no session sends (recordMerchantEvent), and every try of each.
@@ -271,6 +278,50 @@ export class MerchantShard extends DurableObject<Env> {
     await credentialAlertsAlarm(this.env, this.ctx.storage, this.sql);
     await this.runOutbox();
     await this.armOutbox();
+  }
+
+  // ── dashboard sign-in (worker/src/dashboard): only token hashes reach these ─────────────────────
+
+  createDashboardLink(hash: string, merchant: string, email: string | null, now: number, expires: number): void {
+    insertLink(this.sql, hash, merchant, email, now, expires);
+  }
+
+  peekDashboardLink(hash: string, now: number): LinkState {
+    return peekLink(this.sql, hash, now);
+  }
+
+  consumeDashboardLink(hash: string, now: number): LinkState {
+    return consumeLink(this.sql, hash, now);
+  }
+
+  createDashboardSession(hash: string, merchant: string, email: string | null, now: number, expires: number): void {
+    insertSession(this.sql, hash, merchant, email, now, expires);
+  }
+
+  touchDashboardSession(hash: string, now: number, idleMs: number): SessionTouch {
+    return touchSession(this.sql, hash, now, idleMs);
+  }
+
+  endDashboardSession(hash: string): boolean {
+    return deleteSession(this.sql, hash);
+  }
+
+  // ── reports (worker/src/reports) ──────────────────────────────────────────────────────────────
+
+  recordOutcome(merchant: string, outcome: SessionOutcome): void {
+    insertOutcome(this.sql, merchant, outcome);
+  }
+
+  dayStats(merchant: string, date: string): DayStats {
+    return dayStats(this.sql, merchant, date);
+  }
+
+  indexPayment(merchant: string, payment: IndexedPayment): void {
+    insertPayment(this.sql, merchant, payment);
+  }
+
+  findPayment(merchant: string, providerTransactionId: string): IndexedPayment | null {
+    return findPayment(this.sql, merchant, providerTransactionId);
   }
 
   /** Newest first, strictly before the (created, id) cursor when given. */

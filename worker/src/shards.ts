@@ -26,3 +26,20 @@ export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0
 export function eventLogFor(env: Env, merchantId: string, day: string): DurableObjectStub<MerchantShard> {
   return env.MERCHANT_SHARDS.getByName(`${merchantId}:events:${day}`);
 }
+
+/**
+ * Dashboard sign-in links and sessions (worker/src/dashboard), found by a hash of their token: the
+ * cookie or link carries no merchant id. `~` cannot start a merchant id, so these names never meet a
+ * merchant's own shards.
+ */
+export function dashboardShardFor(env: Env, kind: 'links' | 'sessions', tokenHash: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`~dashboard:${kind}:${fnv1a(tokenHash) % SHARDS}`);
+}
+
+/** Per merchant and Beijing day: how the day's checkout sessions ended, by channel (worker/src/reports). */
+export const statsShardName = (merchantId: string, day: string): string => `${merchantId}:stats:${day}`;
+
+/** Which session a provider's transaction id belongs to (worker/src/reports), sharded by the id. */
+export function paymentIndexFor(env: Env, merchantId: string, providerTransactionId: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:txn:${fnv1a(providerTransactionId) % SHARDS}`);
+}

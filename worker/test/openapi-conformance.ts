@@ -89,6 +89,14 @@ export async function conform(method: string, path: string, res: Response): Prom
   const text = await res.text();
   if (!documented) throw new Error(`${method} ${template} answered ${status}, which the document does not list: ${text.slice(0, 300)}`);
   exercised.add(`${method.toUpperCase()} ${template} ${status}`);
+  // The media type answered must be one the document lists for this status (JSON, or e.g. text/csv).
+  const media = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  if (text !== '' && media !== 'application/json') {
+    const described = documented.content?.[media]?.schema;
+    if (!described) throw new Error(`${method} ${template} ${status} answered ${media}, which the document does not list`);
+    await check(described, text, `${method} ${template} ${status} (${media})`);
+    return text;
+  }
   const schema = documented.content?.['application/json']?.schema;
   if (!schema) {
     if (text !== '') throw new Error(`${method} ${template} ${status} has a body the document does not describe`);

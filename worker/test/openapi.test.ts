@@ -10,7 +10,7 @@ import { mintReceipt, mintTransaction } from '../../sandbox/src/apple/testing';
 import { ERROR_CODES } from '../src/api/schemas/common';
 import { beijingDay } from '../src/bills/time';
 import { clientApi } from '../src/routes/client';
-import { merchantRoutes } from '../src/routes/merchant';
+import { merchantApi } from '../src/routes/merchant';
 import { TEST } from './fixtures/config';
 import { BASE, api, captureWebhooks, createSession, sessionStub, type SessionJson } from './helpers';
 import { conform, conformWebhook, exercised, openApiDocument } from './openapi-conformance';
@@ -136,6 +136,50 @@ describe('in store, refunds and events', () => {
   });
 });
 
+describe('timelines, reports and statements', () => {
+  it("a session's timeline, its provider transaction and the day's report", async () => {
+    const s = await paidSession();
+    expect((await merchant('POST', '/v1/refunds', { session: s.id, amount: 100 })).status).toBe(201);
+    const timeline = await merchant('GET', `/v1/checkout/sessions/${s.id}/timeline`);
+    expect(timeline.status).toBe(200);
+    expect(timeline.body.session).not.toHaveProperty('client_secret');
+    expect(timeline.body.refunds).toHaveLength(1);
+    expect(timeline.body.provider_messages.length).toBeGreaterThan(0);
+    expect((await merchant('GET', '/v1/checkout/sessions/cs_000000000000000000000000/timeline')).status).toBe(404);
+
+    // The provider transaction index is filed by the session's alarm after the paid event.
+    await runDurableObjectAlarm(sessionStub(s.id));
+    const paid = (await merchant('GET', `/v1/checkout/sessions/${s.id}`)).body.payment;
+    const txn = await merchant('GET', `/v1/provider_transactions/${paid.provider_transaction_id}`);
+    expect(txn.body).toMatchObject({ object: 'provider_transaction', session: s.id, attempt: paid.attempt });
+    expect((await merchant('GET', '/v1/provider_transactions/4200000000000000000000000000')).status).toBe(404);
+
+    const today = beijingDay(Date.now());
+    const report = await merchant('GET', `/v1/reports/daily?from=${today}&to=${today}`);
+    expect(report.body.days).toHaveLength(1);
+    expect(report.body.days[0].paid).toBeGreaterThan(0);
+    expect((await merchant('GET', '/v1/reports/daily?days=7')).body.error).toMatchObject({ code: 'parameter_unknown', param: 'days' });
+    expect((await merchant('GET', '/v1/reports/daily?from=2026-02-30')).body.error).toMatchObject({ code: 'parameter_invalid', param: 'from' });
+    expect((await merchant('GET', '/v1/reports/daily?to=2999-01-01')).body.error).toMatchObject({ code: 'date_in_future', param: 'to' });
+  });
+
+  it("a provider's statement of the day as CSV, and what it refuses", async () => {
+    const s = await paidSession();
+    const paid = (await merchant('GET', `/v1/checkout/sessions/${s.id}`)).body.payment;
+    const day = beijingDay(paid.paid_at * 1000);
+    const csv = await merchant('GET', `/v1/reconciliation/${day}/statements/wechat-v3`);
+    expect(csv.status).toBe(200);
+    expect(csv.body).toMatch(/^kind,out_trade_no,/);
+    expect(csv.body).toContain(`payment,${paid.attempt},`);
+    expect((await merchant('GET', `/v1/reconciliation/${day}/statements/wechat-v2`)).status).toBe(404);
+    expect((await merchant('GET', '/v1/reconciliation/2026-13-01/statements/wechat-v3')).body.error).toMatchObject({
+      code: 'parameter_invalid',
+      param: 'date',
+    });
+    expect((await merchant('GET', '/v1/reconciliation/2999-01-01/statements/wechat-v3')).body.error.code).toBe('date_in_future');
+  });
+});
+
 describe('reconciliation and Apple', () => {
   it("a day's report, and the dates it refuses", async () => {
     const yesterday = beijingDay(Date.now() - 86_400_000);
@@ -175,10 +219,10 @@ describe('the client API', () => {
 describe('coverage', () => {
   it('every route of the merchant and client API was answered successfully above', () => {
     const routes = [
-      ...merchantRoutes.openAPIRegistry.definitions.map((d) => (d.type === 'route' ? `${d.route.method.toUpperCase()} /v1${d.route.path}` : null)),
+      ...merchantApi.openAPIRegistry.definitions.map((d) => (d.type === 'route' ? `${d.route.method.toUpperCase()} /v1${d.route.path}` : null)),
       ...clientApi.openAPIRegistry.definitions.map((d) => (d.type === 'route' ? `${d.route.method.toUpperCase()} /v1/client${d.route.path}` : null)),
     ].filter((r): r is string => r !== null);
-    expect(routes.length).toBeGreaterThanOrEqual(15);
+    expect(routes.length).toBeGreaterThanOrEqual(19);
     const succeeded = [...exercised].filter((e) => / 2\d\d$/.test(e)).map((e) => e.replace(/ \d+$/, ''));
     expect(routes.filter((r) => !succeeded.includes(r))).toEqual([]);
   });

@@ -32,7 +32,8 @@ const TAGS = [
   { name: 'In store', description: "Charge a shopper's payment code at a till (docs/instore.md)." },
   { name: 'Refunds', description: "Refund a paid session's payment." },
   { name: 'Events', description: 'The last 7 days of events, for replaying missed webhooks.' },
-  { name: 'Reconciliation', description: "The daily reconciliation against the providers' statements (对账)." },
+  { name: 'Reconciliation', description: "The daily reconciliation against the providers' statements (对账), and each provider's statement as CSV." },
+  { name: 'Reports', description: 'How checkout sessions ended per day and channel; which session a provider transaction id paid.' },
   { name: 'Apple In-App Purchase', description: 'Verify App Store receipts and StoreKit 2 transactions (docs/apple.md).' },
   { name: 'Client API', description: "What the widget calls from the shopper's browser, with the session's client secret." },
 ];

@@ -45,6 +45,15 @@ export const ErrorCode = {
     origin_not_allowed: 'origin_not_allowed',
     /** The admin API (/v1/admin/…) refuses anything a browser sent. */
     admin_browser_refused: 'admin_browser_refused',
+    /** The dashboard (docs/dashboard.md): no session cookie, or one that ended (idle or absolute timeout, signed out). */
+    dashboard_session_missing: 'dashboard_session_missing',
+    dashboard_session_expired: 'dashboard_session_expired',
+    /** The dashboard's anti-CSRF token (X-CSRF-Token) is missing or not this session's. */
+    csrf_token_invalid: 'csrf_token_invalid',
+    /** A dashboard request sent by another site (Origin or Sec-Fetch-Site). */
+    cross_site_refused: 'cross_site_refused',
+    /** A dashboard sign-in link that is unknown, already used or expired. */
+    sign_in_link_invalid: 'sign_in_link_invalid',
   },
   /** Idempotency-Key handling on the merchant API. */
   idempotency: {
@@ -203,6 +212,8 @@ const CODE_STATUS: Partial<Record<ErrorCode, number>> = {
   too_many_streams: 429,
   origin_not_allowed: 403,
   admin_browser_refused: 403,
+  csrf_token_invalid: 403,
+  cross_site_refused: 403,
   unknown_notify_endpoint: 404,
 };
 

@@ -8,6 +8,7 @@ import { apiApp, defineRoute, z } from '../api/openapi';
 import { BODY, IDEMPOTENCY, INTERNAL, MERCHANT_AUTH, errors, secretKeyAuth } from '../api/schemas/common';
 import { EventList, EventListQuery } from '../api/schemas/events';
 import { CreateRefundBody, Refund } from '../api/schemas/refunds';
+import { SessionTimeline } from '../api/schemas/timeline';
 import { AttemptBody, AttemptCreated, BarcodeBody, BarcodePayment, CheckoutSession, CreateSessionBody, sessionParamsFor } from '../api/schemas/sessions';
 import { sha256Hex } from '../crypto/digest';
 import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
@@ -19,10 +20,15 @@ import { channelOfPaymentCode } from '../session/payment-code';
 import { appleMerchantRoutes } from './apple';
 import { authenticateMerchant, type AppEnv } from './http';
 import { reconciliationRoutes } from './reconciliation';
+import { reportRoutes } from './reports';
 
 export const MAX_API_BODY = 16 * 1024;
 
-/** The merchant API's routes without authentication: whoever mounts them sets `c.var.merchant` first. */
+/**
+ * The merchant API's routes without authentication: whoever mounts them sets `c.var.merchant` first.
+ * Mounted behind the secret key (merchantApi, below) and behind the dashboard's session cookie
+ * (worker/src/dashboard).
+ */
 export const merchantRoutes = apiApp();
 
 /**
@@ -172,6 +178,29 @@ defineRoute(
     // Another merchant's session is indistinguishable from a missing one.
     if (!session) throw notFound('checkout session', id);
     return c.json(session);
+  },
+);
+
+defineRoute(
+  merchantRoutes,
+  createRoute({
+    method: 'get',
+    path: '/checkout/sessions/{id}/timeline',
+    operationId: 'retrieveCheckoutSessionTimeline',
+    tags: ['Checkout sessions'],
+    summary: "A checkout session's timeline",
+    description:
+      'Its attempts, every verified provider message with what Shouyin did with it, the anomalies, the refunds, and every event with each webhook delivery try (docs/merchant-api.md#a-sessions-timeline). Never the client secret.',
+    security: secretKeyAuth,
+    request: { params: sessionId },
+    responses: { 200: json(SessionTimeline, 'The timeline.'), ...errors({ 401: MERCHANT_AUTH, 404: ['resource_missing'], 500: INTERNAL }) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    if (!isSessionId(id)) throw notFound('checkout session', id);
+    const timeline = await c.env.SESSIONS.getByName(id).timeline(c.get('merchant').id);
+    if (!timeline) throw notFound('checkout session', id);
+    return c.json(timeline);
   },
 );
 
@@ -429,15 +458,19 @@ defineRoute(
   },
 );
 
-// ── reconciliation and Apple, declared in their own files ───────────────────────────────────────
+// ── reports and reconciliation, declared in their own files ─────────────────────────────────────
 
+merchantRoutes.route('/', reportRoutes);
 merchantRoutes.route('/reconciliation', reconciliationRoutes);
-merchantRoutes.route('/apple', appleMerchantRoutes);
 
-/** The merchant API as deployed: the secret key in front of every route. */
+/**
+ * The merchant API as deployed: the secret key in front of every route. Apple's verification calls
+ * are the app's server's only, so they are here and not in merchantRoutes, which the dashboard mounts.
+ */
 export const merchantApi = apiApp();
 merchantApi.use('*', async (c, next) => {
   c.set('merchant', authenticateMerchant(c));
   await next();
 });
 merchantApi.route('/', merchantRoutes);
+merchantApi.route('/apple', appleMerchantRoutes);

@@ -13,7 +13,10 @@ import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../shards';
+import { beijingDay } from '../bills/time';
+import { outcomeOf } from '../reports/outcomes';
+import { paymentOfEvent } from '../reports/payment-index';
+import { eventLogFor, paymentIndexFor, statsShardName, utcDay } from '../shards';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
@@ -25,6 +28,7 @@ import { decideRefund, refundObject, type RefundObject } from './refunds';
 import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
+import { sessionTimeline, type SessionTimeline } from './timeline';
 import { merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
 import { deliverWebhook, recordEvent } from './webhooks';
 
@@ -240,6 +244,20 @@ export class CheckoutSession extends DurableObject<Env> {
   merchantBarcodeView(merchantId: string): BarcodePaymentView | null {
     const s = this.existing();
     return s && s.merchant_id === merchantId ? this.barcode.view() : null;
+  }
+
+  /** Everything the session went through, for its merchant (session/timeline.ts). */
+  timeline(merchantId: string): SessionTimeline | null {
+    const s = this.store.session();
+    if (!s || s.merchant_id !== merchantId) return null;
+    return sessionTimeline(
+      s,
+      this.store.attempts(),
+      this.store.refunds(),
+      this.store.providerMessages(),
+      this.store.anomalies(),
+      this.store.events().map((e) => ({ ...e, deliveries: this.store.deliveries(e.id) })),
+    );
   }
 
   retrieveRefund(merchantId: string, refundNo: string): RefundObject | null {
@@ -613,10 +631,22 @@ export class CheckoutSession extends DurableObject<Env> {
             session: s.id,
             body: e.data,
           });
+          await this.fileReports(s, e);
         }
         return this.store.unschedule(item.key);
       }
     }
+  }
+
+  /**
+   * The merchant-wide reports an event feeds (worker/src/reports): how the session ended, per Beijing
+   * day, and which session a provider transaction id belongs to. Idempotent, like the whole index item.
+   */
+  private async fileReports(s: SessionRow, e: { id: string; type: string; created: number; data: string }): Promise<void> {
+    const outcome = outcomeOf(e, s, this.store.attempts(), s.paid_attempt_id);
+    if (outcome) await this.env.MERCHANT_SHARDS.getByName(statsShardName(s.merchant_id, beijingDay(e.created))).recordOutcome(s.merchant_id, outcome);
+    const payment = paymentOfEvent(e.type, e.data);
+    if (payment) await paymentIndexFor(this.env, s.merchant_id, payment.provider_transaction_id).indexPayment(s.merchant_id, { ...payment, at: e.created });
   }
 
   private async rearm(): Promise<void> {

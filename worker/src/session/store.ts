@@ -293,6 +293,15 @@ export class SessionStore {
     );
   }
 
+  /** Every provider message that reached this session, in arrival order (the timeline's evidence). */
+  providerMessages(): { at: number; attempt_id: string; source: string; outcome: string; raw: string }[] {
+    return this.sql
+      .exec<{ at: number; attempt_id: string; source: string; outcome: string; raw: string }>(
+        'SELECT at, attempt_id, source, outcome, raw FROM provider_messages ORDER BY rowid',
+      )
+      .toArray();
+  }
+
   fact(k: string): string | null {
     return this.sql.exec<{ v: string }>('SELECT v FROM facts WHERE k = ?', k).toArray()[0]?.v ?? null;
   }

@@ -38,7 +38,13 @@ export const ERROR_DOCS: { [A in keyof Catalogue]: { [C in keyof Catalogue[A]]: 
     invalid_client_secret: 'The client secret is not the secret of this checkout session. Not retriable.',
     origin_not_allowed:
       "The request comes from a page whose origin is not in the merchant's `allowed_origins` (docs/configuration.md). HTTP 403. Add the origin to the configuration; retrying cannot help.",
-    admin_browser_refused: 'The admin API refuses anything a browser sent (an Origin header, or Sec-Fetch-Mode other than navigate/none). HTTP 403.',
+    admin_browser_refused: 'The admin API refuses anything a browser sent (an `Origin` or a `Sec-Fetch-Site` header). HTTP 403.',
+    dashboard_session_missing: 'The dashboard (docs/dashboard.md): no session cookie, or one Shouyin does not know (signed out). Sign in with a new link.',
+    dashboard_session_expired: 'The dashboard session ended (idle or absolute timeout). Sign in with a new link.',
+    csrf_token_invalid: 'A dashboard call without the `X-CSRF-Token` of this session (GET /dashboard/api/session gives it). HTTP 403.',
+    cross_site_refused:
+      'A dashboard call sent by another site (a foreign `Origin`, `Sec-Fetch-Site` other than `same-origin`), or a change without an `Origin` header. HTTP 403.',
+    sign_in_link_invalid: 'A dashboard sign-in link that is unknown, already used or expired.',
   },
   idempotency: {
     idempotency_key_invalid: 'The Idempotency-Key header is empty or longer than 255 characters.',

@@ -153,3 +153,31 @@ export const ReconciliationSummary = z
     report: z.string().openapi({ description: 'The path of the whole report.', example: '/v1/reconciliation/2025-11-28' }),
   })
   .openapi('ReconciliationSummary');
+
+// ── one provider's statement of a day, normalised (`GET /v1/reconciliation/{date}/statements/{provider}`) ──
+
+/** The CSV's columns (bills/export.ts), one row per payment or refund the provider's file lists. */
+export const StatementCsv = z.string().openapi('StatementCsv', {
+  description: [
+    'RFC 4180 CSV, CRLF line ends, UTF-8. The header row is',
+    '`kind,out_trade_no,out_refund_no,provider_transaction_id,provider_refund_id,amount_fen,amount_yuan,time_beijing,line`:',
+    '`kind` is `payment` or `refund`; amounts are integer fen and the same in yuan; `time_beijing` is `YYYY-MM-DD HH:mm:ss`',
+    "Beijing time; `line` is the row's line in the provider's own file. A text cell a spreadsheet would run as a formula",
+    "starts with `'` (docs/reconciliation.md#the-normalised-statement).",
+  ].join(' '),
+  example:
+    'kind,out_trade_no,out_refund_no,provider_transaction_id,provider_refund_id,amount_fen,amount_yuan,time_beijing,line\r\npayment,cs4sV0yIuR0mYqKcEo5JmZ2b7Q01,,4200002345202511281234567890,,8888,88.88,2025-11-28 10:15:02,3\r\n',
+});
+
+/** 200 as JSON instead of the CSV: the provider has no statement of that day (yet). */
+export const StatementUnavailable = z
+  .object({
+    object: z.literal('statement'),
+    provider: z.string().openapi({ example: 'wechat-v3' }),
+    date: z.string().openapi({ example: '2025-11-28' }),
+    status: z
+      .enum(['empty', 'not_ready'])
+      .openapi({ description: '`empty`: the provider had no trades that day. `not_ready`: not generated yet; ask again later.' }),
+    reason: z.string().openapi({ description: "The provider's own words." }),
+  })
+  .openapi('StatementUnavailable');
