@@ -1,6 +1,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { testConfig } from './worker/test/fixtures/config.ts';
+import { TEST_ADMIN_KEY, TEST_MASTER_KEY } from './worker/test/fixtures/registry.ts';
 import { onConsoleLog } from './worker/test/log-noise.ts';
 
 // Worker and sandbox code (unit + integration) runs inside workerd with real Durable Objects, SQLite and
@@ -16,19 +17,25 @@ const ledgers = {
 const live = {
   SESSIONS: { className: 'CheckoutSession', useSQLite: true },
   MERCHANT_SHARDS: { className: 'MerchantShard', useSQLite: true },
+  MERCHANT_REGISTRY: { className: 'MerchantRegistry', useSQLite: true },
 };
 
 /**
  * The two Workers in one runtime. `self` is the name in the project's wrangler config: a service
  * binding to it is a binding to the test runner itself (the plugin points it there), so SANDBOX
- * reaches the `SandboxWorker` entrypoint and SHOUYIN the Shouyin Worker's default export.
+ * reaches the `SandboxWorker` entrypoint, SHOUYIN the Shouyin Worker's default export and
+ * SHOUYIN_MERCHANTS its `SandboxMerchants` entrypoint (the registry's test merchants).
  */
 const pair = (self: string) => ({
   main: './worker/test/entry.ts',
   miniflare: {
-    bindings: { SHOUYIN_CONFIG: testConfig() },
+    bindings: { SHOUYIN_CONFIG: testConfig(), SHOUYIN_MASTER_KEY: TEST_MASTER_KEY, SHOUYIN_ADMIN_KEYS: TEST_ADMIN_KEY },
     durableObjects: { ...live, ...ledgers },
-    serviceBindings: { SANDBOX: { name: self, entrypoint: 'SandboxWorker' }, SHOUYIN: self },
+    serviceBindings: {
+      SANDBOX: { name: self, entrypoint: 'SandboxWorker' },
+      SHOUYIN: self,
+      SHOUYIN_MERCHANTS: { name: self, entrypoint: 'SandboxMerchants' },
+    },
   },
 });
 

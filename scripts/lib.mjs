@@ -153,7 +153,7 @@ export const DEMO_WORKER = 'shouyin-demo';
 export const DEMO_SANDBOX_WORKER = 'shouyin-demo-sandbox';
 
 /**
- * The sandbox Worker of the demo: sandbox/wrangler.toml with its SHOUYIN binding pointed at the demo
+ * The sandbox Worker of the demo: sandbox/wrangler.toml with its bindings to the Shouyin Worker pointed at the demo
  * Worker instead of the deployed one, under the name the demo's SANDBOX binding asks for.
  */
 export function demoSandboxConfig() {
@@ -162,7 +162,7 @@ export function demoSandboxConfig() {
     ...doc,
     name: DEMO_SANDBOX_WORKER,
     main: resolve(ROOT, 'sandbox', doc.main),
-    services: (doc.services ?? []).map((s) => (s.binding === 'SHOUYIN' ? { ...s, service: DEMO_WORKER } : s)),
+    services: (doc.services ?? []).map((s) => (s.service === 'shouyin' ? { ...s, service: DEMO_WORKER } : s)),
   };
 }
 

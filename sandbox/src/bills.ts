@@ -21,8 +21,7 @@
 
 import { Hono, type Context } from 'hono';
 import type { MerchantConfig } from '../../worker/src/config';
-import { loadConfig } from './config';
-import { timingSafeEqual } from '../../worker/src/crypto/timing-safe';
+import { loadConfig, merchantByKey } from './config';
 import { dayStart, DAY_MS, parseClock, parseDate } from '../../worker/src/bills/time';
 import type { SandboxEnv } from './types';
 
@@ -178,9 +177,9 @@ export interface MutationStore {
  */
 export function billControl(keyOf: (m: MerchantConfig) => string | null, store: (env: SandboxEnv['Bindings']) => MutationStore) {
   const app = new Hono<SandboxEnv>();
-  const merchantKey = (c: Context<SandboxEnv>): string | Response => {
+  const merchantKey = async (c: Context<SandboxEnv>): Promise<string | Response> => {
     const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-    const m = key ? loadConfig(c.env).merchants.find((x) => x.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
+    const m = key ? await merchantByKey(loadConfig(c.env), key) : undefined;
     if (!m)
       return c.json(
         { error: { type: 'authentication_error', code: 'invalid_api_key', message: "Send Authorization: Bearer <a test merchant's sk_test_ key>." } },
@@ -192,11 +191,11 @@ export function billControl(keyOf: (m: MerchantConfig) => string | null, store: 
     return id;
   };
   app.get('/', async (c) => {
-    const k = merchantKey(c);
+    const k = await merchantKey(c);
     return typeof k === 'string' ? c.json({ mutations: await store(c.env).billMutations(k) }) : k;
   });
   app.post('/', async (c) => {
-    const k = merchantKey(c);
+    const k = await merchantKey(c);
     if (typeof k !== 'string') return k;
     let body: unknown;
     try {

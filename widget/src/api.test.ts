@@ -158,6 +158,16 @@ describe('errors no retry can fix', () => {
   });
 });
 
+describe('the widget’s language', () => {
+  it('goes out as Accept-Language on every call, when given', async () => {
+    const { calls, fetch } = recorder(() => json(200, { ok: 1 }));
+    await createClientApi('https://p', 'cs_abc_secret_x', 'cs_abc', fetch, 'zh-TW').createAttempt('alipay', 'h5');
+    await createClientApi('https://p', 'cs_abc_secret_x', 'cs_abc', fetch).getSession();
+    expect((calls[0]!.init.headers as Record<string, string>)['Accept-Language']).toBe('zh-TW');
+    expect(calls[1]!.init.headers as Record<string, string>).not.toHaveProperty('Accept-Language');
+  });
+});
+
 describe('streamUrl', () => {
   it('is the WebSocket twin of the API base, with the client secret in the query', () => {
     const s = 'cs_abc_secret_x+y/z';

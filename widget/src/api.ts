@@ -34,8 +34,6 @@ export class ApiError extends Error {
   }
 }
 
-const FINAL = ['missing_client_secret', 'invalid_client_secret', 'session_not_found', 'origin_not_allowed'];
-
 /**
  * What the developer of the page must change, for the console (never shown to the shopper): the
  * server's message for an origin missing from the merchant's allowed_origins, which names the setting.
@@ -43,6 +41,12 @@ const FINAL = ['missing_client_secret', 'invalid_client_secret', 'session_not_fo
 export function developerHint(e: unknown): string | undefined {
   return e instanceof ApiError && e.code === 'origin_not_allowed' ? `<shouyin-checkout>: ${e.message}` : undefined;
 }
+
+/**
+ * The one list of error codes no retry can fix: what every client API call can refuse with besides
+ * a server error (the 401, 403 and 404 of each client route in GET /openapi.json).
+ */
+const FINAL = ['missing_client_secret', 'invalid_client_secret', 'session_not_found', 'origin_not_allowed'];
 
 /** Which message a shopper sees for a failed call (`fallback` for errors the server explained). */
 export function errorKind<F extends string>(e: unknown, fallback: F): 'network' | 'invalid' | 'generic' | F {
@@ -66,12 +70,23 @@ export interface ClientApi {
   streamUrl: string;
 }
 
-export function createClientApi(apiBase: string, clientSecret: string, sessionId: string, fetchImpl: FetchLike = (i, init) => fetch(i, init)): ClientApi {
+/**
+ * `lang` goes out as `Accept-Language` (a CORS-safelisted header): the server sends the shopper back
+ * from a wallet or cashier page in the widget's language (docs/widget.md, "Languages").
+ */
+export function createClientApi(
+  apiBase: string,
+  clientSecret: string,
+  sessionId: string,
+  fetchImpl: FetchLike = (i, init) => fetch(i, init),
+  lang?: string,
+): ClientApi {
   const root = `${apiBase.replace(/\/+$/, '')}/v1/client/sessions/${encodeURIComponent(sessionId)}`;
 
   /** Every call has a deadline: a request that hangs must become an error, never an endless spinner. */
   async function call<T>(path: string, signal?: AbortSignal, body?: unknown, timeoutMs = 20000): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${clientSecret}` };
+    if (lang) headers['Accept-Language'] = lang;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);

@@ -12,7 +12,7 @@ import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
-import { loadConfig, merchantById } from './config';
+import { merchantById, publicBaseUrl } from './merchants';
 import { DASHBOARD_SCHEMA, consumeLink, deleteSession, insertLink, insertSession, peekLink, touchSession } from './dashboard/store';
 import type { LinkState, SessionTouch } from './dashboard/store';
 import { OUTCOME_SCHEMA, dayStats, insertOutcome, type DayStats, type SessionOutcome } from './reports/outcomes';
@@ -140,7 +140,7 @@ export class MerchantShard extends DurableObject<Env> {
    * Idempotent: the same event id again (Apple retrying) stores and sends nothing more.
    */
   async recordMerchantEvent(merchant: string, e: LoggedEvent): Promise<void> {
-    const webhook = merchantById(loadConfig(this.env), merchant)?.webhook;
+    const webhook = (await merchantById(this.env, merchant))?.webhook;
     const now = Date.now();
     let fresh = false;
     this.ctx.storage.transactionSync(() => {
@@ -196,17 +196,17 @@ export class MerchantShard extends DurableObject<Env> {
     const due = this.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE due IS NOT NULL AND due <= ?', now).toArray();
     // Leased before the first await: a run that starts meanwhile finds nothing due.
     for (const r of due) this.sql.exec('UPDATE outbox SET due = ? WHERE merchant = ? AND event_id = ?', now + OUTBOX_LEASE_MS, r.merchant, r.event_id);
-    const config = loadConfig(this.env);
+    const base = publicBaseUrl(this.env);
     for (const r of due) {
       const set = (fields: string, ...args: (string | number | null)[]) =>
         this.sql.exec(`UPDATE outbox SET ${fields} WHERE merchant = ? AND event_id = ?`, ...args, r.merchant, r.event_id);
-      const webhook = merchantById(config, r.merchant)?.webhook;
+      const webhook = (await merchantById(this.env, r.merchant))?.webhook;
       if (!webhook) {
         set("due = NULL, delivery = 'none'");
         continue;
       }
       const tryNo = r.tries + 1;
-      const { status, error } = await sendWebhook(config, webhook, r.event_id, now, r.body);
+      const { status, error } = await sendWebhook(base, webhook, r.event_id, now, r.body);
       this.sql.exec('INSERT INTO outbox_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', r.event_id, tryNo, now, status, error);
       if (status !== null && status >= 200 && status < 300) set("due = NULL, tries = ?, delivery = 'delivered'", tryNo);
       else {
@@ -238,7 +238,7 @@ export class MerchantShard extends DurableObject<Env> {
   }
 
   async reconciliationReport(merchant: string, date: string, refresh: boolean): Promise<ReconciliationReport | null> {
-    const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
+    const m = await merchantById(this.env, merchant);
     return m ? reportFor(this.env, this.sql, m, date, refresh) : null;
   }
 
@@ -260,7 +260,7 @@ export class MerchantShard extends DurableObject<Env> {
 
   /** The daily credential check (Cron Trigger) at `at`: the `merchant.credentials_expiring` event id, or null. */
   async checkCredentials(merchant: string, at: number): Promise<string | null> {
-    const m = loadConfig(this.env).merchants.find((x) => x.id === merchant);
+    const m = await merchantById(this.env, merchant);
     return m ? checkCredentials(this.env, this.ctx.storage, this.sql, m, at) : null;
   }
 

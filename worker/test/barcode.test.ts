@@ -428,7 +428,7 @@ describe.each(RAILS)('$name', (rail) => {
   it('a pay answer lost on the way back (the wallet charged): unknown, then the query finds the payment', async () => {
     const s = await session(rail);
     await inDo(s.id, (o) => {
-      const real = providerContext(loadConfig(env), false, () => o.clock.now()).fetch;
+      const real = providerContext(loadConfig(env).public_base_url, false, () => o.clock.now()).fetch;
       o.providerFetch = async (req) => {
         const payCall = /\/pay\/micropay|\/codepay|method=alipay\.trade\.pay(&|$)/.test(req.url);
         const res = await real(req);

@@ -28,12 +28,13 @@ async function merchant(method: string, path: string, body?: unknown, key: strin
 }
 
 /** Calls the client API as the widget would (from the shop's page unless `origin` says otherwise). */
-async function widget(s: Pick<SessionJson, 'id' | 'client_secret'>, method: string, path: string, body?: unknown, origin = 'https://shop.test') {
+async function widget(s: Pick<SessionJson, 'id' | 'client_secret'>, method: string, path: string, body?: unknown, origin = 'https://shop.test', mount = '') {
   const headers: Record<string, string> = { authorization: `Bearer ${s.client_secret}`, origin };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const full = `/v1/client/sessions/${s.id}${path}`;
   const { SELF } = await import('cloudflare:test');
-  const res = await SELF.fetch(`${BASE}${full}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await SELF.fetch(`${BASE}${mount}${full}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  // Under /pay (the hosted page's mount) the answers are the documented routes' own.
   return { status: res.status, body: await conform(method, full, res) };
 }
 
@@ -78,9 +79,22 @@ describe('checkout sessions', () => {
       merchant_order_id: `oa${Date.now().toString(36)}`,
       metadata: { cart: '42' },
       return_url: 'https://shop.test/done',
+      cancel_url: 'https://shop.test/cart?lang={LOCALE}',
     });
     expect(created.status).toBe(201);
     const s = created.body as SessionJson;
+    expect(s.url).toBe(`${BASE}/pay/${s.id}#${s.client_secret}`);
+    expect(
+      (
+        await merchant('POST', '/v1/checkout/sessions', {
+          amount: 1,
+          currency: 'CNY',
+          description: 'x',
+          merchant_order_id: 'oa-c',
+          cancel_url: 'https://evil.test/',
+        })
+      ).body.error.param,
+    ).toBe('cancel_url');
     expect((await merchant('POST', '/v1/checkout/sessions', { amount: 1.5, currency: 'CNY' })).status).toBe(400);
     expect((await merchant('POST', '/v1/checkout/sessions', {}, null)).status).toBe(401);
     expect(
@@ -95,6 +109,7 @@ describe('checkout sessions', () => {
     const attempt = await merchant('POST', `/v1/checkout/sessions/${s.id}/attempts`, { channel: 'wechat_pay', flow: 'qr' });
     expect(attempt.status).toBe(201);
     expect(attempt.body.next_action.type).toBe('display_qr');
+    expect(attempt.body.next_action.qr.size).toBeGreaterThanOrEqual(21);
     expect((await merchant('POST', `/v1/checkout/sessions/${s.id}/attempts`, { channel: 'wechat_pay', flow: 'barcode' })).body.error.param).toBe('flow');
 
     expect((await merchant('POST', `/v1/checkout/sessions/${s.id}/cancel`, { now: true })).body.error).toMatchObject({
@@ -143,6 +158,8 @@ describe('timelines, reports and statements', () => {
     const timeline = await merchant('GET', `/v1/checkout/sessions/${s.id}/timeline`);
     expect(timeline.status).toBe(200);
     expect(timeline.body.session).not.toHaveProperty('client_secret');
+    expect(timeline.body.session).not.toHaveProperty('url');
+    expect(timeline.body.session).toHaveProperty('cancel_url');
     expect(timeline.body.refunds).toHaveLength(1);
     expect(timeline.body.provider_messages.length).toBeGreaterThan(0);
     expect((await merchant('GET', '/v1/checkout/sessions/cs_000000000000000000000000/timeline')).status).toBe(404);
@@ -213,6 +230,18 @@ describe('the client API', () => {
       'session_not_found',
     );
     expect((await widget(s, 'GET', '', undefined, 'https://evil.test')).body.error.code).toBe('origin_not_allowed');
+  });
+
+  it('the hosted page calls the same routes under /pay/v1/client, from its own origin, and is answered as documented', async () => {
+    const s = await createSession();
+    const own = new URL(BASE).origin;
+    expect((await widget(s, 'GET', '', undefined, own, '/pay')).body.object).toBe('checkout.session.public');
+    expect((await widget(s, 'GET', '/status', undefined, own, '/pay')).status).toBe(200);
+    const attempt = await widget(s, 'POST', '/attempts', { channel: 'alipay', flow: 'qr' }, own, '/pay');
+    expect(attempt.status).toBe(201);
+    expect(attempt.body.next_action.qr.size).toBeGreaterThanOrEqual(21);
+    expect((await widget(s, 'POST', '/attempts', { channel: 'alipay', amount: 1 }, own, '/pay')).body.error.param).toBe('amount');
+    expect((await widget(s, 'GET', '', undefined, 'https://evil.test', '/pay')).body.error.code).toBe('origin_not_allowed');
   });
 });
 

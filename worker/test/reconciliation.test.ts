@@ -158,7 +158,7 @@ describe("reconciliation against the simulators' statements", () => {
     let tamper = false;
     const seen: { auth: string | null; signature: string | null; gzip: boolean }[] = [];
     const ctx = {
-      ...providerContext(config, false, () => Date.now()),
+      ...providerContext(config.public_base_url, false, () => Date.now()),
       fetch: async (req: Request) => {
         const res = await SELF.fetch(req);
         if (!req.url.includes('/v3/billdownload/file')) return res;

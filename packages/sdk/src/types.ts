@@ -23,11 +23,19 @@ export type NextAction =
       expires_at: string;
       /** Test mode only: the sandbox wallet page a person opens instead of scanning. */
       sandbox_wallet_url?: string;
+      /** `data` encoded as a QR code by the Worker (docs/widget.md, "The QR matrix"). */
+      qr?: QrMatrix;
     }
   | { type: 'redirect'; url: string }
   | { type: 'form_post'; url: string; fields: Record<string, string> }
   | { type: 'wechat_jsapi'; params: Record<string, string> }
   | { type: 'app_payload'; payload: string | Record<string, string> };
+
+/** A QR code's modules: `size` × `size`, row by row, eight to a byte, MSB first, 1 = dark, base64 in `bits`. */
+export interface QrMatrix {
+  size: number;
+  bits: string;
+}
 
 /** One payment attempt of a session. */
 export interface Attempt {
@@ -101,6 +109,9 @@ export interface CheckoutSession {
   created: number;
   livemode: boolean;
   return_url: string | null;
+  cancel_url: string | null;
+  /** The hosted checkout page: redirect the shopper here instead of embedding the widget (docs/hosted-checkout.md). */
+  url: string;
   metadata: Record<string, string>;
   payment: Payment | null;
   refunds: Refund[];
@@ -344,6 +355,8 @@ export interface CheckoutSessionCreateParams {
   /** Seconds, 60–7200, default 900. */
   expires_in?: number;
   return_url?: string;
+  /** Where the shopper goes back to without paying; on one of the merchant's allowed_origins. */
+  cancel_url?: string;
   metadata?: Record<string, string>;
 }
 

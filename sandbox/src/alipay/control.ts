@@ -23,7 +23,7 @@ export const alipayControl = new Hono<SandboxEnv & { Variables: Vars }>();
 const err = controlError;
 
 alipayControl.use('*', async (c, next) => {
-  const auth = controlMerchant(c);
+  const auth = await controlMerchant(c);
   if (auth instanceof Response) return auth;
   const { config, merchant } = auth;
   const tm = testMerchant(merchant);

@@ -83,7 +83,12 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, (sql, now) => new AlipayOutbox(sql, now));
     this.codes = new CodeBook(this.sql, 'barcode_trades');
-    this.open(() => this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades')));
+    this.open(() => {
+      this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades'));
+      // Added later than the table: a ledger stored before has no passback_params column yet.
+      const cols = this.sql.exec<{ name: string }>('PRAGMA table_info(trades)').toArray();
+      if (!cols.some((c) => c.name === 'passback_params')) this.sql.exec('ALTER TABLE trades ADD COLUMN passback_params TEXT');
+    });
   }
 
   // ------------------------------------------------------------------------- trades (gateway)
@@ -111,7 +116,8 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
     const qr = input.method === 'alipay.trade.precreate' ? newQrCode() : null;
     this.sql.exec(
       `INSERT INTO trades (app_id, out_trade_no, method, subject, total, notify_url, return_url, quit_url, time_expire, fingerprint,
-         qr_code, cashier_token, seller_id, state, refunded, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOT_EXIST', 0, ?)`,
+         qr_code, cashier_token, seller_id, state, refunded, created_at, passback_params)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOT_EXIST', 0, ?, ?)`,
       input.app_id,
       input.out_trade_no,
       input.method,
@@ -126,6 +132,7 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
       newCashierToken(),
       input.seller_id,
       this.now(),
+      input.passback_params,
     );
     return { ok: true, value: this.trade(input.app_id, input.out_trade_no) as TradeRow };
   }

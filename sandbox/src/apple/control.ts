@@ -12,8 +12,7 @@ import { Hono, type Context } from 'hono';
 import type { AppleConfig } from '../../../worker/src/apple/config';
 import { isInternalStatus, RECEIPT_STATUS } from '../../../worker/src/apple/status';
 import type { MerchantConfig } from '../../../worker/src/config';
-import { loadConfig } from '../config';
-import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
+import { loadConfig, merchantByKey } from '../config';
 import { OUTBOUND_TIMEOUT_MS } from '../../../worker/src/lib/outbound';
 import { dispatch } from '../common/dispatch';
 import type { SandboxEnv } from '../types';
@@ -40,7 +39,7 @@ const err = (c: Ctx, status: 400 | 401 | 404, code: string, message: string, par
 
 appleControl.use('*', async (c, next) => {
   const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-  const merchant = key ? loadConfig(c.env).merchants.find((m) => m.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
+  const merchant = key ? await merchantByKey(loadConfig(c.env), key) : undefined;
   if (!merchant) return err(c, 401, 'invalid_api_key', "Send Authorization: Bearer <a test merchant's sk_test_ key> to use the Apple sandbox.");
   if (merchant.livemode) return err(c, 404, 'not_found', 'The sandbox serves test (sk_test_) merchants only.');
   if (!merchant.apple) return err(c, 404, 'not_found', `Merchant ${merchant.id} has no apple section in SHOUYIN_CONFIG.`);

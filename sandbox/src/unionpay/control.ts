@@ -17,7 +17,7 @@ export const unionpayControl = new Hono<SandboxEnv & { Variables: Vars }>();
 const err = controlError;
 
 unionpayControl.use('*', async (c, next) => {
-  const auth = controlMerchant(c);
+  const auth = await controlMerchant(c);
   if (auth instanceof Response) return auth;
   const { config, merchant } = auth;
   const tm = testMerchant(merchant);

@@ -18,7 +18,7 @@ export const wechatControl = new Hono<SandboxEnv & { Variables: Vars }>();
 const err = controlError;
 
 wechatControl.use('*', async (c, next) => {
-  const auth = controlMerchant(c);
+  const auth = await controlMerchant(c);
   if (auth instanceof Response) return auth;
   const { config, merchant } = auth;
   const w = merchant.providers.wechat_pay;

@@ -35,7 +35,11 @@ const TAGS = [
   { name: 'Reconciliation', description: "The daily reconciliation against the providers' statements (对账), and each provider's statement as CSV." },
   { name: 'Reports', description: 'How checkout sessions ended per day and channel; which session a provider transaction id paid.' },
   { name: 'Apple In-App Purchase', description: 'Verify App Store receipts and StoreKit 2 transactions (docs/apple.md).' },
-  { name: 'Client API', description: "What the widget calls from the shopper's browser, with the session's client secret." },
+  {
+    name: 'Client API',
+    description:
+      "What the widget calls from the shopper's browser, with the session's client secret. The hosted checkout page's widget (`GET /pay/{id}`, the session's `url`, an HTML page and no part of this API) calls the same routes under `/pay/v1/client/…`, which answer alike (docs/hosted-checkout.md).",
+  },
 ];
 
 const camel = (type: string): string =>

@@ -4,9 +4,10 @@
 // exactly as the reconciliation run downloads it, so a finance team can put the provider's own file
 // and Shouyin's report side by side in a spreadsheet.
 
-import { loadConfig, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { providerContext } from '../lib/outbound';
+import { publicBaseUrl } from '../merchants';
 import { resolveProviderById } from '../providers/registry';
 import type { StatementResult, StatementRow } from './statement';
 import { formatBeijing } from './time';
@@ -52,6 +53,6 @@ export async function downloadStatementOf(env: Env, merchant: MerchantConfig, pr
   const r = resolveProviderById(merchant, providerId);
   if (!r) return { kind: 'no_provider' };
   if (!r.provider.downloadStatement) return { kind: 'unsupported' };
-  const ctx = providerContext(loadConfig(env), merchant.livemode, () => Date.now());
+  const ctx = providerContext(publicBaseUrl(env), merchant.livemode, () => Date.now());
   return { kind: 'ok', result: await r.provider.downloadStatement(ctx, r.config, date) };
 }

@@ -13,9 +13,10 @@
 // naming this origin. No dashboard answer carries CORS headers.
 
 import { Hono, type Context } from 'hono';
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, invalid, notFound } from '../lib/errors';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { registeredChannels } from '../providers/registry';
 import { merchantCredentials, withDaysLeft, type CredentialStatus } from '../registry/health';
 import { authenticateAdmin } from '../routes/admin-auth';
@@ -72,8 +73,7 @@ const admin = new Hono<{ Bindings: Env }>();
 admin.post('/v1/admin/merchants/:id/dashboard_links', async (c) => {
   authenticateAdmin(c);
   const id = c.req.param('id');
-  const config = loadConfig(c.env);
-  const merchant = merchantById(config, id);
+  const merchant = await merchantById(c.env, id);
   if (!merchant) throw notFound('merchant', id);
   const body = parseJsonObject(await readBody(c.req.raw, 4096));
   for (const k of Object.keys(body)) {
@@ -94,7 +94,7 @@ admin.post('/v1/admin/merchants/:id/dashboard_links', async (c) => {
   const expires = now + ttl * 1000;
   await dashboardShardFor(c.env, 'links', hash).createDashboardLink(hash, merchant.id, email, now, expires);
   return c.json(
-    { object: 'dashboard_link', merchant: merchant.id, url: `${config.public_base_url}/dashboard/signin?token=${token}`, expires_at: seconds(expires) },
+    { object: 'dashboard_link', merchant: merchant.id, url: `${publicBaseUrl(c.env)}/dashboard/signin?token=${token}`, expires_at: seconds(expires) },
     201,
   );
 });
@@ -110,7 +110,7 @@ dashboardRoutes.get('/dashboard/signin', async (c) => {
   const hash = await tokenHash('link', token);
   const state = await dashboardShardFor(c.env, 'links', hash).peekDashboardLink(hash, Date.now());
   if (state.kind !== 'valid') return problem(c, state.kind, state.kind === 'unknown' ? 400 : 410);
-  const merchant = merchantById(loadConfig(c.env), state.merchant);
+  const merchant = await merchantById(c.env, state.merchant);
   if (!merchant) return problem(c, 'unknown', 400);
   return hardened(c.html(signInPage(token, merchant.name, merchant.livemode, state.email)), SIGN_IN_PAGE_CSP);
 });
@@ -125,7 +125,7 @@ dashboardRoutes.post('/dashboard/signin', async (c) => {
   const now = Date.now();
   const state = await dashboardShardFor(c.env, 'links', hash).consumeDashboardLink(hash, now);
   if (state.kind !== 'valid') return problem(c, state.kind, state.kind === 'unknown' ? 400 : 410);
-  const merchant = merchantById(loadConfig(c.env), state.merchant);
+  const merchant = await merchantById(c.env, state.merchant);
   if (!merchant) return problem(c, 'unknown', 400);
   // A fresh token for every sign-in; a session cookie this browser had before is ended.
   const old = sessionTokenFrom(c.req.header('cookie'), isHttps(c));
@@ -189,7 +189,7 @@ async function signedIn(c: C, needCsrf: boolean): Promise<Signed> {
   if (touched.kind === 'expired')
     throw authError('dashboard_session_expired', 'The dashboard session ended. Ask your Shouyin operator for a new sign-in link.');
   if (touched.kind === 'missing') throw authError('dashboard_session_missing', 'Not signed in to the dashboard. Ask your Shouyin operator for a sign-in link.');
-  const merchant = merchantById(loadConfig(c.env), touched.session.merchant);
+  const merchant = await merchantById(c.env, touched.session.merchant);
   if (!merchant) throw authError('dashboard_session_missing', 'This merchant is no longer configured.');
   return { token, session: touched.session, merchant };
 }

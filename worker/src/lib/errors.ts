@@ -35,6 +35,8 @@ export const ErrorCode = {
     unknown_notify_endpoint: 'unknown_notify_endpoint',
     date_in_future: 'date_in_future',
     auth_code_invalid: 'auth_code_invalid',
+    /** An admin API write to a merchant that only SHOUYIN_CONFIG holds (the registry has no such entry). */
+    merchant_managed_by_config: 'merchant_managed_by_config',
   },
   /** Who the caller is: secret keys, client secrets, origins. */
   auth: {

@@ -31,6 +31,14 @@ export interface CreateAttemptInput {
   /** Where a redirect / page flow returns the shopper. */
   returnUrl?: string;
   client: { ip?: string; userAgent?: string; openid?: string };
+  /**
+   * The merchant's order number (1–32 of [A-Za-z0-9_-]), sent in the provider's field that comes back
+   * to the merchant as is (WeChat Pay attach, Alipay passback_params, UnionPay reqReserved), so the
+   * provider's records name the merchant's order, not only Shouyin's attempt id.
+   */
+  merchantOrderId?: string;
+  /** The session's metadata, for a provider that reads its own keys there (WeChat Native mode 1: product_id, openid). */
+  metadata?: Record<string, string>;
 }
 
 export interface CreateAttemptResult {
@@ -324,6 +332,8 @@ export interface ProviderEntry<Config = unknown, C extends Channel = Channel> {
   identity(config: Config): ExpectedIdentity;
   /** The flows the merchant's config allows; all of provider.flows when absent. */
   flows?(config: Config): readonly Flow[];
+  /** For a flow `flows` can leave out: the config fields that turn it on (the admin API's `check` says what is missing). */
+  readonly flowRequires?: Partial<Record<Flow, string>>;
   readonly provider: PaymentProvider<Config>;
   /** The format of the statement provider.downloadStatement reads. */
   readonly bill?: BillFormat;

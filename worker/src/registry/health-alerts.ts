@@ -8,8 +8,9 @@
 // event log and sent to its webhook like `reconciliation.completed` (bills/run.ts): signed per
 // Standard Webhooks, the same retry schedule, driven by the shard's alarm.
 
-import { loadConfig, type MerchantConfig, type ShouyinConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
+import { allMerchants, merchantById, publicBaseUrl } from '../merchants';
 import { eventLogFor, utcDay } from '../shards';
 import { newEventId } from '../session/ids';
 import { WEBHOOK_RETRY_MS } from '../session/schedules';
@@ -104,23 +105,15 @@ export async function credentialAlertsAlarm(env: Env, storage: DurableObjectStor
   if (due.length === 0) return rearm(storage, sql);
   // Leased before the first await: an alarm that fires again meanwhile finds nothing due.
   for (const r of due) sql.exec('UPDATE credential_events SET webhook_at = ? WHERE event_id = ?', now + LEASE_MS, r.event_id);
-  const config = loadConfig(env);
-  for (const row of due)
-    await deliver(
-      config,
-      sql,
-      config.merchants.find((m) => m.id === row.merchant),
-      row,
-      now,
-    );
+  for (const row of due) await deliver(publicBaseUrl(env), sql, await merchantById(env, row.merchant), row, now);
   await rearm(storage, sql);
 }
 
-async function deliver(config: ShouyinConfig, sql: SqlStorage, merchant: MerchantConfig | undefined, row: EventRow, now: number): Promise<void> {
+async function deliver(publicBase: string, sql: SqlStorage, merchant: MerchantConfig | undefined, row: EventRow, now: number): Promise<void> {
   const done = (delivery: string) => sql.exec('UPDATE credential_events SET delivery = ?, webhook_at = NULL WHERE event_id = ?', delivery, row.event_id);
   if (!merchant?.webhook) return void done('none');
   const tryNo = row.webhook_tries + 1;
-  const { status, error } = await sendWebhook(config, merchant.webhook, row.event_id, now, row.body);
+  const { status, error } = await sendWebhook(publicBase, merchant.webhook, row.event_id, now, row.body);
   sql.exec('INSERT OR REPLACE INTO credential_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', row.event_id, tryNo, now, status, error);
   sql.exec('UPDATE credential_events SET webhook_tries = ? WHERE event_id = ?', tryNo, row.event_id);
   if (status !== null && status >= 200 && status < 300) return void done('delivered');
@@ -172,7 +165,7 @@ export function credentialAlertState(sql: SqlStorage, merchant: string) {
 export async function scheduledCredentialCheck(env: Env, scheduledTime: number): Promise<void> {
   let merchants: MerchantConfig[];
   try {
-    merchants = loadConfig(env).merchants;
+    merchants = await allMerchants(env);
   } catch (e) {
     console.error('credential check skipped: the configuration does not load', e instanceof Error ? e.message : String(e));
     return;

@@ -21,7 +21,7 @@ export function adminKeys(env: Pick<Env, 'SHOUYIN_ADMIN_KEYS'>): string[] {
 }
 
 /** Throws unless the request carries one of the admin keys and does not come from a browser. */
-export function authenticateAdmin(c: Context<{ Bindings: Env }>): void {
+export function authenticateAdmin(c: Pick<Context<{ Bindings: Pick<Env, 'SHOUYIN_ADMIN_KEYS'> }>, 'req' | 'env'>): void {
   if (c.req.header('origin') !== undefined || c.req.header('sec-fetch-site') !== undefined) {
     throw new ShouyinError(ErrorType.authentication, 'admin_browser_refused', 'The admin API is not callable from a browser.');
   }

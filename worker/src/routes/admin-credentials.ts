@@ -5,8 +5,8 @@
 // read the configuration.
 
 import { Hono } from 'hono';
-import { loadConfig } from '../config';
 import { ErrorType, ShouyinError } from '../lib/errors';
+import { allMerchants } from '../merchants';
 import { expiringWithin, merchantCredentials, withDaysLeft, type CredentialStatus } from '../registry/health';
 import { authenticateAdmin } from './admin-auth';
 import type { Env } from '../env';
@@ -18,7 +18,7 @@ export type CredentialRow = { merchant: string } & CredentialStatus;
 
 export const adminCredentialsApi = new Hono<{ Bindings: Env }>();
 
-adminCredentialsApi.get('/', (c) => {
+adminCredentialsApi.get('/', async (c) => {
   authenticateAdmin(c);
   const raw = c.req.query('expiring_within_days');
   let days: number | undefined;
@@ -38,7 +38,7 @@ adminCredentialsApi.get('/', (c) => {
   }
   const now = Date.now();
   const data: CredentialRow[] = [];
-  for (const m of loadConfig(c.env).merchants) {
+  for (const m of await allMerchants(c.env)) {
     const all = merchantCredentials(m);
     const rows = days === undefined ? all.map((x) => withDaysLeft(x, now)) : expiringWithin(all, now, days);
     for (const r of rows) data.push({ merchant: m.id, ...r });

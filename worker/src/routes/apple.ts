@@ -12,10 +12,11 @@ import { AppleReceipt, AppleTransaction, VerifyReceiptBody, VerifyTransactionBod
 import { BODY, INTERNAL, MERCHANT_AUTH, errors, secretKeyAuth } from '../api/schemas/common';
 import { type AppleNotification, verifyNotificationPayload, verifyReceiptData, verifyTransactionToken } from '../apple';
 import type { AppleConfig } from '../apple/config';
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { sha256Hex } from '../crypto/digest';
 import { ErrorType, ShouyinError, VerificationError, errorDataResponse, type ErrorCode } from '../lib/errors';
 import { outboundFetch } from '../lib/outbound';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { eventLogFor, utcDay } from '../shards';
 import { readBody, type AppEnv } from './http';
 
@@ -100,9 +101,9 @@ defineRoute(
   async (c) => {
     const merchant = c.get('merchant');
     const { receipt_data: receipt, exclude_old_transactions: exclude } = c.req.valid('json');
-    const config = loadConfig(c.env);
+    const base = publicBaseUrl(c.env);
     try {
-      return c.json(await verifyReceiptData(config, merchant, appleOf(merchant), outboundFetch(config), receipt, exclude));
+      return c.json(await verifyReceiptData(base, merchant, appleOf(merchant), outboundFetch(base), receipt, exclude));
     } catch (e) {
       refused(e, 'receipt_data');
     }
@@ -152,7 +153,7 @@ const notifyError = (type: ErrorType, code: ErrorCode, message: string): Respons
  * signedDate, so a retried notification lands on the same row and is stored once.
  */
 appleRoutes.post('/notify/apple/:merchant', async (c) => {
-  const merchant = merchantById(loadConfig(c.env), c.req.param('merchant'));
+  const merchant = await merchantById(c.env, c.req.param('merchant'));
   if (!merchant?.apple) return notifyError(ErrorType.invalid_request, 'unknown_notify_endpoint', 'No merchant with an apple section has this id.');
   let text: string;
   try {

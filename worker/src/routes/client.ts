@@ -14,10 +14,11 @@ import { apiApp, defineRoute, z } from '../api/openapi';
 import { BODY, INTERNAL, clientSecretAuth, errors } from '../api/schemas/common';
 import { PublicSession, StatusQuery, StatusView } from '../api/schemas/client';
 import { AttemptBody, AttemptCreated } from '../api/schemas/sessions';
-import { loadConfig, merchantById } from '../config';
 import type { ErrorCode } from '../lib/errors';
 import { ErrorType, ShouyinError, errorDataResponse } from '../lib/errors';
+import { merchantById } from '../merchants';
 import { isSessionId } from '../session/ids';
+import { HOSTED_HEADER } from '../session/links';
 import { clientSecretOf, errorResponse, type AppEnv } from './http';
 
 export const clientApi = apiApp();
@@ -41,7 +42,7 @@ export async function originCheck(c: Context<AppEnv>, sessionId: string): Promis
   if (!isSessionId(sessionId)) return 'missing';
   const merchantId = await c.env.SESSIONS.getByName(sessionId).merchantIdForCors();
   if (!merchantId) return 'missing';
-  return merchantById(loadConfig(c.env), merchantId)?.allowed_origins.includes(origin) ? 'allowed' : 'refused';
+  return (await merchantById(c.env, merchantId))?.allowed_origins.includes(origin) ? 'allowed' : 'refused';
 }
 
 /** The refusal a page on an unlisted origin reads: it names the setting to change, never the listed origins. */
@@ -170,7 +171,12 @@ defineRoute(
     const { channel, flow = 'qr' } = c.req.valid('json');
     const ip = c.req.header('cf-connecting-ip');
     const ua = c.req.header('user-agent');
-    const r = await stub.clientStartAttempt(secret, channel, flow, { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}) });
+    // The widget's language comes back with the shopper from a cashier page; the hosted page (its widget
+    // calls through /pay/v1/client) is where they come back to (session/links.ts).
+    const locale = c.req.header('accept-language');
+    const hosted = c.req.header(HOSTED_HEADER) === '1';
+    const client = { ...(ip ? { ip } : {}), ...(ua ? { userAgent: ua } : {}), ...(locale ? { locale } : {}), ...(hosted ? { hosted } : {}) };
+    const r = await stub.clientStartAttempt(secret, channel, flow, client);
     return r.ok ? c.json(r.value, 201) : errorDataResponse(r.error);
   },
 );

@@ -2,10 +2,10 @@
 // who is calling, and reading a request's body.
 
 import type { Context } from 'hono';
-import { loadConfig, type MerchantConfig } from '../config';
-import { timingSafeEqual } from '../crypto/timing-safe';
+import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse } from '../lib/errors';
+import { merchantByApiKey } from '../merchants';
 
 /** `rawBody`: the request body as received, kept by the API's body reader (api/openapi.ts) for Idempotency-Key fingerprints. */
 export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig; rawBody: string } };
@@ -28,8 +28,8 @@ function bearer(c: Context): string | null {
   return m?.[1] ?? null;
 }
 
-/** The merchant whose secret key is presented. Compared in constant time against every key. */
-export function authenticateMerchant(c: Context<AppEnv>): MerchantConfig {
+/** The merchant whose secret key is presented (merchants.ts compares hashes, in constant time). */
+export async function authenticateMerchant(c: Context<AppEnv>): Promise<MerchantConfig> {
   const key = bearer(c);
   if (!key) {
     throw new ShouyinError(ErrorType.authentication, 'missing_api_key', 'Send your secret key as `Authorization: Bearer sk_test_…`.');
@@ -37,10 +37,7 @@ export function authenticateMerchant(c: Context<AppEnv>): MerchantConfig {
   if (key.startsWith('pk_') || key.startsWith('cs_')) {
     throw new ShouyinError(ErrorType.authentication, 'invalid_api_key', 'This endpoint needs a secret key (sk_…), not a client secret.');
   }
-  let found: MerchantConfig | undefined;
-  for (const m of loadConfig(c.env).merchants) {
-    for (const k of m.secret_keys) if (timingSafeEqual(k, key)) found = m;
-  }
+  const found = await merchantByApiKey(c.env, key);
   if (!found) {
     // Never echo the key; show its prefix so a test/live mix-up is visible.
     throw new ShouyinError(ErrorType.authentication, 'invalid_api_key', `Invalid API key provided: ${key.slice(0, 8)}…`);

@@ -151,6 +151,7 @@ defineRoute(
         clientSecret: newClientSecret(id),
         expiresInSeconds: params.expires_in,
         returnUrl: params.return_url,
+        cancelUrl: params.cancel_url,
         metadata: params.metadata,
       });
       return c.json(session, 201);
@@ -469,7 +470,7 @@ merchantRoutes.route('/reconciliation', reconciliationRoutes);
  */
 export const merchantApi = apiApp();
 merchantApi.use('*', async (c, next) => {
-  c.set('merchant', authenticateMerchant(c));
+  c.set('merchant', await authenticateMerchant(c));
   await next();
 });
 merchantApi.route('/', merchantRoutes);

@@ -8,11 +8,12 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, SessionStatus, StatusView } from '../contract';
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { beijingDay } from '../bills/time';
 import { outcomeOf } from '../reports/outcomes';
 import { paymentOfEvent } from '../reports/payment-index';
@@ -22,6 +23,7 @@ import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } fro
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
+import { hostedPageUrl, providerReturnUrl } from './links';
 import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
@@ -44,6 +46,7 @@ export interface SessionInit {
   /** Seconds from creation; `expires_at` and `created` come from the same clock reading. */
   expiresInSeconds: number;
   returnUrl: string | null;
+  cancelUrl: string | null;
   metadata: Record<string, string>;
 }
 
@@ -70,6 +73,9 @@ export type NotifyOutcome = 'paid' | 'already_applied' | 'anomaly' | 'recorded';
 export interface ClientInfo {
   ip?: string;
   userAgent?: string;
+  /** The widget's language (its Accept-Language) and whether it runs on the hosted page: where the shopper is sent back (links.ts). */
+  locale?: string;
+  hosted?: boolean;
 }
 
 export const MAX_LONG_POLL_MS = 30_000;
@@ -98,6 +104,11 @@ export class CheckoutSession extends DurableObject<Env> {
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
   private lastRecheck = 0;
+  /**
+   * The session's merchant as of the current entry point (RPC method, fetch, alarm): merchants.ts is
+   * async, the engines read the merchant synchronously, so each entry point loads it first (enter()).
+   */
+  private loaded: MerchantConfig | null = null;
   private readonly refunds: RefundEngine;
   private readonly barcode: BarcodeEngine;
   private readonly orders: OrderEngine;
@@ -116,7 +127,7 @@ export class CheckoutSession extends DurableObject<Env> {
       merchant: () => this.merchant(this.requireSession()),
       resolvedFor: (a: AttemptRow) => this.resolvedFor(a),
       providerCtx: () => this.providerCtx(this.merchant(this.requireSession())),
-      notifyUrl: (channel: string) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
+      notifyUrl: (channel: string) => `${publicBaseUrl(this.env)}/notify/${channel}/${this.requireSession().merchant_id}`,
       applyPayment: (p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'pay' | 'query') => void this.applyPayment(p, raw, identity, source),
       fault: (point: FaultPoint) => this.fault(point),
       changed: () => this.wake(),
@@ -178,6 +189,7 @@ export class CheckoutSession extends DurableObject<Env> {
         paid_at: null,
         version: 1,
       });
+      if (init.cancelUrl) this.store.setFact('cancel_url', init.cancelUrl);
       this.store.schedule('expire', 'expire', expiresAt);
     });
     await this.rearm();
@@ -195,6 +207,7 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   async cancel(merchantId: string): Promise<Rpc<MerchantSession>> {
+    await this.enter();
     const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const r = await this.end('canceled');
@@ -204,12 +217,14 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** For a merchant's app (e.g. the `app` flow's signed order string), authenticated by the secret key. */
   async merchantStartAttempt(merchantId: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
+    await this.enter();
     const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     return this.startAttemptOnce(s, channel, flow, client);
   }
 
   async createRefund(merchantId: string, req: { amount?: number; reason?: string }): Promise<Rpc<RefundObject>> {
+    await this.enter();
     const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
@@ -226,6 +241,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * channel from its prefix). Answers once the provider has, or `processing` while it is confirmed.
    */
   async merchantBarcode(merchantId: string, channel: Channel, code: string, client: ClientInfo): Promise<Rpc<BarcodePaymentView>> {
+    await this.enter();
     const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const resolved = resolveProvider(this.merchant(s), channel);
@@ -248,7 +264,7 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** Everything the session went through, for its merchant (session/timeline.ts). */
   timeline(merchantId: string): SessionTimeline | null {
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return null;
     return sessionTimeline(
       s,
@@ -257,6 +273,7 @@ export class CheckoutSession extends DurableObject<Env> {
       this.store.providerMessages(),
       this.store.anomalies(),
       this.store.events().map((e) => ({ ...e, deliveries: this.store.deliveries(e.id) })),
+      { cancel_url: this.store.fact('cancel_url'), url: '' },
     );
   }
 
@@ -273,11 +290,13 @@ export class CheckoutSession extends DurableObject<Env> {
     return this.existing()?.merchant_id ?? null;
   }
 
-  clientView(secret: string, userAgent?: string): Rpc<PublicSessionView> {
+  async clientView(secret: string, userAgent?: string): Promise<Rpc<PublicSessionView>> {
+    await this.enter();
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
     const merchant = this.merchant(s.value);
-    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, this.publicChannels(s.value, merchant, userAgent)) };
+    const channels = this.publicChannels(s.value, merchant, userAgent);
+    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, channels, this.store.fact('cancel_url')) };
   }
 
   async clientWait(secret: string, version: number, waitMs: number): Promise<Rpc<StatusView>> {
@@ -296,6 +315,7 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   async clientStartAttempt(secret: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
+    await this.enter();
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
     return this.startAttemptOnce(s.value, channel, flow, client);
@@ -305,7 +325,8 @@ export class CheckoutSession extends DurableObject<Env> {
    * The shopper came back from a cashier or wallet (`/return/:id`). That is a hint, never proof:
    * ask the provider now about every open attempt, then report what the session says.
    */
-  async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; merchantName: string } | null> {
+  async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; cancelUrl: string | null; merchantName: string } | null> {
+    await this.enter();
     const s = this.existing();
     if (!s) return null;
     const now = this.clock.now();
@@ -315,7 +336,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
     }
     const after = this.requireSession();
-    return { status: after.status, returnUrl: after.return_url, merchantName: this.merchant(after).name };
+    return { status: after.status, returnUrl: after.return_url, cancelUrl: this.store.fact('cancel_url'), merchantName: this.merchant(after).name };
   }
 
   /**
@@ -436,7 +457,7 @@ export class CheckoutSession extends DurableObject<Env> {
       for (const old of closeFirst) this.store.schedule(`close:${old}`, 'close', now, { attempt: old });
     });
     await this.rearm();
-    const config = loadConfig(this.env);
+    const base = publicBaseUrl(this.env);
     // A flow that needs the payer's id (WeChat JSAPI's openid) gets the one the OAuth hop stored, if any.
     const openid = resolved.entry.payerOauth ? this.wechatOpenid(resolved.identity.appId ?? '') : null;
     try {
@@ -447,10 +468,12 @@ export class CheckoutSession extends DurableObject<Env> {
         currency: 'CNY',
         description: s.description,
         expiresAt: s.expires_at,
-        notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
+        notifyUrl: `${base}/notify/${channel}/${merchant.id}`,
         // The provider sends the shopper back here; /return re-checks before showing anything.
-        returnUrl: `${config.public_base_url}/return/${s.id}`,
+        returnUrl: providerReturnUrl(base, s.id, client),
         client: openid ? { ...client, openid } : client,
+        merchantOrderId: s.merchant_order_id,
+        metadata: JSON.parse(s.metadata) as Record<string, string>,
       });
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptAction(id, result.nextAction, result.providerData);
@@ -460,7 +483,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
       this.wake();
       const view = publicAttempt(this.store.attempt(id)!);
-      return { ok: true, value: { attempt: view, next_action: result.nextAction } };
+      return { ok: true, value: { attempt: view, next_action: view.next_action! } };
     } catch (e) {
       // The provider may still have created the order (timeout after accept): keep it closable.
       this.ctx.storage.transactionSync(() => {
@@ -481,6 +504,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * provider its success ack (never before).
    */
   async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
+    await this.enter();
     const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
     this.fault('notify.beforeStore');
@@ -581,6 +605,7 @@ export class CheckoutSession extends DurableObject<Env> {
   // ── due work ───────────────────────────────────────────────────────────────────────────────────
 
   override async alarm(): Promise<void> {
+    await this.enter();
     const now = this.clock.now();
     for (const item of this.store.dueBy(now)) {
       try {
@@ -617,7 +642,7 @@ export class CheckoutSession extends DurableObject<Env> {
       case 'refund':
         return this.refunds.run(payload.refund!, item.tries);
       case 'webhook':
-        await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, loadConfig(this.env));
+        await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, publicBaseUrl(this.env));
         this.fault('webhook.afterSend');
         return;
       case 'index': {
@@ -688,9 +713,15 @@ export class CheckoutSession extends DurableObject<Env> {
     return { ok: true, value: s };
   }
 
+  /** Loads the session's merchant for this entry point (merchants.ts caches it in the isolate). */
+  private async enter(): Promise<void> {
+    const id = this.existing()?.merchant_id;
+    this.loaded = id ? ((await merchantById(this.env, id)) ?? null) : null;
+  }
+
   private merchant(s: SessionRow): MerchantConfig {
-    const m = merchantById(loadConfig(this.env), s.merchant_id);
-    if (!m) throw new Error(`merchant ${s.merchant_id} is no longer configured`);
+    const m = this.loaded;
+    if (!m || m.id !== s.merchant_id) throw new Error(`merchant ${s.merchant_id} is no longer configured`);
     return m;
   }
 
@@ -713,12 +744,13 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private providerCtx(merchant: MerchantConfig): ProviderContext {
-    const ctx = providerContext(loadConfig(this.env), merchant.livemode, () => this.clock.now());
+    const ctx = providerContext(publicBaseUrl(this.env), merchant.livemode, () => this.clock.now());
     return this.providerFetch ? { ...ctx, fetch: this.providerFetch } : ctx;
   }
 
   private merchantView(s: SessionRow): MerchantSession {
-    return merchantSession(s, this.store.attempts(), this.store.refunds());
+    const url = hostedPageUrl(publicBaseUrl(this.env), s.id, s.client_secret);
+    return merchantSession(s, this.store.attempts(), this.store.refunds(), { cancel_url: this.store.fact('cancel_url'), url });
   }
 
   private requireSession(): SessionRow {

@@ -7,7 +7,7 @@
 import type { Channel, Flow } from '../contract';
 import { refundObject, type RefundObject } from './refunds';
 import type { AttemptRow, EventRow, RefundRow, SessionRow } from './store';
-import { merchantSession, type MerchantSession } from './views';
+import { merchantSession, type MerchantSession, type SessionLinks } from './views';
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
@@ -70,7 +70,7 @@ export interface TimelineEvent {
 
 export interface SessionTimeline {
   object: 'checkout.session.timeline';
-  session: Omit<MerchantSession, 'client_secret'>;
+  session: Omit<MerchantSession, 'client_secret' | 'url'>;
   attempts: TimelineAttempt[];
   provider_messages: TimelineMessage[];
   anomalies: TimelineAnomaly[];
@@ -86,9 +86,11 @@ export function sessionTimeline(
   messages: { at: number; attempt_id: string; source: string; outcome: string; raw: string }[],
   anomalies: { attempt_id: string; reason: string; created: number; source: string }[],
   events: (EventRow & { deliveries: { try: number; at: number; status: number | null; error: string | null }[] })[],
+  links: SessionLinks,
 ): SessionTimeline {
-  // The client secret is the shopper's browser's to hold; a timeline has no use for it.
-  const { client_secret: _secret, ...session } = merchantSession(s, attempts, refunds);
+  // The client secret is the shopper's browser's to hold; a timeline has no use for it, nor for the
+  // hosted page's address, which carries it.
+  const { client_secret: _secret, url: _url, ...session } = merchantSession(s, attempts, refunds, links);
   return {
     object: 'checkout.session.timeline',
     session,

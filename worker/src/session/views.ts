@@ -2,6 +2,7 @@
 // facts; the public view (the browser's) carries neither provider data nor anything secret.
 
 import type { Channel, NextAction, PublicAttempt, PublicChannel, PublicSessionView, StatusView } from '../contract';
+import { withQrMatrix } from '../lib/qr';
 import { refundObject, refundedAmount, type RefundObject } from './refunds';
 import type { AttemptRow, BarcodeRow, RefundRow, SessionRow } from './store';
 
@@ -32,6 +33,12 @@ export interface MerchantSession {
   created: number;
   livemode: boolean;
   return_url: string | null;
+  cancel_url: string | null;
+  /**
+   * The hosted checkout page for this session (docs/hosted-checkout.md): redirect the shopper here
+   * instead of embedding the widget. The client secret rides in the fragment, which browsers never send.
+   */
+  url: string;
   metadata: Record<string, string>;
   payment: MerchantPayment | null;
   refunds: RefundObject[];
@@ -39,7 +46,13 @@ export interface MerchantSession {
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
-export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[]): MerchantSession {
+/** What the session knows beyond its row: the merchant's cancel page and the hosted page's address. */
+export interface SessionLinks {
+  cancel_url: string | null;
+  url: string;
+}
+
+export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[], links: SessionLinks): MerchantSession {
   const paid = s.paid_attempt_id ? attempts.find((a) => a.id === s.paid_attempt_id) : undefined;
   return {
     id: s.id,
@@ -56,6 +69,8 @@ export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: 
     created: seconds(s.created),
     livemode: s.livemode === 1,
     return_url: s.return_url,
+    cancel_url: links.cancel_url,
+    url: links.url,
     metadata: JSON.parse(s.metadata) as Record<string, string>,
     payment: paid
       ? {
@@ -79,7 +94,8 @@ export function publicAttempt(a: AttemptRow): PublicAttempt {
     flow: a.flow,
     status: a.status,
     created: seconds(a.created),
-    next_action: a.next_action ? (JSON.parse(a.next_action) as NextAction) : null,
+    // The QR matrix is added as the action is served, not stored: it follows from `data`.
+    next_action: a.next_action ? withQrMatrix(JSON.parse(a.next_action) as NextAction) : null,
   };
 }
 
@@ -94,7 +110,16 @@ export function activeAttempt(s: SessionRow, attempts: AttemptRow[]): PublicAtte
   return last ? publicAttempt(last) : null;
 }
 
-export function publicView(s: SessionRow, attempts: AttemptRow[], merchantName: string, channels: PublicChannel[]): PublicSessionView {
+/** `{CHECKOUT_SESSION_ID}` filled in; `{LOCALE}` left for the page that knows the shopper's language. */
+const forSession = (url: string | null, id: string): string | null => url?.replaceAll('{CHECKOUT_SESSION_ID}', id) ?? null;
+
+export function publicView(
+  s: SessionRow,
+  attempts: AttemptRow[],
+  merchantName: string,
+  channels: PublicChannel[],
+  cancelUrl: string | null = null,
+): PublicSessionView {
   return {
     id: s.id,
     object: 'checkout.session.public',
@@ -106,6 +131,8 @@ export function publicView(s: SessionRow, attempts: AttemptRow[], merchantName: 
     merchant_order_id: s.merchant_order_id,
     expires_at: new Date(s.expires_at).toISOString(),
     livemode: s.livemode === 1,
+    cancel_url: forSession(cancelUrl, s.id),
+    return_url: forSession(s.return_url, s.id),
     channels,
     active_attempt: activeAttempt(s, attempts),
   };

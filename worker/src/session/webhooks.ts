@@ -3,7 +3,7 @@
 // exponential backoff for a little over three days, every try recorded. Each event is also
 // indexed in the merchant's event log so `GET /v1/events` can replay what a merchant missed.
 
-import type { MerchantConfig, ShouyinConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { outboundFetch } from '../lib/outbound';
 import { webhookHeaders } from '../webhooks/standard-webhooks';
 import { newEventId } from './ids';
@@ -37,7 +37,7 @@ export function recordEvent(store: SessionStore, merchant: MerchantConfig, type:
  * Followed, the signed body would reach a second URL and the try would count as delivered.
  */
 export async function sendWebhook(
-  config: ShouyinConfig,
+  publicBaseUrl: string,
   webhook: { url: string; secret: string },
   eventId: string,
   now: number,
@@ -47,7 +47,7 @@ export async function sendWebhook(
     // Each try carries its own time: receivers check webhook-timestamp against a 5-minute tolerance.
     const headers = await webhookHeaders(webhook.secret, eventId, Math.floor(now / 1000), body);
     const res = await outboundFetch(
-      config,
+      publicBaseUrl,
       WEBHOOK_TIMEOUT_MS,
     )(new Request(webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body, redirect: 'manual' }));
     await res.body?.cancel();
@@ -58,7 +58,7 @@ export async function sendWebhook(
 }
 
 /** One delivery try. Returns what happened; the caller re-schedules. */
-export async function deliverWebhook(store: SessionStore, merchant: MerchantConfig, item: DueRow, now: number, config: ShouyinConfig): Promise<void> {
+export async function deliverWebhook(store: SessionStore, merchant: MerchantConfig, item: DueRow, now: number, publicBaseUrl: string): Promise<void> {
   const { event: eventId } = JSON.parse(item.payload) as { event: string };
   const event = store.event(eventId);
   if (!event || !merchant.webhook) {
@@ -66,7 +66,7 @@ export async function deliverWebhook(store: SessionStore, merchant: MerchantConf
     return;
   }
   const tryNo = item.tries + 1;
-  const { status, error } = await sendWebhook(config, merchant.webhook, event.id, now, event.data);
+  const { status, error } = await sendWebhook(publicBaseUrl, merchant.webhook, event.id, now, event.data);
   store.recordDelivery(event.id, tryNo, now, status, error);
   // Standard Webhooks: 2xx is success; anything else (3xx included, see sendWebhook) is retried.
   if (status !== null && status >= 200 && status < 300) {

@@ -18,6 +18,11 @@ export const PublicSession = z
     merchant_order_id: z.string(),
     expires_at: z.string().openapi({ format: 'date-time' }),
     livemode: z.boolean(),
+    cancel_url: z.string().nullable().openapi({
+      description:
+        "The merchant's page to send the shopper back to while unpaid or once the session ended. `{CHECKOUT_SESSION_ID}` is filled in; `{LOCALE}` is left for the page to fill with the shopper's language.",
+    }),
+    return_url: z.string().nullable().openapi({ description: "The merchant's page once paid; placeholders as in `cancel_url`." }),
     channels: z.array(
       z.object({
         channel: Channel,

@@ -29,6 +29,8 @@ export const ERROR_DOCS: { [A in keyof Catalogue]: { [C in keyof Catalogue[A]]: 
     unknown_notify_endpoint: 'A provider notify for a merchant (or channel) that is not configured. HTTP 404.',
     date_in_future: 'A reconciliation date that has not happened yet in Beijing time.',
     auth_code_invalid: 'The scanned payment code is not a WeChat Pay or Alipay payment code (wrong length, prefix or characters).',
+    merchant_managed_by_config:
+      'An admin API write to a merchant that only `SHOUYIN_CONFIG` holds: change it there, or `PUT` it to the merchant registry, whose entry then wins (docs/configuration.md).',
   },
   auth: {
     missing_api_key: 'No `Authorization: Bearer sk_…` header.',

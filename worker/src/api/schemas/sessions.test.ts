@@ -58,6 +58,7 @@ describe('a valid request', () => {
       channels: ['wechat_pay', 'alipay', 'unionpay'],
       expires_in: 900,
       return_url: null,
+      cancel_url: null,
       metadata: {},
     });
   });
@@ -264,6 +265,33 @@ describe('return_url', () => {
     ['an http host that only starts with localhost', 'http://localhost.evil.test/'],
   ])('refuses %s, naming return_url', (_what, return_url) => {
     expect(refusal({ ...valid, return_url })).toMatchObject({ status: 400, param: 'return_url', code: 'parameter_invalid' });
+  });
+});
+
+describe('cancel_url', () => {
+  it('takes a page on an allowed origin as given, placeholders and all', () => {
+    const url = 'https://shop.test/cart?lang={LOCALE}&s={CHECKOUT_SESSION_ID}';
+    expect(accepts({ ...valid, cancel_url: url }).cancel_url).toBe(url);
+    expect(accepts({ ...valid, cancel_url: null }).cancel_url).toBeNull();
+  });
+
+  it.each([
+    ['another origin', 'https://evil.test/cart'],
+    ['plain http', 'http://shop.test/cart'],
+    ['javascript:', 'javascript:alert(1)'],
+    ['a relative path', '/cart'],
+    ['a placeholder that would change the origin', 'https://shop.test{LOCALE}.evil.test/'],
+    ['a number', 1],
+  ])('refuses %s, naming cancel_url (not return_url)', (_what, cancel_url) => {
+    expect(refusal({ ...valid, return_url: 'https://shop.test/done', cancel_url })).toMatchObject({
+      status: 400,
+      param: 'cancel_url',
+      code: 'parameter_invalid',
+    });
+  });
+
+  it('names allowed_origins when the origin is not listed', () => {
+    expect(refusal({ ...valid, cancel_url: 'https://evil.test/cart' }).message).toMatch(/^cancel_url must be on one of .*allowed_origins/);
   });
 });
 

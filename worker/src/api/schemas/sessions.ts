@@ -4,7 +4,13 @@
 // live mode) run after the schema, in sessionParamsFor.
 
 import type { MerchantConfig } from '../../config';
-import type { AttemptResponse, Channel as ChannelName, NextAction as NextActionType, PublicAttempt as PublicAttemptType } from '../../contract';
+import type {
+  AttemptResponse,
+  Channel as ChannelName,
+  NextAction as NextActionType,
+  PublicAttempt as PublicAttemptType,
+  QrMatrix as QrMatrixType,
+} from '../../contract';
 import { CHANNELS, FLOWS } from '../../contract';
 import { invalid } from '../../lib/errors';
 import { configuredChannels } from '../../providers/registry';
@@ -23,7 +29,9 @@ const DESCRIPTION = 'description must be a non-empty string.';
 const ORDER_ID = 'merchant_order_id must be 1–32 characters of letters, digits, _ or -.';
 const CHANNEL_LIST = `channels must be a non-empty array of ${CHANNELS.map((c) => `"${c}"`).join(', ')}.`;
 const EXPIRES_IN = 'expires_in must be an integer number of seconds between 60 and 7200.';
-const RETURN_URL = 'return_url must be an absolute https URL of at most 2048 characters.';
+const pageUrl = (field: string): string => `${field} must be an absolute https URL of at most 2048 characters.`;
+const RETURN_URL = pageUrl('return_url');
+const CANCEL_URL = pageUrl('cancel_url');
 const METADATA = 'metadata must be an object of string keys and string values.';
 
 const characters = (s: string): number => [...s].length;
@@ -81,8 +89,13 @@ export const CreateSessionBody = z
       .openapi({ description: 'Seconds until the session expires (default 900).', default: 900, example: 900 }),
     return_url: z.string({ error: RETURN_URL }).max(2048, { error: RETURN_URL }).refine(httpUrl, { error: RETURN_URL }).nullable().optional().openapi({
       description:
-        "Where `/return/{id}` sends the shopper after paying: an https URL on one of the merchant's `allowed_origins` (http://localhost and http://127.0.0.1 too in test mode). `{CHECKOUT_SESSION_ID}` is replaced by the session id.",
+        "Where `/return/{id}` sends the shopper after paying: an https URL on one of the merchant's `allowed_origins` (http://localhost and http://127.0.0.1 too in test mode). `{CHECKOUT_SESSION_ID}` is replaced by the session id, `{LOCALE}` by the shopper's language (`zh-CN`, `zh-TW` or `en`).",
       example: 'https://shop.example.com/orders/{CHECKOUT_SESSION_ID}',
+    }),
+    cancel_url: z.string({ error: CANCEL_URL }).max(2048, { error: CANCEL_URL }).refine(httpUrl, { error: CANCEL_URL }).nullable().optional().openapi({
+      description:
+        "Where the shopper goes back to without paying: the hosted page's back link, and the way out of a session that expired or was canceled (docs/hosted-checkout.md). The same rules and placeholders as `return_url`.",
+      example: 'https://shop.example.com/cart?lang={LOCALE}',
     }),
     metadata: z
       .record(z.string(), z.string({ error: 'metadata values must be strings of at most 500 characters.' }), {
@@ -115,12 +128,15 @@ export interface CreateSessionParams {
   channels: ChannelName[];
   expires_in: number;
   return_url: string | null;
+  /** Where the shopper goes back to without paying (the hosted page's back link, the widget's end states). */
+  cancel_url: string | null;
   metadata: Record<string, string>;
 }
 
 /**
  * The merchant's own rules on a valid body, and the defaults: channels it has configured, a
- * return_url on its allowed_origins (http on loopback in test mode only). Throws a field-named 400.
+ * return_url and cancel_url on its allowed_origins (http on loopback in test mode only). Throws a
+ * field-named 400.
  */
 export function sessionParamsFor(body: CreateSessionBody, merchant: MerchantConfig): CreateSessionParams {
   const available = configuredChannels(merchant);
@@ -131,33 +147,8 @@ export function sessionParamsFor(body: CreateSessionBody, merchant: MerchantConf
     }
   });
 
-  let returnUrl: string | null = null;
-  if (body.return_url !== undefined && body.return_url !== null) {
-    const r = body.return_url;
-    const u = new URL(r);
-    // Test mode also takes http://localhost and http://127.0.0.1, for development servers.
-    const local = !merchant.livemode && u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
-    if (u.protocol !== 'https:' && !local) {
-      throw invalid(
-        'return_url',
-        `return_url must be an absolute https URL${merchant.livemode ? '' : ' (or http://localhost / http://127.0.0.1 in test mode)'}.`,
-      );
-    }
-    // `/return/:id` redirects there for anyone who has the link, on the payment domain: only the
-    // merchant's own pages (the origins its widget runs on) may be the target, never an open redirect.
-    // The origin is checked as given and with the placeholder filled in (a session id is letters,
-    // digits and _), so the URL the shopper is sent to has the same origin.
-    const filled = new URL(r.replaceAll('{CHECKOUT_SESSION_ID}', 'cs_0'));
-    if (!merchant.allowed_origins.includes(u.origin) || filled.origin !== u.origin) {
-      const listed = merchant.allowed_origins.length > 0 ? merchant.allowed_origins.join(', ') : 'none';
-      throw invalid(
-        'return_url',
-        `return_url must be on one of this merchant's allowed_origins (origin ${u.origin} is not; allowed_origins: ${listed}). Add the origin to allowed_origins in the configuration, or use a page on a listed one.`,
-      );
-    }
-    // Kept as given, so a {CHECKOUT_SESSION_ID} placeholder survives until the redirect fills it in.
-    returnUrl = r;
-  }
+  const returnUrl = merchantPage('return_url', body.return_url, merchant);
+  const cancelUrl = merchantPage('cancel_url', body.cancel_url, merchant);
 
   return {
     amount: body.amount,
@@ -167,8 +158,37 @@ export function sessionParamsFor(body: CreateSessionBody, merchant: MerchantConf
     channels,
     expires_in: body.expires_in ?? 900,
     return_url: returnUrl,
+    cancel_url: cancelUrl,
     metadata: body.metadata ?? {},
   };
+}
+
+/**
+ * `return_url` / `cancel_url` past the schema (an absolute http(s) URL): a page of the merchant's, or
+ * null when not given. Every error names `field`. The placeholders `{CHECKOUT_SESSION_ID}` and
+ * `{LOCALE}` are kept as given, filled in when the shopper is sent there (docs/merchant-api.md).
+ */
+function merchantPage(field: 'return_url' | 'cancel_url', r: string | null | undefined, merchant: MerchantConfig): string | null {
+  if (r === undefined || r === null) return null;
+  const u = new URL(r);
+  // Test mode also takes http://localhost and http://127.0.0.1, for development servers.
+  const local = !merchant.livemode && u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
+  if (u.protocol !== 'https:' && !local) {
+    throw invalid(field, `${field} must be an absolute https URL${merchant.livemode ? '' : ' (or http://localhost / http://127.0.0.1 in test mode)'}.`);
+  }
+  // Shouyin sends anyone who has a session's link there, from the payment domain: only the merchant's
+  // own pages (the origins its widget runs on) may be the target, never an open redirect. The origin
+  // is checked as given and with the placeholders filled in (a session id is letters, digits and _; a
+  // locale letters and -), so the URL the shopper is sent to has the same origin.
+  const filled = r.replaceAll('{CHECKOUT_SESSION_ID}', 'cs_0').replaceAll('{LOCALE}', 'zh-TW');
+  if (!merchant.allowed_origins.includes(u.origin) || !httpUrl(filled) || new URL(filled).origin !== u.origin) {
+    const listed = merchant.allowed_origins.length > 0 ? merchant.allowed_origins.join(', ') : 'none';
+    throw invalid(
+      field,
+      `${field} must be on one of this merchant's allowed_origins (origin ${u.origin} is not; allowed_origins: ${listed}). Add the origin to allowed_origins in the configuration, or use a page on a listed one.`,
+    );
+  }
+  return r;
 }
 
 // ── the session object ─────────────────────────────────────────────────────────────────────────
@@ -208,7 +228,13 @@ export const CheckoutSession = z
     expires_at: Timestamp,
     created: Timestamp,
     livemode: z.boolean(),
-    return_url: z.string().nullable(),
+    return_url: z.string().nullable().openapi({ description: 'As given at creation, placeholders and all.' }),
+    cancel_url: z.string().nullable().openapi({ description: 'As given at creation, placeholders and all.' }),
+    url: z.string().openapi({
+      description:
+        'The hosted checkout page for this session (docs/hosted-checkout.md): redirect the shopper here instead of embedding the widget. The client secret rides in the fragment, which browsers never send.',
+      example: 'https://pay.example.com/pay/cs_4sV0yIuR0mYqKcEo5JmZ2b7Q#cs_4sV0yIuR0mYqKcEo5JmZ2b7Q_secret_9dXgk2Qm1r8b0TnYc3vLwZ5e',
+    }),
     metadata: z.record(z.string(), z.string()),
     payment: orNull(Payment),
     refunds: z.array(Refund),
@@ -238,6 +264,18 @@ export const AttemptBody = z
   )
   .openapi('CreateAttempt');
 
+export const QrMatrix = z
+  .object({
+    size: z.number().int().min(21).max(177).openapi({ description: 'Modules per side (21 for version 1 … 177 for version 40).', example: 29 }),
+    bits: z.string().openapi({
+      description:
+        'The `size` × `size` modules row by row from the top-left, eight to a byte, most significant bit first, 1 = dark, the last byte zero-padded, as standard base64. No quiet zone: the drawing adds four modules of white around it.',
+    }),
+  })
+  .openapi('QrMatrix', {
+    description: '`data` encoded as a QR code (error correction M) by the Worker, so a page only draws it (docs/widget.md). Every `display_qr` carries it.',
+  }) satisfies z.ZodType<QrMatrixType>;
+
 export const NextAction = z
   .discriminatedUnion('type', [
     z.object({
@@ -245,6 +283,7 @@ export const NextAction = z
       data: z.string().openapi({ description: 'The text to encode in the QR code (e.g. `weixin://wxpay/bizpayurl?pr=…`).' }),
       expires_at: z.string().openapi({ description: 'ISO 8601: when this QR stops being payable.', format: 'date-time' }),
       sandbox_wallet_url: z.string().optional().openapi({ description: 'Test mode only: the sandbox wallet page a person opens instead of scanning.' }),
+      qr: QrMatrix,
     }),
     z.object({ type: z.literal('redirect'), url: z.string() }),
     z.object({ type: z.literal('form_post'), url: z.string(), fields: z.record(z.string(), z.string()) }),

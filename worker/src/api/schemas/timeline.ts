@@ -67,7 +67,9 @@ const TimelineEvent = z
 export const SessionTimeline = z
   .object({
     object: z.literal('checkout.session.timeline'),
-    session: CheckoutSession.omit({ client_secret: true }).openapi('TimelineSession', { description: 'The checkout session, without its client secret.' }),
+    session: CheckoutSession.omit({ client_secret: true, url: true }).openapi('TimelineSession', {
+      description: 'The checkout session, without its client secret nor the hosted page’s `url`, which carries it.',
+    }),
     attempts: z.array(TimelineAttempt),
     provider_messages: z.array(TimelineMessage),
     anomalies: z.array(

@@ -11,7 +11,7 @@ import { randomAlnum } from '../../crypto/encoding';
 import { invalid } from '../../lib/errors';
 import type { Ack, ProductQr } from '../types';
 import type { WechatPayV2Config } from './config';
-import { unifiedOrder } from './index';
+import { MODE1_SOURCE, unifiedOrder } from './index';
 import { bizPayUrl, sign, verifyInferred } from './sign';
 import { XmlError, buildXml, parseFlatXml } from './xml';
 
@@ -72,7 +72,10 @@ export const nativeMode1: ProductQr<WechatPayV2Config> = {
         idempotencyKey: `wechat-native-mode1-${merchantOrderId}`,
         metadata: { source: 'wechat_native_mode1', product_id: productId, ...(cb.openid ? { openid: cb.openid } : {}) },
       });
-      const made = await unifiedOrder(ctx, cfg, input);
+      // The session's order named the scanned product and payer from its metadata (index.ts, mode1Scan); the
+      // repeat names them too, and the merchant's order number, so WeChat Pay sees the same fields.
+      const scan = { source: MODE1_SOURCE, product_id: productId, openid: cb.openid ?? '' };
+      const made = await unifiedOrder(ctx, cfg, { ...input, merchantOrderId, metadata: scan });
       if (!made.prepay_id) throw new Error('unifiedorder gave no prepay_id');
       return answer(cfg, appid, { prepayId: made.prepay_id });
     } catch (e) {

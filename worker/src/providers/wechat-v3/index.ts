@@ -57,6 +57,9 @@ async function prepay(ctx: ProviderContext, cfg: WechatPayV3Config, input: Creat
     time_expire: beijingRfc3339(input.expiresAt),
     notify_url: input.notifyUrl,
     amount: { total: input.amount, currency: input.currency },
+    // attach (string[1,128]) comes back as is in the query and the notify: the merchant's order number
+    // (https://pay.weixin.qq.com/doc/v3/merchant/4012791877).
+    ...(input.merchantOrderId ? { attach: input.merchantOrderId } : {}),
   };
   if (input.flow === 'jsapi') body.payer = { openid: input.client.openid };
   if (input.flow === 'h5') {
