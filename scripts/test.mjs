@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: everything CI checks, in order, from a fresh clone.
-//   deps → type-check → format + lint → worker, sandbox, widget + dashboard tests (vitest) → script tests (node --test)
+//   deps → type-check → format + lint → worker, sandbox, widget + dashboard tests (vitest) → script tests (node --test) → OpenAPI lint
 //   → widget build → widget size budget → dashboard build → dashboard size budget → Chromium → demo unit tests + end-to-end browser tests
 // Runs every step it can (a type error does not hide a failing test), prints a summary, and exits
 // non-zero if anything failed.
@@ -94,6 +94,8 @@ const scriptTests = ['scripts', 'cli'].flatMap((dir) =>
     .map((f) => `${dir}/${f}`),
 );
 await step('script tests (node --test)', () => run(process.execPath, ['--test', ...scriptTests]));
+// GET /openapi.json against Redocly's recommended rules, every warning an error (redocly.yaml).
+await step('OpenAPI lint (redocly)', () => run(process.execPath, ['scripts/api-reference.mjs', '--lint']));
 await step('widget build', () => run('npx', ['vite', 'build', '-c', 'widget/vite.config.ts']));
 await step('widget size budget', () => run(process.execPath, ['widget/scripts/size.mjs']), { needs: ['widget build'] });
 // After the widget: its build empties widget/dist, where the dashboard's goes (widget/dist/dashboard/).

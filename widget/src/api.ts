@@ -35,10 +35,19 @@ export class ApiError extends Error {
 }
 
 /**
- * The one list of error codes no retry can fix (`resource_missing`: the session does not exist;
- * `attempt_limit_reached`: it started all the attempts it may).
+ * What the developer of the page must change, for the console (never shown to the shopper): the
+ * server's message for an origin missing from the merchant's allowed_origins, which names the setting.
  */
-const FINAL = ['missing_client_secret', 'invalid_client_secret', 'session_not_found', 'resource_missing', 'origin_not_allowed', 'attempt_limit_reached'];
+export function developerHint(e: unknown): string | undefined {
+  return e instanceof ApiError && e.code === 'origin_not_allowed' ? `<shouyin-checkout>: ${e.message}` : undefined;
+}
+
+/**
+ * The one list of error codes no retry can fix: what every client API call can refuse with besides
+ * a server error (the 401, 403 and 404 of each client route in GET /openapi.json), and a session that
+ * started all the attempts it may (409 attempt_limit_reached: only a new session helps).
+ */
+const FINAL = ['missing_client_secret', 'invalid_client_secret', 'session_not_found', 'origin_not_allowed', 'attempt_limit_reached'];
 
 /** Which message a shopper sees for a failed call (`fallback` for errors the server explained). */
 export function errorKind<F extends string>(e: unknown, fallback: F): 'network' | 'invalid' | 'busy' | 'generic' | F {

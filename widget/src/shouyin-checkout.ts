@@ -40,7 +40,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import type { Channel, Flow, NextAction, PublicAttempt, PublicSessionView, SessionStatus, StatusView } from '../../worker/src/contract';
-import { ApiError, type ClientApi, createClientApi, errorKind } from './api';
+import { ApiError, type ClientApi, createClientApi, developerHint, errorKind } from './api';
 import { defaultApiBase } from './api-base';
 import { ElementBase, reactive } from './element-base';
 import { CHANNEL_GLYPH, type Offer, offeredChannels } from './channels';
@@ -314,6 +314,8 @@ export class ShouyinCheckout extends ElementBase {
   private fail(e: unknown, fallback: ErrorKind, retry: () => void, canSwitch: boolean): void {
     const final = e instanceof ApiError && e.final;
     this.err = { kind: errorKind(e, fallback), ...(final ? {} : { retry }), canSwitch: canSwitch && !final && !!this.session };
+    const hint = developerHint(e);
+    if (hint) console.error(hint);
     this.go('error');
     this.emit(
       'shouyin-error',

@@ -1,17 +1,17 @@
 // The Shouyin Worker: merchant API, client API, provider notifies and the widget; `/sandbox/*` is
 // forwarded to the sandbox Worker when one is bound (SANDBOX).
 
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { describeApi, serveOpenApi } from './api/document';
 import type { Env } from './env';
-import { ErrorType, ShouyinError, notFound } from './lib/errors';
+import { ErrorType, ShouyinError } from './lib/errors';
 import { withRegistryVersion } from './lib/outbound';
-import { allowedOrigin, clientApi } from './routes/client';
+import { clientApi, originCheck, originRefused } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { adminApi } from './routes/admin';
 import { appleRoutes } from './routes/apple';
 import { dashboardRoutes } from './dashboard/routes';
 import { merchantApi } from './routes/merchant';
-import { reconciliationApi } from './routes/reconciliation';
 import { scheduledReconciliation } from './bills/run';
 import { adminCredentialsApi } from './routes/admin-credentials';
 import { scheduledCredentialCheck } from './registry/health-alerts';
@@ -27,7 +27,8 @@ export { MerchantShard } from './merchant-shard';
 export { MerchantRegistry } from './registry/durable-object';
 export { SandboxMerchants } from './sandbox-merchants';
 
-export const app = new Hono<AppEnv>();
+// An OpenAPIHono: every API app mounted on it (app.route) brings its routes into GET /openapi.json.
+export const app = new OpenAPIHono<AppEnv>();
 
 app.onError((err) => errorResponse(err));
 
@@ -35,20 +36,20 @@ app.onError((err) => errorResponse(err));
 // checked by the session's Durable Object before it accepts the socket.
 app.get('/v1/client/sessions/:id/stream', async (c) => {
   const id = c.req.param('id');
+  const missing = () => errorResponse(new ShouyinError(ErrorType.not_found, 'session_not_found', `No such checkout session: '${id}'.`));
   const stub = await issuedSessionStub(c.env, id);
-  if (!stub) return errorResponse(notFound('checkout session', id));
+  if (!stub) return missing();
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.'));
   }
   // Browsers send Origin on WebSocket upgrades; a page the merchant did not list gets no socket,
   // on top of the client secret the Durable Object checks.
-  const origin = c.req.header('origin');
-  if (origin && origin !== new URL(c.req.url).origin && (await allowedOrigin(c, id)) === null) {
-    return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`));
-  }
+  const check = await originCheck(c, id);
+  if (check === 'refused') return errorResponse(originRefused(c.req.header('origin')!));
+  if (check === 'missing') return missing();
   const res = await stub.fetch(c.req.raw);
   // Deleted by retention: the same 404 as for an id that never existed.
-  return res.status === 404 ? errorResponse(notFound('checkout session', id)) : res;
+  return res.status === 404 ? missing() : res;
 });
 // The hosted page's widget reaches the client API under /pay (its api-base): the same routes, marked so
 // that the attempts it starts send the shopper back to the hosted page (session/links.ts).
@@ -59,20 +60,22 @@ app.all(`${HOSTED_PATH}v1/client/*`, (c) => {
   req.headers.set(HOSTED_HEADER, '1');
   return app.fetch(req, c.env, c.executionCtx);
 });
-// Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
+// Before /notify: /notify/apple/:merchant is Apple's, authenticated by its JWS.
 app.route('/', appleRoutes);
 app.route('/v1/admin/credentials', adminCredentialsApi);
 // The merchant dashboard (/dashboard/…) and the operator's sign-in links for it; before /v1, whose
 // middleware would ask /v1/admin/… for a merchant's secret key.
 app.route('/', dashboardRoutes);
 app.route('/v1/client', clientApi);
-app.route('/v1/reconciliation', reconciliationApi);
 // The operator's API (admin keys, never a browser); admin routers are mounted above the catch-all, so
 // no /v1/admin/… request reaches the merchant API's key check.
 app.route('/v1/admin', adminApi);
 app.all('/v1/admin/*', () => errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such admin API route.')));
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
+// The OpenAPI 3.1 document of everything mounted above and below (docs/api-reference.md renders it).
+describeApi(app);
+serveOpenApi(app);
 app.route('/return', returnRoutes);
 // The hosted checkout page, the session's `url` (docs/hosted-checkout.md).
 app.route('/pay', hostedRoutes);

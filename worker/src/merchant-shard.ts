@@ -1,6 +1,10 @@
 // The small merchant-wide state the API needs, sharded by a hash of the key so no single object is
 // hot: Idempotency-Key records and merchant_order_id claims. It is never on the notify path.
 // Callers find the right object through shards.ts.
+//
+// The event log's shards also send the webhooks of events no session sends (Apple's notifications):
+// stored with the event in one transaction, delivered by the shard's alarm with the same signing and
+// retry schedule as every other Shouyin webhook (docs/webhooks.md).
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from './env';
@@ -9,7 +13,7 @@ import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntry
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
 import { takeToken, type BucketSpec } from './lib/token-bucket';
-import { merchantById } from './merchants';
+import { merchantById, publicBaseUrl } from './merchants';
 import { DAY_MS, retentionDays } from './session/retention';
 import { EVENT_LOG_DAYS } from './shards';
 import { DASHBOARD_SCHEMA, consumeLink, deleteSession, insertLink, insertSession, peekLink, touchSession } from './dashboard/store';
@@ -17,11 +21,24 @@ import type { LinkState, SessionTouch } from './dashboard/store';
 import { OUTCOME_SCHEMA, dayStats, insertOutcome, type DayStats, type SessionOutcome } from './reports/outcomes';
 import { PAYMENT_INDEX_SCHEMA, findPayment, insertPayment, type IndexedPayment } from './reports/payment-index';
 import { CREDENTIAL_ALERTS_SCHEMA, checkCredentials, credentialAlertState, credentialAlertsAlarm } from './registry/health-alerts';
+import { WEBHOOK_RETRY_MS } from './session/schedules';
+import { sendWebhook } from './session/webhooks';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 /** A request that began but never finished (the isolate died) stops blocking its key after this. */
 export const IN_FLIGHT_TIMEOUT_MS = 60_000;
+/** A webhook being sent is not sent again by another alarm run for this long (the send times out first). */
+const OUTBOX_LEASE_MS = 60_000;
+
+type OutboxRow = {
+  merchant: string;
+  event_id: string;
+  body: string;
+  due: number | null;
+  tries: number;
+  delivery: 'pending' | 'delivered' | 'failed' | 'none';
+};
 
 export interface LoggedEvent {
   id: string;
@@ -51,6 +68,9 @@ export class MerchantShard extends DurableObject<Env> {
     // Retention (docs/data-retention.md): when this whole shard may be deleted (an event day, a ledger
     // day, a reconciliation run), kept as the latest time anything in it is needed.
     this.sql.exec('CREATE TABLE IF NOT EXISTS retention (k TEXT PRIMARY KEY, at INTEGER NOT NULL)');
+    // Rate limits (`<m>:limits`, shards.ts limiterFor): one token bucket per name.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS buckets (
+      merchant TEXT NOT NULL, name TEXT NOT NULL, tokens REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (merchant, name))`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       merchant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created INTEGER NOT NULL,
       status INTEGER, body TEXT, PRIMARY KEY (merchant, key))`);
@@ -59,9 +79,6 @@ export class MerchantShard extends DurableObject<Env> {
       body TEXT NOT NULL, PRIMARY KEY (merchant, id))`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS order_ids (
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
-    // Rate limits (`<m>:limits`, shards.ts limiterFor): one token bucket per name.
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS buckets (
-      merchant TEXT NOT NULL, name TEXT NOT NULL, tokens REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (merchant, name))`);
     // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
     for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
     // The dashboard's sign-in links and sessions (`~dashboard:…`), the daily session outcomes
@@ -69,6 +86,12 @@ export class MerchantShard extends DurableObject<Env> {
     for (const schema of [...DASHBOARD_SCHEMA, OUTCOME_SCHEMA, PAYMENT_INDEX_SCHEMA]) this.sql.exec(schema);
     // Credential expiry warnings (registry/health-alerts.ts), in the merchant's `<m>:credentials` shard.
     for (const schema of CREDENTIAL_ALERTS_SCHEMA) this.sql.exec(schema);
+    // Webhooks of events no session sends (recordMerchantEvent), and every try of each.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+      merchant TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL, due INTEGER, tries INTEGER NOT NULL,
+      delivery TEXT NOT NULL, PRIMARY KEY (merchant, event_id))`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox_deliveries (
+      event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)`);
   }
 
   /** Starts an idempotent request, or says what to answer instead. */
@@ -139,19 +162,106 @@ export class MerchantShard extends DurableObject<Env> {
 
   /** Idempotent: an event indexed twice (a retried due item) is stored once. Money events are also filed in the day ledger. */
   async appendEvent(merchant: string, e: LoggedEvent): Promise<void> {
-    this.sql.exec(
-      'INSERT OR IGNORE INTO events (merchant, id, type, created, session, body) VALUES (?, ?, ?, ?, ?, ?)',
-      merchant,
-      e.id,
-      e.type,
-      e.created,
-      e.session,
-      e.body,
+    this.insertEvent(merchant, e);
+    await this.keepEventDay(e);
+    await this.fileInLedger(merchant, e);
+  }
+
+  /** This is the shard of the event's UTC day: read for EVENT_LOG_DAYS days, deleted the day after. */
+  private keepEventDay(e: LoggedEvent): Promise<void> {
+    return this.keepUntil(Date.parse(`${new Date(e.created).toISOString().slice(0, 10)}T00:00:00Z`) + (EVENT_LOG_DAYS + 1) * DAY_MS);
+  }
+
+  /**
+   * An event no session sends (an App Store Server Notification): stored in the event log and, when
+   * the merchant has a webhook, queued for it — in one transaction, so a stored event is always sent.
+   * Idempotent: the same event id again (Apple retrying) stores and sends nothing more.
+   */
+  async recordMerchantEvent(merchant: string, e: LoggedEvent): Promise<void> {
+    const webhook = (await merchantById(this.env, merchant))?.webhook;
+    const now = Date.now();
+    let fresh = false;
+    this.ctx.storage.transactionSync(() => {
+      fresh = this.insertEvent(merchant, e);
+      if (fresh && webhook) {
+        this.sql.exec("INSERT INTO outbox (merchant, event_id, body, due, tries, delivery) VALUES (?, ?, ?, ?, 0, 'pending')", merchant, e.id, e.body, now);
+      }
+    });
+    if (!fresh) return;
+    await this.keepEventDay(e);
+    await this.fileInLedger(merchant, e);
+    if (webhook) await this.armOutbox();
+  }
+
+  /** The webhook of an event recorded here, and every try (for tests and operators). */
+  outboxState(
+    merchant: string,
+    eventId: string,
+  ): (OutboxRow & { tries_made: { try: number; at: number; status: number | null; error: string | null }[] }) | null {
+    const row = this.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE merchant = ? AND event_id = ?', merchant, eventId).toArray()[0];
+    if (!row) return null;
+    const tries = this.sql
+      .exec<{ try: number; at: number; status: number | null; error: string | null }>(
+        'SELECT try, at, status, error FROM outbox_deliveries WHERE event_id = ? ORDER BY try',
+        eventId,
+      )
+      .toArray();
+    return { ...row, tries_made: tries };
+  }
+
+  /** True when the event is new here. */
+  private insertEvent(merchant: string, e: LoggedEvent): boolean {
+    return (
+      this.sql.exec(
+        'INSERT OR IGNORE INTO events (merchant, id, type, created, session, body) VALUES (?, ?, ?, ?, ?, ?)',
+        merchant,
+        e.id,
+        e.type,
+        e.created,
+        e.session,
+        e.body,
+      ).rowsWritten > 0
     );
-    // This is the shard of the event's UTC day: read for EVENT_LOG_DAYS days, deleted the day after.
-    await this.keepUntil(Date.parse(`${new Date(e.created).toISOString().slice(0, 10)}T00:00:00Z`) + (EVENT_LOG_DAYS + 1) * DAY_MS);
+  }
+
+  private async fileInLedger(merchant: string, e: LoggedEvent): Promise<void> {
     const entry = ledgerEntryOf(e.type, e.body);
     if (entry) await this.env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant, ledgerDay(entry))).recordLedgerEntry(merchant, entry);
+  }
+
+  /** One try of every webhook due: 2xx delivers it, anything else waits for the next slot of WEBHOOK_RETRY_MS. */
+  private async runOutbox(): Promise<void> {
+    const now = Date.now();
+    const due = this.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE due IS NOT NULL AND due <= ?', now).toArray();
+    // Leased before the first await: a run that starts meanwhile finds nothing due.
+    for (const r of due) this.sql.exec('UPDATE outbox SET due = ? WHERE merchant = ? AND event_id = ?', now + OUTBOX_LEASE_MS, r.merchant, r.event_id);
+    const base = publicBaseUrl(this.env);
+    for (const r of due) {
+      const set = (fields: string, ...args: (string | number | null)[]) =>
+        this.sql.exec(`UPDATE outbox SET ${fields} WHERE merchant = ? AND event_id = ?`, ...args, r.merchant, r.event_id);
+      const webhook = (await merchantById(this.env, r.merchant))?.webhook;
+      if (!webhook) {
+        set("due = NULL, delivery = 'none'");
+        continue;
+      }
+      const tryNo = r.tries + 1;
+      const { status, error } = await sendWebhook(base, webhook, r.event_id, now, r.body);
+      this.sql.exec('INSERT INTO outbox_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', r.event_id, tryNo, now, status, error);
+      if (status !== null && status >= 200 && status < 300) set("due = NULL, tries = ?, delivery = 'delivered'", tryNo);
+      else {
+        const delay = WEBHOOK_RETRY_MS[r.tries];
+        if (delay === undefined) set("due = NULL, tries = ?, delivery = 'failed'", tryNo);
+        else set('due = ?, tries = ?', now + delay, tryNo);
+      }
+    }
+  }
+
+  /** Sets the alarm for the next webhook due, unless it already fires sooner (a reconciliation run). */
+  private async armOutbox(): Promise<void> {
+    const next = this.sql.exec<{ t: number | null }>('SELECT MIN(due) AS t FROM outbox').one().t;
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }
 
   /** A day ledger is kept as long as a session where money moved (reconciliation of that day, refunds). */
@@ -177,6 +287,8 @@ export class MerchantShard extends DurableObject<Env> {
 
   async scheduleReconciliation(merchant: string, date: string, now: number): Promise<boolean> {
     const scheduled = await scheduleRun(this.ctx.storage, this.sql, merchant, date, now);
+    // The run sets the alarm for its own work; webhooks waiting here keep theirs.
+    await this.armOutbox();
     await this.keepReconciliation(date);
     return scheduled;
   }
@@ -210,13 +322,14 @@ export class MerchantShard extends DurableObject<Env> {
   }
 
   /**
-   * The shard's retention work: the whole shard deleted once its purge time passed; idempotency
-   * records pruned after 24 h, payment index entries after the money retention. True when the shard
-   * was deleted.
+   * The shard's retention work: the whole shard deleted once its purge time passed and no webhook of
+   * it is still being retried; idempotency records pruned after 24 h, payment index entries after the
+   * money retention. True when the shard was deleted.
    */
   private async retire(now: number): Promise<boolean> {
     const purge = this.purgeAt();
-    if (purge !== null && now >= purge) {
+    const sending = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE due IS NOT NULL').one().n > 0;
+    if (purge !== null && now >= purge && !sending) {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       // Empty tables again, for a caller that reaches this same instance later.
@@ -228,7 +341,7 @@ export class MerchantShard extends DurableObject<Env> {
     return false;
   }
 
-  /** After an alarm: the next retention work, if the reconciliation run left no earlier alarm. */
+  /** After an alarm: the next retention work, if nothing else set an earlier alarm. */
   private async rearmRetention(): Promise<void> {
     const oldest = this.sql.exec<{ m: number | null }>('SELECT MIN(created) AS m FROM idempotency').one().m;
     const indexed = this.sql.exec<{ m: number | null }>('SELECT MIN(at) AS m FROM payment_index').one().m;
@@ -261,14 +374,16 @@ export class MerchantShard extends DurableObject<Env> {
 
   /**
    * Retention first (a shard past its time is deleted and that is all), then what set the alarm:
-   * reconciliation runs (the scheduled run, its retries and its webhook) and credential expiry
-   * webhooks (each in its own shard; the credential alarm only ever brings it forward), then the next
-   * retention alarm.
+   * reconciliation runs (the scheduled run, its retries and its webhook), credential expiry webhooks and
+   * the webhooks of recordMerchantEvent (each in its own shard; the last two only ever bring it
+   * forward), then the next retention alarm.
    */
   override async alarm(): Promise<void> {
     if (await this.retire(this.clock.now())) return;
     await runAlarm(this.env, this.ctx.storage, this.sql);
     await credentialAlertsAlarm(this.env, this.ctx.storage, this.sql);
+    await this.runOutbox();
+    await this.armOutbox();
     await this.rearmRetention();
   }
 

@@ -44,6 +44,20 @@ export const EXPECTED_LOGS: readonly ExpectedLog[] = [
     test: /> a shopper who pays after the till gave up is refunded by the reversal, and the session is never paid by it$/,
     log: line(`reverse ${ATTEMPT} must be retried: (${SANDBOX_REVERSE_REFUSALS})`),
   },
+  // The reversal window: WeChat refuses on request, then (the session's clock a week ahead) its answers
+  // are stale; the reversal is abandoned when the window closes, or when Alipay refuses it for good.
+  {
+    file: 'worker/test/barcode.test.ts',
+    test: /> WeChat Pay: retried only within the 7 days WeChat takes a reversal, then reverse_failed and a payment\.anomaly for a person$/,
+    log: line(
+      `reverse ${ATTEMPT} (must be retried: (${SANDBOX_REVERSE_REFUSALS}|WeChat Pay's 401 response to POST /sandbox/wechatpay/v3/pay/transactions/out-trade-no/${ATTEMPT}/reverse failed verification \\(stale_timestamp\\): .*)|abandoned: reverse_window_closed)`,
+    ),
+  },
+  {
+    file: 'worker/test/barcode.test.ts',
+    test: /> Alipay: a cancel Alipay refuses for good \(ACQ\.TRADE_CANCEL_TIME_OUT\) is not asked again$/,
+    log: line(`reverse ${ATTEMPT} abandoned: ACQ\\.TRADE_CANCEL_TIME_OUT`),
+  },
   // The route answers 500 and logs the injected crash with its stack.
   {
     file: 'worker/test/barcode.test.ts',

@@ -125,8 +125,11 @@ export interface BarcodePayment {
   session_status: SessionStatus;
   channel: Channel;
   provider: string;
-  /** `processing`: ask again with `retrieveBarcode`; `reversing` / `reversed`: the till gave up and the shopper is not charged. */
-  status: 'processing' | 'succeeded' | 'failed' | 'reversing' | 'reversed';
+  /**
+   * `processing`: ask again with `retrieveBarcode`; `reversing` / `reversed`: the till gave up and the shopper is not charged;
+   * `reverse_failed`: the wallet stopped accepting the reversal first (a `payment.anomaly` asks a person to check the order).
+   */
+  status: 'processing' | 'succeeded' | 'failed' | 'reversing' | 'reversed' | 'reverse_failed';
   /** The code as scanned, masked. */
   auth_code: string;
   amount: number;
@@ -145,7 +148,15 @@ export interface PaymentAnomaly {
   session: string;
   merchant_order_id: string;
   attempt: string;
-  reason: 'late_payment' | 'duplicate_payment' | 'amount_mismatch' | 'currency_mismatch' | 'app_mismatch' | 'merchant_mismatch' | 'unknown_attempt';
+  reason:
+    | 'late_payment'
+    | 'duplicate_payment'
+    | 'amount_mismatch'
+    | 'currency_mismatch'
+    | 'app_mismatch'
+    | 'merchant_mismatch'
+    | 'unknown_attempt'
+    | 'reverse_window_closed';
   channel: Channel | null;
   provider: string | null;
   amount: number;

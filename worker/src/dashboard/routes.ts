@@ -22,7 +22,6 @@ import { merchantCredentials, withDaysLeft, type CredentialStatus } from '../reg
 import { authenticateAdmin } from '../routes/admin-auth';
 import { parseJsonObject, readBody, type AppEnv } from '../routes/http';
 import { merchantRoutes } from '../routes/merchant';
-import { reconciliationRoutes } from '../routes/reconciliation';
 import { dashboardShardFor } from '../shards';
 import {
   ABSOLUTE_TIMEOUT_MS,
@@ -252,7 +251,8 @@ api.use('*', async (c, next) => {
   c.set('merchant', (await signedIn(c, true)).merchant);
   await next();
 });
-api.route('/reconciliation', reconciliationRoutes);
+// The merchant API's own route handlers (reconciliation and reports included), validated by the same
+// schemas as under the secret key; an error is the same JSON as there.
 api.route('/', merchantRoutes);
 dashboardRoutes.route('/dashboard/api/v1', api);
 

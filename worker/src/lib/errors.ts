@@ -77,6 +77,8 @@ export const ErrorCode = {
     attempt_limit_reached: 'attempt_limit_reached',
     /** Attempts are being started faster than the session's or the merchant's rate allows: retry later. */
     attempts_rate_limited: 'attempts_rate_limited',
+    /** The client API (the widget) asked for a checkout session that does not exist. */
+    session_not_found: 'session_not_found',
   },
   /** Refunds of a session's payment. */
   refund: {

@@ -125,8 +125,15 @@ export type CodePayResult =
   | { state: 'failed'; code: string; message: string; raw: unknown }
   | { state: 'unknown'; reason: string; raw?: unknown };
 
-/** Reversing a payment-code order (WeChat reverse, Alipay trade.cancel): closes it if unpaid, refunds it if paid. */
-export type ReverseResult = { state: 'done'; raw: unknown } | { state: 'retry'; reason: string; raw?: unknown };
+/**
+ * Reversing a payment-code order (WeChat reverse, Alipay trade.cancel): closes it if unpaid, refunds it
+ * if paid. `refused`: the provider will never reverse this order (past its reversal window, say);
+ * asking again cannot help, and a person must look at it.
+ */
+export type ReverseResult =
+  | { state: 'done'; raw: unknown }
+  | { state: 'retry'; reason: string; raw?: unknown }
+  | { state: 'refused'; code: string; reason: string; raw?: unknown };
 
 /** What a verified notify says. Anything unverifiable throws VerificationError instead. */
 export type NotifyEvent =
@@ -168,6 +175,11 @@ export interface PaymentProvider<Config> {
   payWithCode?(ctx: ProviderContext, config: Config, input: CodePayInput): Promise<CodePayResult>;
   /** With payWithCode: undo a payment-code order the till gave up on, paid or not. Idempotent. */
   reverse?(ctx: ProviderContext, config: Config, attemptId: string, providerData?: Record<string, string>): Promise<ReverseResult>;
+  /**
+   * With reverse: how long after the pay call the provider still accepts a reversal, when it says
+   * (WeChat Pay: 7 days). Past it Shouyin stops asking and raises a payment.anomaly for a person.
+   */
+  reverseWindowMs?: number;
   /** Optional: the provider's statement (对账单) for one Beijing day `YYYY-MM-DD`, parsed into one row shape (worker/src/bills). */
   downloadStatement?(ctx: ProviderContext, config: Config, date: string): Promise<StatementResult>;
   /** Verify on the raw bytes, then decrypt/parse. Throws VerificationError when anything fails. */

@@ -2,17 +2,17 @@
 // who is calling, and reading a request's body.
 
 import type { Context } from 'hono';
-import { CHANNELS, FLOWS, type Channel, type Flow } from '../contract';
 import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
-import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid, notFound, type ErrorData } from '../lib/errors';
+import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, notFound, type ErrorData } from '../lib/errors';
 import { merchantByApiKey } from '../merchants';
 
-export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig } };
+/** `rawBody`: the request body as received, kept by the API's body reader (api/openapi.ts) for Idempotency-Key fingerprints. */
+export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig; rawBody: string } };
 
 /**
- * A session's refusal as a route answers it. "No such session" reads the same whether the id was made
- * up, is another merchant's, or its session was deleted by retention (SECURITY.md, "Session ids").
+ * A session's refusal as a merchant route answers it. "No such session" reads the same whether the id
+ * was made up, is another merchant's, or its session was deleted by retention (SECURITY.md, "Session ids").
  */
 export function sessionErrorResponse(e: ErrorData, id: string): Response {
   return e.type === ErrorType.not_found ? errorResponse(notFound('checkout session', id)) : errorDataResponse(e);
@@ -104,20 +104,4 @@ export function parseJsonObject(text: string): Record<string, unknown> {
     throw new ShouyinError(ErrorType.invalid_request, 'invalid_json', 'The request body must be a JSON object.');
   }
   return v as Record<string, unknown>;
-}
-
-export function parseAttemptParams(body: Record<string, unknown>): { channel: Channel; flow: Flow } {
-  for (const k of Object.keys(body)) {
-    // The amount is the server's; whoever tries to send one is told so.
-    if (k !== 'channel' && k !== 'flow') throw invalid(k, `Received unknown parameter: ${k}. An attempt takes only channel and flow.`, 'parameter_unknown');
-  }
-  const channel = body.channel;
-  if (typeof channel !== 'string' || !(CHANNELS as readonly string[]).includes(channel)) {
-    throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
-  }
-  const flow = body.flow ?? 'qr';
-  if (typeof flow !== 'string' || !(FLOWS as readonly string[]).includes(flow)) throw invalid('flow', `flow must be one of ${FLOWS.join(', ')}.`);
-  if (flow === 'barcode')
-    throw invalid('flow', 'A payment code is charged with POST /v1/checkout/sessions/:id/barcode {"auth_code"} (secret key), not as an attempt.');
-  return { channel: channel as Channel, flow: flow as Flow };
 }

@@ -69,6 +69,8 @@ const rateLimited = (who: string, retryAfterMs: number) =>
   );
 /** The facts key of the session's attempt bucket (limits.ts). */
 const ATTEMPT_BUCKET = 'attempt_bucket';
+/** The client API's answer for an id that is no session: the widget says so instead of retrying. */
+const CLIENT_NOT_FOUND = fail(ErrorType.not_found, ErrorCode.session.session_not_found, 'No such checkout session.');
 
 /**
  * Status WebSockets one session holds open (docs/widget.md): a checkout page needs one, a few tabs a
@@ -109,7 +111,7 @@ export class CheckoutSession extends DurableObject<Env> {
   providerFetch: ((request: Request) => Promise<Response>) | null = null;
   /** Armed fault points; each fires once. Empty in production. */
   readonly faults = new Set<FaultPoint>();
-  readonly store: SessionStore;
+  private storeInstance: SessionStore | undefined;
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
   private lastRecheck = 0;
@@ -124,10 +126,12 @@ export class CheckoutSession extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new SessionStore(ctx.storage.sql);
+    const self = this;
     // One host for the engines: each reads only what its interface names.
     const host = {
-      store: this.store,
+      get store(): SessionStore {
+        return self.store;
+      },
       now: () => this.clock.now(),
       transaction: (fn: () => void) => ctx.storage.transactionSync(fn),
       session: () => this.requireSession(),
@@ -145,6 +149,25 @@ export class CheckoutSession extends DurableObject<Env> {
     this.orders = new OrderEngine(host, this.barcode);
     // Keep-alives are answered without waking the object from hibernation.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
+  }
+
+  /**
+   * The session's tables, created on first use. Only a session that exists needs them: a request for
+   * an unknown id (a stale client secret, a guess) reads existing() and never writes the schema, so
+   * it leaves no object behind.
+   */
+  get store(): SessionStore {
+    this.storeInstance ??= new SessionStore(this.ctx.storage.sql);
+    return this.storeInstance;
+  }
+
+  /** The session row, or null when this object holds none — without creating tables to find out. */
+  private existing(): SessionRow | null {
+    if (!this.storeInstance) {
+      const tables = this.ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session'").toArray();
+      if (tables.length === 0) return null;
+    }
+    return this.store.session();
   }
 
   private fault(point: FaultPoint): void {
@@ -187,18 +210,18 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   statusForMerchant(merchantId: string): SessionStatus | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? s.status : null;
   }
 
   retrieve(merchantId: string): MerchantSession | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? this.merchantView(s) : null;
   }
 
   async cancel(merchantId: string): Promise<Rpc<MerchantSession>> {
     await this.enter();
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const r = await this.end('canceled');
     if (!r.ok) return r;
@@ -208,14 +231,14 @@ export class CheckoutSession extends DurableObject<Env> {
   /** For a merchant's app (e.g. the `app` flow's signed order string), authenticated by the secret key. */
   async merchantStartAttempt(merchantId: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
     await this.enter();
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     return this.startAttemptOnce(s, channel, flow, client);
   }
 
   async createRefund(merchantId: string, req: { amount?: number; reason?: string }): Promise<Rpc<RefundObject>> {
     await this.enter();
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
     const d = decideRefund(s, paid?.paid_amount ?? s.amount, this.store.refunds(), req.amount);
@@ -232,7 +255,7 @@ export class CheckoutSession extends DurableObject<Env> {
    */
   async merchantBarcode(merchantId: string, channel: Channel, code: string, client: ClientInfo): Promise<Rpc<BarcodePaymentView>> {
     await this.enter();
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const resolved = resolveProvider(this.merchant(s), channel);
     if (!resolved) {
@@ -248,13 +271,13 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** The session's newest payment-code charge, for the till to poll. */
   merchantBarcodeView(merchantId: string): BarcodePaymentView | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? this.barcode.view() : null;
   }
 
   /** Everything the session went through, for its merchant (session/timeline.ts). */
   timeline(merchantId: string): SessionTimeline | null {
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return null;
     return sessionTimeline(
       s,
@@ -268,16 +291,16 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   retrieveRefund(merchantId: string, refundNo: string): RefundObject | null {
-    const s = this.store.session();
+    const s = this.existing();
     const r = this.store.refund(refundNo);
     return s && r && s.merchant_id === merchantId ? refundObject(r, s, this.store.attempt(r.attempt_id)) : null;
   }
 
   // ── client API (the widget) ────────────────────────────────────────────────────────────────────
 
-  /** The merchant id, for CORS preflights (which carry no credentials). */
+  /** The merchant id, for the client API's origin check (before any credential is read). Null: no such session. */
   merchantIdForCors(): string | null {
-    return this.store.session()?.merchant_id ?? null;
+    return this.existing()?.merchant_id ?? null;
   }
 
   async clientView(secret: string, userAgent?: string): Promise<Rpc<PublicSessionView>> {
@@ -317,7 +340,7 @@ export class CheckoutSession extends DurableObject<Env> {
    */
   async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; cancelUrl: string | null; merchantName: string } | null> {
     await this.enter();
-    const s = this.store.session();
+    const s = this.existing();
     if (!s) return null;
     const now = this.clock.now();
     if (s.status === 'open' && now - this.lastRecheck >= RECHECK_INTERVAL_MS) {
@@ -334,7 +357,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * checks its signed state before calling this). A JSAPI prepay names its payer by this openid.
    */
   rememberWechatOpenid(appid: string, openid: string): boolean {
-    if (!this.store.session() || !/^[\w-]{1,128}$/.test(openid)) return false;
+    if (!this.existing() || !/^[\w-]{1,128}$/.test(openid)) return false;
     this.store.setFact(`wechat_openid:${appid}`, openid);
     return true;
   }
@@ -529,7 +552,7 @@ export class CheckoutSession extends DurableObject<Env> {
    */
   async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
     await this.enter();
-    const s = this.store.session();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
     this.fault('notify.beforeStore');
     // A verified message this session already stored (and so applied): the provider retrying, or
@@ -774,8 +797,8 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private authorizeClient(secret: string): Rpc<SessionRow> {
-    const s = this.store.session();
-    if (!s) return NOT_FOUND;
+    const s = this.existing();
+    if (!s) return CLIENT_NOT_FOUND;
     if (!timingSafeEqual(secret, s.client_secret)) {
       return fail(ErrorType.authentication, ErrorCode.auth.invalid_client_secret, 'The client secret does not belong to this checkout session.');
     }
@@ -784,7 +807,7 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** Loads the session's merchant for this entry point (merchants.ts caches it in the isolate). */
   private async enter(): Promise<void> {
-    const id = this.store.session()?.merchant_id;
+    const id = this.existing()?.merchant_id;
     this.loaded = id ? ((await merchantById(this.env, id)) ?? null) : null;
   }
 

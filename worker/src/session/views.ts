@@ -148,6 +148,7 @@ export function statusView(s: SessionRow, attempts: AttemptRow[]): StatusView {
  * `succeeded`: the session is paid by it. `failed`: the wallet refused it, nothing was charged.
  * `reversing` / `reversed`: the till gave up (30 s, cancel, expiry); the order is being / was reversed,
  * so the shopper is not charged (a payment that got through anyway is refunded by the reversal).
+ * `reverse_failed`: the provider stopped accepting the reversal first; a person must check the order.
  */
 export interface BarcodePaymentView {
   id: string;
@@ -156,7 +157,7 @@ export interface BarcodePaymentView {
   session_status: SessionRow['status'];
   channel: Channel;
   provider: string;
-  status: 'processing' | 'succeeded' | 'failed' | 'reversing' | 'reversed';
+  status: 'processing' | 'succeeded' | 'failed' | 'reversing' | 'reversed' | 'reverse_failed';
   /** The code as scanned, masked. */
   auth_code: string;
   amount: number;
@@ -195,6 +196,7 @@ export function barcodePaymentView(s: SessionRow, a: AttemptRow, b: BarcodeRow):
       break;
     case 'reversing':
     case 'reversed':
+    case 'reverse_failed':
       status = b.phase;
       break;
   }

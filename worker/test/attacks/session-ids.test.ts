@@ -49,9 +49,9 @@ describe('made-up session ids', () => {
       const all = probes(id);
       const res = await all[i % all.length]!();
       await res.arrayBuffer();
-      // A preflight answers 204 without CORS headers; the refund create names the field; the rest are 404s.
+      // A preflight answers 204 alike for every id (it proves nothing); the refund create names the
+      // field; the rest are 404s (the client API's session_not_found).
       expect([204, 400, 404]).toContain(res.status);
-      if (res.status === 204) expect(res.headers.get('access-control-allow-origin')).toBeNull();
     }
     // Every entry point once more with one id, and still nothing stored.
     for (const p of probes(forged())) await (await p()).arrayBuffer();

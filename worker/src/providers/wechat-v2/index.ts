@@ -9,6 +9,7 @@ import { ProviderError } from '../../lib/errors';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatV2BusinessError, usesBuiltInSandbox, v2Request } from './client';
 import { micropay, reverse } from './codepay';
+import { WECHAT_REVERSE_WINDOW_MS } from '../wechat-pay/channel';
 import type { WechatPayV2Config } from './config';
 import { ShapeError, answerNotDocumented } from '../errors';
 import { REFUND_STATES, TRADE_STATES, compactBeijing, field, paymentFacts, truncateBody } from './mapping';
@@ -260,6 +261,7 @@ export const wechatV2: PaymentProvider<WechatPayV2Config> = {
   // In store: the till scans the shopper's payment code (codepay.ts).
   payWithCode: micropay,
   reverse,
+  reverseWindowMs: WECHAT_REVERSE_WINDOW_MS,
 
   parseNotify: parseV2Notify,
   ack: wechatV2Ack,

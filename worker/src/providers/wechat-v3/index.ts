@@ -11,6 +11,7 @@ import { jsapiEntryUrl, publicBaseOf } from '../../lib/wechat-jsapi-entry';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatApiError, usesBuiltInSandbox, wechatRequest } from './client';
 import { codepay, reverseCodepay } from './codepay';
+import { WECHAT_REVERSE_WINDOW_MS } from '../wechat-pay/channel';
 import { ShapeError, answerNotDocumented } from '../errors';
 import { REFUND_STATES, TRADE_STATES, asObj, beijingRfc3339, optStr, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
 import { parseWechatNotify, wechatAck } from './notify';
@@ -231,6 +232,7 @@ export const wechatV3: PaymentProvider<WechatPayV3Config> = {
   // In store: the till scans the shopper's payment code (codepay.ts).
   payWithCode: codepay,
   reverse: reverseCodepay,
+  reverseWindowMs: WECHAT_REVERSE_WINDOW_MS,
 
   parseNotify: parseWechatNotify,
 

@@ -1,11 +1,21 @@
 // `POST /v1/checkout/sessions` validation, field by field and at each boundary: what is refused, and
-// that every refusal names the field (`param`) the merchant has to fix.
+// that every refusal names the field (`param`) the merchant has to fix. The body's schema runs first
+// (as the route does), then the merchant's own rules (sessionParamsFor).
 
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type MerchantConfig } from '../config';
-import { ALIPAY_TEST, TEST } from '../../test/fixtures/config';
-import { MAX_AMOUNT, validateCreateSession } from './validate';
+import { loadConfig, type MerchantConfig } from '../../config';
+import { ShouyinError } from '../../lib/errors';
+import { ALIPAY_TEST, TEST } from '../../../test/fixtures/config';
+import { issueToError } from '../openapi';
+import { CreateSessionBody, MAX_AMOUNT, sessionParamsFor } from './sessions';
+
+/** What the route does with a body: the schema, then the merchant's rules. Throws the route's error. */
+function validateCreateSession(body: Record<string, unknown>, merchant: MerchantConfig) {
+  const parsed = CreateSessionBody.safeParse(body);
+  if (!parsed.success) throw issueToError(parsed.error.issues);
+  return sessionParamsFor(parsed.data, merchant);
+}
 
 const merchants = loadConfig(env).merchants;
 const merchant = (id: string): MerchantConfig => {
@@ -30,7 +40,8 @@ function refusal(
   try {
     validateCreateSession(body, m);
   } catch (e) {
-    const err = e as { status: number; param?: string; code: string; message: string };
+    if (!(e instanceof ShouyinError)) throw e;
+    const err = e;
     return { status: err.status, param: err.param, code: err.code, message: err.message };
   }
   throw new Error(`accepted ${JSON.stringify(body)}`);
