@@ -8,6 +8,14 @@ import { ReconciliationSummary } from './reconciliation';
 import { Refund } from './refunds';
 import { CheckoutSession } from './sessions';
 
+/**
+ * A session as events carry it (session/webhooks.ts eventObject): without its `client_secret` and its
+ * hosted page `url`, which holds the secret (docs/data-retention.md).
+ */
+const EventSession = CheckoutSession.omit({ client_secret: true, url: true }).openapi('EventCheckoutSession', {
+  description: 'The checkout session, without its client_secret and hosted page url: only the page needs those.',
+});
+
 export const PaymentAnomaly = z
   .object({
     object: z.literal('payment.anomaly'),
@@ -67,9 +75,9 @@ export const ExpiringCredentials = z
 
 /** Every event type, with what its `data.object` is and when it is sent. */
 export const EVENT_TYPES = {
-  'checkout.session.paid': { object: CheckoutSession, when: 'A verified notify, a query or a payment-code charge moved the session to `paid` (once).' },
-  'checkout.session.expired': { object: CheckoutSession, when: '`expires_at` passed and every provider order was closed unpaid.' },
-  'checkout.session.canceled': { object: CheckoutSession, when: 'The merchant canceled the session.' },
+  'checkout.session.paid': { object: EventSession, when: 'A verified notify, a query or a payment-code charge moved the session to `paid` (once).' },
+  'checkout.session.expired': { object: EventSession, when: '`expires_at` passed and every provider order was closed unpaid.' },
+  'checkout.session.canceled': { object: EventSession, when: 'The merchant canceled the session.' },
   'payment.anomaly': {
     object: PaymentAnomaly,
     when: "Money arrived that cannot be the session's payment, or a payment-code order could not be reversed in the provider's window: a person should look.",
