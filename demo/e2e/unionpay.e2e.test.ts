@@ -77,7 +77,7 @@ describe('UnionPay in the demo', () => {
     // Back to the merchant: a signed POST to frontUrl (`/return/<session>`), which only makes the
     // session ask UnionPay, then sends the shopper on to the shop's return_url (its checkout page),
     // where the widget shows what the server holds.
-    await Promise.all([page.waitForURL(new RegExp(`/demo/checkout/${sessionId}$`)), cashier.returnToMerchant.click()]);
+    await Promise.all([page.waitForURL(new RegExp(`/demo/checkout/${sessionId}(\\?lang=zh-CN)?$`)), cashier.returnToMerchant.click()]);
     await page.getByText('支付成功').first().waitFor({ timeout: 10_000 });
     await shot(page, 'unionpay-04-returned.png');
 

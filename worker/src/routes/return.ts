@@ -2,15 +2,16 @@
 // UnionPay's frontUrl). Coming back proves nothing: the session asks the provider first, then the
 // shopper goes on to the merchant's page, whose widget shows the status the server holds.
 //
-// The query says how the shopper left (session/links.ts): `locale` is the widget's language, filled
-// into `{LOCALE}` of the merchant's URLs and used for the page below; `via=hosted` sends an unpaid
-// shopper back to the hosted checkout page; `quit=1` is Alipay's quit_url (the shopper left the
-// cashier without paying), passed on as `shouyin_return=quit` so the widget can say so.
+// The path's last segment says how the shopper left (session/links.ts providerReturnUrl, e.g.
+// `/return/<id>/en.hosted`): the widget's language, filled into `{LOCALE}` of the merchant's URLs and
+// used for the page below, and `hosted`, which sends an unpaid shopper back to the hosted checkout
+// page. The query forms `?locale=en&via=hosted` are read too. `quit=1` is Alipay's quit_url (the
+// shopper left the cashier without paying), passed on as `shouyin_return=quit` so the widget can say so.
 
 import { Hono, type Context } from 'hono';
 import type { Locale, SessionStatus } from '../contract';
 import { issuedSessionStub } from '../session/ids';
-import { HOSTED_PATH, localeOf } from '../session/links';
+import { HOSTED_PATH, localeOf, parseReturnHow } from '../session/links';
 import type { AppEnv } from './http';
 
 export const returnRoutes = new Hono<AppEnv>();
@@ -31,16 +32,17 @@ const BACK: Record<Locale, string> = { 'zh-CN': '返回商户', 'zh-TW': '返回
 /** A merchant URL (validated at session creation) with its placeholders filled in. */
 const fill = (url: string, id: string, locale: Locale | undefined): string => url.replaceAll('{CHECKOUT_SESSION_ID}', id).replaceAll('{LOCALE}', locale ?? '');
 
-async function handle(c: Context<AppEnv, '/:id'>): Promise<Response> {
-  const id = c.req.param('id');
+async function handle(c: Context<AppEnv>): Promise<Response> {
+  const id = c.req.param('id') ?? '';
+  const how = parseReturnHow(c.req.param('how'));
   const stub = await issuedSessionStub(c.env, id);
   const r = stub ? await stub.recheck() : null;
   if (!r) return c.html('<!doctype html><meta charset="utf-8"><title>Not found</title><p>No such checkout.</p>', 404) as Response;
-  const locale = localeOf(c.req.query('locale'));
+  const locale = how.locale ?? localeOf(c.req.query('locale'));
   const quit = c.req.query('quit') === '1';
   // Back to the hosted page while the payment is not confirmed (or paid, with no merchant page to go
   // to): its widget shows what the server holds.
-  if (c.req.query('via') === 'hosted' && (r.status === 'open' || (r.status === 'paid' && !r.returnUrl))) {
+  if ((how.hosted || c.req.query('via') === 'hosted') && (r.status === 'open' || (r.status === 'paid' && !r.returnUrl))) {
     const q = new URLSearchParams({ ...(locale ? { locale } : {}), ...(quit ? { shouyin_return: 'quit' } : {}) }).toString();
     return Response.redirect(`${new URL(c.req.url).origin}${HOSTED_PATH}${id}${q ? `?${q}` : ''}`, 303);
   }
@@ -67,4 +69,6 @@ async function handle(c: Context<AppEnv, '/:id'>): Promise<Response> {
 
 // Alipay returns with GET; UnionPay's front return is a browser POST.
 returnRoutes.get('/:id', (c) => handle(c));
+returnRoutes.get('/:id/:how', (c) => handle(c));
 returnRoutes.post('/:id', (c) => handle(c));
+returnRoutes.post('/:id/:how', (c) => handle(c));

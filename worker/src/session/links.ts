@@ -33,13 +33,18 @@ export function localeOf(tags: string | null | undefined): Locale | undefined {
 
 /**
  * `/return/:id` as given to a provider: it carries the shopper's language (the widget's, sent as
- * Accept-Language) and, for the hosted page, that the shopper comes back there.
+ * Accept-Language) and, for the hosted page, that the shopper comes back there — in the path
+ * (`/return/<id>/en.hosted`), not a query: the address must stay usable where a provider takes no
+ * query string (the UnionPay sandbox refuses one in frontUrl, as it does in backUrl).
  */
 export function providerReturnUrl(publicBase: string, sessionId: string, client: { locale?: string; hosted?: boolean }): string {
-  const q = new URLSearchParams();
-  const locale = localeOf(client.locale);
-  if (locale) q.set('locale', locale);
-  if (client.hosted) q.set('via', 'hosted');
-  const query = q.toString();
-  return `${publicBase}/return/${sessionId}${query ? `?${query}` : ''}`;
+  const how = [localeOf(client.locale), client.hosted ? 'hosted' : undefined].filter((x) => x !== undefined);
+  return `${publicBase}/return/${sessionId}${how.length ? `/${how.join('.')}` : ''}`;
+}
+
+/** The `<how>` segment of `/return/:id/:how` back to what providerReturnUrl put in it. */
+export function parseReturnHow(how: string | undefined): { locale?: Locale; hosted: boolean } {
+  const parts = (how ?? '').split('.');
+  const locale = localeOf(parts.find((p) => p !== 'hosted' && p !== ''));
+  return { ...(locale ? { locale } : {}), hosted: parts.includes('hosted') };
 }
