@@ -22,7 +22,7 @@ import { attemptIdFor } from './ids';
 import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
-import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
+import { CLOSE_RETRY_MS, PRESENCE_WINDOW_MS, at } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
 import { merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
@@ -92,6 +92,8 @@ export class CheckoutSession extends DurableObject<Env> {
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
   private lastRecheck = 0;
+  /** The session clock's time of the last status request or return (in memory: lost on eviction, which only slows the pace). */
+  private lastSeen = Number.NEGATIVE_INFINITY;
   private readonly refunds: RefundEngine;
   private readonly barcode: BarcodeEngine;
   private readonly orders: OrderEngine;
@@ -113,6 +115,7 @@ export class CheckoutSession extends DurableObject<Env> {
       fault: (point: FaultPoint) => this.fault(point),
       changed: () => this.wake(),
       rearm: () => this.rearm(),
+      watched: () => this.watched(),
     };
     this.refunds = new RefundEngine(host);
     this.barcode = new BarcodeEngine(host);
@@ -242,7 +245,8 @@ export class CheckoutSession extends DurableObject<Env> {
   async clientWait(secret: string, version: number, waitMs: number): Promise<Rpc<StatusView>> {
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
-    if (s.value.version === version && waitMs > 0) {
+    await this.seen(false);
+    if (this.requireSession().version === version && waitMs > 0) {
       let wake!: () => void;
       const changed = new Promise<void>((resolve) => (wake = resolve));
       this.waiters.add(wake);
@@ -250,6 +254,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await changed;
       clearTimeout(timer);
       this.waiters.delete(wake);
+      this.lastSeen = this.clock.now();
     }
     return { ok: true, value: statusView(this.requireSession(), this.store.attempts()) };
   }
@@ -265,14 +270,8 @@ export class CheckoutSession extends DurableObject<Env> {
    * ask the provider now about every open attempt, then report what the session says.
    */
   async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; merchantName: string } | null> {
-    const s = this.store.session();
-    if (!s) return null;
-    const now = this.clock.now();
-    if (s.status === 'open' && now - this.lastRecheck >= RECHECK_INTERVAL_MS) {
-      this.lastRecheck = now;
-      for (const a of this.store.attempts()) if (a.status === 'pending') await this.orders.query(a.id, 0);
-      await this.rearm();
-    }
+    if (!this.store.session()) return null;
+    await this.shopperBack();
     const after = this.requireSession();
     return { status: after.status, returnUrl: after.return_url, merchantName: this.merchant(after).name };
   }
@@ -322,14 +321,18 @@ export class CheckoutSession extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [ipTag]);
     server.send(JSON.stringify(statusView(s.value, this.store.attempts())));
+    await this.seen(true);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // The only message a widget sends besides `ping` (auto-answered) is a request for the status.
+    // The only message a widget sends besides `ping` (auto-answered) is a request for the status,
+    // when its tab is shown again or the wallet said "ok" (docs/widget.md): a likely payment, so the
+    // provider is asked too.
     if (message === 'status') {
       const s = this.store.session();
       if (s) ws.send(JSON.stringify(statusView(s, this.store.attempts())));
+      if (s) await this.shopperBack();
     }
   }
 
@@ -413,8 +416,9 @@ export class CheckoutSession extends DurableObject<Env> {
       });
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptAction(id, result.nextAction, result.providerData);
-        // Query fallback: notifies get lost; ask the provider on a backoff while the order is open.
-        this.store.schedule(`query:${id}`, 'query', this.clock.now() + queryDelayMs(0), { attempt: id });
+        // Query fallback: notifies get lost; ask the provider while the order is open, at a pace that
+        // follows whether the shopper watches (schedules.ts).
+        this.orders.scheduleQuery(id, null);
       });
       await this.rearm();
       this.wake();
@@ -601,6 +605,33 @@ export class CheckoutSession extends DurableObject<Env> {
     if (next === null) return this.ctx.storage.deleteAlarm();
     // The alarm runs on wall-clock time; tests that move `clock` fire it with runDurableObjectAlarm.
     await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  // ── who is watching: the query fallback's pace (schedules.ts, docs/reliability.md) ───────────────
+
+  /** A shopper watches now: a status WebSocket open, a long-poll held, or a status request within PRESENCE_WINDOW_MS. */
+  private watched(): boolean {
+    if (this.waiters.size > 0 || this.clock.now() - this.lastSeen < PRESENCE_WINDOW_MS) return true;
+    return this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.READY_STATE_OPEN);
+  }
+
+  /** A shopper is here: queries paced for nobody watching return to the watched pace (`restart`: a socket opened, from its start). */
+  private async seen(restart: boolean): Promise<void> {
+    this.lastSeen = this.clock.now();
+    if (this.store.session()?.status === 'open' && this.orders.resume(restart)) await this.rearm();
+  }
+
+  /**
+   * The shopper signals a likely payment (back from a cashier through /return, the checkout tab shown
+   * again): ask the provider about every open attempt now, at most once per RECHECK_INTERVAL_MS.
+   */
+  private async shopperBack(): Promise<void> {
+    const now = this.clock.now();
+    this.lastSeen = now;
+    if (this.store.session()?.status !== 'open' || now - this.lastRecheck < RECHECK_INTERVAL_MS) return;
+    this.lastRecheck = now;
+    for (const a of this.store.attempts()) if (a.status === 'pending') await this.orders.query(a.id, 0);
+    await this.rearm();
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StatementResult, StatementRow } from '../../src/bills/statement';
 import type { Channel, Flow, NextAction } from '../../src/contract';
+import { QUERY_AWAY_MS } from '../../src/session/schedules';
 import { api, captureWebhooks, type SessionJson } from '../helpers';
 import {
   alarm,
@@ -145,8 +146,8 @@ export interface ContractOptions {
 }
 
 const SESSION_AMOUNT = 8888;
-/** The session's query fallback first asks 5 s after the attempt (session/schedules.ts). */
-const FIRST_QUERY_MS = 5_000;
+/** Nobody watches these sessions: their query fallback first asks a minute after the attempt (session/schedules.ts). */
+const FIRST_QUERY_MS = QUERY_AWAY_MS[0];
 /** Past the first refund retry (10 s) and the first close retry (30 s). */
 const RETRIES_DUE_MS = 60_000;
 
