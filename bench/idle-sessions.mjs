@@ -101,6 +101,7 @@ const child = spawn(
 );
 const ready = new Promise((resolve, reject) => {
   const log = [];
+  let up = false;
   const timer = setTimeout(() => reject(new Error(`wrangler dev was not ready within 90 s:\n${log.join('\n')}`)), 90_000);
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding('utf8');
@@ -108,7 +109,10 @@ const ready = new Promise((resolve, reject) => {
       for (const line of String(chunk).split('\n')) {
         if (!line || isWranglerNoise(line)) continue;
         log.push(line);
+        // After start-up, say when wrangler reloads or the runtime restarts: it would skew the figures.
+        if (up && /reload|restart|detected changes|error/i.test(line)) console.log(`  wrangler: ${line.trim()}`);
         if (/Ready on https?:\/\//.test(line)) {
+          up = true;
           clearTimeout(timer);
           resolve(undefined);
         }
@@ -156,13 +160,22 @@ function workerdCpuMs(pids) {
 }
 
 async function post(path, body, auth) {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    // `wrangler dev` answers 503 when its runtime restarted under the request (a loaded machine): try
+    // again. A session created twice leaves one without an attempt, which costs nothing to watch.
+    if (res.status === 503 && attempt < 4) {
+      console.log(`  ${path}: 503, again (${text.slice(0, 80)})`);
+      continue;
+    }
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  }
 }
 
 async function pool(n, count, fn) {
