@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RECHECK_INTERVAL_MS, type CheckoutSession, type FaultPoint } from '../src/session/durable-object';
 import { WEBHOOK_RETRY_MS } from '../src/session/schedules';
 import { TEST } from './fixtures/config';
-import { api, createSession, retrieve, sandboxControl, sessionStub, startAttempt } from './helpers';
+import { BASE, api, client, createSession, retrieve, sandboxControl, sessionStub, startAttempt, type SessionJson } from './helpers';
 import { postNotify, signedNotify, transaction } from './wechat-notify';
 
 interface Delivered {
@@ -67,6 +67,21 @@ async function drain(id: string): Promise<void> {
   }
 }
 
+/**
+ * The shopper's widget on the checkout: its status WebSocket, so the query fallback runs at the watched
+ * pace (docs/reliability.md#query-fallback). Close it at the end of the test.
+ */
+async function widget(s: SessionJson): Promise<WebSocket> {
+  const { SELF } = await import('cloudflare:test');
+  const res = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/stream?client_secret=${s.client_secret}`, { headers: { upgrade: 'websocket' } });
+  expect(res.status).toBe(101);
+  res.webSocket!.accept();
+  return res.webSocket!;
+}
+
+/** A status request from the shopper's page: the query fallback runs at the watched pace for 30 s. */
+const poll = async (s: SessionJson) => expect((await client(s, '/status')).status).toBe(200);
+
 async function paidSession() {
   const s = await createSession();
   const { attempt } = await startAttempt(s);
@@ -78,9 +93,10 @@ async function paidSession() {
 describe('query fallback', () => {
   it('reaches paid by query when every notify is dropped, within 30 s of the payment', async () => {
     const s = await createSession();
+    const ws = await widget(s);
     const { attempt } = await startAttempt(s);
     expect((await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' })).status).toBe(200);
-    // The first query is due 5 s after the QR was handed out.
+    // The first query is due 5 s after the QR was handed out to a shopper who watches.
     await setClock(s.id, 5_000);
     await drain(s.id);
     const after = await retrieve(s.id);
@@ -89,10 +105,12 @@ describe('query fallback', () => {
     const snap = await snapshot(s.id);
     expect(snap.events).toContain('checkout.session.paid');
     expect(snap.events.filter((e) => e === 'checkout.session.paid')).toHaveLength(1);
+    ws.close(1000, 'done');
   });
 
   it('keeps asking on a widening backoff while nothing is paid, never more than 30 s apart', async () => {
     const s = await createSession({ expires_in: 3600 });
+    const ws = await widget(s);
     const { attempt } = await startAttempt(s);
     const times: number[] = [];
     let offset = 0;
@@ -114,6 +132,7 @@ describe('query fallback', () => {
     expect(gaps[gaps.length - 1]).toBeGreaterThanOrEqual(30_000);
     expect(offset).toBeLessThan(300_000);
     expect((await retrieve(s.id)).status).toBe('open');
+    ws.close(1000, 'done');
   });
 
   it('re-checks at once when the shopper returns from the cashier (a return is not proof)', async () => {
@@ -437,6 +456,7 @@ describe('a crash at each step', () => {
     const s = await createSession();
     const { attempt } = await startAttempt(s);
     await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    await poll(s);
     await arm(s.id, 'query.beforeStore');
     await setClock(s.id, 5_000);
     await runDurableObjectAlarm(sessionStub(s.id));
@@ -501,6 +521,7 @@ describe('providers and merchants that time out or fail', () => {
     const s = await createSession();
     const { attempt } = await startAttempt(s);
     await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    await poll(s);
     await inDo(s.id, (o) => void (o.providerFetch = down(failure)));
     await setClock(s.id, 5_000);
     await drain(s.id);

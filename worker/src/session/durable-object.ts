@@ -30,7 +30,7 @@ import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
 import { DAY_MS, purgeAt, retentionDays } from './retention';
-import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
+import { CLOSE_RETRY_MS, PRESENCE_WINDOW_MS, at } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
 import { sessionTimeline, type SessionTimeline } from './timeline';
@@ -120,6 +120,8 @@ export class CheckoutSession extends DurableObject<Env> {
    * async, the engines read the merchant synchronously, so each entry point loads it first (enter()).
    */
   private loaded: MerchantConfig | null = null;
+  /** The session clock's time of the last status request or return (in memory: lost on eviction, which only slows the pace). */
+  private lastSeen = Number.NEGATIVE_INFINITY;
   private readonly refunds: RefundEngine;
   private readonly barcode: BarcodeEngine;
   private readonly orders: OrderEngine;
@@ -143,6 +145,7 @@ export class CheckoutSession extends DurableObject<Env> {
       fault: (point: FaultPoint) => this.fault(point),
       changed: () => this.wake(),
       rearm: () => this.rearm(),
+      watched: () => this.watched(),
     };
     this.refunds = new RefundEngine(host);
     this.barcode = new BarcodeEngine(host);
@@ -315,7 +318,8 @@ export class CheckoutSession extends DurableObject<Env> {
   async clientWait(secret: string, version: number, waitMs: number): Promise<Rpc<StatusView>> {
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
-    if (s.value.version === version && waitMs > 0) {
+    await this.seen(false);
+    if (this.requireSession().version === version && waitMs > 0) {
       let wake!: () => void;
       const changed = new Promise<void>((resolve) => (wake = resolve));
       this.waiters.add(wake);
@@ -323,6 +327,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await changed;
       clearTimeout(timer);
       this.waiters.delete(wake);
+      this.lastSeen = this.clock.now();
     }
     return { ok: true, value: statusView(this.requireSession(), this.store.attempts()) };
   }
@@ -340,14 +345,8 @@ export class CheckoutSession extends DurableObject<Env> {
    */
   async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; cancelUrl: string | null; merchantName: string } | null> {
     await this.enter();
-    const s = this.existing();
-    if (!s) return null;
-    const now = this.clock.now();
-    if (s.status === 'open' && now - this.lastRecheck >= RECHECK_INTERVAL_MS) {
-      this.lastRecheck = now;
-      for (const a of this.store.attempts()) if (a.status === 'pending') await this.orders.query(a.id, 0);
-      await this.rearm();
-    }
+    if (!this.existing()) return null;
+    await this.shopperBack();
     const after = this.requireSession();
     return { status: after.status, returnUrl: after.return_url, cancelUrl: this.store.fact('cancel_url'), merchantName: this.merchant(after).name };
   }
@@ -397,14 +396,21 @@ export class CheckoutSession extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [ipTag]);
     server.send(JSON.stringify(statusView(s.value, this.store.attempts())));
+    await this.seen(true);
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // The only message a widget sends besides `ping` (auto-answered) is a request for the status.
+    // The only message a widget sends besides `ping` (auto-answered) is a request for the status,
+    // when its tab is shown again or the wallet said "ok" (docs/widget.md): a likely payment, so the
+    // provider is asked too.
     if (message === 'status') {
-      const s = this.store.session();
-      if (s) ws.send(JSON.stringify(statusView(s, this.store.attempts())));
+      const s = this.existing();
+      if (!s) return;
+      ws.send(JSON.stringify(statusView(s, this.store.attempts())));
+      // Woken from hibernation: the queries below need the merchant's credentials.
+      await this.enter();
+      await this.shopperBack();
     }
   }
 
@@ -496,8 +502,9 @@ export class CheckoutSession extends DurableObject<Env> {
       });
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptAction(id, result.nextAction, result.providerData);
-        // Query fallback: notifies get lost; ask the provider on a backoff while the order is open.
-        this.store.schedule(`query:${id}`, 'query', this.clock.now() + queryDelayMs(0), { attempt: id });
+        // Query fallback: notifies get lost; ask the provider while the order is open, at a pace that
+        // follows whether the shopper watches (schedules.ts).
+        this.orders.scheduleQuery(id, null);
       });
       await this.rearm();
       this.wake();
@@ -771,6 +778,33 @@ export class CheckoutSession extends DurableObject<Env> {
     if (next === null) return this.ctx.storage.deleteAlarm();
     // The alarm runs on wall-clock time; tests that move `clock` fire it with runDurableObjectAlarm.
     await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  // ── who is watching: the query fallback's pace (schedules.ts, docs/reliability.md) ───────────────
+
+  /** A shopper watches now: a status WebSocket open, a long-poll held, or a status request within PRESENCE_WINDOW_MS. */
+  private watched(): boolean {
+    if (this.waiters.size > 0 || this.clock.now() - this.lastSeen < PRESENCE_WINDOW_MS) return true;
+    return this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.READY_STATE_OPEN);
+  }
+
+  /** A shopper is here: queries paced for nobody watching return to the watched pace (`restart`: a socket opened, from its start). */
+  private async seen(restart: boolean): Promise<void> {
+    this.lastSeen = this.clock.now();
+    if (this.store.session()?.status === 'open' && this.orders.resume(restart)) await this.rearm();
+  }
+
+  /**
+   * The shopper signals a likely payment (back from a cashier through /return, the checkout tab shown
+   * again): ask the provider about every open attempt now, at most once per RECHECK_INTERVAL_MS.
+   */
+  private async shopperBack(): Promise<void> {
+    const now = this.clock.now();
+    this.lastSeen = now;
+    if (this.store.session()?.status !== 'open' || now - this.lastRecheck < RECHECK_INTERVAL_MS) return;
+    this.lastRecheck = now;
+    for (const a of this.store.attempts()) if (a.status === 'pending') await this.orders.query(a.id, 0);
+    await this.rearm();
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────

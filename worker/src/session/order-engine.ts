@@ -1,13 +1,14 @@
-// Provider orders of one session after they are made: queried on a backoff while open (notifies get
-// lost), and closed when the session ends or is paid another way. A payment either one finds goes to
+// Provider orders of one session after they are made: queried while open (notifies get lost), at a
+// pace that follows whether a shopper watches the session (schedules.ts, nextQuery), and closed when
+// the session ends or is paid another way. A payment either one finds goes to
 // the Durable Object's one applyPayment (the decision is decidePayment in state-machine.ts).
 // Payment-code orders are never closed: they are queried and reversed by barcode-engine.ts.
 
 import type { ExpectedIdentity, PaymentFacts } from '../providers/types';
 import type { BarcodeEngine } from './barcode-engine';
 import type { SessionHost } from './refund-engine';
-import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
-import type { AttemptRow } from './store';
+import { CLOSE_RETRY_MS, at, nextQuery, type QueryPace } from './schedules';
+import type { AttemptRow, DueRow } from './store';
 
 export type OrderFault = 'query.beforeStore' | 'close.afterProvider';
 
@@ -16,7 +17,12 @@ export interface OrderHost extends Omit<SessionHost, 'fault'> {
   fault(point: OrderFault): void;
   /** The Durable Object's one way to apply a payment (decidePayment, events, anomalies, refunds). */
   applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'query'): void;
+  /** Whether a shopper watches the session now (a status WebSocket, a long-poll, a recent status request). */
+  watched(): boolean;
 }
+
+/** The pace a due query row was scheduled at: `away` in its payload, the step in its `tries`. */
+const paceOf = (row: DueRow): QueryPace => ({ away: (JSON.parse(row.payload) as { away?: boolean }).away === true, step: row.tries });
 
 const providerData = (a: AttemptRow): Record<string, string> | undefined =>
   a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined;
@@ -26,6 +32,36 @@ export class OrderEngine {
     private readonly host: OrderHost,
     private readonly barcode: Pick<BarcodeEngine, 'query' | 'giveUp'>,
   ) {}
+
+  /**
+   * Schedules the query after `last` (null: the first, as the QR or redirect is handed out), `from`
+   * then, at the pace the shopper's presence calls for now. Synchronous: callers may run it inside
+   * their transaction.
+   */
+  scheduleQuery(attemptId: string, last: QueryPace | null, from = this.host.now()): void {
+    const next = nextQuery(last, this.host.watched());
+    const payload = next.away ? { attempt: attemptId, away: true } : { attempt: attemptId };
+    this.host.store.schedule(`query:${attemptId}`, 'query', from + next.delayMs, payload, next.step);
+  }
+
+  /**
+   * A shopper is watching (again): queries paced for nobody watching go back to the watched pace,
+   * from its first step; with `restart` (a status WebSocket just opened), watched ones too. Returns
+   * whether anything moved (the caller re-arms the alarm).
+   */
+  resume(restart: boolean): boolean {
+    const { store } = this.host;
+    const soon = this.host.now() + nextQuery(null, true).delayMs;
+    let moved = false;
+    for (const a of store.attempts()) {
+      if (a.status !== 'pending' || a.flow === 'barcode' || a.next_action === null) continue;
+      const row = store.dueItem(`query:${a.id}`);
+      if (!row || row.at <= soon || !(restart || paceOf(row).away)) continue;
+      this.scheduleQuery(a.id, null);
+      moved = true;
+    }
+    return moved;
+  }
 
   /** One query of one attempt; re-schedules itself while the order is open. */
   async query(attemptId: string, tries: number): Promise<void> {
@@ -54,7 +90,9 @@ export class OrderEngine {
       (state === 'pending' || state === 'not_found' || state === 'error') &&
       (session.status === 'open' || now < session.expires_at)
     ) {
-      store.schedule(`query:${attemptId}`, 'query', now + queryDelayMs(tries + 1), { attempt: attemptId }, tries + 1);
+      // The row as it stands now: a shopper may have come back while the provider answered (resume).
+      const row = store.dueItem(`query:${attemptId}`);
+      this.scheduleQuery(attemptId, row ? paceOf(row) : { away: false, step: tries }, now);
     } else {
       store.unschedule(`query:${attemptId}`);
     }

@@ -1,16 +1,44 @@
 // Every retry and backoff schedule of a session's due work, in one place (documented in docs/reliability.md).
 
 /**
- * Query fallback: how long after an attempt's QR or redirect was handed out (and then after each
- * query) the provider is asked again. Never more than 30 s apart, so a payment whose notifies are
- * all lost is still seen within 30 s of being made: every 5 s for the first 30 s, every 10 s up to
- * 90 s, every 15 s up to 4 minutes, then every 30 s until the session ends.
+ * Query fallback: when a pending attempt's provider order is asked again, after its QR or redirect was
+ * handed out and after each query. The pace follows the shopper (docs/reliability.md#query-fallback):
+ *
+ * - **watched** (a status WebSocket open, a long-poll held, or a status request in the last
+ *   PRESENCE_WINDOW_MS, see CheckoutSession.watched): every 5 s for the first 30 s, every 10 s up to
+ *   90 s, every 15 s up to 4 minutes, then every 30 s. Never more than 30 s apart, so a payment whose
+ *   notifies are all lost is seen within 30 s while the shopper waits for it;
+ * - **away** (nobody watches): once a minute later, then 10 minutes later, then every 30 minutes.
+ *   The provider's own notify retries and the close at expiry (which finds a payment made meanwhile
+ *   and applies it) carry the rest; a shopper who comes back restarts the watched pace (resume).
+ *
+ * Each query picks the pace the presence at that moment calls for; a change of pace starts it from
+ * its first step.
  */
-export function queryDelayMs(tries: number): number {
-  if (tries < 6) return 5_000;
-  if (tries < 12) return 10_000;
-  if (tries < 22) return 15_000;
+export const QUERY_AWAY_MS = [60_000, 600_000, 1_800_000] as const;
+/** A status request (poll or long-poll) counts as a shopper watching for this long after it. */
+export const PRESENCE_WINDOW_MS = 30_000;
+
+/** Where a due query stands: which pace, and how many steps of it were taken (the due row's `tries`). */
+export interface QueryPace {
+  away: boolean;
+  step: number;
+}
+
+/** The delay before step `step` of a pace is due. */
+export function queryDelayMs(pace: QueryPace): number {
+  if (pace.away) return at(QUERY_AWAY_MS, pace.step);
+  if (pace.step < 6) return 5_000;
+  if (pace.step < 12) return 10_000;
+  if (pace.step < 22) return 15_000;
   return 30_000;
+}
+
+/** The next query after `last` (null: the first one, as the QR or redirect is handed out). */
+export function nextQuery(last: QueryPace | null, watched: boolean): QueryPace & { delayMs: number } {
+  const away = !watched;
+  const step = last && last.away === away ? last.step + 1 : 0;
+  return { away, step, delayMs: queryDelayMs({ away, step }) };
 }
 
 /** Closing a provider order that could not be closed at expiry, cancel or a channel switch. */

@@ -487,6 +487,10 @@ export class SessionStore {
     return row?.m ?? null;
   }
 
+  dueItem(key: string): DueRow | null {
+    return this.sql.exec<DueRow>('SELECT * FROM due WHERE key = ?', key).toArray()[0] ?? null;
+  }
+
   allDue(): DueRow[] {
     return this.sql.exec<DueRow>('SELECT * FROM due ORDER BY at').toArray();
   }

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StatementResult, StatementRow } from '../../src/bills/statement';
 import type { Channel, Flow, NextAction } from '../../src/contract';
+import { QUERY_AWAY_MS } from '../../src/session/schedules';
 import { api, captureWebhooks, type SessionJson } from '../helpers';
 import {
   alarm,
@@ -146,8 +147,8 @@ export interface ContractOptions {
 }
 
 const SESSION_AMOUNT = 8888;
-/** The session's query fallback first asks 5 s after the attempt (session/schedules.ts). */
-const FIRST_QUERY_MS = 5_000;
+/** Nobody watches these sessions: their query fallback first asks a minute after the attempt (session/schedules.ts). */
+const FIRST_QUERY_MS = QUERY_AWAY_MS[0];
 /** Past the first refund retry (10 s) and the first close retry (30 s). */
 const RETRIES_DUE_MS = 60_000;
 
@@ -171,10 +172,16 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
   const { sandbox, notify } = subject;
 
   /** One contract case: an `it`, or an `it.skip` whose title carries the reason. */
+  /**
+   * Cases whose harness races the runtime on a loaded machine get one more try: "refund query" holds the
+   * session's clock and its notifies in the object's memory, which workerd may drop (a fresh instance,
+   * real clock, notifies delivered) when the machine is saturated. A real fault fails both tries.
+   */
+  const RETRIED: ReadonlySet<CaseName> = new Set<CaseName>(['refund query']);
   const contractCase = (name: CaseName, what: string, body: () => Promise<void>): void => {
     const reason = skips.get(name);
     if (reason !== undefined) it.skip(`${name}: ${reason}`, body);
-    else it(`${name}: ${what}`, body);
+    else it(`${name}: ${what}`, { retry: RETRIED.has(name) ? 2 : 0 }, body);
   };
 
   async function open(over: Record<string, unknown> = {}): Promise<{ s: SessionJson; a: AttemptJson; id: string }> {
