@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { testConfig } from './worker/test/fixtures/config.ts';
+import { TEST_MASTER_KEY, testConfig } from './worker/test/fixtures/config.ts';
 import { onConsoleLog } from './worker/test/log-noise.ts';
 
 // Worker and sandbox code (unit + integration) runs inside workerd with real Durable Objects, SQLite and
@@ -26,7 +26,7 @@ const live = {
 const pair = (self: string) => ({
   main: './worker/test/entry.ts',
   miniflare: {
-    bindings: { SHOUYIN_CONFIG: testConfig() },
+    bindings: { SHOUYIN_CONFIG: testConfig(), SHOUYIN_MASTER_KEY: TEST_MASTER_KEY },
     durableObjects: { ...live, ...ledgers },
     serviceBindings: { SANDBOX: { name: self, entrypoint: 'SandboxWorker' }, SHOUYIN: self },
   },

@@ -5,6 +5,11 @@ export interface Env {
   SHOUYIN_CONFIG?: string;
   /** Comma-separated `sk_admin_…` keys for the operator's API (/v1/admin/…); routes/admin-auth.ts. */
   SHOUYIN_ADMIN_KEYS?: string;
+  /**
+   * `<kid>:<base64 of 32 bytes>`, comma-separated during a rotation (the first encrypts): the key that
+   * webhook endpoint secrets are stored encrypted under (webhooks/secret-box.ts).
+   */
+  SHOUYIN_MASTER_KEY?: string;
   SESSIONS: DurableObjectNamespace<CheckoutSession>;
   MERCHANT_SHARDS: DurableObjectNamespace<MerchantShard>;
   /**

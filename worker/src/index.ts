@@ -7,11 +7,13 @@ import { ErrorType, ShouyinError } from './lib/errors';
 import { allowedOrigin, clientApi } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
 import { appleRoutes } from './routes/apple';
+import { listsApi } from './routes/lists';
 import { merchantApi } from './routes/merchant';
 import { reconciliationApi } from './routes/reconciliation';
 import { scheduledReconciliation } from './bills/run';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
+import { webhookEndpointsApi } from './routes/webhook-endpoints';
 import { wechatRoutes } from './routes/wechat-oauth';
 import { isSessionId } from './session/ids';
 
@@ -42,6 +44,9 @@ app.get('/v1/client/sessions/:id/stream', async (c) => {
 app.route('/', appleRoutes);
 app.route('/v1/client', clientApi);
 app.route('/v1/reconciliation', reconciliationApi);
+// Lists and search, webhook endpoints and deliveries (docs/merchant-api.md, docs/webhooks.md).
+app.route('/v1', listsApi);
+app.route('/v1', webhookEndpointsApi);
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
 app.route('/return', returnRoutes);

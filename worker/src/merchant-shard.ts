@@ -1,6 +1,8 @@
 // The small merchant-wide state the API needs, sharded by a hash of the key so no single object is
 // hot: Idempotency-Key records and merchant_order_id claims. It is never on the notify path.
-// Callers find the right object through shards.ts.
+// Callers find the right object through shards.ts. One instance per merchant also holds the list
+// index (`<merchant>:index`, listing/store.ts) and one the webhook endpoints and delivery log
+// (`<merchant>:webhooks`, webhooks/endpoints.ts).
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from './env';
@@ -9,6 +11,20 @@ import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntry
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun } from './bills/run';
 import { loadConfig } from './config';
+import { ErrorType, ShouyinError, type ErrorData } from './lib/errors';
+import {
+  LISTING_SCHEMA,
+  listRefunds,
+  listSessions,
+  listedVersion,
+  upsertListing,
+  type ListingRecord,
+  type RefundQuery,
+  type SessionQuery,
+} from './listing/store';
+import { MerchantWebhooks, WEBHOOK_SCHEMA, type DeliveryView, type EndpointInput, type EndpointPatch, type EndpointView } from './webhooks/endpoints';
+import type { DeliveryEndpoint, DeliveryRecord } from './webhooks/fanout';
+import type { Position } from './listing/store';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -27,12 +43,20 @@ export type IdempotencyBegin = { kind: 'new' } | { kind: 'replay'; status: numbe
 
 export type OrderClaim = { kind: 'claimed' } | { kind: 'taken'; sessionId: string; status: SessionStatus };
 
+/** A refusal that crosses the RPC boundary as plain data (a thrown error would lose its type). */
+export type ShardResult<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
 export class MerchantShard extends DurableObject<Env> {
   private sql: SqlStorage;
+  /** Injected so tests can move time (the webhook shard's rotation overlaps and its own retries). */
+  clock: { now(): number } = { now: () => Date.now() };
+  readonly webhooks: MerchantWebhooks;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.webhooks = new MerchantWebhooks(this.sql, ctx.storage, env, { now: () => this.clock.now() });
+    for (const schema of [...LISTING_SCHEMA, ...WEBHOOK_SCHEMA]) this.sql.exec(schema);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       merchant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created INTEGER NOT NULL,
       status INTEGER, body TEXT, PRIMARY KEY (merchant, key))`);
@@ -135,9 +159,101 @@ export class MerchantShard extends DurableObject<Env> {
     return runState(this.sql, merchant, date);
   }
 
-  /** Only reconciliation runs set an alarm on a shard (the scheduled run, its retries and its webhook). */
+  /**
+   * Reconciliation runs (the scheduled run, its retries and its webhook) and the webhook shard (its own
+   * events' tries) set alarms; each instance has only one of the two kinds of work.
+   */
   override async alarm(): Promise<void> {
     await runAlarm(this.env, this.ctx.storage, this.sql);
+    await this.webhooks.alarm();
+  }
+
+  // ── the list index (`<merchant>:index`) ───────────────────────────────────────────────────────
+
+  upsertListing(merchant: string, record: ListingRecord): void {
+    upsertListing(this.sql, merchant, record);
+  }
+
+  listedVersion(merchant: string, sessionId: string): number | null {
+    return listedVersion(this.sql, merchant, sessionId);
+  }
+
+  listSessions(merchant: string, q: SessionQuery): { id: string; created: number; body: string }[] {
+    return listSessions(this.sql, merchant, q);
+  }
+
+  listRefunds(merchant: string, q: RefundQuery): { id: string; created: number; body: string }[] {
+    return listRefunds(this.sql, merchant, q);
+  }
+
+  // ── webhook endpoints and deliveries (`<merchant>:webhooks`) ──────────────────────────────────
+
+  createEndpoint(merchant: string, input: EndpointInput): Promise<EndpointView | null> {
+    return this.webhooks.create(merchant, input);
+  }
+
+  listEndpoints(merchant: string, before: Position | undefined, limit: number): { id: string; created: number; item: EndpointView }[] {
+    return this.webhooks.list(merchant, before, limit);
+  }
+
+  getEndpoint(merchant: string, id: string): EndpointView | null {
+    return this.webhooks.get(merchant, id);
+  }
+
+  updateEndpoint(merchant: string, id: string, patch: EndpointPatch): EndpointView | null {
+    return this.webhooks.update(merchant, id, patch);
+  }
+
+  deleteEndpoint(merchant: string, id: string): boolean {
+    return this.webhooks.remove(merchant, id);
+  }
+
+  rotateEndpointSecret(merchant: string, id: string, overlapSeconds: number): Promise<EndpointView | null> {
+    return this.webhooks.rotate(merchant, id, overlapSeconds);
+  }
+
+  deliveryEndpoints(merchant: string): Promise<DeliveryEndpoint[]> {
+    return this.webhooks.deliveryEndpoints(merchant);
+  }
+
+  recordDeliveries(merchant: string, records: DeliveryRecord[]): Promise<void> {
+    return this.webhooks.recordDeliveries(merchant, records);
+  }
+
+  listDeliveries(
+    merchant: string,
+    by: { event: string } | { endpoint: string },
+    status: 'succeeded' | 'failed' | undefined,
+    before: Position | undefined,
+    limit: number,
+  ): { id: string; created: number; item: DeliveryView }[] {
+    return this.webhooks.listDeliveries(merchant, by, status, before, limit);
+  }
+
+  async resendEvent(
+    merchant: string,
+    event: { id: string; type: string; created: number; body: string },
+    endpointId: string | undefined,
+  ): Promise<ShardResult<DeliveryRecord[]>> {
+    try {
+      return { ok: true, value: await this.webhooks.resend(merchant, event, endpointId) };
+    } catch (e) {
+      if (e instanceof ShouyinError && e.type !== ErrorType.api) return { ok: false, error: e.toData() };
+      throw e;
+    }
+  }
+
+  /** One event of the log, by id, or null. */
+  getEvent(merchant: string, id: string): LoggedEvent | null {
+    return (
+      this.sql
+        .exec<{ id: string; type: string; created: number; session: string; body: string }>(
+          'SELECT id, type, created, session, body FROM events WHERE merchant = ? AND id = ?',
+          merchant,
+          id,
+        )
+        .toArray()[0] ?? null
+    );
   }
 
   /** Newest first, strictly before the (created, id) cursor when given. */

@@ -26,3 +26,16 @@ export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0
 export function eventLogFor(env: Env, merchantId: string, day: string): DurableObjectStub<MerchantShard> {
   return env.MERCHANT_SHARDS.getByName(`${merchantId}:events:${day}`);
 }
+
+/**
+ * The merchant's list index (listing/store.ts): every session and refund, written by the sessions'
+ * outboxes, read by `GET /v1/checkout/sessions` and `GET /v1/refunds` (docs/architecture.md, "State").
+ */
+export function listIndexFor(env: Env, merchantId: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:index`);
+}
+
+/** The merchant's webhook endpoints, delivery log and its own events (webhooks/endpoints.ts). */
+export function webhooksFor(env: Env, merchantId: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:webhooks`);
+}

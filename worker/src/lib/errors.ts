@@ -35,6 +35,8 @@ export const ErrorCode = {
     unknown_notify_endpoint: 'unknown_notify_endpoint',
     date_in_future: 'date_in_future',
     auth_code_invalid: 'auth_code_invalid',
+    /** A list's `starting_after` that is not a cursor of this list, these filters and this merchant. */
+    invalid_cursor: 'invalid_cursor',
   },
   /** Who the caller is: secret keys, client secrets, origins. */
   auth: {
@@ -136,11 +138,21 @@ export const ErrorCode = {
     environment_unsupported: 'environment_unsupported',
     transaction_revoked: 'transaction_revoked',
   },
+  /** Webhook endpoints managed over the API (docs/webhooks.md). */
+  webhook: {
+    /** `we_config` comes from the merchant's configuration: change it there. */
+    endpoint_managed_by_config: 'endpoint_managed_by_config',
+    endpoint_limit_reached: 'endpoint_limit_reached',
+    /** A resend to an endpoint that is disabled or not subscribed to the event's type. */
+    endpoint_not_subscribed: 'endpoint_not_subscribed',
+  },
   /** SHOUYIN_CONFIG: the operator's to fix. */
   config: {
     config_invalid: 'config_invalid',
     apple_roots_missing: 'apple_roots_missing',
     apple_shared_secret_mismatch: 'apple_shared_secret_mismatch',
+    /** SHOUYIN_MASTER_KEY is not set or malformed: webhook endpoint secrets cannot be encrypted at rest. */
+    master_key_missing: 'master_key_missing',
   },
   /** Apple In-App Purchase verification (docs/apple.md). */
   apple: {
@@ -170,6 +182,7 @@ export type AuthCode = Values<Catalogue['auth']>;
 export type IdempotencyCode = Values<Catalogue['idempotency']>;
 export type SessionCode = Values<Catalogue['session']>;
 export type RefundCode = Values<Catalogue['refund']>;
+export type WebhookCode = Values<Catalogue['webhook']>;
 export type ProviderCode = Values<Catalogue['provider']>;
 export type VerificationCode = Values<Catalogue['verification']>;
 export type ConfigCode = Values<Catalogue['config']>;

@@ -23,12 +23,15 @@ merchantApi.use('*', async (c, next) => {
 /**
  * Runs a mutating call under an Idempotency-Key: the same key and body replay the stored answer,
  * the same key with another body is a 409, a key still executing is a 409 to retry later.
+ * `stored` is what is kept of a successful answer for replays (by default all of it): an answer that
+ * shows a secret once keeps it out of the stored record (docs/webhooks.md).
  */
-async function idempotent(
+export async function idempotent(
   c: { env: AppEnv['Bindings']; req: { header(name: string): string | undefined; method: string; path: string } },
   merchantId: string,
   rawBody: string,
   run: () => Promise<Response>,
+  stored: (body: string) => string = (body) => body,
 ): Promise<Response> {
   const key = c.req.header('idempotency-key');
   if (key === undefined) return run();
@@ -69,7 +72,7 @@ async function idempotent(
     }
     throw e;
   }
-  await shard.finishIdempotent(merchantId, key, res.status, await res.clone().text());
+  await shard.finishIdempotent(merchantId, key, res.status, stored(await res.clone().text()));
   return res;
 }
 

@@ -13,7 +13,7 @@ import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
-import { eventLogFor, utcDay } from '../shards';
+import { eventLogFor, listIndexFor, utcDay, webhooksFor } from '../shards';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
@@ -22,11 +22,12 @@ import { attemptIdFor } from './ids';
 import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
-import { CLOSE_RETRY_MS, at, queryDelayMs } from './schedules';
+import { CLOSE_RETRY_MS, LISTING_RETRY_MS, at, queryDelayMs } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
-import { merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
-import { deliverWebhook, recordEvent } from './webhooks';
+import { listingRecord, merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
+import { deliverWebhook, recordEvent, resendWebhook, type EndpointDirectory } from './webhooks';
+import type { DeliveryRecord } from '../webhooks/fanout';
 
 export interface SessionInit {
   id: string;
@@ -67,6 +68,8 @@ export interface ClientInfo {
 }
 
 export const MAX_LONG_POLL_MS = 30_000;
+/** Delivery records sent to the merchant's delivery log in one call. */
+const REPORT_BATCH = 50;
 /** A shopper returning from a cashier triggers at most one immediate query per this interval. */
 export const RECHECK_INTERVAL_MS = 2_000;
 
@@ -79,7 +82,9 @@ export type FaultPoint =
   | 'refund.afterProvider'
   | 'webhook.afterSend'
   | 'barcode.afterPay'
-  | 'reverse.afterProvider';
+  | 'reverse.afterProvider'
+  | 'index.beforeWrite'
+  | 'index.afterWrite';
 
 export class CheckoutSession extends DurableObject<Env> {
   /** Injected so tests can move time; everything time-dependent reads it. */
@@ -223,6 +228,34 @@ export class CheckoutSession extends DurableObject<Env> {
     const s = this.store.session();
     const r = this.store.refund(refundNo);
     return s && r && s.merchant_id === merchantId ? refundObject(r, s, this.store.attempt(r.attempt_id)) : null;
+  }
+
+  /**
+   * `POST /v1/events/:id/retry` for one of this session's events: sends it now (same webhook-id) to the
+   * named endpoint or to every enabled endpoint subscribed to it, and answers with the tries made.
+   */
+  async retryWebhook(merchantId: string, eventId: string, endpointId?: string): Promise<Rpc<DeliveryRecord[]>> {
+    const s = this.store.session();
+    if (!s || s.merchant_id !== merchantId || !this.store.event(eventId)) {
+      return fail(ErrorType.not_found, ErrorCode.request.resource_missing, `No such event: '${eventId}'.`);
+    }
+    try {
+      const records = await resendWebhook(
+        this.store,
+        this.merchant(s),
+        eventId,
+        endpointId,
+        this.clock.now(),
+        loadConfig(this.env),
+        this.endpointDirectory(s.merchant_id),
+        (fn) => this.ctx.storage.transactionSync(fn),
+      );
+      await this.rearm();
+      return { ok: true, value: records };
+    } catch (e) {
+      if (e instanceof ShouyinError) return { ok: false, error: e.toData() };
+      throw e;
+    }
   }
 
   // ── client API (the widget) ────────────────────────────────────────────────────────────────────
@@ -575,10 +608,18 @@ export class CheckoutSession extends DurableObject<Env> {
         return this.orders.query(payload.attempt!, item.tries);
       case 'refund':
         return this.refunds.run(payload.refund!, item.tries);
-      case 'webhook':
-        await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, loadConfig(this.env));
+      case 'webhook': {
+        const s = this.requireSession();
+        await deliverWebhook(this.store, this.merchant(s), item, now, loadConfig(this.env), this.endpointDirectory(s.merchant_id), (fn) =>
+          this.ctx.storage.transactionSync(fn),
+        );
         this.fault('webhook.afterSend');
         return;
+      }
+      case 'listing':
+        return this.publishListing(item, now);
+      case 'report':
+        return this.reportDeliveries(item, now);
       case 'index': {
         const e = this.store.event(payload.event!);
         const s = this.requireSession();
@@ -594,6 +635,68 @@ export class CheckoutSession extends DurableObject<Env> {
         return this.store.unschedule(item.key);
       }
     }
+  }
+
+  /**
+   * Copies the session (and its refunds) into the merchant's list index at its current version. A
+   * change made while the write is on its way schedules `listing` again, and that schedule is kept: it
+   * is removed only if the version written is still the session's. The index keeps the highest version,
+   * so a write repeated after a crash, or arriving late, changes nothing (docs/merchant-api.md).
+   */
+  private async publishListing(item: DueRow, now: number): Promise<void> {
+    const s = this.store.session();
+    if (!s) return this.store.unschedule(item.key);
+    const record = listingRecord(s, this.store.attempts(), this.store.refunds());
+    try {
+      this.fault('index.beforeWrite');
+      await listIndexFor(this.env, s.merchant_id).upsertListing(s.merchant_id, record);
+      this.fault('index.afterWrite');
+    } catch (e) {
+      console.warn(`session ${s.id}: list index write failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
+      return this.store.schedule(item.key, 'listing', now + at(LISTING_RETRY_MS, item.tries), {}, item.tries + 1);
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.store.setFact('listed_version', String(record.session.version));
+      if (this.requireSession().version === record.session.version) this.store.unschedule(item.key);
+    });
+  }
+
+  /** Sends webhook tries to the merchant's delivery log (idempotent by delivery id), in batches. */
+  private async reportDeliveries(item: DueRow, now: number): Promise<void> {
+    const s = this.requireSession();
+    const rows = this.store.unreportedDeliveries(REPORT_BATCH);
+    if (rows.length > 0) {
+      try {
+        await webhooksFor(this.env, s.merchant_id).recordDeliveries(
+          s.merchant_id,
+          rows.map((d) => ({
+            id: d.id!,
+            event_id: d.event_id,
+            event_type: d.event_type,
+            endpoint_id: d.endpoint_id ?? 'we_config',
+            attempt: d.try,
+            at: d.at,
+            status: d.status,
+            error: d.error,
+            duration_ms: d.duration_ms ?? 0,
+            next_retry_at: d.next_retry_at,
+          })),
+        );
+      } catch (e) {
+        console.warn(`session ${s.id}: delivery log write failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
+        return this.store.schedule(item.key, 'report', now + at(LISTING_RETRY_MS, item.tries), {}, item.tries + 1);
+      }
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.store.markReported(rows.map((d) => d.id!));
+      if (this.store.unreportedDeliveries(1).length === 0) this.store.unschedule(item.key);
+      else this.store.schedule(item.key, 'report', 0);
+    });
+  }
+
+  /** The merchant's API webhook endpoints, with their signing secrets, from its webhook shard. */
+  private endpointDirectory(merchantId: string): EndpointDirectory {
+    return () => webhooksFor(this.env, merchantId).deliveryEndpoints(merchantId);
   }
 
   private async rearm(): Promise<void> {

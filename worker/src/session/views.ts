@@ -2,6 +2,7 @@
 // facts; the public view (the browser's) carries neither provider data nor anything secret.
 
 import type { Channel, NextAction, PublicAttempt, PublicChannel, PublicSessionView, StatusView } from '../contract';
+import type { ListingRecord } from '../listing/store';
 import { refundObject, refundedAmount, type RefundObject } from './refunds';
 import type { AttemptRow, BarcodeRow, RefundRow, SessionRow } from './store';
 
@@ -69,6 +70,32 @@ export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: 
         }
       : null,
     refunds: refunds.map((r) => refundObject(r, s, attempts.find((a) => a.id === r.attempt_id) ?? null)),
+  };
+}
+
+/** A session as `GET /v1/checkout/sessions` lists it: the retrieve shape without the client secret. */
+export type ListedSessionView = Omit<MerchantSession, 'client_secret'>;
+
+/**
+ * What the session writes into the merchant's list index at its current version: the list item (never
+ * the client secret: the index is a second copy, and whoever needs the secret retrieves the session),
+ * the columns the filters use, and its refunds.
+ */
+export function listingRecord(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[]): ListingRecord {
+  const { client_secret: _secret, ...item } = merchantSession(s, attempts, refunds);
+  const paid = s.paid_attempt_id ? attempts.find((a) => a.id === s.paid_attempt_id) : undefined;
+  const channel = (paid ?? attempts[attempts.length - 1])?.channel ?? null;
+  return {
+    session: {
+      id: s.id,
+      version: s.version,
+      created: s.created,
+      status: s.status,
+      channel,
+      merchant_order_id: s.merchant_order_id,
+      body: JSON.stringify(item satisfies ListedSessionView),
+    },
+    refunds: item.refunds.map((r, i) => ({ id: r.id, session: s.id, created: refunds[i]!.created, status: r.status, body: JSON.stringify(r) })),
   };
 }
 
