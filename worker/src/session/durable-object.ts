@@ -70,6 +70,8 @@ export interface ClientInfo {
 export const MAX_LONG_POLL_MS = 30_000;
 /** Delivery records sent to the merchant's delivery log in one call. */
 const REPORT_BATCH = 50;
+/** Passes one alarm makes over the due work (each item is retried on its own schedule, never at once). */
+const ALARM_ROUNDS = 4;
 /** A shopper returning from a cashier triggers at most one immediate query per this interval. */
 export const RECHECK_INTERVAL_MS = 2_000;
 
@@ -97,13 +99,15 @@ export class CheckoutSession extends DurableObject<Env> {
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
   private lastRecheck = 0;
+  /** The list index write started by publishSoon, while it runs. */
+  private publishing: Promise<void> | null = null;
   private readonly refunds: RefundEngine;
   private readonly barcode: BarcodeEngine;
   private readonly orders: OrderEngine;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new SessionStore(ctx.storage.sql);
+    this.store = new SessionStore(ctx.storage.sql, () => this.clock.now());
     // One host for the engines: each reads only what its interface names.
     const host = {
       store: this.store,
@@ -574,12 +578,18 @@ export class CheckoutSession extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = this.clock.now();
-    for (const item of this.store.dueBy(now)) {
-      try {
-        await this.runDue(item, now);
-      } catch (e) {
-        console.error(`due item ${item.key} failed: ${e instanceof Error ? e.message : String(e)}`);
-        this.store.schedule(item.key, item.kind, now + 60_000, JSON.parse(item.payload), item.tries + 1);
+    // Work the due items make due at once (the event of an expiry, the list index write of any change,
+    // the delivery report of a webhook try) runs in the same alarm, a few rounds at most.
+    for (let round = 0; round < ALARM_ROUNDS; round++) {
+      const due = this.store.dueBy(now);
+      if (due.length === 0) break;
+      for (const item of due) {
+        try {
+          await this.runDue(item, now);
+        } catch (e) {
+          console.error(`due item ${item.key} failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.store.schedule(item.key, item.kind, now + 60_000, JSON.parse(item.payload), item.tries + 1);
+        }
       }
     }
     await this.rearm();
@@ -700,10 +710,32 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private async rearm(): Promise<void> {
+    this.publishSoon();
     const next = this.store.nextDueAt();
     if (next === null) return this.ctx.storage.deleteAlarm();
     // The alarm runs on wall-clock time; tests that move `clock` fire it with runDurableObjectAlarm.
     await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  /**
+   * A change was stored (every path that stores one re-arms the alarm): copy it into the list index now,
+   * in the background, rather than on an alarm of its own. The `listing` due item stays until the write
+   * is acknowledged, so a write that fails or never finishes is made by the alarm instead (its retries
+   * are the alarm's: this only makes the first try). Never awaited by the caller: a notify is acked
+   * without waiting for a merchant-wide object (docs/architecture.md, "State").
+   */
+  private publishSoon(): void {
+    if (this.publishing) return;
+    const item = this.store.dueItem('listing');
+    if (!item || item.tries > 0) return;
+    const run = this.publishListing(item, this.clock.now())
+      .catch((e: unknown) => console.error(`session list index write failed: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => {
+        this.publishing = null;
+      });
+    this.publishing = run;
+    // Afterwards the alarm moves to whatever is really due next (or publishes a change made meanwhile).
+    this.ctx.waitUntil(run.then(() => this.rearm()));
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────

@@ -162,8 +162,18 @@ const ADDED_COLUMNS: [table: string, column: string, definition: string][] = [
   ['deliveries', 'reported', 'INTEGER NOT NULL DEFAULT 1'],
 ];
 
+/**
+ * How long after a change the outbox's copy into the list index is due. The session writes it at once,
+ * in the background, as soon as the change is stored (durable-object.ts publishSoon); the due item is
+ * what makes it happen anyway when that write fails or the object dies first.
+ */
+export const LISTING_FALLBACK_MS = 2_000;
+
 export class SessionStore {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly now: () => number = () => Date.now(),
+  ) {
     for (const s of SCHEMA) sql.exec(s);
     const have = new Set(
       sql
@@ -182,8 +192,14 @@ export class SessionStore {
    */
   private changed(): void {
     this.sql.exec(
-      "INSERT INTO due (key, kind, at, payload, tries) VALUES ('listing', 'listing', 0, '{}', 0) ON CONFLICT (key) DO UPDATE SET at = 0, tries = 0",
+      "INSERT INTO due (key, kind, at, payload, tries) VALUES ('listing', 'listing', ?, '{}', 0) ON CONFLICT (key) DO UPDATE SET at = excluded.at, tries = 0",
+      this.now() + LISTING_FALLBACK_MS,
     );
+  }
+
+  /** One due item by key, or null. */
+  dueItem(key: string): DueRow | null {
+    return this.sql.exec<DueRow>('SELECT * FROM due WHERE key = ?', key).toArray()[0] ?? null;
   }
 
   session(): SessionRow | null {
@@ -508,8 +524,9 @@ export class SessionStore {
     this.sql.exec('DELETE FROM due WHERE key = ?', key);
   }
 
+  /** What is due by `now`, oldest first; the bookkeeping copies (`listing`, `report`) after the work itself. */
   dueBy(now: number): DueRow[] {
-    return this.sql.exec<DueRow>('SELECT * FROM due WHERE at <= ? ORDER BY at', now).toArray();
+    return this.sql.exec<DueRow>("SELECT * FROM due WHERE at <= ? ORDER BY kind IN ('listing', 'report'), at", now).toArray();
   }
 
   nextDueAt(): number | null {

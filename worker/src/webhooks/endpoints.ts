@@ -233,15 +233,19 @@ export class MerchantWebhooks {
   update(merchant: string, id: string, patch: EndpointPatch): EndpointView | null {
     const r = this.row(merchant, id);
     if (!r) return null;
-    // Enabling again starts its health afresh: failures before it do not count towards disabling.
+    // Enabling again starts its health afresh: no try logged so far counts towards disabling it again
+    // (its tries' times come from the sessions' clocks, so the newest logged one bounds them, not ours).
     const reenabled = patch.status === 'enabled' && r.status === 'disabled';
+    const newest = this.sql
+      .exec<{ t: number | null }>('SELECT MAX(created) AS t FROM wh_deliveries WHERE merchant = ? AND endpoint_id = ?', merchant, id)
+      .one().t;
     this.sql.exec(
       'UPDATE wh_endpoints SET url = ?, enabled_events = ?, description = ?, status = ?, health_since = ? WHERE merchant = ? AND id = ?',
       patch.url ?? r.url,
       patch.enabled_events ? JSON.stringify(patch.enabled_events) : r.enabled_events,
       patch.description === undefined ? r.description : patch.description,
       patch.status ?? r.status,
-      reenabled ? this.clock.now() : r.health_since,
+      reenabled ? Math.max(this.clock.now(), newest ?? 0) : r.health_since,
       merchant,
       id,
     );
