@@ -21,7 +21,7 @@ import {
   WebhookEndpoint,
 } from '../api/schemas/webhook-endpoints';
 import { EventIdParams } from '../api/schemas/lists';
-import type { MerchantConfig } from '../config';
+import { loadConfig, type MerchantConfig } from '../config';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
 import { decodeCursor, filterKey, pageOf } from '../listing/cursor';
 import { webhooksFor } from '../shards';
@@ -70,9 +70,14 @@ async function endpointOf(c: { env: AppEnv['Bindings'] }, merchant: MerchantConf
   throw notFound('webhook endpoint', id);
 }
 
-/** https for a live merchant, as for the configured webhook (docs/configuration.md). */
-function checkUrl(merchant: MerchantConfig, url: string | undefined): void {
-  if (url !== undefined && merchant.livemode && !url.startsWith('https://')) throw invalid('url', 'url must be an https URL for a live merchant.');
+/**
+ * https for a live merchant, as for the configured webhook (docs/configuration.md), and never this
+ * deployment itself: Shouyin's outbound fetch answers its own origin in-process (lib/outbound.ts).
+ */
+function checkUrl(env: AppEnv['Bindings'], merchant: MerchantConfig, url: string | undefined): void {
+  if (url === undefined || !merchant.livemode) return;
+  if (!url.startsWith('https://')) throw invalid('url', 'url must be an https URL for a live merchant.');
+  if (new URL(url).origin === new URL(loadConfig(env).public_base_url).origin) throw invalid('url', 'url must be your server, not this Shouyin deployment.');
 }
 
 webhookEndpointsApi.openapi(
@@ -93,7 +98,7 @@ webhookEndpointsApi.openapi(
   async (c) => {
     const merchant = c.get('merchant');
     const body = c.req.valid('json');
-    checkUrl(merchant, body.url);
+    checkUrl(c.env, merchant, body.url);
     // Checked here, where the error keeps its type (a thrown error loses it crossing to the shard).
     masterKeys(c.env);
     return replayable(
@@ -178,7 +183,7 @@ webhookEndpointsApi.openapi(
     const body = c.req.valid('json');
     await endpointOf(c, merchant, id);
     if (id === CONFIG_ENDPOINT_ID) throw managedByConfig();
-    checkUrl(merchant, body.url);
+    checkUrl(c.env, merchant, body.url);
     const updated = await webhooksFor(c.env, merchant.id).updateEndpoint(merchant.id, id, {
       ...(body.url !== undefined ? { url: body.url } : {}),
       ...(body.enabled_events !== undefined ? { enabled_events: body.enabled_events } : {}),

@@ -9,6 +9,7 @@
 import type { MerchantConfig, ShouyinConfig } from '../config';
 import { ErrorCode, ErrorType, ShouyinError } from '../lib/errors';
 import {
+  CONFIG_ENDPOINT_ID,
   chooseResendEndpoints,
   configEndpoint,
   deliveryState,
@@ -80,15 +81,17 @@ export async function deliverWebhook(
   const { event: eventId } = JSON.parse(item.payload) as { event: string };
   const event = store.event(eventId);
   if (!event) return store.unschedule(item.key);
-  const endpoints = await allEndpoints(merchant, directory);
   let targets = store.webhookTargets(event.id);
+  // Retries that only the configured webhook is still waiting for need nothing from the webhook shard.
+  const onlyConfig = targets.length > 0 && targets.every((t) => t.state !== 'pending' || t.endpoint_id === CONFIG_ENDPOINT_ID);
+  const endpoints = onlyConfig ? [configEndpoint(merchant)].filter((e) => e !== null) : await allEndpoints(merchant, directory);
   if (targets.length === 0) {
     // First run: the endpoints subscribed now are the event's. A due item from before endpoints existed
     // carries the configured webhook's tries, so its schedule goes on where it was.
     targets = subscribed(endpoints, event.type).map((e) => ({
       event_id: event.id,
       endpoint_id: e.id,
-      tries: e.id === 'we_config' ? item.tries : 0,
+      tries: e.id === CONFIG_ENDPOINT_ID ? item.tries : 0,
       next_at: now,
       state: 'pending',
     }));

@@ -36,10 +36,17 @@ export function masterKeys(env: { SHOUYIN_MASTER_KEY?: string }): MasterKey[] {
   });
 }
 
-/** The AES key for endpoint secrets: 32 ASCII bytes (crypto/aes-gcm.ts takes the key as text), HMAC-derived. */
-async function boxKey(master: MasterKey): Promise<string> {
-  const derived = await hmacSha256(master.key, 'shouyin webhook endpoint secrets v1');
-  return toBase64(derived.subarray(0, 24));
+const derivedKeys = new Map<string, Promise<string>>();
+
+/** The AES key for endpoint secrets: 32 ASCII bytes (crypto/aes-gcm.ts takes the key as text), HMAC-derived once per isolate. */
+function boxKey(master: MasterKey): Promise<string> {
+  const id = `${master.kid}:${toBase64(master.key)}`;
+  let k = derivedKeys.get(id);
+  if (!k) {
+    k = hmacSha256(master.key, 'shouyin webhook endpoint secrets v1').then((d) => toBase64(d.subarray(0, 24)));
+    derivedKeys.set(id, k);
+  }
+  return k;
 }
 
 /** `v1.<kid>.<nonce>.<base64 ciphertext‖tag>` */
