@@ -287,6 +287,11 @@ export class MerchantWebhooks {
     const now = this.clock.now();
     const out: DeliveryEndpoint[] = [];
     for (const r of rows) {
+      // A disabled endpoint is sent nothing: its secrets stay sealed.
+      if (r.status !== 'enabled') {
+        out.push({ id: r.id, url: r.url, enabled_events: JSON.parse(r.enabled_events) as string[], status: r.status, secrets: [] });
+        continue;
+      }
       const current = await this.open(r, 'current');
       const previous = r.previous_secret && r.previous_expires_at !== null && r.previous_expires_at > now ? await this.open(r, 'previous') : null;
       out.push({
