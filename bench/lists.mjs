@@ -43,13 +43,17 @@ await ready;
 const base = `http://127.0.0.1:${port}`;
 const auth = { authorization: `Bearer ${secrets.secret_key}` };
 
-/** utime + stime of every workerd process, in ms (clock ticks are 100 Hz on Linux). */
+/**
+ * utime + stime of this benchmark's workerd processes, in ms (clock ticks are 100 Hz on Linux): those in
+ * the process group of the wrangler it started, so other workerd processes on the machine do not count.
+ */
 function workerdCpuMs() {
   let ticks = 0;
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd')) continue;
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Number(f[2]) !== child.pid) continue;
       ticks += Number(f[11]) + Number(f[12]);
     } catch {
       // a process that ended meanwhile
@@ -126,6 +130,8 @@ try {
     created[i] = s;
   });
   let wall = performance.now() - t0;
+  // The index writes run after the answer: let them finish inside the CPU window.
+  await new Promise((r) => setTimeout(r, 3000));
   stats(
     'create a session',
     createMs,
@@ -143,7 +149,7 @@ try {
     cancelMs.push(performance.now() - t);
   });
   wall = performance.now() - t0;
-  // The webhooks and index writes run after the answer: let them finish inside the CPU window.
+  // And the webhooks.
   await new Promise((r) => setTimeout(r, 3000));
   stats(
     'cancel a session',

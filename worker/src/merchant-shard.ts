@@ -56,7 +56,6 @@ export class MerchantShard extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.webhooks = new MerchantWebhooks(this.sql, ctx.storage, env, { now: () => this.clock.now() });
-    for (const schema of [...LISTING_SCHEMA, ...WEBHOOK_SCHEMA]) this.sql.exec(schema);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       merchant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created INTEGER NOT NULL,
       status INTEGER, body TEXT, PRIMARY KEY (merchant, key))`);
@@ -67,6 +66,14 @@ export class MerchantShard extends DurableObject<Env> {
       merchant TEXT NOT NULL, order_id TEXT NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (merchant, order_id))`);
     // Reconciliation (worker/src/bills): the day ledger (`<m>:ledger:<day>`) and the day's run (`<m>:recon:<day>`).
     for (const schema of [LEDGER_SCHEMA, ...RECON_SCHEMA]) this.sql.exec(schema);
+  }
+
+  /** The list index's and the webhook shard's tables, made on first use in the instances that hold them. */
+  private readonly made = new Set<'listing' | 'webhooks'>();
+  private tables(which: 'listing' | 'webhooks'): void {
+    if (this.made.has(which)) return;
+    for (const schema of which === 'listing' ? LISTING_SCHEMA : WEBHOOK_SCHEMA) this.sql.exec(schema);
+    this.made.add(which);
   }
 
   /** Starts an idempotent request, or says what to answer instead. */
@@ -163,60 +170,79 @@ export class MerchantShard extends DurableObject<Env> {
    * Reconciliation runs (the scheduled run, its retries and its webhook) and the webhook shard (its own
    * events' tries) set alarms; each instance has only one of the two kinds of work.
    */
-  override async alarm(): Promise<void> {
-    await runAlarm(this.env, this.ctx.storage, this.sql);
-    await this.webhooks.alarm();
+  override alarm(): Promise<void> {
+    // Chained: a test harness firing the alarm by hand while the real one runs waits its turn.
+    const run = this.alarmChain.then(async () => {
+      await runAlarm(this.env, this.ctx.storage, this.sql);
+      this.tables('webhooks');
+      await this.webhooks.alarm();
+    });
+    this.alarmChain = run.catch(() => {});
+    return run;
   }
+  private alarmChain: Promise<void> = Promise.resolve();
 
   // ── the list index (`<merchant>:index`) ───────────────────────────────────────────────────────
 
   upsertListing(merchant: string, record: ListingRecord): void {
+    this.tables('listing');
     upsertListing(this.sql, merchant, record);
   }
 
   listedVersion(merchant: string, sessionId: string): number | null {
+    this.tables('listing');
     return listedVersion(this.sql, merchant, sessionId);
   }
 
   listSessions(merchant: string, q: SessionQuery): { id: string; created: number; body: string }[] {
+    this.tables('listing');
     return listSessions(this.sql, merchant, q);
   }
 
   listRefunds(merchant: string, q: RefundQuery): { id: string; created: number; body: string }[] {
+    this.tables('listing');
     return listRefunds(this.sql, merchant, q);
   }
 
   // ── webhook endpoints and deliveries (`<merchant>:webhooks`) ──────────────────────────────────
 
   createEndpoint(merchant: string, input: EndpointInput): Promise<EndpointView | null> {
+    this.tables('webhooks');
     return this.webhooks.create(merchant, input);
   }
 
   listEndpoints(merchant: string, before: Position | undefined, limit: number): { id: string; created: number; item: EndpointView }[] {
+    this.tables('webhooks');
     return this.webhooks.list(merchant, before, limit);
   }
 
   getEndpoint(merchant: string, id: string): EndpointView | null {
+    this.tables('webhooks');
     return this.webhooks.get(merchant, id);
   }
 
   updateEndpoint(merchant: string, id: string, patch: EndpointPatch): EndpointView | null {
+    this.tables('webhooks');
     return this.webhooks.update(merchant, id, patch);
   }
 
   deleteEndpoint(merchant: string, id: string): boolean {
+    this.tables('webhooks');
     return this.webhooks.remove(merchant, id);
   }
 
   rotateEndpointSecret(merchant: string, id: string, overlapSeconds: number): Promise<EndpointView | null> {
+    this.tables('webhooks');
     return this.webhooks.rotate(merchant, id, overlapSeconds);
   }
 
   deliveryEndpoints(merchant: string): Promise<DeliveryEndpoint[]> {
+    this.tables('webhooks');
     return this.webhooks.deliveryEndpoints(merchant);
   }
 
   recordDeliveries(merchant: string, records: DeliveryRecord[]): Promise<void> {
+    this.tables('webhooks');
     return this.webhooks.recordDeliveries(merchant, records);
   }
 
@@ -227,6 +253,7 @@ export class MerchantShard extends DurableObject<Env> {
     before: Position | undefined,
     limit: number,
   ): { id: string; created: number; item: DeliveryView }[] {
+    this.tables('webhooks');
     return this.webhooks.listDeliveries(merchant, by, status, before, limit);
   }
 
@@ -235,6 +262,7 @@ export class MerchantShard extends DurableObject<Env> {
     event: { id: string; type: string; created: number; body: string },
     endpointId: string | undefined,
   ): Promise<ShardResult<DeliveryRecord[]>> {
+    this.tables('webhooks');
     try {
       return { ok: true, value: await this.webhooks.resend(merchant, event, endpointId) };
     } catch (e) {
