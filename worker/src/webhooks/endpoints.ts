@@ -14,8 +14,6 @@ import {
   CONFIG_ENDPOINT_ID,
   chooseResendEndpoints,
   configEndpoint,
-  deliveryState,
-  nextDue,
   runDueTargets,
   subscribed,
   tryTarget,
@@ -485,11 +483,6 @@ export class MerchantWebhooks {
     return outcomes.map((o) => o.record);
   }
 
-  /** Whether this shard holds (and so sends) the event. */
-  ownsEvent(merchant: string, eventId: string): boolean {
-    return this.sql.exec('SELECT 1 FROM wh_events WHERE merchant = ? AND id = ?', merchant, eventId).toArray().length > 0;
-  }
-
   private targets(merchant: string, eventId: string): TargetRow[] {
     return this.sql
       .exec<TargetRow>(
@@ -569,20 +562,5 @@ export class MerchantWebhooks {
     if (!Number.isFinite(want)) return;
     const current = await this.storage.getAlarm();
     if (current === null || want < current) await this.storage.setAlarm(Math.max(want, Date.now()));
-  }
-
-  /** The state of one of this shard's events, for tests and operators. */
-  eventState(merchant: string, eventId: string): { delivery: string; targets: TargetRow[] } | null {
-    if (!this.ownsEvent(merchant, eventId)) return null;
-    const targets = this.targets(merchant, eventId);
-    return { delivery: deliveryState(targets), targets };
-  }
-
-  /** When this shard's next try is due (ms), for tests. */
-  nextTryAt(): number | null {
-    return (
-      nextDue(this.sql.exec<TargetRow>("SELECT event_id, endpoint_id, tries, next_at, state FROM wh_targets WHERE state = 'pending'").toArray())?.next_at ??
-      null
-    );
   }
 }

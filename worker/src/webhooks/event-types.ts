@@ -10,5 +10,3 @@ export const SUBSCRIBABLE_EVENT_TYPES = [
   'refund.failed',
   'webhook_endpoint.disabled',
 ] as const;
-
-export type SubscribableEventType = (typeof SUBSCRIBABLE_EVENT_TYPES)[number];
