@@ -126,7 +126,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL, delivery TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS deliveries (
-    event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)`,
+    event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT,
+    id TEXT, endpoint_id TEXT, duration_ms INTEGER, next_retry_at INTEGER, reported INTEGER NOT NULL DEFAULT 1)`,
   `CREATE TABLE IF NOT EXISTS anomalies (
     attempt_id TEXT NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL)`,
   /** Every verified notify and query result that reached this session, for audit (docs/reliability.md). */
@@ -151,8 +152,9 @@ const SCHEMA = [
 ];
 
 /**
- * Columns added to tables of sessions stored before them (SQLite's ADD COLUMN keeps the rows). Delivery
- * rows written before webhook endpoints existed count as reported: they were never in the delivery log.
+ * Columns a session stored before them lacks (new sessions get them from SCHEMA); SQLite's ADD COLUMN
+ * keeps the rows. Delivery rows written before webhook endpoints existed count as reported: they were
+ * never in the delivery log.
  */
 const ADDED_COLUMNS: [table: string, column: string, definition: string][] = [
   ['deliveries', 'id', 'TEXT'],
