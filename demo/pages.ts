@@ -4,7 +4,7 @@
 import { html, raw } from 'hono/html';
 import type { Product } from './catalog';
 
-export type Lang = 'zh-CN' | 'en';
+export type Lang = 'zh-CN' | 'zh-TW' | 'en';
 
 const FAVICON =
   "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='8' fill='%230f766e'/%3E%3Ctext x='16' y='23' font-size='18' text-anchor='middle' fill='white' font-family='sans-serif'%3E%C2%A5%3C/text%3E%3C/svg%3E";
@@ -171,7 +171,8 @@ export interface CheckoutView {
   description: string;
   merchantOrderId: string;
   product: Product | undefined;
-  lang: Lang;
+  /** The language asked for (`?lang=`); without one the widget follows the shopper's browser. */
+  lang: Lang | undefined;
   /** Load the sandbox's test WeixinJSBridge (test mode, MicroMessenger User-Agent). */
   wechatBridge?: boolean;
 }
@@ -228,10 +229,10 @@ export function checkoutPage(v: CheckoutView) {
           </div>
           <p class="note">This page got only the session's client secret from the shop's server; the secret key stays server side.</p>
         </section>
-        <shouyin-checkout client-secret="${v.clientSecret}" locale="${v.lang}"></shouyin-checkout>
+        <shouyin-checkout client-secret="${v.clientSecret}" ${v.lang ? raw(`locale="${v.lang}"`) : ''}></shouyin-checkout>
       </div>
     </main>`,
-    v.lang,
+    v.lang ?? 'zh-CN',
     script,
   );
 }

@@ -23,7 +23,7 @@ import { checkoutPage, errorPage, shopPage, type Lang } from './pages';
 import { verifyWebhook } from './webhook-verify';
 import { posRoutes } from './pos';
 
-export { CheckoutSession, MerchantShard } from '../worker/src/index';
+export { CheckoutSession, MerchantShard, MerchantRegistry, SandboxMerchants } from '../worker/src/index';
 export { DemoInbox } from './inbox';
 
 export interface DemoEnv extends Env {
@@ -124,7 +124,8 @@ demo.post('/demo/checkout', async (c) => {
       metadata: { product: product.id },
       // After a cashier or wallet page (Alipay web, UnionPay, WeChat H5/JSAPI) Shouyin re-checks the
       // payment and then sends the shopper back here; the widget shows what the server holds.
-      return_url: `${new URL(c.req.url).origin}/demo/checkout/{CHECKOUT_SESSION_ID}`,
+      // {LOCALE}: the widget's language, so a shopper comes back from a cashier page in the language they left in.
+      return_url: `${new URL(c.req.url).origin}/demo/checkout/{CHECKOUT_SESSION_ID}?lang={LOCALE}`,
     },
   });
   if (!res.ok) {
@@ -149,7 +150,8 @@ demo.get('/demo/checkout/:id', async (c) => {
   if (!c.env.DEMO_SECRET_KEY) return missingSecret(c, 'DEMO_SECRET_KEY');
   const s = await retrieve(c, c.req.param('id'));
   if (s instanceof Response) return s;
-  const lang: Lang = c.req.query('lang') === 'en' ? 'en' : 'zh-CN';
+  const q = c.req.query('lang');
+  const lang: Lang | undefined = q === 'en' || q === 'zh-CN' || q === 'zh-TW' ? q : undefined;
   c.header('Cache-Control', 'no-store');
   return c.html(
     checkoutPage({

@@ -46,10 +46,17 @@ export const RULES = [
     typeOnlyAllowed: true,
     why: 'the widget ships to browsers; it shares the wire contract as types, nothing else.',
   },
+  {
+    name: 'the dashboard imports only types from the worker',
+    from: /^dashboard\/src\//,
+    forbid: /^worker\//,
+    typeOnlyAllowed: true,
+    why: 'the dashboard ships to browsers and speaks to the merchant API over HTTP; it shares wire types, nothing else.',
+  },
 ];
 
 /** Folders whose runtime imports must not form a cycle. */
-export const ACYCLIC = /^(worker\/src|sandbox\/src|demo|widget\/src)\//;
+export const ACYCLIC = /^(worker\/src|sandbox\/src|demo|widget\/src|dashboard\/src)\//;
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'test-output', '.git', '.wrangler']);
 const EXTS = ['.ts', '.mts', '.mjs', '.js'];

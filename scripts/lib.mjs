@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,6 +40,40 @@ export async function ensureDeps() {
 
 export function buildWidget() {
   return run('npx', ['vite', 'build', '-c', 'widget/vite.config.ts']);
+}
+
+/** The merchant dashboard, into widget/dist/dashboard/ (after the widget: its build empties widget/dist). */
+export function buildDashboard() {
+  return run('npx', ['vite', 'build', '-c', 'dashboard/vite.config.ts']);
+}
+
+/**
+ * A one-time dashboard sign-in link for `merchant` from the admin API (POST
+ * /v1/admin/merchants/:id/dashboard_links), sent with node:http: exactly the headers written here, none
+ * that the admin API would take for a browser's (Origin, Sec-Fetch-Site).
+ * @param {{ baseUrl: string, adminKey: string, merchant: string, ttlSeconds?: number }} options
+ * @returns {Promise<{ url: string, expires_at: number }>}
+ */
+export function dashboardLink({ baseUrl, adminKey, merchant, ttlSeconds }) {
+  const body = JSON.stringify(ttlSeconds ? { ttl_seconds: ttlSeconds } : {});
+  const url = new URL(`/v1/admin/merchants/${encodeURIComponent(merchant)}/dashboard_links`, baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          if (res.statusCode === 201) resolve(JSON.parse(text));
+          else reject(new Error(`dashboard link: HTTP ${res.statusCode} ${text}`));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Resolves whether `port` on `host` can be listened on right now. */
@@ -118,7 +153,7 @@ export const DEMO_WORKER = 'shouyin-demo';
 export const DEMO_SANDBOX_WORKER = 'shouyin-demo-sandbox';
 
 /**
- * The sandbox Worker of the demo: sandbox/wrangler.toml with its SHOUYIN binding pointed at the demo
+ * The sandbox Worker of the demo: sandbox/wrangler.toml with its bindings to the Shouyin Worker pointed at the demo
  * Worker instead of the deployed one, under the name the demo's SANDBOX binding asks for.
  */
 export function demoSandboxConfig() {
@@ -127,7 +162,7 @@ export function demoSandboxConfig() {
     ...doc,
     name: DEMO_SANDBOX_WORKER,
     main: resolve(ROOT, 'sandbox', doc.main),
-    services: (doc.services ?? []).map((s) => (s.binding === 'SHOUYIN' ? { ...s, service: DEMO_WORKER } : s)),
+    services: (doc.services ?? []).map((s) => (s.service === 'shouyin' ? { ...s, service: DEMO_WORKER } : s)),
   };
 }
 

@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // `npm start`: the whole thing on localhost, in test mode, with no account anywhere.
 //   1. npm install (only when node_modules is missing)
-//   2. build the widget (widget/dist/shouyin.js)
+//   2. build the widget (widget/dist/shouyin.js) and the merchant dashboard (widget/dist/dashboard/)
 //   3. generate .dev.vars with fresh test keys (kept on later runs; the URLs it generated follow PORT)
 //   4. wrangler dev: Shouyin + the demo shop (demo/wrangler.toml) and the provider sandbox Worker
 //      (sandbox/wrangler.toml) beside it, in one session (scripts/lib.mjs)
+//   5. print the dashboard's URL and a one-time sign-in link for the demo merchant (admin API)
 //
 // PORT=8788 npm start picks another port. Everything wrangler logs after start-up is passed through,
 // minus its complaints about not reaching Cloudflare (nothing here needs Cloudflare).
 
 import { join, relative } from 'node:path';
 import { describeChanges, ensureDevVars } from './dev-config.mjs';
-import { ROOT, buildWidget, ensureDeps, portFree, startWrangler } from './lib.mjs';
+import { ROOT, buildDashboard, buildWidget, dashboardLink, ensureDeps, portFree, startWrangler } from './lib.mjs';
 
 const port = Number(process.env.PORT ?? 8787);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -28,6 +29,8 @@ if ((await ensureDeps()) !== 0) fail('npm install failed; see above.');
 
 console.log('Building the widget…');
 if ((await buildWidget()) !== 0) fail('The widget build failed; see above.');
+console.log('Building the dashboard…');
+if ((await buildDashboard()) !== 0) fail('The dashboard build failed; see above.');
 
 const devVarsPath = join(ROOT, '.dev.vars');
 let dev;
@@ -70,4 +73,12 @@ try {
   fail('wrangler dev did not start; its output is above.');
 }
 
-console.log(`\nShouyin demo: ${url}  (shop, checkout, sandbox wallet — test mode, no account needed)\n`);
+console.log(`\nShouyin demo: ${url}  (shop, checkout, sandbox wallet — test mode, no account needed)`);
+try {
+  // The link is made like an operator makes one (docs/dashboard.md): with the admin key from .dev.vars.
+  const link = await dashboardLink({ baseUrl: url, adminKey: dev.adminKey, merchant: dev.config.merchants[0]?.id ?? 'demo' });
+  console.log(`Dashboard:    ${url}/dashboard/`);
+  console.log(`Sign in:      ${link.url}  (one-time link, valid until ${new Date(link.expires_at * 1000).toLocaleTimeString()})\n`);
+} catch (e) {
+  console.warn(`Dashboard:    ${url}/dashboard/ (no sign-in link: ${/** @type {Error} */ (e).message})\n`);
+}

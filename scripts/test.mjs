@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: everything CI checks, in order, from a fresh clone.
-//   deps → type-check → format + lint → worker, sandbox + widget tests (vitest) → script tests (node --test) → widget build
-//   → widget size budget → Chromium → demo unit tests + end-to-end browser tests
+//   deps → type-check → format + lint → worker, sandbox, widget + dashboard tests (vitest) → script tests (node --test) → OpenAPI lint
+//   → widget build → widget size budget → dashboard build → dashboard size budget → Chromium → demo unit tests + end-to-end browser tests
 // Runs every step it can (a type error does not hide a failing test), prints a summary, and exits
 // non-zero if anything failed.
 
@@ -75,9 +75,9 @@ if (!(await step('dependencies', ensureDeps))) {
   console.error('npm install failed; nothing else can run.');
   process.exit(1);
 }
-// Three programs: the Workers (no DOM types), the widget (DOM only), and Node-side scripts and browser tests.
-await step('type-check (worker, widget, node)', async () => {
-  for (const project of ['.', 'widget', 'tsconfig.node.json']) {
+// Four programs: the Workers (no DOM types), the widget and the dashboard (DOM only), and Node-side scripts and browser tests.
+await step('type-check (worker, widget, dashboard, node)', async () => {
+  for (const project of ['.', 'widget', 'dashboard', 'tsconfig.node.json']) {
     const code = await run('npx', ['tsc', '-p', project]);
     if (code !== 0) return code;
   }
@@ -87,15 +87,23 @@ await step('type-check (worker, widget, node)', async () => {
 await step('format + lint (biome check)', () => run('npx', ['biome', 'check', '.']));
 await step('worker + widget tests (vitest)', () => run('npx', ['vitest', 'run']));
 // Named files: given a directory, Node 20's runner would also pick up scripts/test.mjs (this file).
-const scriptTests = readdirSync(`${ROOT}/scripts`)
-  .filter((f) => f.endsWith('.test.mjs'))
-  .map((f) => `scripts/${f}`);
+// The CLI's tests (cli/) run with them.
+const scriptTests = ['scripts', 'cli'].flatMap((dir) =>
+  readdirSync(`${ROOT}/${dir}`)
+    .filter((f) => f.endsWith('.test.mjs'))
+    .map((f) => `${dir}/${f}`),
+);
 await step('script tests (node --test)', () => run(process.execPath, ['--test', ...scriptTests]));
+// GET /openapi.json against Redocly's recommended rules, every warning an error (redocly.yaml).
+await step('OpenAPI lint (redocly)', () => run(process.execPath, ['scripts/api-reference.mjs', '--lint']));
 await step('widget build', () => run('npx', ['vite', 'build', '-c', 'widget/vite.config.ts']));
 await step('widget size budget', () => run(process.execPath, ['widget/scripts/size.mjs']), { needs: ['widget build'] });
+// After the widget: its build empties widget/dist, where the dashboard's goes (widget/dist/dashboard/).
+await step('dashboard build', () => run('npx', ['vite', 'build', '-c', 'dashboard/vite.config.ts']), { needs: ['widget build'] });
+await step('dashboard size budget', () => run(process.execPath, ['dashboard/scripts/size.mjs']), { needs: ['dashboard build'] });
 await step('chromium', ensureChromium);
 await step('demo + end-to-end tests (vitest, Chromium)', () => run('npx', ['vitest', 'run', '-c', 'demo/vitest.e2e.config.ts']), {
-  needs: ['widget build', 'chromium'],
+  needs: ['widget build', 'dashboard build', 'chromium'],
 });
 
 const total = (Date.now() - started) / 1000;

@@ -7,7 +7,7 @@ import { minifyTemplatesPlugin } from './scripts/minify-templates.mjs';
 // Library build of the widget: one self-contained file per format (Lit inlined,
 // nothing external: a merchant page loads exactly one script). Run from the repo root:
 //   npx vite build -c widget/vite.config.ts
-// then `node widget/scripts/size.mjs` checks the 16 KB gzip budget.
+// then `node widget/scripts/size.mjs` checks the 14 KB gzip budget.
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({

@@ -9,6 +9,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     secretKey: string;
+    /** The operator's admin key (SHOUYIN_ADMIN_KEYS), for dashboard sign-in links. */
+    adminKey: string;
     outDir: string;
     chromiumPath: string;
   }
@@ -16,6 +18,7 @@ declare module 'vitest' {
 
 export const baseUrl = inject('baseUrl');
 export const secretKey = inject('secretKey');
+export const adminKey = inject('adminKey');
 export const outDir = inject('outDir');
 
 /** The shop on a laptop, in Chinese. */

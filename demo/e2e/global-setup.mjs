@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, devVarsText, generateSecrets } from '../../scripts/dev-config.mjs';
-import { ROOT, buildWidget, freePort, startWrangler, stopTree } from '../../scripts/lib.mjs';
+import { ROOT, buildDashboard, buildWidget, freePort, startWrangler, stopTree } from '../../scripts/lib.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -18,6 +18,10 @@ export default async function setup(project) {
   if (!existsSync(join(ROOT, 'widget/dist/shouyin.js'))) {
     if ((await buildWidget()) !== 0) throw new Error('The widget build failed.');
   }
+  // After the widget: its build empties widget/dist, the dashboard's output folder's parent.
+  if (!existsSync(join(ROOT, 'widget/dist/dashboard/index.html'))) {
+    if ((await buildDashboard()) !== 0) throw new Error('The dashboard build failed.');
+  }
 
   const tmp = mkdtempSync(join(tmpdir(), 'shouyin-e2e-'));
   const port = await freePort();
@@ -25,7 +29,13 @@ export default async function setup(project) {
   // Fast sandbox: the first notify 0.2 s after the shopper pays, retries on a compressed schedule.
   const config = buildConfig(secrets, { port, timeScale: 0.01, notifyDelaySeconds: 0.2 });
   const envFile = join(tmp, '.dev.vars');
-  writeFileSync(envFile, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret }), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key, masterKey: secrets.master_key }),
+    {
+      mode: 0o600,
+    },
+  );
 
   const log = [];
   const started = Date.now();
@@ -52,6 +62,7 @@ export default async function setup(project) {
   mkdirSync(outDir, { recursive: true });
   project.provide('baseUrl', `http://127.0.0.1:${port}`);
   project.provide('secretKey', secrets.secret_key);
+  project.provide('adminKey', secrets.admin_key);
   project.provide('outDir', outDir);
   project.provide('chromiumPath', CHROMIUM);
 

@@ -188,6 +188,8 @@ describe('desktop', () => {
     await w.status.filter({ hasText: 'This payment is no longer valid' }).waitFor();
     const e = (await w.events()).find((x) => x.type === 'shouyin-error');
     expect(e?.detail).toMatchObject({ code: 'invalid_client_secret', param: 'client-secret' });
+    // Only the shop can fix a missing secret: no retry is offered.
+    expect(await w.button('Try again').count()).toBe(0);
     await ctx.close();
   });
 
@@ -336,7 +338,9 @@ describe('inside WeChat (WeChat in-app UA)', () => {
     await page.goto(await api.install(page));
     const w = new Widget(page);
     await w.button('微信支付').click();
-    await w.el.getByText('选择支付方式').waitFor();
+    // The choices again, and a line that says the payment was not completed (it names the choices too).
+    await w.el.getByRole('heading', { name: '选择支付方式' }).waitFor();
+    await w.status.filter({ hasText: '支付未完成' }).waitFor();
     await ctx.close();
   });
 

@@ -6,6 +6,7 @@ import type { BrowserContextOptions, Locator, Page, Route, WebSocketRoute } from
 import { expect } from 'vitest';
 // Vite's ?raw imports keep this file free of Node APIs (the repo type-checks demo/ for workerd).
 import axeSource from '../../node_modules/axe-core/axe.min.js?raw';
+import { qrMatrix } from '../../worker/src/lib/qr';
 import { baseUrl, secretKey } from './browser';
 
 export { baseUrl, launch, outDir, secretKey, shot } from './browser';
@@ -99,7 +100,7 @@ export async function recordEvents(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const w = window as unknown as { __shouyinEvents: unknown[] };
     w.__shouyinEvents = [];
-    for (const type of ['ready', 'attempt', 'paid', 'expired', 'status', 'error']) {
+    for (const type of ['ready', 'attempt', 'paid', 'expired', 'ended', 'status', 'error']) {
       document.addEventListener(`shouyin-${type}`, (e) => {
         w.__shouyinEvents.push({ type: e.type, detail: (e as CustomEvent).detail, at: Date.now() });
       });
@@ -168,6 +169,14 @@ export interface FakeOptions {
   attemptFailures?: number[];
   /** Let the WebSocket connect (default) or refuse it. */
   socket?: boolean;
+  /** The merchant's pages, as the public view carries them. */
+  cancelUrl?: string;
+  returnUrl?: string;
+}
+
+/** A display_qr as the Worker serves it: with the QR matrix it encodes (worker/src/lib/qr.ts). */
+function withMatrix(na: Record<string, unknown>): Record<string, unknown> {
+  return na.type === 'display_qr' && !na.qr ? { ...na, qr: qrMatrix(na.data as string) } : na;
 }
 
 export class FakeApi {
@@ -182,7 +191,10 @@ export class FakeApi {
 
   constructor(private readonly o: FakeOptions) {
     this.status = o.status ?? 'open';
-    if (o.activeAttempt) this.attempts.push(o.activeAttempt);
+    if (o.activeAttempt) {
+      const na = o.activeAttempt.next_action as Record<string, unknown> | null;
+      this.attempts.push(na ? { ...o.activeAttempt, next_action: withMatrix(na) } : o.activeAttempt);
+    }
   }
 
   get active(): Record<string, unknown> | null {
@@ -205,6 +217,8 @@ export class FakeApi {
       merchant_order_id: 'fake_1001',
       expires_at: new Date(Date.now() + 900_000).toISOString(),
       livemode: false,
+      cancel_url: this.o.cancelUrl ?? null,
+      return_url: this.o.returnUrl ?? null,
       channels: this.o.channels,
       active_attempt: this.active,
     };
@@ -264,15 +278,16 @@ export class FakeApi {
       const channel = body!.channel as Channel;
       const flow = body!.flow as Flow;
       const n = this.attempts.length + 1;
-      const next_action =
+      const next_action = withMatrix(
         this.o.nextAction?.(channel, flow, n) ??
-        (flow === 'qr'
-          ? {
-              type: 'display_qr',
-              data: channel === 'alipay' ? `https://qr.alipay.com/bax0${n}fake` : `weixin://wxpay/bizpayurl?pr=fake${n}`,
-              expires_at: new Date(Date.now() + (this.o.qrSeconds ?? 600) * 1000).toISOString(),
-            }
-          : { type: 'redirect', url: `${baseUrl}/__widget/cashier?flow=${flow}` });
+          (flow === 'qr'
+            ? {
+                type: 'display_qr',
+                data: channel === 'alipay' ? `https://qr.alipay.com/bax0${n}fake` : `weixin://wxpay/bizpayurl?pr=fake${n}`,
+                expires_at: new Date(Date.now() + (this.o.qrSeconds ?? 600) * 1000).toISOString(),
+              }
+            : { type: 'redirect', url: `${baseUrl}/__widget/cashier?flow=${flow}` }),
+      );
       const attempt = { id: `fakeA${n}`, channel, flow, status: 'pending', created: Math.floor(Date.now() / 1000), next_action };
       // Another channel closes the previous attempt (as the server does).
       const prev = this.active;

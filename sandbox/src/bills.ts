@@ -11,12 +11,18 @@
 //   {"kind":"drop_refund","out_refund_no"}                     a refund left out
 //   {"kind":"duplicate_refund","out_refund_no"}                a refund listed twice
 //   {"kind":"foreign_refund","out_refund_no","out_trade_no","amount"}  a refund Shouyin never made
+// and a few change how the statements come, as the real ones can:
+//   {"kind":"not_ready","date","until"?}     the statement of `date` is "not generated yet" (WeChat
+//                                            STATEMENT_CREATING / "Bill Creating", Alipay
+//                                            isv.invalid_arguments, UnionPay respCode 98) until the
+//                                            simulator's clock reaches `until` (unix seconds), or until cleared
+//   {"kind":"clearing_cutoff","time":"HH:mm"} UnionPay: a movement after `time` clears on the next day's file
+//   {"kind":"split_detail","rows"}           Alipay: the detail comes as `…_业务明细_1.csv`, `_2.csv`, … of `rows` rows each
 
 import { Hono, type Context } from 'hono';
 import type { MerchantConfig } from '../../worker/src/config';
-import { loadConfig } from './config';
-import { timingSafeEqual } from '../../worker/src/crypto/timing-safe';
-import { dayStart, DAY_MS } from '../../worker/src/bills/time';
+import { loadConfig, merchantByKey } from './config';
+import { dayStart, DAY_MS, parseClock, parseDate } from '../../worker/src/bills/time';
 import type { SandboxEnv } from './types';
 
 export interface BillItem {
@@ -30,6 +36,8 @@ export interface BillItem {
   refundId?: string;
   /** Provider-specific columns (subject, buyer, appid …). */
   extra: Record<string, string>;
+  /** A refund the provider had not finished when the statement was made (WeChat lists it PROCESSING). */
+  inFlight?: boolean;
 }
 
 export type BillMutation =
@@ -38,7 +46,10 @@ export type BillMutation =
   | { kind: 'change_amount'; out_trade_no: string; amount: number }
   | { kind: 'drop_refund'; out_refund_no: string }
   | { kind: 'duplicate_refund'; out_refund_no: string }
-  | { kind: 'foreign_refund'; out_refund_no: string; out_trade_no: string; amount: number };
+  | { kind: 'foreign_refund'; out_refund_no: string; out_trade_no: string; amount: number }
+  | { kind: 'not_ready'; date: string; until?: number }
+  | { kind: 'clearing_cutoff'; time: string }
+  | { kind: 'split_detail'; rows: number };
 
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
 const fen = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
@@ -66,6 +77,15 @@ export function parseMutations(v: unknown): BillMutation[] | string {
       case 'foreign_refund':
         if (!id('out_refund_no') || !id('out_trade_no') || !fen(o.amount)) return bad;
         break;
+      case 'not_ready':
+        if (typeof o.date !== 'string' || !parseDate(o.date) || (o.until !== undefined && !fen(o.until))) return bad;
+        break;
+      case 'clearing_cutoff':
+        if (typeof o.time !== 'string' || parseClock(o.time) === null) return bad;
+        break;
+      case 'split_detail':
+        if (!fen(o.rows)) return bad;
+        break;
       default:
         return bad;
     }
@@ -73,6 +93,22 @@ export function parseMutations(v: unknown): BillMutation[] | string {
   }
   return out;
 }
+
+/** Whether the switch holds the statement of `date` back as "not generated yet" at `now` (ms, the simulator's clock). */
+export function notReady(mutations: readonly BillMutation[], date: string, now: number): boolean {
+  return mutations.some((m) => m.kind === 'not_ready' && m.date === date && (m.until === undefined || now < m.until * 1000));
+}
+
+/** The clearing cut-off the switch sets (`HH:mm`), or null: the calendar day. */
+export const clearingCutoff = (mutations: readonly BillMutation[]): string | null =>
+  mutations.find((m): m is Extract<BillMutation, { kind: 'clearing_cutoff' }> => m.kind === 'clearing_cutoff')?.time ?? null;
+
+/** Rows per detail file when the switch splits Alipay's detail, or null. */
+export const splitRows = (mutations: readonly BillMutation[]): number | null =>
+  mutations.find((m): m is Extract<BillMutation, { kind: 'split_detail' }> => m.kind === 'split_detail')?.rows ?? null;
+
+/** The simulators' fee: `permille` ‰ of `amount`, rounded half up to the fen. */
+export const feeOf = (amount: number, permille: number): number => Math.floor((amount * permille + 500) / 1000);
 
 /** The statement the switch asks for: rows dropped, re-priced, duplicated, or made up (dated noon of `date`). */
 export function applyMutations(items: readonly BillItem[], mutations: readonly BillMutation[], date: string): BillItem[] {
@@ -137,13 +173,13 @@ export interface MutationStore {
 
 /**
  * `/_control/bills` for one simulator: the Bearer key names a test merchant; `keyOf` gives its id at
- * this provider (mchid, app_id, merId) or null when it has none here.
+ * this provider (mchid, app_id, merId) or null when it has none here, and `store` that merchant's ledger.
  */
-export function billControl(keyOf: (m: MerchantConfig) => string | null, store: (env: SandboxEnv['Bindings']) => MutationStore) {
+export function billControl(keyOf: (m: MerchantConfig) => string | null, store: (env: SandboxEnv['Bindings'], merchantKey: string) => MutationStore) {
   const app = new Hono<SandboxEnv>();
-  const merchantKey = (c: Context<SandboxEnv>): string | Response => {
+  const merchantKey = async (c: Context<SandboxEnv>): Promise<string | Response> => {
     const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-    const m = key ? loadConfig(c.env).merchants.find((x) => x.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
+    const m = key ? await merchantByKey(loadConfig(c.env), key) : undefined;
     if (!m)
       return c.json(
         { error: { type: 'authentication_error', code: 'invalid_api_key', message: "Send Authorization: Bearer <a test merchant's sk_test_ key>." } },
@@ -155,11 +191,11 @@ export function billControl(keyOf: (m: MerchantConfig) => string | null, store: 
     return id;
   };
   app.get('/', async (c) => {
-    const k = merchantKey(c);
-    return typeof k === 'string' ? c.json({ mutations: await store(c.env).billMutations(k) }) : k;
+    const k = await merchantKey(c);
+    return typeof k === 'string' ? c.json({ mutations: await store(c.env, k).billMutations(k) }) : k;
   });
   app.post('/', async (c) => {
-    const k = merchantKey(c);
+    const k = await merchantKey(c);
     if (typeof k !== 'string') return k;
     let body: unknown;
     try {
@@ -170,7 +206,7 @@ export function billControl(keyOf: (m: MerchantConfig) => string | null, store: 
     const parsed = parseMutations((body as { mutations?: unknown } | null)?.mutations);
     if (typeof parsed === 'string')
       return c.json({ error: { type: 'invalid_request_error', code: 'parameter_invalid', message: parsed, param: 'mutations' } }, 400);
-    await store(c.env).setBillMutations(k, parsed);
+    await store(c.env, k).setBillMutations(k, parsed);
     return c.json({ mutations: parsed });
   });
   return app;

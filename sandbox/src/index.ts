@@ -7,6 +7,8 @@ import { Hono } from 'hono';
 import { ErrorType, ShouyinError } from '../../worker/src/lib/errors';
 import { errorResponse } from '../../worker/src/routes/http';
 import type { SandboxEnv } from './types';
+import { refreshConfig } from './config';
+import { REGISTRY_VERSION_HEADER } from '../../worker/src/registry/types';
 import { wechatApi } from './wechatpay/api';
 import { wechatControl } from './wechatpay/control';
 import { wechatWallet } from './wechatpay/wallet';
@@ -49,6 +51,12 @@ sandboxApp.route('/apple', appleSandbox);
 export const app = new Hono<SandboxEnv>();
 // The same error shapes the Shouyin Worker answers with, as when the sandbox was part of it.
 app.onError((err) => errorResponse(err));
+// The test merchants as of this request: SHOUYIN_CONFIG's and the registry's (config.ts).
+app.use('/sandbox/*', async (c, next) => {
+  const hint = Number(c.req.header(REGISTRY_VERSION_HEADER) ?? 'NaN');
+  await refreshConfig(c.env, Number.isSafeInteger(hint) && hint >= 0 ? hint : null);
+  await next();
+});
 app.route('/sandbox', sandboxApp);
 app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such route. See the README for the API.')));
 

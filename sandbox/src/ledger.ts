@@ -9,7 +9,8 @@
 import { randomAlnum } from '../../worker/src/crypto/encoding';
 import type { Env } from './env';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
-import type { LedgerSettings } from './settings';
+import { refreshConfig } from './config';
+import { ledgerSettings, type LedgerSettings } from './settings';
 import {
   newCodeUrl,
   newPrepayId,
@@ -114,6 +115,10 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
       }
       this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('micropay'));
     });
+  }
+
+  protected async configured(): Promise<LedgerSettings | null> {
+    return ledgerSettings(await refreshConfig(this.env));
   }
 
   // ------------------------------------------------------------------------------------ orders
@@ -388,7 +393,7 @@ export class SandboxLedger extends SimulatorLedger<LedgerSettings, SentRecord, N
   // ------------------------------------------------------- statements (wechatpay/bill.ts, ../bills.ts)
 
   billItems(mchid: string, date: string): BillItem[] {
-    return wechatBillItems(this.sql, mchid, date);
+    return wechatBillItems(this.sql, mchid, date, this.now());
   }
 
   // --------------------------------------------------------------------- official account OAuth

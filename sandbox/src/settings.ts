@@ -1,5 +1,6 @@
 // What the ledger needs from SHOUYIN_CONFIG to work on its own (alarms run without a request).
-// Routes pass it on every call that can send; the ledger keeps the latest copy. Only test
+// Routes pass it on every call that can send; the ledger's alarm reads it from the configuration
+// itself. It is never written to storage (keys stay in configuration). Only test
 // merchants' keys are in it: the sandbox never holds or serves a live merchant's secrets.
 
 import type { SandboxedConfig } from './config';

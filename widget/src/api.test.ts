@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, createClientApi, errorKind, type FetchLike } from './api';
+import { ApiError, createClientApi, developerHint, errorKind, type FetchLike } from './api';
 
 function recorder(respond: (url: string, init: RequestInit) => Promise<Response> | Response) {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -112,8 +112,62 @@ describe('errorKind', () => {
     expect(errorKind(err(401), 'unavailable')).toBe('invalid');
     expect(errorKind(err(404), 'generic')).toBe('invalid');
     expect(errorKind(err(409), 'unavailable')).toBe('unavailable');
+    expect(errorKind(err(429), 'unavailable')).toBe('busy');
+    expect(errorKind(new ApiError(409, { type: 'conflict_error', code: 'attempt_limit_reached', message: 'm' }), 'unavailable')).toBe('invalid');
     expect(errorKind(err(502), 'unavailable')).toBe('unavailable');
     expect(errorKind(new Error('boom'), 'unavailable')).toBe('generic');
+  });
+});
+
+describe('errors no retry can fix', () => {
+  const answer = (status: number, code: string, message = 'm'): Promise<ApiError> =>
+    createClientApi('https://p', 'cs_abc_secret_xyz', 'cs_abc', recorder(() => json(status, { error: { type: 't', code, message } })).fetch)
+      .getSession()
+      .then(
+        () => {
+          throw new Error('accepted');
+        },
+        (x: unknown) => x as ApiError,
+      );
+
+  it('are the wrong or stale client secret, the unknown session and the unlisted origin', async () => {
+    for (const [status, code] of [
+      [401, 'missing_client_secret'],
+      [401, 'invalid_client_secret'],
+      [404, 'session_not_found'],
+      [403, 'origin_not_allowed'],
+      [409, 'attempt_limit_reached'],
+    ] as const) {
+      const e = await answer(status, code);
+      expect(e.final, code).toBe(true);
+      // The shopper is sent back to the shop, not told to check their connection.
+      expect(errorKind(e, 'generic'), code).toBe('invalid');
+    }
+    for (const [status, code] of [
+      [409, 'session_not_open'],
+      [502, 'provider_unavailable'],
+      [400, 'channel_unavailable'],
+    ] as const) {
+      expect((await answer(status, code)).final, code).toBe(false);
+    }
+    expect(new ApiError(0, { type: 'network_error', code: 'network', message: '' }).final).toBe(false);
+  });
+
+  it('an unlisted origin is explained to the developer in the console, with the setting to change', async () => {
+    const e = await answer(403, 'origin_not_allowed', "The page's origin https://evil.test is not in this merchant's allowed_origins.");
+    expect(developerHint(e)).toMatch(/^<shouyin-checkout>: .*allowed_origins/);
+    expect(developerHint(await answer(404, 'session_not_found'))).toBeUndefined();
+    expect(developerHint(new Error('x'))).toBeUndefined();
+  });
+});
+
+describe('the widget’s language', () => {
+  it('goes out as Accept-Language on every call, when given', async () => {
+    const { calls, fetch } = recorder(() => json(200, { ok: 1 }));
+    await createClientApi('https://p', 'cs_abc_secret_x', 'cs_abc', fetch, 'zh-TW').createAttempt('alipay', 'h5');
+    await createClientApi('https://p', 'cs_abc_secret_x', 'cs_abc', fetch).getSession();
+    expect((calls[0]!.init.headers as Record<string, string>)['Accept-Language']).toBe('zh-TW');
+    expect(calls[1]!.init.headers as Record<string, string>).not.toHaveProperty('Accept-Language');
   });
 });
 

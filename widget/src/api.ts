@@ -24,13 +24,38 @@ export class ApiError extends Error {
   get transient(): boolean {
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
   }
+
+  /**
+   * Not worth offering "Try again": the page holds a wrong or stale client secret, or sits on an
+   * origin the merchant did not list (docs/widget.md#errors). Only the shop can fix these.
+   */
+  get final(): boolean {
+    return FINAL.includes(this.code);
+  }
 }
 
+/**
+ * What the developer of the page must change, for the console (never shown to the shopper): the
+ * server's message for an origin missing from the merchant's allowed_origins, which names the setting.
+ */
+export function developerHint(e: unknown): string | undefined {
+  return e instanceof ApiError && e.code === 'origin_not_allowed' ? `<shouyin-checkout>: ${e.message}` : undefined;
+}
+
+/**
+ * The one list of error codes no retry can fix: what every client API call can refuse with besides
+ * a server error (the 401, 403 and 404 of each client route in GET /openapi.json), and a session that
+ * started all the attempts it may (409 attempt_limit_reached: only a new session helps).
+ */
+const FINAL = ['missing_client_secret', 'invalid_client_secret', 'session_not_found', 'origin_not_allowed', 'attempt_limit_reached'];
+
 /** Which message a shopper sees for a failed call (`fallback` for errors the server explained). */
-export function errorKind<F extends string>(e: unknown, fallback: F): 'network' | 'invalid' | 'generic' | F {
+export function errorKind<F extends string>(e: unknown, fallback: F): 'network' | 'invalid' | 'busy' | 'generic' | F {
   if (!(e instanceof ApiError)) return 'generic';
   if (e.status === 0) return 'network';
-  if (e.status === 401 || e.status === 403 || e.status === 404) return 'invalid';
+  // attempts_rate_limited: wait, then retry. attempt_limit_reached: this session can start no more.
+  if (e.status === 429) return 'busy';
+  if (e.status === 401 || e.status === 403 || e.status === 404 || e.code === 'attempt_limit_reached') return 'invalid';
   return fallback;
 }
 
@@ -48,12 +73,23 @@ export interface ClientApi {
   streamUrl: string;
 }
 
-export function createClientApi(apiBase: string, clientSecret: string, sessionId: string, fetchImpl: FetchLike = (i, init) => fetch(i, init)): ClientApi {
+/**
+ * `lang` goes out as `Accept-Language` (a CORS-safelisted header): the server sends the shopper back
+ * from a wallet or cashier page in the widget's language (docs/widget.md, "Languages").
+ */
+export function createClientApi(
+  apiBase: string,
+  clientSecret: string,
+  sessionId: string,
+  fetchImpl: FetchLike = (i, init) => fetch(i, init),
+  lang?: string,
+): ClientApi {
   const root = `${apiBase.replace(/\/+$/, '')}/v1/client/sessions/${encodeURIComponent(sessionId)}`;
 
   /** Every call has a deadline: a request that hangs must become an error, never an endless spinner. */
   async function call<T>(path: string, signal?: AbortSignal, body?: unknown, timeoutMs = 20000): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${clientSecret}` };
+    if (lang) headers['Accept-Language'] = lang;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);

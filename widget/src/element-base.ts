@@ -3,7 +3,7 @@
  * to properties, and Lit's `ReactiveController` protocol (`hostConnected` / `hostDisconnected`).
  *
  * Why not `LitElement`: its ReactiveElement layer (converters, reflection, decorators' metadata,
- * update lifecycle hooks) is 2.8 KB of the 16 KB gzip budget, and this element uses a handful of
+ * update lifecycle hooks) is 2.8 KB of the 14 KB gzip budget, and this element uses a handful of
  * string attributes and one hook. What it needs is here in a few dozen lines; lit-html (templates,
  * event bindings, efficient updates) and the controller interfaces are Lit's own.
  *

@@ -37,6 +37,18 @@ export interface ShouyinExpiredDetail {
   merchant_order_id: string;
 }
 
+/**
+ * The session can no longer be paid (expired or canceled). To start over in place, create a new
+ * session on the merchant's server and set its client secret on the element:
+ *
+ *   el.addEventListener('shouyin-ended', async () => { el.clientSecret = await newSessionSecret(); });
+ */
+export interface ShouyinEndedDetail {
+  session_id: string;
+  merchant_order_id: string;
+  status: 'expired' | 'canceled';
+}
+
 export interface ShouyinStatusDetail {
   session_id: string;
   status: SessionStatus;
@@ -56,6 +68,7 @@ export interface ShouyinEventMap {
   'shouyin-attempt': CustomEvent<ShouyinAttemptDetail>;
   'shouyin-paid': CustomEvent<ShouyinPaidDetail>;
   'shouyin-expired': CustomEvent<ShouyinExpiredDetail>;
+  'shouyin-ended': CustomEvent<ShouyinEndedDetail>;
   'shouyin-status': CustomEvent<ShouyinStatusDetail>;
   'shouyin-error': CustomEvent<ShouyinErrorDetail>;
 }

@@ -6,7 +6,7 @@
 import { ShouyinCheckout } from './shouyin-checkout';
 
 export { ShouyinCheckout };
-export type { ShouyinErrorDetail, ShouyinPaidDetail, ShouyinStatusDetail } from './events';
+export type { ShouyinEndedDetail, ShouyinErrorDetail, ShouyinPaidDetail, ShouyinStatusDetail } from './events';
 
 // Defining twice throws; a page may include the script twice (or both builds).
 if (!customElements.get('shouyin-checkout')) customElements.define('shouyin-checkout', ShouyinCheckout);

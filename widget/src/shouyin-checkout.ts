@@ -8,7 +8,7 @@
  *
  * @attr client-secret - required; the session's client secret from the merchant's server
  * @attr api-base - optional; the Shouyin API origin (default: the origin this script was loaded from)
- * @attr locale - optional; `zh-CN` or `en` (default: from the browser's language list)
+ * @attr locale - optional; `zh-CN`, `zh-TW` or `en` (default: from the browser's language list)
  * @attr channels - optional; offer only these channels (`wechat_pay alipay unionpay`, spaces or commas)
  * @attr theme - optional; `light` (default), `dark`, or `auto` (follows the system)
  *
@@ -16,6 +16,8 @@
  * @event shouyin-attempt - `{session_id, attempt_id, channel, flow, next_action}` when a payment starts
  * @event shouyin-paid - `{session_id, merchant_order_id, amount}` once the server reports `paid`
  * @event shouyin-expired - `{session_id, merchant_order_id}` when the session expires
+ * @event shouyin-ended - `{session_id, merchant_order_id, status}` when the session expires or is canceled:
+ *   set a new session's `client-secret` to start over in place
  * @event shouyin-status - `{session_id, status, previous}` on every status change
  * @event shouyin-error - `{type, code, message, param?}` when a call fails
  *
@@ -38,7 +40,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import type { Channel, Flow, NextAction, PublicAttempt, PublicSessionView, SessionStatus, StatusView } from '../../worker/src/contract';
-import { ApiError, type ClientApi, createClientApi, errorKind } from './api';
+import { ApiError, type ClientApi, createClientApi, developerHint, errorKind } from './api';
 import { defaultApiBase } from './api-base';
 import { ElementBase, reactive } from './element-base';
 import { CHANNEL_GLYPH, type Offer, offeredChannels } from './channels';
@@ -48,10 +50,10 @@ import { CountdownController } from './controllers/countdown-controller';
 import { LONG_POLL_WAIT, StatusController } from './controllers/status-controller';
 import type { ShouyinEventMap } from './events';
 import { formatAmount } from './format';
-import { pickLocale, translations, type Translation } from './i18n';
+import { fmt, type Locale, loadLocale, pickLocale, translations, type Translation } from './i18n';
 import type { ErrorKind } from './i18n/translation';
 import { formPostTop, redirectTop, safeUrl } from './next-action';
-import { qrPath } from './qr/svg';
+import { qrPath } from './qr';
 import { styles } from './styles';
 import { payWithBridge } from './wechat-bridge';
 
@@ -86,7 +88,10 @@ export class ShouyinCheckout extends ElementBase {
   declare private busy: Channel | undefined;
   declare private attempt: PublicAttempt | undefined;
   declare private qr: (QrAction & { svg: { size: number; d: string } }) | undefined;
-  declare private err: { kind: ErrorKind; retry: () => void; canSwitch: boolean; qr?: Channel } | undefined;
+  /** `retry` is absent when no retry can help (ApiError.final). */
+  declare private err: { kind: ErrorKind; retry?: () => void; canSwitch: boolean; qr?: Channel } | undefined;
+  /** Phone: the shopper asked for QR codes, to scan with another phone. */
+  declare private viaQr: boolean | undefined;
   /** The blocked channel whose "open in a browser" guide is showing. */
   declare private guide: Channel | undefined;
   /** A short line for the status area ("Copied", "Paid already?…", a link to copy by hand). */
@@ -108,8 +113,16 @@ export class ShouyinCheckout extends ElementBase {
     this.view = 'loading';
   }
 
+  /** The shopper's language (docs/widget.md, "Languages"). */
+  private get loc(): Locale {
+    return pickLocale(this.locale, navigator.languages);
+  }
+
+  /** Its strings; Simplified Chinese until Traditional Chinese has arrived (fetched once, then re-rendered). */
   private get t(): Translation {
-    return translations[pickLocale(this.locale, navigator.languages)];
+    const l = this.loc;
+    if (!translations[l]) void loadLocale(l, defaultApiBase()).then(() => this.requestUpdate());
+    return translations[l] ?? translations['zh-CN']!;
   }
 
   private get offers(): Offer[] {
@@ -148,7 +161,7 @@ export class ShouyinCheckout extends ElementBase {
     this.statusCtl.watch();
     this.countdown.set(undefined);
     this.go('loading');
-    Object.assign(this, { api: undefined, session: undefined, status: undefined, qr: undefined, attempt: undefined });
+    Object.assign(this, { api: undefined, session: undefined, status: undefined, qr: undefined, attempt: undefined, viaQr: undefined });
     const parsed = parseClientSecret(this.clientSecret);
     if (!parsed) {
       const e = new ApiError(400, {
@@ -159,7 +172,7 @@ export class ShouyinCheckout extends ElementBase {
       });
       return this.fail(e, 'invalid', () => this.load(), false);
     }
-    const api = createClientApi(this.apiBase || defaultApiBase(), this.clientSecret!.trim(), parsed.sessionId);
+    const api = createClientApi(this.apiBase || defaultApiBase(), this.clientSecret!.trim(), parsed.sessionId, undefined, this.loc);
     this.api = api;
     try {
       const s = await api.getSession(ctrl.signal);
@@ -173,6 +186,8 @@ export class ShouyinCheckout extends ElementBase {
       // Reloading the page keeps the live QR instead of making a new order.
       if (a && na?.type === 'display_qr' && Date.parse(na.expires_at) > Date.now()) this.showQr(a, na, 0);
       // Back from a wallet or a cashier page: only the server's status (watched below) can say paid.
+      // The wallet's own "quit" return (Alipay's quit_url, docs/widget.md) says nothing was paid.
+      else if (/[?&]shouyin_return=quit(&|$)/.test(location.search)) this.go('pick', this.t.notCompleted);
       else this.go('pick', a?.status === 'pending' && a.flow !== 'qr' ? this.t.returned : undefined);
       if (s.status === 'open') {
         this.statusCtl.watch(
@@ -200,6 +215,7 @@ export class ShouyinCheckout extends ElementBase {
     this.focusBody();
     if (next === 'paid') this.emit('shouyin-paid', { session_id: id, merchant_order_id, amount });
     if (next === 'expired') this.emit('shouyin-expired', { session_id: id, merchant_order_id });
+    if (next !== 'paid') this.emit('shouyin-ended', { session_id: id, merchant_order_id, status: next });
   }
 
   private onStatus(v: StatusView): void {
@@ -250,7 +266,7 @@ export class ShouyinCheckout extends ElementBase {
       if (this.api !== api) return;
       this.fail(e, 'unavailable', () => this.start(channel, flow), true);
       // A wallet redirect that cannot start (H5 not enabled for the merchant, say): the QR still can.
-      if (flow !== 'qr' && offer?.flows.includes('qr')) this.err!.qr = channel;
+      if (flow !== 'qr' && offer?.flows.includes('qr') && this.err?.retry) this.err.qr = channel;
       // A 409 often means the session moved on (paid elsewhere, expired): ask the server now.
       this.statusCtl.recheck();
     } finally {
@@ -267,7 +283,7 @@ export class ShouyinCheckout extends ElementBase {
     if (r === 'ok') {
       this.go('jsapi', this.t.confirming, CONFIRM_MS);
       this.statusCtl.recheck();
-    } else if (r === 'cancel') this.pick();
+    } else if (r === 'cancel') this.pick(this.t.notCompleted);
     else {
       const e = new ApiError(400, { type: 'wallet_error', code: 'wechat_jsapi_fail', message: 'getBrandWCPayRequest failed' });
       this.fail(e, 'wallet', () => this.start('wechat_pay', 'jsapi'), true);
@@ -276,7 +292,8 @@ export class ShouyinCheckout extends ElementBase {
 
   private showQr(attempt: PublicAttempt, na: QrAction, skew: number, focus = false): void {
     this.attempt = attempt;
-    this.qr = { ...na, svg: qrPath(na.data) };
+    // The Worker always sends the matrix; one missing throws here, and the caller shows the error.
+    this.qr = { ...na, svg: qrPath(na.qr!) };
     this.countdown.set(na.expires_at, skew);
     this.go('qr');
     if (focus) this.focusBody();
@@ -295,7 +312,10 @@ export class ShouyinCheckout extends ElementBase {
   }
 
   private fail(e: unknown, fallback: ErrorKind, retry: () => void, canSwitch: boolean): void {
-    this.err = { kind: errorKind(e, fallback), retry, canSwitch: canSwitch && !!this.session };
+    const final = e instanceof ApiError && e.final;
+    this.err = { kind: errorKind(e, fallback), ...(final ? {} : { retry }), canSwitch: canSwitch && !final && !!this.session };
+    const hint = developerHint(e);
+    if (hint) console.error(hint);
     this.go('error');
     this.emit(
       'shouyin-error',
@@ -370,13 +390,17 @@ export class ShouyinCheckout extends ElementBase {
       return html`<h2 id="pick">${t.chooseMethod}</h2>
         <div class="methods" role="group" aria-labelledby="pick">
           ${offers.map(
-            ({ channel: c, notice }) =>
-              html`<button class="method" part="button method" ?disabled=${!!this.busy} @click=${() => this.start(c)}>
+            ({ channel: c, notice, flows }) =>
+              html`<button class="method" part="button method" ?disabled=${!!this.busy} @click=${() => this.start(c, this.viaQr && flows.includes('qr') ? 'qr' : undefined)}>
                 ${this.glyph(c)}<span class="name">${t.channel[c]}${notice ? html`<small>${t.openInBrowser}</small>` : nothing}</span>
                 <span class="chev" aria-hidden="true">${this.busy === c ? html`<i class="spin"></i>` : '›'}</span>
               </button>`,
           )}
-        </div>`;
+        </div>
+        ${
+          // Phone: the wallet opens on this phone first; the QR is for a wallet on another one.
+          !this.viaQr && offers.some((o) => o.flows[0] !== 'qr' && o.flows.includes('qr')) ? this.link(t.otherDevice, () => (this.viaQr = true)) : nothing
+        }`;
     }
     if (view === 'qr' && this.qr && this.attempt) {
       const c = this.attempt.channel;
@@ -389,7 +413,7 @@ export class ShouyinCheckout extends ElementBase {
       return html`<div class="center">
         <div class="channel">${this.glyph(c)}${t.channel[c]}</div>
         <div class="code${dead ? ' dead' : ''}">
-          <svg part="qr" role="img" aria-label=${t.qrLabel(t.channel[c])} viewBox="0 0 ${size} ${size}" shape-rendering="crispEdges">
+          <svg part="qr" role="img" aria-label=${fmt(t.qrLabel, t.channel[c])} viewBox="0 0 ${size} ${size}" shape-rendering="crispEdges">
             <rect width="100%" height="100%" fill="#fff"></rect>
             <path d=${d} fill="#000"></path>
           </svg>
@@ -405,10 +429,10 @@ export class ShouyinCheckout extends ElementBase {
           }
         </div>
         <p class="scan">${t.scanWith[c]}</p>
-        ${dead ? nothing : html`<p class="muted" part="countdown">${t.expiresIn(this.countdown.mmss)}</p>`}
+        ${dead ? nothing : html`<p class="muted" part="countdown">${fmt(t.expiresIn, this.countdown.mmss)}</p>`}
         ${
           mobile && !dead
-            ? html`${/^https:/.test(data) ? html`<a class="primary" part="button" href=${data}>${t.openApp(t.channel[c])}</a>` : nothing}
+            ? html`${/^https:/.test(data) ? html`<a class="primary" part="button" href=${data}>${fmt(t.openApp, t.channel[c])}</a>` : nothing}
             ${c === 'wechat_pay' ? html`<p class="muted">${t.screenshotHint}</p>` : nothing}
             ${this.link(t.copyLink, () => this.copy(data))}`
             : nothing
@@ -422,7 +446,7 @@ export class ShouyinCheckout extends ElementBase {
       const c = this.guide;
       return html`<div class="center">
         <div class="channel">${this.glyph(c)}${t.channel[c]}</div>
-        <h2>${t.blocked(ua(/MicroMessenger/i) ? t.app.wechat : t.app.alipay, t.channel[c])}</h2>
+        <h2>${fmt(t.blocked, ua(/MicroMessenger/i) ? t.app.wechat : t.app.alipay, t.channel[c])}</h2>
         <p class="muted">${t.browserSteps}</p>
         <button class="primary" part="button" @click=${() => this.copy(location.href)}>${t.copyPageLink}</button>
         ${this.link(t.back, () => this.pick())}
@@ -431,7 +455,7 @@ export class ShouyinCheckout extends ElementBase {
     if (view === 'error' && this.err) {
       const retry = this.err.retry;
       return html`<div class="center">
-        <button class="primary" part="button" @click=${() => retry()}>${t.retry}</button>
+        ${retry ? html`<button class="primary" part="button" @click=${() => retry()}>${t.retry}</button>` : nothing}
         ${this.err.qr ? this.link(t.useQr, () => this.start(this.err!.qr!, 'qr')) : nothing}
         ${this.err.canSwitch ? this.link(t.switchChannel, () => this.pick()) : nothing}
       </div>`;
@@ -467,21 +491,29 @@ export class ShouyinCheckout extends ElementBase {
               : nothing
           }`;
       case 'expired':
-      case 'canceled':
+      case 'canceled': {
+        // The merchant's page to go back to (cancel_url, else return_url), in the widget's language.
+        const back = safeUrl((s?.cancel_url ?? s?.return_url)?.replaceAll('{LOCALE}', this.loc));
         return html`<div class="icon" aria-hidden="true">!</div>
           <strong class="title">${t[view]}</strong>
-          <p class="muted">${t.restartHint}</p>`;
+          <p class="muted">${t.restartHint}</p>
+          ${back ? html`<a class="primary" part="button" href=${back} target="_top">${t.backToShop}</a>` : nothing}`;
+      }
     }
     return nothing;
   }
 }
 
-reactive(ShouyinCheckout, ['clientSecret', 'apiBase', 'locale', 'channels', 'view', 'session', 'status', 'busy', 'attempt', 'qr', 'err', 'guide', 'note'], {
-  'client-secret': 'clientSecret',
-  'api-base': 'apiBase',
-  locale: 'locale',
-  channels: 'channels',
-});
+reactive(
+  ShouyinCheckout,
+  ['clientSecret', 'apiBase', 'locale', 'channels', 'view', 'session', 'status', 'busy', 'attempt', 'qr', 'err', 'guide', 'note', 'viaQr'],
+  {
+    'client-secret': 'clientSecret',
+    'api-base': 'apiBase',
+    locale: 'locale',
+    channels: 'channels',
+  },
+);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -23,6 +23,7 @@ describe('shouyin.d.ts', () => {
       'ShouyinAttemptDetail',
       'ShouyinPaidDetail',
       'ShouyinExpiredDetail',
+      'ShouyinEndedDetail',
       'ShouyinStatusDetail',
       'ShouyinErrorDetail',
     ]) {

@@ -35,6 +35,13 @@ export interface ShouyinExpiredDetail {
   merchant_order_id: string;
 }
 
+/** The session can no longer be paid. Set a new session's `clientSecret` to start over in place. */
+export interface ShouyinEndedDetail {
+  session_id: string;
+  merchant_order_id: string;
+  status: 'expired' | 'canceled';
+}
+
 export interface ShouyinStatusDetail {
   session_id: string;
   status: ShouyinSessionStatus;
@@ -53,6 +60,7 @@ export interface ShouyinEventMap {
   'shouyin-attempt': CustomEvent<ShouyinAttemptDetail>;
   'shouyin-paid': CustomEvent<ShouyinPaidDetail>;
   'shouyin-expired': CustomEvent<ShouyinExpiredDetail>;
+  'shouyin-ended': CustomEvent<ShouyinEndedDetail>;
   'shouyin-status': CustomEvent<ShouyinStatusDetail>;
   'shouyin-error': CustomEvent<ShouyinErrorDetail>;
 }
@@ -62,7 +70,7 @@ export declare class ShouyinCheckout extends HTMLElement {
   clientSecret: string | null | undefined;
   /** `api-base`: the Shouyin API origin (default: where the script was loaded from). */
   apiBase: string | null | undefined;
-  /** `locale`: `zh-CN` or `en` (default: from the browser's languages). */
+  /** `locale`: `zh-CN`, `zh-TW` or `en` (default: from the browser's languages). */
   locale: string | null | undefined;
   /** `channels`: offer only these, e.g. `"wechat_pay alipay"`. */
   channels: string | null | undefined;

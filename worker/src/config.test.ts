@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testConfigObject, TEST } from '../test/fixtures/config';
-import { parseConfig } from './config';
+import { parseConfig, parseConfigEntries, parseMerchantEntry } from './config';
 
 type Doc = ReturnType<typeof testConfigObject> & Record<string, any>;
 
@@ -88,5 +88,52 @@ describe('SHOUYIN_CONFIG validation', () => {
     expect(e.message).not.toContain(secret);
     const k = errorOf(mutate((d) => (d.merchants[0].providers.wechat_pay.private_key = '-----BEGIN PRIVATE KEY-----secretbytes')));
     expect(k.message).not.toContain('secretbytes');
+  });
+});
+
+describe('one merchant entry at a time', () => {
+  it('serving, a broken merchant is refused alone and the others are kept, in document order', () => {
+    const raw = mutate((d) => {
+      d.merchants[0].providers.wechat_pay.apiv3_key = 'short';
+      d.merchants[2].id = 'demo';
+    });
+    const r = parseConfigEntries(raw);
+    expect(r.problems.map((p) => p.param)).toEqual(['merchants[0].providers.wechat_pay.apiv3_key']);
+    // With merchants[0] refused, merchants[2] no longer repeats an id that is served.
+    expect(r.merchants.map((m) => m.id)).toEqual(['live', 'demo', 'v2shop', 'v2hmac', 'v3oauth', 'recon', 'reconv2']);
+    // A later repeat of a served id or key is what gets refused, never the earlier merchant.
+    const dup = parseConfigEntries(mutate((d) => (d.merchants[3].secret_keys = [TEST.secret_key])));
+    expect(dup.problems.map((p) => p.param)).toEqual(['merchants[3].secret_keys[0]']);
+    expect(dup.merchants.map((m) => m.id)).not.toContain('v2shop');
+    expect(dup.merchants.map((m) => m.id)).toContain('demo');
+  });
+
+  it('serving, an unset document is no problem (every merchant may be in the registry), and root errors are reported', () => {
+    expect(parseConfigEntries(undefined)).toEqual({ public_base_url: null, merchants: [], problems: [] });
+    expect(parseConfigEntries('{').problems.map((p) => p.param)).toEqual(['(root)']);
+    const noBase = parseConfigEntries(mutate((d) => delete d.public_base_url));
+    expect(noBase.problems).toEqual([]);
+    expect(noBase.public_base_url).toBeNull();
+  });
+
+  it('parses one entry alone with paths from its top (the admin API), keys optional when livemode says the mode', () => {
+    const entry = (testConfigObject().merchants as Record<string, unknown>[])[0] as Record<string, unknown>;
+    const { id: _id, secret_keys: _keys, ...rest } = entry;
+    const m = parseMerchantEntry({ ...rest, livemode: false }, '', { id: 'newshop', keysOptional: true });
+    expect([m.id, m.livemode, m.secret_keys]).toEqual(['newshop', false, []]);
+    const refused = (v: unknown, opts = { id: 'newshop', keysOptional: true }) => {
+      try {
+        parseMerchantEntry(v, '', opts);
+      } catch (e) {
+        return (e as { param?: string }).param;
+      }
+      return 'accepted';
+    };
+    expect(refused(rest)).toBe('livemode');
+    expect(refused({ ...rest, livemode: true, secret_keys: [TEST.secret_key] })).toBe('livemode');
+    expect(refused({ ...rest, livemode: false, id: 'other' })).toBe('id');
+    expect(refused({ ...rest, livemode: false, providers: { wechat_pay: {} } })).toBe('providers.wechat_pay.appid');
+    expect(refused({ ...rest, livemode: false, surprise: 1 })).toBe('surprise');
+    expect(refused({ ...rest, livemode: false }, { id: 'Bad Id', keysOptional: true })).toBe('id');
   });
 });

@@ -11,6 +11,10 @@ export type Channel = (typeof CHANNELS)[number];
 export const FLOWS = ['qr', 'h5', 'jsapi', 'page', 'app', 'barcode'] as const;
 export type Flow = (typeof FLOWS)[number];
 
+/** The languages the widget and the hosted page speak (docs/widget.md, "Languages"). */
+export const LOCALES = ['zh-CN', 'zh-TW', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
 export type SessionStatus = 'open' | 'paid' | 'expired' | 'canceled';
 export type AttemptStatus = 'pending' | 'succeeded' | 'closed' | 'failed';
 
@@ -23,11 +27,26 @@ export type NextAction =
       expires_at: string;
       /** Test mode only: the sandbox wallet page a person opens instead of scanning. */
       sandbox_wallet_url?: string;
+      /**
+       * `data` encoded as a QR code by the Worker, for the widget to draw. Every `display_qr` the
+       * Worker serves carries it (added as the action is served, worker/src/lib/qr.ts).
+       */
+      qr?: QrMatrix;
     }
   | { type: 'redirect'; url: string }
   | { type: 'form_post'; url: string; fields: Record<string, string> }
   | { type: 'wechat_jsapi'; params: Record<string, string> }
   | { type: 'app_payload'; payload: string | Record<string, string> };
+
+/**
+ * A QR code's modules: `size` × `size`, row by row from the top-left, packed eight to a byte, most
+ * significant bit first, 1 = dark, the last byte zero-padded, as standard base64 in `bits`. No quiet
+ * zone: the drawing adds four modules of white around it.
+ */
+export interface QrMatrix {
+  size: number;
+  bits: string;
+}
 
 /** A payment attempt as the browser sees it. */
 export interface PublicAttempt {
@@ -59,6 +78,13 @@ export interface PublicSessionView {
   merchant_order_id: string;
   expires_at: string;
   livemode: boolean;
+  /**
+   * The merchant's pages to send the shopper back to: `cancel_url` while unpaid or when the session
+   * ended, `return_url` once paid. `{CHECKOUT_SESSION_ID}` is filled in; `{LOCALE}` is left for the
+   * page showing the session to fill with the shopper's language.
+   */
+  cancel_url: string | null;
+  return_url: string | null;
   channels: PublicChannel[];
   active_attempt: PublicAttempt | null;
 }

@@ -1,26 +1,34 @@
 // The Shouyin Worker: merchant API, client API, provider notifies and the widget; `/sandbox/*` is
 // forwarded to the sandbox Worker when one is bound (SANDBOX).
 
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { describeApi, serveOpenApi } from './api/document';
 import type { Env } from './env';
 import { ErrorType, ShouyinError } from './lib/errors';
-import { allowedOrigin, clientApi } from './routes/client';
+import { withRegistryVersion } from './lib/outbound';
+import { clientApi, originCheck, originRefused } from './routes/client';
 import { errorResponse, type AppEnv } from './routes/http';
+import { adminApi } from './routes/admin';
 import { appleRoutes } from './routes/apple';
-import { listsApi } from './routes/lists';
+import { dashboardRoutes } from './dashboard/routes';
 import { merchantApi } from './routes/merchant';
-import { reconciliationApi } from './routes/reconciliation';
 import { scheduledReconciliation } from './bills/run';
+import { adminCredentialsApi } from './routes/admin-credentials';
+import { scheduledCredentialCheck } from './registry/health-alerts';
 import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
-import { webhookEndpointsApi } from './routes/webhook-endpoints';
+import { hostedRoutes } from './routes/hosted';
 import { wechatRoutes } from './routes/wechat-oauth';
-import { isSessionId } from './session/ids';
+import { issuedSessionStub } from './session/ids';
+import { HOSTED_HEADER, HOSTED_PATH } from './session/links';
 
 export { CheckoutSession } from './session/durable-object';
 export { MerchantShard } from './merchant-shard';
+export { MerchantRegistry } from './registry/durable-object';
+export { SandboxMerchants } from './sandbox-merchants';
 
-export const app = new Hono<AppEnv>();
+// An OpenAPIHono: every API app mounted on it (app.route) brings its routes into GET /openapi.json.
+export const app = new OpenAPIHono<AppEnv>();
 
 app.onError((err) => errorResponse(err));
 
@@ -28,28 +36,49 @@ app.onError((err) => errorResponse(err));
 // checked by the session's Durable Object before it accepts the socket.
 app.get('/v1/client/sessions/:id/stream', async (c) => {
   const id = c.req.param('id');
-  if (!isSessionId(id)) return errorResponse(new ShouyinError(ErrorType.not_found, 'resource_missing', `No such checkout session: '${id}'.`));
+  const missing = () => errorResponse(new ShouyinError(ErrorType.not_found, 'session_not_found', `No such checkout session: '${id}'.`));
+  const stub = await issuedSessionStub(c.env, id);
+  if (!stub) return missing();
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.'));
   }
   // Browsers send Origin on WebSocket upgrades; a page the merchant did not list gets no socket,
   // on top of the client secret the Durable Object checks.
-  const origin = c.req.header('origin');
-  if (origin && origin !== new URL(c.req.url).origin && (await allowedOrigin(c, id)) === null) {
-    return errorResponse(new ShouyinError(ErrorType.authentication, 'origin_not_allowed', `Origin ${origin} is not in this merchant's allowed_origins.`));
-  }
-  return c.env.SESSIONS.getByName(id).fetch(c.req.raw);
+  const check = await originCheck(c, id);
+  if (check === 'refused') return errorResponse(originRefused(c.req.header('origin')!));
+  if (check === 'missing') return missing();
+  const res = await stub.fetch(c.req.raw);
+  // Deleted by retention: the same 404 as for an id that never existed.
+  return res.status === 404 ? missing() : res;
 });
-// Before /v1 and /notify: /v1/apple/* authenticates itself, /notify/apple/:merchant is Apple's.
+// The hosted page's widget reaches the client API under /pay (its api-base): the same routes, marked so
+// that the attempts it starts send the shopper back to the hosted page (session/links.ts).
+app.all(`${HOSTED_PATH}v1/client/*`, (c) => {
+  const url = new URL(c.req.url);
+  url.pathname = url.pathname.slice(HOSTED_PATH.length - 1);
+  const req = new Request(url, c.req.raw);
+  req.headers.set(HOSTED_HEADER, '1');
+  return app.fetch(req, c.env, c.executionCtx);
+});
+// Before /notify: /notify/apple/:merchant is Apple's, authenticated by its JWS.
 app.route('/', appleRoutes);
+app.route('/v1/admin/credentials', adminCredentialsApi);
+// The merchant dashboard (/dashboard/…) and the operator's sign-in links for it; before /v1, whose
+// middleware would ask /v1/admin/… for a merchant's secret key.
+app.route('/', dashboardRoutes);
 app.route('/v1/client', clientApi);
-app.route('/v1/reconciliation', reconciliationApi);
-// Lists and search, webhook endpoints and deliveries (docs/merchant-api.md, docs/webhooks.md).
-app.route('/v1', listsApi);
-app.route('/v1', webhookEndpointsApi);
+// The operator's API (admin keys, never a browser); admin routers are mounted above the catch-all, so
+// no /v1/admin/… request reaches the merchant API's key check.
+app.route('/v1/admin', adminApi);
+app.all('/v1/admin/*', () => errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such admin API route.')));
 app.route('/v1', merchantApi);
 app.route('/notify', notifyRoutes);
+// The OpenAPI 3.1 document of everything mounted above and below (docs/api-reference.md renders it).
+describeApi(app);
+serveOpenApi(app);
 app.route('/return', returnRoutes);
+// The hosted checkout page, the session's `url` (docs/hosted-checkout.md).
+app.route('/pay', hostedRoutes);
 // WeChat Pay: the JSAPI openid hop (official account OAuth) and the Native mode-1 callback.
 app.route('/wechat', wechatRoutes);
 // The provider simulators are a Worker of their own (sandbox/), reached over the SANDBOX service
@@ -60,7 +89,7 @@ app.all('/sandbox/*', async (c) => {
     // The body is read here, not streamed on: a simulator that answers before reading it (a refused
     // signature, say) would otherwise leave the runtime reading this request after our response.
     const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? null : await c.req.arrayBuffer();
-    return c.env.SANDBOX.fetch(new Request(c.req.raw, { body }));
+    return c.env.SANDBOX.fetch(await withRegistryVersion(new Request(c.req.raw, { body }), c.env));
   }
   return errorResponse(
     new ShouyinError(
@@ -74,8 +103,8 @@ app.all('/sandbox/*', async (c) => {
 // The widget bundle. Module scripts load cross-origin only with CORS, and the files hold nothing secret.
 // Content-addressed copies (`shouyin.<hash>.js`, listed with SRI hashes in shouyin.manifest.json) never
 // change, so they are cached for a year; the plain names follow releases.
-const WIDGET_FILE = /^shouyin(\.iife)?(\.[0-9a-f]{8})?\.js$|^shouyin\.(licenses\.txt|manifest\.json|d\.ts)$/;
-app.get('/:file{shouyin[a-z0-9.]*}', async (c, next) => {
+const WIDGET_FILE = /^shouyin(\.iife)?(\.[0-9a-f]{8})?\.js$|^shouyin\.(licenses\.txt|manifest\.json|d\.ts|zh-TW\.json)$/;
+app.get('/:file{shouyin[a-zA-Z0-9.-]*}', async (c, next) => {
   const file = c.req.param('file');
   if (!WIDGET_FILE.test(file)) return next();
   return widgetAsset(c.env, c.req.raw, file);
@@ -100,6 +129,10 @@ app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_no
 
 export default {
   fetch: app.fetch,
-  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant.
-  scheduled: (controller, env, ctx) => ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime)),
+  // The Cron Trigger ([triggers] crons in wrangler.toml): yesterday's reconciliation for every merchant,
+  // and the daily credential expiry check (registry/health-alerts.ts).
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(scheduledReconciliation(env, controller.scheduledTime));
+    ctx.waitUntil(scheduledCredentialCheck(env, controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env>;

@@ -216,7 +216,7 @@ describe('page, h5 and app flows', () => {
     const { next_action } = await startAlipay(s, 'h5');
     expect(next_action.type).toBe('form_post');
     expect(new URL(next_action.url as string).searchParams.get('method')).toBe('alipay.trade.wap.pay');
-    expect(JSON.parse(next_action.fields?.biz_content as string)).toMatchObject({ product_code: 'QUICK_WAP_WAY', quit_url: `${BASE}/return/${s.id}` });
+    expect(JSON.parse(next_action.fields?.biz_content as string)).toMatchObject({ product_code: 'QUICK_WAP_WAY', quit_url: `${BASE}/return/${s.id}?quit=1` });
   });
 
   it('app: the merchant’s server gets the signed order string from the merchant API; the app pays; paid', async () => {

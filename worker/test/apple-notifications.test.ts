@@ -1,10 +1,37 @@
 // POST /notify/apple/:merchant inside workerd: App Store Server Notifications V2 from the Apple
-// sandbox are verified like transactions, stored once in the merchant's event log, and answered 200;
-// anything that does not verify is answered 401 and stored nowhere.
+// sandbox are verified like transactions, stored once in the merchant's event log, sent to the
+// merchant as a signed `apple.notification` webhook (once, retried like every webhook), and answered
+// 200; anything that does not verify is answered 401 and stored and sent nowhere.
 
-import { describe, expect, it } from 'vitest';
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appleEvents, control, notify } from '../../sandbox/src/apple/testing';
+import type { MerchantShard } from '../src/merchant-shard';
+import { utcDay } from '../src/shards';
+import { verifyWebhook } from '../src/webhooks/standard-webhooks';
 import { ALIPAY_TEST, APPLE_TEST, TEST } from './fixtures/config';
+import { conformWebhook } from './openapi-conformance';
+
+/** Every webhook sent to the test merchants in this file; `failNext` answers that many of them 500 first. */
+const sent: { headers: Headers; body: string }[] = [];
+let failNext = 0;
+beforeAll(() => {
+  const realFetch = globalThis.fetch;
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const req = new Request(input as RequestInfo, init);
+    if (new URL(req.url).origin !== new URL(TEST.webhook_url).origin) return realFetch(req);
+    sent.push({ headers: req.headers, body: await req.text() });
+    if (failNext > 0) {
+      failNext--;
+      return new Response('busy', { status: 500 });
+    }
+    return new Response(null, { status: 204 });
+  });
+});
+beforeEach(() => {
+  failNext = 0;
+});
+afterAll(() => vi.restoreAllMocks());
 
 const DAY = 86_400;
 const now = () => Math.floor(Date.now() / 1000);
@@ -108,5 +135,67 @@ describe('Apple notifications V2', () => {
     expect((await notify(TEST.merchant_id, 'not json')).status).toBe(400);
     expect((await notify(TEST.merchant_id, { payload: n.signed_payload })).status).toBe(400);
     expect((await notify(TEST.merchant_id, { signedPayload: 'a.b.c' })).json.error.code).toBe('jws_malformed');
+  });
+});
+
+describe('Apple notifications reach the merchant as webhooks', () => {
+  /** The event log shard an Apple event lives in, its alarm run now, and the webhook's state there. */
+  async function delivered(e: { id: string; created: number }) {
+    const shard = env.MERCHANT_SHARDS.getByName(`${TEST.merchant_id}:events:${utcDay(e.created * 1000)}`);
+    await runDurableObjectAlarm(shard);
+    return { shard, state: await shard.outboxState(TEST.merchant_id, e.id) };
+  }
+  const sentFor = (id: string) => sent.filter((w) => w.headers.get('webhook-id') === id);
+
+  it('a verified notification is sent once, signed, as the event GET /v1/events lists', async () => {
+    const n = await mint({
+      notification_type: 'DID_RENEW',
+      transaction: { product_id: 'pro.monthly', purchase_date: now(), expires_date: now() + 30 * DAY },
+      send: true,
+    });
+    expect(n.delivery?.status).toBe(200);
+    const [e] = await eventFor(n.notification_uuid);
+    const { state } = await delivered(e as { id: string; created: number });
+    expect(state).toMatchObject({ delivery: 'delivered', tries: 1 });
+    const [hook, ...more] = sentFor(e!.id);
+    expect(more).toEqual([]);
+    expect(await verifyWebhook(TEST.webhook_secret, Object.fromEntries(hook!.headers), hook!.body, now())).toEqual({ ok: true });
+    expect(JSON.parse(hook!.body)).toEqual(e);
+    expect(JSON.parse(hook!.body)).toMatchObject({ type: 'apple.notification', data: { object: { notification_type: 'DID_RENEW' } } });
+    // As the OpenAPI document's `apple.notification` webhook describes it.
+    await conformWebhook(hook!.body);
+
+    // Apple sends it again (it did not see our 200): stored once, sent once.
+    expect((await notify(TEST.merchant_id, { signedPayload: n.signed_payload })).status).toBe(200);
+    await delivered(e as { id: string; created: number });
+    expect(sentFor(e!.id)).toHaveLength(1);
+  });
+
+  it('a delivery that fails is retried on the webhook schedule, every try recorded', async () => {
+    failNext = 1;
+    const n = await mint({ notification_type: 'ONE_TIME_CHARGE', transaction: { product_id: 'com.shouyin.demo.coins100' }, send: true });
+    const [e] = (await eventFor(n.notification_uuid)) as { id: string; created: number }[];
+    const first = await delivered(e!);
+    expect(first.state).toMatchObject({ delivery: 'pending', tries: 1, tries_made: [{ try: 1, status: 500 }] });
+    // 5 s later (WEBHOOK_RETRY_MS[0]): brought forward instead of waited for.
+    expect(first.state!.due! - first.state!.tries_made[0]!.at).toBe(5_000);
+    await runInDurableObject(first.shard, (o: MerchantShard) => {
+      (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql.exec('UPDATE outbox SET due = 0 WHERE event_id = ?', e!.id);
+    });
+    const second = await delivered(e!);
+    expect(second.state).toMatchObject({ delivery: 'delivered', tries: 2 });
+    expect(sentFor(e!.id).map((w) => w.headers.get('webhook-id'))).toEqual([e!.id, e!.id]);
+  });
+
+  it('a notification that does not verify is sent nowhere', async () => {
+    const before = sent.length;
+    const n = await mint({
+      notification_type: 'ONE_TIME_CHARGE',
+      transaction: { product_id: 'com.shouyin.demo.coins100' },
+      defect: 'tampered_payload',
+      send: true,
+    });
+    expect(n.delivery?.status).toBe(401);
+    expect(sent.slice(before).filter((w) => w.body.includes(n.notification_uuid))).toEqual([]);
   });
 });

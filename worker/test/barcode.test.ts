@@ -10,6 +10,9 @@ import { SELF, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config';
 import { providerContext } from '../src/lib/outbound';
+import { SANDBOX_ALIPAY_PRIVATE_KEY } from '../src/providers/alipay/fixtures/test-keys';
+import { responseKey, signResponse as signAlipay } from '../src/providers/alipay/sign';
+import { WECHAT_REVERSE_WINDOW_MS } from '../src/providers/wechat-pay/channel';
 import type { CheckoutSession, FaultPoint } from '../src/session/durable-object';
 import { BARCODE_DEADLINE_MS } from '../src/session/state-machine';
 import { PASSWORD_SECONDS } from '../../sandbox/src/payment-codes';
@@ -425,7 +428,7 @@ describe.each(RAILS)('$name', (rail) => {
   it('a pay answer lost on the way back (the wallet charged): unknown, then the query finds the payment', async () => {
     const s = await session(rail);
     await inDo(s.id, (o) => {
-      const real = providerContext(loadConfig(env), false, () => o.clock.now()).fetch;
+      const real = providerContext(loadConfig(env).public_base_url, false, () => o.clock.now()).fetch;
       o.providerFetch = async (req) => {
         const payCall = /\/pay\/micropay|\/codepay|method=alipay\.trade\.pay(&|$)/.test(req.url);
         const res = await real(req);
@@ -488,5 +491,64 @@ describe('payments that meet a payment code', () => {
     await at(s.id, 12_000);
     expect(await latest(rail, s)).toMatchObject({ status: 'reversed', session_status: 'expired', failure: { code: 'expired' } });
     expect(rail.state(await ledger(rail, r.id)).reversed).toBe(true);
+  });
+});
+
+describe('a reversal the provider no longer takes', () => {
+  it('WeChat Pay: retried only within the 7 days WeChat takes a reversal, then reverse_failed and a payment.anomaly for a person', async () => {
+    const rail = RAILS[0]!;
+    const s = await session(rail, { expires_in: 7200 });
+    const r = await chargeOk(rail, s, sandboxCode(rail, 3), 202);
+    // WeChat keeps refusing (recall=Y / SYSTEMERROR) for as long as Shouyin asks.
+    expect((await control(rail, `/orders/${r.id}/reverse-failures`, { count: 100 })).status).toBe(200);
+    await at(s.id, 31_000);
+    expect((await latest(rail, s)).status).toBe('reversing');
+    const closes = (await snapshot(s.id)).barcode!.started + WECHAT_REVERSE_WINDOW_MS;
+    const reverseDue = async () => (await snapshot(s.id)).due.find((d) => d.key === `reverse:${r.id}`);
+
+    // A try just before the window closes: the next one is due when it closes, not an hour later.
+    await setClock(s.id, closes - 5_000 - Date.now());
+    await drain(s.id);
+    expect((await latest(rail, s)).status).toBe('reversing');
+    expect((await reverseDue())?.at).toBe(closes);
+
+    // When it closes: no more tries, the charge says so, and a person is told.
+    await setClock(s.id, closes - Date.now());
+    await drain(s.id);
+    const after = await latest(rail, s);
+    expect(after).toMatchObject({ status: 'reverse_failed', failure: { code: 'reverse_window_closed' } });
+    expect(await reverseDue()).toBeUndefined();
+    const snap = await snapshot(s.id);
+    expect(snap.anomalies).toEqual(['reverse_window_closed']);
+    expect(snap.events).toContain('payment.anomaly');
+    expect(hooks.map((h) => h.type)).toContain('payment.anomaly');
+    // An hour later nothing is due for it any more.
+    await at(s.id, closes + 3_600_000 - Date.now());
+    expect(await reverseDue()).toBeUndefined();
+  });
+
+  it('Alipay: a cancel Alipay refuses for good (ACQ.TRADE_CANCEL_TIME_OUT) is not asked again', async () => {
+    const rail = RAILS[2]!;
+    const s = await session(rail);
+    const r = await chargeOk(rail, s, sandboxCode(rail, 3), 202);
+    let cancels = 0;
+    await inDo(s.id, (o) => {
+      // Everything else reaches the simulator; alipay.trade.cancel is answered, signed, as Alipay would past its window.
+      o.providerFetch = async (req) => {
+        if (new URL(req.url).searchParams.get('method') !== 'alipay.trade.cancel') return env.SANDBOX!.fetch(req);
+        cancels++;
+        const body = { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_CANCEL_TIME_OUT', sub_msg: '超过撤销时间范围' };
+        const signed = await signAlipay({ key: responseKey('alipay.trade.cancel'), body, privateKeyPem: SANDBOX_ALIPAY_PRIVATE_KEY });
+        return new Response(signed, { headers: { 'content-type': 'application/json' } });
+      };
+    });
+    await at(s.id, 31_000);
+    expect(await latest(rail, s)).toMatchObject({ status: 'reverse_failed', failure: { code: 'reverse_window_closed' } });
+    expect(cancels).toBe(1);
+    const snap = await snapshot(s.id);
+    expect(snap.anomalies).toEqual(['reverse_window_closed']);
+    expect(snap.due.map((d) => d.key)).not.toContain(`reverse:${r.id}`);
+    await at(s.id, 4 * 3_600_000);
+    expect(cancels).toBe(1);
   });
 });

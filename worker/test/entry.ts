@@ -8,7 +8,7 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import sandbox from '../../sandbox/src/index';
 import type { Env as SandboxEnv } from '../../sandbox/src/env';
 
-export { default, CheckoutSession, MerchantShard } from '../src/index';
+export { default, CheckoutSession, MerchantShard, MerchantRegistry, SandboxMerchants } from '../src/index';
 export { SandboxLedger, AlipaySandboxLedger, UnionpaySandboxLedger } from '../../sandbox/src/index';
 
 export class SandboxWorker extends WorkerEntrypoint<SandboxEnv> {

@@ -6,6 +6,7 @@
 import { SELF, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CheckoutSession, FaultPoint } from '../src/session/durable-object';
+import { DAY_MS, UNPAID_RETENTION_DAYS } from '../src/session/retention';
 import { LISTS_TEST } from './fixtures/config';
 import { BASE, orderId, type SessionJson } from './helpers';
 import { acceptWebhooks } from './merchant-endpoint';
@@ -100,7 +101,7 @@ async function pay(s: SessionJson, attemptId: string): Promise<void> {
 const byOrder = (moid: string) => list(`/v1/checkout/sessions?merchant_order_id=${moid}`);
 
 describe('GET /v1/checkout/sessions', () => {
-  it('lists sessions newest first, in the retrieve shape without the client secret', async () => {
+  it('lists sessions newest first, in the retrieve shape without the client secret and the hosted page url', async () => {
     const tag = orderId();
     const made: SessionJson[] = [];
     for (let i = 0; i < 3; i++) made.push(await create({ merchant_order_id: `${tag}x${i}`, metadata: { n: String(i) } }));
@@ -108,8 +109,9 @@ describe('GET /v1/checkout/sessions', () => {
     const ours = page.data.filter((s) => made.some((m) => m.id === s.id));
     expect(ours.map((s) => s.id)).toEqual(made.map((m) => m.id).reverse());
     const retrieved = (await (await call(`/v1/checkout/sessions/${made[0]!.id}`)).json()) as Record<string, unknown>;
-    const { client_secret, ...rest } = retrieved;
+    const { client_secret, url, ...rest } = retrieved;
     expect(client_secret).toMatch(/_secret_/);
+    expect(url).toContain(String(client_secret));
     expect(ours[2]).toEqual(rest);
     expect(JSON.stringify(page)).not.toContain('_secret_');
   });
@@ -347,5 +349,19 @@ describe('the index write, killed midway', () => {
     });
     expect(await listedVersion(s.id)).toBe(newer);
     expect((await byOrder(s.merchant_order_id as string)).data).toMatchObject([{ status: 'canceled' }]);
+  });
+});
+
+describe('retention', () => {
+  it('a session deleted by its retention period leaves the lists with its refunds', async () => {
+    const moid = orderId();
+    const s = await create({ merchant_order_id: moid });
+    expect((await call(`/v1/checkout/sessions/${s.id}/cancel`, { method: 'POST' })).status).toBe(200);
+    await drain(s.id);
+    expect((await byOrder(moid)).data).toMatchObject([{ id: s.id, status: 'canceled' }]);
+    await inDo(s.id, (o) => void (o.clock = { now: () => Date.now() + (UNPAID_RETENTION_DAYS + 1) * DAY_MS }));
+    for (let i = 0; i < 10; i++) if (!(await runDurableObjectAlarm(stub(s.id)))) break;
+    expect((await call(`/v1/checkout/sessions/${s.id}`)).status).toBe(404);
+    expect((await byOrder(moid)).data).toEqual([]);
   });
 });

@@ -44,6 +44,20 @@ export const EXPECTED_LOGS: readonly ExpectedLog[] = [
     test: /> a shopper who pays after the till gave up is refunded by the reversal, and the session is never paid by it$/,
     log: line(`reverse ${ATTEMPT} must be retried: (${SANDBOX_REVERSE_REFUSALS})`),
   },
+  // The reversal window: WeChat refuses on request, then (the session's clock a week ahead) its answers
+  // are stale; the reversal is abandoned when the window closes, or when Alipay refuses it for good.
+  {
+    file: 'worker/test/barcode.test.ts',
+    test: /> WeChat Pay: retried only within the 7 days WeChat takes a reversal, then reverse_failed and a payment\.anomaly for a person$/,
+    log: line(
+      `reverse ${ATTEMPT} (must be retried: (${SANDBOX_REVERSE_REFUSALS}|WeChat Pay's 401 response to POST /sandbox/wechatpay/v3/pay/transactions/out-trade-no/${ATTEMPT}/reverse failed verification \\(stale_timestamp\\): .*)|abandoned: reverse_window_closed)`,
+    ),
+  },
+  {
+    file: 'worker/test/barcode.test.ts',
+    test: /> Alipay: a cancel Alipay refuses for good \(ACQ\.TRADE_CANCEL_TIME_OUT\) is not asked again$/,
+    log: line(`reverse ${ATTEMPT} abandoned: ACQ\\.TRADE_CANCEL_TIME_OUT`),
+  },
   // The route answers 500 and logs the injected crash with its stack.
   {
     file: 'worker/test/barcode.test.ts',
@@ -194,6 +208,25 @@ export const EXPECTED_LOGS: readonly ExpectedLog[] = [
     file: 'worker/test/wechat-jsapi.test.ts',
     test: /> a forged state, a reused code and a code of another sign-in$/,
     log: line('oauth code exchange refused: errcode (40029 invalid code|40163 code been used), rid: [0-9a-z]+'),
+  },
+
+  // The attack battery (worker/test/attacks): refusals the product logs as it should.
+  {
+    file: 'worker/test/attacks/native-mode1.test.ts',
+    test: /^the printed QR alone makes no order > /,
+    log: line('native mode 1 \\(10000100\\): callback refused: [a-z_ ]+'),
+  },
+  {
+    file: 'worker/test/attacks/apple-notifications.test.ts',
+    test: /^App Store notifications name the app by its Apple ID in Production > /,
+    log: line('apple notify rejected \\(demo\\): app_apple_id_mismatch'),
+  },
+  {
+    file: 'worker/test/attacks/retention.test.ts',
+    test: /> work still due \(a refund the provider has not taken yet\) holds the deletion back$/,
+    log: line(
+      `refund ${REFUND} attempt failed: WeChat Pay's 503 response to POST /sandbox/wechatpay/v3/refund/domestic/refunds failed verification \\(missing_header\\): .*`,
+    ),
   },
 ];
 

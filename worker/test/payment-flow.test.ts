@@ -175,19 +175,28 @@ describe('client API', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('answers CORS preflights for exactly the configured origins', async () => {
+  it('answers every preflight, and lets only the configured origins read the session', async () => {
     const s = await createSession();
     const { SELF } = await import('cloudflare:test');
-    const ok = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, {
-      method: 'OPTIONS',
-      headers: { origin: 'https://shop.test', 'access-control-request-method': 'GET' },
-    });
+    for (const origin of ['https://shop.test', 'https://evil.test']) {
+      const pre = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-origin')).toBe(origin);
+    }
+    const get = (origin: string) => client(s, '/status', { headers: { origin } });
+    const ok = await get('https://shop.test');
+    expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.test');
-    const bad = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, {
-      method: 'OPTIONS',
-      headers: { origin: 'https://evil.test', 'access-control-request-method': 'GET' },
-    });
-    expect(bad.headers.get('access-control-allow-origin')).toBeNull();
+    // The unlisted page reads why it is refused, and nothing of the session.
+    const bad = await get('https://evil.test');
+    expect(bad.status).toBe(403);
+    expect(bad.headers.get('access-control-allow-origin')).toBe('https://evil.test');
+    const body = (await bad.json()) as { error: { code: string }; status?: unknown };
+    expect(body.error.code).toBe('origin_not_allowed');
+    expect(body.status).toBeUndefined();
   });
 });
 

@@ -17,120 +17,26 @@ import {
 } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
-import type { ReconciliationReport } from '../src/bills/reconcile';
 import { reconShardName } from '../src/bills/run';
-import type { CheckoutSession } from '../src/session/durable-object';
 import { DAY_MS, beijingDay } from '../src/bills/time';
 import { loadConfig } from '../src/config';
 import type { WechatPayV3Config } from '../src/providers/wechat-v3/config';
 import { providerContext } from '../src/lib/outbound';
 import { wechatV3 } from '../src/providers/wechat-v3';
 import { RECON_TEST, TEST, testConfigObject } from './fixtures/config';
-import { BASE, orderId, sessionStub, type SessionJson } from './helpers';
+import { BASE } from './helpers';
+import { KEY, SANDBOX, api, captureFetch, find, mutate, paid, refunded, report, type Channel, type Hook } from './recon-helpers';
 
-type Channel = 'wechat_pay' | 'alipay' | 'unionpay';
-const SANDBOX: Record<Channel, string> = { wechat_pay: 'wechatpay', alipay: 'alipay', unionpay: 'unionpay' };
-const KEY = RECON_TEST.secret_key;
-
-const realFetch = globalThis.fetch;
-let hooks: { url: string; headers: Record<string, string>; body: string }[] = [];
+let hooks: Hook[] = [];
 beforeEach(() => {
   hooks = [];
-  // Merchant webhooks go to https://merchant.test; nothing leaves the machine.
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const req = new Request(input as RequestInfo, init);
-    if (req.url.startsWith('https://merchant.test')) {
-      hooks.push({ url: req.url, headers: Object.fromEntries(req.headers), body: await req.text() });
-      return new Response('ok');
-    }
-    if (!req.url.startsWith(BASE)) return new Response('no network in tests', { status: 503 });
-    return realFetch(req);
-  });
+  captureFetch(hooks);
 });
 afterEach(async () => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
   for (const ch of Object.keys(SANDBOX) as Channel[]) await mutate(ch, []);
 });
-
-function api(path: string, init: RequestInit = {}, key: string = KEY): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${key}`);
-  if (init.body) headers.set('content-type', 'application/json');
-  return SELF.fetch(`${BASE}${path}`, { ...init, headers });
-}
-
-function control(channel: Channel, path: string, body?: unknown, key: string = KEY): Promise<Response> {
-  return SELF.fetch(`${BASE}/sandbox/${SANDBOX[channel]}/_control${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-async function mutate(channel: Channel, mutations: unknown[], key: string = KEY): Promise<void> {
-  const res = await control(channel, '/bills', { mutations }, key);
-  if (res.status !== 200) throw new Error(`mutate ${channel}: ${res.status} ${await res.text()}`);
-}
-
-/** Runs the session's due work until nothing is due now, waiting out an alarm the runtime already started. */
-async function drain(id: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await runInDurableObject(sessionStub(id), (o: CheckoutSession) => o.store.dueBy(o.clock.now()).length)) === 0) return;
-    if (!(await runDurableObjectAlarm(sessionStub(id)))) await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function session(id: string, key: string = KEY): Promise<SessionJson> {
-  return (await (await api(`/v1/checkout/sessions/${id}`, {}, key)).json()) as SessionJson;
-}
-
-/** A session paid on `channel` through its simulator, its events filed in the ledger. */
-async function paid(channel: Channel, amount: number, key: string = KEY): Promise<{ s: SessionJson; attempt: string; day: string }> {
-  const res = await api(
-    '/v1/checkout/sessions',
-    { method: 'POST', body: JSON.stringify({ amount, currency: 'CNY', description: '对账测试 Reconciliation', merchant_order_id: orderId() }) },
-    key,
-  );
-  const s = (await res.json()) as SessionJson;
-  const start = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/attempts`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${s.client_secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ channel, flow: 'qr' }),
-  });
-  if (start.status !== 201) throw new Error(`attempt ${channel}: ${start.status} ${await start.text()}`);
-  const attempt = ((await start.json()) as { attempt: { id: string } }).attempt.id;
-  const pay = await control(channel, `/orders/${attempt}/pay`, { notify: 'normal' }, key);
-  if (pay.status !== 200) throw new Error(`pay ${channel}: ${pay.status} ${await pay.text()}`);
-  await control(channel, '/flush', {}, key);
-  await drain(s.id);
-  const after = await session(s.id, key);
-  expect(after.status).toBe('paid');
-  return { s: after, attempt, day: beijingDay((after.payment as unknown as { paid_at: number }).paid_at * 1000) };
-}
-
-/** A refund that the provider settles, Shouyin learns of, and the ledger files. Returns our refund number. */
-async function refunded(channel: Channel, s: SessionJson, amount: number): Promise<string> {
-  const res = await api('/v1/refunds', { method: 'POST', body: JSON.stringify({ session: s.id, amount }) });
-  expect(res.status).toBe(201);
-  const r = (await res.json()) as { id: string; status: string };
-  for (let i = 0; i < 10; i++) {
-    await control(channel, '/flush', {});
-    await drain(s.id);
-    if (((await (await api(`/v1/refunds/${r.id}`)).json()) as { status: string }).status === 'succeeded') break;
-  }
-  expect(((await (await api(`/v1/refunds/${r.id}`)).json()) as { status: string }).status).toBe('succeeded');
-  await drain(s.id);
-  return r.id.slice(3);
-}
-
-async function report(date: string, key: string = KEY, refresh = true): Promise<ReconciliationReport> {
-  const res = await api(`/v1/reconciliation/${date}${refresh ? '?refresh=true' : ''}`, {}, key);
-  if (res.status !== 200) throw new Error(`report: ${res.status} ${await res.text()}`);
-  return (await res.json()) as ReconciliationReport;
-}
-
-const find = (r: ReconciliationReport, kind: string, object: string, id: string) =>
-  r.discrepancies.filter((d) => d.kind === kind && d.object === object && (d.out_trade_no === id || d.out_refund_no === id));
 
 describe("reconciliation against the simulators' statements", () => {
   it('a clean day on WeChat Pay v3, Alipay and UnionPay: every payment and refund matched, nothing invented', async () => {
@@ -155,11 +61,27 @@ describe("reconciliation against the simulators' statements", () => {
       expect(p.matched.payments).toBeGreaterThanOrEqual(1);
       expect(p.matched.refunds).toBeGreaterThanOrEqual(1);
       expect(p.checks.every((c) => c.ok)).toBe(true);
+      // The simulators charge 0.60%, returned on refunds: gross is what settled, net what is paid out.
+      const gross = p.statement.payments.amount - p.statement.refunds.amount;
+      expect(p.money).toEqual({ gross, fee: expect.any(Number), net: gross - (p.money?.fee ?? 0) });
+      expect(p.money?.fee).toBeGreaterThan(0);
     }
-    expect(r.providers.map((p) => p.file)).toEqual([
-      `tradebill_${w.day}.csv`,
-      expect.stringMatching(/_业务明细\.csv$/),
-      `INN${w.day.slice(2).replaceAll('-', '')}88ZM_${RECON_TEST.mer_id}`,
+    // Each file's own totals are checked, fees included: WeChat's summary row, Alipay's 合计 lines and (汇总) file, UnionPay's RD.
+    expect(r.providers.map((p) => p.checks.map((c) => c.what).filter((w) => /手续费|服务费|费用/.test(w)))).toEqual([
+      ['手续费总金额'],
+      ['汇总 合计 服务费（元）'],
+      ['RD 总计 费用 (借 − 贷)'],
+    ]);
+    expect(r.money).toEqual({
+      gross: r.providers.reduce((n, p) => n + (p.money?.gross ?? 0), 0),
+      fee: r.providers.reduce((n, p) => n + (p.money?.fee ?? 0), 0),
+      net: r.providers.reduce((n, p) => n + (p.money?.net ?? 0), 0),
+    });
+    const ymd = w.day.replaceAll('-', '');
+    expect(r.providers.map((p) => p.files)).toEqual([
+      [`tradebill_${w.day}.csv`],
+      [expect.stringMatching(/_业务明细\.csv$/), expect.stringMatching(/_业务明细\(汇总\)\.csv$/)],
+      [`INN${ymd.slice(2)}88ZM_${RECON_TEST.mer_id}`, `RD2010${ymd.slice(2)}01_${RECON_TEST.mer_id}`],
     ]);
     // The ids the diff matched on are ours: the attempt ids and the refund numbers.
     expect([wr, ar, ur].every((no) => /^[0-9A-Za-z]{24}R\d+$/.test(no))).toBe(true);
@@ -168,6 +90,9 @@ describe("reconciliation against the simulators' statements", () => {
   });
 
   it('catches every kind the switch injects: 短款, 长款, amount, refund missing either way, a refund listed twice', async () => {
+    // At noon of a day to come: a UnionPay payment missing from its day's file is 短款 at once only before
+    // the 23:00 clearing cut-off (after it, it is carried to the next day's file), and no alarm fires on its own.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(`${beijingDay(Date.now() + 10 * DAY_MS)}T12:00:00+08:00`) });
     const w1 = await paid('wechat_pay', 1000);
     const w2 = await paid('wechat_pay', 2000);
     const a1 = await paid('alipay', 3000);
@@ -233,7 +158,7 @@ describe("reconciliation against the simulators' statements", () => {
     let tamper = false;
     const seen: { auth: string | null; signature: string | null; gzip: boolean }[] = [];
     const ctx = {
-      ...providerContext(config, false, () => Date.now()),
+      ...providerContext(config.public_base_url, false, () => Date.now()),
       fetch: async (req: Request) => {
         const res = await SELF.fetch(req);
         if (!req.url.includes('/v3/billdownload/file')) return res;
@@ -262,9 +187,53 @@ describe("reconciliation against the simulators' statements", () => {
     expect(r.providers.map((p) => p.reason)).toEqual([
       expect.stringContaining('NO_STATEMENT_EXIST'),
       expect.stringContaining('isp.bill_not_exist'),
-      expect.stringContaining('文件不存在'),
+      expect.stringContaining('holds only the RD summary'),
     ]);
     expect(r).toMatchObject({ status: 'balanced', discrepancies: [], counts: { discrepancies: 0, unchecked: 0 } });
+  });
+
+  it('"not ready yet" is not "no trades" on every rail: not_ready, the day incomplete; an Alipay refusal past its bill time is an error', async () => {
+    const today = beijingDay(Date.now());
+    const hold = [{ kind: 'not_ready', date: today }];
+    for (const ch of ['wechat_pay', 'alipay', 'unionpay'] as const) await mutate(ch, hold);
+    const r = await report(today);
+    expect(r.providers.map((p) => [p.provider, p.status])).toEqual([
+      ['wechat-v3', 'not_ready'],
+      ['alipay', 'not_ready'],
+      ['unionpay-acp', 'not_ready'],
+    ]);
+    expect(r.providers.map((p) => p.reason)).toEqual([
+      expect.stringContaining('STATEMENT_CREATING'),
+      expect.stringContaining('isv.invalid_arguments'),
+      expect.stringContaining('respCode 98'),
+    ]);
+    expect(r).toMatchObject({ status: 'incomplete', discrepancies: [] });
+    await mutate('wechat_pay', hold, RECON_TEST.v2_secret_key);
+    const v2 = await report(today, RECON_TEST.v2_secret_key);
+    expect(v2.providers.map((p) => [p.provider, p.status, p.reason])).toEqual([['wechat-v2', 'not_ready', expect.stringContaining('Bill Creating')]]);
+    await mutate('wechat_pay', [], RECON_TEST.v2_secret_key);
+    // Alipay refuses a bill it has not generated; long after the day, the same refusal is an error, not "not yet".
+    const old = beijingDay(Date.now() - 3 * DAY_MS);
+    await mutate('alipay', [{ kind: 'not_ready', date: old }]);
+    const late = await report(old);
+    expect(late.providers.find((p) => p.provider === 'alipay')).toMatchObject({ status: 'error', reason: expect.stringContaining('isv.invalid_arguments') });
+    expect(late.status).toBe('incomplete');
+  });
+
+  it('a ledger kept before refunds carried their request day and outcome gets the new columns on first use', async () => {
+    const shard = env.MERCHANT_SHARDS.getByName('legacy:ledger:2026-01-01');
+    await runInDurableObject(shard, (_o: unknown, state: DurableObjectState) => {
+      state.storage.sql.exec('DROP TABLE ledger');
+      state.storage.sql.exec(`CREATE TABLE ledger (
+        merchant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, attempt TEXT NOT NULL, session TEXT NOT NULL, provider TEXT,
+        provider_transaction_id TEXT, provider_refund_id TEXT, amount INTEGER NOT NULL, at INTEGER NOT NULL, anomaly TEXT,
+        automatic INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (merchant, kind, key))`);
+      state.storage.sql.exec(
+        "INSERT INTO ledger VALUES ('legacy', 'refund', 'K1R1', 'K1A1', 'cs_K1', 'wechat-v3', NULL, '503', 100, 1767225600000, NULL, 0, 'evt_old')",
+      );
+    });
+    const entries = await shard.ledgerEntries('legacy');
+    expect(entries).toMatchObject([{ key: 'K1R1', amount: 100, requested_at: null, status: 'succeeded' }]);
   });
 
   it('the merchant API refuses a malformed or future date and a missing key', async () => {

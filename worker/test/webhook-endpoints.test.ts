@@ -11,6 +11,7 @@ import type { CheckoutSession } from '../src/session/durable-object';
 import { WEBHOOK_RETRY_MS } from '../src/session/schedules';
 import { LISTS_TEST, TEST, WECHAT_TEST } from './fixtures/config';
 import { BASE, orderId, type SessionJson } from './helpers';
+import { TEST_MASTER_KEY } from './fixtures/registry';
 
 const SK: string = LISTS_TEST.hooks_secret_key;
 const MERCHANT = LISTS_TEST.hooks_merchant_id;
@@ -145,7 +146,7 @@ describe('webhook endpoints by API', () => {
 
     const all = await list<Endpoint>('/v1/webhook_endpoints');
     expect(all.data.map((x) => x.id)).toEqual([e.id, 'we_config']);
-    expect(all.data[1]).toMatchObject({ id: 'we_config', url: CONFIGURED, enabled_events: ['*'], status: 'enabled', created: 0 });
+    expect(all.data[1]).toMatchObject({ id: 'we_config', url: CONFIGURED, enabled_events: ['*'], status: 'enabled', created: 0, description: null });
     expect(JSON.stringify(all)).not.toContain('whsec_');
 
     const patched = await call(`/v1/webhook_endpoints/${e.id}`, {
@@ -171,7 +172,7 @@ describe('webhook endpoints by API', () => {
     expect((await call('/v1/webhook_endpoints/we_config', { key: WECHAT_TEST.v2hmac_secret_key })).status).toBe(404);
   });
 
-  it('stores the secret sealed under SHOUYIN_MASTER_KEY, never as it is', async () => {
+  it('stores the secret sealed under SHOUYIN_MASTER_KEY (the registry keyring), never as it is', async () => {
     const key = `ep-${orderId()}`;
     const e = (await (
       await call('/v1/webhook_endpoints', {
@@ -182,7 +183,7 @@ describe('webhook endpoints by API', () => {
     ).json()) as Endpoint;
     const sql = (o: MerchantShard) => (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql;
     const stored = await inShard((o) => sql(o).exec<{ secret: string }>('SELECT secret FROM wh_endpoints WHERE id = ?', e.id).one().secret);
-    expect(stored).toMatch(/^v1\.test-2026\.[A-Za-z0-9]{12}\./);
+    expect(stored).toMatch(new RegExp(`^v1\\.${TEST_MASTER_KEY.split(':')[0]}\\.[A-Za-z0-9+/=]+$`));
     expect(stored).not.toContain(e.secret!.slice(6, 30));
     // Nor in the Idempotency-Key record that replays the create.
     const idem = await runInDurableObject(
@@ -562,5 +563,119 @@ describe('an endpoint failing for 3 days', () => {
     await call(`/v1/webhook_endpoints/${failing.id}`, { method: 'PATCH', body: '{"status":"enabled"}' });
     await canceled();
     expect(((await (await call(`/v1/webhook_endpoints/${failing.id}`)).json()) as Endpoint).status).toBe('enabled');
+  });
+});
+
+const DAY = 86_400_000;
+
+/** Fires the shard's alarm until `done` holds (the runtime may be running that alarm itself already). */
+async function shardUntil(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await done()) return;
+    if (!(await runDurableObjectAlarm(shard()))) await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('the webhook shard never got there');
+}
+const shardSql = (o: MerchantShard) => (o as unknown as { ctx: DurableObjectState }).ctx.storage.sql;
+
+describe('events no session sends', () => {
+  it("an App Store notification reaches the API endpoints subscribed to it, once, from the webhook shard; the configured webhook from the event log's shard", async () => {
+    const apple = await createEndpoint(ep('apple'), ['apple.notification']);
+    await createEndpoint(ep('paid-only'), ['checkout.session.paid']);
+    const now = Date.now();
+    const id = `evt_${orderId()
+      .replace(/[^0-9A-Za-z]/g, '')
+      .padEnd(24, '0')
+      .slice(0, 24)}`;
+    const event = {
+      id,
+      type: 'apple.notification',
+      created: now,
+      session: '',
+      body: JSON.stringify({
+        id,
+        type: 'apple.notification',
+        created: Math.floor(now / 1000),
+        livemode: false,
+        data: { object: { object: 'apple.notification' } },
+      }),
+    };
+    const log = env.MERCHANT_SHARDS.getByName(`${MERCHANT}:events:${new Date(now).toISOString().slice(0, 10)}`);
+    await log.recordMerchantEvent(MERCHANT, event);
+    // Apple sends it again (its 200 was lost): handed over again, sent once.
+    await log.recordMerchantEvent(MERCHANT, event);
+    await runDurableObjectAlarm(shard());
+    await runDurableObjectAlarm(log);
+    expect(
+      received
+        .filter((r) => r.event.id === id)
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual([CONFIGURED, ep('apple')].sort());
+    // The endpoint's tries are in the delivery log; the configured webhook's are the event log shard's own.
+    expect((await list<Delivery>(`/v1/events/${id}/deliveries`)).data.map((d) => [d.endpoint, d.succeeded])).toEqual([[apple.id, true]]);
+  });
+
+  it("keeps the shard's own copy of such an event 8 days and the delivery log 30, pruned by its alarm; the endpoints stay", async () => {
+    const e = await createEndpoint(ep('kept'), ['apple.notification']);
+    const now = Date.now();
+    const id = `evt_${'k'.repeat(4)}${orderId()
+      .replace(/[^0-9A-Za-z]/g, '')
+      .padEnd(20, '0')
+      .slice(0, 20)}`;
+    await env.MERCHANT_SHARDS.getByName(`${MERCHANT}:events:${new Date(now).toISOString().slice(0, 10)}`).recordMerchantEvent(MERCHANT, {
+      id,
+      type: 'apple.notification',
+      created: now,
+      session: '',
+      body: JSON.stringify({ id, type: 'apple.notification', created: Math.floor(now / 1000), livemode: false, data: { object: {} } }),
+    });
+    const rows = () =>
+      inShard((o) => ({
+        events: shardSql(o).exec<{ n: number }>('SELECT COUNT(*) AS n FROM wh_events WHERE id = ?', id).one().n,
+        targets: shardSql(o).exec<{ n: number }>('SELECT COUNT(*) AS n FROM wh_targets WHERE event_id = ?', id).one().n,
+        deliveries: shardSql(o).exec<{ n: number }>('SELECT COUNT(*) AS n FROM wh_deliveries WHERE event_id = ?', id).one().n,
+      }));
+    await shardUntil(async () => (await rows()).deliveries === 1);
+    expect(await rows()).toEqual({ events: 1, targets: 1, deliveries: 1 });
+    const at = async (days: number) => {
+      await inShard((o) => void (o.clock = { now: () => now + days * DAY }));
+      // The shard keeps an alarm for its next pruning.
+      expect(await inShard((o) => (o as unknown as { ctx: DurableObjectState }).ctx.storage.getAlarm())).not.toBeNull();
+      await runDurableObjectAlarm(shard());
+    };
+    try {
+      await at(7);
+      expect(await rows()).toEqual({ events: 1, targets: 1, deliveries: 1 });
+      await at(9);
+      expect(await rows()).toEqual({ events: 0, targets: 0, deliveries: 1 });
+      await at(31);
+      expect(await rows()).toEqual({ events: 0, targets: 0, deliveries: 0 });
+    } finally {
+      await inShard((o) => void (o.clock = { now: () => Date.now() }));
+    }
+    expect((await call(`/v1/webhook_endpoints/${e.id}`)).status).toBe(200);
+  });
+});
+
+describe('master key rotation', () => {
+  it('seals every endpoint secret again under the new key; the old key can then go, and deliveries sign as before', async () => {
+    const e = await createEndpoint(ep('reseal'));
+    const stored = () => inShard((o) => shardSql(o).exec<{ secret: string }>('SELECT secret FROM wh_endpoints WHERE id = ?', e.id).one().secret);
+    const [oldKid] = TEST_MASTER_KEY.split(':');
+    expect(await stored()).toMatch(new RegExp(`^v1\\.${oldKid}\\.`));
+    const fresh = `t9:${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+    const withKeys = (keys: string) =>
+      inShard((o) => void ((o.webhooks as unknown as { env: Record<string, unknown> }).env = { ...env, SHOUYIN_MASTER_KEY: keys }));
+    try {
+      await withKeys(`${fresh},${TEST_MASTER_KEY}`);
+      expect(await inShard((o) => o.resealEndpointSecrets(MERCHANT))).toBe(1);
+      expect(await stored()).toMatch(/^v1\.t9\./);
+      await withKeys(fresh);
+      const endpoints = await inShard((o) => o.deliveryEndpoints(MERCHANT));
+      expect(endpoints.find((x) => x.id === e.id)?.secrets).toEqual([e.secret]);
+    } finally {
+      await withKeys(TEST_MASTER_KEY);
+    }
   });
 });

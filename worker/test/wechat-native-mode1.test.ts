@@ -28,9 +28,17 @@ async function callback(fields: Record<string, string>, key: string = WECHAT_TES
   return parseFlatXml(await res.text());
 }
 
+/** A sandbox WeChat user's openid under the v2 merchant's AppID: the order placed after a scan names this payer. */
+let payer = '';
+beforeEach(async () => {
+  if (payer) return;
+  const res = await controlAs(KEY, '/openid', { appid: WECHAT_TEST.v2_appid, user: 'mode1-shopper' });
+  payer = ((await res.json()) as { openid: string }).openid;
+});
+
 const scan = (productId: string, nonce = `n${Date.now()}${Math.random().toString(36).slice(2, 8)}`) => ({
   appid: WECHAT_TEST.v2_appid,
-  openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+  openid: payer,
   mch_id: WECHAT_TEST.v2_mch_id,
   is_subscribe: 'N',
   nonce_str: nonce,
@@ -73,7 +81,8 @@ describe('scan → callback → session → prepay_id → paid', () => {
     const attemptId = /订单号 Order<\/dt><dd>([0-9A-Za-z]+)<\/dd>/.exec(page)?.[1] ?? '';
     const res = await api(`/v1/checkout/sessions/cs_${attemptId.slice(0, 24)}`, { key: KEY });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
+    const session = (await res.json()) as { merchant_order_id: string; metadata: Record<string, string> };
+    expect(session).toMatchObject({
       amount: 350,
       status: 'paid',
       description: '可乐 Cola',
@@ -81,6 +90,11 @@ describe('scan → callback → session → prepay_id → paid', () => {
       metadata: { source: 'wechat_native_mode1', product_id: 'cola' },
       payment: { attempt: attemptId, provider: 'wechat-v2' },
     });
+    // The order placed after the scan names what WeChat Pay's callback named: the printed QR's product_id and the
+    // payer's openid (native.php chapter 6_4), and carries the merchant's order number in attach.
+    const order = (await (await controlAs(KEY, `/orders/${attemptId}`)).json()) as { order: Record<string, unknown> };
+    expect(session.metadata.openid).toMatch(/^o/);
+    expect(order.order).toMatchObject({ product_id: 'cola', openid: session.metadata.openid, attach: session.merchant_order_id });
   });
 
   it('answers a signed prepay_id; a retried callback (same nonce) sells the product once', async () => {

@@ -13,7 +13,7 @@ import { beijingDateTime } from '../../../worker/src/providers/alipay/time';
 import type { SandboxEnv } from '../types';
 import type { TradeRef } from './ledger';
 import type { TradeRow, TradeState } from './model';
-import { alipayLedger, alipayLedgerSettings, testMerchantByAppId } from './settings';
+import { alipayLedgerSettings, alipayTradeBy, testMerchantByAppId } from './settings';
 
 export const alipayCashier = new Hono<SandboxEnv>();
 
@@ -189,7 +189,8 @@ function merchantName(env: SandboxEnv['Bindings'], t: TradeRow | undefined): str
 /** Scanning the precreate QR: the trade comes into existence and its cashier shows. */
 alipayCashier.get('/', async (c) => {
   const qr = c.req.query('qr_code') ?? '';
-  const v = qr ? await alipayLedger(c.env).openCashier({ qr_code: qr }) : null;
+  const found = qr ? await alipayTradeBy(c.env, { qr_code: qr }) : null;
+  const v = found ? await found.ledger.openCashier({ qr_code: qr }) : null;
   const name = merchantName(c.env, v?.trade);
   if (!v || name === undefined) return notFoundPage();
   return pageFor(v.trade, name, cashierPathOf(c.req.url), v.expired);
@@ -206,12 +207,11 @@ async function tokenOf(c: Context<SandboxEnv>): Promise<TradeRef | null> {
 
 alipayCashier.post('/pay', async (c) => {
   const ref = await tokenOf(c);
-  const ledger = alipayLedger(c.env);
-  const v = ref ? await ledger.cashierView(ref) : null;
-  const name = merchantName(c.env, v?.trade);
+  const found = ref && 'token' in ref ? await alipayTradeBy(c.env, ref) : null;
+  const name = merchantName(c.env, found?.trade);
   const settings = alipayLedgerSettings(loadConfig(c.env));
-  if (!ref || !v || name === undefined || !settings) return notFoundPage();
-  const r = await ledger.pay(settings, ref);
+  if (!ref || !found || name === undefined || !settings) return notFoundPage();
+  const r = await found.ledger.pay(settings, ref);
   if (!r.trade || r.result === 'not_found') return notFoundPage();
   if (r.result === 'paid' && r.trade.return_url) {
     return new Response(null, {
@@ -224,7 +224,7 @@ alipayCashier.post('/pay', async (c) => {
 
 alipayCashier.post('/cancel', async (c) => {
   const ref = await tokenOf(c);
-  const t = ref ? (await alipayLedger(c.env).cashierView(ref))?.trade : undefined;
+  const t = ref && 'token' in ref ? (await alipayTradeBy(c.env, ref))?.trade : undefined;
   const name = merchantName(c.env, t);
   if (!t || name === undefined) return notFoundPage();
   if (t.state === 'TRADE_SUCCESS' || t.state === 'TRADE_FINISHED') return resultPage('already_paid', t, name);

@@ -23,7 +23,7 @@ export const alipayControl = new Hono<SandboxEnv & { Variables: Vars }>();
 const err = controlError;
 
 alipayControl.use('*', async (c, next) => {
-  const auth = controlMerchant(c);
+  const auth = await controlMerchant(c);
   if (auth instanceof Response) return auth;
   const { config, merchant } = auth;
   const tm = testMerchant(merchant);
@@ -40,7 +40,7 @@ const appId = (c: Ctx) => c.var.tm.alipay.app_id;
 alipayControl.post('/orders/:no/pay', async (c) => {
   const mode = await payRequest(c);
   if (mode instanceof Response) return mode;
-  const r = await alipayLedger(c.env).pay(c.var.settings, { app_id: appId(c), out_trade_no: c.req.param('no') }, mode);
+  const r = await alipayLedger(c.env, appId(c)).pay(c.var.settings, { app_id: appId(c), out_trade_no: c.req.param('no') }, mode);
   if (r.result === 'not_found') return err(c, 404, 'order_not_found', `No sandbox trade ${c.req.param('no')} for app_id ${appId(c)}.`);
   return c.json(
     { result: r.result, trade: r.trade ? queryJson(r.trade) : null, notify_id: r.notify_id ?? null },
@@ -75,7 +75,7 @@ alipayControl.post('/app/pay', async (c) => {
   if (!parsed.ok) return c.json({ result: 'refused', error: errorBody(parsed.error) }, 400);
   const input = validateTrade('alipay.trade.app.pay', parsed.biz, { app_id: appId(c), notify_url: params.notify_url, seller_id: c.var.tm.sellerId });
   if (isGatewayError(input)) return c.json({ result: 'refused', error: errorBody(input) }, 400);
-  const ledger = alipayLedger(c.env);
+  const ledger = alipayLedger(c.env, appId(c));
   const created = await ledger.createTrade(input);
   if (!created.ok) return c.json({ result: 'refused', error: errorBody(created.error) }, 400);
   const r = await ledger.pay(c.var.settings, { app_id: appId(c), out_trade_no: input.out_trade_no }, mode);
@@ -103,21 +103,21 @@ alipayControl.post('/app/pay', async (c) => {
 
 /** Send the payment notify once more, now (same notify_id; created if it was dropped). */
 alipayControl.post('/orders/:no/notify', async (c) => {
-  const sent = await alipayLedger(c.env).notifyNow(c.var.settings, appId(c), c.req.param('no'));
+  const sent = await alipayLedger(c.env, appId(c)).notifyNow(c.var.settings, appId(c), c.req.param('no'));
   if (!sent) return err(c, 404, 'order_not_found', `No paid sandbox trade ${c.req.param('no')} with a notify_url: only a paid trade has a payment notify.`);
   return c.json(sent);
 });
 
 /** TRADE_SUCCESS → TRADE_FINISHED (the refund window is over), notified. */
 alipayControl.post('/orders/:no/finish', async (c) => {
-  const t = await alipayLedger(c.env).finish(c.var.settings, appId(c), c.req.param('no'));
+  const t = await alipayLedger(c.env, appId(c)).finish(c.var.settings, appId(c), c.req.param('no'));
   if (!t) return err(c, 400, 'order_not_paid', `Sandbox trade ${c.req.param('no')} is not TRADE_SUCCESS.`);
   return c.json({ trade_status: t.state });
 });
 
 /** Move an unpaid trade past its time_expire. */
 alipayControl.post('/orders/:no/expire', async (c) => {
-  const t = await alipayLedger(c.env).expire(appId(c), c.req.param('no'));
+  const t = await alipayLedger(c.env, appId(c)).expire(appId(c), c.req.param('no'));
   if (!t) return err(c, 404, 'order_not_found', `No sandbox trade ${c.req.param('no')}.`);
   return c.json({ trade_status: t.state });
 });
@@ -128,18 +128,18 @@ alipayControl.post('/orders/:no/reverse-failures', async (c) => {
   const count = b.count ?? 1;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100)
     return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
-  const ok = await alipayLedger(c.env).failCancels(appId(c), c.req.param('no'), count);
+  const ok = await alipayLedger(c.env, appId(c)).failCancels(appId(c), c.req.param('no'), count);
   return ok ? c.json({ reverse_failures: count }) : err(c, 404, 'order_not_found', `No payment-code trade ${c.req.param('no')} for app_id ${appId(c)}.`);
 });
 
 /** The ledger of one trade: the row, what query answers, refunds, notifies and every delivery. */
 alipayControl.get('/orders/:no', async (c) => {
-  const v = await alipayLedger(c.env).inspect(appId(c), c.req.param('no'));
+  const v = await alipayLedger(c.env, appId(c)).inspect(appId(c), c.req.param('no'));
   return v ? c.json(v) : err(c, 404, 'order_not_found', `No sandbox trade ${c.req.param('no')}.`);
 });
 
 /** Deliver every queued notify now regardless of schedule; answers what was sent and the replies. */
-alipayControl.post('/flush', async (c) => c.json(await alipayLedger(c.env).flush(c.var.settings)));
+alipayControl.post('/flush', async (c) => c.json(await alipayLedger(c.env, appId(c)).flush(c.var.settings)));
 
 /** `{"advance_seconds": n}` moves the simulator's clock forward; `{"reset": true}` undoes it. */
-alipayControl.post('/clock', (c) => clockRoute(c, (ms) => alipayLedger(c.env).advanceClock(ms)));
+alipayControl.post('/clock', (c) => clockRoute(c, (ms) => alipayLedger(c.env, appId(c)).advanceClock(ms)));

@@ -74,6 +74,9 @@ describe('alipay.trade.precreate', () => {
     [{ product_code: 'QUICK_WAP_WAY' }, 'ACQ.PRODUCT_CODE_ERROR'],
     [{ time_expire: '2024-01-01T00:00:00+08:00' }, 'ACQ.INVALID_PARAMETER'],
     [{ seller_id: '2088999999999999' }, 'ACQ.SELLER_NOT_MATCH'],
+    [{ passback_params: 'order 1&x=2' }, 'ACQ.INVALID_PARAMETER'],
+    [{ passback_params: '订单' }, 'ACQ.INVALID_PARAMETER'],
+    [{ passback_params: 'a'.repeat(513) }, 'ACQ.INVALID_PARAMETER'],
   ])('refuses biz_content %j with %s', async (over, sub) => {
     expect(await call('alipay.trade.precreate', precreateBiz(tradeNo(), over))).toMatchObject({ code: '40004', sub_code: sub });
   });

@@ -27,6 +27,7 @@ import {
   type TradeMethod,
 } from './model';
 import { hangUp } from '../payment-codes';
+import { foreignNotifyUrl } from '../common/notify-target';
 import { alipayLedger, alipayLedgerSettings, type AlipayLedgerSettings, type AlipayTestMerchant } from './settings';
 
 export const alipayGateway = new Hono<SandboxEnv>();
@@ -74,8 +75,8 @@ async function trade(
   biz: Biz,
   params: Record<string, string>,
 ): Promise<Outcome> {
-  const ledger = alipayLedger(env);
   const appId = tm.alipay.app_id;
+  const ledger = alipayLedger(env, appId);
   switch (method) {
     case 'alipay.trade.precreate': {
       const input = validateTrade(method, biz, { app_id: appId, notify_url: params.notify_url, seller_id: tm.sellerId });
@@ -185,7 +186,7 @@ async function cashier(c: Context<SandboxEnv>, tm: AlipayTestMerchant, method: T
     seller_id: tm.sellerId,
   });
   if (isGatewayError(input)) return errorPage(input.sub_code, input.sub_msg);
-  const ledger = alipayLedger(c.env);
+  const ledger = alipayLedger(c.env, tm.alipay.app_id);
   const r = await ledger.createTrade(input);
   if (!r.ok) return errorPage(r.error.sub_code, r.error.sub_msg);
   // Reaching the cashier is the shopper "logging in": the trade exists from here on
@@ -226,6 +227,8 @@ alipayGateway.on(['GET', 'POST'], '/gateway.do', async (c) => {
   if (!auth.ok) return fail(auth.error, auth.certSn);
   const parsed = parseBiz(params.biz_content);
   if (!parsed.ok) return fail(parsed.error, auth.certSn);
+  const foreign = foreignNotifyUrl(config, auth.tm.merchant.id, params.notify_url);
+  if (foreign) return fail(invalidArg('isv.invalid-notify-url', foreign), auth.certSn);
   const m = method as string;
   if (isPage) return cashier(c, auth.tm, m as TradeMethod, parsed.biz, params);
   const out = await trade(c.env, settings, auth.tm, m, parsed.biz, params);

@@ -23,7 +23,8 @@ import {
   type TradeInput,
   type TradeRow,
 } from './model';
-import type { AlipayLedgerSettings } from './settings';
+import { refreshConfig } from '../config';
+import { alipayLedgerSettings, type AlipayLedgerSettings } from './settings';
 import { CodeBook, codeBookSchema, type CodeRow } from '../code-book';
 import { codeBehavior, passwordDoneAt, type CodeBehavior } from '../payment-codes';
 import type { BillItem } from '../bills';
@@ -83,7 +84,16 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, (sql, now) => new AlipayOutbox(sql, now));
     this.codes = new CodeBook(this.sql, 'barcode_trades');
-    this.open(() => this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades')));
+    this.open(() => {
+      this.sql.exec(SCHEMA + OUTBOX_SCHEMA + codeBookSchema('barcode_trades'));
+      // Added later than the table: a ledger stored before has no passback_params column yet.
+      const cols = this.sql.exec<{ name: string }>('PRAGMA table_info(trades)').toArray();
+      if (!cols.some((c) => c.name === 'passback_params')) this.sql.exec('ALTER TABLE trades ADD COLUMN passback_params TEXT');
+    });
+  }
+
+  protected async configured(): Promise<AlipayLedgerSettings | null> {
+    return alipayLedgerSettings(await refreshConfig(this.env));
   }
 
   // ------------------------------------------------------------------------- trades (gateway)
@@ -111,7 +121,8 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
     const qr = input.method === 'alipay.trade.precreate' ? newQrCode() : null;
     this.sql.exec(
       `INSERT INTO trades (app_id, out_trade_no, method, subject, total, notify_url, return_url, quit_url, time_expire, fingerprint,
-         qr_code, cashier_token, seller_id, state, refunded, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOT_EXIST', 0, ?)`,
+         qr_code, cashier_token, seller_id, state, refunded, created_at, passback_params)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOT_EXIST', 0, ?, ?)`,
       input.app_id,
       input.out_trade_no,
       input.method,
@@ -126,6 +137,7 @@ export class AlipaySandboxLedger extends SimulatorLedger<AlipayLedgerSettings, S
       newCashierToken(),
       input.seller_id,
       this.now(),
+      input.passback_params,
     );
     return { ok: true, value: this.trade(input.app_id, input.out_trade_no) as TradeRow };
   }

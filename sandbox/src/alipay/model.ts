@@ -41,6 +41,8 @@ export type TradeRow = {
   notify_url: string | null;
   return_url: string | null;
   quit_url: string | null;
+  /** As sent (URL-encoded), returned as is in the async notify. */
+  passback_params: string | null;
   time_expire: number | null;
   fingerprint: string;
   qr_code: string | null;
@@ -146,6 +148,8 @@ export function notifyFields(t: TradeRow, now: number, notifyId: string, refund?
     // A JSON string inside the form, camelCase fundChannel as in real notifies
     // (https://opendocs.alipay.com/open/270/105902).
     fund_bill_list: JSON.stringify([{ amount: fenToYuan(t.total), fundChannel: 'ALIPAYACCOUNT' }]),
+    // "支付宝只会在异步通知时将该参数原样返回" (https://opendocs.alipay.com/open/59da99d0_alipay.trade.page.pay).
+    passback_params: t.passback_params ?? '',
   };
   if (t.gmt_create !== null) f.gmt_create = beijingDateTime(t.gmt_create);
   if (t.gmt_payment !== null) f.gmt_payment = beijingDateTime(t.gmt_payment);
@@ -241,6 +245,7 @@ export interface TradeInput {
   notify_url: string | null;
   return_url: string | null;
   quit_url: string | null;
+  passback_params: string | null;
   time_expire: number | null;
   seller_id: string;
 }
@@ -272,6 +277,11 @@ export function validateTrade(
   ] as const) {
     if (v !== undefined && !httpUrl(v)) return invalidArg('isv.invalid-parameter', `${k} 须为 http(s) 地址`);
   }
+  // passback_params: at most 512, sent URL-encoded (so no raw space, &, = or non-ASCII).
+  const passback = biz.passback_params;
+  if (passback !== undefined && (typeof passback !== 'string' || passback.length > 512 || !/^[A-Za-z0-9%._~!*'()-]*$/.test(passback))) {
+    return badParam('passback_params 须为 UrlEncode 后不超过512个字符的字符串');
+  }
   return {
     app_id: common.app_id,
     method,
@@ -281,6 +291,7 @@ export function validateTrade(
     notify_url: common.notify_url ?? null,
     return_url: method === 'alipay.trade.page.pay' || method === 'alipay.trade.wap.pay' ? (common.return_url ?? null) : null,
     quit_url: method === 'alipay.trade.wap.pay' && typeof biz.quit_url === 'string' ? biz.quit_url : null,
+    passback_params: typeof passback === 'string' && passback !== '' ? passback : null,
     time_expire: timeExpire,
     seller_id: common.seller_id,
   };

@@ -1,12 +1,13 @@
 // What the Alipay ledger needs from SHOUYIN_CONFIG to work on its own (alarms run without a
-// request). Routes pass it on every call that can send; the ledger keeps the latest copy. It holds
+// request). Routes pass it on every call that can send; the alarm reads it from the configuration,
+// and it is never written to storage. It holds
 // the simulator's own key only: the sandbox never holds or serves a live merchant's secrets.
 
 import type { MerchantConfig } from '../../../worker/src/config';
-import type { SandboxedConfig } from '../config';
+import { loadConfig, type SandboxedConfig } from '../config';
 import type { Env } from '../env';
 import type { AlipayConfig } from '../../../worker/src/providers/alipay/config';
-import { defaultSellerId } from './model';
+import { defaultSellerId, type TradeRow } from './model';
 
 export interface AlipayLedgerSettings {
   /** Notifies to this origin go to the Shouyin Worker over its service binding (no port listens under the test runner). */
@@ -52,7 +53,26 @@ export function testMerchant(m: MerchantConfig): AlipayTestMerchant | undefined 
   return asTestMerchant(m);
 }
 
-/** The one ledger instance of the Alipay simulator. */
-export function alipayLedger(env: Env) {
-  return env.ALIPAY_LEDGER.getByName('alipay');
+/**
+ * The Alipay simulator's ledger of one test merchant (its app_id): its trades, notifies, clock and
+ * control calls touch no other merchant's (docs/test-mode.md, "One ledger per test merchant").
+ */
+export function alipayLedger(env: Env, appId: string) {
+  return env.ALIPAY_LEDGER.getByName(`alipay:${appId}`);
+}
+
+/** The trade a shopper's cashier names by a public id only (the QR, the cashier token), with its merchant's ledger. */
+export async function alipayTradeBy(
+  env: Env,
+  ref: { qr_code: string } | { token: string },
+): Promise<{ ledger: ReturnType<typeof alipayLedger>; trade: TradeRow; expired: boolean } | null> {
+  const appIds = [...new Set(loadConfig(env).merchants.flatMap((m) => (!m.livemode && m.providers.alipay ? [m.providers.alipay.app_id] : [])))];
+  const found = await Promise.all(
+    appIds.map(async (appId) => {
+      const ledger = alipayLedger(env, appId);
+      const v = await ledger.cashierView(ref);
+      return v ? { ledger, trade: v.trade as TradeRow, expired: v.expired } : null;
+    }),
+  );
+  return found.find((x) => x !== null) ?? null;
 }

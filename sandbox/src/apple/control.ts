@@ -12,8 +12,7 @@ import { Hono, type Context } from 'hono';
 import type { AppleConfig } from '../../../worker/src/apple/config';
 import { isInternalStatus, RECEIPT_STATUS } from '../../../worker/src/apple/status';
 import type { MerchantConfig } from '../../../worker/src/config';
-import { loadConfig } from '../config';
-import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
+import { loadConfig, merchantByKey } from '../config';
 import { OUTBOUND_TIMEOUT_MS } from '../../../worker/src/lib/outbound';
 import { dispatch } from '../common/dispatch';
 import type { SandboxEnv } from '../types';
@@ -40,7 +39,7 @@ const err = (c: Ctx, status: 400 | 401 | 404, code: string, message: string, par
 
 appleControl.use('*', async (c, next) => {
   const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-  const merchant = key ? loadConfig(c.env).merchants.find((m) => m.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
+  const merchant = key ? await merchantByKey(loadConfig(c.env), key) : undefined;
   if (!merchant) return err(c, 401, 'invalid_api_key', "Send Authorization: Bearer <a test merchant's sk_test_ key> to use the Apple sandbox.");
   if (merchant.livemode) return err(c, 404, 'not_found', 'The sandbox serves test (sk_test_) merchants only.');
   if (!merchant.apple) return err(c, 404, 'not_found', `Merchant ${merchant.id} has no apple section in SHOUYIN_CONFIG.`);
@@ -254,12 +253,14 @@ appleControl.post('/transactions', async (c) => {
 
 /**
  * `{notification_type, subtype?, transaction?: {…transaction fields}, environment?, bundle_id?,
- * defect?, send?}` → 201 `{signed_payload, notification_uuid, delivery?}`. `send: true` posts it to
- * this merchant's /notify/apple/:merchant at once and reports the answer.
+ * app_apple_id? (null: none), defect?, send?}` → 201 `{signed_payload, notification_uuid, delivery?}`. `send: true`
+ * posts it to this merchant's /notify/apple/:merchant at once and reports the answer. A Production
+ * notification carries `appAppleId` (the merchant's apple.app_apple_id, or `app_apple_id`), as Apple's
+ * do; a Sandbox one carries none (https://developer.apple.com/documentation/appstoreservernotifications/data).
  */
 appleControl.post('/notifications', async (c) => {
   const b = await body(c);
-  only(b, ['notification_type', 'subtype', 'transaction', 'environment', 'bundle_id', 'defect', 'send']);
+  only(b, ['notification_type', 'subtype', 'transaction', 'environment', 'bundle_id', 'app_apple_id', 'defect', 'send']);
   const d = defect(b);
   const type = text(b, 'notification_type');
   if (!/^[A-Z_]{1,64}$/.test(type))
@@ -268,6 +269,10 @@ appleControl.post('/notifications', async (c) => {
   const env = environment(b);
   const bundle = text(b, 'bundle_id', c.var.apple.bundle_id);
   const data: Record<string, unknown> = { bundleId: bundle, bundleVersion: '1', environment: env };
+  if (b.app_apple_id !== undefined && b.app_apple_id !== null && (typeof b.app_apple_id !== 'number' || !Number.isSafeInteger(b.app_apple_id)))
+    throw new BadRequest('app_apple_id', 'app_apple_id must be a whole number, or null for none.');
+  const appAppleId = b.app_apple_id === null ? undefined : ((b.app_apple_id as number | undefined) ?? c.var.apple.app_apple_id);
+  if (env === 'Production' && appAppleId !== undefined) data.appAppleId = appAppleId;
   if (b.transaction !== undefined) {
     if (typeof b.transaction !== 'object' || b.transaction === null || Array.isArray(b.transaction))
       throw new BadRequest('transaction', 'transaction must be an object.');

@@ -10,6 +10,7 @@
 // Nothing here is ever trusted for a live merchant: live merchants must pin Apple's root.
 
 import type { MerchantConfig } from '../../../worker/src/config';
+import { simulatorSeed } from '../config';
 import { Tag, encode } from '../../../worker/src/crypto/der';
 import { buf, utf8 } from '../../../worker/src/crypto/encoding';
 import { hmacSha256 } from '../../../worker/src/crypto/hmac';
@@ -240,10 +241,15 @@ export async function buildChain(
   return { root, intermediate, leaf };
 }
 
-/** The secret a test merchant's sandbox keys derive from. */
+/**
+ * The secret a test merchant's sandbox keys derive from: its first secret key, or for a registry
+ * merchant (whose keys the sandbox knows only as hashes) the seed the registry keeps for it.
+ */
 export function sandboxSecret(merchant: MerchantConfig): string {
   if (merchant.livemode) throw new Error('The Apple sandbox never signs for a live merchant.');
-  return merchant.secret_keys[0] as string;
+  const seed = simulatorSeed(merchant);
+  if (seed === undefined) throw new Error(`Test merchant ${merchant.id} has no key and no simulator seed.`);
+  return seed;
 }
 
 const chains = new Map<string, Promise<SandboxChain>>();

@@ -4,8 +4,7 @@
 
 import type { Context } from 'hono';
 import type { MerchantConfig } from '../../../worker/src/config';
-import { loadConfig, type SandboxedConfig } from '../config';
-import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
+import { loadConfig, merchantByKey, type SandboxedConfig } from '../config';
 
 // biome-ignore lint/suspicious/noExplicitAny: any provider's Hono context (each has its own env type)
 type AnyCtx = Context<any>;
@@ -16,12 +15,12 @@ export const controlError = (c: AnyCtx, status: 400 | 401 | 404, code: string, m
 
 /**
  * The merchant named by `Authorization: Bearer sk_…`, or the error Response to answer with.
- * Keys are compared in constant time, as on the real API.
+ * Keys are compared as hashes, in constant time, as on the real API.
  */
-export function controlMerchant(c: AnyCtx): { config: SandboxedConfig; merchant: MerchantConfig } | Response {
+export async function controlMerchant(c: AnyCtx): Promise<{ config: SandboxedConfig; merchant: MerchantConfig } | Response> {
   const config = loadConfig(c.env);
   const key = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '')?.[1] ?? '';
-  const merchant = key ? config.merchants.find((m) => m.secret_keys.some((k) => timingSafeEqual(k, key))) : undefined;
+  const merchant = key ? await merchantByKey(config, key) : undefined;
   if (!merchant)
     return controlError(c, 401, 'invalid_api_key', "Send Authorization: Bearer <a test merchant's sk_test_ key> to use the sandbox control surface.");
   // The sandbox never acts for a live merchant, whatever key it shows.

@@ -27,7 +27,7 @@ export abstract class SimulatorLedger<S extends BaseLedgerSettings, Sent, O exte
   /** Test clock: the ledger's now = wall clock + offset (moved by advanceClock). */
   protected readonly testClock: LedgerClock;
   protected readonly outbox: O;
-  /** The latest settings a request passed in (`remember`); null until the first. */
+  /** The latest settings a request passed in (`remember`), in memory only; null until the first. */
   protected saved: S | null = null;
 
   constructor(ctx: DurableObjectState, env: Env, outbox: (sql: SqlStorage, now: () => number) => O) {
@@ -39,7 +39,7 @@ export abstract class SimulatorLedger<S extends BaseLedgerSettings, Sent, O exte
 
   /**
    * Creates the ledger's tables (`createTables`, between the shared `settings` and `due` tables) and
-   * loads the clock and the saved settings before any request. Call last in the provider's constructor.
+   * loads the clock before any request. Call last in the provider's constructor.
    */
   protected open(createTables: () => void): void {
     void this.ctx.blockConcurrencyWhile(async () => {
@@ -48,10 +48,19 @@ export abstract class SimulatorLedger<S extends BaseLedgerSettings, Sent, O exte
       // Due work of every kind ('notify', and the provider's own), on the ledger's clock.
       this.sql.exec('CREATE TABLE IF NOT EXISTS due (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref))');
       this.testClock.load();
-      const s = this.setting('settings');
-      this.saved = s ? (JSON.parse(s) as S) : null;
+      // Keys stay in configuration, never in a ledger (docs/test-mode.md): a copy an older sandbox
+      // stored here (the merchants' APIv3/APIv2 keys, the signing keys) is deleted.
+      this.sql.exec("DELETE FROM settings WHERE k = 'settings'");
     });
   }
+
+  /**
+   * The provider's settings as the configuration gives them now (SHOUYIN_CONFIG and the registry's
+   * test merchants, fetched by this Durable Object itself: config.ts refreshConfig), or null when its
+   * simulator is not configured. The alarm works with these: no key is ever written to the ledger's
+   * storage.
+   */
+  protected abstract configured(): Promise<S | null>;
 
   /** The provider's own due work up to `until` (e.g. refunds that settle), before notifies are sent. */
   protected abstract settleDue(settings: S, until: number): Promise<void>;
@@ -73,7 +82,7 @@ export abstract class SimulatorLedger<S extends BaseLedgerSettings, Sent, O exte
 
   /** Idempotent: a due item is done once (state + due row change together), then the alarm re-arms. */
   protected async runDue(until: number, trigger: 'schedule' | 'flush'): Promise<Sent[]> {
-    const settings = this.saved;
+    const settings = (await this.configured()) ?? this.saved;
     if (!settings) return [];
     await this.settleDue(settings, until);
     const sent = await Promise.all(this.outbox.dueBy(until).map((id) => this.outbox.deliver(settings, id, trigger)));
@@ -107,11 +116,8 @@ export abstract class SimulatorLedger<S extends BaseLedgerSettings, Sent, O exte
     writeMutations(this.sql, merchantKey, mutations);
   }
 
-  /** Keeps the settings a request passed in, so the alarm can work without one. */
+  /** Keeps the settings a request passed in, in memory (they hold keys: never stored). */
   protected remember(settings: S): void {
-    const text = JSON.stringify(settings);
-    if (this.saved && JSON.stringify(this.saved) === text) return;
-    this.sql.exec('INSERT OR REPLACE INTO settings (k, v) VALUES (?, ?)', 'settings', text);
     this.saved = settings;
   }
 

@@ -8,7 +8,8 @@ import type { SandboxEnv } from '../types';
 import { answer, checkRequest, echo, failure } from './auth';
 import { errorPage } from './cashier';
 import { RESP, orderOutcome, consumeFields, refundFields, validateConsume, validateRefund } from './model';
-import { unionpayLedger, unionpayLedgerSettings } from './settings';
+import { testMerchantByMerId, unionpayLedger, unionpayLedgerSettings } from './settings';
+import { foreignNotifyUrl } from '../common/notify-target';
 
 export const unionpayGateway = new Hono<SandboxEnv>();
 
@@ -28,7 +29,12 @@ async function checked(c: Ctx) {
   // Bytes, decoded as UTF-8 (what .text() does): workerd warns that a form body "does not appear to be text".
   const body = new TextDecoder().decode(await c.req.arrayBuffer());
   const check = await checkRequest(config, body);
-  return { settings, check: settings ? check : { ok: false as const, error: NOT_CONFIGURED, fields: check.fields } };
+  if (!settings) return { settings, check: { ok: false as const, error: NOT_CONFIGURED, fields: check.fields } };
+  // Notifies go only to the ordering merchant's own endpoint on the Shouyin Worker (common/notify-target.ts).
+  const merchant = check.ok ? testMerchantByMerId(config, check.fields.merId ?? '') : undefined;
+  const foreign = merchant ? foreignNotifyUrl(config, merchant.merchant.id, check.fields.backUrl) : null;
+  if (foreign) return { settings, check: { ok: false as const, error: RESP.format(`backUrl: ${foreign}`), fields: check.fields } };
+  return { settings, check };
 }
 
 unionpayGateway.post(FRONT, async (c) => {
@@ -38,7 +44,7 @@ unionpayGateway.post(FRONT, async (c) => {
   if (check.fields.txnType !== '01' || check.fields.txnSubType !== '01') return errorPage('32', '无此交易权限[前台只接受消费 txnType=01 txnSubType=01]', 400);
   const input = validateConsume(check.fields, 'front', Date.now());
   if (!input.ok) return errorPage(input.error.respCode, input.error.respMsg, 400);
-  const r = await unionpayLedger(c.env).consume(input.value);
+  const r = await unionpayLedger(c.env, input.value.mer_id).consume(input.value);
   if (!r.ok) return errorPage(r.error.respCode, r.error.respMsg, 400);
   // Post → redirect → get: reloading the cashier never posts the order again.
   return c.redirect(`${sandboxBaseOf(c.req.url, FRONT)}/cashier?ref=${encodeURIComponent(r.order.ref)}`, 303);
@@ -51,7 +57,7 @@ unionpayGateway.post('/gateway/api/appTransReq.do', async (c) => {
   if (f.txnType !== '01' || f.txnSubType !== '01') return failure(settings, f, { respCode: '32', respMsg: '无此交易权限[控件只接受消费]' });
   const input = validateConsume(f, 'app', Date.now());
   if (!input.ok) return failure(settings, f, input.error);
-  const r = await unionpayLedger(c.env).consume(input.value);
+  const r = await unionpayLedger(c.env, input.value.mer_id).consume(input.value);
   if (!r.ok) return failure(settings, f, r.error);
   if (r.order.state !== 'UNPAID') return failure(settings, f, RESP.duplicate);
   return answer(settings, { ...echo(f), ...RESP.ok, tn: r.order.ref });
@@ -61,7 +67,7 @@ unionpayGateway.post('/gateway/api/backTransReq.do', async (c) => {
   const { settings, check } = await checked(c);
   if (!check.ok || !settings) return failure(settings, check.fields, check.ok ? NOT_CONFIGURED : check.error);
   const f = check.fields;
-  const ledger = unionpayLedger(c.env);
+  const ledger = unionpayLedger(c.env, f.merId as string);
   if (f.txnType === '01' && f.txnSubType === '07') {
     const input = validateConsume(f, 'qr', Date.now());
     if (!input.ok) return failure(settings, f, input.error);
@@ -97,7 +103,7 @@ unionpayGateway.post('/gateway/api/queryTrans.do', async (c) => {
   if (!f.orderId) return failure(settings, f, RESP.missing('orderId'));
   // The query names the order by orderId AND its original txnTime
   // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448&version=V2.2): not "now".
-  const found = await unionpayLedger(c.env).query(f.merId as string, f.orderId, f.txnTime as string);
+  const found = await unionpayLedger(c.env, f.merId as string).query(f.merId as string, f.orderId, f.txnTime as string);
   if (!found) return failure(settings, f, RESP.notFound);
   if (found.kind === 'order') {
     const o = found.order;

@@ -1,11 +1,13 @@
 // The UnionPay simulator's ledger as statement items (called inside UnionpaySandboxLedger): consumes
-// by paid_at, settled refunds by settled_at, within one Beijing day.
+// by paid_at, settled refunds by settled_at, on their clearing day (清算日期). Without a cut-off the
+// clearing day is the Beijing calendar day; with one (the switch's `clearing_cutoff`, UnionPay's is
+// commonly 23:00), a movement after it clears on the next day's file, as UnionPay's do.
 
-import { dayStart, DAY_MS } from '../../../worker/src/bills/time';
+import { addDays, atClock, dayStart, DAY_MS } from '../../../worker/src/bills/time';
 import type { BillItem } from '../bills';
 
-export function unionpayBillItems(sql: SqlStorage, merId: string, date: string): BillItem[] {
-  const from = dayStart(date);
+export function unionpayBillItems(sql: SqlStorage, merId: string, date: string, cutoff: string | null): BillItem[] {
+  const from = cutoff ? atClock(addDays(date, -1), cutoff) : dayStart(date);
   const to = from + DAY_MS;
   const orders = sql
     .exec<{

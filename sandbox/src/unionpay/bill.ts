@@ -1,19 +1,22 @@
 // The UnionPay simulator's file download (https://open.unionpay.com/tjweb/acproduct/list?apiSvcId=448): a signed back
 // request with txnType=76 txnSubType=01 fileType=00 settleDate=MMdd, posted to `/sandbox/unionpay/filedownload/`
-// (UnionPay's filedownload host). The signed answer carries fileName and fileContent =
-// base64(zlib(zip)), the zip holding one ZM file (worker/src/providers/unionpay/bill-format.ts) written from the ledger
-// for the Beijing day after the discrepancy switch (`/_control/bills`, ../bills.ts). A day without
-// movements answers respCode 98 文件不存在 (UNVERIFIED code). The sandbox writes 交易代码 S22 for a
-// consume and S30 for a refund (UNVERIFIED codes: Shouyin's parser reads txnType instead), the entry
-// name INN<yyMMdd>88ZM_<merId> (the "88" is UNVERIFIED), and serves today's file too.
+// (UnionPay's filedownload host). The signed answer carries fileName `<merId>_<yyyyMMdd>.zip` and fileContent =
+// base64(zlib(zip)), the zip laid out as UnionPay's own sample (802310048993424_20150905.zip in the official SDK demo):
+// the ZM file `INN<yyMMdd>88ZM_<merId>` (worker/src/providers/unionpay/bill-format.ts) written from the ledger for the
+// clearing day after the discrepancy switch (`/_control/bills`, ../bills.ts), and the RD summary `RD2010<yyMMdd>01_<merId>`.
+// A day without movements is a zip with only the RD summary; a day not over yet, or one the switch holds back,
+// answers respCode 98 文件不存在. A consume is written with 交易代码 S56 (as in the sample), a refund with S30
+// (UNVERIFIED: the parser reads txnType); merCharge is 0.60% of txnAmt, D on a consume and C (returned) on a refund,
+// and settleAmt is txnAmt − merCharge with the opposite letter. The sandbox serves today's file too.
 
 import { Hono, type Context } from 'hono';
 import { zipSync, zlibSync } from 'fflate';
 import { loadConfig } from '../config';
-import { toBase64, utf8 } from '../../../worker/src/crypto/encoding';
-import { writeZmRecord } from '../../../worker/src/providers/unionpay/bill-format';
-import { beijingDay, formatBeijing } from '../../../worker/src/bills/time';
-import { applyMutations, billControl, type BillItem } from '../bills';
+import { toBase64 } from '../../../worker/src/crypto/encoding';
+import { encodeGbk } from '../../../worker/src/bills/gbk';
+import { directed, writeUnionpayRd, writeZmRecord } from '../../../worker/src/providers/unionpay/bill-format';
+import { addDays, beijingDay, formatBeijing } from '../../../worker/src/bills/time';
+import { applyMutations, billControl, clearingCutoff, feeOf, notReady, type BillItem } from '../bills';
 import type { SandboxEnv } from '../types';
 import { answer, checkRequest, echo, failure } from './auth';
 import { RESP } from './model';
@@ -21,23 +24,31 @@ import { unionpayLedger, unionpayLedgerSettings } from './settings';
 
 export const unionpayBills = new Hono<SandboxEnv>();
 
-/** settleDate MMdd → the latest such date not after today (Beijing). */
-function settleDay(mmdd: string): string | null {
+/** The fee the sandbox charges, 0.60% (the rate of UnionPay's own sample). */
+export const UNIONPAY_SANDBOX_FEE_PERMILLE = 6;
+/** The sandbox's acquirer code in the RD summary (收单机构). */
+const SANDBOX_ACQUIRER = '00000000';
+
+/** settleDate MMdd → the latest such date not after tomorrow (Beijing), or null when it is not a date. */
+function settleDay(mmdd: string, today: string): string | null {
   if (!/^(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(mmdd)) return null;
-  const today = beijingDay(Date.now());
-  let year = Number(today.slice(0, 4));
-  const d = (y: number) => `${y}-${mmdd.slice(0, 2)}-${mmdd.slice(2)}`;
-  if (d(year) > today) year--;
-  const date = d(year);
-  return new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date ? date : null;
+  const tomorrow = addDays(today, 1);
+  const year = Number(tomorrow.slice(0, 4));
+  return (
+    [year, year - 1]
+      .map((y) => `${y}-${mmdd.slice(0, 2)}-${mmdd.slice(2)}`)
+      .find((d) => new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d && d <= tomorrow) ?? null
+  );
 }
 
 function zmLine(i: BillItem, merId: string, n: number): string {
   const t = formatBeijing(i.time);
   const mmddhhmmss = t.slice(5, 7) + t.slice(8, 10) + t.slice(11, 13) + t.slice(14, 16) + t.slice(17, 19);
   const refund = i.kind === 'refund';
+  const fee = feeOf(i.amount, UNIONPAY_SANDBOX_FEE_PERMILLE);
   return writeZmRecord({
-    tradeNo: refund ? 'S30' : 'S22',
+    tradeNo: refund ? 'S30' : 'S56',
+    acqInsCode: SANDBOX_ACQUIRER,
     traceNo: (i.extra.traceNo || String(n).padStart(6, '0')).slice(-6),
     txnTime: mmddhhmmss,
     payCardNo: i.extra.accNo || '6216261000000000018',
@@ -45,12 +56,14 @@ function zmLine(i: BillItem, merId: string, n: number): string {
     queryId: refund ? (i.refundId ?? '') : i.transactionId,
     orderId: refund ? (i.outRefundNo ?? '') : i.outTradeNo,
     payCardType: '01',
-    settleAmt: String(i.amount),
+    merCharge: directed(fee, refund ? 'C' : 'D'),
+    settleAmt: directed(i.amount - fee, refund ? 'D' : 'C'),
     txnType: refund ? '04' : '01',
     txnSubType: refund ? '00' : i.extra.txnSubType || '01',
     bizType: i.extra.bizType || '000201',
     origQryId: refund ? i.transactionId : '',
     merId,
+    settleNetAmt: directed(i.amount - fee, refund ? 'D' : 'C'),
   });
 }
 
@@ -65,22 +78,34 @@ async function download(c: Context<SandboxEnv>): Promise<Response> {
   if (f.txnType !== '76' || f.txnSubType !== '01')
     return failure(settings, f, { respCode: '32', respMsg: `无此交易权限[文件下载须 txnType=76 txnSubType=01]` });
   if (f.fileType !== '00') return failure(settings, f, RESP.format('fileType'));
-  const date = settleDay(f.settleDate ?? '');
-  if (!date) return failure(settings, f, RESP.format('settleDate'));
   const merId = f.merId as string;
-  const ledger = unionpayLedger(c.env);
-  const items = applyMutations(await ledger.billItems(merId, date), await ledger.billMutations(merId), date);
-  if (items.length === 0) return failure(settings, f, { respCode: '98', respMsg: '文件不存在' });
+  const ledger = unionpayLedger(c.env, merId);
+  const now = await ledger.clock();
+  const today = beijingDay(now);
+  const date = settleDay(f.settleDate ?? '', today);
+  if (!date) return failure(settings, f, RESP.format('settleDate'));
+  const mutations = await ledger.billMutations(merId);
+  // A clearing day still under way, or one the switch holds back: no file yet.
+  const cutoff = clearingCutoff(mutations);
+  if (date > (cutoff ? addDays(today, 1) : today) || notReady(mutations, date, now)) return failure(settings, f, { respCode: '98', respMsg: '文件不存在' });
+  const items = applyMutations(await ledger.billItems(merId, date, cutoff), mutations, date);
   const ymd = date.replaceAll('-', '');
-  const zm = `${items.map((i, n) => zmLine(i, merId, n + 1)).join('\r\n')}\r\n`;
-  const zip = zipSync({ [`INN${ymd.slice(2)}88ZM_${merId}`]: utf8(zm) });
+  const rd = writeUnionpayRd({
+    merId,
+    acqInsCode: SANDBOX_ACQUIRER,
+    merName: '收银测试商户',
+    settleDate: date,
+    records: items.map((i) => ({ kind: i.kind, amount: i.amount, fee: (i.kind === 'refund' ? -1 : 1) * feeOf(i.amount, UNIONPAY_SANDBOX_FEE_PERMILLE) })),
+  });
+  const files: Record<string, Uint8Array> = { [`RD2010${ymd.slice(2)}01_${merId}`]: encodeGbk(rd) };
+  if (items.length) files[`INN${ymd.slice(2)}88ZM_${merId}`] = encodeGbk(`${items.map((i, n) => zmLine(i, merId, n + 1)).join('\r\n')}\r\n`);
   return answer(settings, {
     ...echo(f),
     ...RESP.ok,
     settleDate: f.settleDate as string,
     fileType: '00',
     fileName: `${merId}_${ymd}.zip`,
-    fileContent: toBase64(zlibSync(zip)),
+    fileContent: toBase64(zlibSync(zipSync(files))),
   });
 }
 

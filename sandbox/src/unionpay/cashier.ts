@@ -12,7 +12,7 @@ import { parseForm } from '../../../worker/src/providers/unionpay/wire';
 import { beijingCompact } from '../../../worker/src/providers/unionpay/time';
 import type { SandboxEnv } from '../types';
 import { TEST_CARDS, TEST_SMS_CODE, type OrderRow } from './model';
-import { testMerchantByMerId, unionpayLedger, unionpayLedgerSettings } from './settings';
+import { testMerchantByMerId, unionpayLedger, unionpayLedgerSettings, unionpayOrderBy } from './settings';
 
 export const unionpayCashier = new Hono<SandboxEnv>();
 
@@ -154,15 +154,17 @@ async function show(c: { env: SandboxEnv['Bindings']; req: { url: string } }, o:
   if (!o || name === undefined) return notFound();
   if (o.state === 'UNPAID') return cashierPage(o, name, baseOf(c.req.url));
   const settings = unionpayLedgerSettings(loadConfig(c.env));
-  const body = o.state === 'PAID' && settings ? await unionpayLedger(c.env).frontReturnBody(settings, o.mer_id, o.order_id) : null;
+  const body = o.state === 'PAID' && settings ? await unionpayLedger(c.env, o.mer_id).frontReturnBody(settings, o.mer_id, o.order_id) : null;
   return resultPage(o.state === 'PAID' ? 'already_paid' : 'failed', o, name, body ? parseForm(body) : null);
 }
 
-unionpayCashier.get('/cashier', async (c) => show(c, await unionpayLedger(c.env).cashier({ ref: c.req.query('ref') ?? '' })));
+const orderBy = async (env: SandboxEnv['Bindings'], by: { ref: string } | { qr_code: string }) => (await unionpayOrderBy(env, by))?.order ?? null;
+
+unionpayCashier.get('/cashier', async (c) => show(c, await orderBy(c.env, { ref: c.req.query('ref') ?? '' })));
 /** What scanning an applied QR code with 云闪付 opens. */
-unionpayCashier.get('/qr', async (c) => show(c, await unionpayLedger(c.env).cashier({ qr_code: c.req.query('code') ?? '' })));
+unionpayCashier.get('/qr', async (c) => show(c, await orderBy(c.env, { qr_code: c.req.query('code') ?? '' })));
 /** What the UnionPay app SDK shows for a `tn`. */
-unionpayCashier.get('/app', async (c) => show(c, await unionpayLedger(c.env).cashier({ ref: c.req.query('tn') ?? '' })));
+unionpayCashier.get('/app', async (c) => show(c, await orderBy(c.env, { ref: c.req.query('tn') ?? '' })));
 
 async function form(c: { req: { arrayBuffer(): Promise<ArrayBuffer> } }): Promise<Record<string, string>> {
   try {
@@ -175,11 +177,12 @@ async function form(c: { req: { arrayBuffer(): Promise<ArrayBuffer> } }): Promis
 
 unionpayCashier.post('/cashier/pay', async (c) => {
   const f = await form(c);
-  const ledger = unionpayLedger(c.env);
-  const o = f.ref ? await ledger.cashier({ ref: f.ref }) : null;
+  const found = f.ref ? await unionpayOrderBy(c.env, { ref: f.ref }) : null;
+  const o = found?.order ?? null;
   const name = merchantName(c.env, o);
   const settings = unionpayLedgerSettings(loadConfig(c.env));
-  if (!o || name === undefined || !settings) return notFound();
+  if (!found || !o || name === undefined || !settings) return notFound();
+  const ledger = found.ledger;
   if (o.state !== 'UNPAID') return show(c, o);
   const acc = (f.accNo ?? '').replace(/\s+/g, '');
   if (!TEST_CARDS[acc]) return cashierPage(o, name, baseOf(c.req.url), '卡号无效：沙箱只接受测试卡 · Use a sandbox test card');
@@ -195,7 +198,7 @@ unionpayCashier.post('/cashier/pay', async (c) => {
 /** Cancel leaves the order unpaid (it fails at payTimeout); nothing is notified for a front consume. */
 unionpayCashier.post('/cashier/cancel', async (c) => {
   const f = await form(c);
-  const o = f.ref ? await unionpayLedger(c.env).cashier({ ref: f.ref }) : null;
+  const o = f.ref ? await orderBy(c.env, { ref: f.ref }) : null;
   const name = merchantName(c.env, o);
   if (!o || name === undefined) return notFound();
   if (o.state !== 'UNPAID') return show(c, o);

@@ -17,7 +17,7 @@ export const unionpayControl = new Hono<SandboxEnv & { Variables: Vars }>();
 const err = controlError;
 
 unionpayControl.use('*', async (c, next) => {
-  const auth = controlMerchant(c);
+  const auth = await controlMerchant(c);
   if (auth instanceof Response) return auth;
   const { config, merchant } = auth;
   const tm = testMerchant(merchant);
@@ -34,7 +34,7 @@ unionpayControl.post('/orders/:orderId/pay', async (c) => {
   const mode = await payRequest(c);
   if (mode instanceof Response) return mode;
   const orderId = c.req.param('orderId');
-  const r = await unionpayLedger(c.env).pay(c.var.settings, { mer_id: c.var.unionpay.mer_id, order_id: orderId }, mode);
+  const r = await unionpayLedger(c.env, c.var.unionpay.mer_id).pay(c.var.settings, { mer_id: c.var.unionpay.mer_id, order_id: orderId }, mode);
   if (r.result === 'not_found') {
     return err(
       c,
@@ -48,26 +48,26 @@ unionpayControl.post('/orders/:orderId/pay', async (c) => {
 
 /** Send the payment notify once more, now (created if it was dropped). */
 unionpayControl.post('/orders/:orderId/notify', async (c) => {
-  const sent = await unionpayLedger(c.env).notifyNow(c.var.settings, c.var.unionpay.mer_id, c.req.param('orderId'));
+  const sent = await unionpayLedger(c.env, c.var.unionpay.mer_id).notifyNow(c.var.settings, c.var.unionpay.mer_id, c.req.param('orderId'));
   if (!sent) return err(c, 404, 'order_not_found', `No paid sandbox order ${c.req.param('orderId')}: only a paid order has a payment notify.`);
   return c.json(sent);
 });
 
 /** Move an unpaid order past its payTimeout: it fails (the shopper let it expire). */
 unionpayControl.post('/orders/:orderId/expire', async (c) => {
-  const o = await unionpayLedger(c.env).expire(c.var.unionpay.mer_id, c.req.param('orderId'));
+  const o = await unionpayLedger(c.env, c.var.unionpay.mer_id).expire(c.var.unionpay.mer_id, c.req.param('orderId'));
   if (!o) return err(c, 404, 'order_not_found', `No sandbox order ${c.req.param('orderId')}.`);
   return c.json({ state: o.state });
 });
 
 /** The ledger of one consume: the order, its refunds, its notifies and every delivery. */
 unionpayControl.get('/orders/:orderId', async (c) => {
-  const v = await unionpayLedger(c.env).inspect(c.var.unionpay.mer_id, c.req.param('orderId'));
+  const v = await unionpayLedger(c.env, c.var.unionpay.mer_id).inspect(c.var.unionpay.mer_id, c.req.param('orderId'));
   return v ? c.json(v) : err(c, 404, 'order_not_found', `No sandbox order ${c.req.param('orderId')}.`);
 });
 
 /** Settle processing refunds and send every queued notify now; answers what was sent and the replies. */
-unionpayControl.post('/flush', async (c) => c.json(await unionpayLedger(c.env).flush(c.var.settings)));
+unionpayControl.post('/flush', async (c) => c.json(await unionpayLedger(c.env, c.var.unionpay.mer_id).flush(c.var.settings)));
 
 /** `{"advance_seconds": n}` moves the simulator's clock forward (payTimeout, retry schedule); `{"reset": true}` undoes it. */
-unionpayControl.post('/clock', (c) => clockRoute(c, (ms) => unionpayLedger(c.env).advanceClock(ms)));
+unionpayControl.post('/clock', (c) => clockRoute(c, (ms) => unionpayLedger(c.env, c.var.unionpay.mer_id).advanceClock(ms)));

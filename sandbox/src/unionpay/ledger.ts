@@ -22,7 +22,8 @@ import {
   type RefundRow,
 } from './model';
 import { NotifyOutbox, OUTBOX_SCHEMA, type NotifyView, type SentRecord } from './outbox';
-import type { UnionpayLedgerSettings } from './settings';
+import { refreshConfig } from '../config';
+import { unionpayLedgerSettings, type UnionpayLedgerSettings } from './settings';
 import type { BillItem } from '../bills';
 import { unionpayBillItems } from './bill-ledger';
 import { SimulatorLedger } from '../common/ledger';
@@ -71,6 +72,10 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, (sql, now) => new NotifyOutbox(sql, now));
     this.open(() => this.sql.exec(SCHEMA + OUTBOX_SCHEMA));
+  }
+
+  protected async configured(): Promise<UnionpayLedgerSettings | null> {
+    return unionpayLedgerSettings(await refreshConfig(this.env));
   }
 
   // ------------------------------------------------------------------------------ consumes
@@ -252,8 +257,9 @@ export class UnionpaySandboxLedger extends SimulatorLedger<UnionpayLedgerSetting
 
   // ---------------------------------------------------------- statements (bill.ts, ../bills.ts)
 
-  billItems(merId: string, date: string): BillItem[] {
-    return unionpayBillItems(this.sql, merId, date);
+  /** The items of clearing day `date`; with a cut-off (`HH:mm`), what happened after it the day before clears on `date`. */
+  billItems(merId: string, date: string, cutoff: string | null = null): BillItem[] {
+    return unionpayBillItems(this.sql, merId, date, cutoff);
   }
 
   // ------------------------------------------------------------------------ tests and alarm

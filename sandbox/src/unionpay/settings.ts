@@ -1,9 +1,11 @@
 // What the UnionPay ledger needs from SHOUYIN_CONFIG to work on its own (alarms run without a
-// request). Routes pass it on every call that can send; the ledger keeps the latest copy. It holds the
+// request). Routes pass it on every call that can send; the alarm reads it from the configuration,
+// and it is never written to storage. It holds the
 // simulator's own key and certificate only: the sandbox never holds or serves a live merchant's secrets.
 
 import type { MerchantConfig } from '../../../worker/src/config';
-import type { SandboxedConfig } from '../config';
+import { loadConfig, type SandboxedConfig } from '../config';
+import type { OrderRow } from './model';
 import type { Env } from '../env';
 import type { UnionpayConfig } from '../../../worker/src/providers/unionpay/config';
 
@@ -43,7 +45,26 @@ export function testMerchant(m: MerchantConfig): UnionpayTestMerchant | undefine
   return !m.livemode && m.providers.unionpay ? { merchant: m, unionpay: m.providers.unionpay } : undefined;
 }
 
-/** The one ledger instance of the UnionPay simulator. */
-export function unionpayLedger(env: Env) {
-  return env.UNIONPAY_LEDGER.getByName('unionpay');
+/**
+ * The UnionPay simulator's ledger of one test merchant (its merId): its orders, notifies, clock and
+ * control calls touch no other merchant's (docs/test-mode.md, "One ledger per test merchant").
+ */
+export function unionpayLedger(env: Env, merId: string) {
+  return env.UNIONPAY_LEDGER.getByName(`unionpay:${merId}`);
+}
+
+/** The order a shopper's cashier names by a public id only (the ref / tn, the QR code), with its merchant's ledger. */
+export async function unionpayOrderBy(
+  env: Env,
+  by: { ref: string } | { qr_code: string },
+): Promise<{ ledger: ReturnType<typeof unionpayLedger>; order: OrderRow } | null> {
+  const merIds = [...new Set(loadConfig(env).merchants.flatMap((m) => (!m.livemode && m.providers.unionpay ? [m.providers.unionpay.mer_id] : [])))];
+  const found = await Promise.all(
+    merIds.map(async (merId) => {
+      const ledger = unionpayLedger(env, merId);
+      const order = await ledger.cashier(by);
+      return order ? { ledger, order: order as OrderRow } : null;
+    }),
+  );
+  return found.find((x) => x !== null) ?? null;
 }

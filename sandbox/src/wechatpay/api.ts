@@ -21,6 +21,7 @@ import {
   type TradeType,
 } from './model';
 import { hangUp } from '../payment-codes';
+import { foreignNotifyUrl } from '../common/notify-target';
 import type { OrderError, RefundError } from '../ledger';
 import { v2Api } from './v2api';
 import { wechatOauth } from './oauth';
@@ -87,7 +88,9 @@ function prepayRoute(tradeType: TradeType) {
     if (extras.openid !== null && !(await isSandboxOpenid(input.appid, extras.openid))) {
       return error(c, paramError('payer.openid', 'openid与appid不匹配：该用户不是此 appid 下的用户'));
     }
-    const r = await wechatLedger(c.env).createOrder({
+    const foreign = foreignNotifyUrl(c.var.config, m.merchant.id, input.notify_url);
+    if (foreign) return error(c, paramError('notify_url', foreign));
+    const r = await wechatLedger(c.env, c.var.wechat.mchid).createOrder({
       ...input,
       api: 'v3',
       trade_type: tradeType,
@@ -113,14 +116,14 @@ wechatApi.post('/v3/pay/transactions/app', prepayRoute('APP'));
 wechatApi.get('/v3/pay/transactions/out-trade-no/:no', async (c) => {
   const wrong = sameMerchant(c, c.req.query('mchid'), 'query');
   if (wrong) return error(c, wrong);
-  const t = await wechatLedger(c.env).query(c.var.wechat.mchid, { out_trade_no: c.req.param('no') });
+  const t = await wechatLedger(c.env, c.var.wechat.mchid).query(c.var.wechat.mchid, { out_trade_no: c.req.param('no') });
   return t ? c.json(t) : orderNotFound(c);
 });
 
 wechatApi.get('/v3/pay/transactions/id/:id', async (c) => {
   const wrong = sameMerchant(c, c.req.query('mchid'), 'query');
   if (wrong) return error(c, wrong);
-  const t = await wechatLedger(c.env).query(c.var.wechat.mchid, { transaction_id: c.req.param('id') });
+  const t = await wechatLedger(c.env, c.var.wechat.mchid).query(c.var.wechat.mchid, { transaction_id: c.req.param('id') });
   return t ? c.json(t) : orderNotFound(c);
 });
 
@@ -130,7 +133,7 @@ wechatApi.post('/v3/pay/transactions/out-trade-no/:no/close', async (c) => {
   const body = jsonBody(c);
   const wrong = sameMerchant(c, typeof body === 'object' && body !== null ? (body as { mchid?: unknown }).mchid : undefined, 'body');
   if (wrong) return error(c, wrong);
-  const r = await wechatLedger(c.env).close(c.var.wechat.mchid, c.req.param('no'));
+  const r = await wechatLedger(c.env, c.var.wechat.mchid).close(c.var.wechat.mchid, c.req.param('no'));
   if (r === 'not_found') return orderNotFound(c);
   if (r === 'paid') return c.json({ code: 'ORDERPAID', message: '订单已支付' }, 400);
   return c.body(null, 204);
@@ -147,7 +150,7 @@ wechatApi.post('/v3/pay/transactions/codepay', async (c) => {
   const m = testWechatMerchant(c.var.config, c.var.wechat.mchid);
   if (!m || !boundAppids(m).includes(v.input.appid)) return c.json({ code: 'APPID_MCHID_NOT_MATCH', message: 'appid和mch_id不匹配' }, 400);
   if (!isWechatPaymentCode(v.auth_code)) return c.json({ code: 'AUTH_CODE_INVALID', message: '付款码无效，请重新扫码' }, 403);
-  const r = await wechatLedger(c.env).micropay(
+  const r = await wechatLedger(c.env, c.var.wechat.mchid).micropay(
     c.var.settings,
     {
       ...v.input,
@@ -181,7 +184,7 @@ wechatApi.post('/v3/pay/transactions/out-trade-no/:no/reverse', async (c) => {
   const wrong = sameMerchant(c, b.mchid, 'body');
   if (wrong) return error(c, wrong);
   const no = c.req.param('no');
-  const r = await wechatLedger(c.env).reverse(c.var.wechat.mchid, no);
+  const r = await wechatLedger(c.env, c.var.wechat.mchid).reverse(c.var.wechat.mchid, no);
   if (r.ok) return c.json({ appid: typeof b.appid === 'string' ? b.appid : c.var.wechat.appid, mchid: c.var.wechat.mchid, out_trade_no: no });
   switch (r.error) {
     case 'ORDER_NOT_FOUND':
@@ -206,12 +209,15 @@ const REFUND_ERRORS: Record<RefundError, (remaining?: number) => ApiError> = {
 wechatApi.post('/v3/refund/domestic/refunds', async (c) => {
   const input = validateRefund(jsonBody(c));
   if ('code' in input) return error(c, input);
-  const r = await wechatLedger(c.env).refund(c.var.settings, c.var.wechat.mchid, { ...input, api: 'v3' });
+  const m = testWechatMerchant(c.var.config, c.var.wechat.mchid);
+  const foreign = m ? foreignNotifyUrl(c.var.config, m.merchant.id, input.notify_url) : null;
+  if (foreign) return error(c, paramError('notify_url', foreign));
+  const r = await wechatLedger(c.env, c.var.wechat.mchid).refund(c.var.settings, c.var.wechat.mchid, { ...input, api: 'v3' });
   return r.ok ? c.json(refundJson(r.refund)) : error(c, REFUND_ERRORS[r.error](r.remaining));
 });
 
 wechatApi.get('/v3/refund/domestic/refunds/:no', async (c) => {
-  const r = await wechatLedger(c.env).refundQuery(c.var.wechat.mchid, c.req.param('no'));
+  const r = await wechatLedger(c.env, c.var.wechat.mchid).refundQuery(c.var.wechat.mchid, c.req.param('no'));
   return r ? c.json(r) : c.json({ code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' }, 404);
 });
 

@@ -1,12 +1,20 @@
 // The WeChat Pay simulator's ledger as statement items (called inside SandboxLedger): payments by
-// success_time, successful refunds by their success_time, within one Beijing day.
+// success_time, and refunds as WeChat Pay lists them — once, on the day they were requested, with the
+// status they had when the bill was made (https://pay.weixin.qq.com/docs/merchant/products/bill-download/format-trade.html):
+// the bill of day D is made at 09:00 the next morning, so a refund that had not succeeded by then is
+// listed PROCESSING and never listed again. Asked earlier (the simulator serves today's bill too), the
+// bill shows the statuses as they are now.
 
-import { dayStart, DAY_MS } from '../../../worker/src/bills/time';
+import { atClock, addDays, dayStart, DAY_MS } from '../../../worker/src/bills/time';
 import type { BillItem } from '../bills';
 
-export function wechatBillItems(sql: SqlStorage, mchid: string, date: string): BillItem[] {
+/** When WeChat Pay makes the bill of a day: 09:00 the next morning. */
+export const WECHAT_BILL_MADE_AT = '09:00';
+
+export function wechatBillItems(sql: SqlStorage, mchid: string, date: string, now: number): BillItem[] {
   const from = dayStart(date);
   const to = from + DAY_MS;
+  const madeAt = Math.min(now, atClock(addDays(date, 1), WECHAT_BILL_MADE_AT));
   const payments = sql
     .exec<{
       out_trade_no: string;
@@ -32,18 +40,20 @@ export function wechatBillItems(sql: SqlStorage, mchid: string, date: string): B
       transaction_id: string;
       refund_id: string;
       amount: number;
-      success_time: number;
+      success_time: number | null;
+      created_at: number;
       appid: string;
       payer_openid: string | null;
       trade_type: string;
       description: string;
     }>(
-      `SELECT r.out_refund_no, r.out_trade_no, r.transaction_id, r.refund_id, r.amount, r.success_time, o.appid, o.payer_openid, o.trade_type, o.description
+      `SELECT r.out_refund_no, r.out_trade_no, r.transaction_id, r.refund_id, r.amount, r.success_time, r.created_at, o.appid, o.payer_openid, o.trade_type, o.description
      FROM refunds r JOIN orders o ON o.mchid = r.mchid AND o.out_trade_no = r.out_trade_no
-     WHERE r.mchid = ? AND r.status = 'SUCCESS' AND r.success_time >= ? AND r.success_time < ?`,
+     WHERE r.mchid = ? AND r.created_at >= ? AND r.created_at < ? AND r.created_at <= ?`,
       mchid,
       from,
       to,
+      madeAt,
     )
     .toArray();
   const extra = (o: { appid: string; payer_openid: string | null; trade_type: string; description: string }) => ({
@@ -69,10 +79,11 @@ export function wechatBillItems(sql: SqlStorage, mchid: string, date: string): B
         outTradeNo: r.out_trade_no,
         outRefundNo: r.out_refund_no,
         amount: r.amount,
-        time: r.success_time,
+        time: r.created_at,
         transactionId: r.transaction_id,
         refundId: r.refund_id,
         extra: extra(r),
+        ...(r.success_time !== null && r.success_time <= madeAt ? {} : { inFlight: true }),
       }),
     ),
   ].sort((a, b) => a.time - b.time);

@@ -3,8 +3,11 @@
 // answer: hash_type, hash_value, download_url), `GET /v3/billdownload/file?token=` (the request is signed, the file is
 // NOT — as WeChat does) and APIv2 `POST /pay/downloadbill` (the CSV, or FAIL XML). The bill is written from the ledger
 // for the Beijing day (worker/src/providers/wechat-pay/bill-format.ts), after the discrepancy switch (`/_control/bills`, ../bills.ts).
-// A day without movements answers NO_STATEMENT_EXIST (v3) / "No Bill Exist" (v2). Unlike WeChat,
-// the sandbox serves today's bill too, so tests can reconcile what they just paid.
+// A day without movements answers NO_STATEMENT_EXIST (v3) / "No Bill Exist" (v2); a day the switch holds
+// back answers STATEMENT_CREATING / "Bill Creating". Refunds are listed on their request day, PROCESSING
+// when they had not succeeded by the time the bill is made (./bill-ledger.ts); 手续费 is 0.60% of each
+// payment, returned on a refund. Unlike WeChat, the sandbox serves today's bill too, so tests can
+// reconcile what they just paid.
 
 import { Hono, type Context } from 'hono';
 import { gzipSync } from 'fflate';
@@ -12,25 +15,28 @@ import { loadConfig } from '../config';
 import { fromBase64, toBase64, utf8 } from '../../../worker/src/crypto/encoding';
 import { publicKeyFromPrivate } from '../../../worker/src/crypto/rsa';
 import { sha1Hex } from '../../../worker/src/bills/download';
-import { writeWechatBill, type WechatBillLine } from '../../../worker/src/providers/wechat-pay/bill-format';
+import { WECHAT_SANDBOX_FEE_PERMILLE, writeWechatBill, type WechatBillLine } from '../../../worker/src/providers/wechat-pay/bill-format';
 import { parseDate } from '../../../worker/src/bills/time';
 import { parseAuthorization, verifyAuthorization } from '../../../worker/src/providers/wechat-v3/sign';
 import { SIGN_TYPES, verifyInferred } from '../../../worker/src/providers/wechat-v2/sign';
 import { MAX_XML_BYTES, buildXml, parseFlatXml } from '../../../worker/src/providers/wechat-v2/xml';
-import { applyMutations, billControl } from '../bills';
+import { applyMutations, billControl, feeOf, notReady } from '../bills';
 import { wechatLedger, type SandboxEnv } from '../types';
 import { authenticate, type WechatVars } from './auth';
 import { testWechatMerchant } from './merchants';
 
 export const wechatBills = new Hono<SandboxEnv & { Variables: WechatVars }>();
 
-/** The bill text for one merchant and day, or null when it had no movement. */
-async function billText(env: SandboxEnv['Bindings'], mchid: string, date: string): Promise<string | null> {
-  const ledger = wechatLedger(env);
-  const items = applyMutations(await ledger.billItems(mchid, date), await ledger.billMutations(mchid), date);
+/** The bill text for one merchant and day; null when it had no movement; 'not_ready' when the switch holds it back. */
+async function billText(env: SandboxEnv['Bindings'], mchid: string, date: string): Promise<string | null | 'not_ready'> {
+  const ledger = wechatLedger(env, mchid);
+  const mutations = await ledger.billMutations(mchid);
+  if (notReady(mutations, date, await ledger.clock())) return 'not_ready';
+  const items = applyMutations(await ledger.billItems(mchid, date), mutations, date);
   if (items.length === 0) return null;
-  const lines = items.map(
-    (i): WechatBillLine => ({
+  const lines = items.map((i): WechatBillLine => {
+    const fee = feeOf(i.amount, WECHAT_SANDBOX_FEE_PERMILLE);
+    return {
       time: i.time,
       appid: i.extra.appid ?? '',
       mchid,
@@ -40,10 +46,13 @@ async function billText(env: SandboxEnv['Bindings'], mchid: string, date: string
       tradeType: i.extra.trade_type ?? 'NATIVE',
       state: i.kind === 'payment' ? 'SUCCESS' : 'REFUND',
       amount: i.kind === 'payment' ? i.amount : 0,
-      ...(i.kind === 'refund' ? { refund: { refundId: i.refundId ?? '', outRefundNo: i.outRefundNo ?? '', amount: i.amount } } : {}),
+      ...(i.kind === 'refund'
+        ? { refund: { refundId: i.refundId ?? '', outRefundNo: i.outRefundNo ?? '', amount: i.amount, status: i.inFlight ? 'PROCESSING' : 'SUCCESS' } }
+        : {}),
+      fee: i.kind === 'payment' ? fee : -fee,
       body: i.extra.body ?? '',
-    }),
-  );
+    };
+  });
   return writeWechatBill(lines);
 }
 
@@ -70,6 +79,7 @@ wechatBills.get('/v3/bill/tradebill', authenticate, async (c) => {
   if (tar !== undefined && tar !== 'GZIP') return c.json({ code: 'PARAM_ERROR', message: 'tar_type 只能为 GZIP' }, 400);
   const text = await billText(c.env, c.var.wechat.mchid, date);
   if (text === null) return c.json({ code: 'NO_STATEMENT_EXIST', message: '账单文件不存在' }, 400);
+  if (text === 'not_ready') return c.json({ code: 'STATEMENT_CREATING', message: '账单生成中' }, 400);
   const u = new URL(c.req.url);
   const base = u.origin + u.pathname.replace(/\/v3\/bill\/tradebill$/, '');
   return c.json({
@@ -102,6 +112,7 @@ wechatBills.get('/v3/billdownload/file', async (c) => {
   if (!t || t.m !== found.mchid) return fail(400, 'INVALID_REQUEST', 'token 无效或已过期');
   const text = await billText(c.env, t.m, t.d);
   if (text === null) return fail(400, 'NO_STATEMENT_EXIST', '账单文件不存在');
+  if (text === 'not_ready') return fail(400, 'STATEMENT_CREATING', '账单生成中');
   const bytes = t.z ? gzipSync(utf8(text)) : utf8(text);
   return new Response(bytes, { headers: { 'Content-Type': t.z ? 'application/octet-stream' : 'text/plain; charset=utf-8' } });
 });
@@ -128,6 +139,7 @@ wechatBills.post('/pay/downloadbill', async (c: Context<SandboxEnv>) => {
   if ((m.bill_type ?? 'ALL') !== 'ALL') return failXml('沙箱只提供 bill_type=ALL 的账单', '20001');
   const text = await billText(c.env, found.mchid, date);
   if (text === null) return failXml('No Bill Exist', '20002');
+  if (text === 'not_ready') return failXml('Bill Creating');
   return new Response(text, { headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
 });
 

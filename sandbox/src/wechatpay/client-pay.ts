@@ -15,7 +15,7 @@ import { publicKeyFromPrivate, rsaVerify } from '../../../worker/src/crypto/rsa'
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
 import { sign as v2Sign, signTypeOf, type SignType } from '../../../worker/src/providers/wechat-v2/sign';
 import { ledgerSettings } from '../settings';
-import { wechatLedger, type SandboxEnv } from '../types';
+import { wechatOrderBy, type SandboxEnv } from '../types';
 import { testWechatMerchant } from './merchants';
 import type { OrderRow } from './model';
 import { merchantName } from './wallet';
@@ -55,7 +55,7 @@ wechatClientPay.get('/jsbridge.js', (c) => c.body(BRIDGE_JS, 200, { 'Content-Typ
 
 /** What the payment sheet shows: merchant, item, amount. */
 wechatClientPay.get('/jsbridge/order', async (c) => {
-  const o = await wechatLedger(c.env).byPrepayId(prepayOf(c.req.query('package')));
+  const o = (await wechatOrderBy(c.env, { prepay_id: prepayOf(c.req.query('package')) }))?.order ?? null;
   const name = merchantName(c.env, o);
   if (!o || name === undefined || o.trade_type !== 'JSAPI' || o.appid !== c.req.query('appId')) return c.json({ error: 'unknown prepay' }, 404, CORS);
   return c.json({ merchant: name, description: o.description, total: o.total, state: o.state }, 200, CORS);
@@ -65,8 +65,9 @@ wechatClientPay.post('/jsbridge/pay', async (c) => {
   const p = await jsonOf(c);
   const fail = (desc: string) => c.json({ err_msg: 'get_brand_wcpay_request:fail', err_desc: desc }, 200, CORS);
   const settings = ledgerSettings(loadConfig(c.env));
-  const o = await wechatLedger(c.env).byPrepayId(prepayOf(p.package));
-  if (!o || !settings || o.trade_type !== 'JSAPI') return fail('prepay_id 无效或不是 JSAPI 订单');
+  const found = await wechatOrderBy(c.env, { prepay_id: prepayOf(p.package) });
+  const o = found?.order;
+  if (!found || !o || !settings || o.trade_type !== 'JSAPI') return fail('prepay_id 无效或不是 JSAPI 订单');
   if (p.appId !== o.appid) return fail('appId 与下单的 appid 不一致');
   const five = { appId: p.appId ?? '', timeStamp: p.timeStamp ?? '', nonceStr: p.nonceStr ?? '', package: p.package ?? '', signType: p.signType ?? '' };
   const v3 = o.api === 'v3' && p.signType === 'RSA';
@@ -75,7 +76,7 @@ wechatClientPay.post('/jsbridge/pay', async (c) => {
   const ok = await signatureOk(c, o, `${five.appId}\n${five.timeStamp}\n${five.nonceStr}\n${five.package}\n`, five, p.paySign ?? '', v2Type);
   if (!ok) return fail('支付验证签名失败');
   // The order's own openid pays (JSAPI binds the payer at prepay).
-  const r = await wechatLedger(c.env).pay(settings, { prepay_id: o.prepay_id });
+  const r = await found.ledger.pay(settings, { prepay_id: o.prepay_id });
   if (r.result === 'closed') return fail('订单已关闭');
   return c.json({ err_msg: 'get_brand_wcpay_request:ok' }, 200, CORS);
 });
@@ -89,8 +90,9 @@ wechatClientPay.post('/app/pay', async (c) => {
   const p = await jsonOf(c);
   const fail = (errStr: string) => c.json({ errCode: -1, errStr }, 200);
   const settings = ledgerSettings(loadConfig(c.env));
-  const o = await wechatLedger(c.env).byPrepayId(p.prepayid ?? '');
-  if (!o || !settings || o.trade_type !== 'APP') return fail('prepayid 无效或不是 APP 订单');
+  const found = await wechatOrderBy(c.env, { prepay_id: p.prepayid ?? '' });
+  const o = found?.order;
+  if (!found || !o || !settings || o.trade_type !== 'APP') return fail('prepayid 无效或不是 APP 订单');
   if (p.appid !== o.appid || p.partnerid !== o.mchid || p.package !== 'Sign=WXPay') return fail('appid、partnerid 或 package 不正确');
   const six = {
     appid: p.appid ?? '',
@@ -109,7 +111,7 @@ wechatClientPay.post('/app/pay', async (c) => {
     signTypeOf({ sign: p.sign ?? '' }),
   );
   if (!ok) return fail('签名错误');
-  const r = await wechatLedger(c.env).pay(settings, { prepay_id: o.prepay_id });
+  const r = await found.ledger.pay(settings, { prepay_id: o.prepay_id });
   return r.result === 'closed' ? fail('订单已关闭') : c.json({ errCode: 0, errStr: '' }, 200);
 });
 

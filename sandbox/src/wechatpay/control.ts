@@ -18,7 +18,7 @@ export const wechatControl = new Hono<SandboxEnv & { Variables: Vars }>();
 const err = controlError;
 
 wechatControl.use('*', async (c, next) => {
-  const auth = controlMerchant(c);
+  const auth = await controlMerchant(c);
   if (auth instanceof Response) return auth;
   const { config, merchant } = auth;
   const w = merchant.providers.wechat_pay;
@@ -37,21 +37,21 @@ wechatControl.use('*', async (c, next) => {
 wechatControl.post('/orders/:no/pay', async (c) => {
   const mode = await payRequest(c);
   if (mode instanceof Response) return mode;
-  const r = await wechatLedger(c.env).pay(c.var.settings, { mchid: c.var.wechat.mchid, out_trade_no: c.req.param('no') }, mode);
+  const r = await wechatLedger(c.env, c.var.wechat.mchid).pay(c.var.settings, { mchid: c.var.wechat.mchid, out_trade_no: c.req.param('no') }, mode);
   if (r.result === 'not_found') return err(c, 404, 'order_not_found', `No sandbox order ${c.req.param('no')} for mchid ${c.var.wechat.mchid}.`);
   return c.json({ result: r.result, transaction: r.transaction ?? null, notify_id: r.notify_id ?? null }, r.result === 'closed' ? 400 : 200);
 });
 
 /** Send the payment notify once more, now (same id; creates it if it was dropped). */
 wechatControl.post('/orders/:no/notify', async (c) => {
-  const sent = await wechatLedger(c.env).notifyNow(c.var.settings, c.var.wechat.mchid, c.req.param('no'));
+  const sent = await wechatLedger(c.env, c.var.wechat.mchid).notifyNow(c.var.settings, c.var.wechat.mchid, c.req.param('no'));
   if (!sent) return err(c, 404, 'order_not_found', `No paid sandbox order ${c.req.param('no')}: only a paid order has a payment notify.`);
   return c.json(sent);
 });
 
 /** Move an unpaid order past its time_expire: it becomes CLOSED (the shopper "lets it expire"). */
 wechatControl.post('/orders/:no/expire', async (c) => {
-  const o = await wechatLedger(c.env).expire(c.var.wechat.mchid, c.req.param('no'));
+  const o = await wechatLedger(c.env, c.var.wechat.mchid).expire(c.var.wechat.mchid, c.req.param('no'));
   if (!o) return err(c, 404, 'order_not_found', `No sandbox order ${c.req.param('no')}.`);
   return c.json({ trade_state: o.state });
 });
@@ -62,7 +62,7 @@ wechatControl.post('/orders/:no/reverse-failures', async (c) => {
   const count = b.count ?? 1;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100)
     return err(c, 400, 'parameter_invalid', 'Send {"count": n} with n from 0 to 100.');
-  const ok = await wechatLedger(c.env).failReversals(c.var.wechat.mchid, c.req.param('no'), count);
+  const ok = await wechatLedger(c.env, c.var.wechat.mchid).failReversals(c.var.wechat.mchid, c.req.param('no'), count);
   return ok
     ? c.json({ reverse_failures: count })
     : err(c, 404, 'order_not_found', `No payment-code order ${c.req.param('no')} for mchid ${c.var.wechat.mchid}.`);
@@ -70,15 +70,15 @@ wechatControl.post('/orders/:no/reverse-failures', async (c) => {
 
 /** The ledger of one order: the row, its Transaction JSON, refunds, notifies and every delivery. */
 wechatControl.get('/orders/:no', async (c) => {
-  const v = await wechatLedger(c.env).inspect(c.var.wechat.mchid, c.req.param('no'));
+  const v = await wechatLedger(c.env, c.var.wechat.mchid).inspect(c.var.wechat.mchid, c.req.param('no'));
   return v ? c.json(v) : err(c, 404, 'order_not_found', `No sandbox order ${c.req.param('no')}.`);
 });
 
 /** Deliver every queued notify now regardless of schedule; answers what was sent and the replies. */
-wechatControl.post('/flush', async (c) => c.json(await wechatLedger(c.env).flush(c.var.settings)));
+wechatControl.post('/flush', async (c) => c.json(await wechatLedger(c.env, c.var.wechat.mchid).flush(c.var.settings)));
 
 /** `{"advance_seconds": n}` moves the simulator's clock forward (expiry, retry schedule); `{"reset": true}` undoes it. */
-wechatControl.post('/clock', (c) => clockRoute(c, (ms) => wechatLedger(c.env).advanceClock(ms)));
+wechatControl.post('/clock', (c) => clockRoute(c, (ms) => wechatLedger(c.env, c.var.wechat.mchid).advanceClock(ms)));
 
 /**
  * `{"appid"?: "wx…", "user"?: "…"}` → `{"openid"}`: the openid a sandbox WeChat user has under one of the

@@ -7,7 +7,8 @@
 import { Hono, type Context } from 'hono';
 import { loadConfig } from '../config';
 import { ledgerSettings } from '../settings';
-import { wechatLedger, type SandboxEnv } from '../types';
+import { wechatOrderBy, type wechatLedger, type SandboxEnv } from '../types';
+import { testWechatMerchant } from './merchants';
 import type { OrderRow } from './model';
 import { sandboxOpenid, userFromCookie } from './openid';
 import { esc, page } from './page';
@@ -15,23 +16,33 @@ import { amount, details, merchantName } from './wallet';
 
 export const wechatH5 = new Hono<SandboxEnv>();
 
-/** Only an http(s) redirect_url is followed (never `javascript:`). */
-function safeRedirect(v: string | undefined): string | null {
+/**
+ * The redirect_url the cashier follows: http(s) only (never `javascript:`), and only to the Shouyin
+ * Worker (its /return page) or one of the order's merchant's allowed_origins. Real WeChat follows only
+ * the H5 domain the merchant registered (https://pay.weixin.qq.com/wiki/doc/api/H5.php?chapter=15_4);
+ * without the check the sandbox would be an open redirect on the payment domain.
+ */
+function safeRedirect(c: Context<SandboxEnv>, o: OrderRow, v: string | undefined): string | null {
   if (!v) return null;
+  let u: URL;
   try {
-    const u = new URL(v);
-    return u.protocol === 'https:' || u.protocol === 'http:' ? u.toString() : null;
+    u = new URL(v);
   } catch {
     return null;
   }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
+  const config = loadConfig(c.env);
+  const allowed = [new URL(config.public_base_url).origin, ...(testWechatMerchant(config, o.mchid)?.merchant.allowed_origins ?? [])];
+  return allowed.includes(u.origin) ? u.toString() : null;
 }
 
 const notFound = () => page('订单不存在', '<h1>订单不存在</h1><p class="sub">Unknown or expired H5 payment link</p>', 404, ' data-result="not_found"');
 
-async function h5Order(c: Context<SandboxEnv>, prepayId: string): Promise<{ o: OrderRow; name: string } | null> {
-  const o = prepayId ? await wechatLedger(c.env).byPrepayId(prepayId) : null;
+async function h5Order(c: Context<SandboxEnv>, prepayId: string): Promise<{ o: OrderRow; name: string; ledger: ReturnType<typeof wechatLedger> } | null> {
+  const found = prepayId ? await wechatOrderBy(c.env, { prepay_id: prepayId }) : null;
+  const o = found?.order ?? null;
   const name = merchantName(c.env, o);
-  return o && name !== undefined && o.trade_type === 'MWEB' ? { o, name } : null;
+  return found && o && name !== undefined && o.trade_type === 'MWEB' ? { o, name, ledger: found.ledger } : null;
 }
 
 wechatH5.get('/', async (c) => {
@@ -46,7 +57,7 @@ wechatH5.get('/', async (c) => {
       ' data-result="in_wechat"',
     );
   }
-  const redirect = safeRedirect(c.req.query('redirect_url'));
+  const redirect = safeRedirect(c, o, c.req.query('redirect_url'));
   const hidden = `<input type="hidden" name="prepay_id" value="${esc(o.prepay_id)}">${redirect ? `<input type="hidden" name="redirect_url" value="${esc(redirect)}">` : ''}`;
   const base = new URL(c.req.url).pathname.replace(/\/$/, '');
   const state = o.state === 'NOTPAY' ? '' : `<p class="sub">${o.state === 'CLOSED' ? '订单已关闭 This order is closed' : '订单已支付 Already paid'}</p>`;
@@ -59,20 +70,17 @@ wechatH5.get('/', async (c) => {
       `<form method="post" action="${esc(`${base}/cancel`)}">${hidden}<button type="submit" class="cancel">${o.state === 'NOTPAY' ? '取消 Cancel' : '返回商户 Back to the shop'}</button></form>`,
     200,
     ` data-state="${o.state}" data-h5`,
-    // Both forms end, after a 303, at redirect_url, which is the merchant's and may be on any origin.
+    // Both forms end, after a 303, at redirect_url: the Worker's or one of the merchant's origins.
     "'self' https: http:",
   );
 });
 
-async function form(c: Context<SandboxEnv>): Promise<{ prepayId: string; redirect: string | null }> {
+async function form(c: Context<SandboxEnv>): Promise<{ prepayId: string; redirectUrl: string | undefined }> {
   try {
     const b = await c.req.parseBody();
-    return {
-      prepayId: typeof b.prepay_id === 'string' ? b.prepay_id : '',
-      redirect: safeRedirect(typeof b.redirect_url === 'string' ? b.redirect_url : undefined),
-    };
+    return { prepayId: typeof b.prepay_id === 'string' ? b.prepay_id : '', redirectUrl: typeof b.redirect_url === 'string' ? b.redirect_url : undefined };
   } catch {
-    return { prepayId: '', redirect: null };
+    return { prepayId: '', redirectUrl: undefined };
   }
 }
 
@@ -83,19 +91,22 @@ function back(redirect: string | null, title: string, sub: string, result: strin
 }
 
 wechatH5.post('/pay', async (c) => {
-  const { prepayId, redirect } = await form(c);
+  const { prepayId, redirectUrl } = await form(c);
   const found = await h5Order(c, prepayId);
   const settings = ledgerSettings(loadConfig(c.env));
   if (!found || !settings) return notFound();
+  const redirect = safeRedirect(c, found.o, redirectUrl);
   const user = userFromCookie(c.req.header('Cookie'));
-  const r = await wechatLedger(c.env).pay(settings, { prepay_id: prepayId }, user ? { payer: await sandboxOpenid(found.o.appid, user) } : {});
+  const r = await found.ledger.pay(settings, { prepay_id: prepayId }, user ? { payer: await sandboxOpenid(found.o.appid, user) } : {});
   if (r.result === 'closed') return back(redirect, '订单已关闭', 'This order is closed and can no longer be paid', 'closed');
   return back(redirect, '支付成功', 'Payment successful', r.result);
 });
 
 wechatH5.post('/cancel', async (c) => {
-  const { prepayId, redirect } = await form(c);
-  if (!(await h5Order(c, prepayId))) return notFound();
+  const { prepayId, redirectUrl } = await form(c);
+  const found = await h5Order(c, prepayId);
+  if (!found) return notFound();
+  const redirect = safeRedirect(c, found.o, redirectUrl);
   // The order stays NOTPAY, as in real WeChat; the merchant's page re-checks and sees that.
   return back(redirect, '已取消', 'Payment canceled — the order is still unpaid', 'canceled');
 });

@@ -51,7 +51,7 @@ export async function scanProductQr(c: Context<SandboxEnv>, link: string): Promi
   if (answer.return_code !== 'SUCCESS') return problem('商户系统繁忙', answer.return_msg ?? 'return_code FAIL', 502);
   if (!(await verifyInferred(answer, m.cfg.apiv2_key))) return problem('商户系统繁忙', 'The callback answer failed its sign check.', 502);
   if (answer.result_code !== 'SUCCESS') return problem(answer.err_code_des || '商品不可购买', 'The merchant refused this product (result_code FAIL).', 200);
-  const o = answer.prepay_id ? await wechatLedger(c.env).byPrepayId(answer.prepay_id) : null;
+  const o = answer.prepay_id ? await wechatLedger(c.env, m.mchid).byPrepayId(answer.prepay_id) : null;
   if (!o || o.mchid !== m.mchid || o.trade_type !== 'NATIVE' || !o.code_url)
     return problem('商户系统繁忙', 'The callback answered with a prepay_id the sandbox does not know.', 502);
   // From here it is an ordinary order: the wallet page shows it, 确认支付 pays it.

@@ -11,7 +11,7 @@ import { Hono, type Context } from 'hono';
 import { loadConfig } from '../config';
 import { randomAlnum } from '../../../worker/src/crypto/encoding';
 import { timingSafeEqual } from '../../../worker/src/crypto/timing-safe';
-import { wechatLedger, type SandboxEnv } from '../types';
+import { oauthLedger, type SandboxEnv } from '../types';
 import { testOfficialAccount } from './merchants';
 import { USER_COOKIE, sandboxOpenid, userFromCookie } from './openid';
 
@@ -56,7 +56,7 @@ wechatOauth.get('/connect/oauth2/authorize', async (c: Context<SandboxEnv>) => {
     const path = new URL(c.req.url).pathname.replace(/\/connect\/oauth2\/authorize$/, '') || '/';
     headers.append('Set-Cookie', `${USER_COOKIE}=${user}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=31536000`);
   }
-  const code = await wechatLedger(c.env).issueOauthCode(account.appid, await sandboxOpenid(account.appid, user));
+  const code = await oauthLedger(c.env, account.appid).issueOauthCode(account.appid, await sandboxOpenid(account.appid, user));
   redirect.searchParams.set('code', code);
   redirect.searchParams.set('state', q('state'));
   headers.set('Location', redirect.toString());
@@ -78,7 +78,7 @@ wechatOauth.get('/sns/oauth2/access_token', async (c: Context<SandboxEnv>) => {
   const account = testOfficialAccount(loadConfig(c.env), q('appid'));
   if (!account) return err(c, 40013);
   if (!timingSafeEqual(q('secret'), account.appsecret)) return err(c, 40125);
-  const r = await wechatLedger(c.env).redeemOauthCode(account.appid, q('code'));
+  const r = await oauthLedger(c.env, account.appid).redeemOauthCode(account.appid, q('code'));
   if ('errcode' in r) return err(c, r.errcode);
   return c.json({ access_token: randomAlnum(64), expires_in: 7200, refresh_token: randomAlnum(64), openid: r.openid, scope: 'snsapi_base' });
 });

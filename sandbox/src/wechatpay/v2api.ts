@@ -18,6 +18,7 @@ import { isSandboxOpenid } from './openid';
 import { orderQueryFields, refundQueryFields, v2Answer, v2Fail, validateUnifiedOrder } from './v2model';
 import { isWechatPaymentCode } from './model';
 import { hangUp } from '../payment-codes';
+import { foreignNotifyUrl } from '../common/notify-target';
 
 export const v2Api = new Hono<SandboxEnv>();
 
@@ -88,7 +89,9 @@ v2Api.post('/pay/unifiedorder', (c) =>
     const input = { ...v.input, mchid: merchant.mchid };
     // JSAPI: the openid must be the prepay appid's user (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
     if (input.openid !== null && !(await isSandboxOpenid(input.appid, input.openid))) return fail('PARAM_ERROR', 'appid和openid不匹配');
-    const r = await wechatLedger(c.env).createOrder(input);
+    const foreign = foreignNotifyUrl(loadConfig(c.env), merchant.merchant.id, input.notify_url);
+    if (foreign) return fail('PARAM_ERROR', foreign);
+    const r = await wechatLedger(c.env, merchant.mchid).createOrder(input);
     if (!r.ok) return ORDER_ERRORS[r.error];
     const o = r.order;
     return {
@@ -107,7 +110,7 @@ v2Api.post('/pay/unifiedorder', (c) =>
 v2Api.post('/pay/orderquery', (c) =>
   v2Route(async ({ m, merchant }) => {
     if (!m.out_trade_no && !m.transaction_id) return fail('LACK_PARAMS', '缺少参数out_trade_no或transaction_id');
-    const o = await wechatLedger(c.env).orderRow(
+    const o = await wechatLedger(c.env, merchant.mchid).orderRow(
       merchant.mchid,
       m.transaction_id ? { transaction_id: m.transaction_id } : { out_trade_no: m.out_trade_no as string },
     );
@@ -118,7 +121,7 @@ v2Api.post('/pay/orderquery', (c) =>
 v2Api.post('/pay/closeorder', (c) =>
   v2Route(async ({ m, merchant }) => {
     if (!m.out_trade_no) return fail('LACK_PARAMS', '缺少参数out_trade_no');
-    const ledger = wechatLedger(c.env);
+    const ledger = wechatLedger(c.env, merchant.mchid);
     const before = await ledger.orderRow(merchant.mchid, { out_trade_no: m.out_trade_no });
     if (!before) return fail('ORDERNOTEXIST', '订单不存在');
     if (before.state === 'CLOSED') return fail('ORDERCLOSED', '订单已关闭');
@@ -153,7 +156,9 @@ v2Api.post('/secapi/pay/refund', (c) =>
         return fail('PARAM_ERROR', 'notify_url须为不带参数的http(s)地址');
       }
     }
-    const r = await wechatLedger(c.env).refund(settings, merchant.mchid, {
+    const foreign = foreignNotifyUrl(loadConfig(c.env), merchant.merchant.id, m.notify_url);
+    if (foreign) return fail('PARAM_ERROR', foreign);
+    const r = await wechatLedger(c.env, merchant.mchid).refund(settings, merchant.mchid, {
       api: 'v2',
       ...(m.out_trade_no ? { out_trade_no: m.out_trade_no } : { transaction_id: m.transaction_id as string }),
       out_refund_no: m.out_refund_no as string,
@@ -191,7 +196,7 @@ v2Api.post('/pay/refundquery', (c) =>
           ? { transaction_id: m.transaction_id }
           : null;
     if (!by) return fail('LACK_PARAMS', '缺少参数out_refund_no、out_trade_no或transaction_id');
-    const r = await wechatLedger(c.env).refundsOf(merchant.mchid, by);
+    const r = await wechatLedger(c.env, merchant.mchid).refundsOf(merchant.mchid, by);
     return r ? { ok: true, fields: refundQueryFields(r.order, r.refunds) } : fail('REFUNDNOTEXIST', '退款订单查询失败');
   })(c),
 );
@@ -207,7 +212,7 @@ v2Api.post('/pay/micropay', (c) =>
     if (m.fee_type && m.fee_type !== 'CNY') return fail('PARAM_ERROR', 'fee_type参数格式错误：仅支持CNY');
     // "用户刷卡条形码规则：18位纯数字，以10、11、12、13、14、15开头".
     if (!isWechatPaymentCode(m.auth_code as string)) return fail('AUTH_CODE_INVALID', '付款码无效，请重新扫码');
-    const r = await wechatLedger(c.env).micropay(
+    const r = await wechatLedger(c.env, merchant.mchid).micropay(
       settings,
       {
         api: 'v2',
@@ -251,7 +256,7 @@ v2Api.post('/pay/micropay', (c) =>
 v2Api.post('/secapi/pay/reverse', (c) =>
   v2Route(async ({ m, merchant }) => {
     if (!m.out_trade_no && !m.transaction_id) return fail('LACK_PARAMS', '缺少参数out_trade_no或transaction_id');
-    const ledger = wechatLedger(c.env);
+    const ledger = wechatLedger(c.env, merchant.mchid);
     const o = await ledger.orderRow(merchant.mchid, m.transaction_id ? { transaction_id: m.transaction_id } : { out_trade_no: m.out_trade_no as string });
     if (!o) return fail('ORDERNOTEXIST', '订单不存在', { recall: 'N' });
     const r = await ledger.reverse(merchant.mchid, o.out_trade_no);

@@ -97,7 +97,9 @@ export function validateUnifiedOrder(m: Record<string, string>): V2Check | { ok:
       currency: 'CNY',
       time_expire: timeExpire,
       attach: m.attach || null,
-      openid: tradeType === 'JSAPI' ? (m.openid as string) : null,
+      // JSAPI names its payer; so may NATIVE, for the order placed after a mode-1 scan
+      // (https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=6_4).
+      openid: tradeType === 'JSAPI' || tradeType === 'NATIVE' ? m.openid || null : null,
       client_ip: m.spbill_create_ip as string,
       sign_type: m.sign_type || 'MD5',
       product_id: m.product_id || null,

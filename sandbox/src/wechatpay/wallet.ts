@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { loadConfig } from '../config';
 import { ledgerSettings } from '../settings';
 import { beijingRfc3339 } from '../time';
-import { wechatLedger, type SandboxEnv } from '../types';
+import { wechatOrderBy, type SandboxEnv } from '../types';
 import { testWechatMerchant } from './merchants';
 import type { OrderRow, TradeState } from './model';
 import { scanProductQr } from './native-mode1';
@@ -87,7 +87,7 @@ wechatWallet.get('/', async (c) => {
   if (codeUrl.startsWith('weixin://wxpay/bizpayurl?') && new URLSearchParams(codeUrl.slice(codeUrl.indexOf('?') + 1)).has('product_id')) {
     return scanProductQr(c, codeUrl);
   }
-  const o = codeUrl ? await wechatLedger(c.env).walletView(codeUrl) : null;
+  const o = codeUrl ? ((await wechatOrderBy(c.env, { code_url: codeUrl }))?.order ?? null) : null;
   const name = merchantName(c.env, o);
   if (!o || name === undefined) return notFound();
   if (o.state !== 'NOTPAY') return result(o.state === 'CLOSED' ? 'closed' : 'already_paid', o, name, walletPathOf(c.req.url));
@@ -114,19 +114,19 @@ async function formCodeUrl(c: { req: { parseBody(): Promise<Record<string, unkno
 
 wechatWallet.post('/pay', async (c) => {
   const codeUrl = await formCodeUrl(c);
-  const ledger = wechatLedger(c.env);
-  const o = codeUrl ? await ledger.walletView(codeUrl) : null;
+  const found = codeUrl ? await wechatOrderBy(c.env, { code_url: codeUrl }) : null;
+  const o = found?.order ?? null;
   const name = merchantName(c.env, o);
   const settings = ledgerSettings(loadConfig(c.env));
-  if (!o || name === undefined || !settings) return notFound();
-  const r = await ledger.pay(settings, { code_url: codeUrl });
+  if (!found || !o || name === undefined || !settings) return notFound();
+  const r = await found.ledger.pay(settings, { code_url: codeUrl });
   if (!r.order || r.result === 'not_found') return notFound();
   return result(r.result, r.order, name, walletPathOf(c.req.url));
 });
 
 wechatWallet.post('/cancel', async (c) => {
   const codeUrl = await formCodeUrl(c);
-  const o = codeUrl ? await wechatLedger(c.env).walletView(codeUrl) : null;
+  const o = codeUrl ? ((await wechatOrderBy(c.env, { code_url: codeUrl }))?.order ?? null) : null;
   const name = merchantName(c.env, o);
   if (!o || name === undefined) return notFound();
   if (o.state === 'CLOSED') return result('closed', o, name, walletPathOf(c.req.url));

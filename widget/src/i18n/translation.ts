@@ -1,11 +1,12 @@
 import type { Channel } from '../../../worker/src/contract';
 
-export type Locale = 'zh-CN' | 'en';
+export type Locale = 'zh-CN' | 'zh-TW' | 'en';
 export type ErrorKind = keyof Translation['error'];
 
 /**
- * Every string the widget shows. `zh-CN.ts` and `en.ts` are typed as this interface, so a key
- * missing from either fails the type check.
+ * Every string the widget shows, `{0}` and `{1}` filled in by `fmt` (index.ts). `zh-CN.ts` and `en.ts`
+ * (in the bundle) are typed as this interface, and so is `zh-TW.json` (fetched when needed) through
+ * `zh-TW.ts`: a key missing from any fails the type check, and i18n.test.ts compares their shapes.
  */
 export interface Translation {
   lang: Locale;
@@ -15,8 +16,10 @@ export interface Translation {
   chooseMethod: string;
   channel: Record<Channel, string>;
   scanWith: Record<Channel, string>;
-  qrLabel: (channel: string) => string;
-  expiresIn: (mmss: string) => string;
+  /** `{0}`: the channel's name. */
+  qrLabel: string;
+  /** `{0}`: mm:ss left. */
+  expiresIn: string;
   qrExpired: string;
   regenerate: string;
   starting: string;
@@ -26,7 +29,8 @@ export interface Translation {
   /** Desktop, QR view: start the provider's web cashier. Both languages: browser tests look for either. */
   payOnSite: Partial<Record<Channel, string>>;
   /** Mobile, QR view: open the wallet app with the QR's link. */
-  openApp: (channel: string) => string;
+  /** `{0}`: the channel's name. */
+  openApp: string;
   /** Mobile, WeChat Pay QR: WeChat's scanner reads a QR from a saved screenshot. */
   screenshotHint: string;
   /** Error view, after a wallet redirect could not start: the QR flow of the same channel. */
@@ -46,7 +50,8 @@ export interface Translation {
   returned: string;
   /** A channel the shopper's app blocks (Alipay inside WeChat). */
   openInBrowser: string;
-  blocked: (app: string, channel: string) => string;
+  /** `{0}`: the app (WeChat), `{1}`: the channel's name. */
+  blocked: string;
   browserSteps: string;
   copyPageLink: string;
   app: { wechat: string; alipay: string };
@@ -57,6 +62,12 @@ export interface Translation {
   canceled: string;
   /** Under "expired" and "canceled". */
   restartHint: string;
+  /** End states: the link to the merchant's cancel_url (or return_url). */
+  backToShop: string;
+  /** The wallet or its return said the shopper canceled: nothing was paid; the choices are back. */
+  notCompleted: string;
+  /** Phone, picker: pay by scanning with a second phone instead of opening the wallet here. */
+  otherDevice: string;
   noChannels: string;
   retry: string;
   error: {
@@ -65,6 +76,8 @@ export interface Translation {
     unavailable: string;
     /** The wallet itself reported a failure (WeChat's payment sheet). */
     wallet: string;
+    /** Payments were started too quickly (429 attempts_rate_limited): wait, then try again. */
+    busy: string;
     generic: string;
   };
 }

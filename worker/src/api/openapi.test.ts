@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRoute } from '@hono/zod-openapi';
-import { apiApp, paramName, z } from './openapi';
+import { apiApp, issueToError, paramName, required, z } from './openapi';
 import { errorResponse } from '../routes/http';
 
 describe('schema validation errors', () => {
@@ -45,5 +45,38 @@ describe('schema validation errors', () => {
   });
   it('formats paths', () => {
     expect(paramName(['a', 0, 'b'])).toBe('a[0].b');
+  });
+});
+
+describe('issueToError', () => {
+  const schema = z.strictObject({
+    amount: z.number({ error: required('amount (integer, in fen).', 'amount must be an integer.') }),
+    code: z.custom<string>((v) => v === 'ok', { error: 'code is not a payment code.', params: { code: 'auth_code_invalid' } }),
+  });
+  const errorOf = (v: unknown) => {
+    const r = schema.safeParse(v);
+    if (r.success) throw new Error('accepted');
+    return issueToError(r.error.issues).toData();
+  };
+
+  it('names an unknown parameter before anything else (it is usually a misspelled field)', () => {
+    expect(errorOf({ amonut: 1 })).toMatchObject({ code: 'parameter_unknown', param: 'amonut', message: 'Received unknown parameter: amonut.' });
+  });
+  it("keeps a schema's own missing and invalid messages", () => {
+    expect(errorOf({ code: 'ok' })).toEqual({
+      type: 'invalid_request_error',
+      code: 'parameter_missing',
+      param: 'amount',
+      message: 'Missing required param: amount (integer, in fen).',
+    });
+    expect(errorOf({ amount: 'x', code: 'ok' })).toMatchObject({ code: 'parameter_invalid', param: 'amount', message: 'amount must be an integer.' });
+  });
+  it('answers with the catalogue code a custom check names', () => {
+    expect(errorOf({ amount: 1, code: 'no' })).toMatchObject({ code: 'auth_code_invalid', param: 'code', message: 'code is not a payment code.' });
+  });
+  it("adds a strict object's own hint to an unknown parameter", () => {
+    const hinted = z.strictObject({ a: z.string() }, { error: (i) => (i.code === 'unrecognized_keys' ? 'This call takes only a.' : undefined) });
+    const r = hinted.safeParse({ a: 'x', b: 1 });
+    expect(issueToError(r.error!.issues).message).toBe('Received unknown parameter: b. This call takes only a.');
   });
 });

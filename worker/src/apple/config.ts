@@ -28,9 +28,16 @@ export interface AppleConfig {
   verify_receipt_url?: string;
   /** Overrides https://sandbox.itunes.apple.com/verifyReceipt (test merchants: the built-in simulator). */
   sandbox_url?: string;
+  /**
+   * The app's Apple ID (App Store Connect → App Information → Apple ID, a number). A Production
+   * notification's `appAppleId` must be it, as Apple's App Store Server Library checks
+   * (SignedDataVerifier needs it for the Production environment); without it Production notifications
+   * are refused (apple_app_apple_id_missing). Sandbox notifications carry none.
+   */
+  app_apple_id?: number;
 }
 
-const KEYS = ['bundle_id', 'shared_secret', 'environment', 'allow_sandbox', 'root_certificates', 'verify_receipt_url', 'sandbox_url'] as const;
+const KEYS = ['bundle_id', 'shared_secret', 'environment', 'allow_sandbox', 'root_certificates', 'verify_receipt_url', 'sandbox_url', 'app_apple_id'] as const;
 
 function rootCertificate(pem: unknown, path: string): Certificate {
   if (typeof pem !== 'string' || !PEM('CERTIFICATE').test(pem)) {
@@ -98,6 +105,13 @@ export function parseAppleConfig(v: unknown, path: string, livemode: boolean): A
   }
   if (cfg.environment === 'sandbox' && !cfg.allow_sandbox) {
     throw new ConfigError(`${path}.allow_sandbox`, 'is false while environment is "sandbox": receipts would be sent to the sandbox first only to be refused.');
+  }
+  if (o.app_apple_id !== undefined) {
+    const id = o.app_apple_id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+      throw new ConfigError(`${path}.app_apple_id`, "must be the app's Apple ID, a positive whole number (App Store Connect → App Information → Apple ID).");
+    }
+    cfg.app_apple_id = id;
   }
   const prod = url(o, 'verify_receipt_url', path, true, livemode);
   if (prod !== undefined) cfg.verify_receipt_url = prod;

@@ -1,7 +1,7 @@
 // Apple In-App Purchase verification, as the routes use it (docs/apple.md): a StoreKit 2 signed
 // transaction, a legacy app receipt, or an App Store Server Notification V2 for one merchant.
 
-import type { MerchantConfig, ShouyinConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import type { AppleConfig } from './config';
 import { verifyNotification, type AppleNotification } from './notification';
 import { receiptEndpoints, verifyReceipt, type AppleReceipt } from './receipt';
@@ -24,14 +24,14 @@ export async function verifyTransactionToken(merchant: MerchantConfig, cfg: Appl
 }
 
 export async function verifyReceiptData(
-  config: ShouyinConfig,
+  publicBaseUrl: string,
   merchant: MerchantConfig,
   cfg: AppleConfig,
   fetch: (r: Request) => Promise<Response>,
   receiptData: string,
   excludeOldTransactions?: boolean,
 ): Promise<AppleReceipt> {
-  const endpoints = receiptEndpoints(cfg, merchant.livemode, config.public_base_url);
+  const endpoints = receiptEndpoints(cfg, merchant.livemode, publicBaseUrl);
   return verifyReceipt({ cfg, livemode: merchant.livemode, endpoints, fetch }, receiptData, excludeOldTransactions);
 }
 

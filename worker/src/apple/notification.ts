@@ -5,7 +5,7 @@
 // .verifyAndDecodeNotification). The outer JWS and each nested one are verified the same way.
 
 import type { Certificate } from '../crypto/x509';
-import { VerificationError } from '../lib/errors';
+import { ErrorCode, ErrorType, ShouyinError, VerificationError } from '../lib/errors';
 import type { AppleConfig, AppleEnvironment } from './config';
 import { appleEnvironment, checkAppAndEnvironment, normalizeTransaction, type AppleTransaction } from './transaction';
 import { verifyAppleJws } from './verify';
@@ -48,14 +48,17 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const secs = (v: unknown): number | null => (num(v) === null ? null : Math.floor((v as number) / 1000));
 
-/** Where bundleId and environment are: data, summary, or an external purchase token (whose id starts SANDBOX in the sandbox). */
-function appOf(p: Record<string, unknown>): { bundleId: unknown; environment: unknown } {
+/**
+ * Where bundleId, appAppleId and environment are: data, summary, or an external purchase token (whose
+ * id starts SANDBOX in the sandbox).
+ */
+function appOf(p: Record<string, unknown>): { bundleId: unknown; appAppleId: unknown; environment: unknown } {
   const data = obj(p.data) ?? obj(p.summary);
-  if (data) return { bundleId: data.bundleId, environment: data.environment };
+  if (data) return { bundleId: data.bundleId, appAppleId: data.appAppleId, environment: data.environment };
   const ept = obj(p.externalPurchaseToken);
   if (ept) {
     const id = ept.externalPurchaseId;
-    return { bundleId: ept.bundleId, environment: typeof id === 'string' && id.startsWith('SANDBOX') ? 'Sandbox' : 'Production' };
+    return { bundleId: ept.bundleId, appAppleId: ept.appAppleId, environment: typeof id === 'string' && id.startsWith('SANDBOX') ? 'Sandbox' : 'Production' };
   }
   throw invalid('it has none of data, summary or externalPurchaseToken');
 }
@@ -74,6 +77,28 @@ function renewalInfo(p: Record<string, unknown>, signedDate: number): AppleRenew
   };
 }
 
+/**
+ * A Production notification names the app by its Apple ID too (`appAppleId`,
+ * https://developer.apple.com/documentation/appstoreservernotifications/data: absent in the sandbox),
+ * and Apple's App Store Server Library refuses one whose appAppleId is not the configured app's, and
+ * cannot verify Production notifications at all without one configured. So does this.
+ */
+function checkAppAppleId(cfg: AppleConfig, appAppleId: unknown): void {
+  if (cfg.app_apple_id === undefined) {
+    throw new ShouyinError(
+      ErrorType.configuration,
+      ErrorCode.config.apple_app_apple_id_missing,
+      "A Production App Store notification arrived and apple.app_apple_id is not configured: set it to the app's Apple ID (App Store Connect → App Information). Apple retries the notification.",
+    );
+  }
+  if (appAppleId !== cfg.app_apple_id) {
+    throw new VerificationError(
+      'app_apple_id_mismatch',
+      `The notification is for app Apple ID ${JSON.stringify(appAppleId ?? null)}, not this merchant's app (apple.app_apple_id ${cfg.app_apple_id}).`,
+    );
+  }
+}
+
 /** Verifies and decodes a signedPayload. Throws VerificationError. Revoked transactions are reported, not refused (REFUND is a notification). */
 export async function verifyNotification(
   signedPayload: string,
@@ -89,6 +114,7 @@ export async function verifyNotification(
   const app = appOf(p);
   const environment = appleEnvironment(app.environment);
   checkAppAndEnvironment(cfg, app.bundleId, environment);
+  if (environment === 'production') checkAppAppleId(cfg, app.appAppleId);
 
   const data = obj(p.data);
   let transaction: AppleTransaction | null = null;

@@ -2,9 +2,9 @@
 
 import { gzipSync, zipSync, zlibSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { StatementFormatError, csvRows, decodeText, gunzip, inflateZlib, unzip } from './decode';
+import { StatementFormatError, csvRows, decodeText, decodeTextLenient, gunzip, inflateZlib, unzip } from './decode';
 import { encodeGbk } from './gbk';
-import { fenToYuan, parseCount, yuanToFen } from './money';
+import { fenToYuan, fenToYuanPlaces, parseCount, unitsToFen, yuanToFen, yuanToUnits } from './money';
 import { addDays, beijingDay, dayStart, parseBeijing, parseDate } from './time';
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
@@ -18,6 +18,16 @@ describe('charset', () => {
     expect(hex(encodeGbk('😀'))).toBe('3f');
     const text = '#支付宝业务明细查询，（元）—商家实收【测试】';
     expect(decodeText(encodeGbk(text), 'gbk', 'x')).toBe(text);
+  });
+
+  it('decodes leniently when asked, naming the lines with bytes that are not GBK', () => {
+    const bytes = encodeGbk('#支付宝业务明细查询\r\n键盘,88.88\r\n乌龙茶,12.00\r\n');
+    const broken = bytes.slice();
+    broken[broken.indexOf(0x2c, 20) - 1] = 0xff;
+    const { text, badLines } = decodeTextLenient(broken, 'gbk');
+    expect(badLines).toEqual([2]);
+    expect(text.split('\r\n')[2]).toBe('乌龙茶,12.00');
+    expect(decodeTextLenient(bytes, 'gbk').badLines).toEqual([]);
   });
 
   it('drops a UTF-8 BOM and refuses bytes that are not the charset', () => {
@@ -77,6 +87,21 @@ describe('money and days', () => {
     expect(yuanToFen('1e3')).toBeNull();
     expect(parseCount('45.0')).toBe(45);
     expect(fenToYuan(-1)).toBe('-0.01');
+  });
+
+  it('thousands separators where well formed, five-decimal fees exactly, rounding to the fen', () => {
+    expect(yuanToFen('7,563,180.81')).toBe(756318081);
+    expect(yuanToFen('-1,234.5')).toBe(-123450);
+    expect(yuanToFen('1,23.00')).toBeNull();
+    expect(yuanToFen('12,3456.00')).toBeNull();
+    expect(parseCount('23,811')).toBe(23811);
+    expect(yuanToUnits('0.53000', 5)).toBe(53000);
+    expect(yuanToUnits('-0.06000', 5)).toBe(-6000);
+    expect(yuanToUnits('0.000001', 5)).toBeNull();
+    expect(unitsToFen(53000, 5)).toBe(53);
+    expect(unitsToFen(59400, 5)).toBe(59);
+    expect(unitsToFen(-59500, 5)).toBe(-60);
+    expect(fenToYuanPlaces(-6, 5)).toBe('-0.06000');
   });
 
   it('Beijing days start at 16:00 UTC the day before', () => {

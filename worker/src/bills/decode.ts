@@ -26,6 +26,23 @@ export function decodeText(bytes: Uint8Array, charset: 'utf-8' | 'gbk', what: st
   return text.startsWith(BOM) ? text.slice(1) : text;
 }
 
+/**
+ * Lenient decoding for statements a single bad byte must not make unreadable: bytes that are not
+ * `charset` become U+FFFD, and the 1-based lines they are on are returned so the parser can name
+ * the rows it could not read exactly. A leading BOM is dropped.
+ */
+export function decodeTextLenient(bytes: Uint8Array, charset: 'utf-8' | 'gbk'): { text: string; badLines: number[] } {
+  let text = new TextDecoder(charset, { fatal: false, ignoreBOM: false }).decode(bytes);
+  if (text.startsWith(BOM)) text = text.slice(1);
+  const badLines: number[] = [];
+  if (text.includes('\ufffd')) {
+    text.split('\n').forEach((line, i) => {
+      if (line.includes('\ufffd')) badLines.push(i + 1);
+    });
+  }
+  return { text, badLines };
+}
+
 export function gunzip(bytes: Uint8Array, what: string): Uint8Array {
   try {
     return gunzipSync(bytes);

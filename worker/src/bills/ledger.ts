@@ -3,18 +3,41 @@
 // so nothing could list "everything paid on a day" without it. It is fed from the merchant event
 // log, which receives every event once stored (merchant-shard.ts appendEvent): a payment is filed
 // under the Beijing day the provider says it was paid (paid_at, what the provider's statement uses),
-// an anomaly and a refund under the day Shouyin recorded them.
+// an anomaly under the day Shouyin recorded it, and a refund's outcome under the day the provider's
+// statement lists the refund: the day it was requested for WeChat Pay (which lists a refund once, on
+// its request day), the day Shouyin learned its outcome for the others (docs/reconciliation.md).
 
+import { PROVIDERS } from '../providers/registry';
 import type { MoneyKind } from './statement';
 import { beijingDay } from './time';
 
 export const LEDGER_SCHEMA = `CREATE TABLE IF NOT EXISTS ledger (
   merchant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, attempt TEXT NOT NULL, session TEXT NOT NULL, provider TEXT,
   provider_transaction_id TEXT, provider_refund_id TEXT, amount INTEGER NOT NULL, at INTEGER NOT NULL, anomaly TEXT,
-  automatic INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (merchant, kind, key))`;
+  automatic INTEGER NOT NULL, event TEXT NOT NULL, requested_at INTEGER, status TEXT NOT NULL DEFAULT 'succeeded',
+  PRIMARY KEY (merchant, kind, key))`;
 
-/** Event types that move money at a provider. */
-export const LEDGER_EVENT_TYPES: ReadonlySet<string> = new Set(['checkout.session.paid', 'payment.anomaly', 'refund.succeeded']);
+/** Columns added after the table first shipped: a shard created before them gets them on first use. */
+const ADDED_COLUMNS = [
+  ['requested_at', 'INTEGER'],
+  ['status', "TEXT NOT NULL DEFAULT 'succeeded'"],
+] as const;
+const migrated = new WeakSet<SqlStorage>();
+
+function ensureColumns(sql: SqlStorage): void {
+  if (migrated.has(sql)) return;
+  for (const [name, type] of ADDED_COLUMNS) {
+    try {
+      sql.exec(`SELECT ${name} FROM ledger LIMIT 0`);
+    } catch {
+      sql.exec(`ALTER TABLE ledger ADD COLUMN ${name} ${type}`);
+    }
+  }
+  migrated.add(sql);
+}
+
+/** Event types that move money at a provider (refund.failed: the outcome of a refund a statement may have listed in flight). */
+export const LEDGER_EVENT_TYPES: ReadonlySet<string> = new Set(['checkout.session.paid', 'payment.anomaly', 'refund.succeeded', 'refund.failed']);
 
 export interface LedgerEntry {
   kind: MoneyKind;
@@ -28,8 +51,12 @@ export interface LedgerEntry {
   provider_refund_id: string | null;
   /** Integer fen. */
   amount: number;
-  /** ms since epoch: paid_at for payments, when recorded for anomalies and refunds. */
+  /** ms since epoch: paid_at for payments, when recorded for anomalies, when Shouyin learned a refund's outcome. */
   at: number;
+  /** ms since epoch: when a refund was requested (its `created`); null for payments. */
+  requested_at: number | null;
+  /** A refund's outcome; payments are always `succeeded`. A failed refund moved no money. */
+  status: 'succeeded' | 'failed';
   /** The anomaly reason (late, duplicate, amount mismatch…) of a payment Shouyin did not accept as the session's. */
   anomaly: string | null;
   /** A refund Shouyin made by itself (of an anomaly). */
@@ -74,6 +101,8 @@ export function ledgerEntryOf(type: string, body: string): LedgerEntry | null {
       provider_refund_id: null,
       amount,
       at: (paidAt ?? created) * 1000,
+      requested_at: null,
+      status: 'succeeded',
       anomaly: null,
       automatic: false,
       event,
@@ -93,13 +122,17 @@ export function ledgerEntryOf(type: string, body: string): LedgerEntry | null {
       provider_refund_id: null,
       amount,
       at: created * 1000,
+      requested_at: null,
+      status: 'succeeded',
       anomaly: str(o.reason) ?? 'anomaly',
       automatic: false,
       event,
     };
   }
-  // refund.succeeded: the refund object; its API id is `re_` + the refund number sent to the provider.
+  // refund.succeeded / refund.failed: the refund object; its API id is `re_` + the refund number sent
+  // to the provider, its `created` when it was requested.
   const id = str(o.id);
+  const requested = int(o.created);
   const attempt = str(o.attempt);
   const amount = int(o.amount);
   if (!id?.startsWith('re_') || !attempt || amount === null) return null;
@@ -113,14 +146,24 @@ export function ledgerEntryOf(type: string, body: string): LedgerEntry | null {
     provider_refund_id: str(o.provider_refund_id),
     amount,
     at: created * 1000,
+    requested_at: requested === null ? null : requested * 1000,
+    status: type === 'refund.failed' ? 'failed' : 'succeeded',
     anomaly: null,
     automatic: o.automatic === true,
     event,
   };
 }
 
-/** The Beijing day an entry belongs to. */
-export const ledgerDay = (e: LedgerEntry): string => beijingDay(e.at);
+/** Whether `provider`'s statement lists a refund on the day it was requested (its bill format's dating). */
+export function refundsListedWhenRequested(provider: string | null): boolean {
+  return PROVIDERS.find((p) => p.id === provider)?.bill?.dating.refunds === 'requested';
+}
+
+/** The Beijing day an entry belongs to: a refund's request day where its provider lists refunds so, else when it happened. */
+export function ledgerDay(e: LedgerEntry): string {
+  if (e.kind === 'refund' && e.requested_at !== null && refundsListedWhenRequested(e.provider)) return beijingDay(e.requested_at);
+  return beijingDay(e.at);
+}
 
 type Row = Omit<LedgerEntry, 'automatic'> & { automatic: number };
 
@@ -129,9 +172,10 @@ type Row = Omit<LedgerEntry, 'automatic'> & { automatic: number };
  * a later anomaly on the same attempt only adds its reason.
  */
 export function insertLedgerEntry(sql: SqlStorage, merchant: string, e: LedgerEntry): void {
+  ensureColumns(sql);
   sql.exec(
-    `INSERT INTO ledger (merchant, kind, key, attempt, session, provider, provider_transaction_id, provider_refund_id, amount, at, anomaly, automatic, event)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO ledger (merchant, kind, key, attempt, session, provider, provider_transaction_id, provider_refund_id, amount, at, anomaly, automatic, event, requested_at, status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (merchant, kind, key) DO UPDATE SET anomaly = COALESCE(ledger.anomaly, excluded.anomaly)`,
     merchant,
     e.kind,
@@ -146,17 +190,21 @@ export function insertLedgerEntry(sql: SqlStorage, merchant: string, e: LedgerEn
     e.anomaly,
     e.automatic ? 1 : 0,
     e.event,
+    e.requested_at,
+    e.status,
   );
 }
 
 const fromRow = (r: Row): LedgerEntry => ({ ...r, automatic: r.automatic === 1 });
 
 export function ledgerEntries(sql: SqlStorage, merchant: string): LedgerEntry[] {
+  ensureColumns(sql);
   return sql.exec<Row>('SELECT * FROM ledger WHERE merchant = ? ORDER BY at, kind, key', merchant).toArray().map(fromRow);
 }
 
 /** The entries among `keys` (`<kind>:<key>`) this day holds. */
 export function ledgerLookup(sql: SqlStorage, merchant: string, keys: readonly string[]): LedgerEntry[] {
+  ensureColumns(sql);
   const out: LedgerEntry[] = [];
   for (const k of keys) {
     const i = k.indexOf(':');

@@ -6,16 +6,18 @@
 // their retries (hourly, up to RUN_TRIES) — signed per Standard Webhooks and retried like every
 // other webhook. `GET /v1/reconciliation/:date` reads the stored report, or computes one.
 
-import { loadConfig, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { providerContext } from '../lib/outbound';
+import { allMerchants, merchantById, publicBaseUrl } from '../merchants';
 import { eventLogFor, utcDay } from '../shards';
 import { configuredProviders, resolveProviderById, type ResolvedProvider } from '../providers/registry';
-import { newEventId } from '../session/ids';
+import { issuedSessionStub, newEventId } from '../session/ids';
+import { refundApiId, refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { WEBHOOK_RETRY_MS } from '../session/schedules';
 import { sendWebhook } from '../session/webhooks';
 import { ledgerShardName, type LedgerEntry } from './ledger';
-import { reconcile, type ProviderInput, type ReconciliationReport } from './reconcile';
+import { reconcile, type InFlight, type ProviderInput, type ReconciliationReport } from './reconcile';
 import type { StatementRow } from './statement';
 import { addDays, beijingDay } from './time';
 
@@ -36,17 +38,27 @@ export const RECON_SCHEMA = [
 export const reconShardName = (merchant: string, date: string): string => `${merchant}:recon:${date}`;
 
 /** Merchants whose configured providers can download a statement. */
-export function reconcilableMerchants(env: Env): MerchantConfig[] {
-  return loadConfig(env).merchants.filter((m) => configuredProviders(m).some((r) => r.provider.downloadStatement !== undefined));
+export async function reconcilableMerchants(env: Env): Promise<MerchantConfig[]> {
+  return (await allMerchants(env)).filter((m) => configuredProviders(m).some((r) => r.provider.downloadStatement !== undefined));
 }
 
-/** Downloads every provider's statement for `date` and diffs them against the ledger. Never throws for a provider's failure. */
+/** What a report carries into the next day's: its in-flight list. Null when no report of `date` is stored. */
+export function storedInFlight(sql: SqlStorage, merchant: string, date: string): { from: string; items: InFlight[] } | null {
+  const row = rowOf(sql, merchant, date);
+  if (!row?.report) return null;
+  const report = JSON.parse(row.report) as Partial<ReconciliationReport>;
+  return { from: date, items: report.in_flight ?? [] };
+}
+
+/**
+ * Downloads every provider's statement for `date` and diffs them against the ledger, carrying in what
+ * the previous day's stored report left in flight. Never throws for a provider's failure.
+ */
 export async function computeReport(env: Env, merchant: MerchantConfig, date: string, now: number): Promise<ReconciliationReport> {
-  const config = loadConfig(env);
-  const ctx = providerContext(config, merchant.livemode, () => Date.now());
+  const ctx = providerContext(publicBaseUrl(env), merchant.livemode, () => Date.now());
   const download = async (r: ResolvedProvider | null, day: string): Promise<ProviderInput | null> => {
     if (!r) return null;
-    const base = { provider: r.provider.id, channel: r.provider.channel };
+    const base = { provider: r.provider.id, channel: r.provider.channel, ...(r.entry.bill ? { dating: r.entry.bill.dating } : {}) };
     if (!r.provider.downloadStatement) return { ...base, result: { status: 'unsupported', reason: `${r.provider.id} has no statement download.` } };
     try {
       return { ...base, result: await r.provider.downloadStatement(ctx, r.config, day) };
@@ -55,7 +67,9 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
     }
   };
   const providers = (await Promise.all(configuredProviders(merchant).map((r) => download(r, date)))).filter((p): p is ProviderInput => p !== null);
-  const ledger = await env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant.id, date)).ledgerEntries(merchant.id);
+  const ledgerShard = (day: string) => env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant.id, day));
+  const ledger = await ledgerShard(date).ledgerEntries(merchant.id);
+  const carried = await env.MERCHANT_SHARDS.getByName(reconShardName(merchant.id, addDays(date, -1))).reconciliationInFlight(merchant.id, addDays(date, -1));
   return reconcile({
     merchant: merchant.id,
     date,
@@ -63,20 +77,28 @@ export async function computeReport(env: Env, merchant: MerchantConfig, date: st
     now,
     providers,
     ledger,
+    carried,
     neighbours: async (keys) => {
       const days = [addDays(date, -1), addDays(date, 1)];
-      const found = await Promise.all(days.map((d) => env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant.id, d)).ledgerLookup(merchant.id, keys)));
+      const found = await Promise.all(days.map((d) => ledgerShard(d).ledgerLookup(merchant.id, keys)));
       return found.flat() as LedgerEntry[];
     },
+    ledgerOf: async (day, keys) => (await ledgerShard(day).ledgerLookup(merchant.id, keys)) as LedgerEntry[],
     providerOf: async (session, attempt) => {
-      if (!session) return null;
-      const s = await env.SESSIONS.getByName(session)
-        .retrieve(merchant.id)
-        .catch(() => null);
+      const stub = session ? await issuedSessionStub(env, session) : null;
+      if (!stub) return null;
+      const s = await stub.retrieve(merchant.id).catch(() => null);
       return s?.payment?.attempt === attempt ? s.payment.provider : null;
     },
-    previousDay: async (providerId): Promise<StatementRow[] | null> => {
-      const p = await download(resolveProviderById(merchant, providerId), addDays(date, -1));
+    refundStatus: async (refundNo) => {
+      // Only Shouyin's own refund numbers lead to a session; anything else is not Shouyin's refund.
+      if (refundNoFromApiId(refundApiId(refundNo)) === null) return null;
+      const stub = await issuedSessionStub(env, sessionIdOfRefundNo(refundNo));
+      const r = stub ? await stub.retrieveRefund(merchant.id, refundNo).catch(() => null) : null;
+      return r?.status ?? null;
+    },
+    statementOf: async (providerId, day): Promise<StatementRow[] | null> => {
+      const p = await download(resolveProviderById(merchant, providerId), day);
       if (!p) return null;
       if (p.result.status === 'ok') return p.result.statement.rows;
       return p.result.status === 'empty' ? [] : null;
@@ -128,7 +150,6 @@ export async function scheduleRun(storage: DurableObjectStorage, sql: SqlStorage
 
 export async function runAlarm(env: Env, storage: DurableObjectStorage, sql: SqlStorage): Promise<void> {
   const now = Date.now();
-  const config = loadConfig(env);
   // Lease the due work before the first await: an alarm that fires again meanwhile finds nothing due,
   // and work whose isolate died is picked up again when the lease runs out.
   const dueRuns = sql.exec<RunRow>('SELECT * FROM recon_runs WHERE run_at IS NOT NULL AND run_at <= ?', now).toArray();
@@ -137,7 +158,7 @@ export async function runAlarm(env: Env, storage: DurableObjectStorage, sql: Sql
   for (const r of dueHooks) sql.exec('UPDATE recon_runs SET webhook_at = ? WHERE merchant = ? AND date = ?', now + LEASE_MS, r.merchant, r.date);
   const completed: RunRow[] = [];
   for (const row of dueRuns) {
-    const merchant = config.merchants.find((m) => m.id === row.merchant);
+    const merchant = await merchantById(env, row.merchant);
     if (!merchant) {
       sql.exec('UPDATE recon_runs SET run_at = NULL WHERE merchant = ? AND date = ?', row.merchant, row.date);
       continue;
@@ -159,8 +180,8 @@ export async function runAlarm(env: Env, storage: DurableObjectStorage, sql: Sql
   }
   // A run that just completed sends its first delivery in this same alarm (its webhook_at is leased).
   for (const row of [...dueHooks, ...completed]) {
-    const merchant = config.merchants.find((m) => m.id === row.merchant);
-    await deliver(config, sql, merchant, rowOf(sql, row.merchant, row.date) as RunRow, now);
+    const merchant = await merchantById(env, row.merchant);
+    await deliver(publicBaseUrl(env), sql, merchant, rowOf(sql, row.merchant, row.date) as RunRow, now);
   }
   await rearm(storage, sql);
 }
@@ -174,6 +195,7 @@ async function recordCompleted(env: Env, sql: SqlStorage, merchant: MerchantConf
     timezone: report.timezone,
     status: report.status,
     counts: report.counts,
+    money: report.money,
     providers: report.providers.map((p) => ({
       provider: p.provider,
       channel: p.channel,
@@ -181,6 +203,7 @@ async function recordCompleted(env: Env, sql: SqlStorage, merchant: MerchantConf
       statement: { payments: p.statement.payments, refunds: p.statement.refunds },
       shouyin: p.shouyin,
       matched: p.matched,
+      money: p.money,
       discrepancies: p.discrepancies,
     })),
     report: `/v1/reconciliation/${report.date}`,
@@ -199,13 +222,13 @@ async function recordCompleted(env: Env, sql: SqlStorage, merchant: MerchantConf
   return merchant.webhook !== undefined;
 }
 
-async function deliver(config: ReturnType<typeof loadConfig>, sql: SqlStorage, merchant: MerchantConfig | undefined, row: RunRow, now: number): Promise<void> {
+async function deliver(publicBase: string, sql: SqlStorage, merchant: MerchantConfig | undefined, row: RunRow, now: number): Promise<void> {
   const done = (delivery: string) =>
     sql.exec('UPDATE recon_runs SET delivery = ?, webhook_at = NULL WHERE merchant = ? AND date = ?', delivery, row.merchant, row.date);
   if (!merchant?.webhook || row.event_id === null || row.event_body === null) return void done('none');
   const tryNo = row.webhook_tries + 1;
   // The same send as every other Shouyin webhook: signed per try, a 3xx never followed.
-  const { status, error } = await sendWebhook(config, merchant.webhook, row.event_id, now, row.event_body);
+  const { status, error } = await sendWebhook(publicBase, merchant.webhook, row.event_id, now, row.event_body);
   sql.exec('INSERT OR REPLACE INTO recon_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', row.event_id, tryNo, now, status, error);
   sql.exec('UPDATE recon_runs SET webhook_tries = ? WHERE merchant = ? AND date = ?', tryNo, row.merchant, row.date);
   if (status !== null && status >= 200 && status < 300) return void done('delivered');
@@ -249,7 +272,7 @@ export async function scheduledReconciliation(env: Env, scheduledTime: number): 
   const date = addDays(beijingDay(scheduledTime), -1);
   const now = Date.now();
   const results = await Promise.allSettled(
-    reconcilableMerchants(env).map((m) => env.MERCHANT_SHARDS.getByName(reconShardName(m.id, date)).scheduleReconciliation(m.id, date, now)),
+    (await reconcilableMerchants(env)).map((m) => env.MERCHANT_SHARDS.getByName(reconShardName(m.id, date)).scheduleReconciliation(m.id, date, now)),
   );
   for (const r of results) if (r.status === 'rejected') console.error('reconciliation schedule failed', r.reason);
 }

@@ -33,3 +33,15 @@ export function parseBeijing(s: string): number | null {
 export function formatBeijing(ms: number): string {
   return new Date(ms + OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/** `HH:mm` Beijing → minutes after midnight, or null. */
+export function parseClock(hhmm: string): number | null {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+}
+
+/** The instant `HH:mm` Beijing falls on day `date` (ms since epoch). */
+export const atClock = (date: string, hhmm: string): number => dayStart(date) + (parseClock(hhmm) ?? 0) * 60_000;
+
+/** Whole days from `a` to `b` (`YYYY-MM-DD` each). */
+export const daysBetween = (a: string, b: string): number => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);

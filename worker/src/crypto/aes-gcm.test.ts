@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import vectors from './fixtures/vectors.json';
-import { AesGcmError, aesGcmDecrypt, aesGcmEncrypt } from './aes-gcm';
+import { AesGcmError, aes256GcmOpen, aes256GcmSeal, aesGcmDecrypt, aesGcmEncrypt, importAes256Key } from './aes-gcm';
 import { fromBase64, toBase64 } from './encoding';
 
 const n = vectors.wechat_v3_notify;
@@ -38,3 +38,38 @@ describe('aes-gcm', () => {
     expect(await aesGcmEncrypt(n.apiV3Key, resource.nonce, resource.associated_data, n.plaintext)).toBe(resource.ciphertext);
   });
 });
+
+describe('aes-256-gcm under a raw key (data at rest)', () => {
+  const raw = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
+
+  it('round-trips, with a fresh IV every time, and opens only with the same key and additional data', async () => {
+    const key = await importAes256Key(raw);
+    const a = await aes256GcmSeal(key, 'merchant:shop|providers.alipay', '{"private_key":"…"}');
+    const b = await aes256GcmSeal(key, 'merchant:shop|providers.alipay', '{"private_key":"…"}');
+    expect(a).not.toBe(b);
+    expect(fromBase64(a).slice(0, 12)).not.toEqual(fromBase64(b).slice(0, 12));
+    expect(fromBase64(a).length).toBe(12 + utf8Length('{"private_key":"…"}') + 16);
+    expect(await aes256GcmOpen(key, 'merchant:shop|providers.alipay', a)).toBe('{"private_key":"…"}');
+    const other = await importAes256Key(raw.map((x) => x ^ 1));
+    const tampered = fromBase64(a);
+    tampered[20] = (tampered[20] as number) ^ 1;
+    for (const attempt of [
+      () => aes256GcmOpen(key, 'merchant:other|providers.alipay', a),
+      () => aes256GcmOpen(key, 'merchant:shop|providers.unionpay', a),
+      () => aes256GcmOpen(other, 'merchant:shop|providers.alipay', a),
+      () => aes256GcmOpen(key, 'merchant:shop|providers.alipay', toBase64(tampered)),
+      () => aes256GcmOpen(key, 'merchant:shop|providers.alipay', toBase64(new Uint8Array(20))),
+      () => aes256GcmOpen(key, 'merchant:shop|providers.alipay', '%%%'),
+    ]) {
+      expect(await attempt().catch((e: unknown) => e)).toBeInstanceOf(AesGcmError);
+    }
+  });
+
+  it('takes exactly 32 bytes of key', async () => {
+    expect(await importAes256Key(new Uint8Array(16)).catch((e: unknown) => e)).toBeInstanceOf(AesGcmError);
+  });
+});
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}

@@ -52,3 +52,54 @@ export async function aesGcmEncrypt(key: string, nonce: string, associatedData: 
   );
   return toBase64(ct);
 }
+
+// ── AES-256-GCM under a raw 32-byte key (Shouyin's own data at rest) ────────────────────────────
+// NIST SP 800-38D: a fresh random 96-bit IV per message (never reused under one key at the volumes a
+// merchant registry writes), the full 128-bit tag, and additional data that binds the ciphertext to
+// where it belongs, so a blob copied to another row or field fails to open.
+
+const IV_BYTES = 12;
+
+/** Imports 32 raw bytes as an AES-256-GCM key (not extractable). */
+export async function importAes256Key(raw: Uint8Array): Promise<CryptoKey> {
+  if (raw.length !== 32) throw new AesGcmError(`An AES-256 key is 32 bytes, got ${raw.length}.`);
+  return crypto.subtle.importKey('raw', buf(raw), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+}
+
+/** base64(iv ‖ ciphertext ‖ tag) of the UTF-8 plaintext, with a random IV. */
+export async function aes256GcmSeal(key: CryptoKey, additionalData: string, plaintext: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: buf(utf8(additionalData)), tagLength: 128 }, key, buf(utf8(plaintext))),
+  );
+  const out = new Uint8Array(IV_BYTES + ct.length);
+  out.set(iv, 0);
+  out.set(ct, IV_BYTES);
+  return toBase64(out);
+}
+
+/** Opens what aes256GcmSeal made under the same key and additional data. Throws AesGcmError otherwise. */
+export async function aes256GcmOpen(key: CryptoKey, additionalData: string, sealed: string): Promise<string> {
+  let data: Uint8Array;
+  try {
+    data = fromBase64(sealed);
+  } catch {
+    throw new AesGcmError('The sealed value is not valid base64.');
+  }
+  if (data.length < IV_BYTES + 16) throw new AesGcmError('The sealed value is too short to hold an IV and a tag.');
+  let plain: ArrayBuffer;
+  try {
+    plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: buf(data.subarray(0, IV_BYTES)), additionalData: buf(utf8(additionalData)), tagLength: 128 },
+      key,
+      buf(data.subarray(IV_BYTES)),
+    );
+  } catch {
+    throw new AesGcmError('AES-GCM authentication failed: the value was altered, moved to another field, or sealed under another key.');
+  }
+  try {
+    return fromUtf8(plain);
+  } catch {
+    throw new AesGcmError('The opened value is not valid UTF-8.');
+  }
+}

@@ -6,12 +6,20 @@ import { ErrorType, ShouyinError } from './errors';
 
 /** A config problem, named by its path (`merchants[0].providers.alipay.app_id`). Provider config modules reuse it. */
 export class ConfigError extends ShouyinError {
-  constructor(path: string, problem: string) {
-    super(ErrorType.configuration, 'config_invalid', `SHOUYIN_CONFIG ${path} ${problem}`, path);
+  /** `source` names the document or variable in the message (`SHOUYIN_CONFIG merchants[0].name is missing.`). */
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+    source = 'SHOUYIN_CONFIG',
+  ) {
+    super(ErrorType.configuration, 'config_invalid', `${source} ${path} ${problem}`, path);
   }
 }
 
 export type Obj = Record<string, unknown>;
+
+/** `path.key`, or `key` alone at the top of a document (an admin API body is one merchant entry). */
+export const fieldPath = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,7 +32,7 @@ export function obj(v: unknown, path: string): Obj {
 
 export function onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new ConfigError(`${path}.${k}`, 'is not a known field.');
+    if (!allowed.includes(k)) throw new ConfigError(fieldPath(path, k), 'is not a known field.');
   }
 }
 
@@ -36,7 +44,7 @@ export function str(
   path: string,
   opts: { optional?: boolean; secret?: boolean; pattern?: RegExp; hint?: string } = {},
 ): string | undefined {
-  const p = `${path}.${key}`;
+  const p = fieldPath(path, key);
   const v = o[key];
   if (v === undefined || v === null) {
     if (opts.optional) return undefined;
@@ -58,10 +66,10 @@ export function url(o: Obj, key: string, path: string, optional: boolean, requir
   try {
     u = new URL(v);
   } catch {
-    throw new ConfigError(`${path}.${key}`, `must be an absolute URL (got ${JSON.stringify(v)}).`);
+    throw new ConfigError(fieldPath(path, key), `must be an absolute URL (got ${JSON.stringify(v)}).`);
   }
   if (u.protocol !== 'https:' && (requireHttps || u.protocol !== 'http:')) {
-    throw new ConfigError(`${path}.${key}`, `must be an ${requireHttps ? 'https' : 'http(s)'} URL (got ${JSON.stringify(v)}).`);
+    throw new ConfigError(fieldPath(path, key), `must be an ${requireHttps ? 'https' : 'http(s)'} URL (got ${JSON.stringify(v)}).`);
   }
   return v.replace(/\/+$/, '');
 }

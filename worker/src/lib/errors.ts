@@ -35,6 +35,8 @@ export const ErrorCode = {
     unknown_notify_endpoint: 'unknown_notify_endpoint',
     date_in_future: 'date_in_future',
     auth_code_invalid: 'auth_code_invalid',
+    /** An admin API write to a merchant that only SHOUYIN_CONFIG holds (the registry has no such entry). */
+    merchant_managed_by_config: 'merchant_managed_by_config',
     /** A list's `starting_after` that is not a cursor of this list, these filters and this merchant. */
     invalid_cursor: 'invalid_cursor',
   },
@@ -47,6 +49,15 @@ export const ErrorCode = {
     origin_not_allowed: 'origin_not_allowed',
     /** The admin API (/v1/admin/…) refuses anything a browser sent. */
     admin_browser_refused: 'admin_browser_refused',
+    /** The dashboard (docs/dashboard.md): no session cookie, or one that ended (idle or absolute timeout, signed out). */
+    dashboard_session_missing: 'dashboard_session_missing',
+    dashboard_session_expired: 'dashboard_session_expired',
+    /** The dashboard's anti-CSRF token (X-CSRF-Token) is missing or not this session's. */
+    csrf_token_invalid: 'csrf_token_invalid',
+    /** A dashboard request sent by another site (Origin or Sec-Fetch-Site). */
+    cross_site_refused: 'cross_site_refused',
+    /** A dashboard sign-in link that is unknown, already used or expired. */
+    sign_in_link_invalid: 'sign_in_link_invalid',
   },
   /** Idempotency-Key handling on the merchant API. */
   idempotency: {
@@ -64,6 +75,12 @@ export const ErrorCode = {
     barcode_in_progress: 'barcode_in_progress',
     /** The session (or this client IP on it) has as many status WebSockets open as it accepts. */
     too_many_streams: 'too_many_streams',
+    /** The session has started as many attempts (provider orders) as it may (session/limits.ts). */
+    attempt_limit_reached: 'attempt_limit_reached',
+    /** Attempts are being started faster than the session's or the merchant's rate allows: retry later. */
+    attempts_rate_limited: 'attempts_rate_limited',
+    /** The client API (the widget) asked for a checkout session that does not exist. */
+    session_not_found: 'session_not_found',
   },
   /** Refunds of a session's payment. */
   refund: {
@@ -136,6 +153,8 @@ export const ErrorCode = {
     bundle_id_mismatch: 'bundle_id_mismatch',
     environment_mismatch: 'environment_mismatch',
     environment_unsupported: 'environment_unsupported',
+    /** A Production App Store notification for another app Apple ID than apple.app_apple_id. */
+    app_apple_id_mismatch: 'app_apple_id_mismatch',
     transaction_revoked: 'transaction_revoked',
   },
   /** Webhook endpoints managed over the API (docs/webhooks.md). */
@@ -150,9 +169,9 @@ export const ErrorCode = {
   config: {
     config_invalid: 'config_invalid',
     apple_roots_missing: 'apple_roots_missing',
+    /** A Production App Store notification arrived and apple.app_apple_id is not configured. */
+    apple_app_apple_id_missing: 'apple_app_apple_id_missing',
     apple_shared_secret_mismatch: 'apple_shared_secret_mismatch',
-    /** SHOUYIN_MASTER_KEY is not set or malformed: webhook endpoint secrets cannot be encrypted at rest. */
-    master_key_missing: 'master_key_missing',
   },
   /** Apple In-App Purchase verification (docs/apple.md). */
   apple: {
@@ -212,8 +231,11 @@ const CODE_STATUS: Partial<Record<ErrorCode, number>> = {
   body_too_large: 413,
   websocket_expected: 426,
   too_many_streams: 429,
+  attempts_rate_limited: 429,
   origin_not_allowed: 403,
   admin_browser_refused: 403,
+  csrf_token_invalid: 403,
+  cross_site_refused: 403,
   unknown_notify_endpoint: 404,
 };
 

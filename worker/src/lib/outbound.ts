@@ -4,8 +4,9 @@
 // Worker's own default export (ctx.exports), in-process.
 
 import { env, exports } from 'cloudflare:workers';
-import type { ShouyinConfig } from '../config';
 import type { Env } from '../env';
+import { REGISTRY_VERSION_HEADER } from '../registry/types';
+import { registryVersion } from '../merchants';
 import type { ProviderContext } from '../providers/types';
 
 export const OUTBOUND_TIMEOUT_MS = 10_000;
@@ -14,15 +15,16 @@ interface SelfFetcher {
   fetch(request: Request): Promise<Response>;
 }
 
-export function outboundFetch(config: ShouyinConfig, timeoutMs = OUTBOUND_TIMEOUT_MS): (request: Request) => Promise<Response> {
-  const own = new URL(config.public_base_url).origin;
+/** `publicBaseUrl`: this Worker's own base (merchants.ts publicBaseUrl). */
+export function outboundFetch(publicBaseUrl: string, timeoutMs = OUTBOUND_TIMEOUT_MS): (request: Request) => Promise<Response> {
+  const own = new URL(publicBaseUrl).origin;
   return async (request) => {
     const signal = AbortSignal.timeout(timeoutMs);
     const req = new Request(request, { signal });
     const url = new URL(req.url);
     if (url.origin === own) {
       const sandbox = (env as unknown as Partial<Env>).SANDBOX;
-      if (sandbox && url.pathname.startsWith('/sandbox/')) return sandbox.fetch(req);
+      if (sandbox && url.pathname.startsWith('/sandbox/')) return sandbox.fetch(await withRegistryVersion(req, env as unknown as Env));
       // Without a sandbox bound, the Worker itself answers `/sandbox/…` with its 404.
       const self = (exports as unknown as { default: SelfFetcher }).default;
       return self.fetch(req);
@@ -31,11 +33,21 @@ export function outboundFetch(config: ShouyinConfig, timeoutMs = OUTBOUND_TIMEOU
   };
 }
 
-export function providerContext(config: ShouyinConfig, livemode: boolean, now: () => number): ProviderContext {
+/** The request with the registry version this isolate serves as a hint for the sandbox Worker (registry/types.ts). */
+export async function withRegistryVersion(req: Request, e: Env): Promise<Request> {
+  // Unreachable registry: no hint, and the sandbox asks on its own schedule.
+  const v = await registryVersion(e).catch(() => null);
+  const headers = new Headers(req.headers);
+  if (v === null) headers.delete(REGISTRY_VERSION_HEADER);
+  else headers.set(REGISTRY_VERSION_HEADER, String(v));
+  return new Request(req, { headers });
+}
+
+export function providerContext(publicBaseUrl: string, livemode: boolean, now: () => number): ProviderContext {
   return {
-    fetch: outboundFetch(config),
+    fetch: outboundFetch(publicBaseUrl),
     now,
     testMode: !livemode,
-    sandboxBaseUrl: `${config.public_base_url}/sandbox`,
+    sandboxBaseUrl: `${publicBaseUrl}/sandbox`,
   };
 }

@@ -89,6 +89,15 @@ export function upsertListing(sql: SqlStorage, merchant: string, r: ListingRecor
   }
 }
 
+/**
+ * Retention (docs/data-retention.md): a session deleted by its retention purge takes its rows with it.
+ * The session calls this before it deletes itself, so the index never lists a session that is gone.
+ */
+export function removeListing(sql: SqlStorage, merchant: string, sessionId: string): void {
+  sql.exec('DELETE FROM listed_refunds WHERE merchant = ? AND session = ?', merchant, sessionId);
+  sql.exec('DELETE FROM listed_sessions WHERE merchant = ? AND id = ?', merchant, sessionId);
+}
+
 /** The version the index holds for a session, or null. */
 export function listedVersion(sql: SqlStorage, merchant: string, id: string): number | null {
   return sql.exec<{ version: number }>('SELECT version FROM listed_sessions WHERE merchant = ? AND id = ?', merchant, id).toArray()[0]?.version ?? null;

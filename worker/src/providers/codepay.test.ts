@@ -317,4 +317,24 @@ describe('alipay trade.pay', () => {
     expect((await rev({ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.SYSTEM_ERROR', sub_msg: '系统错误', retry_flag: 'Y' })).state).toBe('retry');
     expect((await alipay.reverse!(ctxAnswering(timeout), alicfg, input.attemptId)).state).toBe('retry');
   });
+
+  it('cancel: a trade past its cancel window, or not cancellable, is refused for good (asking again cannot help)', async () => {
+    const rev = (sub_code: string, sub_msg: string) =>
+      alipay.reverse!(
+        ctxAnswering(() => aliAnswer('alipay.trade.cancel', { code: '40004', msg: 'Business Failed', sub_code, sub_msg })),
+        alicfg,
+        input.attemptId,
+      );
+    expect(await rev('ACQ.TRADE_CANCEL_TIME_OUT', '超过撤销时间范围')).toMatchObject({ state: 'refused', code: 'ACQ.TRADE_CANCEL_TIME_OUT' });
+    expect(await rev('ACQ.CANCEL_NOT_ALLOWED', '交易不允许撤销')).toMatchObject({ state: 'refused', code: 'ACQ.CANCEL_NOT_ALLOWED' });
+    // Alipay states no cancel window in time: it says when one has passed.
+    expect(alipay.reverseWindowMs).toBeUndefined();
+  });
+});
+
+describe('reversal windows', () => {
+  it('WeChat Pay takes a reversal for 7 days after the order, on both APIs', () => {
+    expect(wechatV3.reverseWindowMs).toBe(7 * 24 * 3_600_000);
+    expect(wechatV2.reverseWindowMs).toBe(7 * 24 * 3_600_000);
+  });
 });

@@ -3,7 +3,7 @@
 // the session Durable Object, the routes and the reconciliation run only ever see the shapes below.
 
 import type { Channel, Flow, NextAction } from '../contract';
-import type { Statement, StatementResult } from '../bills/statement';
+import type { Statement, StatementDating, StatementResult } from '../bills/statement';
 
 /** How a provider reaches the outside world. Tests and the sandbox swap `fetch`; nothing else differs. */
 export interface ProviderContext {
@@ -31,6 +31,14 @@ export interface CreateAttemptInput {
   /** Where a redirect / page flow returns the shopper. */
   returnUrl?: string;
   client: { ip?: string; userAgent?: string; openid?: string };
+  /**
+   * The merchant's order number (1–32 of [A-Za-z0-9_-]), sent in the provider's field that comes back
+   * to the merchant as is (WeChat Pay attach, Alipay passback_params, UnionPay reqReserved), so the
+   * provider's records name the merchant's order, not only Shouyin's attempt id.
+   */
+  merchantOrderId?: string;
+  /** The session's metadata, for a provider that reads its own keys there (WeChat Native mode 1: product_id, openid). */
+  metadata?: Record<string, string>;
 }
 
 export interface CreateAttemptResult {
@@ -117,8 +125,15 @@ export type CodePayResult =
   | { state: 'failed'; code: string; message: string; raw: unknown }
   | { state: 'unknown'; reason: string; raw?: unknown };
 
-/** Reversing a payment-code order (WeChat reverse, Alipay trade.cancel): closes it if unpaid, refunds it if paid. */
-export type ReverseResult = { state: 'done'; raw: unknown } | { state: 'retry'; reason: string; raw?: unknown };
+/**
+ * Reversing a payment-code order (WeChat reverse, Alipay trade.cancel): closes it if unpaid, refunds it
+ * if paid. `refused`: the provider will never reverse this order (past its reversal window, say);
+ * asking again cannot help, and a person must look at it.
+ */
+export type ReverseResult =
+  | { state: 'done'; raw: unknown }
+  | { state: 'retry'; reason: string; raw?: unknown }
+  | { state: 'refused'; code: string; reason: string; raw?: unknown };
 
 /** What a verified notify says. Anything unverifiable throws VerificationError instead. */
 export type NotifyEvent =
@@ -160,6 +175,11 @@ export interface PaymentProvider<Config> {
   payWithCode?(ctx: ProviderContext, config: Config, input: CodePayInput): Promise<CodePayResult>;
   /** With payWithCode: undo a payment-code order the till gave up on, paid or not. Idempotent. */
   reverse?(ctx: ProviderContext, config: Config, attemptId: string, providerData?: Record<string, string>): Promise<ReverseResult>;
+  /**
+   * With reverse: how long after the pay call the provider still accepts a reversal, when it says
+   * (WeChat Pay: 7 days). Past it Shouyin stops asking and raises a payment.anomaly for a person.
+   */
+  reverseWindowMs?: number;
   /** Optional: the provider's statement (对账单) for one Beijing day `YYYY-MM-DD`, parsed into one row shape (worker/src/bills). */
   downloadStatement?(ctx: ProviderContext, config: Config, date: string): Promise<StatementResult>;
   /** Verify on the raw bytes, then decrypt/parse. Throws VerificationError when anything fails. */
@@ -244,6 +264,8 @@ export interface BillFormat {
   readonly name: string;
   /** One file as downloaded and unpacked; `date` is the Beijing day it covers. Throws StatementFormatError. */
   parse(file: Uint8Array, fileName: string, date: string): Statement;
+  /** Which day the statement lists a movement on: calendar or clearing day, and a refund's request or settle day. */
+  readonly dating: StatementDating;
 }
 
 /** A product a static QR code sells. */
@@ -310,6 +332,8 @@ export interface ProviderEntry<Config = unknown, C extends Channel = Channel> {
   identity(config: Config): ExpectedIdentity;
   /** The flows the merchant's config allows; all of provider.flows when absent. */
   flows?(config: Config): readonly Flow[];
+  /** For a flow `flows` can leave out: the config fields that turn it on (the admin API's `check` says what is missing). */
+  readonly flowRequires?: Partial<Record<Flow, string>>;
   readonly provider: PaymentProvider<Config>;
   /** The format of the statement provider.downloadStatement reads. */
   readonly bill?: BillFormat;

@@ -33,6 +33,10 @@ describe('authenticateAdmin', () => {
     expect(withOrigin.status).toBe(403);
     expect(await code(withOrigin)).toBe('admin_browser_refused');
     expect(withOrigin.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await call({ authorization: `Bearer ${KEY}`, 'sec-fetch-mode': 'cors' })).status).toBe(403);
+    expect((await call({ authorization: `Bearer ${KEY}`, 'sec-fetch-site': 'same-origin' })).status).toBe(403);
+    expect((await call({ authorization: `Bearer ${KEY}`, 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' })).status).toBe(403);
+  });
+  it("accepts a server-side client's request (Node's fetch sends Sec-Fetch-Mode: cors, no Sec-Fetch-Site)", async () => {
+    expect((await call({ authorization: `Bearer ${KEY}`, 'sec-fetch-mode': 'cors' })).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 // The operator's API (/v1/admin/…) is authenticated by admin keys, never by a merchant's keys, and is
-// never callable from a browser: a request that a browser would mark (an Origin header, or a
-// Sec-Fetch-Mode other than a top-level navigation) is refused before its key is looked at, and no
+// never callable from a browser: a request that a browser marks (an Origin header, or any
+// Sec-Fetch-Site, which browsers send on every request and server-side HTTP clients do not — Node's
+// fetch sends Sec-Fetch-Mode but not Sec-Fetch-Site) is refused before its key is looked at, and no
 // admin answer ever carries CORS headers. Admin keys live in the Worker secret SHOUYIN_ADMIN_KEYS:
 // comma-separated `sk_admin_…` keys, several at once while one is being replaced (docs/deploy.md).
 
@@ -20,9 +21,8 @@ export function adminKeys(env: Pick<Env, 'SHOUYIN_ADMIN_KEYS'>): string[] {
 }
 
 /** Throws unless the request carries one of the admin keys and does not come from a browser. */
-export function authenticateAdmin(c: Context<{ Bindings: Env }>): void {
-  const mode = c.req.header('sec-fetch-mode');
-  if (c.req.header('origin') !== undefined || (mode !== undefined && mode !== 'navigate' && mode !== 'none')) {
+export function authenticateAdmin(c: Pick<Context<{ Bindings: Pick<Env, 'SHOUYIN_ADMIN_KEYS'> }>, 'req' | 'env'>): void {
+  if (c.req.header('origin') !== undefined || c.req.header('sec-fetch-site') !== undefined) {
     throw new ShouyinError(ErrorType.authentication, 'admin_browser_refused', 'The admin API is not callable from a browser.');
   }
   const h = c.req.header('authorization') ?? '';

@@ -1,19 +1,24 @@
 // Apple In-App Purchase routes (docs/apple.md). Thin: validate → authenticate → verify → answer.
 //   POST /v1/apple/receipts/verify      merchant API (secret key): legacy verifyReceipt
 //   POST /v1/apple/transactions/verify  merchant API (secret key): StoreKit 2 signed transaction
-//   POST /notify/apple/:merchant        App Store Server Notifications V2, recorded in the event log
-// Mounted before the generic /v1 and /notify routers, so only this file's authentication runs here.
+//   POST /notify/apple/:merchant        App Store Server Notifications V2: recorded in the event log
+//                                       and sent to the merchant as `apple.notification` webhooks
+// The notify route is mounted before the generic /notify router, so only the JWS authenticates it.
 
+import { createRoute } from '@hono/zod-openapi';
 import { Hono } from 'hono';
+import { apiApp, defineRoute, type z } from '../api/openapi';
+import { AppleReceipt, AppleTransaction, VerifyReceiptBody, VerifyTransactionBody } from '../api/schemas/apple';
+import { BODY, INTERNAL, MERCHANT_AUTH, errors, secretKeyAuth } from '../api/schemas/common';
 import { type AppleNotification, verifyNotificationPayload, verifyReceiptData, verifyTransactionToken } from '../apple';
 import type { AppleConfig } from '../apple/config';
-import { COMPACT_JWS } from '../apple/jws';
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { sha256Hex } from '../crypto/digest';
-import { ErrorType, ShouyinError, VerificationError, errorDataResponse, invalid, type ErrorCode } from '../lib/errors';
+import { ErrorType, ShouyinError, VerificationError, errorDataResponse, type ErrorCode } from '../lib/errors';
 import { outboundFetch } from '../lib/outbound';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { eventLogFor, utcDay } from '../shards';
-import { authenticateMerchant, parseJsonObject, readBody, type AppEnv } from './http';
+import { readBody, type AppEnv } from './http';
 
 /** Legacy receipts grow with every purchase; a megabyte holds years of them. */
 export const MAX_RECEIPT_BODY = 1024 * 1024;
@@ -21,12 +26,10 @@ export const MAX_TRANSACTION_BODY = 64 * 1024;
 /** A notification nests two JWS, each with its x5c chain: about 30 KB in practice. */
 export const MAX_APPLE_NOTIFY_BODY = 256 * 1024;
 
+/** `/v1/apple/…`: mounted in the merchant routes (merchant.ts), behind whatever authenticates them. */
+export const appleMerchantRoutes = apiApp();
+/** Apple's own calls (`/notify/apple/:merchant`): authenticated by the JWS, not by a key. */
 export const appleRoutes = new Hono<AppEnv>();
-
-appleRoutes.use('/v1/apple/*', async (c, next) => {
-  c.set('merchant', authenticateMerchant(c));
-  await next();
-});
 
 function appleOf(merchant: MerchantConfig): AppleConfig {
   if (!merchant.apple) {
@@ -39,67 +42,105 @@ function appleOf(merchant: MerchantConfig): AppleConfig {
   return merchant.apple;
 }
 
-function onlyParams(body: Record<string, unknown>, allowed: string[]): void {
-  for (const k of Object.keys(body)) {
-    if (!allowed.includes(k)) throw invalid(k, `Received unknown parameter: ${k}. This call takes ${allowed.join(', ')}.`, 'parameter_unknown');
-  }
-}
-
 /** A failed check on something the caller sent: 400, naming the field and the check's code. */
 function refused(e: unknown, param: string): never {
   if (e instanceof VerificationError) throw new ShouyinError(ErrorType.invalid_request, e.code, e.message, param);
   throw e;
 }
 
-appleRoutes.post('/v1/apple/receipts/verify', async (c) => {
-  const merchant = c.get('merchant');
-  const body = parseJsonObject(await readBody(c.req.raw, MAX_RECEIPT_BODY));
-  onlyParams(body, ['receipt_data', 'exclude_old_transactions']);
-  const raw = body.receipt_data;
-  if (raw === undefined) throw invalid('receipt_data', 'Missing required param: receipt_data (the base64 app receipt).', 'parameter_missing');
-  if (typeof raw !== 'string') throw invalid('receipt_data', 'receipt_data must be a string: the base64 of the app receipt.');
-  // Line-wrapped base64 (lineLength64Characters) is fine; anything else is not a receipt.
-  const receipt = raw.replace(/[\r\n]+/g, '');
-  if (receipt.includes(' ')) {
-    throw invalid(
-      'receipt_data',
-      'receipt_data contains spaces: if it went through a form or URL decoder, its "+" characters became spaces. Send the base64 unchanged.',
-    );
-  }
-  if (receipt.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(receipt) || receipt.replace(/=+$/, '').length % 4 === 1) {
-    throw invalid('receipt_data', 'receipt_data must be standard base64 (A–Z, a–z, 0–9, +, /, = padding): the app receipt as the device encoded it.');
-  }
-  const exclude = body.exclude_old_transactions;
-  if (exclude !== undefined && typeof exclude !== 'boolean') throw invalid('exclude_old_transactions', 'exclude_old_transactions must be true or false.');
-  const config = loadConfig(c.env);
-  try {
-    return c.json(await verifyReceiptData(config, merchant, appleOf(merchant), outboundFetch(config), receipt, exclude));
-  } catch (e) {
-    refused(e, 'receipt_data');
-  }
-});
+const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
+/** What a refused receipt or transaction answers: the check's code, naming the field. */
+const CHECKS: ErrorCode[] = [
+  'jws_malformed',
+  'jws_signature_invalid',
+  'jws_chain_untrusted',
+  'bundle_id_mismatch',
+  'environment_mismatch',
+  'transaction_revoked',
+];
 
-appleRoutes.post('/v1/apple/transactions/verify', async (c) => {
-  const merchant = c.get('merchant');
-  const body = parseJsonObject(await readBody(c.req.raw, MAX_TRANSACTION_BODY));
-  onlyParams(body, ['signed_transaction']);
-  const token = body.signed_transaction;
-  if (token === undefined) {
-    throw invalid(
-      'signed_transaction',
-      'Missing required param: signed_transaction (a StoreKit 2 jwsRepresentation or the App Store Server API signedTransactionInfo).',
-      'parameter_missing',
-    );
-  }
-  if (typeof token !== 'string' || !COMPACT_JWS.test(token)) {
-    throw invalid('signed_transaction', 'signed_transaction must be a compact JWS: three base64url parts separated by dots.');
-  }
-  try {
-    return c.json(await verifyTransactionToken(merchant, appleOf(merchant), token));
-  } catch (e) {
-    refused(e, 'signed_transaction');
-  }
-});
+defineRoute(
+  appleMerchantRoutes,
+  createRoute({
+    method: 'post',
+    path: '/receipts/verify',
+    operationId: 'verifyAppleReceipt',
+    tags: ['Apple In-App Purchase'],
+    summary: 'Verify a legacy app receipt (verifyReceipt)',
+    description: 'Only reads and checks: no Idempotency-Key needed (docs/apple.md).',
+    security: secretKeyAuth,
+    bodyLimit: MAX_RECEIPT_BODY,
+    request: { body: { content: { 'application/json': { schema: VerifyReceiptBody } }, required: true } },
+    responses: {
+      200: json(AppleReceipt, 'The verified receipt.'),
+      ...errors({
+        400: [
+          ...BODY,
+          'apple_not_configured',
+          'receipt_malformed',
+          'receipt_not_authenticated',
+          'receipt_not_authorized',
+          'bundle_id_mismatch',
+          'environment_mismatch',
+        ],
+        401: MERCHANT_AUTH,
+        413: ['body_too_large'],
+        500: [...INTERNAL, 'apple_roots_missing', 'apple_shared_secret_mismatch'],
+        502: [
+          'apple_unavailable',
+          'apple_unreachable',
+          'apple_bad_response',
+          'apple_environment_conflict',
+          'apple_internal_error',
+          'apple_request_unreadable',
+          'apple_unknown_status',
+        ],
+      }),
+    },
+  }),
+  async (c) => {
+    const merchant = c.get('merchant');
+    const { receipt_data: receipt, exclude_old_transactions: exclude } = c.req.valid('json');
+    const base = publicBaseUrl(c.env);
+    try {
+      return c.json(await verifyReceiptData(base, merchant, appleOf(merchant), outboundFetch(base), receipt, exclude));
+    } catch (e) {
+      refused(e, 'receipt_data');
+    }
+  },
+);
+
+defineRoute(
+  appleMerchantRoutes,
+  createRoute({
+    method: 'post',
+    path: '/transactions/verify',
+    operationId: 'verifyAppleTransaction',
+    tags: ['Apple In-App Purchase'],
+    summary: 'Verify a StoreKit 2 signed transaction',
+    description: "Checks the JWS chain to Apple's root, the signature, the app, the environment and revocation. Only reads and checks.",
+    security: secretKeyAuth,
+    bodyLimit: MAX_TRANSACTION_BODY,
+    request: { body: { content: { 'application/json': { schema: VerifyTransactionBody } }, required: true } },
+    responses: {
+      200: json(AppleTransaction, 'The verified transaction.'),
+      ...errors({
+        400: [...BODY, 'apple_not_configured', ...CHECKS],
+        401: MERCHANT_AUTH,
+        413: ['body_too_large'],
+        500: [...INTERNAL, 'apple_roots_missing'],
+      }),
+    },
+  }),
+  async (c) => {
+    const merchant = c.get('merchant');
+    try {
+      return c.json(await verifyTransactionToken(merchant, appleOf(merchant), c.req.valid('json').signed_transaction));
+    } catch (e) {
+      refused(e, 'signed_transaction');
+    }
+  },
+);
 
 // ── App Store Server Notifications V2 ───────────────────────────────────────────────────────────
 
@@ -112,7 +153,7 @@ const notifyError = (type: ErrorType, code: ErrorCode, message: string): Respons
  * signedDate, so a retried notification lands on the same row and is stored once.
  */
 appleRoutes.post('/notify/apple/:merchant', async (c) => {
-  const merchant = merchantById(loadConfig(c.env), c.req.param('merchant'));
+  const merchant = await merchantById(c.env, c.req.param('merchant'));
   if (!merchant?.apple) return notifyError(ErrorType.invalid_request, 'unknown_notify_endpoint', 'No merchant with an apple section has this id.');
   let text: string;
   try {
@@ -143,7 +184,8 @@ appleRoutes.post('/notify/apple/:merchant', async (c) => {
   const id = `evt_${(await sha256Hex(`apple:${merchant.id}:${notification.notification_uuid}`)).slice(0, 24)}`;
   const event = { id, type: 'apple.notification', created: notification.signed_date, livemode: merchant.livemode, data: { object: notification } };
   try {
-    await eventLogFor(c.env, merchant.id, utcDay(created)).appendEvent(merchant.id, {
+    // Stored, and queued as the `apple.notification` webhook, in one step: Apple's 200 means both.
+    await eventLogFor(c.env, merchant.id, utcDay(created)).recordMerchantEvent(merchant.id, {
       id,
       type: event.type,
       created,

@@ -2,13 +2,21 @@
 // who is calling, and reading a request's body.
 
 import type { Context } from 'hono';
-import { CHANNELS, FLOWS, type Channel, type Flow } from '../contract';
-import { loadConfig, type MerchantConfig } from '../config';
-import { timingSafeEqual } from '../crypto/timing-safe';
+import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
-import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid } from '../lib/errors';
+import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, notFound, type ErrorData } from '../lib/errors';
+import { merchantByApiKey } from '../merchants';
 
-export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig } };
+/** `rawBody`: the request body as received, kept by the API's body reader (api/openapi.ts) for Idempotency-Key fingerprints. */
+export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig; rawBody: string } };
+
+/**
+ * A session's refusal as a merchant route answers it. "No such session" reads the same whether the id
+ * was made up, is another merchant's, or its session was deleted by retention (SECURITY.md, "Session ids").
+ */
+export function sessionErrorResponse(e: ErrorData, id: string): Response {
+  return e.type === ErrorType.not_found ? errorResponse(notFound('checkout session', id)) : errorDataResponse(e);
+}
 
 export function errorResponse(err: unknown): Response {
   // Configuration problems are the operator's to fix; the message names the field, never a secret.
@@ -28,8 +36,8 @@ function bearer(c: Context): string | null {
   return m?.[1] ?? null;
 }
 
-/** The merchant whose secret key is presented. Compared in constant time against every key. */
-export function authenticateMerchant(c: Context<AppEnv>): MerchantConfig {
+/** The merchant whose secret key is presented (merchants.ts compares hashes, in constant time). */
+export async function authenticateMerchant(c: Context<AppEnv>): Promise<MerchantConfig> {
   const key = bearer(c);
   if (!key) {
     throw new ShouyinError(ErrorType.authentication, 'missing_api_key', 'Send your secret key as `Authorization: Bearer sk_test_…`.');
@@ -37,10 +45,7 @@ export function authenticateMerchant(c: Context<AppEnv>): MerchantConfig {
   if (key.startsWith('pk_') || key.startsWith('cs_')) {
     throw new ShouyinError(ErrorType.authentication, 'invalid_api_key', 'This endpoint needs a secret key (sk_…), not a client secret.');
   }
-  let found: MerchantConfig | undefined;
-  for (const m of loadConfig(c.env).merchants) {
-    for (const k of m.secret_keys) if (timingSafeEqual(k, key)) found = m;
-  }
+  const found = await merchantByApiKey(c.env, key);
   if (!found) {
     // Never echo the key; show its prefix so a test/live mix-up is visible.
     throw new ShouyinError(ErrorType.authentication, 'invalid_api_key', `Invalid API key provided: ${key.slice(0, 8)}…`);
@@ -99,20 +104,4 @@ export function parseJsonObject(text: string): Record<string, unknown> {
     throw new ShouyinError(ErrorType.invalid_request, 'invalid_json', 'The request body must be a JSON object.');
   }
   return v as Record<string, unknown>;
-}
-
-export function parseAttemptParams(body: Record<string, unknown>): { channel: Channel; flow: Flow } {
-  for (const k of Object.keys(body)) {
-    // The amount is the server's; whoever tries to send one is told so.
-    if (k !== 'channel' && k !== 'flow') throw invalid(k, `Received unknown parameter: ${k}. An attempt takes only channel and flow.`, 'parameter_unknown');
-  }
-  const channel = body.channel;
-  if (typeof channel !== 'string' || !(CHANNELS as readonly string[]).includes(channel)) {
-    throw invalid('channel', `channel must be one of ${CHANNELS.join(', ')}.`);
-  }
-  const flow = body.flow ?? 'qr';
-  if (typeof flow !== 'string' || !(FLOWS as readonly string[]).includes(flow)) throw invalid('flow', `flow must be one of ${FLOWS.join(', ')}.`);
-  if (flow === 'barcode')
-    throw invalid('flow', 'A payment code is charged with POST /v1/checkout/sessions/:id/barcode {"auth_code"} (secret key), not as an attempt.');
-  return { channel: channel as Channel, flow: flow as Flow };
 }

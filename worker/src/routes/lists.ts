@@ -1,41 +1,40 @@
-// Lists and search on the merchant API (secret key): `GET /v1/checkout/sessions`, `GET /v1/refunds`,
+// Lists and search on the merchant API: `GET /v1/checkout/sessions`, `GET /v1/refunds`,
 // `GET /v1/events/{id}`. Sessions and refunds are read from the merchant's list index
 // (listing/store.ts), which every session keeps up to date from its outbox; each single session stays
 // the truth (`GET /v1/checkout/sessions/{id}`). docs/merchant-api.md, "Lists and search".
+// Mounted inside merchantRoutes (routes/merchant.ts), behind whatever authenticates them.
 
 import { createRoute } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
-import { apiApp } from '../api/openapi';
-import { errorResponses, notFoundResponse } from '../api/schemas/common';
-import { EventIdParams, LoggedEventBody, RefundList, RefundListQuery, SessionList, SessionListQuery } from '../api/schemas/lists';
+import { apiApp, defineRoute } from '../api/openapi';
+import { INTERNAL, MERCHANT_AUTH, errors, secretKeyAuth } from '../api/schemas/common';
+import { Event } from '../api/schemas/events';
+import { EventIdParams, RefundList, RefundListQuery, SessionList, SessionListQuery } from '../api/schemas/lists';
 import type { Env } from '../env';
-import { notFound } from '../lib/errors';
+import { notFound, type ErrorCode } from '../lib/errors';
 import { decodeCursor, filterKey, pageOf } from '../listing/cursor';
 import type { LoggedEvent } from '../merchant-shard';
-import { eventLogFor, listIndexFor, utcDay } from '../shards';
-import { authenticateMerchant, type AppEnv } from './http';
-import { EVENT_LOG_DAYS } from './merchant';
+import { EVENT_LOG_DAYS, eventLogFor, listIndexFor, utcDay } from '../shards';
 
-/** The merchant API's authentication, per route (these routes share /v1 with others). */
-export const merchantAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  c.set('merchant', authenticateMerchant(c));
-  await next();
-};
+export const listRoutes = apiApp();
 
-export const listsApi = apiApp();
-
+const json = <S>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
 const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : s * 1000);
+/** What a list's query can be refused for: a filter, `limit`, or a cursor of another list. */
+const LIST_400: ErrorCode[] = ['parameter_invalid', 'parameter_unknown', 'invalid_cursor'];
 
-listsApi.openapi(
+defineRoute(
+  listRoutes,
   createRoute({
     method: 'get',
     path: '/checkout/sessions',
-    summary: 'List and search checkout sessions',
-    description: 'Newest first. Reflects every change of a session within seconds (docs/merchant-api.md, "How fresh a list is").',
+    operationId: 'listCheckoutSessions',
     tags: ['Checkout sessions'],
-    middleware: [merchantAuth],
+    summary: 'List and search checkout sessions',
+    description:
+      'Newest first. Reflects every change of a session within seconds (docs/merchant-api.md, "How fresh a list is"). Items never carry the client secret nor the hosted page url: retrieve the session for them.',
+    security: secretKeyAuth,
     request: { query: SessionListQuery },
-    responses: { 200: { description: 'A page of sessions.', content: { 'application/json': { schema: SessionList } } }, ...errorResponses },
+    responses: { 200: json(SessionList, 'A page of sessions.'), ...errors({ 400: LIST_400, 401: MERCHANT_AUTH, 500: INTERNAL }) },
   }),
   async (c) => {
     const merchant = c.get('merchant');
@@ -57,21 +56,23 @@ listsApi.openapi(
       ...(before ? { before } : {}),
       limit: q.limit + 1,
     });
-    const items = rows.map((r) => ({ id: r.id, created: r.created, item: JSON.parse(r.body) }));
+    const items = rows.map((r) => ({ id: r.id, created: r.created, item: JSON.parse(r.body) as unknown }));
     return c.json(await pageOf(items, q.limit, merchant.id, 'checkout_sessions', filters), 200);
   },
 );
 
-listsApi.openapi(
+defineRoute(
+  listRoutes,
   createRoute({
     method: 'get',
     path: '/refunds',
+    operationId: 'listRefunds',
+    tags: ['Refunds'],
     summary: 'List refunds',
     description: "Newest first: every refund of the merchant's sessions, automatic refunds of payment anomalies included.",
-    tags: ['Refunds'],
-    middleware: [merchantAuth],
+    security: secretKeyAuth,
     request: { query: RefundListQuery },
-    responses: { 200: { description: 'A page of refunds.', content: { 'application/json': { schema: RefundList } } }, ...errorResponses },
+    responses: { 200: json(RefundList, 'A page of refunds.'), ...errors({ 400: LIST_400, 401: MERCHANT_AUTH, 500: INTERNAL }) },
   }),
   async (c) => {
     const merchant = c.get('merchant');
@@ -86,7 +87,7 @@ listsApi.openapi(
       ...(before ? { before } : {}),
       limit: q.limit + 1,
     });
-    const items = rows.map((r) => ({ id: r.id, created: r.created, item: JSON.parse(r.body) }));
+    const items = rows.map((r) => ({ id: r.id, created: r.created, item: JSON.parse(r.body) as unknown }));
     return c.json(await pageOf(items, q.limit, merchant.id, 'refunds', filters), 200);
   },
 );
@@ -102,26 +103,24 @@ export async function findEvent(env: Env, merchantId: string, id: string): Promi
   return found.find((e) => e !== null) ?? null;
 }
 
-listsApi.openapi(
+defineRoute(
+  listRoutes,
   createRoute({
     method: 'get',
     path: '/events/{id}',
+    operationId: 'retrieveEvent',
+    tags: ['Events'],
     summary: 'Retrieve an event',
     description: 'One event of the last 7 days, exactly as its webhook carried it.',
-    tags: ['Events'],
-    middleware: [merchantAuth],
+    security: secretKeyAuth,
     request: { params: EventIdParams },
-    responses: {
-      200: { description: 'The event.', content: { 'application/json': { schema: LoggedEventBody } } },
-      ...errorResponses,
-      ...notFoundResponse,
-    },
+    responses: { 200: json(Event, 'The event.'), ...errors({ 401: MERCHANT_AUTH, 404: ['resource_missing'], 500: INTERNAL }) },
   }),
   async (c) => {
     const merchant = c.get('merchant');
     const { id } = c.req.valid('param');
     const e = await findEvent(c.env, merchant.id, id);
     if (!e) throw notFound('event', id);
-    return c.json(JSON.parse(e.body), 200);
+    return new Response(e.body, { headers: { 'content-type': 'application/json' } });
   },
 );

@@ -4,12 +4,12 @@
 
 import { Hono } from 'hono';
 import { CHANNELS, type Channel } from '../contract';
-import { loadConfig, merchantById } from '../config';
 import { ShouyinError, VerificationError } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { resolveProvider } from '../providers/registry';
 import type { Ack, NotifyEvent } from '../providers/types';
-import { sessionIdOfAttempt } from '../session/ids';
+import { issuedSessionStub, sessionIdOfAttempt } from '../session/ids';
 import { readBody, type AppEnv } from './http';
 
 export const MAX_NOTIFY_BODY = 64 * 1024;
@@ -20,7 +20,7 @@ const toResponse = (a: Ack): Response => new Response(a.body === '' ? null : a.b
 
 notifyRoutes.post('/:channel/:merchant', async (c) => {
   const channel = c.req.param('channel');
-  const merchant = merchantById(loadConfig(c.env), c.req.param('merchant'));
+  const merchant = await merchantById(c.env, c.req.param('merchant'));
   if (!(CHANNELS as readonly string[]).includes(channel) || !merchant) return c.text('unknown notify endpoint', 404);
   const resolved = resolveProvider(merchant, channel as Channel);
   if (!resolved) return c.text('channel not configured', 404);
@@ -38,7 +38,7 @@ notifyRoutes.post('/:channel/:merchant', async (c) => {
     headers[k.toLowerCase()] = v;
   });
 
-  const ctx = providerContext(loadConfig(c.env), merchant.livemode, () => Date.now());
+  const ctx = providerContext(publicBaseUrl(c.env), merchant.livemode, () => Date.now());
   let event: NotifyEvent;
   try {
     event = await provider.parseNotify(ctx, config, { method: c.req.method, headers, body, contentType: headers['content-type'] ?? '' });
@@ -53,12 +53,13 @@ notifyRoutes.post('/:channel/:merchant', async (c) => {
 
   const attemptId = event.kind === 'payment' ? event.payment.attemptId : event.attemptId;
   const sessionId = sessionIdOfAttempt(attemptId);
-  if (!sessionId) {
+  const stub = sessionId ? await issuedSessionStub(c.env, sessionId) : null;
+  if (!stub) {
     console.warn(`verified notify for an order that is not ours: ${attemptId}`);
     return toResponse(provider.ack(false, { reason: 'unknown_order', message: 'unknown order' }));
   }
   try {
-    const r = await c.env.SESSIONS.getByName(sessionId).applyNotify(merchant.id, event, identity);
+    const r = await stub.applyNotify(merchant.id, event, identity);
     if (!r.ok) return toResponse(provider.ack(false, { reason: 'unknown_order', message: r.error.message }));
   } catch (e) {
     // Not stored → the provider must retry.

@@ -5,16 +5,32 @@
 // The provider's capability checks the callback and answers it in its own format; this route only
 // makes the order it asks for: a checkout session for the product, created through the merchant API
 // in-process (so it is an ordinary session: query fallback, expiry, refunds, webhooks), and its QR
-// attempt, which the capability hands back to the provider.
+// attempt, which the capability hands back to the provider. The in-process calls run the merchant
+// API's routes with the merchant already known (merchantRoutes, as the dashboard mounts them): no
+// secret key is needed, so a merchant whose keys are stored only as hashes sells by product QR too.
 
 import { Hono, type Context } from 'hono';
 import type { Channel } from '../contract';
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { ErrorType, ShouyinError } from '../lib/errors';
-import { outboundFetch, providerContext } from '../lib/outbound';
+import { providerContext } from '../lib/outbound';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { productQrOf, resolveProvider, type ResolvedProvider } from '../providers/registry';
 import type { ProductQr } from '../providers/types';
-import { authenticateMerchant, readBody, type AppEnv } from './http';
+import { authenticateMerchant, errorResponse, readBody, type AppEnv } from './http';
+import { merchantRoutes } from './merchant';
+
+/** The merchant API's routes at /v1, acting for `merchant`: for in-process calls only. */
+function apiFor(merchant: MerchantConfig): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError((err) => errorResponse(err));
+  app.use('*', async (c, next) => {
+    c.set('merchant', merchant);
+    await next();
+  });
+  app.route('/v1', merchantRoutes);
+  return app;
+}
 
 /** The provider's callback is a small signed message; anything bigger is refused unread. */
 const MAX_CALLBACK_BODY = 64 * 1024;
@@ -25,8 +41,8 @@ export function productQrRoutes(channel: Channel, mountPath: string): Hono<AppEn
   const routes = new Hono<AppEnv>();
 
   /** The merchant's provider for the channel, when it has product QR codes. */
-  function found(c: Context<AppEnv>): { merchant: MerchantConfig; resolved: ResolvedProvider; qr: ProductQr<unknown> } | null {
-    const merchant = merchantById(loadConfig(c.env), c.req.param('merchant') ?? '');
+  async function found(c: Context<AppEnv>): Promise<{ merchant: MerchantConfig; resolved: ResolvedProvider; qr: ProductQr<unknown> } | null> {
+    const merchant = await merchantById(c.env, c.req.param('merchant') ?? '');
     const resolved = merchant ? resolveProvider(merchant, channel) : null;
     const qr = resolved?.entry.productQr;
     return merchant && resolved && qr ? { merchant, resolved, qr } : null;
@@ -34,36 +50,39 @@ export function productQrRoutes(channel: Channel, mountPath: string): Hono<AppEn
 
   /** The product QR's content. Print it once; every scan makes a new checkout session. */
   routes.get('/:merchant/link', async (c) => {
-    const key = authenticateMerchant(c);
-    const m = found(c);
+    const key = await authenticateMerchant(c);
+    const m = await found(c);
     if (!m || key.id !== m.merchant.id) {
       throw new ShouyinError(ErrorType.not_found, 'resource_missing', `${capability.name} needs ${capability.requires} on this merchant.`);
     }
-    const config = loadConfig(c.env);
+    const base = publicBaseUrl(c.env);
     const productId = c.req.query('product_id') ?? '';
     const url = await m.qr.link(
-      providerContext(config, m.merchant.livemode, () => Date.now()),
+      providerContext(base, m.merchant.livemode, () => Date.now()),
       m.resolved.config,
       productId,
     );
-    return c.json({ product_id: productId, url, callback_url: `${config.public_base_url}${mountPath}/${m.merchant.id}` });
+    return c.json({ product_id: productId, url, callback_url: `${base}${mountPath}/${m.merchant.id}` });
   });
 
   routes.post('/:merchant', async (c) => {
-    const m = found(c);
+    const m = await found(c);
     if (!m) return c.text('unknown endpoint', 404);
     const { merchant, resolved, qr } = m;
-    const config = loadConfig(c.env);
+    const base = publicBaseUrl(c.env);
+    const internal = apiFor(merchant);
     const api = (path: string, body: unknown, idem: string) =>
-      outboundFetch(config)(
-        new Request(`${config.public_base_url}${path}`, {
+      internal.fetch(
+        new Request(`${base}${path}`, {
           method: 'POST',
-          headers: { Authorization: `Bearer ${merchant.secret_keys[0]}`, 'Content-Type': 'application/json', 'Idempotency-Key': idem },
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idem },
           body: JSON.stringify(body),
         }),
+        c.env,
+        c.executionCtx,
       );
     const ack = await qr.callback(
-      providerContext(config, merchant.livemode, () => Date.now()),
+      providerContext(base, merchant.livemode, () => Date.now()),
       resolved.config,
       () => readBody(c.req.raw, MAX_CALLBACK_BODY),
       async (scan) => {
@@ -92,8 +111,8 @@ export function productQrRoutes(channel: Channel, mountPath: string): Hono<AppEn
           currency: 'CNY',
           description: session.description,
           expiresAt: session.expires_at * 1000,
-          notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
-          returnUrl: `${config.public_base_url}/return/${session.id}`,
+          notifyUrl: `${base}/notify/${channel}/${merchant.id}`,
+          returnUrl: `${base}/return/${session.id}`,
           client: {},
         };
       },

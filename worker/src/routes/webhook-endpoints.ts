@@ -1,12 +1,13 @@
-// Webhook endpoints and their deliveries on the merchant API (secret key): several endpoints per
-// merchant, each with its event types, status and secret (rotated with an overlap); the delivery log per
-// event and per endpoint; resending an event now. The configured `webhook` is listed as `we_config`
-// and changed only in the configuration. docs/webhooks.md.
+// Webhook endpoints and their deliveries on the merchant API: several endpoints per merchant, each
+// with its event types, status and secret (rotated with an overlap); the delivery log per event and
+// per endpoint; resending an event now. The configured `webhook` is listed as `we_config` and changed
+// only in the configuration. docs/webhooks.md. Mounted inside merchantRoutes (routes/merchant.ts),
+// behind whatever authenticates them (the secret key, or the dashboard's session).
 
 import { createRoute } from '@hono/zod-openapi';
-import { apiApp } from '../api/openapi';
-import { jsonBody, rawBody } from '../api/json-body';
-import { ErrorBody, errorResponses, notFoundResponse } from '../api/schemas/common';
+import { apiApp, defineRoute } from '../api/openapi';
+import { BODY, IDEMPOTENCY, INTERNAL, MERCHANT_AUTH, errors, secretKeyAuth } from '../api/schemas/common';
+import { EventIdParams } from '../api/schemas/lists';
 import {
   CreateEndpointBody,
   DeletedEndpoint,
@@ -20,33 +21,29 @@ import {
   UpdateEndpointBody,
   WebhookEndpoint,
 } from '../api/schemas/webhook-endpoints';
-import { EventIdParams } from '../api/schemas/lists';
-import { loadConfig, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
 import { decodeCursor, filterKey, pageOf } from '../listing/cursor';
+import { publicBaseUrl } from '../merchants';
+import { issuedSessionStub } from '../session/ids';
 import { webhooksFor } from '../shards';
 import { DEFAULT_ROTATION_OVERLAP_S, MAX_ENDPOINTS, configEndpointView, deliveryView, type EndpointView } from '../webhooks/endpoints';
 import { CONFIG_ENDPOINT_ID } from '../webhooks/fanout';
-import { masterKeys } from '../webhooks/secret-box';
+import { masterKeyring } from '../webhooks/secret-box';
 import type { AppEnv } from './http';
-import { findEvent, merchantAuth } from './lists';
-import { MAX_API_BODY, idempotent } from './merchant';
+import { idempotent } from './idempotency';
+import { findEvent } from './lists';
 
-export const webhookEndpointsApi = apiApp();
+export const webhookEndpointRoutes = apiApp();
 
 const ENDPOINT_ID = /^we_[0-9A-Za-z]{24}$/;
 const tags = ['Webhook endpoints'];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
-
-/**
- * An answer that may be an Idempotency-Key replay (a plain Response from the stored record), where the
- * route's typed answer is expected; the schema still documents it.
- */
-const replayable = (r: Response): never => r as never;
+const json = <S>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
+const body = <S>(schema: S, required = true) => ({ content: { 'application/json': { schema } }, required });
 
 /** Secrets are shown once: what an Idempotency-Key replay gets back leaves the secret out. */
-const withoutSecret = (body: string): string => {
-  const o = JSON.parse(body) as { secret?: string };
+const withoutSecret = (text: string): string => {
+  const o = JSON.parse(text) as { secret?: string };
   delete o.secret;
   return JSON.stringify(o);
 };
@@ -55,7 +52,7 @@ const managedByConfig = (): ShouyinError =>
   new ShouyinError(
     ErrorType.invalid_request,
     ErrorCode.webhook.endpoint_managed_by_config,
-    'we_config is the webhook in SHOUYIN_CONFIG; change or remove it there (docs/configuration.md).',
+    'we_config is the webhook of your configuration; change or remove it there (docs/configuration.md).',
   );
 
 /** The endpoint a path names: `we_config` from the configuration, or one of the merchant's API endpoints. */
@@ -77,66 +74,76 @@ async function endpointOf(c: { env: AppEnv['Bindings'] }, merchant: MerchantConf
 function checkUrl(env: AppEnv['Bindings'], merchant: MerchantConfig, url: string | undefined): void {
   if (url === undefined || !merchant.livemode) return;
   if (!url.startsWith('https://')) throw invalid('url', 'url must be an https URL for a live merchant.');
-  if (new URL(url).origin === new URL(loadConfig(env).public_base_url).origin) throw invalid('url', 'url must be your server, not this Shouyin deployment.');
+  if (new URL(url).origin === new URL(publicBaseUrl(env)).origin) throw invalid('url', 'url must be your server, not this Shouyin deployment.');
 }
 
-webhookEndpointsApi.openapi(
+const NOT_FOUND: ErrorCode[] = ['resource_missing'];
+const LIST_400: ErrorCode[] = ['parameter_invalid', 'parameter_unknown', 'invalid_cursor'];
+
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'post',
     path: '/webhook_endpoints',
-    summary: 'Create a webhook endpoint',
-    description: `At most ${MAX_ENDPOINTS} per merchant, besides \`we_config\`. The answer is the only time the secret is shown.`,
+    operationId: 'createWebhookEndpoint',
     tags,
-    middleware: [merchantAuth, jsonBody(MAX_API_BODY)],
-    request: { body: { content: json(CreateEndpointBody), required: true } },
+    summary: 'Create a webhook endpoint',
+    description: `At most ${MAX_ENDPOINTS} per merchant, besides \`we_config\`. The answer is the only time the secret is shown (an Idempotency-Key replay leaves it out).`,
+    security: secretKeyAuth,
+    request: { body: body(CreateEndpointBody) },
     responses: {
-      201: { description: 'The endpoint, with its secret.', content: json(WebhookEndpoint) },
-      ...errorResponses,
-      500: { description: 'SHOUYIN_MASTER_KEY is not set (`master_key_missing`): secrets could not be stored encrypted.', content: json(ErrorBody) },
+      201: json(WebhookEndpoint, 'The endpoint, with its secret.'),
+      ...errors({
+        400: [...BODY, 'endpoint_limit_reached', 'idempotency_key_invalid'],
+        401: MERCHANT_AUTH,
+        409: IDEMPOTENCY,
+        413: ['body_too_large'],
+        500: INTERNAL,
+      }),
     },
   }),
   async (c) => {
     const merchant = c.get('merchant');
-    const body = c.req.valid('json');
-    checkUrl(c.env, merchant, body.url);
-    // Checked here, where the error keeps its type (a thrown error loses it crossing to the shard).
-    masterKeys(c.env);
-    return replayable(
-      await idempotent(
-        c,
-        merchant.id,
-        rawBody(c),
-        async () => {
-          const created = await webhooksFor(c.env, merchant.id).createEndpoint(merchant.id, {
-            url: body.url,
-            enabled_events: body.enabled_events,
-            description: body.description ?? null,
-          });
-          if (!created) {
-            throw new ShouyinError(
-              ErrorType.invalid_request,
-              ErrorCode.webhook.endpoint_limit_reached,
-              `A merchant has at most ${MAX_ENDPOINTS} webhook endpoints; delete one first.`,
-            );
-          }
-          return c.json(created, 201);
-        },
-        withoutSecret,
-      ),
+    const input = c.req.valid('json');
+    checkUrl(c.env, merchant, input.url);
+    // SHOUYIN_MASTER_KEY is read here, where its error keeps its type (crossing to the shard loses it).
+    await masterKeyring(c.env);
+    return idempotent(
+      c,
+      merchant.id,
+      c.get('rawBody'),
+      async () => {
+        const created = await webhooksFor(c.env, merchant.id).createEndpoint(merchant.id, {
+          url: input.url,
+          enabled_events: input.enabled_events,
+          description: input.description ?? null,
+        });
+        if (!created) {
+          throw new ShouyinError(
+            ErrorType.invalid_request,
+            ErrorCode.webhook.endpoint_limit_reached,
+            `A merchant has at most ${MAX_ENDPOINTS} webhook endpoints; delete one first.`,
+          );
+        }
+        return c.json(created, 201);
+      },
+      withoutSecret,
     );
   },
 );
 
-webhookEndpointsApi.openapi(
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'get',
     path: '/webhook_endpoints',
+    operationId: 'listWebhookEndpoints',
+    tags,
     summary: 'List webhook endpoints',
     description: 'Newest first; `we_config` (the configured webhook) comes last. Never the secrets.',
-    tags,
-    middleware: [merchantAuth],
+    security: secretKeyAuth,
     request: { query: EndpointListQuery },
-    responses: { 200: { description: 'A page of endpoints.', content: json(EndpointList) }, ...errorResponses },
+    responses: { 200: json(EndpointList, 'A page of endpoints.'), ...errors({ 400: LIST_400, 401: MERCHANT_AUTH, 500: INTERNAL }) },
   }),
   async (c) => {
     const merchant = c.get('merchant');
@@ -153,58 +160,70 @@ webhookEndpointsApi.openapi(
   },
 );
 
-webhookEndpointsApi.openapi(
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'get',
     path: '/webhook_endpoints/{id}',
-    summary: 'Retrieve a webhook endpoint',
+    operationId: 'retrieveWebhookEndpoint',
     tags,
-    middleware: [merchantAuth],
+    summary: 'Retrieve a webhook endpoint',
+    security: secretKeyAuth,
     request: { params: EndpointIdParams },
-    responses: { 200: { description: 'The endpoint, without its secret.', content: json(WebhookEndpoint) }, ...errorResponses, ...notFoundResponse },
+    responses: { 200: json(WebhookEndpoint, 'The endpoint, without its secret.'), ...errors({ 401: MERCHANT_AUTH, 404: NOT_FOUND, 500: INTERNAL }) },
   }),
   async (c) => c.json(await endpointOf(c, c.get('merchant'), c.req.valid('param').id), 200),
 );
 
-webhookEndpointsApi.openapi(
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'patch',
     path: '/webhook_endpoints/{id}',
+    operationId: 'updateWebhookEndpoint',
+    tags,
     summary: 'Update a webhook endpoint',
     description: '`we_config` is refused (400 `endpoint_managed_by_config`): change it in the configuration.',
-    tags,
-    middleware: [merchantAuth, jsonBody(MAX_API_BODY)],
-    request: { params: EndpointIdParams, body: { content: json(UpdateEndpointBody), required: true } },
-    responses: { 200: { description: 'The endpoint.', content: json(WebhookEndpoint) }, ...errorResponses, ...notFoundResponse },
+    security: secretKeyAuth,
+    request: { params: EndpointIdParams, body: body(UpdateEndpointBody) },
+    responses: {
+      200: json(WebhookEndpoint, 'The endpoint.'),
+      ...errors({ 400: [...BODY, 'endpoint_managed_by_config'], 401: MERCHANT_AUTH, 404: NOT_FOUND, 413: ['body_too_large'], 500: INTERNAL }),
+    },
   }),
   async (c) => {
     const merchant = c.get('merchant');
     const { id } = c.req.valid('param');
-    const body = c.req.valid('json');
+    const patch = c.req.valid('json');
     await endpointOf(c, merchant, id);
     if (id === CONFIG_ENDPOINT_ID) throw managedByConfig();
-    checkUrl(c.env, merchant, body.url);
+    checkUrl(c.env, merchant, patch.url);
     const updated = await webhooksFor(c.env, merchant.id).updateEndpoint(merchant.id, id, {
-      ...(body.url !== undefined ? { url: body.url } : {}),
-      ...(body.enabled_events !== undefined ? { enabled_events: body.enabled_events } : {}),
-      ...(body.description !== undefined ? { description: body.description } : {}),
-      ...(body.status !== undefined ? { status: body.status } : {}),
+      ...(patch.url !== undefined ? { url: patch.url } : {}),
+      ...(patch.enabled_events !== undefined ? { enabled_events: patch.enabled_events } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
     });
     if (!updated) throw notFound('webhook endpoint', id);
     return c.json(updated, 200);
   },
 );
 
-webhookEndpointsApi.openapi(
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'delete',
     path: '/webhook_endpoints/{id}',
-    summary: 'Delete a webhook endpoint',
-    description: 'Its pending retries stop; its delivery log stays until it ages out.',
+    operationId: 'deleteWebhookEndpoint',
     tags,
-    middleware: [merchantAuth],
+    summary: 'Delete a webhook endpoint',
+    description: 'Its pending retries stop; its delivery log stays until it ages out (30 days).',
+    security: secretKeyAuth,
     request: { params: EndpointIdParams },
-    responses: { 200: { description: 'Deleted.', content: json(DeletedEndpoint) }, ...errorResponses, ...notFoundResponse },
+    responses: {
+      200: json(DeletedEndpoint, 'Deleted.'),
+      ...errors({ 400: ['endpoint_managed_by_config'], 401: MERCHANT_AUTH, 404: NOT_FOUND, 500: INTERNAL }),
+    },
   }),
   async (c) => {
     const merchant = c.get('merchant');
@@ -216,50 +235,63 @@ webhookEndpointsApi.openapi(
   },
 );
 
-webhookEndpointsApi.openapi(
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'post',
     path: '/webhook_endpoints/{id}/rotate_secret',
-    summary: "Rotate a webhook endpoint's secret",
-    description: 'A new secret, shown once. Until `expire_previous_in` seconds have passed every delivery carries two signatures, `v1,<new> v1,<old>`.',
+    operationId: 'rotateWebhookEndpointSecret',
     tags,
-    middleware: [merchantAuth, jsonBody(MAX_API_BODY)],
-    request: { params: EndpointIdParams, body: { content: json(RotateSecretBody), required: false } },
-    responses: { 200: { description: 'The endpoint, with its new secret.', content: json(WebhookEndpoint) }, ...errorResponses, ...notFoundResponse },
+    summary: "Rotate a webhook endpoint's secret",
+    description:
+      'A new secret, shown once (an Idempotency-Key replay leaves it out). Until `expire_previous_in` seconds have passed every delivery carries two signatures, `v1,<new> v1,<old>`.',
+    security: secretKeyAuth,
+    request: { params: EndpointIdParams, body: body(RotateSecretBody, false) },
+    responses: {
+      200: json(WebhookEndpoint, 'The endpoint, with its new secret.'),
+      ...errors({
+        400: [...BODY, 'endpoint_managed_by_config', 'idempotency_key_invalid'],
+        401: MERCHANT_AUTH,
+        404: NOT_FOUND,
+        409: IDEMPOTENCY,
+        413: ['body_too_large'],
+        500: INTERNAL,
+      }),
+    },
   }),
   async (c) => {
     const merchant = c.get('merchant');
     const { id } = c.req.valid('param');
-    const body = c.req.valid('json');
+    const input = c.req.valid('json');
     await endpointOf(c, merchant, id);
     if (id === CONFIG_ENDPOINT_ID) throw managedByConfig();
-    masterKeys(c.env);
-    return replayable(
-      await idempotent(
-        c,
-        merchant.id,
-        rawBody(c),
-        async () => {
-          const rotated = await webhooksFor(c.env, merchant.id).rotateEndpointSecret(merchant.id, id, body.expire_previous_in ?? DEFAULT_ROTATION_OVERLAP_S);
-          if (!rotated) throw notFound('webhook endpoint', id);
-          return c.json(rotated, 200);
-        },
-        withoutSecret,
-      ),
+    await masterKeyring(c.env);
+    return idempotent(
+      c,
+      merchant.id,
+      c.get('rawBody'),
+      async () => {
+        const rotated = await webhooksFor(c.env, merchant.id).rotateEndpointSecret(merchant.id, id, input.expire_previous_in ?? DEFAULT_ROTATION_OVERLAP_S);
+        if (!rotated) throw notFound('webhook endpoint', id);
+        return c.json(rotated, 200);
+      },
+      withoutSecret,
     );
   },
 );
 
-webhookEndpointsApi.openapi(
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'get',
     path: '/webhook_endpoints/{id}/deliveries',
+    operationId: 'listWebhookEndpointDeliveries',
+    tags,
     summary: "An endpoint's deliveries",
     description: 'Every try to this endpoint, newest first (kept 30 days).',
-    tags,
-    middleware: [merchantAuth],
+    security: secretKeyAuth,
     request: { params: EndpointIdParams, query: DeliveryListQuery },
-    responses: { 200: { description: 'A page of deliveries.', content: json(DeliveryList) }, ...errorResponses, ...notFoundResponse },
+    responses: { 200: json(DeliveryList, 'A page of deliveries.'), ...errors({ 400: LIST_400, 401: MERCHANT_AUTH, 404: NOT_FOUND, 500: INTERNAL }) },
   }),
   async (c) => {
     const merchant = c.get('merchant');
@@ -273,16 +305,18 @@ webhookEndpointsApi.openapi(
   },
 );
 
-webhookEndpointsApi.openapi(
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'get',
     path: '/events/{id}/deliveries',
-    summary: "An event's deliveries",
-    description: 'Every try of this event, to every endpoint, newest first.',
+    operationId: 'listEventDeliveries',
     tags: ['Events'],
-    middleware: [merchantAuth],
+    summary: "An event's deliveries",
+    description: "Every try of this event to the merchant's endpoints, newest first.",
+    security: secretKeyAuth,
     request: { params: EventIdParams, query: DeliveryListQuery },
-    responses: { 200: { description: 'A page of deliveries.', content: json(DeliveryList) }, ...errorResponses, ...notFoundResponse },
+    responses: { 200: json(DeliveryList, 'A page of deliveries.'), ...errors({ 400: LIST_400, 401: MERCHANT_AUTH, 404: NOT_FOUND, 500: INTERNAL }) },
   }),
   async (c) => {
     const merchant = c.get('merchant');
@@ -296,17 +330,29 @@ webhookEndpointsApi.openapi(
   },
 );
 
-webhookEndpointsApi.openapi(
+defineRoute(
+  webhookEndpointRoutes,
   createRoute({
     method: 'post',
     path: '/events/{id}/retry',
+    operationId: 'retryEvent',
+    tags: ['Events'],
     summary: 'Resend an event now',
     description:
       'Sends the event now, with the same `webhook-id` (the event id), to `endpoint` or to every enabled endpoint subscribed to it. Each send is a try of that endpoint; one that succeeds ends its retries.',
-    tags: ['Events'],
-    middleware: [merchantAuth, jsonBody(MAX_API_BODY)],
-    request: { params: EventIdParams, body: { content: json(RetryBody), required: false } },
-    responses: { 200: { description: 'The tries just made.', content: json(DeliveryList) }, ...errorResponses, ...notFoundResponse },
+    security: secretKeyAuth,
+    request: { params: EventIdParams, body: body(RetryBody, false) },
+    responses: {
+      200: json(DeliveryList, 'The tries just made.'),
+      ...errors({
+        400: [...BODY, 'resource_missing', 'endpoint_not_subscribed', 'idempotency_key_invalid'],
+        401: MERCHANT_AUTH,
+        404: NOT_FOUND,
+        409: IDEMPOTENCY,
+        413: ['body_too_large'],
+        500: INTERNAL,
+      }),
+    },
   }),
   async (c) => {
     const merchant = c.get('merchant');
@@ -314,14 +360,15 @@ webhookEndpointsApi.openapi(
     const { endpoint } = c.req.valid('json');
     const event = await findEvent(c.env, merchant.id, id);
     if (!event) throw notFound('event', id);
-    return replayable(
-      await idempotent(c, merchant.id, rawBody(c), async () => {
-        const r = event.session
-          ? await c.env.SESSIONS.getByName(event.session).retryWebhook(merchant.id, id, endpoint)
-          : await webhooksFor(c.env, merchant.id).resendEvent(merchant.id, event, endpoint);
-        if (!r.ok) return errorDataResponse(r.error);
-        return c.json({ object: 'list' as const, data: r.value.map(deliveryView), has_more: false, next_cursor: null }, 200);
-      }),
-    );
+    // A session's event is resent by its session (it keeps the event's tries); the others by the webhook shard.
+    const session = event.session ? await issuedSessionStub(c.env, event.session) : null;
+    if (event.session && !session) throw notFound('event', id);
+    return idempotent(c, merchant.id, c.get('rawBody'), async () => {
+      const r = session
+        ? await session.retryWebhook(merchant.id, id, endpoint)
+        : await webhooksFor(c.env, merchant.id).resendEvent(merchant.id, event, endpoint);
+      if (!r.ok) return errorDataResponse(r.error);
+      return c.json({ object: 'list' as const, data: r.value.map(deliveryView), has_more: false, next_cursor: null }, 200);
+    });
   },
 );

@@ -14,7 +14,8 @@
 // mounted beside it (product-qr.ts).
 
 import { Hono, type Context } from 'hono';
-import { loadConfig, merchantById, type MerchantConfig, type ShouyinConfig } from '../config';
+import type { MerchantConfig } from '../config';
+import { merchantById, publicBaseUrl } from '../merchants';
 import { randomAlnum } from '../crypto/encoding';
 import { outboundFetch, providerContext } from '../lib/outbound';
 import { attemptOfState, authorizeUrl, jsapiEntryUrl, oauthEndpoints, oauthState, verifyEntry, verifyState } from '../lib/wechat-jsapi-entry';
@@ -22,7 +23,7 @@ import { configuredProviders, type ResolvedProvider } from '../providers/registr
 import type { PayerOauth } from '../providers/types';
 import type { NextAction } from '../contract';
 import type { CheckoutSession } from '../session/durable-object';
-import { sessionIdOfAttempt } from '../session/ids';
+import { issuedSessionStub, sessionIdOfAttempt } from '../session/ids';
 import type { AppEnv } from './http';
 import { productQrRoutes } from './product-qr';
 
@@ -57,7 +58,8 @@ const problem = (title: string, detail: string, status = 400, back?: string): Re
   );
 
 interface Hop {
-  config: ShouyinConfig;
+  /** This Worker's public base URL (merchants.ts publicBaseUrl). */
+  base: string;
   merchant: MerchantConfig;
   resolved: ResolvedProvider;
   capability: PayerOauth<unknown>;
@@ -71,22 +73,21 @@ interface Hop {
 /** The session, merchant and official account behind an attempt id; a Response when there is none. */
 async function hopFor(c: Context<AppEnv>, attemptId: string): Promise<Hop | Response> {
   const sessionId = sessionIdOfAttempt(attemptId);
-  if (!sessionId) return problem('链接无效', 'This payment link is not valid.', 404);
-  const stub = c.env.SESSIONS.getByName(sessionId);
+  const stub = sessionId ? await issuedSessionStub(c.env, sessionId) : null;
+  if (!sessionId || !stub) return problem('链接无效', 'This payment link is not valid.', 404);
   const merchantId = await stub.merchantIdForCors();
-  const config = loadConfig(c.env);
-  const merchant = merchantId ? merchantById(config, merchantId) : undefined;
+  const merchant = merchantId ? await merchantById(c.env, merchantId) : undefined;
   const resolved = merchant ? configuredProviders(merchant).find((r) => r.entry.payerOauth) : undefined;
   const capability = resolved?.entry.payerOauth;
   const oauth = resolved && capability?.account(resolved.config);
   if (!merchant || !resolved || !capability || !oauth) return problem('链接无效', 'This payment link is not valid.', 404);
-  return { config, merchant, resolved, capability, oauth, identityAppid: resolved.identity.appId ?? '', stub, sessionId };
+  return { base: publicBaseUrl(c.env), merchant, resolved, capability, oauth, identityAppid: resolved.identity.appId ?? '', stub, sessionId };
 }
 
 /** The sandbox's copies of WeChat's OAuth endpoints for a test merchant on the built-in sandbox. */
 function endpoints(h: Hop): { authorize: string; accessToken: string } {
   const sandbox = h.capability.sandboxed(h.resolved.config, h.merchant.livemode);
-  return oauthEndpoints(sandbox ? `${h.config.public_base_url}/sandbox/wechatpay` : null);
+  return oauthEndpoints(sandbox ? `${h.base}/sandbox/wechatpay` : null);
 }
 
 wechatRoutes.get('/jsapi/:attempt', async (c) => {
@@ -103,7 +104,7 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
     // snsapi_base: inside WeChat the authorize page redirects straight back with a code (no prompt).
     const state = await oauthState(attemptId, h.oauth.appsecret, Number(exp) * 1000);
     const { authorize } = endpoints(h);
-    return c.redirect(authorizeUrl(authorize, h.oauth.appid, `${h.config.public_base_url}/wechat/oauth/callback`, state), 302);
+    return c.redirect(authorizeUrl(authorize, h.oauth.appid, `${h.base}/wechat/oauth/callback`, state), 302);
   }
 
   const session = await h.stub.retrieve(h.merchant.id);
@@ -120,7 +121,7 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
   try {
     const ip = c.req.header('cf-connecting-ip');
     const r = await h.resolved.provider.createAttempt(
-      providerContext(h.config, h.merchant.livemode, () => Date.now()),
+      providerContext(h.base, h.merchant.livemode, () => Date.now()),
       h.resolved.config,
       {
         attemptId,
@@ -130,9 +131,11 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
         description: session.description,
         // The same fields the session sent, so WeChat answers with the same prepay (out_trade_no = attempt id).
         expiresAt: session.expires_at * 1000,
-        notifyUrl: `${h.config.public_base_url}/notify/${h.resolved.provider.channel}/${h.merchant.id}`,
-        returnUrl: `${h.config.public_base_url}${back}`,
+        notifyUrl: `${h.base}/notify/${h.resolved.provider.channel}/${h.merchant.id}`,
+        returnUrl: `${h.base}${back}`,
         client: { openid, ...(ip ? { ip } : {}) },
+        merchantOrderId: session.merchant_order_id,
+        metadata: session.metadata,
       },
     );
     action = r.nextAction;
@@ -198,7 +201,7 @@ wechatRoutes.get('/oauth/callback', async (c) => {
   const q = new URLSearchParams({ appid: h.oauth.appid, secret: h.oauth.appsecret, code, grant_type: 'authorization_code' });
   let answer: { openid?: unknown; errcode?: unknown; errmsg?: unknown };
   try {
-    const res = await outboundFetch(h.config)(new Request(`${accessToken}?${q.toString()}`, { headers: { Accept: 'application/json' } }));
+    const res = await outboundFetch(h.base)(new Request(`${accessToken}?${q.toString()}`, { headers: { Accept: 'application/json' } }));
     answer = (await res.json()) as typeof answer;
   } catch (e) {
     console.warn(`oauth code exchange failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -209,7 +212,7 @@ wechatRoutes.get('/oauth/callback', async (c) => {
     console.warn(`oauth code exchange refused: errcode ${String(answer.errcode)} ${String(answer.errmsg ?? '')}`);
     return problem('授权失败', `WeChat refused the sign-in (errcode ${String(answer.errcode ?? 'none')}).`, 502, `/return/${h.sessionId}`);
   }
-  return c.redirect(await jsapiEntryUrl(h.config.public_base_url, attemptId, h.oauth.appsecret, named.exp * 1000), 302);
+  return c.redirect(await jsapiEntryUrl(h.base, attemptId, h.oauth.appsecret, named.exp * 1000), 302);
 });
 
 wechatRoutes.route('/native', productQrRoutes('wechat_pay', '/wechat/native'));

@@ -7,6 +7,10 @@
 // Every step is stored before the provider is called and re-read after it answers: the pay call has a
 // query due 5 s later from the start, the reversal a retry due from the start, so a crash anywhere
 // leaves due work that picks the attempt up again. The pure decisions are in state-machine.ts.
+//
+// A reversal is retried only while the provider still takes one: WeChat Pay for 7 days after the order
+// (the provider's reverseWindowMs), Alipay until it answers that the trade can no longer be cancelled.
+// Then the attempt is `reverse_failed` and a payment.anomaly asks a person to check the order.
 
 import type { Channel } from '../contract';
 import { ErrorCode, ErrorType, ShouyinError, type ErrorData } from '../lib/errors';
@@ -19,6 +23,7 @@ import { REVERSE_RETRY_MS, at } from './schedules';
 import { BARCODE_DEADLINE_MS, BARCODE_QUERY_MS, canGiveUp, decideBarcodeQuery, decideStartBarcode, phaseAfterPay } from './state-machine';
 import type { BarcodeRow } from './store';
 import { barcodePaymentView, type BarcodePaymentView } from './views';
+import { recordEvent } from './webhooks';
 
 export type BarcodeFault = 'barcode.afterPay' | 'query.beforeStore' | 'reverse.afterProvider';
 
@@ -251,7 +256,10 @@ export class BarcodeEngine {
     this.host.changed();
   }
 
-  /** One reversal (the due `reverse:<id>`, or right after giving up). Re-schedules itself until done. */
+  /**
+   * One reversal (the due `reverse:<id>`, or right after giving up). Re-schedules itself until done,
+   * within the provider's reversal window.
+   */
   async reverse(id: string, tries: number): Promise<void> {
     const { store } = this.host;
     const a = store.attempt(id);
@@ -259,6 +267,14 @@ export class BarcodeEngine {
     if (!a || !b || b.phase !== 'reversing') return store.unschedule(`reverse:${id}`);
     const generation = b.reverse_generation;
     const resolved = this.host.resolvedFor(a);
+    const closesAt = resolved.provider.reverseWindowMs === undefined ? null : b.started + resolved.provider.reverseWindowMs;
+    if (closesAt !== null && this.host.now() >= closesAt) {
+      const days = Math.round(resolved.provider.reverseWindowMs! / 86_400_000);
+      return this.abandon(id, {
+        code: 'reverse_window_closed',
+        reason: `${resolved.provider.id} accepts a reversal only within ${days} days of the order; it was never confirmed.`,
+      });
+    }
     let r: ReverseResult;
     try {
       r = await resolved.provider.reverse!(
@@ -271,6 +287,7 @@ export class BarcodeEngine {
       r = { state: 'retry', reason: message(e) };
     }
     this.host.fault('reverse.afterProvider');
+    if (r.state === 'refused') return this.abandon(id, r);
     const now = this.host.now();
     const after = store.barcode(id)!;
     this.host.transaction(() => {
@@ -284,9 +301,55 @@ export class BarcodeEngine {
         store.schedule(`reverse:${id}`, 'reverse', now, { attempt: id }, 0);
       } else {
         console.warn(`reverse ${id} must be retried: ${r.reason}`);
-        store.schedule(`reverse:${id}`, 'reverse', now + at(REVERSE_RETRY_MS, tries), { attempt: id }, tries + 1);
+        // Never past the provider's window: the last try runs when it closes, and finds it closed.
+        const next = now + at(REVERSE_RETRY_MS, tries);
+        store.schedule(`reverse:${id}`, 'reverse', closesAt === null ? next : Math.min(next, closesAt), { attempt: id }, tries + 1);
       }
     });
+    this.host.changed();
+  }
+
+  /**
+   * The provider will not reverse this order any more (its window closed, or it refuses for good), and
+   * no reversal was confirmed: whether the shopper was charged is for a person to find out in the
+   * provider's merchant platform (and to refund there). Stops the retries and raises payment.anomaly
+   * (reason `reverse_window_closed`), in one transaction.
+   */
+  private abandon(id: string, why: { code: string; reason: string; raw?: unknown }): void {
+    const { store } = this.host;
+    const a = store.attempt(id)!;
+    const s = this.host.session();
+    const now = this.host.now();
+    const evidence = { code: why.code, reason: why.reason, raw: why.raw ?? null };
+    this.host.transaction(() => {
+      store.recordProviderMessage(now, id, 'reverse', `refused:${why.code}`, evidence);
+      store.updateBarcode(
+        id,
+        {
+          phase: 'reverse_failed',
+          failure_code: 'reverse_window_closed',
+          failure_message: `The order could not be reversed (${why.reason}). Check it in the provider's merchant platform and refund it there if it was paid.`,
+        },
+        now,
+      );
+      store.unschedule(`reverse:${id}`);
+      store.insertAnomaly(id, 'reverse_window_closed', now, 'reverse', evidence);
+      recordEvent(store, this.host.merchant(), 'payment.anomaly', now, {
+        object: 'payment.anomaly',
+        session: s.id,
+        merchant_order_id: s.merchant_order_id,
+        attempt: id,
+        reason: 'reverse_window_closed',
+        channel: a.channel,
+        provider: a.provider,
+        amount: s.amount,
+        currency: s.currency,
+        provider_transaction_id: a.provider_transaction_id,
+        refund: { status: 'not_applicable' },
+        evidence,
+      });
+    });
+    console.warn(`reverse ${id} abandoned: ${why.code}`);
     this.host.changed();
   }
 

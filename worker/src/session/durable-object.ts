@@ -8,24 +8,42 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import type { AttemptResponse, Channel, Flow, PublicChannel, PublicSessionView, SessionStatus, StatusView } from '../contract';
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
 import { providerContext } from '../lib/outbound';
-import { eventLogFor, listIndexFor, utcDay, webhooksFor } from '../shards';
+import { merchantById, publicBaseUrl } from '../merchants';
+import { beijingDay } from '../bills/time';
+import { outcomeOf } from '../reports/outcomes';
+import { paymentOfEvent } from '../reports/payment-index';
+import { eventLogFor, limiterFor, listIndexFor, paymentIndexFor, statsShardName, utcDay, webhooksFor } from '../shards';
+import { takeToken, type BucketState } from '../lib/token-bucket';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
+import { MAX_ATTEMPTS_PER_SESSION, MERCHANT_ATTEMPTS, SESSION_ATTEMPTS } from './limits';
+import { hostedPageUrl, providerReturnUrl } from './links';
 import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
+import { DAY_MS, purgeAt, retentionDays } from './retention';
 import { CLOSE_RETRY_MS, LISTING_RETRY_MS, at, queryDelayMs } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
-import { listingRecord, merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
+import { sessionTimeline, type SessionTimeline } from './timeline';
+import {
+  listingRecord,
+  merchantSession,
+  publicAttempt,
+  publicView,
+  statusView,
+  type BarcodePaymentView,
+  type MerchantSession,
+  type SessionLinks,
+} from './views';
 import { deliverWebhook, recordEvent, resendWebhook, type EndpointDirectory } from './webhooks';
 import type { DeliveryRecord } from '../webhooks/fanout';
 
@@ -41,6 +59,7 @@ export interface SessionInit {
   /** Seconds from creation; `expires_at` and `created` come from the same clock reading. */
   expiresInSeconds: number;
   returnUrl: string | null;
+  cancelUrl: string | null;
   metadata: Record<string, string>;
 }
 
@@ -52,6 +71,16 @@ const fail = (type: ErrorType, code: ErrorCode, message: string, param?: string)
   error: new ShouyinError(type, code, message, param).toData(),
 });
 const NOT_FOUND = fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'No such checkout session.');
+const rateLimited = (who: string, retryAfterMs: number) =>
+  fail(
+    ErrorType.invalid_request,
+    ErrorCode.session.attempts_rate_limited,
+    `Payment attempts are being started too quickly for ${who}. Try again in ${Math.ceil(retryAfterMs / 1000)} s.`,
+  );
+/** The facts key of the session's attempt bucket (limits.ts). */
+const ATTEMPT_BUCKET = 'attempt_bucket';
+/** The client API's answer for an id that is no session: the widget says so instead of retrying. */
+const CLIENT_NOT_FOUND = fail(ErrorType.not_found, ErrorCode.session.session_not_found, 'No such checkout session.');
 
 /**
  * Status WebSockets one session holds open (docs/widget.md): a checkout page needs one, a few tabs a
@@ -65,6 +94,9 @@ export type NotifyOutcome = 'paid' | 'already_applied' | 'anomaly' | 'recorded';
 export interface ClientInfo {
   ip?: string;
   userAgent?: string;
+  /** The widget's language (its Accept-Language) and whether it runs on the hosted page: where the shopper is sent back (links.ts). */
+  locale?: string;
+  hosted?: boolean;
 }
 
 export const MAX_LONG_POLL_MS = 30_000;
@@ -95,30 +127,43 @@ export class CheckoutSession extends DurableObject<Env> {
   providerFetch: ((request: Request) => Promise<Response>) | null = null;
   /** Armed fault points; each fires once. Empty in production. */
   readonly faults = new Set<FaultPoint>();
-  readonly store: SessionStore;
+  private storeInstance: SessionStore | undefined;
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
+  /**
+   * Due items an entry point is running itself (a refund's first request, made while the merchant's
+   * call waits): an alarm that fires meanwhile leaves them alone, and the entry point re-arms when it
+   * ends. In memory only: if the object dies, the alarm runs them.
+   */
+  private readonly inFlight = new Set<string>();
   private lastRecheck = 0;
   private alarmChain: Promise<void> = Promise.resolve();
   /** The list index write started by publishSoon, while it runs. */
   private publishing: Promise<void> | null = null;
+  /**
+   * The session's merchant as of the current entry point (RPC method, fetch, alarm): merchants.ts is
+   * async, the engines read the merchant synchronously, so each entry point loads it first (enter()).
+   */
+  private loaded: MerchantConfig | null = null;
   private readonly refunds: RefundEngine;
   private readonly barcode: BarcodeEngine;
   private readonly orders: OrderEngine;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new SessionStore(ctx.storage.sql, () => this.clock.now());
+    const self = this;
     // One host for the engines: each reads only what its interface names.
     const host = {
-      store: this.store,
+      get store(): SessionStore {
+        return self.store;
+      },
       now: () => this.clock.now(),
       transaction: (fn: () => void) => ctx.storage.transactionSync(fn),
       session: () => this.requireSession(),
       merchant: () => this.merchant(this.requireSession()),
       resolvedFor: (a: AttemptRow) => this.resolvedFor(a),
       providerCtx: () => this.providerCtx(this.merchant(this.requireSession())),
-      notifyUrl: (channel: string) => `${loadConfig(this.env).public_base_url}/notify/${channel}/${this.requireSession().merchant_id}`,
+      notifyUrl: (channel: string) => `${publicBaseUrl(this.env)}/notify/${channel}/${this.requireSession().merchant_id}`,
       applyPayment: (p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'pay' | 'query') => void this.applyPayment(p, raw, identity, source),
       fault: (point: FaultPoint) => this.fault(point),
       changed: () => this.wake(),
@@ -131,6 +176,25 @@ export class CheckoutSession extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
   }
 
+  /**
+   * The session's tables, created on first use. Only a session that exists needs them: a request for
+   * an unknown id (a stale client secret, a guess) reads existing() and never writes the schema, so
+   * it leaves no object behind.
+   */
+  get store(): SessionStore {
+    this.storeInstance ??= new SessionStore(this.ctx.storage.sql, () => this.clock.now());
+    return this.storeInstance;
+  }
+
+  /** The session row, or null when this object holds none — without creating tables to find out. */
+  private existing(): SessionRow | null {
+    if (!this.storeInstance) {
+      const tables = this.ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session'").toArray();
+      if (tables.length === 0) return null;
+    }
+    return this.store.session();
+  }
+
   private fault(point: FaultPoint): void {
     if (this.faults.delete(point)) throw new Error(`injected fault at ${point}`);
   }
@@ -141,6 +205,8 @@ export class CheckoutSession extends DurableObject<Env> {
     if (this.store.session()) throw new Error(`session ${init.id} already exists`);
     const now = this.clock.now();
     const expiresAt = now + init.expiresInSeconds * 1000;
+    // The only place a session's tables are made (store.ts): reaching the object stores nothing.
+    this.store.init();
     this.ctx.storage.transactionSync(() => {
       this.store.insertSession({
         id: init.id,
@@ -161,6 +227,7 @@ export class CheckoutSession extends DurableObject<Env> {
         paid_at: null,
         version: 1,
       });
+      if (init.cancelUrl) this.store.setFact('cancel_url', init.cancelUrl);
       this.store.schedule('expire', 'expire', expiresAt);
     });
     await this.rearm();
@@ -168,17 +235,18 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   statusForMerchant(merchantId: string): SessionStatus | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? s.status : null;
   }
 
   retrieve(merchantId: string): MerchantSession | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? this.merchantView(s) : null;
   }
 
   async cancel(merchantId: string): Promise<Rpc<MerchantSession>> {
-    const s = this.store.session();
+    await this.enter();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const r = await this.end('canceled');
     if (!r.ok) return r;
@@ -187,19 +255,26 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** For a merchant's app (e.g. the `app` flow's signed order string), authenticated by the secret key. */
   async merchantStartAttempt(merchantId: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
-    const s = this.store.session();
+    await this.enter();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     return this.startAttemptOnce(s, channel, flow, client);
   }
 
   async createRefund(merchantId: string, req: { amount?: number; reason?: string }): Promise<Rpc<RefundObject>> {
-    const s = this.store.session();
+    await this.enter();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const paid = s.paid_attempt_id ? this.store.attempt(s.paid_attempt_id) : null;
     const d = decideRefund(s, paid?.paid_amount ?? s.amount, this.store.refunds(), req.amount);
     if (!d.ok) return fail(d.type, d.code, d.message, d.param);
     const refundNo = this.refunds.insert(paid!.id, d.amount, req.reason ?? null, 'merchant');
-    await this.refunds.run(refundNo, 0);
+    this.inFlight.add(`refund:${refundNo}`);
+    try {
+      await this.refunds.run(refundNo, 0);
+    } finally {
+      this.inFlight.delete(`refund:${refundNo}`);
+    }
     await this.rearm();
     return { ok: true, value: refundObject(this.store.refund(refundNo)!, this.requireSession(), this.store.attempt(paid!.id)) };
   }
@@ -209,7 +284,8 @@ export class CheckoutSession extends DurableObject<Env> {
    * channel from its prefix). Answers once the provider has, or `processing` while it is confirmed.
    */
   async merchantBarcode(merchantId: string, channel: Channel, code: string, client: ClientInfo): Promise<Rpc<BarcodePaymentView>> {
-    const s = this.store.session();
+    await this.enter();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return NOT_FOUND;
     const resolved = resolveProvider(this.merchant(s), channel);
     if (!resolved) {
@@ -225,12 +301,27 @@ export class CheckoutSession extends DurableObject<Env> {
 
   /** The session's newest payment-code charge, for the till to poll. */
   merchantBarcodeView(merchantId: string): BarcodePaymentView | null {
-    const s = this.store.session();
+    const s = this.existing();
     return s && s.merchant_id === merchantId ? this.barcode.view() : null;
   }
 
+  /** Everything the session went through, for its merchant (session/timeline.ts). */
+  timeline(merchantId: string): SessionTimeline | null {
+    const s = this.existing();
+    if (!s || s.merchant_id !== merchantId) return null;
+    return sessionTimeline(
+      s,
+      this.store.attempts(),
+      this.store.refunds(),
+      this.store.providerMessages(),
+      this.store.anomalies(),
+      this.store.events().map((e) => ({ ...e, deliveries: this.store.deliveries(e.id) })),
+      { cancel_url: this.store.fact('cancel_url'), url: '' },
+    );
+  }
+
   retrieveRefund(merchantId: string, refundNo: string): RefundObject | null {
-    const s = this.store.session();
+    const s = this.existing();
     const r = this.store.refund(refundNo);
     return s && r && s.merchant_id === merchantId ? refundObject(r, s, this.store.attempt(r.attempt_id)) : null;
   }
@@ -240,7 +331,8 @@ export class CheckoutSession extends DurableObject<Env> {
    * named endpoint or to every enabled endpoint subscribed to it, and answers with the tries made.
    */
   async retryWebhook(merchantId: string, eventId: string, endpointId?: string): Promise<Rpc<DeliveryRecord[]>> {
-    const s = this.store.session();
+    await this.enter();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId || !this.store.event(eventId)) {
       return fail(ErrorType.not_found, ErrorCode.request.resource_missing, `No such event: '${eventId}'.`);
     }
@@ -251,7 +343,7 @@ export class CheckoutSession extends DurableObject<Env> {
         eventId,
         endpointId,
         this.clock.now(),
-        loadConfig(this.env),
+        publicBaseUrl(this.env),
         this.endpointDirectory(s.merchant_id),
         (fn) => this.ctx.storage.transactionSync(fn),
       );
@@ -265,16 +357,18 @@ export class CheckoutSession extends DurableObject<Env> {
 
   // ── client API (the widget) ────────────────────────────────────────────────────────────────────
 
-  /** The merchant id, for CORS preflights (which carry no credentials). */
+  /** The merchant id, for the client API's origin check (before any credential is read). Null: no such session. */
   merchantIdForCors(): string | null {
-    return this.store.session()?.merchant_id ?? null;
+    return this.existing()?.merchant_id ?? null;
   }
 
-  clientView(secret: string, userAgent?: string): Rpc<PublicSessionView> {
+  async clientView(secret: string, userAgent?: string): Promise<Rpc<PublicSessionView>> {
+    await this.enter();
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
     const merchant = this.merchant(s.value);
-    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, this.publicChannels(s.value, merchant, userAgent)) };
+    const channels = this.publicChannels(s.value, merchant, userAgent);
+    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, channels, this.store.fact('cancel_url')) };
   }
 
   async clientWait(secret: string, version: number, waitMs: number): Promise<Rpc<StatusView>> {
@@ -293,6 +387,7 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   async clientStartAttempt(secret: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
+    await this.enter();
     const s = this.authorizeClient(secret);
     if (!s.ok) return s;
     return this.startAttemptOnce(s.value, channel, flow, client);
@@ -302,8 +397,9 @@ export class CheckoutSession extends DurableObject<Env> {
    * The shopper came back from a cashier or wallet (`/return/:id`). That is a hint, never proof:
    * ask the provider now about every open attempt, then report what the session says.
    */
-  async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; merchantName: string } | null> {
-    const s = this.store.session();
+  async recheck(): Promise<{ status: SessionStatus; returnUrl: string | null; cancelUrl: string | null; merchantName: string } | null> {
+    await this.enter();
+    const s = this.existing();
     if (!s) return null;
     const now = this.clock.now();
     if (s.status === 'open' && now - this.lastRecheck >= RECHECK_INTERVAL_MS) {
@@ -312,7 +408,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
     }
     const after = this.requireSession();
-    return { status: after.status, returnUrl: after.return_url, merchantName: this.merchant(after).name };
+    return { status: after.status, returnUrl: after.return_url, cancelUrl: this.store.fact('cancel_url'), merchantName: this.merchant(after).name };
   }
 
   /**
@@ -320,7 +416,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * checks its signed state before calling this). A JSAPI prepay names its payer by this openid.
    */
   rememberWechatOpenid(appid: string, openid: string): boolean {
-    if (!this.store.session() || !/^[\w-]{1,128}$/.test(openid)) return false;
+    if (!this.existing() || !/^[\w-]{1,128}$/.test(openid)) return false;
     this.store.setFact(`wechat_openid:${appid}`, openid);
     return true;
   }
@@ -397,6 +493,12 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!resolved?.provider.flows.includes(flow)) {
       return fail(ErrorType.invalid_request, ErrorCode.session.flow_unavailable, `The flow '${flow}' is not available for '${channel}'.`, 'flow');
     }
+    // A new provider order is limited (limits.ts); reusing the open one is not. The merchant-wide
+    // limit is asked of another object, so the decision is taken again after it.
+    if (decideStartAttempt(this.store.state()!, channel, flow, this.clock.now()).kind === 'create') {
+      const limited = await this.limitNewAttempt(s.merchant_id);
+      if (limited) return limited;
+    }
     const now = this.clock.now();
     const d = decideStartAttempt(this.store.state()!, channel, flow, now);
     if (d.kind === 'reject') return fail(ErrorType.conflict, d.code, d.message);
@@ -433,7 +535,7 @@ export class CheckoutSession extends DurableObject<Env> {
       for (const old of closeFirst) this.store.schedule(`close:${old}`, 'close', now, { attempt: old });
     });
     await this.rearm();
-    const config = loadConfig(this.env);
+    const base = publicBaseUrl(this.env);
     // A flow that needs the payer's id (WeChat JSAPI's openid) gets the one the OAuth hop stored, if any.
     const openid = resolved.entry.payerOauth ? this.wechatOpenid(resolved.identity.appId ?? '') : null;
     try {
@@ -444,10 +546,12 @@ export class CheckoutSession extends DurableObject<Env> {
         currency: 'CNY',
         description: s.description,
         expiresAt: s.expires_at,
-        notifyUrl: `${config.public_base_url}/notify/${channel}/${merchant.id}`,
+        notifyUrl: `${base}/notify/${channel}/${merchant.id}`,
         // The provider sends the shopper back here; /return re-checks before showing anything.
-        returnUrl: `${config.public_base_url}/return/${s.id}`,
+        returnUrl: providerReturnUrl(base, s.id, client),
         client: openid ? { ...client, openid } : client,
+        merchantOrderId: s.merchant_order_id,
+        metadata: JSON.parse(s.metadata) as Record<string, string>,
       });
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptAction(id, result.nextAction, result.providerData);
@@ -457,7 +561,7 @@ export class CheckoutSession extends DurableObject<Env> {
       await this.rearm();
       this.wake();
       const view = publicAttempt(this.store.attempt(id)!);
-      return { ok: true, value: { attempt: view, next_action: result.nextAction } };
+      return { ok: true, value: { attempt: view, next_action: view.next_action! } };
     } catch (e) {
       // The provider may still have created the order (timeout after accept): keep it closable.
       this.ctx.storage.transactionSync(() => {
@@ -471,6 +575,34 @@ export class CheckoutSession extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Refuses a new attempt over the session's cap, its rate, or the merchant's rate (limits.ts). The
+   * session's token is taken first, so a burst of concurrent starts cannot all pass. If the merchant's
+   * limiter cannot be reached the attempt goes ahead: the limit protects capacity, never money.
+   */
+  private async limitNewAttempt(merchantId: string): Promise<{ ok: false; error: ErrorData } | null> {
+    const made = this.store.attempts().filter((a) => a.flow !== 'barcode').length;
+    if (made >= MAX_ATTEMPTS_PER_SESSION) {
+      return fail(
+        ErrorType.conflict,
+        ErrorCode.session.attempt_limit_reached,
+        `This checkout session has started ${MAX_ATTEMPTS_PER_SESSION} payment attempts, the most it allows. Create a new checkout session.`,
+      );
+    }
+    const now = this.clock.now();
+    const stored = this.store.fact(ATTEMPT_BUCKET);
+    const mine = takeToken(stored ? (JSON.parse(stored) as BucketState) : null, SESSION_ATTEMPTS, now);
+    this.store.setFact(ATTEMPT_BUCKET, JSON.stringify(mine.state));
+    if (!mine.ok) return rateLimited('this checkout session', mine.retryAfterMs);
+    try {
+      const merchant = await limiterFor(this.env, merchantId).takeToken(merchantId, 'attempts', MERCHANT_ATTEMPTS, now);
+      if (!merchant.ok) return rateLimited('this merchant', merchant.retryAfterMs);
+    } catch (e) {
+      console.warn(`attempt limiter for ${merchantId} unreachable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return null;
+  }
+
   // ── provider notifies and queries ──────────────────────────────────────────────────────────────
 
   /**
@@ -478,9 +610,15 @@ export class CheckoutSession extends DurableObject<Env> {
    * provider its success ack (never before).
    */
   async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
-    const s = this.store.session();
+    await this.enter();
+    const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
     this.fault('notify.beforeStore');
+    // A verified message this session already stored (and so applied): the provider retrying, or
+    // anyone replaying what they saw (UnionPay's front-channel fields reach the browser). It is
+    // counted, never stored or applied twice, so replays cannot grow storage or repeat anomalies.
+    const attemptId = event.kind === 'payment' ? event.payment.attemptId : event.attemptId;
+    if (this.store.repeatOfProviderMessage(this.clock.now(), attemptId, 'notify', event.raw)) return { ok: true, value: 'already_applied' };
     let outcome: NotifyOutcome = 'recorded';
     if (event.kind === 'payment') {
       outcome = this.applyPayment(event.payment, event.raw, identity, 'notify');
@@ -588,13 +726,16 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private async runAlarm(): Promise<void> {
+    await this.enter();
     const now = this.clock.now();
     // Work the due items make due at once (the event of an expiry, the list index write of any change,
     // the delivery report of a webhook try) runs in the same alarm, a few rounds at most.
     for (let round = 0; round < ALARM_ROUNDS; round++) {
-      const due = this.store.dueBy(now);
+      const due = this.store.dueBy(now).filter((d) => !this.inFlight.has(d.key));
       if (due.length === 0) break;
       for (const item of due) {
+        // Deleted by the retention purge in this same alarm: nothing left to do.
+        if (!this.store.session()) break;
         try {
           await this.runDue(item, now);
         } catch (e) {
@@ -631,7 +772,7 @@ export class CheckoutSession extends DurableObject<Env> {
         return this.refunds.run(payload.refund!, item.tries);
       case 'webhook': {
         const s = this.requireSession();
-        await deliverWebhook(this.store, this.merchant(s), item, now, loadConfig(this.env), this.endpointDirectory(s.merchant_id), (fn) =>
+        await deliverWebhook(this.store, this.merchant(s), item, now, publicBaseUrl(this.env), this.endpointDirectory(s.merchant_id), (fn) =>
           this.ctx.storage.transactionSync(fn),
         );
         this.fault('webhook.afterSend');
@@ -641,6 +782,8 @@ export class CheckoutSession extends DurableObject<Env> {
         return this.publishListing(item, now);
       case 'report':
         return this.reportDeliveries(item, now);
+      case 'purge':
+        return this.purge(now);
       case 'index': {
         const e = this.store.event(payload.event!);
         const s = this.requireSession();
@@ -652,6 +795,7 @@ export class CheckoutSession extends DurableObject<Env> {
             session: s.id,
             body: e.data,
           });
+          await this.fileReports(s, e);
         }
         return this.store.unschedule(item.key);
       }
@@ -667,7 +811,7 @@ export class CheckoutSession extends DurableObject<Env> {
   private async publishListing(item: DueRow, now: number): Promise<void> {
     const s = this.store.session();
     if (!s) return this.store.unschedule(item.key);
-    const record = listingRecord(s, this.store.attempts(), this.store.refunds());
+    const record = listingRecord(s, this.store.attempts(), this.store.refunds(), this.links(s));
     try {
       this.fault('index.beforeWrite');
       await listIndexFor(this.env, s.merchant_id).upsertListing(s.merchant_id, record);
@@ -720,9 +864,61 @@ export class CheckoutSession extends DurableObject<Env> {
     return () => webhooksFor(this.env, merchantId).deliveryEndpoints(merchantId);
   }
 
+  /**
+   * Retention (retention.ts, docs/data-retention.md): once the session is over, its deletion is due
+   * some days after its newest event. Computed from the stored events, so reading a session (or
+   * replaying a message at it) never postpones it; a refund or an anomaly does.
+   */
+  private retentionDue(): number | null {
+    const s = this.store.session();
+    if (!s || s.status === 'open') return null;
+    const moneyMoved = this.store.attempts().some((a) => a.paid_amount !== null) || this.store.refunds().length > 0 || this.store.anomalies().length > 0;
+    return purgeAt(this.store.lastEventAt() ?? s.created, moneyMoved, retentionDays(this.env));
+  }
+
+  /** Deletes everything the session stored, unless it is not due yet or other work is still due. */
+  private async purge(now: number): Promise<void> {
+    const due = this.retentionDue();
+    const s = this.store.session();
+    if (due === null || !s) return this.store.unschedule('purge');
+    const pending = this.store.allDue().some((d) => d.kind !== 'purge');
+    if (now < due || pending) {
+      // Something happened since (a refund), or a webhook or a refund is still being retried.
+      return this.store.schedule('purge', 'purge', Math.max(due, now + DAY_MS));
+    }
+    // The list index's copy goes first (a write still on its way finishes before): once the session is
+    // gone nothing would ever update it. A failure leaves everything for the next try.
+    await this.publishing;
+    await listIndexFor(this.env, s.merchant_id).removeListing(s.merchant_id, s.id);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(1000, 'deleted');
+      } catch {
+        // already closing
+      }
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    // From now on the object answers as for a session that never existed.
+    this.store.forget();
+  }
+
+  /**
+   * The merchant-wide reports an event feeds (worker/src/reports): how the session ended, per Beijing
+   * day, and which session a provider transaction id belongs to. Idempotent, like the whole index item.
+   */
+  private async fileReports(s: SessionRow, e: { id: string; type: string; created: number; data: string }): Promise<void> {
+    const outcome = outcomeOf(e, s, this.store.attempts(), s.paid_attempt_id);
+    if (outcome) await this.env.MERCHANT_SHARDS.getByName(statsShardName(s.merchant_id, beijingDay(e.created))).recordOutcome(s.merchant_id, outcome);
+    const payment = paymentOfEvent(e.type, e.data);
+    if (payment) await paymentIndexFor(this.env, s.merchant_id, payment.provider_transaction_id).indexPayment(s.merchant_id, { ...payment, at: e.created });
+  }
+
   private async rearm(): Promise<void> {
     this.publishSoon();
-    const next = this.store.nextDueAt();
+    const purge = this.retentionDue();
+    if (purge !== null && !this.store.allDue().some((d) => d.kind === 'purge')) this.store.schedule('purge', 'purge', purge);
+    const next = this.store.nextDueAt([...this.inFlight]);
     if (next === null) return this.ctx.storage.deleteAlarm();
     // The alarm runs on wall-clock time; tests that move `clock` fire it with runDurableObjectAlarm.
     await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
@@ -745,8 +941,23 @@ export class CheckoutSession extends DurableObject<Env> {
         this.publishing = null;
       });
     this.publishing = run;
-    // Afterwards the alarm moves to whatever is really due next (or publishes a change made meanwhile).
-    this.ctx.waitUntil(run.then(() => this.rearm()));
+    this.ctx.waitUntil(run.then(() => this.afterPublish()));
+  }
+
+  /**
+   * After a background publish: a change made meanwhile is published too, and an alarm set only for the
+   * publish's fallback moves to whatever is due next. Only ever later: an entry point still running (a
+   * refund awaiting its provider, its item already due) re-arms itself when it ends, and an alarm
+   * brought forward here would run that same item beside it.
+   */
+  private async afterPublish(): Promise<void> {
+    this.publishSoon();
+    const current = await this.ctx.storage.getAlarm();
+    const next = this.store.nextDueAt([...this.inFlight]);
+    if (current === null) return;
+    if (next === null) return this.ctx.storage.deleteAlarm();
+    const at = Math.max(next, Date.now());
+    if (at > current) await this.ctx.storage.setAlarm(at);
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────
@@ -773,17 +984,23 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private authorizeClient(secret: string): Rpc<SessionRow> {
-    const s = this.store.session();
-    if (!s) return NOT_FOUND;
+    const s = this.existing();
+    if (!s) return CLIENT_NOT_FOUND;
     if (!timingSafeEqual(secret, s.client_secret)) {
       return fail(ErrorType.authentication, ErrorCode.auth.invalid_client_secret, 'The client secret does not belong to this checkout session.');
     }
     return { ok: true, value: s };
   }
 
+  /** Loads the session's merchant for this entry point (merchants.ts caches it in the isolate). */
+  private async enter(): Promise<void> {
+    const id = this.existing()?.merchant_id;
+    this.loaded = id ? ((await merchantById(this.env, id)) ?? null) : null;
+  }
+
   private merchant(s: SessionRow): MerchantConfig {
-    const m = merchantById(loadConfig(this.env), s.merchant_id);
-    if (!m) throw new Error(`merchant ${s.merchant_id} is no longer configured`);
+    const m = this.loaded;
+    if (!m || m.id !== s.merchant_id) throw new Error(`merchant ${s.merchant_id} is no longer configured`);
     return m;
   }
 
@@ -806,12 +1023,16 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private providerCtx(merchant: MerchantConfig): ProviderContext {
-    const ctx = providerContext(loadConfig(this.env), merchant.livemode, () => this.clock.now());
+    const ctx = providerContext(publicBaseUrl(this.env), merchant.livemode, () => this.clock.now());
     return this.providerFetch ? { ...ctx, fetch: this.providerFetch } : ctx;
   }
 
   private merchantView(s: SessionRow): MerchantSession {
-    return merchantSession(s, this.store.attempts(), this.store.refunds());
+    return merchantSession(s, this.store.attempts(), this.store.refunds(), this.links(s));
+  }
+
+  private links(s: SessionRow): SessionLinks {
+    return { cancel_url: this.store.fact('cancel_url'), url: hostedPageUrl(publicBaseUrl(this.env), s.id, s.client_secret) };
   }
 
   private requireSession(): SessionRow {

@@ -18,8 +18,10 @@ export const CLOSE_RETRY_MS = [30_000, 120_000, 600_000, 3_600_000];
 
 /**
  * Reversing a payment-code order the till gave up on (WeChat reverse `recall=Y`, Alipay cancel
- * `retry_flag=Y`, no answer): again and again until the provider confirms (never given up). The pay
- * call's own 5 s queries and 30 s deadline are in state-machine.ts (BARCODE_QUERY_MS, BARCODE_DEADLINE_MS).
+ * `retry_flag=Y`, no answer): again and again until the provider confirms — but only while it takes a
+ * reversal (the provider's reverseWindowMs: WeChat Pay's 7 days), the last try when that window closes;
+ * then a payment.anomaly for a person (barcode-engine.ts). The pay call's own 5 s queries and 30 s
+ * deadline are in state-machine.ts (BARCODE_QUERY_MS, BARCODE_DEADLINE_MS).
  */
 export const REVERSE_RETRY_MS = [10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000];
 

@@ -188,6 +188,10 @@ describe('payment codes (flow barcode)', () => {
       expect(decidePayment({ ...s, status: 'paid', paidAttemptId: 'a9' }, pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'reverse', attemptId: 'b1' });
       expect(decidePayment({ ...s, status: 'canceled' }, pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'reverse', attemptId: 'b1' });
     });
+    it('returns a payment on a code whose reversal the provider no longer takes by refund, never binding it', () => {
+      const s = session({ attempts: [code('b1', 'reverse_failed')] });
+      expect(decidePayment(s, pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'anomaly', reason: 'late_payment', refund: true, attemptId: 'b1' });
+    });
     it('keeps a repeated answer for a paid code idempotent', () => {
       const s = session({ status: 'paid', paidAttemptId: 'b1', attempts: [code('b1', 'paid', { status: 'succeeded' })] });
       expect(decidePayment(s, pay({ attemptId: 'b1' }), expected)).toEqual({ kind: 'already_applied' });

@@ -43,6 +43,11 @@ export type BarcodePhase =
   | 'reversing'
   /** The provider reversed it: closed if it was unpaid, refunded if it was paid. */
   | 'reversed'
+  /**
+   * The provider stopped accepting its reversal (past its window, or refused for good) before it
+   * confirmed one: a payment.anomaly asks a person to check the order (docs/instore.md).
+   */
+  | 'reverse_failed'
   /** Paid (the session's payment, or an anomaly's). */
   | 'paid'
   /** The provider refused it: nothing was charged. */
@@ -76,7 +81,9 @@ export type AnomalyReason =
   | 'merchant_mismatch'
   | 'unknown_attempt'
   | 'late_payment'
-  | 'duplicate_payment';
+  | 'duplicate_payment'
+  /** A payment-code order the till gave up on could not be reversed within the provider's window. */
+  | 'reverse_window_closed';
 
 export type PaymentDecision =
   /** Bind this attempt as the session's payment: open → paid. */
@@ -94,6 +101,8 @@ export function decidePayment(s: SessionState, p: ReportedPayment, expected: Exp
   if (s.paidAttemptId === attempt.id) return { kind: 'already_applied' };
   if (attempt.anomaly !== null) return { kind: 'already_applied' };
   if (GIVEN_UP.includes(attempt.barcode)) return { kind: 'reverse', attemptId: attempt.id };
+  // The till gave up and the provider no longer reverses it: money that arrives is returned by refund.
+  if (attempt.barcode === 'reverse_failed') return { kind: 'anomaly', reason: 'late_payment', refund: true, attemptId: attempt.id };
 
   // Identity and amount first: a payment that does not match the order is never `paid`,
   // whatever the session's status: every provider's notify documentation asks the merchant to check

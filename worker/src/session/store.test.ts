@@ -10,6 +10,11 @@ describe('the session store on an older schema', () => {
     // Any SQLite-backed object gives a database to play the old session's.
     await runInDurableObject(env.MERCHANT_SHARDS.getByName('store-migration-test'), (_o, state: DurableObjectState) => {
       const sql = state.storage.sql;
+      // A session's tables are made by its create only: an object without them is left as it is.
+      new SessionStore(sql);
+      expect(sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'deliveries'").toArray()).toEqual([]);
+      // An old session: its own row's table and the old deliveries table.
+      sql.exec('CREATE TABLE session (id TEXT PRIMARY KEY)');
       sql.exec('CREATE TABLE deliveries (event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)');
       sql.exec("INSERT INTO deliveries (event_id, try, at, status, error) VALUES ('evt_old', 1, 1000, 503, NULL)");
       const store = new SessionStore(sql);

@@ -61,7 +61,7 @@ export type DueRow = {
  * made before it runs go in one write); `report` sends new webhook delivery records to the merchant's
  * delivery log. Both are due at once (`at` 0) when scheduled and retried on LISTING_RETRY_MS.
  */
-export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index' | 'reverse' | 'listing' | 'report';
+export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index' | 'reverse' | 'purge' | 'listing' | 'report';
 
 /** A stored webhook try (`deliveries`): rows written before endpoints existed have no id and went to `we_config`. */
 export type DeliveryRow = {
@@ -130,9 +130,16 @@ const SCHEMA = [
     id TEXT, endpoint_id TEXT, duration_ms INTEGER, next_retry_at INTEGER, reported INTEGER NOT NULL DEFAULT 1)`,
   `CREATE TABLE IF NOT EXISTS anomalies (
     attempt_id TEXT NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL)`,
-  /** Every verified notify and query result that reached this session, for audit (docs/reliability.md). */
+  /**
+   * Every verified notify and query result that reached this session, for audit (docs/reliability.md):
+   * each distinct message once; the same message again only counts in provider_message_repeats.
+   */
   `CREATE TABLE IF NOT EXISTS provider_messages (
     at INTEGER NOT NULL, attempt_id TEXT NOT NULL, source TEXT NOT NULL, outcome TEXT NOT NULL, raw TEXT NOT NULL)`,
+  'CREATE INDEX IF NOT EXISTS provider_messages_by_attempt ON provider_messages (attempt_id, source)',
+  /** How often a stored provider message (by its rowid) came again, and when it last did. */
+  `CREATE TABLE IF NOT EXISTS provider_message_repeats (
+    message INTEGER PRIMARY KEY, repeats INTEGER NOT NULL, last_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS refunds (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, attempt_id TEXT NOT NULL, amount INTEGER NOT NULL, reason TEXT,
     kind TEXT NOT NULL, status TEXT NOT NULL, submitted INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL,
@@ -172,20 +179,50 @@ const ADDED_COLUMNS: [table: string, column: string, definition: string][] = [
 export const LISTING_FALLBACK_MS = 2_000;
 
 export class SessionStore {
+  /**
+   * False until the merchant API creates the session (init): the tables are made then, never by
+   * merely reaching the object, so a probe of an id stores nothing (SECURITY.md, "Session ids").
+   * Every read below answers "nothing" (null, []) while it is false.
+   */
+  private ready: boolean;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly now: () => number = () => Date.now(),
   ) {
-    for (const s of SCHEMA) sql.exec(s);
-    const have = new Set(
-      sql
-        .exec<{ name: string }>('PRAGMA table_info(deliveries)')
-        .toArray()
-        .map((c) => c.name),
-    );
-    for (const [table, column, definition] of ADDED_COLUMNS) {
-      if (table === 'deliveries' && !have.has(column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    this.ready = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session'").toArray().length > 0;
+    if (this.ready) {
+      // A session stored before a table was added gets it (CREATE … IF NOT EXISTS), and its columns.
+      for (const s of SCHEMA) sql.exec(s);
+      const have = new Set(
+        sql
+          .exec<{ name: string }>('PRAGMA table_info(deliveries)')
+          .toArray()
+          .map((c) => c.name),
+      );
+      for (const [table, column, definition] of ADDED_COLUMNS) {
+        if (table === 'deliveries' && !have.has(column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      }
     }
+  }
+
+  /** Creates the tables: called by the merchant API's create only. */
+  init(): void {
+    for (const s of SCHEMA) this.sql.exec(s);
+    this.ready = true;
+  }
+
+  /** Called after the object's storage was deleted (retention): it holds nothing from then on. */
+  forget(): void {
+    this.ready = false;
+  }
+
+  /**
+   * Rows of a read, or none while the session's tables do not exist. The reads an entry point makes
+   * before it knows there is a session (the session, a refund, a fact, due work) go through it.
+   */
+  private rows<T extends Record<string, SqlStorageValue>>(query: string, ...args: SqlStorageValue[]): T[] {
+    return this.ready ? this.sql.exec<T>(query, ...args).toArray() : [];
   }
 
   /**
@@ -201,11 +238,11 @@ export class SessionStore {
 
   /** One due item by key, or null. */
   dueItem(key: string): DueRow | null {
-    return this.sql.exec<DueRow>('SELECT * FROM due WHERE key = ?', key).toArray()[0] ?? null;
+    return this.rows<DueRow>('SELECT * FROM due WHERE key = ?', key)[0] ?? null;
   }
 
   session(): SessionRow | null {
-    return this.sql.exec<SessionRow>('SELECT * FROM session LIMIT 1').toArray()[0] ?? null;
+    return this.rows<SessionRow>('SELECT * FROM session LIMIT 1')[0] ?? null;
   }
 
   attempts(): AttemptRow[] {
@@ -395,6 +432,11 @@ export class SessionStore {
     );
   }
 
+  /** When the session's newest event happened (its end, a refund, an anomaly), or null. */
+  lastEventAt(): number | null {
+    return this.rows<{ m: number | null }>('SELECT MAX(created) AS m FROM events')[0]?.m ?? null;
+  }
+
   anomalies(): { attempt_id: string; reason: AnomalyReason; created: number; source: string }[] {
     return this.sql
       .exec<{ attempt_id: string; reason: AnomalyReason; created: number; source: string }>(
@@ -403,7 +445,13 @@ export class SessionStore {
       .toArray();
   }
 
-  recordProviderMessage(at: number, attemptId: string, source: string, outcome: string, raw: unknown): void {
+  /**
+   * Stores a verified provider message once: the same content again for the same attempt and source
+   * (a provider's retry, a query answering the same, or anyone replaying a signed message) only
+   * counts as a repeat, so replays cannot grow storage. Returns false for a repeat.
+   */
+  recordProviderMessage(at: number, attemptId: string, source: string, outcome: string, raw: unknown): boolean {
+    if (this.repeatOfProviderMessage(at, attemptId, source, raw)) return false;
     this.sql.exec(
       'INSERT INTO provider_messages (at, attempt_id, source, outcome, raw) VALUES (?, ?, ?, ?, ?)',
       at,
@@ -412,10 +460,37 @@ export class SessionStore {
       outcome,
       JSON.stringify(raw ?? null),
     );
+    return true;
+  }
+
+  /** True (and counted) when exactly this message is already stored for the attempt and source. */
+  repeatOfProviderMessage(at: number, attemptId: string, source: string, raw: unknown): boolean {
+    const same = this.rows<{ id: number }>(
+      'SELECT rowid AS id FROM provider_messages WHERE attempt_id = ? AND source = ? AND raw = ? LIMIT 1',
+      attemptId,
+      source,
+      JSON.stringify(raw ?? null),
+    )[0];
+    if (!same) return false;
+    this.sql.exec(
+      'INSERT INTO provider_message_repeats (message, repeats, last_at) VALUES (?, 1, ?) ON CONFLICT (message) DO UPDATE SET repeats = repeats + 1, last_at = excluded.last_at',
+      same.id,
+      at,
+    );
+    return true;
+  }
+
+  /** Every provider message that reached this session, in arrival order (the timeline's evidence). */
+  providerMessages(): { at: number; attempt_id: string; source: string; outcome: string; raw: string }[] {
+    return this.sql
+      .exec<{ at: number; attempt_id: string; source: string; outcome: string; raw: string }>(
+        'SELECT at, attempt_id, source, outcome, raw FROM provider_messages ORDER BY rowid',
+      )
+      .toArray();
   }
 
   fact(k: string): string | null {
-    return this.sql.exec<{ v: string }>('SELECT v FROM facts WHERE k = ?', k).toArray()[0]?.v ?? null;
+    return this.rows<{ v: string }>('SELECT v FROM facts WHERE k = ?', k)[0]?.v ?? null;
   }
 
   setFact(k: string, v: string): void {
@@ -427,7 +502,7 @@ export class SessionStore {
   }
 
   refund(id: string): RefundRow | null {
-    return this.sql.exec<RefundRow>('SELECT * FROM refunds WHERE id = ?', id).toArray()[0] ?? null;
+    return this.rows<RefundRow>('SELECT * FROM refunds WHERE id = ?', id)[0] ?? null;
   }
 
   nextRefundSeq(): number {
@@ -528,11 +603,12 @@ export class SessionStore {
 
   /** What is due by `now`, oldest first; the bookkeeping copies (`listing`, `report`) after the work itself. */
   dueBy(now: number): DueRow[] {
-    return this.sql.exec<DueRow>("SELECT * FROM due WHERE at <= ? ORDER BY kind IN ('listing', 'report'), at", now).toArray();
+    return this.rows<DueRow>("SELECT * FROM due WHERE at <= ? ORDER BY kind IN ('listing', 'report'), at", now);
   }
 
-  nextDueAt(): number | null {
-    const row = this.sql.exec<{ m: number | null }>('SELECT MIN(at) AS m FROM due').toArray()[0];
+  /** When the next due item is, leaving out `except` (items an entry point is running itself). */
+  nextDueAt(except: readonly string[] = []): number | null {
+    const row = this.rows<{ m: number | null }>(`SELECT MIN(at) AS m FROM due WHERE key NOT IN (${except.map(() => '?').join(', ')})`, ...except)[0];
     return row?.m ?? null;
   }
 

@@ -2,6 +2,7 @@
 // facts; the public view (the browser's) carries neither provider data nor anything secret.
 
 import type { Channel, NextAction, PublicAttempt, PublicChannel, PublicSessionView, StatusView } from '../contract';
+import { withQrMatrix } from '../lib/qr';
 import type { ListingRecord } from '../listing/store';
 import { refundObject, refundedAmount, type RefundObject } from './refunds';
 import type { AttemptRow, BarcodeRow, RefundRow, SessionRow } from './store';
@@ -33,6 +34,12 @@ export interface MerchantSession {
   created: number;
   livemode: boolean;
   return_url: string | null;
+  cancel_url: string | null;
+  /**
+   * The hosted checkout page for this session (docs/hosted-checkout.md): redirect the shopper here
+   * instead of embedding the widget. The client secret rides in the fragment, which browsers never send.
+   */
+  url: string;
   metadata: Record<string, string>;
   payment: MerchantPayment | null;
   refunds: RefundObject[];
@@ -40,7 +47,13 @@ export interface MerchantSession {
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
-export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[]): MerchantSession {
+/** What the session knows beyond its row: the merchant's cancel page and the hosted page's address. */
+export interface SessionLinks {
+  cancel_url: string | null;
+  url: string;
+}
+
+export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[], links: SessionLinks): MerchantSession {
   const paid = s.paid_attempt_id ? attempts.find((a) => a.id === s.paid_attempt_id) : undefined;
   return {
     id: s.id,
@@ -57,6 +70,8 @@ export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: 
     created: seconds(s.created),
     livemode: s.livemode === 1,
     return_url: s.return_url,
+    cancel_url: links.cancel_url,
+    url: links.url,
     metadata: JSON.parse(s.metadata) as Record<string, string>,
     payment: paid
       ? {
@@ -73,16 +88,19 @@ export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: 
   };
 }
 
-/** A session as `GET /v1/checkout/sessions` lists it: the retrieve shape without the client secret. */
-export type ListedSessionView = Omit<MerchantSession, 'client_secret'>;
+/**
+ * A session as `GET /v1/checkout/sessions` lists it: the retrieve shape without the client secret nor
+ * the hosted page `url`, whose fragment is the secret.
+ */
+export type ListedSessionView = Omit<MerchantSession, 'client_secret' | 'url'>;
 
 /**
  * What the session writes into the merchant's list index at its current version: the list item (never
  * the client secret: the index is a second copy, and whoever needs the secret retrieves the session),
  * the columns the filters use, and its refunds.
  */
-export function listingRecord(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[]): ListingRecord {
-  const { client_secret: _secret, ...item } = merchantSession(s, attempts, refunds);
+export function listingRecord(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[], links: SessionLinks): ListingRecord {
+  const { client_secret: _secret, url: _url, ...item } = merchantSession(s, attempts, refunds, links);
   const paid = s.paid_attempt_id ? attempts.find((a) => a.id === s.paid_attempt_id) : undefined;
   const channel = (paid ?? attempts[attempts.length - 1])?.channel ?? null;
   return {
@@ -106,7 +124,8 @@ export function publicAttempt(a: AttemptRow): PublicAttempt {
     flow: a.flow,
     status: a.status,
     created: seconds(a.created),
-    next_action: a.next_action ? (JSON.parse(a.next_action) as NextAction) : null,
+    // The QR matrix is added as the action is served, not stored: it follows from `data`.
+    next_action: a.next_action ? withQrMatrix(JSON.parse(a.next_action) as NextAction) : null,
   };
 }
 
@@ -121,7 +140,16 @@ export function activeAttempt(s: SessionRow, attempts: AttemptRow[]): PublicAtte
   return last ? publicAttempt(last) : null;
 }
 
-export function publicView(s: SessionRow, attempts: AttemptRow[], merchantName: string, channels: PublicChannel[]): PublicSessionView {
+/** `{CHECKOUT_SESSION_ID}` filled in; `{LOCALE}` left for the page that knows the shopper's language. */
+const forSession = (url: string | null, id: string): string | null => url?.replaceAll('{CHECKOUT_SESSION_ID}', id) ?? null;
+
+export function publicView(
+  s: SessionRow,
+  attempts: AttemptRow[],
+  merchantName: string,
+  channels: PublicChannel[],
+  cancelUrl: string | null = null,
+): PublicSessionView {
   return {
     id: s.id,
     object: 'checkout.session.public',
@@ -133,6 +161,8 @@ export function publicView(s: SessionRow, attempts: AttemptRow[], merchantName: 
     merchant_order_id: s.merchant_order_id,
     expires_at: new Date(s.expires_at).toISOString(),
     livemode: s.livemode === 1,
+    cancel_url: forSession(cancelUrl, s.id),
+    return_url: forSession(s.return_url, s.id),
     channels,
     active_attempt: activeAttempt(s, attempts),
   };
@@ -148,6 +178,7 @@ export function statusView(s: SessionRow, attempts: AttemptRow[]): StatusView {
  * `succeeded`: the session is paid by it. `failed`: the wallet refused it, nothing was charged.
  * `reversing` / `reversed`: the till gave up (30 s, cancel, expiry); the order is being / was reversed,
  * so the shopper is not charged (a payment that got through anyway is refunded by the reversal).
+ * `reverse_failed`: the provider stopped accepting the reversal first; a person must check the order.
  */
 export interface BarcodePaymentView {
   id: string;
@@ -156,7 +187,7 @@ export interface BarcodePaymentView {
   session_status: SessionRow['status'];
   channel: Channel;
   provider: string;
-  status: 'processing' | 'succeeded' | 'failed' | 'reversing' | 'reversed';
+  status: 'processing' | 'succeeded' | 'failed' | 'reversing' | 'reversed' | 'reverse_failed';
   /** The code as scanned, masked. */
   auth_code: string;
   amount: number;
@@ -195,6 +226,7 @@ export function barcodePaymentView(s: SessionRow, a: AttemptRow, b: BarcodeRow):
       break;
     case 'reversing':
     case 'reversed':
+    case 'reverse_failed':
       status = b.phase;
       break;
   }

@@ -6,7 +6,7 @@
 // also indexed in the merchant's event log so `GET /v1/events` can replay what a merchant missed, and
 // every try is reported to the merchant's delivery log (`report`).
 
-import type { MerchantConfig, ShouyinConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { ErrorCode, ErrorType, ShouyinError } from '../lib/errors';
 import {
   CONFIG_ENDPOINT_ID,
@@ -35,13 +35,26 @@ export type EventType =
   | 'refund.failed';
 
 /**
+/**
+ * An event's object as stored, sent and logged: a session without its `client_secret`, nor its hosted
+ * page `url`, which carries the secret in its fragment. The secret is the page's, for one session; an
+ * event is kept for days, in more than one place (docs/data-retention.md), and a webhook receiver never
+ * needs it.
+ */
+export function eventObject(object: unknown): unknown {
+  if (typeof object !== 'object' || object === null || !('client_secret' in object)) return object;
+  const { client_secret: _secret, url: _url, ...rest } = object as Record<string, unknown>;
+  return rest;
+}
+
+/**
  * Stores an event, its first webhook delivery and its indexing — inside the caller's transaction. Which
  * endpoints it goes to is settled when the delivery first runs (the API endpoints live in the merchant's
  * webhook shard, out of reach of a synchronous transaction); until then the event's delivery is pending.
  */
 export function recordEvent(store: SessionStore, merchant: MerchantConfig, type: EventType, now: number, object: unknown): string {
   const id = newEventId();
-  const body = JSON.stringify({ id, type, created: Math.floor(now / 1000), livemode: merchant.livemode, data: { object } });
+  const body = JSON.stringify({ id, type, created: Math.floor(now / 1000), livemode: merchant.livemode, data: { object: eventObject(object) } });
   store.insertEvent({ id, type, created: now, data: body, delivery: 'pending' });
   store.schedule(`webhook:${id}`, 'webhook', now, { event: id });
   store.schedule(`index:${id}`, 'index', now, { event: id });
@@ -74,7 +87,7 @@ export async function deliverWebhook(
   merchant: MerchantConfig,
   item: DueRow,
   now: number,
-  config: ShouyinConfig,
+  publicBaseUrl: string,
   directory: EndpointDirectory,
   transaction: (fn: () => void) => void,
 ): Promise<void> {
@@ -103,7 +116,7 @@ export async function deliverWebhook(
       for (const t of targets) store.putWebhookTarget(t);
     });
   }
-  const ran = await runDueTargets(config, endpoints, { id: event.id, type: event.type, body: event.data }, targets, now);
+  const ran = await runDueTargets(publicBaseUrl, endpoints, { id: event.id, type: event.type, body: event.data }, targets, now);
   settle(store, event.id, ran.records, ran.targets, transaction);
 }
 
@@ -118,7 +131,7 @@ export async function resendWebhook(
   eventId: string,
   endpointId: string | undefined,
   now: number,
-  config: ShouyinConfig,
+  publicBaseUrl: string,
   directory: EndpointDirectory,
   transaction: (fn: () => void) => void,
 ): Promise<DeliveryRecord[]> {
@@ -134,7 +147,7 @@ export async function resendWebhook(
   const outcomes = await Promise.all(
     chosen.map((e) =>
       tryTarget(
-        config,
+        publicBaseUrl,
         e,
         { id: event.id, type: event.type, body: event.data },
         existing.get(e.id) ?? { event_id: event.id, endpoint_id: e.id, tries: 0, next_at: null, state: 'failed' },

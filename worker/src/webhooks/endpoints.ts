@@ -5,10 +5,11 @@
 // failed for DISABLE_AFTER_MS is disabled — and then raises and delivers `webhook_endpoint.disabled`
 // itself, with the same fan-out and retries as a session's events (docs/webhooks.md).
 
-import { loadConfig, merchantById, type MerchantConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
 import type { Position } from '../listing/store';
-import { eventLogFor, utcDay } from '../shards';
+import { merchantById, publicBaseUrl } from '../merchants';
+import { EVENT_LOG_DAYS, eventLogFor, utcDay } from '../shards';
 import { newEndpointId, newEventId } from '../session/ids';
 import {
   CONFIG_ENDPOINT_ID,
@@ -29,6 +30,12 @@ export const MAX_ENDPOINTS = 16;
 export const DISABLE_AFTER_MS = 3 * 86_400_000;
 /** Delivery log rows older than this are pruned (events themselves are kept 7 days). */
 export const DELIVERY_LOG_MS = 30 * 86_400_000;
+/**
+ * The shard's own copies of events (what it sends, and what it resent) are pruned this long after the
+ * event, once no endpoint is still waiting for a try: the event log's window and a day
+ * (docs/data-retention.md).
+ */
+export const SHARD_EVENT_MS = (EVENT_LOG_DAYS + 1) * 86_400_000;
 /** How long a rotated-out secret keeps signing by default, and at most (seconds). */
 export const DEFAULT_ROTATION_OVERLAP_S = 86_400;
 export const MAX_ROTATION_OVERLAP_S = 604_800;
@@ -135,7 +142,7 @@ function view(r: EndpointRow): EndpointView {
   };
 }
 
-/** The configured `webhook` as an endpoint: always enabled, every event type, managed in SHOUYIN_CONFIG. */
+/** The configured `webhook` as an endpoint: always enabled, every event type, managed in the merchant's configuration (the registry or SHOUYIN_CONFIG). */
 export function configEndpointView(merchant: MerchantConfig): EndpointView | null {
   return merchant.webhook
     ? {
@@ -144,7 +151,8 @@ export function configEndpointView(merchant: MerchantConfig): EndpointView | nul
         url: merchant.webhook.url,
         enabled_events: ['*'],
         status: 'enabled',
-        description: 'The webhook in SHOUYIN_CONFIG (change it there).',
+        // Said by its id and by `endpoint_managed_by_config`; a dashboard shows its own words for it.
+        description: null,
         created: 0,
       }
     : null;
@@ -346,9 +354,9 @@ export class MerchantWebhooks {
       );
     }
     this.sql.exec('DELETE FROM wh_deliveries WHERE merchant = ? AND created < ?', merchant, now - DELIVERY_LOG_MS);
-    let raised = false;
-    for (const id of new Set(records.map((d) => d.endpoint_id))) raised = this.checkHealth(merchant, id) || raised;
-    if (raised) await this.rearm(0);
+    // An endpoint disabled here raises an event due now; otherwise this arms the next pruning of the log.
+    for (const id of new Set(records.map((d) => d.endpoint_id))) await this.checkHealth(merchant, id);
+    await this.rearm(0);
   }
 
   /**
@@ -357,7 +365,7 @@ export class MerchantWebhooks {
    * tries' own times, so reports arriving late or out of order decide the same. True when it raised
    * `webhook_endpoint.disabled`.
    */
-  private checkHealth(merchant: string, endpointId: string): boolean {
+  private async checkHealth(merchant: string, endpointId: string): Promise<boolean> {
     const r = this.row(merchant, endpointId);
     if (r?.status !== 'enabled') return false;
     const lastSuccess = this.sql
@@ -373,9 +381,10 @@ export class MerchantWebhooks {
       )
       .one();
     if (f.first === null || f.last === null || f.last - f.first < DISABLE_AFTER_MS) return false;
+    const m = await merchantById(this.env, merchant);
+    // Re-read after the await: another report may have disabled it meanwhile.
+    if (!m || this.row(merchant, endpointId)?.status !== 'enabled') return false;
     this.sql.exec("UPDATE wh_endpoints SET status = 'disabled' WHERE merchant = ? AND id = ?", merchant, endpointId);
-    const m = merchantById(loadConfig(this.env), merchant);
-    if (!m) return false;
     const now = this.clock.now();
     const id = newEventId();
     const body = JSON.stringify({
@@ -397,10 +406,11 @@ export class MerchantWebhooks {
   }
 
   /** The endpoints subscribed to an event of this shard now (API ones read without their secrets). */
-  private addTargets(merchant: string, eventId: string, type: string, m: MerchantConfig, now: number): void {
+  private addTargets(merchant: string, eventId: string, type: string, m: MerchantConfig | null, now: number): void {
     const rows = this.sql.exec<EndpointRow>('SELECT * FROM wh_endpoints WHERE merchant = ? ORDER BY created, id', merchant).toArray();
+    const config = m ? configEndpoint(m) : null;
     const candidates: DeliveryEndpoint[] = [
-      ...(configEndpoint(m) ? [configEndpoint(m)!] : []),
+      ...(config ? [config] : []),
       ...rows.map((r) => ({ id: r.id, url: r.url, enabled_events: JSON.parse(r.enabled_events) as string[], status: r.status, secrets: [] })),
     ];
     for (const e of subscribed(candidates, type)) {
@@ -412,6 +422,46 @@ export class MerchantWebhooks {
         now,
       );
     }
+  }
+
+  /**
+   * An event no session sends (an App Store notification, `merchant.credentials_expiring`), handed over
+   * by the shard that recorded it: sent to the merchant's API endpoints subscribed to its type, with the
+   * same tries and schedule as every event. The configured webhook (`we_config`) is left to the sender,
+   * which delivers to it itself. Idempotent by event id: handed over again, it is sent once.
+   */
+  async fanOut(merchant: string, event: { id: string; type: string; created: number; body: string }): Promise<void> {
+    const fresh =
+      this.sql.exec(
+        'INSERT OR IGNORE INTO wh_events (merchant, id, type, created, body, logged) VALUES (?, ?, ?, ?, ?, 1)',
+        merchant,
+        event.id,
+        event.type,
+        event.created,
+        event.body,
+      ).rowsWritten > 0;
+    if (!fresh) return;
+    this.addTargets(merchant, event.id, event.type, null, this.clock.now());
+    await this.rearm(0);
+  }
+
+  /** Seals every stored secret again under the first master key (POST /v1/admin/master_key/rotate). How many were. */
+  async reseal(merchant: string): Promise<number> {
+    const rows = this.sql.exec<EndpointRow>('SELECT * FROM wh_endpoints WHERE merchant = ?', merchant).toArray();
+    let n = 0;
+    for (const r of rows) {
+      for (const which of ['current', 'previous'] as const) {
+        const sealed = which === 'current' ? r.secret : r.previous_secret;
+        if (sealed === null) continue;
+        const binding = this.binding(merchant, r.id, which);
+        const { secret } = await openSecret(this.env, binding, sealed);
+        const again = await sealSecret(this.env, binding, secret);
+        const column = which === 'current' ? 'secret' : 'previous_secret';
+        // Only what was read is replaced: a rotation meanwhile keeps its new secret.
+        n += this.sql.exec(`UPDATE wh_endpoints SET ${column} = ? WHERE merchant = ? AND id = ? AND ${column} = ?`, again, merchant, r.id, sealed).rowsWritten;
+      }
+    }
+    return n;
   }
 
   listDeliveries(
@@ -448,7 +498,7 @@ export class MerchantWebhooks {
     event: { id: string; type: string; created: number; body: string },
     endpointId: string | undefined,
   ): Promise<DeliveryRecord[]> {
-    const m = merchantById(loadConfig(this.env), merchant);
+    const m = await merchantById(this.env, merchant);
     if (!m) return [];
     const endpoints = [...(configEndpoint(m) ? [configEndpoint(m)!] : []), ...(await this.deliveryEndpoints(merchant))];
     const chosen = chooseResendEndpoints(endpoints, event.type, endpointId);
@@ -465,7 +515,7 @@ export class MerchantWebhooks {
     const outcomes = await Promise.all(
       chosen.map((e) =>
         tryTarget(
-          loadConfig(this.env),
+          publicBaseUrl(this.env),
           e,
           event,
           targets.get(e.id) ?? { event_id: event.id, endpoint_id: e.id, tries: 0, next_at: null, state: 'failed' },
@@ -505,9 +555,10 @@ export class MerchantWebhooks {
     );
   }
 
-  /** The alarm's share: log this shard's new events, then send whatever tries are due. */
+  /** The alarm's share: prune what is past its time, log this shard's new events, then send whatever tries are due. */
   async alarm(): Promise<void> {
     const now = this.clock.now();
+    this.prune(now);
     const unlogged = this.sql
       .exec<{ merchant: string; id: string; type: string; created: number; body: string }>(
         'SELECT merchant, id, type, created, body FROM wh_events WHERE logged = 0',
@@ -534,7 +585,7 @@ export class MerchantWebhooks {
       )
       .toArray();
     for (const { merchant, event_id } of due) {
-      const m = merchantById(loadConfig(this.env), merchant);
+      const m = await merchantById(this.env, merchant);
       const event = this.sql
         .exec<{ id: string; type: string; body: string }>('SELECT id, type, body FROM wh_events WHERE merchant = ? AND id = ?', merchant, event_id)
         .toArray()[0];
@@ -543,7 +594,7 @@ export class MerchantWebhooks {
         continue;
       }
       const endpoints = [...(configEndpoint(m) ? [configEndpoint(m)!] : []), ...(await this.deliveryEndpoints(merchant))];
-      const ran = await runDueTargets(loadConfig(this.env), endpoints, event, this.targets(merchant, event_id), now);
+      const ran = await runDueTargets(publicBaseUrl(this.env), endpoints, event, this.targets(merchant, event_id), now);
       for (const t of ran.targets) this.putTarget(merchant, t);
       await this.recordDeliveries(merchant, ran.records);
     }
@@ -552,13 +603,40 @@ export class MerchantWebhooks {
   }
 
   /**
+   * Retention (docs/data-retention.md): delivery log rows after DELIVERY_LOG_MS; the shard's copies of
+   * events, with their targets, SHARD_EVENT_MS after the event once no endpoint waits for a try. The
+   * endpoints themselves stay until they are deleted.
+   */
+  private prune(now: number): void {
+    this.sql.exec('DELETE FROM wh_deliveries WHERE created < ?', now - DELIVERY_LOG_MS);
+    const old = `SELECT merchant, id FROM wh_events e WHERE created < ? AND logged = 1
+      AND NOT EXISTS (SELECT 1 FROM wh_targets t WHERE t.merchant = e.merchant AND t.event_id = e.id AND t.state = 'pending')`;
+    this.sql.exec(`DELETE FROM wh_targets WHERE (merchant, event_id) IN (${old})`, now - SHARD_EVENT_MS);
+    this.sql.exec(`DELETE FROM wh_events WHERE (merchant, id) IN (${old})`, now - SHARD_EVENT_MS);
+  }
+
+  /** When prune() next has something to delete, or null. */
+  private nextPrune(): number | null {
+    const delivery = this.sql.exec<{ t: number | null }>('SELECT MIN(created) AS t FROM wh_deliveries').one().t;
+    const event = this.sql.exec<{ t: number | null }>('SELECT MIN(created) AS t FROM wh_events').one().t;
+    const times = [delivery === null ? null : delivery + DELIVERY_LOG_MS, event === null ? null : event + SHARD_EVENT_MS].filter(
+      (t): t is number => t !== null,
+    );
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  /**
    * Sets the shard's alarm for its next due try, or `logIn` ms from now while an event still has to
-   * reach the event log (never later than an alarm already set for other work).
+   * reach the event log, or the next pruning (never later than an alarm already set for other work).
    */
   private async rearm(logIn: number): Promise<void> {
     const next = this.sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM wh_targets WHERE state = 'pending' AND next_at IS NOT NULL").one().t;
     const unlogged = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM wh_events WHERE logged = 0').one().n > 0;
-    const want = Math.min(next ?? Number.POSITIVE_INFINITY, unlogged ? this.clock.now() + logIn : Number.POSITIVE_INFINITY);
+    const want = Math.min(
+      next ?? Number.POSITIVE_INFINITY,
+      unlogged ? this.clock.now() + logIn : Number.POSITIVE_INFINITY,
+      this.nextPrune() ?? Number.POSITIVE_INFINITY,
+    );
     if (!Number.isFinite(want)) return;
     const current = await this.storage.getAlarm();
     if (current === null || want < current) await this.storage.setAlarm(Math.max(want, Date.now()));

@@ -1,11 +1,12 @@
-// One event, several endpoints (docs/webhooks.md, "Endpoints and fan-out"). Whoever owns an event —
-// the checkout session's Durable Object for the session's events, the merchant's webhook shard for its
-// own (`webhook_endpoint.disabled`) — keeps one target per endpoint subscribed when the event was first
+// One event, several endpoints (docs/webhooks.md, "Where fan-out happens, and why"). Whoever owns an
+// event — the checkout session's Durable Object for the session's events, the merchant's webhook shard
+// for its own (`webhook_endpoint.disabled`) and those handed to it (`apple.notification`,
+// `merchant.credentials_expiring`) — keeps one target per endpoint subscribed when the event was first
 // sent: its own tries, its own retry schedule (WEBHOOK_RETRY_MS), its own outcome. This module decides
 // and sends; the owner stores what it returns, in one transaction, before the next try can start.
 // At least once: a try whose answer was lost is sent again, with the same webhook-id (the event id).
 
-import type { MerchantConfig, ShouyinConfig } from '../config';
+import type { MerchantConfig } from '../config';
 import { ErrorCode, ErrorType, ShouyinError } from '../lib/errors';
 import { outboundFetch } from '../lib/outbound';
 import { newDeliveryId } from '../session/ids';
@@ -13,7 +14,7 @@ import { WEBHOOK_RETRY_MS } from '../session/schedules';
 import { webhookHeaders } from './standard-webhooks';
 
 export const WEBHOOK_TIMEOUT_MS = 15_000;
-/** The endpoint id of the merchant's configured `webhook` (SHOUYIN_CONFIG). */
+/** The endpoint id of the merchant's configured `webhook` (the merchant registry or SHOUYIN_CONFIG). */
 export const CONFIG_ENDPOINT_ID = 'we_config';
 
 /** An endpoint as a sender needs it: where, which events, and every secret to sign with (newest first). */
@@ -76,7 +77,7 @@ const succeeded = (status: number | null): boolean => status !== null && status 
  * signatures (Standard Webhooks: space-separated `v1,` values, https://www.standardwebhooks.com/).
  */
 export async function sendWebhook(
-  config: ShouyinConfig,
+  publicBaseUrl: string,
   webhook: { url: string; secret: string | string[] },
   eventId: string,
   now: number,
@@ -87,7 +88,7 @@ export async function sendWebhook(
     // Each try carries its own time: receivers check webhook-timestamp against a 5-minute tolerance.
     const headers = await webhookHeaders(webhook.secret, eventId, Math.floor(now / 1000), body);
     const res = await outboundFetch(
-      config,
+      publicBaseUrl,
       WEBHOOK_TIMEOUT_MS,
     )(new Request(webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body, redirect: 'manual' }));
     await res.body?.cancel();
@@ -109,14 +110,14 @@ export interface TryOutcome {
  * (a target that had already settled stays settled).
  */
 export async function tryTarget(
-  config: ShouyinConfig,
+  publicBaseUrl: string,
   endpoint: DeliveryEndpoint,
   event: { id: string; type: string; body: string },
   target: TargetRow,
   now: number,
   manual = false,
 ): Promise<TryOutcome> {
-  const { status, error, duration_ms } = await sendWebhook(config, { url: endpoint.url, secret: endpoint.secrets }, event.id, now, event.body);
+  const { status, error, duration_ms } = await sendWebhook(publicBaseUrl, { url: endpoint.url, secret: endpoint.secrets }, event.id, now, event.body);
   const attempt = target.tries + 1;
   let next: TargetRow;
   if (succeeded(status)) next = { ...target, tries: attempt, next_at: null, state: 'delivered' };
@@ -164,7 +165,7 @@ export function nextDue(targets: TargetRow[]): TargetRow | null {
  * (no try), the others are sent concurrently (an event has at most MAX_ENDPOINTS + 1 targets).
  */
 export async function runDueTargets(
-  config: ShouyinConfig,
+  publicBaseUrl: string,
   endpoints: DeliveryEndpoint[],
   event: { id: string; type: string; body: string },
   targets: TargetRow[],
@@ -176,7 +177,7 @@ export async function runDueTargets(
       if (t.state !== 'pending' || t.next_at === null || t.next_at > now) return { target: t };
       const endpoint = byId.get(t.endpoint_id);
       if (endpoint?.status !== 'enabled') return { target: { ...t, next_at: null, state: 'canceled' } };
-      return tryTarget(config, endpoint, event, t, now);
+      return tryTarget(publicBaseUrl, endpoint, event, t, now);
     }),
   );
   return { records: out.flatMap((o) => (o.record ? [o.record] : [])), targets: out.map((o) => o.target) };

@@ -3,12 +3,12 @@
 // the built-in simulators through the Worker's own fetch handler.
 
 import { SELF, env } from 'cloudflare:test';
-import { loadConfig, merchantById, type ProvidersConfig } from '../../src/config';
+import { loadConfig, type ProvidersConfig } from '../../src/config';
 import type { ProviderContext } from '../../src/providers/types';
 import { BASE } from '../helpers';
 
 export function providersOf(merchantId: string): ProvidersConfig {
-  const m = merchantById(loadConfig(env), merchantId);
+  const m = loadConfig(env).merchants.find((x) => x.id === merchantId);
   if (!m) throw new Error(`no merchant ${merchantId} in the test SHOUYIN_CONFIG`);
   return m.providers;
 }

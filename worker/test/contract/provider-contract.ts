@@ -16,6 +16,7 @@ import {
   drain,
   due,
   getRefund,
+  freezeClock,
   loseNextAnswer,
   loseNotifies,
   providerDown,
@@ -337,6 +338,8 @@ export function runProviderContract(subject: ContractSubject, options: ContractO
       contractCase('refund query', "with every refund notify lost, the session's refund query settles the refund, once", async () => {
         const { s, id } = await paid();
         const restore = await loseNotifies(s.id);
+        // Only the session's own refund query may settle it, and only once the test moves its clock.
+        await freezeClock(s.id);
         try {
           // When the refund call itself settles the refund, its answer is lost so the session must ask.
           if (subject.refundSettlesOnRequest) await loseNextAnswer(s.id);

@@ -105,6 +105,17 @@ export function setClock(id: string, offsetMs: number): Promise<void> {
   return inDo(id, (o) => void (o.clock = { now: () => Date.now() + offsetMs }));
 }
 
+/**
+ * Stops the session's clock where it is now: its due work then waits for setClock, however long the
+ * test takes in wall-clock time (a loaded machine once let a 10 s refund retry fire on its own).
+ */
+export function freezeClock(id: string): Promise<void> {
+  return inDo(id, (o) => {
+    const at = Date.now();
+    o.clock = { now: () => at };
+  });
+}
+
 /** Runs the session's due work until nothing is due at its clock. */
 export async function drain(id: string): Promise<void> {
   for (let i = 0; i < 25; i++) {

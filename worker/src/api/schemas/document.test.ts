@@ -1,15 +1,18 @@
 // The list, webhook endpoint and delivery routes describe themselves from the schemas they validate
-// with: every path, every query parameter by its wire name, and the components the SDK reads.
+// with: every path, every query parameter by its wire name, and the components the SDK reads. The event
+// types an endpoint can subscribe to are the document's, but `reconciliation.completed`.
 
 import { describe, expect, it } from 'vitest';
-import { listsApi } from '../../routes/lists';
-import { webhookEndpointsApi } from '../../routes/webhook-endpoints';
+import { listRoutes } from '../../routes/lists';
+import { webhookEndpointRoutes } from '../../routes/webhook-endpoints';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../../webhooks/event-types';
+import { EVENT_TYPES } from './events';
 
 const info = { openapi: '3.1.0', info: { title: 'Shouyin', version: 'test' } };
 
 describe('the OpenAPI description of lists, webhook endpoints and deliveries', () => {
-  const lists = listsApi.getOpenAPI31Document(info);
-  const hooks = webhookEndpointsApi.getOpenAPI31Document(info);
+  const lists = listRoutes.getOpenAPI31Document(info);
+  const hooks = webhookEndpointRoutes.getOpenAPI31Document(info);
 
   it('has every route', () => {
     expect(Object.keys(lists.paths ?? {}).sort()).toEqual(['/checkout/sessions', '/events/{id}', '/refunds']);
@@ -35,19 +38,29 @@ describe('the OpenAPI description of lists, webhook endpoints and deliveries', (
     const names = Object.keys({ ...lists.components?.schemas, ...hooks.components?.schemas });
     for (const n of [
       'ListedCheckoutSession',
-      'ListedRefund',
+      'Refund',
       'CheckoutSessionList',
       'RefundList',
       'Event',
       'WebhookEndpoint',
       'WebhookDelivery',
       'WebhookDeliveryList',
-      'ErrorResponse',
     ]) {
       expect(names).toContain(n);
     }
+    const listed = lists.components?.schemas?.ListedCheckoutSession as { properties: Record<string, unknown> };
+    expect(Object.keys(listed.properties)).not.toContain('client_secret');
+    expect(Object.keys(listed.properties)).not.toContain('url');
     const endpoint = hooks.components?.schemas?.WebhookEndpoint as { properties: Record<string, unknown>; required: string[] };
     expect(endpoint.required).not.toContain('secret');
     expect(Object.keys(endpoint.properties)).toContain('secret');
+  });
+
+  it('lets an endpoint subscribe to every event type of the document but reconciliation.completed', () => {
+    expect([...SUBSCRIBABLE_EVENT_TYPES].sort()).toEqual(
+      Object.keys(EVENT_TYPES)
+        .filter((t) => t !== 'reconciliation.completed')
+        .sort(),
+    );
   });
 });

@@ -3,8 +3,11 @@
 // in the OpenAPI document (docs/merchant-api.md, "Lists and search").
 
 import { CHANNELS } from '../../contract';
+import type { ListedSessionView } from '../../session/views';
 import { z } from '../openapi';
 import { limitParam, listOf, says, startingAfterParam, unixSecondsParam } from './common';
+import { Refund } from './refunds';
+import { CheckoutSession } from './sessions';
 
 const SESSION_STATUSES = ['open', 'paid', 'expired', 'canceled'] as const;
 const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
@@ -16,7 +19,7 @@ export const SessionListQuery = z.strictObject({
   status: z
     .enum(SESSION_STATUSES, { error: `status must be one of ${SESSION_STATUSES.join(', ')}.` })
     .optional()
-    .openapi({ param: { name: 'status', in: 'query' } }),
+    .openapi({ param: { name: 'status', in: 'query' }, description: 'Only sessions in this state.' }),
   channel: z
     .enum(CHANNELS, { error: `channel must be one of ${CHANNELS.join(', ')}.` })
     .optional()
@@ -44,81 +47,27 @@ export const RefundListQuery = z.strictObject({
   status: z
     .enum(REFUND_STATUSES, { error: `status must be one of ${REFUND_STATUSES.join(', ')}.` })
     .optional()
-    .openapi({ param: { name: 'status', in: 'query' } }),
+    .openapi({ param: { name: 'status', in: 'query' }, description: 'Only refunds in this state.' }),
   'created[gte]': createdGte,
   'created[lt]': createdLt,
   limit: limitParam,
   starting_after: startingAfterParam,
 });
 
+/** An event id path parameter: an unknown or malformed one is a 404. */
 export const EventIdParams = z.object({
-  id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'evt_0123456789ABCDEFGHIJabcd' }),
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    description: "The event's id (`evt_…`): its `webhook-id`. One of the last 7 days; an older, unknown or another merchant's is a 404.",
+    example: 'evt_2Hk9sQm0yVb4Xc7Lp1Nd3Rf8',
+  }),
 });
 
-const Payment = z
-  .object({
-    attempt: z.string(),
-    channel: z.enum(CHANNELS),
-    provider: z.string(),
-    provider_transaction_id: z.string().nullable(),
-    amount: z.number().int(),
-    currency: z.literal('CNY'),
-    paid_at: z.number().int().nullable(),
-  })
-  .openapi('ListedSessionPayment');
-
-export const ListedRefund = z
-  .object({
-    id: z.string().openapi({ example: 're_0123456789ABCDEFGHIJabcdR1' }),
-    object: z.literal('refund'),
-    session: z.string(),
-    merchant_order_id: z.string(),
-    amount: z.number().int(),
-    currency: z.literal('CNY'),
-    status: z.enum(REFUND_STATUSES),
-    reason: z.string().nullable(),
-    automatic: z.boolean(),
-    attempt: z.string(),
-    channel: z.enum(CHANNELS).nullable(),
-    provider: z.string().nullable(),
-    provider_refund_id: z.string().nullable(),
-    failure_reason: z.string().nullable(),
-    created: z.number().int(),
-  })
-  .openapi('ListedRefund');
-
-export const ListedCheckoutSession = z
-  .object({
-    id: z.string().openapi({ example: 'cs_0123456789ABCDEFGHIJabcd' }),
-    object: z.literal('checkout.session'),
-    status: z.enum(SESSION_STATUSES),
-    amount: z.number().int(),
-    amount_refunded: z.number().int(),
-    currency: z.literal('CNY'),
-    description: z.string(),
-    merchant_order_id: z.string(),
-    channels: z.array(z.enum(CHANNELS)),
-    expires_at: z.number().int(),
-    created: z.number().int(),
-    livemode: z.boolean(),
-    return_url: z.string().nullable(),
-    metadata: z.record(z.string(), z.string()),
-    payment: Payment.nullable(),
-    refunds: z.array(ListedRefund),
-  })
-  .openapi('ListedCheckoutSession', {
-    description: 'A checkout session as a list shows it: the retrieve shape without `client_secret` (retrieve the session for it).',
-  });
-
-export const LoggedEventBody = z
-  .object({
-    id: z.string(),
-    type: z.string(),
-    created: z.number().int(),
-    livemode: z.boolean(),
-    data: z.object({ object: z.unknown() }).passthrough(),
-  })
-  .openapi('Event', { description: 'An event exactly as its webhook carried it.' });
+/** A session as a list shows it: what its retrieve returns, without the client secret nor the hosted page url. */
+export const ListedCheckoutSession = CheckoutSession.omit({ client_secret: true, url: true }).openapi('ListedCheckoutSession', {
+  description:
+    'A checkout session as a list shows it: the retrieve shape without `client_secret` and without the hosted page `url`, whose fragment is the secret (retrieve the session for them).',
+}) satisfies z.ZodType<ListedSessionView>;
 
 export const SessionList = listOf(ListedCheckoutSession, 'CheckoutSessionList');
-export const RefundList = listOf(ListedRefund, 'RefundList');
+export const RefundList = listOf(Refund, 'RefundList');

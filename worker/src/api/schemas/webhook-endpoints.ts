@@ -4,7 +4,7 @@
 import { MAX_ROTATION_OVERLAP_S } from '../../webhooks/endpoints';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../../webhooks/event-types';
 import { z } from '../openapi';
-import { limitParam, listOf, says, startingAfterParam } from './common';
+import { Timestamp, limitParam, listOf, says, startingAfterParam } from './common';
 
 const EVENT_CHOICES = ['*', ...SUBSCRIBABLE_EVENT_TYPES] as const;
 
@@ -78,7 +78,11 @@ export const RetryBody = z
   .openapi('RetryEvent');
 
 export const EndpointIdParams = z.object({
-  id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'we_0123456789ABCDEFGHIJabcd' }),
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    description: "The endpoint's id (`we_…`, or `we_config` for the configured webhook). An unknown one, or another merchant's, is a 404.",
+    example: 'we_0123456789ABCDEFGHIJabcd',
+  }),
 });
 
 export const DeliveryListQuery = z.strictObject({
@@ -97,10 +101,10 @@ export const WebhookEndpoint = z
     id: z.string().openapi({ example: 'we_0123456789ABCDEFGHIJabcd' }),
     object: z.literal('webhook_endpoint'),
     url: z.string(),
-    enabled_events: z.array(z.string()),
-    status: z.enum(['enabled', 'disabled']),
+    enabled_events: z.array(z.enum(EVENT_CHOICES)).openapi({ description: '`["*"]` (every event type) or the event types it receives.' }),
+    status: z.enum(['enabled', 'disabled']).openapi({ description: '`disabled`: sent nothing (by a PATCH, or by Shouyin after 3 days of failed tries).' }),
     description: z.string().nullable(),
-    created: z.number().int().openapi({ description: 'Unix seconds; 0 for `we_config`, which comes from the configuration.' }),
+    created: Timestamp.openapi({ description: 'Unix seconds; 0 for `we_config`, which comes from the configuration.' }),
     secret: z.string().optional().openapi({ description: 'The signing secret (`whsec_…`): only in the answers of create and rotate_secret, never again.' }),
   })
   .openapi('WebhookEndpoint');
@@ -113,12 +117,12 @@ export const WebhookDelivery = z
     object: z.literal('webhook_delivery'),
     event: z.string(),
     endpoint: z.string(),
-    attempt: z.number().int(),
+    attempt: z.number().int().openapi({ description: 'Which try of this event to this endpoint (1 for the first).' }),
     status_code: z.number().int().nullable().openapi({ description: "The endpoint's HTTP status; null when nothing came back (`error` says why)." }),
     error: z.string().nullable(),
     duration_ms: z.number().int(),
-    created: z.number().int(),
-    succeeded: z.boolean(),
+    created: Timestamp,
+    succeeded: z.boolean().openapi({ description: 'The endpoint answered 2xx.' }),
     next_retry_at: z.number().int().nullable().openapi({ description: 'When this endpoint is tried again (Unix seconds); null when it is not.' }),
   })
   .openapi('WebhookDelivery');

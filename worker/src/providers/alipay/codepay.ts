@@ -58,6 +58,12 @@ export async function cancelCodepay(ctx: ProviderContext, cfg: AlipayConfig, att
   } catch (e) {
     // Nothing to cancel: the trade was never made.
     if (e instanceof AlipayApiError && e.subCode === 'ACQ.TRADE_NOT_EXIST') return { state: 'done', raw: { sub_code: e.subCode } };
+    // Alipay will never cancel this trade: past its cancel window (ACQ.TRADE_CANCEL_TIME_OUT, 超过撤销时间范围;
+    // a refund is the way then) or not cancellable at all (ACQ.CANCEL_NOT_ALLOWED, 交易不允许撤销): error codes of
+    // alipay.trade.cancel, https://opendocs.alipay.com/open/13399511_alipay.trade.cancel?pathHash=b0a8222c.
+    if (e instanceof AlipayApiError && (e.subCode === 'ACQ.TRADE_CANCEL_TIME_OUT' || e.subCode === 'ACQ.CANCEL_NOT_ALLOWED')) {
+      return { state: 'refused', code: e.subCode, reason: e.subMsg || e.message, raw: { code: e.alipayCode, sub_code: e.subCode } };
+    }
     return {
       state: 'retry',
       reason: e instanceof Error ? e.message : String(e),

@@ -54,8 +54,18 @@ function tradeBiz(flow: AlipayFlow, input: CreateAttemptInput): Record<string, u
     time_expire: beijingDateTime(input.expiresAt),
     // wap.pay: where the cashier's "back" leads when the shopper gives up
     // (https://opendocs.alipay.com/open/29ae8cb6_alipay.trade.wap.pay?pathHash=0a6313c7).
-    ...(flow === 'h5' && input.returnUrl ? { quit_url: input.returnUrl } : {}),
+    // `quit=1` tells /return the shopper left without paying (docs/widget.md, "Back from a wallet").
+    ...(flow === 'h5' && input.returnUrl ? { quit_url: withQuery(input.returnUrl, 'quit', '1') } : {}),
+    // passback_params (≤ 512, URL-encoded before sending) comes back as is in the async notify: the merchant's
+    // order number (https://opendocs.alipay.com/open/59da99d0_alipay.trade.page.pay).
+    ...(input.merchantOrderId ? { passback_params: encodeURIComponent(input.merchantOrderId) } : {}),
   };
+}
+
+function withQuery(url: string, k: string, v: string): string {
+  const u = new URL(url);
+  u.searchParams.set(k, v);
+  return u.href;
 }
 
 /**

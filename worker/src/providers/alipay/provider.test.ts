@@ -132,12 +132,12 @@ describe('page and h5: a POST form to the gateway, submitted in the top window',
     expect((await alipay.query(ctx, cfg, i.attemptId)).state).toBe('pending');
   });
 
-  it('h5: wap.pay with quit_url = return_url', async () => {
+  it('h5: wap.pay with quit_url = return_url marked quit=1 (the shopper left without paying)', async () => {
     const i = input('h5');
     const r = await alipay.createAttempt(ctx, cfg, i);
     if (r.nextAction.type !== 'form_post') throw new Error('not a form');
     expect(new URL(r.nextAction.url).searchParams.get('method')).toBe('alipay.trade.wap.pay');
-    expect(JSON.parse(r.nextAction.fields.biz_content as string)).toMatchObject({ product_code: 'QUICK_WAP_WAY', quit_url: i.returnUrl });
+    expect(JSON.parse(r.nextAction.fields.biz_content as string)).toMatchObject({ product_code: 'QUICK_WAP_WAY', quit_url: `${i.returnUrl}?quit=1` });
     expect(await (await submit(r.nextAction)).text()).toContain('手机网站支付');
   });
 });

@@ -118,6 +118,10 @@ export const unionpay: PaymentProvider<UnionpayConfig> = {
       currencyCode: CURRENCY_CNY,
       txnAmt: txnAmt(input.amount),
       backUrl: input.notifyUrl,
+      // reqReserved (ANS1..1024) comes back as is in the query, the notify and the statement: the merchant's order
+      // number, letters, digits, _ and - only, so none of the characters (& = { } [ ] " ') that need encoding there
+      // (https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=754&apiservId=448&version=V2.2).
+      ...(input.merchantOrderId ? { reqReserved: input.merchantOrderId } : {}),
     };
     const gateway = gatewayBase(ctx, cfg);
     switch (input.flow) {

@@ -21,3 +21,10 @@ export const wechatPayChannel: ChannelInfo<'wechat_pay'> = {
   // binarywang/WxJava's WxPayMicropayRequest quotes it; docs/instore.md).
   paymentCode: { accepted: true, prefix: /^1[0-5]$/, prefixText: '10–15', minLength: 18, maxLength: 18 },
 };
+
+/**
+ * WeChat Pay takes a reversal of a payment-code order only within 7 days: "7天以内的交易单可调用撤销，
+ * 其他正常支付的单如需实现相同功能请调用申请退款API" (撤销订单, https://pay.weixin.qq.com/doc/v2/merchant/4011937361;
+ * the same for APIv3's codepay reverse, https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter3_4.shtml).
+ */
+export const WECHAT_REVERSE_WINDOW_MS = 7 * 24 * 3_600_000;

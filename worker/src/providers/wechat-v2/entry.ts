@@ -14,6 +14,8 @@ export const wechatV2Entry: ProviderEntry<WechatPayV2Config, 'wechat_pay'> = {
   variant: { field: 'api_version', value: 'v2', describe: '"v2" (XML, MD5 / HMAC-SHA256)' },
   parseConfig: parseWechatV2Config,
   identity: (cfg) => ({ appId: cfg.appid, providerMerchantId: cfg.mch_id }),
+  // JSAPI needs the payer's openid, which the official account's OAuth gives (docs/wechat.md, "JSAPI inside WeChat").
+  flowRequires: { jsapi: 'oauth' },
   flows: wechatV2Flows,
   provider: wechatV2,
   bill: wechatTradeBill,

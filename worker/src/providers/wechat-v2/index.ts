@@ -9,6 +9,7 @@ import { ProviderError } from '../../lib/errors';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatV2BusinessError, usesBuiltInSandbox, v2Request } from './client';
 import { micropay, reverse } from './codepay';
+import { WECHAT_REVERSE_WINDOW_MS } from '../wechat-pay/channel';
 import type { WechatPayV2Config } from './config';
 import { ShapeError, answerNotDocumented } from '../errors';
 import { REFUND_STATES, TRADE_STATES, compactBeijing, field, paymentFacts, truncateBody } from './mapping';
@@ -37,6 +38,21 @@ function appidFor(cfg: WechatPayV2Config, flow: Flow): string {
 
 const seconds = (ms: number): string => String(Math.floor(ms / 1000));
 
+/** `metadata.source` of a Native mode 1 session (native-mode1.ts), whose metadata also names the scan's product_id and openid. */
+export const MODE1_SOURCE = 'wechat_native_mode1';
+
+/**
+ * The scan a Native mode 1 order answers: WeChat Pay's callback gives the product_id of the printed QR and
+ * the payer's openid, and the order placed for it names both — product_id "二维码中包含的商品ID", openid the
+ * user the callback named (https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=6_4,
+ * https://pay.weixin.qq.com/wiki/doc/api/native.php?chapter=9_1).
+ */
+function mode1Scan(input: CreateAttemptInput): { productId: string; openid?: string } | undefined {
+  const m = input.metadata;
+  if (input.flow !== 'qr' || m?.source !== MODE1_SOURCE || !m.product_id) return undefined;
+  return { productId: m.product_id, ...(m.openid ? { openid: m.openid } : {}) };
+}
+
 /**
  * unifiedorder (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). Identical fields for the same
  * out_trade_no give back the same prepay_id.
@@ -49,6 +65,7 @@ export async function unifiedOrder(ctx: ProviderContext, cfg: WechatPayV2Config,
   if (input.flow === 'h5' && !ip)
     throw new ProviderError('client_ip_missing', "WeChat H5 (MWEB) needs the shopper's IP (CF-Connecting-IP) as spbill_create_ip.");
   const base = publicBaseOf(input.notifyUrl);
+  const scan = mode1Scan(input);
   return v2Request(
     ctx,
     cfg,
@@ -63,9 +80,12 @@ export async function unifiedOrder(ctx: ProviderContext, cfg: WechatPayV2Config,
       notify_url: input.notifyUrl,
       trade_type: tradeType,
       // NATIVE requires a product_id: the merchant's own id for what the QR sells
-      // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). One QR, one attempt.
-      product_id: input.flow === 'qr' ? input.attemptId : undefined,
-      openid: input.flow === 'jsapi' ? openid : undefined,
+      // (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1). A dynamic QR (mode 2) is one attempt;
+      // a printed mode-1 QR names its product, and the order placed after a scan names it and its payer.
+      product_id: input.flow === 'qr' ? (scan?.productId ?? input.attemptId) : undefined,
+      openid: input.flow === 'jsapi' ? openid : scan?.openid,
+      // attach (String(127)) comes back as is in the query and the notify: the merchant's order number.
+      attach: input.merchantOrderId,
       scene_info:
         input.flow === 'h5'
           ? JSON.stringify({ h5_info: { type: 'Wap', wap_url: base, wap_name: Array.from(input.description).slice(0, 32).join('') } })
@@ -241,6 +261,7 @@ export const wechatV2: PaymentProvider<WechatPayV2Config> = {
   // In store: the till scans the shopper's payment code (codepay.ts).
   payWithCode: micropay,
   reverse,
+  reverseWindowMs: WECHAT_REVERSE_WINDOW_MS,
 
   parseNotify: parseV2Notify,
   ack: wechatV2Ack,

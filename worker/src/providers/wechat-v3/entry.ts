@@ -14,6 +14,8 @@ export const wechatV3Entry: ProviderEntry<WechatPayV3Config, 'wechat_pay'> = {
   variant: { field: 'api_version', value: 'v3', default: true, describe: '"v3" (JSON, RSA)' },
   parseConfig: parseWechatV3Config,
   identity: (cfg) => ({ appId: cfg.appid, providerMerchantId: cfg.mchid }),
+  // JSAPI needs the payer's openid, which the official account's OAuth gives (docs/wechat.md, "JSAPI inside WeChat").
+  flowRequires: { jsapi: 'oauth' },
   flows: wechatV3Flows,
   provider: wechatV3,
   bill: wechatTradeBill,

@@ -11,6 +11,7 @@ import { jsapiEntryUrl, publicBaseOf } from '../../lib/wechat-jsapi-entry';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatApiError, usesBuiltInSandbox, wechatRequest } from './client';
 import { codepay, reverseCodepay } from './codepay';
+import { WECHAT_REVERSE_WINDOW_MS } from '../wechat-pay/channel';
 import { ShapeError, answerNotDocumented } from '../errors';
 import { REFUND_STATES, TRADE_STATES, asObj, beijingRfc3339, optStr, ownAppid, paymentFacts, str, truncateDescription } from './mapping';
 import { parseWechatNotify, wechatAck } from './notify';
@@ -56,6 +57,9 @@ async function prepay(ctx: ProviderContext, cfg: WechatPayV3Config, input: Creat
     time_expire: beijingRfc3339(input.expiresAt),
     notify_url: input.notifyUrl,
     amount: { total: input.amount, currency: input.currency },
+    // attach (string[1,128]) comes back as is in the query and the notify: the merchant's order number
+    // (https://pay.weixin.qq.com/doc/v3/merchant/4012791877).
+    ...(input.merchantOrderId ? { attach: input.merchantOrderId } : {}),
   };
   if (input.flow === 'jsapi') body.payer = { openid: input.client.openid };
   if (input.flow === 'h5') {
@@ -228,6 +232,7 @@ export const wechatV3: PaymentProvider<WechatPayV3Config> = {
   // In store: the till scans the shopper's payment code (codepay.ts).
   payWithCode: codepay,
   reverse: reverseCodepay,
+  reverseWindowMs: WECHAT_REVERSE_WINDOW_MS,
 
   parseNotify: parseWechatNotify,
 
