@@ -37,7 +37,9 @@ const secrets = generateSecrets();
 // Nothing is paid here: a slow sandbox schedule keeps the simulators out of the figures.
 const config = buildConfig(secrets, { port, timeScale: 1, notifyDelaySeconds: 60 });
 const envFile = join(tmp, '.dev.vars');
-writeFileSync(envFile, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret }), { mode: 0o600 });
+writeFileSync(envFile, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, masterKey: secrets.master_key }), {
+  mode: 0o600,
+});
 const { child, ready } = startWrangler({ port, envFile, persistTo: join(tmp, 'state'), inspectorPort: await freePort() });
 await ready;
 const base = `http://127.0.0.1:${port}`;
