@@ -17,11 +17,12 @@ import { ROOT, WRANGLER_ENV } from './lib.mjs';
  * validates every request and describes the API at /openapi.json (English locale only: the [alias] in
  * wrangler.toml), and the OpenAPI generator — made it 684,948 / 214,524 B; the merchant dashboard's
  * backend and its routes' schemas 715,908 / 223,995 B; the merchant registry and its admin API, the
- * `qrcode` encoder (the Worker draws every display_qr) and the hosted checkout page 774,707 / 244,739 B.
+ * `qrcode` encoder (the Worker draws every display_qr) and the hosted checkout page 774,707 / 244,739 B;
+ * lists and search, webhook endpoints, fan-out and deliveries 836,443 / 261,691 B.
  * Far below the Workers limit (3 MB compressed on the free plan); the budget exists to make growth a
  * decision.
  */
-const BUDGET = { minified: 798_000, gzipped: 252_000 };
+const BUDGET = { minified: 862_000, gzipped: 270_000 };
 
 /**
  * Strings only the sandbox has: its ledger classes and bindings, the Apple sandbox's key derivation

@@ -4,6 +4,8 @@ export interface DevSecrets {
   secret_key: string;
   /** The operator's admin key (SHOUYIN_ADMIN_KEYS): `sk_admin_` + 40 letters and digits. */
   admin_key: string;
+  /** SHOUYIN_MASTER_KEY: `dev:<base64 of 32 random bytes>`. */
+  master_key: string;
   webhook_secret: string;
   appid: string;
   mchid: string;
@@ -55,7 +57,8 @@ export type DevConfig = {
 
 export function generateSecrets(): DevSecrets;
 export function buildConfig(secrets: DevSecrets, options: DevConfigOptions): DevConfig;
-export function devVarsText(config: DevConfig, demo: { secretKey: string; webhookSecret: string; adminKey?: string }): string;
+export function newMasterKey(): string;
+export function devVarsText(config: DevConfig, demo: { secretKey: string; webhookSecret: string; adminKey?: string; masterKey?: string }): string;
 export function newAdminKey(): string;
 export function parseDevVars(text: string): Record<string, string>;
 /** What a start did to the URLs in .dev.vars (see retargetConfig). */

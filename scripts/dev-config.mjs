@@ -28,6 +28,12 @@ function rsaKeyPair() {
 /** An operator key for SHOUYIN_ADMIN_KEYS: `sk_admin_` + 40 letters and digits. */
 export const newAdminKey = () => `sk_admin_${pick(ALNUM, 40)}`;
 
+/**
+ * SHOUYIN_MASTER_KEY (`<key id>:<base64 of 32 random bytes>`, worker/src/registry/sealing.ts): what the
+ * merchant registry and webhook endpoints made over the API seal their secrets under.
+ */
+export const newMasterKey = () => `dev:${randomBytes(32).toString('base64')}`;
+
 /** Fresh credentials for one demo merchant and the sandbox that plays WeChat Pay. */
 export function generateSecrets() {
   const merchant = rsaKeyPair();
@@ -36,6 +42,7 @@ export function generateSecrets() {
     secret_key: `sk_test_${pick(ALNUM, 32)}`,
     // The operator's key for the admin API (routes/admin-auth.ts): npm start makes the dashboard sign-in link with it.
     admin_key: newAdminKey(),
+    master_key: newMasterKey(),
     webhook_secret: `whsec_${randomBytes(32).toString('base64')}`,
     appid: `wx${randomBytes(8).toString('hex')}`,
     mchid: `19${pick('0123456789', 8)}`,
@@ -225,12 +232,13 @@ function quote(value) {
   return `'${value.replace(/'/g, '\\u0027').replace(/\$/g, '\\u0024')}'`;
 }
 
-/** The `.dev.vars` text: the worker's config, the operator's admin key, and the demo shop's own server-side secrets. */
-export function devVarsText(config, { secretKey, webhookSecret, adminKey }) {
+/** The `.dev.vars` text: the worker's config, the operator's admin key, the master key, and the demo shop's own server-side secrets. */
+export function devVarsText(config, { secretKey, webhookSecret, adminKey, masterKey }) {
   for (const [name, v] of [
     ['DEMO_SECRET_KEY', secretKey],
     ['DEMO_WEBHOOK_SECRET', webhookSecret],
     ['SHOUYIN_ADMIN_KEYS', adminKey ?? ''],
+    ['SHOUYIN_MASTER_KEY', masterKey ?? ''],
   ]) {
     if (/['"$\s#]/.test(v)) throw new Error(`${name} has characters .dev.vars cannot hold unquoted`);
   }
@@ -239,6 +247,7 @@ export function devVarsText(config, { secretKey, webhookSecret, adminKey }) {
     '# Delete this file to get fresh keys. The demo shop keeps its secret key and webhook secret server side.',
     `SHOUYIN_CONFIG=${quote(JSON.stringify(config))}`,
     ...(adminKey ? [`SHOUYIN_ADMIN_KEYS=${adminKey}`] : []),
+    ...(masterKey ? [`SHOUYIN_MASTER_KEY=${masterKey}`] : []),
     `DEMO_SECRET_KEY=${secretKey}`,
     `DEMO_WEBHOOK_SECRET=${webhookSecret}`,
     '',
@@ -380,9 +389,13 @@ export function ensureDevVars(path, { port, timeScale, notifyDelaySeconds } = {}
   if (!existsSync(path)) {
     const secrets = generateSecrets();
     const config = buildConfig(secrets, { port, timeScale, notifyDelaySeconds });
-    writeFileSync(path, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key }), {
-      mode: 0o600,
-    });
+    writeFileSync(
+      path,
+      devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key, masterKey: secrets.master_key }),
+      {
+        mode: 0o600,
+      },
+    );
     const urls = { from: null, to: port, moved: [], kept: 0, ownBaseOffPort: false };
     return { status: 'created', config, secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key, urls, added: [] };
   }
@@ -419,6 +432,9 @@ export function ensureDevVars(path, { port, timeScale, notifyDelaySeconds } = {}
       .map((k) => k.trim())
       .find((k) => /^sk_admin_[0-9A-Za-z]{32,}$/.test(k)) ?? newAdminKey();
   if (!vars.SHOUYIN_ADMIN_KEYS) added.push('an admin key (SHOUYIN_ADMIN_KEYS)');
+  // A file from before the master key: one is added (a malformed one is left for the Worker to name).
+  const masterKey = vars.SHOUYIN_MASTER_KEY || newMasterKey();
+  if (!vars.SHOUYIN_MASTER_KEY) added.push('a master key (SHOUYIN_MASTER_KEY)');
   const { config: next, urls } = retargetConfig(upgraded, port);
   if (added.length === 0 && urls.moved.length === 0) {
     return { status: 'unchanged', config, secretKey, webhookSecret, adminKey, urls, added };
@@ -429,6 +445,7 @@ export function ensureDevVars(path, { port, timeScale, notifyDelaySeconds } = {}
   if (!vars.DEMO_SECRET_KEY) text = setVar(text, 'DEMO_SECRET_KEY', secretKey);
   if (!vars.DEMO_WEBHOOK_SECRET) text = setVar(text, 'DEMO_WEBHOOK_SECRET', webhookSecret);
   if (!vars.SHOUYIN_ADMIN_KEYS) text = setVar(text, 'SHOUYIN_ADMIN_KEYS', adminKey);
+  if (!vars.SHOUYIN_MASTER_KEY) text = setVar(text, 'SHOUYIN_MASTER_KEY', masterKey);
   writeFileSync(path, text);
   return { status: 'updated', config: next, secretKey, webhookSecret, adminKey, urls, added };
 }

@@ -19,7 +19,10 @@ function devVarsFile(edit = (/** @type {any} */ _config) => {}) {
   const config = /** @type {any} */ (buildConfig(secrets, { port: 8787 }));
   edit(config);
   const path = join(dir, `dev-vars-${++files}`);
-  writeFileSync(path, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key }));
+  writeFileSync(
+    path,
+    devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key, masterKey: secrets.master_key }),
+  );
   return path;
 }
 
@@ -146,7 +149,10 @@ test('an older file that gets a provider added says what was added, not that URL
 
 test('an older file without an admin key gets one (for the dashboard sign-in link); an existing one is kept', () => {
   const path = join(dir, `dev-vars-${++files}`);
-  writeFileSync(path, devVarsText(buildConfig(secrets, { port: 8787 }), { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret }));
+  writeFileSync(
+    path,
+    devVarsText(buildConfig(secrets, { port: 8787 }), { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, masterKey: secrets.master_key }),
+  );
   const first = ensureDevVars(path, { port: 8787 });
   assert.equal(first.status, 'updated');
   assert.match(first.adminKey, /^sk_admin_[0-9A-Za-z]{40}$/);
@@ -157,4 +163,28 @@ test('an older file without an admin key gets one (for the dashboard sign-in lin
   const again = ensureDevVars(path, { port: 8787 });
   assert.equal(again.status, 'unchanged');
   assert.equal(again.adminKey, first.adminKey);
+});
+
+test('a fresh file has a master key (registry and webhook endpoint secrets are sealed under it); an older file without one gets one, kept afterwards', () => {
+  assert.match(secrets.master_key, /^dev:[A-Za-z0-9+/]{43}=$/);
+  assert.equal(Buffer.from(secrets.master_key.slice(4), 'base64').length, 32);
+  assert.notEqual(generateSecrets().master_key, secrets.master_key);
+  const created = join(dir, `dev-vars-${++files}`);
+  assert.equal(ensureDevVars(created, { port: 8787 }).status, 'created');
+  assert.match(parseDevVars(readFileSync(created, 'utf8')).SHOUYIN_MASTER_KEY ?? '', /^dev:[A-Za-z0-9+/]{43}=$/);
+
+  const path = join(dir, `dev-vars-${++files}`);
+  writeFileSync(
+    path,
+    devVarsText(buildConfig(secrets, { port: 8787 }), { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key }),
+  );
+  const first = ensureDevVars(path, { port: 8787 });
+  assert.equal(first.status, 'updated');
+  const key = parseDevVars(readFileSync(path, 'utf8')).SHOUYIN_MASTER_KEY ?? '';
+  assert.match(key, /^dev:[A-Za-z0-9+/]{43}=$/);
+  const lines = describeChanges(first, '.dev.vars');
+  assert.deepEqual(lines, ['Added to .dev.vars: a master key (SHOUYIN_MASTER_KEY) (every other key unchanged).']);
+  assert.ok(!lines.join('\n').includes(key), 'the key itself is not printed');
+  assert.equal(ensureDevVars(path, { port: 8787 }).status, 'unchanged');
+  assert.equal(parseDevVars(readFileSync(path, 'utf8')).SHOUYIN_MASTER_KEY, key);
 });

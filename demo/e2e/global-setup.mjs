@@ -29,9 +29,13 @@ export default async function setup(project) {
   // Fast sandbox: the first notify 0.2 s after the shopper pays, retries on a compressed schedule.
   const config = buildConfig(secrets, { port, timeScale: 0.01, notifyDelaySeconds: 0.2 });
   const envFile = join(tmp, '.dev.vars');
-  writeFileSync(envFile, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key }), {
-    mode: 0o600,
-  });
+  writeFileSync(
+    envFile,
+    devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, adminKey: secrets.admin_key, masterKey: secrets.master_key }),
+    {
+      mode: 0o600,
+    },
+  );
 
   const log = [];
   const started = Date.now();

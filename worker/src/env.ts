@@ -10,7 +10,8 @@ export interface Env {
   SHOUYIN_ADMIN_KEYS?: string;
   /**
    * The registry's master key(s): `<key id>:<base64 of 32 bytes>`, comma-separated during a rotation
-   * (the first seals, all open). registry/sealing.ts.
+   * (the first seals, all open). registry/sealing.ts; webhook endpoint secrets are sealed under it too
+   * (webhooks/secret-box.ts).
    */
   SHOUYIN_MASTER_KEY?: string;
   /**

@@ -1,10 +1,13 @@
 // The small merchant-wide state the API needs, sharded by a hash of the key so no single object is
 // hot: Idempotency-Key records and merchant_order_id claims. It is never on the notify path.
-// Callers find the right object through shards.ts.
+// Callers find the right object through shards.ts. One instance per merchant also holds the list
+// index (`<merchant>:index`, listing/store.ts) and one the webhook endpoints and delivery log
+// (`<merchant>:webhooks`, webhooks/endpoints.ts).
 //
 // The event log's shards also send the webhooks of events no session sends (Apple's notifications):
 // stored with the event in one transaction, delivered by the shard's alarm with the same signing and
-// retry schedule as every other Shouyin webhook (docs/webhooks.md).
+// retry schedule as every other Shouyin webhook (docs/webhooks.md); the merchant's webhook shard sends
+// them to its API endpoints.
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from './env';
@@ -12,10 +15,23 @@ import type { SessionStatus } from './contract';
 import { LEDGER_SCHEMA, insertLedgerEntry, ledgerDay, ledgerEntries, ledgerEntryOf, ledgerLookup, ledgerShardName, type LedgerEntry } from './bills/ledger';
 import type { ReconciliationReport } from './bills/reconcile';
 import { RECON_SCHEMA, reportFor, runAlarm, runState, scheduleRun, storedInFlight } from './bills/run';
+import { ErrorType, ShouyinError, type ErrorData } from './lib/errors';
 import { takeToken, type BucketSpec } from './lib/token-bucket';
+import {
+  LISTING_SCHEMA,
+  listRefunds,
+  listSessions,
+  listedVersion,
+  removeListing,
+  upsertListing,
+  type ListingRecord,
+  type Position,
+  type RefundQuery,
+  type SessionQuery,
+} from './listing/store';
 import { merchantById, publicBaseUrl } from './merchants';
 import { DAY_MS, retentionDays } from './session/retention';
-import { EVENT_LOG_DAYS } from './shards';
+import { EVENT_LOG_DAYS, webhooksFor } from './shards';
 import { DASHBOARD_SCHEMA, consumeLink, deleteSession, insertLink, insertSession, peekLink, touchSession } from './dashboard/store';
 import type { LinkState, SessionTouch } from './dashboard/store';
 import { OUTCOME_SCHEMA, dayStats, insertOutcome, type DayStats, type SessionOutcome } from './reports/outcomes';
@@ -23,6 +39,8 @@ import { PAYMENT_INDEX_SCHEMA, findPayment, insertPayment, type IndexedPayment }
 import { CREDENTIAL_ALERTS_SCHEMA, checkCredentials, credentialAlertState, credentialAlertsAlarm } from './registry/health-alerts';
 import { WEBHOOK_RETRY_MS } from './session/schedules';
 import { sendWebhook } from './session/webhooks';
+import { MerchantWebhooks, WEBHOOK_SCHEMA, type DeliveryView, type EndpointInput, type EndpointPatch, type EndpointView } from './webhooks/endpoints';
+import type { DeliveryEndpoint, DeliveryRecord } from './webhooks/fanout';
 
 /** Stripe prunes idempotency keys after at least 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -52,14 +70,19 @@ export type IdempotencyBegin = { kind: 'new' } | { kind: 'replay'; status: numbe
 
 export type OrderClaim = { kind: 'claimed' } | { kind: 'taken'; sessionId: string; status: SessionStatus };
 
+/** A refusal that crosses the RPC boundary as plain data (a thrown error would lose its type). */
+export type ShardResult<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
 export class MerchantShard extends DurableObject<Env> {
   private sql: SqlStorage;
-  /** Injected so tests can move time for retention; the API passes its own `now` elsewhere. */
+  /** Injected so tests can move time (retention, the webhook shard's rotation overlaps and its own retries). */
   clock: { now(): number } = { now: () => Date.now() };
+  readonly webhooks: MerchantWebhooks;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.webhooks = new MerchantWebhooks(this.sql, ctx.storage, env, { now: () => this.clock.now() });
     this.schema();
   }
 
@@ -92,6 +115,21 @@ export class MerchantShard extends DurableObject<Env> {
       delivery TEXT NOT NULL, PRIMARY KEY (merchant, event_id))`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox_deliveries (
       event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)`);
+  }
+
+  /** The list index's and the webhook shard's tables, made on first use in the instances that hold them. */
+  private readonly made = new Set<'listing' | 'webhooks'>();
+  private tables(which: 'listing' | 'webhooks'): void {
+    if (this.made.has(which)) return;
+    for (const schema of which === 'listing' ? LISTING_SCHEMA : WEBHOOK_SCHEMA) this.sql.exec(schema);
+    this.made.add(which);
+  }
+
+  /** Whether this instance holds the list index's or the webhook shard's tables (without making them). */
+  private hasTables(which: 'listing' | 'webhooks'): boolean {
+    if (this.made.has(which)) return true;
+    const table = which === 'listing' ? 'listed_sessions' : 'wh_endpoints';
+    return this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray().length > 0;
   }
 
   /** Starts an idempotent request, or says what to answer instead. */
@@ -187,6 +225,10 @@ export class MerchantShard extends DurableObject<Env> {
         this.sql.exec("INSERT INTO outbox (merchant, event_id, body, due, tries, delivery) VALUES (?, ?, ?, ?, 0, 'pending')", merchant, e.id, e.body, now);
       }
     });
+    // The merchant's API endpoints get it from its webhook shard (webhooks/endpoints.ts), which keeps
+    // one copy per event id: handed over again when the same event comes again (Apple retrying after
+    // an answer that was not a 2xx), so a handover that failed is made then.
+    await webhooksFor(this.env, merchant).fanOutMerchantEvent(merchant, e);
     if (!fresh) return;
     await this.keepEventDay(e);
     await this.fileInLedger(merchant, e);
@@ -333,6 +375,7 @@ export class MerchantShard extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       // Empty tables again, for a caller that reaches this same instance later.
+      this.made.clear();
       this.schema();
       return true;
     }
@@ -374,16 +417,25 @@ export class MerchantShard extends DurableObject<Env> {
 
   /**
    * Retention first (a shard past its time is deleted and that is all), then what set the alarm:
-   * reconciliation runs (the scheduled run, its retries and its webhook), credential expiry webhooks and
-   * the webhooks of recordMerchantEvent (each in its own shard; the last two only ever bring it
-   * forward), then the next retention alarm.
+   * reconciliation runs (the scheduled run, its retries and its webhook), credential expiry webhooks, the
+   * webhooks of recordMerchantEvent and the webhook shard's own tries and pruning (each in its own
+   * shard; all but the first only ever bring it forward), then the next retention alarm.
    */
-  override async alarm(): Promise<void> {
+  override alarm(): Promise<void> {
+    // Chained: a test harness firing the alarm by hand while the real one runs waits its turn.
+    const run = this.alarmChain.then(() => this.runAlarm());
+    this.alarmChain = run.catch(() => {});
+    return run;
+  }
+  private alarmChain: Promise<void> = Promise.resolve();
+
+  private async runAlarm(): Promise<void> {
     if (await this.retire(this.clock.now())) return;
     await runAlarm(this.env, this.ctx.storage, this.sql);
     await credentialAlertsAlarm(this.env, this.ctx.storage, this.sql);
     await this.runOutbox();
     await this.armOutbox();
+    if (this.hasTables('webhooks')) await this.webhooks.alarm();
     await this.rearmRetention();
   }
 
@@ -433,6 +485,126 @@ export class MerchantShard extends DurableObject<Env> {
 
   findPayment(merchant: string, providerTransactionId: string): IndexedPayment | null {
     return findPayment(this.sql, merchant, providerTransactionId);
+  }
+
+  // ── the list index (`<merchant>:index`) ───────────────────────────────────────────────────────
+
+  upsertListing(merchant: string, record: ListingRecord): void {
+    this.tables('listing');
+    upsertListing(this.sql, merchant, record);
+  }
+
+  removeListing(merchant: string, sessionId: string): void {
+    if (!this.hasTables('listing')) return;
+    removeListing(this.sql, merchant, sessionId);
+  }
+
+  listedVersion(merchant: string, sessionId: string): number | null {
+    this.tables('listing');
+    return listedVersion(this.sql, merchant, sessionId);
+  }
+
+  listSessions(merchant: string, q: SessionQuery): { id: string; created: number; body: string }[] {
+    this.tables('listing');
+    return listSessions(this.sql, merchant, q);
+  }
+
+  listRefunds(merchant: string, q: RefundQuery): { id: string; created: number; body: string }[] {
+    this.tables('listing');
+    return listRefunds(this.sql, merchant, q);
+  }
+
+  // ── webhook endpoints and deliveries (`<merchant>:webhooks`) ──────────────────────────────────
+
+  createEndpoint(merchant: string, input: EndpointInput): Promise<EndpointView | null> {
+    this.tables('webhooks');
+    return this.webhooks.create(merchant, input);
+  }
+
+  listEndpoints(merchant: string, before: Position | undefined, limit: number): { id: string; created: number; item: EndpointView }[] {
+    this.tables('webhooks');
+    return this.webhooks.list(merchant, before, limit);
+  }
+
+  getEndpoint(merchant: string, id: string): EndpointView | null {
+    this.tables('webhooks');
+    return this.webhooks.get(merchant, id);
+  }
+
+  updateEndpoint(merchant: string, id: string, patch: EndpointPatch): EndpointView | null {
+    this.tables('webhooks');
+    return this.webhooks.update(merchant, id, patch);
+  }
+
+  deleteEndpoint(merchant: string, id: string): boolean {
+    this.tables('webhooks');
+    return this.webhooks.remove(merchant, id);
+  }
+
+  rotateEndpointSecret(merchant: string, id: string, overlapSeconds: number): Promise<EndpointView | null> {
+    this.tables('webhooks');
+    return this.webhooks.rotate(merchant, id, overlapSeconds);
+  }
+
+  deliveryEndpoints(merchant: string): Promise<DeliveryEndpoint[]> {
+    this.tables('webhooks');
+    return this.webhooks.deliveryEndpoints(merchant);
+  }
+
+  recordDeliveries(merchant: string, records: DeliveryRecord[]): Promise<void> {
+    this.tables('webhooks');
+    return this.webhooks.recordDeliveries(merchant, records);
+  }
+
+  listDeliveries(
+    merchant: string,
+    by: { event: string } | { endpoint: string },
+    status: 'succeeded' | 'failed' | undefined,
+    before: Position | undefined,
+    limit: number,
+  ): { id: string; created: number; item: DeliveryView }[] {
+    this.tables('webhooks');
+    return this.webhooks.listDeliveries(merchant, by, status, before, limit);
+  }
+
+  /** An event no session sends, for the merchant's API endpoints subscribed to its type (idempotent by id). */
+  async fanOutMerchantEvent(merchant: string, event: { id: string; type: string; created: number; body: string }): Promise<void> {
+    if (!this.hasTables('webhooks')) return;
+    await this.webhooks.fanOut(merchant, event);
+  }
+
+  /** Seals every endpoint secret again under the first SHOUYIN_MASTER_KEY (admin master key rotation). */
+  async resealEndpointSecrets(merchant: string): Promise<number> {
+    if (!this.hasTables('webhooks')) return 0;
+    this.tables('webhooks');
+    return this.webhooks.reseal(merchant);
+  }
+
+  async resendEvent(
+    merchant: string,
+    event: { id: string; type: string; created: number; body: string },
+    endpointId: string | undefined,
+  ): Promise<ShardResult<DeliveryRecord[]>> {
+    this.tables('webhooks');
+    try {
+      return { ok: true, value: await this.webhooks.resend(merchant, event, endpointId) };
+    } catch (e) {
+      if (e instanceof ShouyinError && e.type !== ErrorType.api) return { ok: false, error: e.toData() };
+      throw e;
+    }
+  }
+
+  /** One event of the log, by id, or null. */
+  getEvent(merchant: string, id: string): LoggedEvent | null {
+    return (
+      this.sql
+        .exec<{ id: string; type: string; created: number; session: string; body: string }>(
+          'SELECT id, type, created, session, body FROM events WHERE merchant = ? AND id = ?',
+          merchant,
+          id,
+        )
+        .toArray()[0] ?? null
+    );
   }
 
   /** Newest first, strictly before the (created, id) cursor when given. */

@@ -34,6 +34,19 @@ export function eventLogFor(env: Env, merchantId: string, day: string): DurableO
 }
 
 /**
+ * The merchant's list index (listing/store.ts): every session and refund, written by the sessions'
+ * outboxes, read by `GET /v1/checkout/sessions` and `GET /v1/refunds` (docs/architecture.md, "State").
+ */
+export function listIndexFor(env: Env, merchantId: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:index`);
+}
+
+/** The merchant's webhook endpoints, delivery log and its own events (webhooks/endpoints.ts). */
+export function webhooksFor(env: Env, merchantId: string): DurableObjectStub<MerchantShard> {
+  return env.MERCHANT_SHARDS.getByName(`${merchantId}:webhooks`);
+}
+
+/**
  * Dashboard sign-in links and sessions (worker/src/dashboard), found by a hash of their token: the
  * cookie or link carries no merchant id. `~` cannot start a merchant id, so these names never meet a
  * merchant's own shards.

@@ -57,8 +57,12 @@ async function tables(id: string) {
   }));
 }
 
+/** Runs the session's due work until nothing is due now, waiting out an alarm the runtime already started. */
 async function drain(id: string) {
-  for (let i = 0; i < 10; i++) if (!(await runDurableObjectAlarm(sessionStub(id)))) break;
+  for (let i = 0; i < 200; i++) {
+    if ((await runInDurableObject(sessionStub(id), (o: CheckoutSession) => o.store.dueBy(o.clock.now()).length)) === 0) return;
+    if (!(await runDurableObjectAlarm(sessionStub(id)))) await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 describe('Alipay QR end to end (inside workerd)', () => {

@@ -245,6 +245,95 @@ describe('the client API', () => {
   });
 });
 
+describe('lists, webhook endpoints and deliveries', () => {
+  it('lists and searches sessions and refunds, reads an event, and refuses bad filters and cursors', async () => {
+    const s = await paidSession();
+    expect((await merchant('POST', '/v1/refunds', { session: s.id, amount: 100 })).status).toBe(201);
+    await runDurableObjectAlarm(sessionStub(s.id));
+    // The list index is written in the background right after each change.
+    let found: { status: number; body: any } = { status: 0, body: null };
+    for (let i = 0; i < 100; i++) {
+      found = await merchant('GET', `/v1/checkout/sessions?merchant_order_id=${s.merchant_order_id}`);
+      if (found.body.data[0]?.refunds?.length === 1) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(found.body.data.map((x: SessionJson) => x.id)).toEqual([s.id]);
+    expect(found.body.data[0]).not.toHaveProperty('client_secret');
+    expect(found.body.data[0]).not.toHaveProperty('url');
+    const page = await merchant('GET', '/v1/checkout/sessions?status=paid&channel=wechat_pay&limit=1');
+    expect(page.body.data).toHaveLength(1);
+    if (page.body.has_more)
+      expect((await merchant('GET', `/v1/checkout/sessions?status=paid&channel=wechat_pay&limit=1&starting_after=${page.body.next_cursor}`)).status).toBe(200);
+    expect((await merchant('GET', `/v1/checkout/sessions?status=open&starting_after=${page.body.next_cursor ?? 'x'}`)).body.error).toMatchObject({
+      code: 'invalid_cursor',
+      param: 'starting_after',
+    });
+    expect((await merchant('GET', '/v1/checkout/sessions?status=late')).body.error).toMatchObject({ code: 'parameter_invalid', param: 'status' });
+    expect((await merchant('GET', '/v1/checkout/sessions?colour=red')).body.error).toMatchObject({ code: 'parameter_unknown', param: 'colour' });
+    for (let i = 0; i < 100; i++) {
+      found = await merchant('GET', `/v1/refunds?session=${s.id}`);
+      if (found.body.data.length === 1) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(found.body.data[0]).toMatchObject({ object: 'refund', session: s.id, amount: 100 });
+    expect((await merchant('GET', '/v1/refunds?created[gte]=soon')).body.error.param).toBe('created[gte]');
+
+    const paidEvent = (await merchant('GET', '/v1/events?type=checkout.session.paid&limit=1')).body.data[0];
+    expect((await merchant('GET', `/v1/events/${paidEvent.id}`)).body).toEqual(paidEvent);
+    expect((await merchant('GET', '/v1/events/evt_000000000000000000000000')).status).toBe(404);
+  });
+
+  it('an endpoint made, read, listed, changed, rotated, sent an event again, its deliveries, deleted; we_config refused', async () => {
+    const s = await paidSession();
+    // The session's paid event, once its alarm has indexed it.
+    type PaidEvent = { id: string; data: { object: { id: string } } };
+    let paidEvent: PaidEvent | undefined;
+    for (let i = 0; i < 100 && !paidEvent; i++) {
+      await runDurableObjectAlarm(sessionStub(s.id));
+      const events = (await merchant('GET', '/v1/events?type=checkout.session.paid&limit=100')).body.data as PaidEvent[];
+      paidEvent = events.find((e) => e.data.object.id === s.id);
+    }
+    if (!paidEvent) throw new Error(`no checkout.session.paid event for ${s.id}`);
+    const created = await merchant('POST', '/v1/webhook_endpoints', {
+      url: `${TEST.webhook_url}/openapi`,
+      enabled_events: ['checkout.session.paid', 'webhook_endpoint.disabled'],
+      description: '订单系统',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_/);
+    const id = created.body.id as string;
+    expect((await merchant('POST', '/v1/webhook_endpoints', { url: 'ftp://x', enabled_events: ['*'] })).body.error.param).toBe('url');
+    expect((await merchant('GET', `/v1/webhook_endpoints/${id}`)).body).not.toHaveProperty('secret');
+    expect((await merchant('GET', '/v1/webhook_endpoints/we_000000000000000000000000')).status).toBe(404);
+    const list = await merchant('GET', '/v1/webhook_endpoints');
+    expect(list.body.data.map((e: { id: string }) => e.id)).toEqual([id, 'we_config']);
+    expect((await merchant('PATCH', `/v1/webhook_endpoints/${id}`, { description: null })).body.description).toBeNull();
+    expect((await merchant('PATCH', '/v1/webhook_endpoints/we_config', { description: 'x' })).body.error.code).toBe('endpoint_managed_by_config');
+    expect((await merchant('DELETE', '/v1/webhook_endpoints/we_config')).body.error.code).toBe('endpoint_managed_by_config');
+    const rotated = await merchant('POST', `/v1/webhook_endpoints/${id}/rotate_secret`, { expire_previous_in: 0 });
+    expect(rotated.body.secret).not.toBe(created.body.secret);
+    expect((await merchant('POST', `/v1/webhook_endpoints/${id}/rotate_secret`, { expire_previous_in: -1 })).body.error.param).toBe('expire_previous_in');
+
+    const resent = await merchant('POST', `/v1/events/${paidEvent.id}/retry`, { endpoint: id });
+    expect(resent.body.data).toHaveLength(1);
+    expect(resent.body.data[0]).toMatchObject({ object: 'webhook_delivery', event: paidEvent.id, endpoint: id, succeeded: true });
+    expect((await merchant('POST', `/v1/events/${paidEvent.id}/retry`, { endpoint: 'we_nope' })).body.error.param).toBe('endpoint');
+    await runDurableObjectAlarm(sessionStub(s.id));
+    let deliveries: { status: number; body: any } = { status: 0, body: null };
+    for (let i = 0; i < 100; i++) {
+      deliveries = await merchant('GET', `/v1/events/${paidEvent.id}/deliveries`);
+      if (deliveries.body.data.some((d: { endpoint: string }) => d.endpoint === id)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(deliveries.body.data.map((d: { endpoint: string }) => d.endpoint)).toContain(id);
+    expect((await merchant('GET', `/v1/webhook_endpoints/${id}/deliveries?status=succeeded`)).body.data.length).toBeGreaterThan(0);
+    expect((await merchant('GET', `/v1/webhook_endpoints/${id}/deliveries?status=maybe`)).body.error.param).toBe('status');
+    expect((await merchant('DELETE', `/v1/webhook_endpoints/${id}`)).body).toEqual({ id, object: 'webhook_endpoint', deleted: true });
+    expect((await merchant('GET', `/v1/webhook_endpoints/${id}`)).status).toBe(404);
+    for (const w of webhooks) await conformWebhook(w.body);
+  });
+});
+
 describe('coverage', () => {
   it('every route of the merchant and client API was answered successfully above', () => {
     const routes = [

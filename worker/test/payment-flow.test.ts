@@ -43,9 +43,15 @@ async function tables(id: string) {
   }));
 }
 
-/** Runs the session's due work (webhooks, closes) until nothing is due now. */
+/**
+ * Runs the session's due work (webhooks, closes) until nothing is due now. An alarm the runtime already
+ * started (runDurableObjectAlarm then finds none scheduled) is waited out, not taken for "nothing due".
+ */
 async function drain(id: string) {
-  for (let i = 0; i < 10; i++) if (!(await runDurableObjectAlarm(sessionStub(id)))) break;
+  for (let i = 0; i < 200; i++) {
+    if ((await runInDurableObject(sessionStub(id), (o: CheckoutSession) => o.store.dueBy(o.clock.now()).length)) === 0) return;
+    if (!(await runDurableObjectAlarm(sessionStub(id)))) await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 async function sandbox(path: string, body?: unknown) {

@@ -28,10 +28,15 @@ const INFO = {
 };
 
 const TAGS = [
-  { name: 'Checkout sessions', description: 'Create, read and cancel checkout sessions; start an attempt for an app.' },
+  { name: 'Checkout sessions', description: 'Create, read, list, search and cancel checkout sessions; start an attempt for an app.' },
   { name: 'In store', description: "Charge a shopper's payment code at a till (docs/instore.md)." },
   { name: 'Refunds', description: "Refund a paid session's payment." },
-  { name: 'Events', description: 'The last 7 days of events, for replaying missed webhooks.' },
+  { name: 'Events', description: "The last 7 days of events, for replaying missed webhooks; each event's deliveries, and sending it again." },
+  {
+    name: 'Webhook endpoints',
+    description:
+      "The merchant's webhook endpoints (besides the configured `we_config`): their event types, status, secrets and rotation, and each one's deliveries (docs/webhooks.md).",
+  },
   { name: 'Reconciliation', description: "The daily reconciliation against the providers' statements (对账), and each provider's statement as CSV." },
   { name: 'Reports', description: 'How checkout sessions ended per day and channel; which session a provider transaction id paid.' },
   { name: 'Apple In-App Purchase', description: 'Verify App Store receipts and StoreKit 2 transactions (docs/apple.md).' },

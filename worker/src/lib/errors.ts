@@ -37,6 +37,8 @@ export const ErrorCode = {
     auth_code_invalid: 'auth_code_invalid',
     /** An admin API write to a merchant that only SHOUYIN_CONFIG holds (the registry has no such entry). */
     merchant_managed_by_config: 'merchant_managed_by_config',
+    /** A list's `starting_after` that is not a cursor of this list, these filters and this merchant. */
+    invalid_cursor: 'invalid_cursor',
   },
   /** Who the caller is: secret keys, client secrets, origins. */
   auth: {
@@ -155,6 +157,14 @@ export const ErrorCode = {
     app_apple_id_mismatch: 'app_apple_id_mismatch',
     transaction_revoked: 'transaction_revoked',
   },
+  /** Webhook endpoints managed over the API (docs/webhooks.md). */
+  webhook: {
+    /** `we_config` comes from the merchant's configuration: change it there. */
+    endpoint_managed_by_config: 'endpoint_managed_by_config',
+    endpoint_limit_reached: 'endpoint_limit_reached',
+    /** A resend to an endpoint that is disabled or not subscribed to the event's type. */
+    endpoint_not_subscribed: 'endpoint_not_subscribed',
+  },
   /** SHOUYIN_CONFIG: the operator's to fix. */
   config: {
     config_invalid: 'config_invalid',
@@ -191,6 +201,7 @@ export type AuthCode = Values<Catalogue['auth']>;
 export type IdempotencyCode = Values<Catalogue['idempotency']>;
 export type SessionCode = Values<Catalogue['session']>;
 export type RefundCode = Values<Catalogue['refund']>;
+export type WebhookCode = Values<Catalogue['webhook']>;
 export type ProviderCode = Values<Catalogue['provider']>;
 export type VerificationCode = Values<Catalogue['verification']>;
 export type ConfigCode = Values<Catalogue['config']>;

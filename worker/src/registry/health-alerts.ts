@@ -6,12 +6,13 @@
 // certificate serial and threshold, so a trigger that fires twice, or every day, sends each warning
 // once, and a replaced certificate (a new serial) starts afresh. The event is filed in the merchant's
 // event log and sent to its webhook like `reconciliation.completed` (bills/run.ts): signed per
-// Standard Webhooks, the same retry schedule, driven by the shard's alarm.
+// Standard Webhooks, the same retry schedule, driven by the shard's alarm; the merchant's webhook
+// shard sends it to the API endpoints subscribed to it.
 
 import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { allMerchants, merchantById, publicBaseUrl } from '../merchants';
-import { eventLogFor, utcDay } from '../shards';
+import { eventLogFor, utcDay, webhooksFor } from '../shards';
 import { newEventId } from '../session/ids';
 import { WEBHOOK_RETRY_MS } from '../session/schedules';
 import { sendWebhook } from '../session/webhooks';
@@ -91,7 +92,10 @@ export async function checkCredentials(env: Env, storage: DurableObjectStorage, 
       merchant.webhook ? now : null,
     );
   });
-  await eventLogFor(env, merchant.id, utcDay(now)).appendEvent(merchant.id, { id, type: CREDENTIALS_EXPIRING, created: now, session: '', body });
+  const event = { id, type: CREDENTIALS_EXPIRING, created: now, session: '', body };
+  await eventLogFor(env, merchant.id, utcDay(now)).appendEvent(merchant.id, event);
+  // The merchant's API endpoints subscribed to it get it from its webhook shard (webhooks/endpoints.ts).
+  await webhooksFor(env, merchant.id).fanOutMerchantEvent(merchant.id, event);
   await rearm(storage, sql);
   return id;
 }

@@ -13,7 +13,8 @@ import { ConfigError } from '../lib/config-fields';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, invalid } from '../lib/errors';
 import { DEFAULT_EXPIRE_PREVIOUS_IN, fieldError, registryStub, type Rpc } from '../registry/durable-object';
 import type { MerchantSummary, OpenedEntry } from '../registry/types';
-import { configMerchants, invalidate } from '../merchants';
+import { allMerchants, configMerchants, invalidate } from '../merchants';
+import { webhooksFor } from '../shards';
 import { configuredChannels, configuredProviders } from '../providers/registry';
 import { authenticateAdmin } from './admin-auth';
 import { parseJsonObject, readBody, type AppEnv } from './http';
@@ -193,7 +194,15 @@ adminApi.delete('/merchants/:id/api_keys/:key_id', async (c) => {
 
 // ── the master key ───────────────────────────────────────────────────────────────────────────────
 
-adminApi.post('/master_key/rotate', async (c) => answer(await registry(c).rotateMasterKey()));
+adminApi.post('/master_key/rotate', async (c) => {
+  const r = await registry(c).rotateMasterKey();
+  if (!r.ok) return answer(r);
+  // Webhook endpoint secrets are sealed under the same keys (webhooks/secret-box.ts): each merchant's
+  // webhook shard seals its own again, so the old key can be dropped once this answers.
+  let endpoints = 0;
+  for (const m of await allMerchants(c.env)) endpoints += await webhooksFor(c.env, m.id).resealEndpointSecrets(m.id);
+  return answer({ ok: true, value: { ...r.value, re_encrypted: r.value.re_encrypted + endpoints } });
+});
 
 // ── check and import ─────────────────────────────────────────────────────────────────────────────
 

@@ -10,7 +10,6 @@ import { EventList, EventListQuery } from '../api/schemas/events';
 import { CreateRefundBody, Refund } from '../api/schemas/refunds';
 import { SessionTimeline } from '../api/schemas/timeline';
 import { AttemptBody, AttemptCreated, BarcodeBody, BarcodePayment, CheckoutSession, CreateSessionBody, sessionParamsFor } from '../api/schemas/sessions';
-import { sha256Hex } from '../crypto/digest';
 import { ErrorType, ShouyinError, errorDataResponse, invalid, notFound } from '../lib/errors';
 import type { LoggedEvent } from '../merchant-shard';
 import { eventLogFor, shardFor, utcDay } from '../shards';
@@ -18,9 +17,12 @@ import { refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
 import { issuedSessionStub, newClientSecret, newSessionId } from '../session/ids';
 import { channelOfPaymentCode } from '../session/payment-code';
 import { appleMerchantRoutes } from './apple';
-import { authenticateMerchant, sessionErrorResponse, type AppEnv } from './http';
+import { authenticateMerchant, sessionErrorResponse } from './http';
+import { idempotent } from './idempotency';
+import { listRoutes } from './lists';
 import { reconciliationRoutes } from './reconciliation';
 import { reportRoutes } from './reports';
+import { webhookEndpointRoutes } from './webhook-endpoints';
 
 export const MAX_API_BODY = 16 * 1024;
 
@@ -30,59 +32,6 @@ export const MAX_API_BODY = 16 * 1024;
  * (worker/src/dashboard).
  */
 export const merchantRoutes = apiApp();
-
-/**
- * Runs a mutating call under an Idempotency-Key: the same key and body replay the stored answer,
- * the same key with another body is a 409, a key still executing is a 409 to retry later.
- */
-async function idempotent(
-  c: { env: AppEnv['Bindings']; req: { header(name: string): string | undefined; method: string; path: string } },
-  merchantId: string,
-  rawBody: string,
-  run: () => Promise<Response>,
-): Promise<Response> {
-  const key = c.req.header('idempotency-key');
-  if (key === undefined) return run();
-  if (key.length === 0 || key.length > 255) {
-    throw new ShouyinError(ErrorType.invalid_request, 'idempotency_key_invalid', 'Idempotency-Key must be 1–255 characters.', 'Idempotency-Key');
-  }
-  const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${rawBody}`);
-  const shard = shardFor(c.env, merchantId, 'idem', key);
-  const begin = await shard.beginIdempotent(merchantId, key, fingerprint, Date.now());
-  if (begin.kind === 'replay') {
-    return new Response(begin.body, { status: begin.status, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } });
-  }
-  if (begin.kind === 'mismatch') {
-    throw new ShouyinError(
-      ErrorType.idempotency,
-      'idempotency_key_reused',
-      'This Idempotency-Key was already used with a different request body.',
-      'Idempotency-Key',
-    );
-  }
-  if (begin.kind === 'in_flight') {
-    throw new ShouyinError(
-      ErrorType.idempotency,
-      'idempotency_key_in_use',
-      'A request with this Idempotency-Key is still being processed; retry shortly.',
-      'Idempotency-Key',
-    );
-  }
-  let res: Response;
-  try {
-    res = await run();
-  } catch (e) {
-    if (e instanceof ShouyinError && e.status < 500) {
-      // A deterministic refusal (e.g. 409 merchant_order_id taken) is the answer for this key.
-      await shard.finishIdempotent(merchantId, key, e.status, JSON.stringify(e.toBody()));
-    } else {
-      await shard.abandonIdempotent(merchantId, key);
-    }
-    throw e;
-  }
-  await shard.finishIdempotent(merchantId, key, res.status, await res.clone().text());
-  return res;
-}
 
 // ── what the routes share in the document ─────────────────────────────────────────────────────
 
@@ -469,8 +418,11 @@ defineRoute(
   },
 );
 
-// ── reports and reconciliation, declared in their own files ─────────────────────────────────────
+// ── lists, webhook endpoints, reports and reconciliation, declared in their own files ────────────
 
+// Lists and search, webhook endpoints and deliveries (docs/merchant-api.md, docs/webhooks.md).
+merchantRoutes.route('/', listRoutes);
+merchantRoutes.route('/', webhookEndpointRoutes);
 merchantRoutes.route('/', reportRoutes);
 merchantRoutes.route('/reconciliation', reconciliationRoutes);
 

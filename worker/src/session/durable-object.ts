@@ -17,7 +17,7 @@ import { merchantById, publicBaseUrl } from '../merchants';
 import { beijingDay } from '../bills/time';
 import { outcomeOf } from '../reports/outcomes';
 import { paymentOfEvent } from '../reports/payment-index';
-import { eventLogFor, limiterFor, paymentIndexFor, statsShardName, utcDay } from '../shards';
+import { eventLogFor, limiterFor, listIndexFor, paymentIndexFor, statsShardName, utcDay, webhooksFor } from '../shards';
 import { takeToken, type BucketState } from '../lib/token-bucket';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
@@ -30,12 +30,22 @@ import { OrderEngine } from './order-engine';
 import { RefundEngine } from './refund-engine';
 import { decideRefund, refundObject, type RefundObject } from './refunds';
 import { DAY_MS, purgeAt, retentionDays } from './retention';
-import { CLOSE_RETRY_MS, PRESENCE_WINDOW_MS, at } from './schedules';
+import { CLOSE_RETRY_MS, LISTING_RETRY_MS, PRESENCE_WINDOW_MS, at } from './schedules';
 import { decideEnd, decidePayment, decideStartAttempt } from './state-machine';
 import { SessionStore, type AttemptRow, type DueRow, type SessionRow } from './store';
 import { sessionTimeline, type SessionTimeline } from './timeline';
-import { merchantSession, publicAttempt, publicView, statusView, type BarcodePaymentView, type MerchantSession } from './views';
-import { deliverWebhook, recordEvent } from './webhooks';
+import {
+  listingRecord,
+  merchantSession,
+  publicAttempt,
+  publicView,
+  statusView,
+  type BarcodePaymentView,
+  type MerchantSession,
+  type SessionLinks,
+} from './views';
+import { deliverWebhook, recordEvent, resendWebhook, type EndpointDirectory } from './webhooks';
+import type { DeliveryRecord } from '../webhooks/fanout';
 
 export interface SessionInit {
   id: string;
@@ -90,6 +100,10 @@ export interface ClientInfo {
 }
 
 export const MAX_LONG_POLL_MS = 30_000;
+/** Delivery records sent to the merchant's delivery log in one call. */
+const REPORT_BATCH = 50;
+/** Passes one alarm makes over the due work (each item is retried on its own schedule, never at once). */
+const ALARM_ROUNDS = 4;
 /** A shopper returning from a cashier triggers at most one immediate query per this interval. */
 export const RECHECK_INTERVAL_MS = 2_000;
 
@@ -102,7 +116,9 @@ export type FaultPoint =
   | 'refund.afterProvider'
   | 'webhook.afterSend'
   | 'barcode.afterPay'
-  | 'reverse.afterProvider';
+  | 'reverse.afterProvider'
+  | 'index.beforeWrite'
+  | 'index.afterWrite';
 
 export class CheckoutSession extends DurableObject<Env> {
   /** Injected so tests can move time; everything time-dependent reads it. */
@@ -114,7 +130,16 @@ export class CheckoutSession extends DurableObject<Env> {
   private storeInstance: SessionStore | undefined;
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
+  /**
+   * Due items an entry point is running itself (a refund's first request, made while the merchant's
+   * call waits): an alarm that fires meanwhile leaves them alone, and the entry point re-arms when it
+   * ends. In memory only: if the object dies, the alarm runs them.
+   */
+  private readonly inFlight = new Set<string>();
   private lastRecheck = 0;
+  private alarmChain: Promise<void> = Promise.resolve();
+  /** The list index write started by publishSoon, while it runs. */
+  private publishing: Promise<void> | null = null;
   /**
    * The session's merchant as of the current entry point (RPC method, fetch, alarm): merchants.ts is
    * async, the engines read the merchant synchronously, so each entry point loads it first (enter()).
@@ -160,7 +185,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * it leaves no object behind.
    */
   get store(): SessionStore {
-    this.storeInstance ??= new SessionStore(this.ctx.storage.sql);
+    this.storeInstance ??= new SessionStore(this.ctx.storage.sql, () => this.clock.now());
     return this.storeInstance;
   }
 
@@ -247,7 +272,12 @@ export class CheckoutSession extends DurableObject<Env> {
     const d = decideRefund(s, paid?.paid_amount ?? s.amount, this.store.refunds(), req.amount);
     if (!d.ok) return fail(d.type, d.code, d.message, d.param);
     const refundNo = this.refunds.insert(paid!.id, d.amount, req.reason ?? null, 'merchant');
-    await this.refunds.run(refundNo, 0);
+    this.inFlight.add(`refund:${refundNo}`);
+    try {
+      await this.refunds.run(refundNo, 0);
+    } finally {
+      this.inFlight.delete(`refund:${refundNo}`);
+    }
     await this.rearm();
     return { ok: true, value: refundObject(this.store.refund(refundNo)!, this.requireSession(), this.store.attempt(paid!.id)) };
   }
@@ -297,6 +327,35 @@ export class CheckoutSession extends DurableObject<Env> {
     const s = this.existing();
     const r = this.store.refund(refundNo);
     return s && r && s.merchant_id === merchantId ? refundObject(r, s, this.store.attempt(r.attempt_id)) : null;
+  }
+
+  /**
+   * `POST /v1/events/:id/retry` for one of this session's events: sends it now (same webhook-id) to the
+   * named endpoint or to every enabled endpoint subscribed to it, and answers with the tries made.
+   */
+  async retryWebhook(merchantId: string, eventId: string, endpointId?: string): Promise<Rpc<DeliveryRecord[]>> {
+    await this.enter();
+    const s = this.existing();
+    if (!s || s.merchant_id !== merchantId || !this.store.event(eventId)) {
+      return fail(ErrorType.not_found, ErrorCode.request.resource_missing, `No such event: '${eventId}'.`);
+    }
+    try {
+      const records = await resendWebhook(
+        this.store,
+        this.merchant(s),
+        eventId,
+        endpointId,
+        this.clock.now(),
+        publicBaseUrl(this.env),
+        this.endpointDirectory(s.merchant_id),
+        (fn) => this.ctx.storage.transactionSync(fn),
+      );
+      await this.rearm();
+      return { ok: true, value: records };
+    } catch (e) {
+      if (e instanceof ShouyinError) return { ok: false, error: e.toData() };
+      throw e;
+    }
   }
 
   // ── client API (the widget) ────────────────────────────────────────────────────────────────────
@@ -663,17 +722,33 @@ export class CheckoutSession extends DurableObject<Env> {
 
   // ── due work ───────────────────────────────────────────────────────────────────────────────────
 
-  override async alarm(): Promise<void> {
+  /**
+   * The runtime never runs two alarms of one object at once; a test harness that fires the alarm by
+   * hand may, while the real one runs. Alarms are chained so each sees what the previous one stored.
+   */
+  override alarm(): Promise<void> {
+    const run = this.alarmChain.then(() => this.runAlarm());
+    this.alarmChain = run.catch(() => {});
+    return run;
+  }
+
+  private async runAlarm(): Promise<void> {
     await this.enter();
     const now = this.clock.now();
-    for (const item of this.store.dueBy(now)) {
-      // Deleted by the retention purge in this same alarm: nothing left to do.
-      if (!this.store.session()) break;
-      try {
-        await this.runDue(item, now);
-      } catch (e) {
-        console.error(`due item ${item.key} failed: ${e instanceof Error ? e.message : String(e)}`);
-        this.store.schedule(item.key, item.kind, now + 60_000, JSON.parse(item.payload), item.tries + 1);
+    // Work the due items make due at once (the event of an expiry, the list index write of any change,
+    // the delivery report of a webhook try) runs in the same alarm, a few rounds at most.
+    for (let round = 0; round < ALARM_ROUNDS; round++) {
+      const due = this.store.dueBy(now).filter((d) => !this.inFlight.has(d.key));
+      if (due.length === 0) break;
+      for (const item of due) {
+        // Deleted by the retention purge in this same alarm: nothing left to do.
+        if (!this.store.session()) break;
+        try {
+          await this.runDue(item, now);
+        } catch (e) {
+          console.error(`due item ${item.key} failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.store.schedule(item.key, item.kind, now + 60_000, JSON.parse(item.payload), item.tries + 1);
+        }
       }
     }
     await this.rearm();
@@ -702,10 +777,18 @@ export class CheckoutSession extends DurableObject<Env> {
         return this.orders.query(payload.attempt!, item.tries);
       case 'refund':
         return this.refunds.run(payload.refund!, item.tries);
-      case 'webhook':
-        await deliverWebhook(this.store, this.merchant(this.requireSession()), item, now, publicBaseUrl(this.env));
+      case 'webhook': {
+        const s = this.requireSession();
+        await deliverWebhook(this.store, this.merchant(s), item, now, publicBaseUrl(this.env), this.endpointDirectory(s.merchant_id), (fn) =>
+          this.ctx.storage.transactionSync(fn),
+        );
         this.fault('webhook.afterSend');
         return;
+      }
+      case 'listing':
+        return this.publishListing(item, now);
+      case 'report':
+        return this.reportDeliveries(item, now);
       case 'purge':
         return this.purge(now);
       case 'index': {
@@ -727,6 +810,68 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   /**
+   * Copies the session (and its refunds) into the merchant's list index at its current version. A
+   * change made while the write is on its way schedules `listing` again, and that schedule is kept: it
+   * is removed only if the version written is still the session's. The index keeps the highest version,
+   * so a write repeated after a crash, or arriving late, changes nothing (docs/merchant-api.md).
+   */
+  private async publishListing(item: DueRow, now: number): Promise<void> {
+    const s = this.store.session();
+    if (!s) return this.store.unschedule(item.key);
+    const record = listingRecord(s, this.store.attempts(), this.store.refunds(), this.links(s));
+    try {
+      this.fault('index.beforeWrite');
+      await listIndexFor(this.env, s.merchant_id).upsertListing(s.merchant_id, record);
+      this.fault('index.afterWrite');
+    } catch (e) {
+      console.warn(`session ${s.id}: list index write failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
+      return this.store.schedule(item.key, 'listing', now + at(LISTING_RETRY_MS, item.tries), {}, item.tries + 1);
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.store.setFact('listed_version', String(record.session.version));
+      if (this.requireSession().version === record.session.version) this.store.unschedule(item.key);
+    });
+  }
+
+  /** Sends webhook tries to the merchant's delivery log (idempotent by delivery id), in batches. */
+  private async reportDeliveries(item: DueRow, now: number): Promise<void> {
+    const s = this.requireSession();
+    const rows = this.store.unreportedDeliveries(REPORT_BATCH);
+    if (rows.length > 0) {
+      try {
+        await webhooksFor(this.env, s.merchant_id).recordDeliveries(
+          s.merchant_id,
+          rows.map((d) => ({
+            id: d.id!,
+            event_id: d.event_id,
+            event_type: d.event_type,
+            endpoint_id: d.endpoint_id ?? 'we_config',
+            attempt: d.try,
+            at: d.at,
+            status: d.status,
+            error: d.error,
+            duration_ms: d.duration_ms ?? 0,
+            next_retry_at: d.next_retry_at,
+          })),
+        );
+      } catch (e) {
+        console.warn(`session ${s.id}: delivery log write failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
+        return this.store.schedule(item.key, 'report', now + at(LISTING_RETRY_MS, item.tries), {}, item.tries + 1);
+      }
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.store.markReported(rows.map((d) => d.id!));
+      if (this.store.unreportedDeliveries(1).length === 0) this.store.unschedule(item.key);
+      else this.store.schedule(item.key, 'report', 0);
+    });
+  }
+
+  /** The merchant's API webhook endpoints, with their signing secrets, from its webhook shard. */
+  private endpointDirectory(merchantId: string): EndpointDirectory {
+    return () => webhooksFor(this.env, merchantId).deliveryEndpoints(merchantId);
+  }
+
+  /**
    * Retention (retention.ts, docs/data-retention.md): once the session is over, its deletion is due
    * some days after its newest event. Computed from the stored events, so reading a session (or
    * replaying a message at it) never postpones it; a refund or an anomaly does.
@@ -741,12 +886,17 @@ export class CheckoutSession extends DurableObject<Env> {
   /** Deletes everything the session stored, unless it is not due yet or other work is still due. */
   private async purge(now: number): Promise<void> {
     const due = this.retentionDue();
-    if (due === null) return this.store.unschedule('purge');
+    const s = this.store.session();
+    if (due === null || !s) return this.store.unschedule('purge');
     const pending = this.store.allDue().some((d) => d.kind !== 'purge');
     if (now < due || pending) {
       // Something happened since (a refund), or a webhook or a refund is still being retried.
       return this.store.schedule('purge', 'purge', Math.max(due, now + DAY_MS));
     }
+    // The list index's copy goes first (a write still on its way finishes before): once the session is
+    // gone nothing would ever update it. A failure leaves everything for the next try.
+    await this.publishing;
+    await listIndexFor(this.env, s.merchant_id).removeListing(s.merchant_id, s.id);
     for (const ws of this.ctx.getWebSockets()) {
       try {
         ws.close(1000, 'deleted');
@@ -772,9 +922,10 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private async rearm(): Promise<void> {
+    this.publishSoon();
     const purge = this.retentionDue();
     if (purge !== null && !this.store.allDue().some((d) => d.kind === 'purge')) this.store.schedule('purge', 'purge', purge);
-    const next = this.store.nextDueAt();
+    const next = this.store.nextDueAt([...this.inFlight]);
     if (next === null) return this.ctx.storage.deleteAlarm();
     // The alarm runs on wall-clock time; tests that move `clock` fire it with runDurableObjectAlarm.
     await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
@@ -805,6 +956,42 @@ export class CheckoutSession extends DurableObject<Env> {
     this.lastRecheck = now;
     for (const a of this.store.attempts()) if (a.status === 'pending') await this.orders.query(a.id, 0);
     await this.rearm();
+  }
+
+  /**
+   * A change was stored (every path that stores one re-arms the alarm): copy it into the list index now,
+   * in the background, rather than on an alarm of its own. The `listing` due item stays until the write
+   * is acknowledged, so a write that fails or never finishes is made by the alarm instead (its retries
+   * are the alarm's: this only makes the first try). Never awaited by the caller: a notify is acked
+   * without waiting for a merchant-wide object (docs/architecture.md, "State").
+   */
+  private publishSoon(): void {
+    if (this.publishing) return;
+    const item = this.store.dueItem('listing');
+    if (!item || item.tries > 0) return;
+    const run = this.publishListing(item, this.clock.now())
+      .catch((e: unknown) => console.error(`session list index write failed: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => {
+        this.publishing = null;
+      });
+    this.publishing = run;
+    this.ctx.waitUntil(run.then(() => this.afterPublish()));
+  }
+
+  /**
+   * After a background publish: a change made meanwhile is published too, and an alarm set only for the
+   * publish's fallback moves to whatever is due next. Only ever later: an entry point still running (a
+   * refund awaiting its provider, its item already due) re-arms itself when it ends, and an alarm
+   * brought forward here would run that same item beside it.
+   */
+  private async afterPublish(): Promise<void> {
+    this.publishSoon();
+    const current = await this.ctx.storage.getAlarm();
+    const next = this.store.nextDueAt([...this.inFlight]);
+    if (current === null) return;
+    if (next === null) return this.ctx.storage.deleteAlarm();
+    const at = Math.max(next, Date.now());
+    if (at > current) await this.ctx.storage.setAlarm(at);
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────
@@ -875,8 +1062,11 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private merchantView(s: SessionRow): MerchantSession {
-    const url = hostedPageUrl(publicBaseUrl(this.env), s.id, s.client_secret);
-    return merchantSession(s, this.store.attempts(), this.store.refunds(), { cancel_url: this.store.fact('cancel_url'), url });
+    return merchantSession(s, this.store.attempts(), this.store.refunds(), this.links(s));
+  }
+
+  private links(s: SessionRow): SessionLinks {
+    return { cancel_url: this.store.fact('cancel_url'), url: hostedPageUrl(publicBaseUrl(this.env), s.id, s.client_secret) };
   }
 
   private requireSession(): SessionRow {

@@ -88,6 +88,10 @@ export async function newSessionId(env: Pick<Env, 'SHOUYIN_SESSION_ID_SECRET'>):
 
 export const newClientSecret = (sessionId: string): string => `${sessionId}_secret_${randomKey(24)}`;
 export const newEventId = (): string => `evt_${randomKey(24)}`;
+/** A webhook endpoint created over the API (`we_config` is the one from the configuration). */
+export const newEndpointId = (): string => `we_${randomKey(24)}`;
+/** One try of one event to one endpoint. */
+export const newDeliveryId = (): string => `wd_${randomKey(24)}`;
 
 const SESSION_ID = new RegExp(`^cs_[0-9A-Za-z]{${SESSION_KEY_LENGTH}}$`);
 const ATTEMPT_ID = new RegExp(`^[0-9A-Za-z]{${SESSION_KEY_LENGTH}}A[0-9]{1,7}$`);

@@ -65,4 +65,11 @@ export const WEBHOOK_RETRY_MS = [
   43_200_000,
 ];
 
+/**
+ * Copying a session into the merchant's list index, and its webhook tries into the delivery log, when
+ * the write failed: soon, so a list trails the session by seconds, then backing off to every 5 minutes
+ * (never given up; the next change of the session also retries at once).
+ */
+export const LISTING_RETRY_MS = [1_000, 2_000, 5_000, 15_000, 60_000, 300_000];
+
 export const at = (schedule: readonly number[], tries: number): number => schedule[Math.min(tries, schedule.length - 1)]!;

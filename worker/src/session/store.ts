@@ -1,6 +1,7 @@
 // SQLite schema and row mapping for one checkout session's Durable Object.
 
 import type { AttemptStatus, Channel, Flow, NextAction, SessionStatus } from '../contract';
+import type { DeliveryRecord, TargetRow } from '../webhooks/fanout';
 import type { AnomalyReason, AttemptState, BarcodePhase, SessionState } from './state-machine';
 
 export type SessionRow = {
@@ -55,7 +56,25 @@ export type DueRow = {
   tries: number;
 };
 
-export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index' | 'reverse' | 'purge';
+/**
+ * `listing` copies the session into the merchant's list index after any change (one key, so changes
+ * made before it runs go in one write); `report` sends new webhook delivery records to the merchant's
+ * delivery log. Both are due at once (`at` 0) when scheduled and retried on LISTING_RETRY_MS.
+ */
+export type DueKind = 'expire' | 'close' | 'webhook' | 'query' | 'refund' | 'index' | 'reverse' | 'purge' | 'listing' | 'report';
+
+/** A stored webhook try (`deliveries`): rows written before endpoints existed have no id and went to `we_config`. */
+export type DeliveryRow = {
+  id: string | null;
+  event_id: string;
+  endpoint_id: string | null;
+  try: number;
+  at: number;
+  status: number | null;
+  error: string | null;
+  duration_ms: number | null;
+  next_retry_at: number | null;
+};
 
 /** A payment-code attempt's own state, beside its row in `attempts` (docs/instore.md). */
 export type BarcodeRow = {
@@ -107,7 +126,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL, delivery TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS deliveries (
-    event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT)`,
+    event_id TEXT NOT NULL, try INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER, error TEXT,
+    id TEXT, endpoint_id TEXT, duration_ms INTEGER, next_retry_at INTEGER, reported INTEGER NOT NULL DEFAULT 1)`,
   `CREATE TABLE IF NOT EXISTS anomalies (
     attempt_id TEXT NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL, source TEXT NOT NULL, evidence TEXT NOT NULL)`,
   /**
@@ -132,7 +152,31 @@ const SCHEMA = [
     reverse_generation INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS due (
     key TEXT PRIMARY KEY, kind TEXT NOT NULL, at INTEGER NOT NULL, payload TEXT NOT NULL, tries INTEGER NOT NULL)`,
+  /** One row per (event, endpoint) the event is sent to: its own tries and schedule (webhooks/fanout.ts). */
+  `CREATE TABLE IF NOT EXISTS webhook_targets (
+    event_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, tries INTEGER NOT NULL, next_at INTEGER, state TEXT NOT NULL,
+    PRIMARY KEY (event_id, endpoint_id))`,
 ];
+
+/**
+ * Columns a session stored before them lacks (new sessions get them from SCHEMA); SQLite's ADD COLUMN
+ * keeps the rows. Delivery rows written before webhook endpoints existed count as reported: they were
+ * never in the delivery log.
+ */
+const ADDED_COLUMNS: [table: string, column: string, definition: string][] = [
+  ['deliveries', 'id', 'TEXT'],
+  ['deliveries', 'endpoint_id', 'TEXT'],
+  ['deliveries', 'duration_ms', 'INTEGER'],
+  ['deliveries', 'next_retry_at', 'INTEGER'],
+  ['deliveries', 'reported', 'INTEGER NOT NULL DEFAULT 1'],
+];
+
+/**
+ * How long after a change the outbox's copy into the list index is due. The session writes it at once,
+ * in the background, as soon as the change is stored (durable-object.ts publishSoon); the due item is
+ * what makes it happen anyway when that write fails or the object dies first.
+ */
+export const LISTING_FALLBACK_MS = 2_000;
 
 export class SessionStore {
   /**
@@ -142,10 +186,24 @@ export class SessionStore {
    */
   private ready: boolean;
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly now: () => number = () => Date.now(),
+  ) {
     this.ready = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session'").toArray().length > 0;
-    // A session stored before a table was added gets it (CREATE … IF NOT EXISTS).
-    if (this.ready) for (const s of SCHEMA) sql.exec(s);
+    if (this.ready) {
+      // A session stored before a table was added gets it (CREATE … IF NOT EXISTS), and its columns.
+      for (const s of SCHEMA) sql.exec(s);
+      const have = new Set(
+        sql
+          .exec<{ name: string }>('PRAGMA table_info(deliveries)')
+          .toArray()
+          .map((c) => c.name),
+      );
+      for (const [table, column, definition] of ADDED_COLUMNS) {
+        if (table === 'deliveries' && !have.has(column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      }
+    }
   }
 
   /** Creates the tables: called by the merchant API's create only. */
@@ -165,6 +223,22 @@ export class SessionStore {
    */
   private rows<T extends Record<string, SqlStorageValue>>(query: string, ...args: SqlStorageValue[]): T[] {
     return this.ready ? this.sql.exec<T>(query, ...args).toArray() : [];
+  }
+
+  /**
+   * Every change to the session, its attempts, refunds or payment codes passes here (it bumps the
+   * version), and schedules the session's copy into the merchant's list index in the same transaction.
+   */
+  private changed(): void {
+    this.sql.exec(
+      "INSERT INTO due (key, kind, at, payload, tries) VALUES ('listing', 'listing', ?, '{}', 0) ON CONFLICT (key) DO UPDATE SET at = excluded.at, tries = 0",
+      this.now() + LISTING_FALLBACK_MS,
+    );
+  }
+
+  /** One due item by key, or null. */
+  dueItem(key: string): DueRow | null {
+    return this.rows<DueRow>('SELECT * FROM due WHERE key = ?', key)[0] ?? null;
   }
 
   session(): SessionRow | null {
@@ -210,18 +284,22 @@ export class SessionStore {
       r.paid_at,
       r.version,
     );
+    this.changed();
   }
 
   bumpVersion(): void {
     this.sql.exec('UPDATE session SET version = version + 1');
+    this.changed();
   }
 
   setStatus(status: SessionStatus): void {
     this.sql.exec('UPDATE session SET status = ?, version = version + 1', status);
+    this.changed();
   }
 
   markPaid(attemptId: string, paidAt: number): void {
     this.sql.exec("UPDATE session SET status = 'paid', paid_attempt_id = ?, paid_at = ?, version = version + 1", attemptId, paidAt);
+    this.changed();
   }
 
   insertAttempt(a: AttemptRow): void {
@@ -285,17 +363,62 @@ export class SessionStore {
     this.sql.exec('UPDATE events SET delivery = ? WHERE id = ?', delivery, id);
   }
 
-  recordDelivery(eventId: string, attempt: number, at: number, status: number | null, error: string | null): void {
-    this.sql.exec('INSERT INTO deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', eventId, attempt, at, status, error);
+  /** Stores a webhook try; `report` sends it to the merchant's delivery log. */
+  recordDelivery(d: DeliveryRecord): void {
+    this.sql.exec(
+      `INSERT INTO deliveries (id, event_id, endpoint_id, try, at, status, error, duration_ms, next_retry_at, reported)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+      d.id,
+      d.event_id,
+      d.endpoint_id,
+      d.attempt,
+      d.at,
+      d.status,
+      d.error,
+      d.duration_ms,
+      d.next_retry_at,
+    );
+    this.schedule('report', 'report', 0);
   }
 
-  deliveries(eventId: string): { try: number; at: number; status: number | null; error: string | null }[] {
+  /** An event's tries, every endpoint's, in the order they were made. */
+  deliveries(eventId: string): DeliveryRow[] {
     return this.sql
-      .exec<{ try: number; at: number; status: number | null; error: string | null }>(
-        'SELECT try, at, status, error FROM deliveries WHERE event_id = ? ORDER BY try',
+      .exec<DeliveryRow>(
+        'SELECT id, event_id, endpoint_id, try, at, status, error, duration_ms, next_retry_at FROM deliveries WHERE event_id = ? ORDER BY at, rowid',
         eventId,
       )
       .toArray();
+  }
+
+  /** Tries not yet in the merchant's delivery log, oldest first. */
+  unreportedDeliveries(limit: number): (DeliveryRow & { event_type: string })[] {
+    return this.sql
+      .exec<DeliveryRow & { event_type: string }>(
+        `SELECT d.id, d.event_id, d.endpoint_id, d.try, d.at, d.status, d.error, d.duration_ms, d.next_retry_at, e.type AS event_type
+         FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.reported = 0 ORDER BY d.rowid LIMIT ?`,
+        limit,
+      )
+      .toArray();
+  }
+
+  markReported(ids: string[]): void {
+    for (const id of ids) this.sql.exec('UPDATE deliveries SET reported = 1 WHERE id = ?', id);
+  }
+
+  webhookTargets(eventId: string): TargetRow[] {
+    return this.sql.exec<TargetRow>('SELECT * FROM webhook_targets WHERE event_id = ? ORDER BY rowid', eventId).toArray();
+  }
+
+  putWebhookTarget(t: TargetRow): void {
+    this.sql.exec(
+      'INSERT OR REPLACE INTO webhook_targets (event_id, endpoint_id, tries, next_at, state) VALUES (?, ?, ?, ?, ?)',
+      t.event_id,
+      t.endpoint_id,
+      t.tries,
+      t.next_at,
+      t.state,
+    );
   }
 
   insertAnomaly(attemptId: string, reason: AnomalyReason, at: number, source: string, evidence: unknown): void {
@@ -478,17 +601,15 @@ export class SessionStore {
     this.sql.exec('DELETE FROM due WHERE key = ?', key);
   }
 
+  /** What is due by `now`, oldest first; the bookkeeping copies (`listing`, `report`) after the work itself. */
   dueBy(now: number): DueRow[] {
-    return this.rows<DueRow>('SELECT * FROM due WHERE at <= ? ORDER BY at', now);
+    return this.rows<DueRow>("SELECT * FROM due WHERE at <= ? ORDER BY kind IN ('listing', 'report'), at", now);
   }
 
-  nextDueAt(): number | null {
-    const row = this.rows<{ m: number | null }>('SELECT MIN(at) AS m FROM due')[0];
+  /** When the next due item is, leaving out `except` (items an entry point is running itself). */
+  nextDueAt(except: readonly string[] = []): number | null {
+    const row = this.rows<{ m: number | null }>(`SELECT MIN(at) AS m FROM due WHERE key NOT IN (${except.map(() => '?').join(', ')})`, ...except)[0];
     return row?.m ?? null;
-  }
-
-  dueItem(key: string): DueRow | null {
-    return this.sql.exec<DueRow>('SELECT * FROM due WHERE key = ?', key).toArray()[0] ?? null;
   }
 
   allDue(): DueRow[] {

@@ -3,6 +3,7 @@
 
 import type { Channel, NextAction, PublicAttempt, PublicChannel, PublicSessionView, StatusView } from '../contract';
 import { withQrMatrix } from '../lib/qr';
+import type { ListingRecord } from '../listing/store';
 import { refundObject, refundedAmount, type RefundObject } from './refunds';
 import type { AttemptRow, BarcodeRow, RefundRow, SessionRow } from './store';
 
@@ -84,6 +85,35 @@ export function merchantSession(s: SessionRow, attempts: AttemptRow[], refunds: 
         }
       : null,
     refunds: refunds.map((r) => refundObject(r, s, attempts.find((a) => a.id === r.attempt_id) ?? null)),
+  };
+}
+
+/**
+ * A session as `GET /v1/checkout/sessions` lists it: the retrieve shape without the client secret nor
+ * the hosted page `url`, whose fragment is the secret.
+ */
+export type ListedSessionView = Omit<MerchantSession, 'client_secret' | 'url'>;
+
+/**
+ * What the session writes into the merchant's list index at its current version: the list item (never
+ * the client secret: the index is a second copy, and whoever needs the secret retrieves the session),
+ * the columns the filters use, and its refunds.
+ */
+export function listingRecord(s: SessionRow, attempts: AttemptRow[], refunds: RefundRow[], links: SessionLinks): ListingRecord {
+  const { client_secret: _secret, url: _url, ...item } = merchantSession(s, attempts, refunds, links);
+  const paid = s.paid_attempt_id ? attempts.find((a) => a.id === s.paid_attempt_id) : undefined;
+  const channel = (paid ?? attempts[attempts.length - 1])?.channel ?? null;
+  return {
+    session: {
+      id: s.id,
+      version: s.version,
+      created: s.created,
+      status: s.status,
+      channel,
+      merchant_order_id: s.merchant_order_id,
+      body: JSON.stringify(item satisfies ListedSessionView),
+    },
+    refunds: item.refunds.map((r, i) => ({ id: r.id, session: s.id, created: refunds[i]!.created, status: r.status, body: JSON.stringify(r) })),
   };
 }
 

@@ -46,3 +46,23 @@ describe('our signed headers, checked by the standardwebhooks library', () => {
     expect(() => hook.verify(body, old)).toThrow(/too old/);
   });
 });
+
+// A secret rotation (docs/webhooks.md, "Rotating an endpoint's secret"): one request, both signatures.
+describe('signing with two secrets during a rotation', () => {
+  const OTHER = `whsec_${btoa('a second secret, 24 bytes+')}`;
+  const body = JSON.stringify({ id: 'evt_2', type: 'refund.succeeded' });
+
+  it('sends one v1 signature per secret, each accepted by a receiver holding only that secret', async () => {
+    const ts = Math.floor(Date.now() / 1000);
+    const headers = await webhookHeaders([OTHER, SECRET], 'evt_2', ts, body);
+    const parts = headers['webhook-signature']!.split(' ');
+    expect(parts).toEqual([await signWebhook(OTHER, 'evt_2', ts, body), await signWebhook(SECRET, 'evt_2', ts, body)]);
+    expect(new Webhook(SECRET).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(new Webhook(OTHER).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(`whsec_${btoa('a third secret of 24 byte')}`).verify(body, headers)).toThrow(WebhookVerificationError);
+  });
+
+  it('refuses to sign with no secret at all', async () => {
+    await expect(webhookHeaders([], 'evt_2', 1, body)).rejects.toThrow(/at least one secret/);
+  });
+});

@@ -19,12 +19,20 @@ export async function signWebhook(secret: string, id: string, timestampSeconds: 
   return `v1,${toBase64(mac)}`;
 }
 
-export async function webhookHeaders(secret: string, id: string, timestampSeconds: number, body: string): Promise<Record<string, string>> {
+/**
+ * The three Standard Webhooks headers. With several secrets (an endpoint during a secret rotation) the
+ * signature header lists one `v1,` signature per secret, space-separated, as the spec allows; a
+ * receiver holding either secret accepts the request.
+ */
+export async function webhookHeaders(secret: string | readonly string[], id: string, timestampSeconds: number, body: string): Promise<Record<string, string>> {
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  if (secrets.length === 0) throw new Error('A webhook needs at least one secret to be signed with.');
+  const signatures = await Promise.all(secrets.map((s) => signWebhook(s, id, timestampSeconds, body)));
   return {
     'content-type': 'application/json',
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': await signWebhook(secret, id, timestampSeconds, body),
+    'webhook-signature': signatures.join(' '),
   };
 }
 

@@ -31,6 +31,8 @@ export const ERROR_DOCS: { [A in keyof Catalogue]: { [C in keyof Catalogue[A]]: 
     auth_code_invalid: 'The scanned payment code is not a WeChat Pay or Alipay payment code (wrong length, prefix or characters).',
     merchant_managed_by_config:
       'An admin API write to a merchant that only `SHOUYIN_CONFIG` holds: change it there, or `PUT` it to the merchant registry, whose entry then wins (docs/configuration.md).',
+    invalid_cursor:
+      "`starting_after` is not a `next_cursor` of this list, with these filters, for this merchant (a cursor from another list, other filters or another merchant's). `param` is `starting_after`.",
   },
   auth: {
     missing_api_key: 'No `Authorization: Bearer sk_…` header.',
@@ -134,8 +136,14 @@ export const ERROR_DOCS: { [A in keyof Catalogue]: { [C in keyof Catalogue[A]]: 
     app_apple_id_mismatch: 'A Production App Store notification names another app Apple ID than `apple.app_apple_id`.',
     transaction_revoked: 'Apple refunded or revoked the transaction; the message says why.',
   },
+  webhook: {
+    endpoint_managed_by_config: "`we_config` is the `webhook` of the merchant's configuration: change or remove it there (docs/webhooks.md). HTTP 400.",
+    endpoint_limit_reached: 'The merchant already has 16 webhook endpoints besides `we_config`; delete one first. HTTP 400.',
+    endpoint_not_subscribed: "A resend to an endpoint that is disabled or not subscribed to the event's type; `param` is `endpoint`. HTTP 400.",
+  },
   config: {
-    config_invalid: 'SHOUYIN_CONFIG is wrong; the message names the field, never a secret. HTTP 500.',
+    config_invalid:
+      'SHOUYIN_CONFIG (or SHOUYIN_MASTER_KEY, which seals the registry and webhook endpoint secrets) is wrong or missing; the message names the field, never a secret. HTTP 500.',
     apple_roots_missing: 'A live merchant has no `apple.root_certificates`. HTTP 500.',
     apple_app_apple_id_missing: 'A Production App Store notification arrived and `apple.app_apple_id` is not configured. HTTP 500.',
     apple_shared_secret_mismatch: "The App Store refused the merchant's `apple.shared_secret`. HTTP 500.",
@@ -225,3 +233,53 @@ export const Timestamp = z.number().int().openapi({ description: 'Unix seconds.'
 /** An id path parameter: checked by the route (an unknown or malformed id is a 404, not a 400). */
 export const idParam = (name: string, example: string) =>
   z.object({ [name]: z.string().openapi({ param: { name, in: 'path' }, example }) }) as z.ZodObject<Record<string, z.ZodString>>;
+
+// ── lists: the envelope, `limit`, `starting_after` and `created[…]` (docs/merchant-api.md, "Lists") ──
+
+/**
+ * A zod error message for an input that is present but wrong. A missing input keeps zod's own message,
+ * which issueToError recognises and answers as `parameter_missing`.
+ */
+export const says =
+  (message: string) =>
+  (issue: { input?: unknown }): string | undefined =>
+    issue.input === undefined ? undefined : message;
+
+export const limitParam = z.coerce
+  .number({ error: says('limit must be an integer between 1 and 100.') })
+  .int({ error: 'limit must be an integer between 1 and 100.' })
+  .min(1, { error: 'limit must be an integer between 1 and 100.' })
+  .max(100, { error: 'limit must be an integer between 1 and 100.' })
+  .optional()
+  .default(20)
+  .openapi({ param: { name: 'limit', in: 'query' }, description: 'Items per page, 1–100.', example: 20 });
+
+export const startingAfterParam = z
+  .string({ error: says('starting_after must be the next_cursor of a previous page of this list.') })
+  .max(300, { error: 'starting_after must be the next_cursor of a previous page of this list.' })
+  .optional()
+  .openapi({
+    param: { name: 'starting_after', in: 'query' },
+    description: "The previous page's `next_cursor`. Bound to this merchant, this list and these filters (else 400 `invalid_cursor`).",
+  });
+
+/** `created[gte]` / `created[lt]`: Unix seconds. */
+export const unixSecondsParam = (name: string, description: string) =>
+  z.coerce
+    .number({ error: says(`${name} must be a Unix time in whole seconds.`) })
+    .int({ error: `${name} must be a Unix time in whole seconds.` })
+    .min(0, { error: `${name} must be a Unix time in whole seconds.` })
+    .max(99_999_999_999, { error: `${name} must be a Unix time in whole seconds.` })
+    .optional()
+    .openapi({ param: { name, in: 'query' }, description, example: 1764352000 });
+
+/** The list envelope every list answers with. */
+export const listOf = <T extends z.ZodType>(item: T, name: string) =>
+  z
+    .object({
+      object: z.literal('list'),
+      data: z.array(item),
+      has_more: z.boolean(),
+      next_cursor: z.string().nullable().openapi({ description: 'Pass as `starting_after` for the next page; null on the last one.' }),
+    })
+    .openapi(name);

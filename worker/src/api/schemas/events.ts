@@ -7,6 +7,7 @@ import { AppleNotification } from './apple';
 import { ReconciliationSummary } from './reconciliation';
 import { Refund } from './refunds';
 import { CheckoutSession } from './sessions';
+import { WebhookEndpoint } from './webhook-endpoints';
 
 /**
  * A session as events carry it (session/webhooks.ts eventObject): without its `client_secret` and its
@@ -93,6 +94,11 @@ export const EVENT_TYPES = {
     object: AppleNotification,
     when: 'An App Store Server Notification V2 arrived and verified (docs/apple.md): a purchase, a renewal, a refund, an expiry…',
   },
+  'webhook_endpoint.disabled': {
+    object: WebhookEndpoint.omit({ secret: true }).openapi('DisabledWebhookEndpoint', { description: 'The endpoint, now `disabled`; never its secret.' }),
+    data: { failing_since: Timestamp.openapi({ description: 'When the first of the failed tries since its last success was made (Unix seconds).' }) },
+    when: "Every try to one of the merchant's API webhook endpoints failed for 3 days: Shouyin disabled it (sent to the merchant's other endpoints; docs/webhooks.md).",
+  },
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES;
@@ -105,7 +111,7 @@ const schemaName = (type: string): string =>
 
 /** One event's envelope, typed by its `type`. */
 export const eventSchemas = Object.fromEntries(
-  Object.entries(EVENT_TYPES).map(([type, { object, when }]) => [
+  Object.entries(EVENT_TYPES).map(([type, entry]) => [
     type,
     z
       .object({
@@ -115,9 +121,9 @@ export const eventSchemas = Object.fromEntries(
         type: z.literal(type),
         created: Timestamp,
         livemode: z.boolean(),
-        data: z.object({ object }),
+        data: z.object({ object: entry.object, ...('data' in entry ? entry.data : {}) }),
       })
-      .openapi(schemaName(type), { description: when }),
+      .openapi(schemaName(type), { description: entry.when }),
   ]),
 ) as unknown as { [T in EventType]: z.ZodObject };
 

@@ -1,0 +1,200 @@
+// One event, several endpoints (docs/webhooks.md, "Where fan-out happens, and why"). Whoever owns an
+// event — the checkout session's Durable Object for the session's events, the merchant's webhook shard
+// for its own (`webhook_endpoint.disabled`) and those handed to it (`apple.notification`,
+// `merchant.credentials_expiring`) — keeps one target per endpoint subscribed when the event was first
+// sent: its own tries, its own retry schedule (WEBHOOK_RETRY_MS), its own outcome. This module decides
+// and sends; the owner stores what it returns, in one transaction, before the next try can start.
+// At least once: a try whose answer was lost is sent again, with the same webhook-id (the event id).
+
+import type { MerchantConfig } from '../config';
+import { ErrorCode, ErrorType, ShouyinError } from '../lib/errors';
+import { outboundFetch } from '../lib/outbound';
+import { newDeliveryId } from '../session/ids';
+import { WEBHOOK_RETRY_MS } from '../session/schedules';
+import { webhookHeaders } from './standard-webhooks';
+
+export const WEBHOOK_TIMEOUT_MS = 15_000;
+/** The endpoint id of the merchant's configured `webhook` (the merchant registry or SHOUYIN_CONFIG). */
+export const CONFIG_ENDPOINT_ID = 'we_config';
+
+/** An endpoint as a sender needs it: where, which events, and every secret to sign with (newest first). */
+export interface DeliveryEndpoint {
+  id: string;
+  url: string;
+  enabled_events: string[];
+  status: 'enabled' | 'disabled';
+  secrets: string[];
+}
+
+export type TargetState = 'pending' | 'delivered' | 'failed' | 'canceled';
+
+export type TargetRow = {
+  event_id: string;
+  endpoint_id: string;
+  /** Tries made so far. */
+  tries: number;
+  /** When the next automatic try is due (ms); null once the target is settled. */
+  next_at: number | null;
+  state: TargetState;
+};
+
+/** One try of one event to one endpoint, as stored and reported (times in ms). */
+export interface DeliveryRecord {
+  id: string;
+  event_id: string;
+  event_type: string;
+  endpoint_id: string;
+  attempt: number;
+  at: number;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
+  /** When the next automatic try of this target is due (ms), or null: delivered, given up or a manual resend of a settled target. */
+  next_retry_at: number | null;
+}
+
+export function configEndpoint(merchant: MerchantConfig): DeliveryEndpoint | null {
+  return merchant.webhook
+    ? { id: CONFIG_ENDPOINT_ID, url: merchant.webhook.url, enabled_events: ['*'], status: 'enabled', secrets: [merchant.webhook.secret] }
+    : null;
+}
+
+export const subscribes = (e: { enabled_events: string[] }, type: string): boolean => e.enabled_events.includes('*') || e.enabled_events.includes(type);
+
+/** The endpoints an event goes to when it is first sent: enabled, subscribed to its type. */
+export function subscribed(endpoints: DeliveryEndpoint[], type: string): DeliveryEndpoint[] {
+  return endpoints.filter((e) => e.status === 'enabled' && subscribes(e, type));
+}
+
+const succeeded = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
+
+/**
+ * Posts one signed webhook and says what came back: the status, or the error when nothing did. A 3xx
+ * is returned as it is, never followed (redirect: 'manual'): a webhook goes only to the URL the
+ * merchant configured, and a redirect is a failed try like any other non-2xx (docs/webhooks.md).
+ * Followed, the signed body would reach a second URL and the try would count as delivered.
+ * During a secret rotation `secrets` holds the new and the old one, and the request carries both
+ * signatures (Standard Webhooks: space-separated `v1,` values, https://www.standardwebhooks.com/).
+ */
+export async function sendWebhook(
+  publicBaseUrl: string,
+  webhook: { url: string; secret: string | string[] },
+  eventId: string,
+  now: number,
+  body: string,
+): Promise<{ status: number | null; error: string | null; duration_ms: number }> {
+  const started = Date.now();
+  try {
+    // Each try carries its own time: receivers check webhook-timestamp against a 5-minute tolerance.
+    const headers = await webhookHeaders(webhook.secret, eventId, Math.floor(now / 1000), body);
+    const res = await outboundFetch(
+      publicBaseUrl,
+      WEBHOOK_TIMEOUT_MS,
+    )(new Request(webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body, redirect: 'manual' }));
+    await res.body?.cancel();
+    return { status: res.status, error: null, duration_ms: Date.now() - started };
+  } catch (e) {
+    return { status: null, error: e instanceof Error ? e.message : String(e), duration_ms: Date.now() - started };
+  }
+}
+
+export interface TryOutcome {
+  record: DeliveryRecord;
+  target: TargetRow;
+}
+
+/**
+ * One try of `target` now. Automatic tries follow the schedule: a failure is retried after
+ * WEBHOOK_RETRY_MS[tries] until it runs out. A manual resend (`POST /v1/events/:id/retry`) counts as
+ * a try; it settles the target when it succeeds and otherwise leaves the automatic schedule as it was
+ * (a target that had already settled stays settled).
+ */
+export async function tryTarget(
+  publicBaseUrl: string,
+  endpoint: DeliveryEndpoint,
+  event: { id: string; type: string; body: string },
+  target: TargetRow,
+  now: number,
+  manual = false,
+): Promise<TryOutcome> {
+  const { status, error, duration_ms } = await sendWebhook(publicBaseUrl, { url: endpoint.url, secret: endpoint.secrets }, event.id, now, event.body);
+  const attempt = target.tries + 1;
+  let next: TargetRow;
+  if (succeeded(status)) next = { ...target, tries: attempt, next_at: null, state: 'delivered' };
+  else if (manual) next = { ...target, tries: attempt, state: target.state === 'pending' ? 'pending' : 'failed' };
+  else {
+    const delay = WEBHOOK_RETRY_MS[target.tries];
+    next =
+      delay === undefined
+        ? { ...target, tries: attempt, next_at: null, state: 'failed' }
+        : { ...target, tries: attempt, next_at: now + delay, state: 'pending' };
+  }
+  return {
+    record: {
+      id: newDeliveryId(),
+      event_id: event.id,
+      event_type: event.type,
+      endpoint_id: endpoint.id,
+      attempt,
+      at: now,
+      status,
+      error,
+      duration_ms,
+      next_retry_at: next.state === 'pending' ? next.next_at : null,
+    },
+    target: next,
+  };
+}
+
+/** What an event's delivery column says, from its targets. */
+export function deliveryState(targets: TargetRow[]): 'pending' | 'delivered' | 'failed' | 'none' {
+  if (targets.length === 0) return 'none';
+  if (targets.some((t) => t.state === 'pending')) return 'pending';
+  return targets.every((t) => t.state === 'delivered') ? 'delivered' : 'failed';
+}
+
+/** When the event's next automatic try is due: the earliest pending target's. */
+export function nextDue(targets: TargetRow[]): TargetRow | null {
+  let first: TargetRow | null = null;
+  for (const t of targets) if (t.state === 'pending' && t.next_at !== null && (first === null || t.next_at < first.next_at!)) first = t;
+  return first;
+}
+
+/**
+ * The automatic tries due now for one event: targets whose endpoint is gone or disabled are canceled
+ * (no try), the others are sent concurrently (an event has at most MAX_ENDPOINTS + 1 targets).
+ */
+export async function runDueTargets(
+  publicBaseUrl: string,
+  endpoints: DeliveryEndpoint[],
+  event: { id: string; type: string; body: string },
+  targets: TargetRow[],
+  now: number,
+): Promise<{ records: DeliveryRecord[]; targets: TargetRow[] }> {
+  const byId = new Map(endpoints.map((e) => [e.id, e]));
+  const out = await Promise.all(
+    targets.map(async (t): Promise<{ record?: DeliveryRecord; target: TargetRow }> => {
+      if (t.state !== 'pending' || t.next_at === null || t.next_at > now) return { target: t };
+      const endpoint = byId.get(t.endpoint_id);
+      if (endpoint?.status !== 'enabled') return { target: { ...t, next_at: null, state: 'canceled' } };
+      return tryTarget(publicBaseUrl, endpoint, event, t, now);
+    }),
+  );
+  return { records: out.flatMap((o) => (o.record ? [o.record] : [])), targets: out.map((o) => o.target) };
+}
+
+/** The endpoints a resend goes to; a named one must exist, be enabled and take the event's type. */
+export function chooseResendEndpoints(endpoints: DeliveryEndpoint[], type: string, endpointId: string | undefined): DeliveryEndpoint[] {
+  if (endpointId === undefined) return subscribed(endpoints, type);
+  const e = endpoints.find((x) => x.id === endpointId);
+  if (!e) throw new ShouyinError(ErrorType.invalid_request, ErrorCode.request.resource_missing, `No such webhook endpoint: '${endpointId}'.`, 'endpoint');
+  if (e.status !== 'enabled' || !subscribes(e, type)) {
+    throw new ShouyinError(
+      ErrorType.invalid_request,
+      ErrorCode.webhook.endpoint_not_subscribed,
+      `Webhook endpoint ${endpointId} is ${e.status === 'enabled' ? `not subscribed to ${type} events` : 'disabled'}; enable it or add the type to its enabled_events first.`,
+      'endpoint',
+    );
+  }
+  return [e];
+}
