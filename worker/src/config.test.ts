@@ -31,6 +31,9 @@ describe('SHOUYIN_CONFIG validation', () => {
       ['v3oauth', false],
       ['recon', false],
       ['reconv2', false],
+      ['lists', false],
+      ['lists2', false],
+      ['hooks', false],
     ]);
   });
 
@@ -100,7 +103,7 @@ describe('one merchant entry at a time', () => {
     const r = parseConfigEntries(raw);
     expect(r.problems.map((p) => p.param)).toEqual(['merchants[0].providers.wechat_pay.apiv3_key']);
     // With merchants[0] refused, merchants[2] no longer repeats an id that is served.
-    expect(r.merchants.map((m) => m.id)).toEqual(['live', 'demo', 'v2shop', 'v2hmac', 'v3oauth', 'recon', 'reconv2']);
+    expect(r.merchants.map((m) => m.id)).toEqual(['live', 'demo', 'v2shop', 'v2hmac', 'v3oauth', 'recon', 'reconv2', 'lists', 'lists2', 'hooks']);
     // A later repeat of a served id or key is what gets refused, never the earlier merchant.
     const dup = parseConfigEntries(mutate((d) => (d.merchants[3].secret_keys = [TEST.secret_key])));
     expect(dup.problems.map((p) => p.param)).toEqual(['merchants[3].secret_keys[0]']);
