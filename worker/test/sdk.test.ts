@@ -148,7 +148,9 @@ describe('the SDK against the Worker', () => {
     expect(refund).toMatchObject({ object: 'refund', session: s.id, amount: 1000, status: 'pending', reason: '退货 returned' });
     // The same key and body replay the same refund rather than refunding twice.
     expect(await shouyin.refunds.create({ session: s.id, amount: 1000, reason: '退货 returned' }, { idempotencyKey: `refund-${s.id}-1` })).toEqual(refund);
-    expect(await shouyin.refunds.retrieve(refund.id)).toEqual(refund);
+    // Retrieved, it is the same refund; its status may already have moved on (the sandbox's refund notify is quick).
+    const { status: _status, ...same } = refund;
+    expect(await shouyin.refunds.retrieve(refund.id)).toMatchObject(same);
     const tooMuch = await shouyin.refunds.create({ session: s.id, amount: 7889 }).catch((e) => e);
     expect(tooMuch).toBeInstanceOf(InvalidRequestError);
     expect(tooMuch).toMatchObject({ code: 'amount_too_large', param: 'amount' });
