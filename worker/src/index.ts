@@ -125,7 +125,9 @@ async function widgetAsset(env: Env, req: Request, file: string): Promise<Respon
 
 app.get('/healthz', (c) => c.json({ ok: true }));
 
-app.notFound(() => errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such route. See the README for the API.')));
+app.notFound(() =>
+  errorResponse(new ShouyinError(ErrorType.not_found, 'route_not_found', 'No such route. The API is described at /openapi.json (docs/api-reference.md).')),
+);
 
 export default {
   fetch: app.fetch,

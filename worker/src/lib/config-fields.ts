@@ -52,8 +52,14 @@ export function str(
   }
   if (typeof v !== 'string' || v.length === 0) throw new ConfigError(p, 'must be a non-empty string.');
   if (opts.pattern && !opts.pattern.test(v)) {
-    // Never echo a secret's bytes; for public values the value helps.
-    const shown = opts.secret ? '' : ` (got ${JSON.stringify(v.slice(0, 60))})`;
+    // Never echo a secret's bytes; for public values the value helps, unless what was pasted looks like
+    // key material (a private key in a public field is the usual mistake): then only its length.
+    const keyLike = /-----BEGIN|PRIVATE KEY|^[A-Za-z0-9+/=_-]{40,}$/.test(v);
+    const shown = opts.secret
+      ? ''
+      : keyLike
+        ? ` (got ${v.length} characters that look like key material; not shown)`
+        : ` (got ${JSON.stringify(v.slice(0, 60))})`;
     throw new ConfigError(p, `${opts.hint ?? `must match ${opts.pattern}`}${shown}.`);
   }
   return v;
