@@ -357,8 +357,8 @@ describe('check', () => {
     );
     assert.ok(!s.stdout.includes(/** @type {string} */ (PUBLIC_PEM.split('\n')[1])));
 
-    // A private key pasted where a public one belongs: the parser quotes the start of a public field's
-    // value, which here would be key material; the CLI cuts it out.
+    // A private key pasted where a public one belongs: the parser does not quote a value that looks like
+    // key material (and the CLI would cut it out if it did).
     const pasted = wechatMerchant();
     pasted.providers.wechat_pay.wechatpay_public_key = { $file: './keys/apiclient_key.pem' };
     writeFileSync(join(dir, 'pasted.json'), JSON.stringify(pasted));
@@ -368,7 +368,8 @@ describe('check', () => {
     ]) {
       const p = await cli(args);
       assert.equal(p.code, 1);
-      assert.match(`${p.stdout}${p.stderr}`, /wechatpay_public_key must be a PEM public key .*BEGIN PRIVATE KEY----- … \(not shown\)/);
+      assert.match(`${p.stdout}${p.stderr}`, /wechatpay_public_key must be a PEM public key .*\(got \d+ characters that look like key material; not shown\)/);
+      assert.ok(!`${p.stdout}${p.stderr}`.includes('BEGIN PRIVATE KEY'), 'key header printed');
       assert.ok(!`${p.stdout}${p.stderr}`.includes(PEM_BODY.slice(0, 12)), 'key material printed');
     }
 
