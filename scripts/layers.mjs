@@ -47,9 +47,9 @@ export const RULES = [
     why: 'the widget ships to browsers; it shares the wire contract as types, nothing else.',
   },
   {
-    name: 'the dashboard imports only types from the worker',
+    name: 'the dashboard imports only types from the worker and the SDK',
     from: /^dashboard\/src\//,
-    forbid: /^worker\//,
+    forbid: /^(worker|packages)\//,
     typeOnlyAllowed: true,
     why: 'the dashboard ships to browsers and speaks to the merchant API over HTTP; it shares wire types, nothing else.',
   },

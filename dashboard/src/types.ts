@@ -1,6 +1,7 @@
 // The shapes the dashboard reads from the merchant API (docs/merchant-api.md). Only what it shows; the
 // wire contract's own types come from the worker as types (worker/src/contract.ts).
 
+import type { WebhookEndpoint as SdkWebhookEndpoint, WebhookDelivery } from '../../packages/sdk/src/types';
 import type { Channel, SessionStatus } from '../../worker/src/contract';
 
 export type { Channel, SessionStatus };
@@ -158,30 +159,13 @@ export interface DailyReport {
   days: DayStats[];
 }
 
-export interface WebhookEndpoint {
-  id: string;
-  object: 'webhook_endpoint';
-  url: string;
-  enabled_events: string[];
-  status: 'enabled' | 'disabled';
-  description: string | null;
-  created: number;
-  secret?: string;
-}
-
-export interface Delivery {
-  id: string;
-  object: 'webhook_delivery';
-  event: string;
-  endpoint: string;
-  attempt: number;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-  created: number;
-  succeeded: boolean;
-  next_retry_at: number | null;
-}
+/**
+ * Webhook endpoints and their deliveries as the merchant API answers them: the server SDK's types
+ * (packages/sdk), which worker/test/sdk.test.ts keeps equal to the Worker's. `secret` is only in the
+ * answers of create and rotate_secret.
+ */
+export type WebhookEndpoint = SdkWebhookEndpoint & { secret?: string };
+export type Delivery = WebhookDelivery;
 
 export interface Discrepancy {
   kind: string;
