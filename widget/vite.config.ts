@@ -4,10 +4,10 @@ import { distributionPlugin } from './scripts/distribution.mjs';
 import { LICENSES_FILE, licensesPlugin } from './scripts/licenses.mjs';
 import { minifyTemplatesPlugin } from './scripts/minify-templates.mjs';
 
-// Library build of the widget: one self-contained file per format (Lit inlined,
+// Library build of the widget: one self-contained file per format (no runtime dependency,
 // nothing external: a merchant page loads exactly one script). Run from the repo root:
 //   npx vite build -c widget/vite.config.ts
-// then `node widget/scripts/size.mjs` checks the 14 KB gzip budget.
+// then `node widget/scripts/size.mjs` checks the 12 KB gzip budget.
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
@@ -36,7 +36,7 @@ export default defineConfig({
         // to browsers as is, so minify it fully.
         minify: true,
         comments: { annotation: false, jsdoc: false, legal: false },
-        // Licence notices of everything bundled (Lit; the QR encoder's algorithm) are in this file, next to the bundle.
+        // The licence of what is bundled (Shouyin's own code only) is in this file, next to the bundle.
         postBanner: `/*! Shouyin (MIT); notices: ${LICENSES_FILE} */`,
       },
     },

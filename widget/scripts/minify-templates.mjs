@@ -1,4 +1,4 @@
-// Build-time whitespace minifier for the widget's Lit templates (`html`…`` and `css`…``), which
+// Build-time whitespace minifier for the widget's templates (`html`…`` and `css`…``), which
 // no JS minifier touches because template text is data. Only the static parts change; every
 // `${…}` expression is copied as is (after minifying any templates nested inside it).
 //

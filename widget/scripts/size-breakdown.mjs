@@ -1,5 +1,5 @@
 // Where the widget's bytes go: builds the classic script (IIFE) with a source map into a temporary
-// folder and attributes every byte of it to a part (lit-html, the element base, the element, the
+// folder and attributes every byte of it to a part (the template renderer, the element base, the element, the
 // controllers, the styles, the translations, the rest), each with its raw size and its gzip share
 // (the part's bytes gzipped alone, scaled so the parts add up to the whole file gzipped).
 //   node widget/scripts/size-breakdown.mjs
@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 
 /** @type {[string, RegExp][]} */
 const PARTS = [
+  ['template renderer', /src\/template\.ts$/],
   ['lit-html', /node_modules\/(lit-html|lit|@lit)\//],
   ['element base', /src\/element-base\.ts$/],
   ['styles', /src\/styles\.ts$/],

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
-export const BUDGET = 14 * 1024;
+export const BUDGET = 12 * 1024;
 export const LOCALE_BUDGET = 1.5 * 1024;
 const dist = new URL('../dist/', import.meta.url);
 const kb = (/** @type {number} */ n) => `${(n / 1024).toFixed(2)} KB`;

@@ -1,11 +1,12 @@
 /**
- * The element's base: a shadow root rendered with lit-html, reactive properties, attributes mapped
- * to properties, and Lit's `ReactiveController` protocol (`hostConnected` / `hostDisconnected`).
+ * The element's base: a shadow root rendered with the widget's template renderer (template.ts),
+ * reactive properties, attributes mapped to properties, and Lit's `ReactiveController` protocol
+ * (`hostConnected` / `hostDisconnected`).
  *
  * Why not `LitElement`: its ReactiveElement layer (converters, reflection, decorators' metadata,
- * update lifecycle hooks) is 2.8 KB of the 14 KB gzip budget, and this element uses a handful of
- * string attributes and one hook. What it needs is here in a few dozen lines; lit-html (templates,
- * event bindings, efficient updates) and the controller interfaces are Lit's own.
+ * update lifecycle hooks) is 2.8 KB and lit-html another 2.7 KB of the 12 KB gzip budget, and this
+ * element uses a handful of string attributes, one hook and four kinds of binding. What it needs is
+ * here and in template.ts; the controller interfaces are Lit's own (types only).
  *
  * - Properties named by `reactive()` re-render on change (`!==`), batched to one render per microtask,
  *   and only while connected (changes made while disconnected render on connect).
@@ -16,7 +17,7 @@
  *   is picked up, not shadowed.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { render } from 'lit/html.js';
+import { render } from './template';
 
 /** `css` template tag: plain text, so the build's template minifier strips its whitespace. */
 export const css = (s: TemplateStringsArray): string => s[0]!;
@@ -90,7 +91,7 @@ export abstract class ElementBase extends HTMLElement implements ReactiveControl
       const changed = this.changed;
       this.changed = new Set();
       this.willUpdate(changed);
-      render(this.render(), this.renderRoot, { host: this });
+      render(this.render(), this.renderRoot);
       this.pending = undefined;
       // Set during willUpdate: already rendered.
       this.changed.clear();

@@ -38,7 +38,6 @@
  * @cssproperty --shouyin-max-width - card width (380px)
  * @cssproperty --shouyin-qr-size - QR code width (216px)
  */
-import { html, nothing, type TemplateResult } from 'lit/html.js';
 import type { Channel, Flow, NextAction, PublicAttempt, PublicSessionView, SessionStatus, StatusView } from '../../worker/src/contract';
 import { ApiError, type ClientApi, createClientApi, developerHint, errorKind } from './api';
 import { defaultApiBase } from './api-base';
@@ -55,6 +54,7 @@ import type { ErrorKind } from './i18n/translation';
 import { formPostTop, redirectTop, safeUrl } from './next-action';
 import { qrPath } from './qr';
 import { styles } from './styles';
+import { html, nothing, type TemplateResult } from './template';
 import { payWithBridge } from './wechat-bridge';
 
 type View = 'loading' | 'pick' | 'qr' | 'redirect' | 'jsapi' | 'guide' | 'error';
