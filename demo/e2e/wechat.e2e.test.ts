@@ -3,7 +3,9 @@
 //   official account's OAuth hop (the sandbox's snsapi_base) → the sandbox WeixinJSBridge shows its payment
 //   sheet → 确认支付 → /return re-checks → back on the checkout page, paid;
 // - in a phone browser: the widget starts H5 → the sandbox H5 cashier → 确认支付 → redirect_url → /return
-//   re-checks → back on the checkout page, paid.
+//   re-checks → back on the checkout page, paid;
+// - on Shouyin's hosted checkout page inside WeChat, in English: the same JSAPI hop, and the shopper comes
+//   back to the hosted page (`/return/{id}/en.hosted`), still in English, paid.
 // The sessions are made with the merchant API and a return_url to the demo's checkout page, as a merchant
 // whose checkout page should be where the shopper lands. Screenshots go to test-output/e2e/wechat-*.png.
 
@@ -18,13 +20,16 @@ const SAFARI_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleW
 
 const browser = useBrowser();
 
-async function phone(userAgent: string): Promise<Page> {
-  const context = await browser.newContext({ userAgent, locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+async function phone(userAgent: string, locale = 'zh-CN'): Promise<Page> {
+  const context = await browser.newContext({ userAgent, locale, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   return context.newPage();
 }
 
-/** A session as the shop's server would make it, coming back to the demo's checkout page. */
-async function session(amount: number, description: string): Promise<string> {
+/**
+ * A session as the shop's server would make it, coming back to the demo's checkout page; `hosted`: one
+ * for Shouyin's hosted page with no return_url, so a paid shopper stays on the hosted page.
+ */
+async function create(amount: number, description: string, hosted = false): Promise<{ id: string; url: string }> {
   const res = await fetch(`${baseUrl}/v1/checkout/sessions`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/json' },
@@ -33,12 +38,13 @@ async function session(amount: number, description: string): Promise<string> {
       currency: 'CNY',
       description,
       merchant_order_id: `e2e_wx_${Date.now().toString(36)}`,
-      return_url: `${baseUrl}/demo/checkout/{CHECKOUT_SESSION_ID}`,
+      ...(hosted ? {} : { return_url: `${baseUrl}/demo/checkout/{CHECKOUT_SESSION_ID}` }),
     }),
   });
   expect(res.status).toBe(201);
-  return ((await res.json()) as { id: string }).id;
+  return (await res.json()) as { id: string; url: string };
 }
+const session = async (amount: number, description: string): Promise<string> => (await create(amount, description)).id;
 
 async function merchantStatus(id: string): Promise<string> {
   const res = await fetch(`${baseUrl}/v1/checkout/sessions/${id}`, { headers: { Authorization: `Bearer ${secretKey}` } });
@@ -68,6 +74,37 @@ describe('WeChat Pay on a phone', () => {
     await checkout.paidStatus.waitFor({ timeout: 15_000 });
     await shot(page, 'wechat-03-jsapi-paid.png');
     expect(await merchantStatus(id)).toBe('paid');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the hosted page inside WeChat, in English: OAuth hop → JSAPI bridge → paid, back on the hosted page in English', async () => {
+    const s = await create(2999, 'Longjing tea (hosted, JSAPI)', true);
+    const page = await phone(WECHAT_UA, 'en-US');
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(s.url);
+    const checkout = new CheckoutPage(page);
+    await checkout.channel('WeChat Pay').waitFor();
+
+    // The hosted page's attempt gives the provider /return/{id}/en.hosted; the JSAPI link carries it (the
+    // authorize URL's #wechat_redirect stays on through the redirects, as browsers keep a fragment).
+    await Promise.all([
+      page.waitForURL(/\/wechat\/jsapi\/[0-9A-Za-z]+\?exp=\d+&sig=[0-9a-f]+&how=en\.hosted(#|$)/, { timeout: 20_000 }),
+      checkout.channel('WeChat Pay').click(),
+    ]);
+    const back = `/return/${s.id}/en.hosted`;
+    expect(await page.getByRole('link', { name: /Back to the shop/ }).getAttribute('href')).toBe(back);
+    const sheet = page.getByRole('dialog', { name: /微信支付/ });
+    await sheet.waitFor({ timeout: 10_000 });
+    await expect.poll(() => sheet.textContent()).toContain('29.99');
+
+    // The bridge's ok → /return/{id}/en.hosted → the hosted page (no return_url), in English, paid.
+    await Promise.all([page.waitForURL(`${baseUrl}/pay/${s.id}?locale=en`, { timeout: 20_000 }), sheet.getByRole('button', { name: /确认支付/ }).click()]);
+    await checkout.widget.getByRole('status').filter({ hasText: 'Payment successful' }).waitFor({ timeout: 15_000 });
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await shot(page, 'wechat-06-hosted-jsapi-paid-en.png');
+    expect(await merchantStatus(s.id)).toBe('paid');
     expect(errors).toEqual([]);
     await page.context().close();
   });

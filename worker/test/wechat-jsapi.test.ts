@@ -2,7 +2,8 @@
 // Shouyin's JSAPI page → the official account's snsapi_base OAuth (the sandbox's copy) → code →
 // openid → the JSAPI prepay → WeixinJSBridge parameters → the sandbox bridge pays → paid. Plus every
 // way the hop can be abused: altered links and states, reused codes, a wrong appsecret's merchant,
-// an attempt that was replaced.
+// an attempt that was replaced. A hosted-page shopper's way back (`/return/<id>/en.hosted`) survives
+// the hop; a `how` that Shouyin did not write is dropped, never reflected.
 
 import { SELF, runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,7 +11,7 @@ import { publicKeyFromPrivate, rsaVerify } from '../src/crypto/rsa';
 import { sign } from '../src/providers/wechat-v2/sign';
 import { MERCHANT_PRIVATE_KEY, WECHAT_TEST } from './fixtures/config';
 import { BASE, sessionStub, type SessionJson } from './helpers';
-import { captureWebhooks, controlAs, createSessionAs, startAttemptAs } from './wechat-v2';
+import { type AttemptJson, captureWebhooks, controlAs, createSessionAs, startAttemptAs } from './wechat-v2';
 
 beforeEach(() => void captureWebhooks());
 afterEach(() => vi.restoreAllMocks());
@@ -45,19 +46,36 @@ function jsapiData(html: string): { params: Record<string, string>; back: string
   return JSON.parse(m[1]!) as { params: Record<string, string>; back: string };
 }
 
-/** Attempt → JSAPI page → OAuth → callback → JSAPI page with parameters. */
+/** A hosted-page shopper: the hosted page's widget calls the client API under /pay (worker/src/index.ts). */
+async function startHostedAttempt(s: SessionJson, headers: Record<string, string>): Promise<AttemptJson> {
+  const res = await SELF.fetch(`${BASE}/pay/v1/client/sessions/${s.id}/attempts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.client_secret}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ channel: 'wechat_pay', flow: 'jsapi' }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as AttemptJson;
+}
+
+/**
+ * Attempt → JSAPI page → OAuth → callback → JSAPI page with parameters. `how`: a hosted-page shopper
+ * in English, whose every link must lead back to `/return/<id>/en.hosted`.
+ */
 async function hop(
   key: string,
-): Promise<{ s: SessionJson; attemptId: string; entry: string; data: ReturnType<typeof jsapiData>; browse: ReturnType<typeof wechatBrowser> }> {
+  how?: 'en.hosted',
+): Promise<{ s: SessionJson; attemptId: string; entry: string; html: string; data: ReturnType<typeof jsapiData>; browse: ReturnType<typeof wechatBrowser> }> {
   const s = await createSessionAs(key);
   const view = (await (
     await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': WECHAT_UA } })
   ).json()) as { channels: { channel: string; flows: string[] }[] };
   expect(view.channels.find((c) => c.channel === 'wechat_pay')?.flows).toEqual(['jsapi', 'qr']);
-  const { attempt, next_action } = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
+  const { attempt, next_action } = how
+    ? await startHostedAttempt(s, { 'user-agent': WECHAT_UA, 'accept-language': 'en-GB,en;q=0.9' })
+    : await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
   expect(next_action.type).toBe('redirect');
   const entry = next_action.url!;
-  expect(entry).toMatch(new RegExp(`^${BASE}/wechat/jsapi/${attempt.id}\\?exp=\\d+&sig=[0-9a-f]{32}$`));
+  expect(entry).toMatch(new RegExp(`^${BASE}/wechat/jsapi/${attempt.id}\\?exp=\\d+&sig=[0-9a-f]{32}${how ? '&how=en\\.hosted' : ''}$`));
   const browse = wechatBrowser();
   const toOauth = await browse(entry);
   expect(toOauth.status).toBe(302);
@@ -67,7 +85,7 @@ async function hop(
   expect(a.hash).toBe('#wechat_redirect');
   expect(Object.fromEntries(a.searchParams)).toMatchObject({
     appid: WECHAT_TEST.mp_appid,
-    redirect_uri: `${BASE}/wechat/oauth/callback`,
+    redirect_uri: `${BASE}/wechat/oauth/callback${how ? `?how=${how}` : ''}`,
     response_type: 'code',
     scope: 'snsapi_base',
   });
@@ -77,6 +95,7 @@ async function hop(
   const cb = new URL(toCallback.headers.get('location')!);
   expect(cb.searchParams.get('code')).toMatch(/^[0-9A-Za-z]{32}$/);
   expect(cb.searchParams.get('state')).toBe(a.searchParams.get('state'));
+  expect(cb.searchParams.get('how')).toBe(how ?? null);
   const back = await browse(cb.toString());
   expect(back.status).toBe(302);
   expect(back.headers.get('location')).toBe(entry);
@@ -84,7 +103,7 @@ async function hop(
   expect(page.status).toBe(200);
   const html = await page.text();
   expect(html).toContain('/sandbox/wechatpay/jsbridge.js');
-  return { s, attemptId: attempt.id, entry, data: jsapiData(html), browse };
+  return { s, attemptId: attempt.id, entry, html, data: jsapiData(html), browse };
 }
 
 const bridgePay = async (params: Record<string, string>) =>
@@ -169,6 +188,90 @@ describe('JSAPI with the OAuth hop, APIv2', () => {
     expect(await bridgePay(data.params)).toEqual({ err_msg: 'get_brand_wcpay_request:ok' });
     await controlAs(MERCHANTS.v2.key, '/flush', {});
     expect(await status(s)).toBe('paid');
+  });
+
+  it("keeps a hosted-page shopper's way back through the hop as APIv3 does", async () => {
+    const { s, data } = await hop(MERCHANTS.v2.key, 'en.hosted');
+    expect(data.back).toBe(`/return/${s.id}/en.hosted`);
+  });
+});
+
+/** Every link on a page of the hop (back links; the script's post-ok target is `data.back`). */
+const hrefs = (html: string): string[] => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
+
+describe("a hosted-page shopper's way back", () => {
+  it('a hosted, English attempt: the OAuth hop keeps /return/<id>/en.hosted, and every link and the bridge ok lead there, then to the hosted page', async () => {
+    const { s, attemptId, entry, html, data, browse } = await hop(MERCHANTS.v3.key, 'en.hosted');
+    const back = `/return/${s.id}/en.hosted`;
+    expect(data.back).toBe(back);
+    expect(hrefs(html)).toEqual([back]);
+    // Unpaid, /return sends the shopper back to the hosted page, in English (not to a merchant page).
+    const unpaid = await SELF.fetch(`${BASE}${back}`, { redirect: 'manual' });
+    expect(unpaid.status).toBe(303);
+    expect(unpaid.headers.get('location')).toBe(`${BASE}/pay/${s.id}?locale=en`);
+    // The bridge's ok: the page's script goes to data.back. Paid (the notify delivered) and with no
+    // return_url, the shopper lands on the hosted page, in English, which shows paid.
+    expect(await bridgePay(data.params)).toEqual({ err_msg: 'get_brand_wcpay_request:ok' });
+    await controlAs(MERCHANTS.v3.key, '/flush', {});
+    expect(await status(s)).toBe('paid');
+    const paid = await SELF.fetch(`${BASE}${data.back}`, { redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(`${BASE}/pay/${s.id}?locale=en`);
+    // The page again, now paid, goes straight the same way.
+    const again = await browse(entry);
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe(back);
+    // The problem pages: an altered link, a forged state on the callback.
+    const altered = new URL(entry);
+    altered.searchParams.set('sig', '0'.repeat(32));
+    const refused = await browse(altered.toString());
+    expect(refused.status).toBe(403);
+    expect(hrefs(await refused.text())).toEqual([back]);
+    const forged = await browse(`${BASE}/wechat/oauth/callback?how=en.hosted&code=x&state=${'0'.repeat(32)}${'9'.repeat(10)}${attemptId}`);
+    expect(forged.status).toBe(403);
+    expect(hrefs(await forged.text())).toEqual([back]);
+  });
+
+  it('a how Shouyin did not write is dropped on the link, the hop and the page, never reflected', async () => {
+    const s = await createSessionAs(MERCHANTS.v3.key);
+    const { next_action } = await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
+    const entry = next_action.url!;
+    const plain = `/return/${s.id}`;
+    const browse = wechatBrowser();
+    const bad = ['"><script>alert(1)</script>', 'en.hosted/../../evil', 'https://evil.test/x', 'EN.HOSTED', 'en.hosted.hosted', 'hosted?x=1'];
+    const withHow = (url: string, how: string): string => {
+      const u = new URL(url);
+      u.searchParams.set('how', how);
+      return u.toString();
+    };
+    for (const how of bad) {
+      const toOauth = await browse(withHow(entry, how));
+      expect(toOauth.status).toBe(302);
+      expect(new URL(toOauth.headers.get('location')!).searchParams.get('redirect_uri')).toBe(`${BASE}/wechat/oauth/callback`);
+      const altered = new URL(withHow(entry, how));
+      altered.searchParams.set('sig', '0'.repeat(32));
+      const refused = await browse(altered.toString());
+      expect(refused.status).toBe(403);
+      const text = await refused.text();
+      expect(hrefs(text)).toEqual([plain]);
+      expect(text).not.toMatch(/evil|alert|HOSTED|hosted/);
+    }
+    // The callback, reached with a foreign how: back to the link without one.
+    const authorize = (await browse(entry)).headers.get('location')!;
+    const cb = new URL((await browse(authorize)).headers.get('location')!);
+    cb.searchParams.set('how', bad[0]!);
+    const toEntry = await browse(cb.toString());
+    expect(toEntry.status).toBe(302);
+    expect(toEntry.headers.get('location')).toBe(entry);
+    // The page itself, with the openid known.
+    for (const how of bad) {
+      const page = await browse(withHow(entry, how));
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(jsapiData(html).back).toBe(plain);
+      expect(hrefs(html)).toEqual([plain]);
+      expect(html).not.toMatch(/evil|alert|HOSTED|\.hosted/);
+    }
   });
 });
 

@@ -4,6 +4,11 @@
 // (`/wechat/jsapi/:attempt`, routes/wechat-oauth.ts), which runs the OAuth hop, makes the prepay
 // with the openid and invokes WeixinJSBridge there. Links and OAuth `state`s are HMAC-signed with the
 // official account's appsecret, so nobody can point another shopper's session at their own openid.
+// The links also carry, unsigned, the `<how>` of the `/return/<id>/<how>` the provider was given (the
+// shopper's language, and `hosted` for the hosted page, docs/hosted-checkout.md), so the JSAPI page
+// sends the shopper back the same way. It is not signed because it only picks among Shouyin's own
+// /return forms, which anyone may open (the hosted page's mark is as public, session/links.ts); it is
+// accepted only in exactly the forms Shouyin writes, and dropped otherwise.
 
 import { toHex } from '../crypto/encoding';
 import { hmacSha256 } from '../crypto/hmac';
@@ -22,10 +27,31 @@ export function publicBaseOf(notifyUrl: string): string {
   return notifyUrl.slice(0, i);
 }
 
-/** The signed link to Shouyin's JSAPI page for one attempt, valid until `expiresAt` (ms). */
-export async function jsapiEntryUrl(base: string, attemptId: string, appsecret: string, expiresAt: number): Promise<string> {
+/**
+ * The `<how>` of `/return/:id/:how` exactly as session/links.ts providerReturnUrl writes it (a locale,
+ * `hosted`, or `<locale>.hosted`; parseReturnHow reads each back), else undefined: nothing else is
+ * ever put in a link.
+ */
+export function returnHow(how: string | null | undefined): string | undefined {
+  return how && /^(?:(?:zh-CN|zh-TW|en)(?:\.hosted)?|hosted)$/.test(how) ? how : undefined;
+}
+
+/** The `<how>` of a provider's returnUrl `…/return/<id>/<how>`, if it has a valid one. */
+export function returnHowOf(returnUrl: string | undefined): string | undefined {
+  return returnHow(returnUrl ? /\/return\/[^/?#]+\/([^/?#]+)$/.exec(returnUrl)?.[1] : undefined);
+}
+
+/** `/return/<id>` or `/return/<id>/<how>`: where the JSAPI page sends the shopper back. */
+export function returnPath(sessionId: string, how: string | undefined): string {
+  const h = returnHow(how);
+  return `/return/${sessionId}${h ? `/${h}` : ''}`;
+}
+
+/** The signed link to Shouyin's JSAPI page for one attempt, valid until `expiresAt` (ms); `how` as above. */
+export async function jsapiEntryUrl(base: string, attemptId: string, appsecret: string, expiresAt: number, how?: string): Promise<string> {
   const exp = Math.ceil(expiresAt / 1000);
-  return `${base}/wechat/jsapi/${encodeURIComponent(attemptId)}?exp=${exp}&sig=${await mac(appsecret, 'entry', attemptId, exp)}`;
+  const h = returnHow(how);
+  return `${base}/wechat/jsapi/${encodeURIComponent(attemptId)}?exp=${exp}&sig=${await mac(appsecret, 'entry', attemptId, exp)}${h ? `&how=${h}` : ''}`;
 }
 
 export async function verifyEntry(attemptId: string, exp: string | undefined, sig: string | undefined, appsecret: string, now: number): Promise<boolean> {

@@ -2,13 +2,17 @@
 // official account, which only WeChat's web OAuth gives (snsapi_base: a silent redirect inside WeChat).
 // When a JSAPI attempt starts without one, the provider (wechat-v2 or wechat-v3) answers with a signed
 // link to this page, which:
-//   1. GET /wechat/jsapi/:attempt?exp&sig — checks the link, and without an openid for the session
+//   1. GET /wechat/jsapi/:attempt?exp&sig[&how] — checks the link, and without an openid for the session
 //      redirects to the official account's authorize URL (the sandbox's copy in test mode);
-//   2. GET /wechat/oauth/callback?code&state — checks the signed state, trades the code for the
+//   2. GET /wechat/oauth/callback[?how]&code&state — checks the signed state, trades the code for the
 //      openid (sns/oauth2/access_token), stores it in the session, and goes back to 1;
 //   3. with the openid, asks the provider for the JSAPI parameters (the same createAttempt call the
 //      session makes, same out_trade_no, so the same prepay), and invokes WeixinJSBridge on the page.
-// The bridge's "ok" only sends the shopper to /return/:session, which re-checks with the provider.
+// The bridge's "ok" only sends the shopper to /return/:session[/:how], which re-checks with the provider.
+// `how` is the provider's returnUrl's last segment (e.g. `en.hosted`: back to the hosted page, in
+// English; session/links.ts). It rides in the entry link and in the OAuth redirect_uri's query (the
+// `state` is WeChat's [a-zA-Z0-9] only), and every back link of these pages uses it; anything but the
+// exact forms Shouyin writes is dropped (lib/wechat-jsapi-entry.ts returnHow).
 // The provider is reached through the registry: whichever configured provider has the PayerOauth
 // capability (either WeChat Pay provider) names the official account. Native mode 1's callback is
 // mounted beside it (product-qr.ts).
@@ -18,7 +22,17 @@ import type { MerchantConfig } from '../config';
 import { merchantById, publicBaseUrl } from '../merchants';
 import { randomAlnum } from '../crypto/encoding';
 import { outboundFetch, providerContext } from '../lib/outbound';
-import { attemptOfState, authorizeUrl, jsapiEntryUrl, oauthEndpoints, oauthState, verifyEntry, verifyState } from '../lib/wechat-jsapi-entry';
+import {
+  attemptOfState,
+  authorizeUrl,
+  jsapiEntryUrl,
+  oauthEndpoints,
+  oauthState,
+  returnHow,
+  returnPath,
+  verifyEntry,
+  verifyState,
+} from '../lib/wechat-jsapi-entry';
 import { configuredProviders, type ResolvedProvider } from '../providers/registry';
 import type { PayerOauth } from '../providers/types';
 import type { NextAction } from '../contract';
@@ -96,19 +110,23 @@ wechatRoutes.get('/jsapi/:attempt', async (c) => {
   if (h instanceof Response) return h;
   const now = Date.now();
   const exp = c.req.query('exp');
+  const how = returnHow(c.req.query('how'));
+  const back = returnPath(h.sessionId, how);
   if (!(await verifyEntry(attemptId, exp, c.req.query('sig'), h.oauth.appsecret, now))) {
-    return problem('链接已失效', 'This payment link has expired or was altered. Go back to the shop and start again.', 403, `/return/${h.sessionId}`);
+    return problem('链接已失效', 'This payment link has expired or was altered. Go back to the shop and start again.', 403, back);
   }
   const openid = await h.stub.wechatOpenid(h.identityAppid);
   if (!openid) {
     // snsapi_base: inside WeChat the authorize page redirects straight back with a code (no prompt).
     const state = await oauthState(attemptId, h.oauth.appsecret, Number(exp) * 1000);
     const { authorize } = endpoints(h);
-    return c.redirect(authorizeUrl(authorize, h.oauth.appid, `${h.base}/wechat/oauth/callback`, state), 302);
+    // WeChat adds code and state to redirect_uri's own query, where `how` comes back (redirect_uri may
+    // carry a query: https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html).
+    const callback = `${h.base}/wechat/oauth/callback${how ? `?how=${how}` : ''}`;
+    return c.redirect(authorizeUrl(authorize, h.oauth.appid, callback, state), 302);
   }
 
   const session = await h.stub.retrieve(h.merchant.id);
-  const back = `/return/${h.sessionId}`;
   if (!session) return problem('订单不存在', 'No such checkout.', 404);
   if (session.status === 'paid') return c.redirect(back, 303);
   if (session.status !== 'open') return problem('订单已失效', `This checkout is ${session.status}.`, 410, back);
@@ -191,11 +209,12 @@ wechatRoutes.get('/oauth/callback', async (c) => {
   if (!named) return problem('授权失败', 'The OAuth state is missing or malformed.', 400);
   const h = await hopFor(c, named.attemptId);
   if (h instanceof Response) return h;
+  const how = returnHow(c.req.query('how'));
+  const back = returnPath(h.sessionId, how);
   const attemptId = await verifyState(state, h.oauth.appsecret, Date.now());
-  if (!attemptId)
-    return problem('授权已失效', 'The OAuth state has expired or was altered. Go back to the shop and start again.', 403, `/return/${h.sessionId}`);
+  if (!attemptId) return problem('授权已失效', 'The OAuth state has expired or was altered. Go back to the shop and start again.', 403, back);
   const code = c.req.query('code');
-  if (!code) return problem('授权失败', 'WeChat did not return an authorization code.', 400, `/return/${h.sessionId}`);
+  if (!code) return problem('授权失败', 'WeChat did not return an authorization code.', 400, back);
 
   const { accessToken } = endpoints(h);
   const q = new URLSearchParams({ appid: h.oauth.appid, secret: h.oauth.appsecret, code, grant_type: 'authorization_code' });
@@ -205,14 +224,14 @@ wechatRoutes.get('/oauth/callback', async (c) => {
     answer = (await res.json()) as typeof answer;
   } catch (e) {
     console.warn(`oauth code exchange failed: ${e instanceof Error ? e.message : String(e)}`);
-    return problem('授权失败', 'Could not reach WeChat to finish the sign-in. Please try again.', 502, `/return/${h.sessionId}`);
+    return problem('授权失败', 'Could not reach WeChat to finish the sign-in. Please try again.', 502, back);
   }
   if (typeof answer.openid !== 'string' || !(await h.stub.rememberWechatOpenid(h.identityAppid, answer.openid))) {
     // 40029 invalid code, 40163 code used, 40125 wrong appsecret… (never echo the secret).
     console.warn(`oauth code exchange refused: errcode ${String(answer.errcode)} ${String(answer.errmsg ?? '')}`);
-    return problem('授权失败', `WeChat refused the sign-in (errcode ${String(answer.errcode ?? 'none')}).`, 502, `/return/${h.sessionId}`);
+    return problem('授权失败', `WeChat refused the sign-in (errcode ${String(answer.errcode ?? 'none')}).`, 502, back);
   }
-  return c.redirect(await jsapiEntryUrl(h.base, attemptId, h.oauth.appsecret, named.exp * 1000), 302);
+  return c.redirect(await jsapiEntryUrl(h.base, attemptId, h.oauth.appsecret, named.exp * 1000, how), 302);
 });
 
 wechatRoutes.route('/native', productQrRoutes('wechat_pay', '/wechat/native'));

@@ -4,7 +4,7 @@
 
 import type { Flow } from '../../contract';
 import { randomAlnum } from '../../crypto/encoding';
-import { jsapiEntryUrl, publicBaseOf } from '../../lib/wechat-jsapi-entry';
+import { jsapiEntryUrl, publicBaseOf, returnHowOf } from '../../lib/wechat-jsapi-entry';
 import { ProviderError } from '../../lib/errors';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatV2BusinessError, usesBuiltInSandbox, v2Request } from './client';
@@ -98,10 +98,14 @@ export async function unifiedOrder(ctx: ProviderContext, cfg: WechatPayV2Config,
 async function createAttempt(ctx: ProviderContext, cfg: WechatPayV2Config, input: CreateAttemptInput): Promise<CreateAttemptResult> {
   const appid = appidFor(cfg, input.flow);
   if (input.flow === 'jsapi' && !input.client.openid) {
-    // No openid yet: Shouyin's JSAPI page runs the OAuth hop, then comes back through this same call.
+    // No openid yet: Shouyin's JSAPI page runs the OAuth hop, then comes back through this same call,
+    // and sends the shopper back to the same /return/<id>/<how> as returnUrl.
     if (!cfg.oauth) throw new ProviderError('flow_unavailable', "wechat-v2 JSAPI needs wechat_pay.oauth (the official account) to learn the payer's openid.");
     return {
-      nextAction: { type: 'redirect', url: await jsapiEntryUrl(publicBaseOf(input.notifyUrl), input.attemptId, cfg.oauth.appsecret, input.expiresAt) },
+      nextAction: {
+        type: 'redirect',
+        url: await jsapiEntryUrl(publicBaseOf(input.notifyUrl), input.attemptId, cfg.oauth.appsecret, input.expiresAt, returnHowOf(input.returnUrl)),
+      },
       providerData: { stage: 'oauth', trade_type: 'JSAPI', appid },
     };
   }

@@ -80,6 +80,9 @@ describe('wechat-v2 flows', () => {
     expect((r.nextAction as { url: string }).url).toMatch(new RegExp(`^${BASE}/wechat/jsapi/${i.attemptId}\\?exp=\\d+&sig=[0-9a-f]{32}$`));
     expect(r.providerData).toMatchObject({ stage: 'oauth' });
     expect(await wechatV2.query(ctx, cfg, i.attemptId, r.providerData)).toMatchObject({ state: 'not_found' });
+    // The link carries the way back of returnUrl (/return/<id>/<how>), so the page sends the shopper there too.
+    const hosted = await wechatV2.createAttempt(ctx, cfg, { ...i, returnUrl: `${BASE}/return/cs_x/zh-TW.hosted` });
+    expect((hosted.nextAction as { url: string }).url).toMatch(/&sig=[0-9a-f]{32}&how=zh-TW\.hosted$/);
   });
 
   it('JSAPI refuses an openid of another AppID (the sandbox checks, like WeChat)', async () => {

@@ -7,7 +7,7 @@ import type { WechatPayV3Config } from './config';
 import type { Flow } from '../../contract';
 import { randomAlnum } from '../../crypto/encoding';
 import { ProviderError } from '../../lib/errors';
-import { jsapiEntryUrl, publicBaseOf } from '../../lib/wechat-jsapi-entry';
+import { jsapiEntryUrl, publicBaseOf, returnHowOf } from '../../lib/wechat-jsapi-entry';
 import type { CloseResult, CreateAttemptInput, CreateAttemptResult, PaymentProvider, ProviderContext, QueryResult, RefundResult } from '../types';
 import { WechatApiError, usesBuiltInSandbox, wechatRequest } from './client';
 import { codepay, reverseCodepay } from './codepay';
@@ -80,10 +80,14 @@ const seconds = (ms: number): string => String(Math.floor(ms / 1000));
 async function createAttempt(ctx: ProviderContext, cfg: WechatPayV3Config, input: CreateAttemptInput): Promise<CreateAttemptResult> {
   const appid = appidFor(cfg, input.flow);
   if (input.flow === 'jsapi' && !input.client.openid) {
-    // No openid yet: Shouyin's JSAPI page runs the OAuth hop, then comes back through this same call.
+    // No openid yet: Shouyin's JSAPI page runs the OAuth hop, then comes back through this same call,
+    // and sends the shopper back to the same /return/<id>/<how> as returnUrl.
     if (!cfg.oauth) throw new ProviderError('flow_unavailable', "wechat-v3 JSAPI needs wechat_pay.oauth (the official account) to learn the payer's openid.");
     return {
-      nextAction: { type: 'redirect', url: await jsapiEntryUrl(publicBaseOf(input.notifyUrl), input.attemptId, cfg.oauth.appsecret, input.expiresAt) },
+      nextAction: {
+        type: 'redirect',
+        url: await jsapiEntryUrl(publicBaseOf(input.notifyUrl), input.attemptId, cfg.oauth.appsecret, input.expiresAt, returnHowOf(input.returnUrl)),
+      },
       providerData: { stage: 'oauth', trade_type: 'JSAPI', appid },
     };
   }

@@ -186,6 +186,9 @@ describe('wechat-v3 createAttempt (JSAPI, H5, APP)', () => {
     expect(seen).toHaveLength(0);
     expect((res.nextAction as { url: string }).url).toMatch(/^https:\/\/shouyin\.test\/wechat\/jsapi\/att0123456789abcdef\?exp=1704126600&sig=[0-9a-f]{32}$/);
     expect(res.providerData).toMatchObject({ stage: 'oauth' });
+    // The link carries the way back of returnUrl (/return/<id>/<how>), so the page sends the shopper there too.
+    const hosted = await wechatV3.createAttempt(ctx, withOauth, { ...input, flow: 'jsapi', returnUrl: 'https://shouyin.test/return/cs_1/en.hosted' });
+    expect((hosted.nextAction as { url: string }).url).toMatch(/\?exp=1704126600&sig=[0-9a-f]{32}&how=en\.hosted$/);
   });
 
   it("H5: scene_info with the payer's IP and h5_info.type, then a redirect to h5_url with redirect_url", async () => {
