@@ -45,6 +45,7 @@ for (const line of describeChanges(dev, shown)) console.log(line);
 if (!(await portFree(port))) fail(`Port ${port} is already in use. Stop the other server or run: PORT=${port + 1} npm start`);
 
 const url = `http://127.0.0.1:${port}`;
+let linking = true;
 // Start-up chatter (banner, binding table) is held back and shown only if start-up fails.
 const { child, ready } = startWrangler({
   port,
@@ -52,6 +53,8 @@ const { child, ready } = startWrangler({
   envFile: devVarsPath,
   detached: false,
   onLine: (line, isReady) => {
+    // The request log line of the sign-in link this script asks for itself (below) is not news.
+    if (linking && /POST \/v1\/admin\/merchants\/[^/ ]+\/dashboard_links /.test(line)) return;
     if (isReady && !/Ready on https?:\/\//.test(line)) console.log(line);
   },
 });
@@ -82,3 +85,7 @@ try {
 } catch (e) {
   console.warn(`Dashboard:    ${url}/dashboard/ (no sign-in link: ${/** @type {Error} */ (e).message})\n`);
 }
+// wrangler may print the link request's log line a moment after the answer arrived.
+setTimeout(() => {
+  linking = false;
+}, 1000).unref();
