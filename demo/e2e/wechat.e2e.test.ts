@@ -5,7 +5,7 @@
 // - in a phone browser: the widget starts H5 → the sandbox H5 cashier → 确认支付 → redirect_url → /return
 //   re-checks → back on the checkout page, paid;
 // - on Shouyin's hosted checkout page inside WeChat, in English: the same JSAPI hop, and the shopper comes
-//   back to the hosted page (`/return/{id}/en.hosted`), still in English, paid.
+//   back to the hosted page (`/return/{id}/en.hosted`), still in English, paid; the JSAPI page is in English too.
 // The sessions are made with the merchant API and a return_url to the demo's checkout page, as a merchant
 // whose checkout page should be where the shopper lands. Screenshots go to test-output/e2e/wechat-*.png.
 
@@ -94,7 +94,11 @@ describe('WeChat Pay on a phone', () => {
       checkout.channel('WeChat Pay').click(),
     ]);
     const back = `/return/${s.id}/en.hosted`;
-    expect(await page.getByRole('link', { name: /Back to the shop/ }).getAttribute('href')).toBe(back);
+    expect(await page.getByRole('link', { name: 'Back to the shop', exact: true }).getAttribute('href')).toBe(back);
+    // The JSAPI page itself speaks the shopper's language (the link's how): English only, no Chinese beside it.
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.title()).toBe('WeChat Pay');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Opening WeChat Pay…');
     const sheet = page.getByRole('dialog', { name: /微信支付/ });
     await sheet.waitFor({ timeout: 10_000 });
     await expect.poll(() => sheet.textContent()).toContain('29.99');

@@ -3,7 +3,8 @@
 // openid → the JSAPI prepay → WeixinJSBridge parameters → the sandbox bridge pays → paid. Plus every
 // way the hop can be abused: altered links and states, reused codes, a wrong appsecret's merchant,
 // an attempt that was replaced. A hosted-page shopper's way back (`/return/<id>/en.hosted`) survives
-// the hop; a `how` that Shouyin did not write is dropped, never reflected.
+// the hop; a `how` that Shouyin did not write is dropped, never reflected. The pages speak the language
+// `how` names (English, Traditional Chinese), and Chinese with English beside it when it names none.
 
 import { SELF, runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -40,10 +41,17 @@ function wechatBrowser(ua = WECHAT_UA) {
   };
 }
 
-function jsapiData(html: string): { params: Record<string, string>; back: string } {
+interface JsapiData {
+  params: Record<string, string>;
+  back: string;
+  /** The script's status texts, in the page's language. */
+  text: Record<'opening' | 'confirming' | 'canceled' | 'failed' | 'openInWechat', string>;
+}
+
+function jsapiData(html: string): JsapiData {
   const m = /<script type="application\/json" id="data">([\s\S]*?)<\/script>/.exec(html);
   if (!m) throw new Error(`no JSAPI data in the page: ${html.slice(0, 300)}`);
-  return JSON.parse(m[1]!) as { params: Record<string, string>; back: string };
+  return JSON.parse(m[1]!) as JsapiData;
 }
 
 /** A hosted-page shopper: the hosted page's widget calls the client API under /pay (worker/src/index.ts). */
@@ -57,25 +65,39 @@ async function startHostedAttempt(s: SessionJson, headers: Record<string, string
   return (await res.json()) as AttemptJson;
 }
 
+/** The shopper's Accept-Language for each `how` a test uses (the widget sends its language so). */
+const ACCEPT_LANGUAGE = { 'en.hosted': 'en-GB,en;q=0.9', 'zh-TW': 'zh-TW,zh;q=0.9' } as const;
+
 /**
  * Attempt → JSAPI page → OAuth → callback → JSAPI page with parameters. `how`: a hosted-page shopper
- * in English, whose every link must lead back to `/return/<id>/en.hosted`.
+ * in English, whose every link must lead back to `/return/<id>/en.hosted`, or an embedded widget's
+ * shopper in Traditional Chinese (`/return/<id>/zh-TW`).
  */
 async function hop(
   key: string,
-  how?: 'en.hosted',
-): Promise<{ s: SessionJson; attemptId: string; entry: string; html: string; data: ReturnType<typeof jsapiData>; browse: ReturnType<typeof wechatBrowser> }> {
-  const s = await createSessionAs(key);
+  how?: keyof typeof ACCEPT_LANGUAGE,
+  over: Record<string, unknown> = {},
+): Promise<{
+  s: SessionJson;
+  attemptId: string;
+  entry: string;
+  html: string;
+  data: ReturnType<typeof jsapiData>;
+  browse: ReturnType<typeof wechatBrowser>;
+  merchantName: string;
+}> {
+  const s = await createSessionAs(key, over);
   const view = (await (
     await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}`, 'user-agent': WECHAT_UA } })
-  ).json()) as { channels: { channel: string; flows: string[] }[] };
+  ).json()) as { merchant_name: string; channels: { channel: string; flows: string[] }[] };
   expect(view.channels.find((c) => c.channel === 'wechat_pay')?.flows).toEqual(['jsapi', 'qr']);
-  const { attempt, next_action } = how
-    ? await startHostedAttempt(s, { 'user-agent': WECHAT_UA, 'accept-language': 'en-GB,en;q=0.9' })
-    : await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA });
+  const { attempt, next_action } =
+    how === 'en.hosted'
+      ? await startHostedAttempt(s, { 'user-agent': WECHAT_UA, 'accept-language': ACCEPT_LANGUAGE[how] })
+      : await startAttemptAs(s, 'jsapi', { 'user-agent': WECHAT_UA, ...(how ? { 'accept-language': ACCEPT_LANGUAGE[how] } : {}) });
   expect(next_action.type).toBe('redirect');
   const entry = next_action.url!;
-  expect(entry).toMatch(new RegExp(`^${BASE}/wechat/jsapi/${attempt.id}\\?exp=\\d+&sig=[0-9a-f]{32}${how ? '&how=en\\.hosted' : ''}$`));
+  expect(entry).toMatch(new RegExp(`^${BASE}/wechat/jsapi/${attempt.id}\\?exp=\\d+&sig=[0-9a-f]{32}${how ? `&how=${how.replace('.', '\\.')}` : ''}$`));
   const browse = wechatBrowser();
   const toOauth = await browse(entry);
   expect(toOauth.status).toBe(302);
@@ -103,7 +125,7 @@ async function hop(
   expect(page.status).toBe(200);
   const html = await page.text();
   expect(html).toContain('/sandbox/wechatpay/jsbridge.js');
-  return { s, attemptId: attempt.id, entry, html, data: jsapiData(html), browse };
+  return { s, attemptId: attempt.id, entry, html, data: jsapiData(html), browse, merchantName: view.merchant_name };
 }
 
 const bridgePay = async (params: Record<string, string>) =>
@@ -272,6 +294,105 @@ describe("a hosted-page shopper's way back", () => {
       expect(hrefs(html)).toEqual([plain]);
       expect(html).not.toMatch(/evil|alert|HOSTED|\.hosted/);
     }
+  });
+});
+
+/**
+ * What a page of the hop says in its own words: its title and visible text, and its script's status
+ * texts, without the merchant's name and the session's description (the merchant's words, as written).
+ */
+function pageWords(html: string, merchantWords: string[] = []): string {
+  const script = html.includes('id="data"') ? Object.values(jsapiData(html).text) : [];
+  let visible = html.replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' ');
+  for (const w of merchantWords) visible = visible.replaceAll(w, ' ');
+  return [visible, ...script].join(' ');
+}
+const htmlLang = (html: string): string | undefined => /<html lang="([^"]*)">/.exec(html)?.[1];
+const CJK = /[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]/;
+/** Simplified forms of characters the Traditional texts use (户 戶, 确 確, 认 認, 链 鏈, 连 連, 请 請, 开 開, 结 結, 这 這, 笔 筆, 无 無, 过 過, 发 發, 订 訂, 单 單, 权 權). */
+const SIMPLIFIED = /[户确认链连请开结这笔无过发订单权]/;
+
+/** The same entry link with its signature altered: the 403 problem page. */
+async function alteredPage(entry: string, browse: ReturnType<typeof wechatBrowser>): Promise<string> {
+  const u = new URL(entry);
+  u.searchParams.set('sig', '0'.repeat(32));
+  const res = await browse(u.toString());
+  expect(res.status).toBe(403);
+  return res.text();
+}
+
+describe("the pages speak the shopper's language (how)", () => {
+  it('an English hosted attempt: lang="en", English only, on the page, in its script and on its problem pages', async () => {
+    const { s, attemptId, entry, html, data, browse, merchantName } = await hop(MERCHANTS.v3.key, 'en.hosted', { description: 'Longjing tea' });
+    expect(htmlLang(html)).toBe('en');
+    const words = pageWords(html, [merchantName, 'Longjing tea']);
+    expect(words).not.toMatch(CJK);
+    expect(html).toContain('<title>WeChat Pay</title>');
+    expect(words).toContain('¥88.88');
+    expect(html).toContain(`<a class="btn back" href="/return/${s.id}/en.hosted">Back to the shop</a>`);
+    expect(html).toContain('>Pay again</button>');
+    expect(data.text).toEqual({
+      opening: 'Opening WeChat Pay…',
+      confirming: 'Confirming your payment…',
+      canceled: 'Payment canceled',
+      failed: 'Payment failed. Please try again.',
+      openInWechat: 'Open this page in WeChat',
+    });
+    // The problem pages: an altered link, a forged state on the callback.
+    const refused = await alteredPage(entry, browse);
+    expect(htmlLang(refused)).toBe('en');
+    expect(pageWords(refused)).not.toMatch(CJK);
+    expect(refused).toContain('<h1>Link expired</h1>');
+    expect(refused).toContain('This payment link has expired or was altered.');
+    expect(refused).toContain('>Back to the shop</a>');
+    const forged = await browse(`${BASE}/wechat/oauth/callback?how=en.hosted&code=x&state=${'0'.repeat(32)}${'9'.repeat(10)}${attemptId}`);
+    const forgedHtml = await forged.text();
+    expect(htmlLang(forgedHtml)).toBe('en');
+    expect(pageWords(forgedHtml)).not.toMatch(CJK);
+    expect(forgedHtml).toContain('<h1>Sign-in expired</h1>');
+    const unknown = await browse(`${BASE}/wechat/jsapi/notanattempt?exp=1&sig=x&how=en`);
+    expect(unknown.status).toBe(404);
+    const unknownHtml = await unknown.text();
+    expect(htmlLang(unknownHtml)).toBe('en');
+    expect(pageWords(unknownHtml)).not.toMatch(CJK);
+  });
+
+  it('a Traditional Chinese attempt: lang="zh-TW", Traditional texts only, the problem page too', async () => {
+    const { s, entry, html, data, browse, merchantName } = await hop(MERCHANTS.v3.key, 'zh-TW', { description: '龍井茶' });
+    expect(htmlLang(html)).toBe('zh-TW');
+    const words = pageWords(html, [merchantName, '龍井茶']);
+    expect(words).not.toMatch(/[A-Za-z]/);
+    expect(words).not.toMatch(SIMPLIFIED);
+    expect(html).toContain(`<a class="btn back" href="/return/${s.id}/zh-TW">返回商戶</a>`);
+    expect(html).toContain('>重新付款</button>');
+    expect(data.back).toBe(`/return/${s.id}/zh-TW`);
+    expect(data.text).toEqual({
+      opening: '正在開啟微信支付…',
+      confirming: '正在確認付款結果…',
+      canceled: '付款已取消',
+      failed: '付款失敗，請重試',
+      openInWechat: '請在微信中開啟此頁面',
+    });
+    const refused = await alteredPage(entry, browse);
+    expect(htmlLang(refused)).toBe('zh-TW');
+    expect(refused).toContain('<h1>連結已失效</h1>');
+    expect(pageWords(refused)).not.toMatch(/[A-Za-z]/);
+    expect(pageWords(refused)).not.toMatch(SIMPLIFIED);
+  });
+
+  it('no language named: Chinese first with English beside it, as before, the problem page too', async () => {
+    const { s, entry, html, data, browse } = await hop(MERCHANTS.v3.key);
+    expect(htmlLang(html)).toBe('zh-CN');
+    expect(html).toContain('<title>微信支付</title>');
+    expect(html).toContain(`<a class="btn back" href="/return/${s.id}">返回商户 Back to the shop</a>`);
+    expect(html).toContain('>重新支付 Pay again</button>');
+    expect(data.text.opening).toBe('正在打开微信支付… Opening WeChat Pay…');
+    expect(data.text.openInWechat).toBe('请在微信中打开此页面 Open this page in WeChat');
+    const refused = await alteredPage(entry, browse);
+    expect(htmlLang(refused)).toBe('zh-CN');
+    expect(refused).toContain('<h1>链接已失效</h1>');
+    expect(refused).toContain('This payment link has expired or was altered.');
+    expect(refused).toContain('>返回商户 Back to the shop</a>');
   });
 });
 
