@@ -363,7 +363,7 @@ describe("the pages speak the shopper's language (how)", () => {
     const words = pageWords(html, [merchantName, '龍井茶']);
     expect(words).not.toMatch(/[A-Za-z]/);
     expect(words).not.toMatch(SIMPLIFIED);
-    expect(html).toContain(`<a class="btn back" href="/return/${s.id}/zh-TW">返回商戶</a>`);
+    expect(html).toContain(`<a class="btn back" href="/return/${s.id}/zh-TW">返回商店</a>`);
     expect(html).toContain('>重新付款</button>');
     expect(data.back).toBe(`/return/${s.id}/zh-TW`);
     expect(data.text).toEqual({
