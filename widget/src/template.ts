@@ -1,6 +1,6 @@
 /**
  * The widget's template renderer: the part of lit-html's `html` / `render` that the widget uses, in
- * about a tenth of its size (docs/widget.md, "Size").
+ * a third of its size (docs/widget.md, "Size").
  *
  * - `html\`…\`` returns the strings and the values; nothing is parsed until `render`.
  * - A template's static text is parsed once (a `<template>` element, cached per call site) with a
