@@ -109,7 +109,8 @@ export function retryDelay(tries: number, retryAfter: number | null): number | u
 }
 
 /**
- * Posts one signed webhook and says what came back: the status, or the error when nothing did. A 3xx
+ * Posts one signed webhook to `endpointId` (the configured webhook unless named) and says what came
+ * back: the status, the wait a 429 or 503 asked for, or the error when nothing did. A 3xx
  * is returned as it is, never followed (redirect: 'manual'): a webhook goes only to the URL the
  * merchant configured, and a redirect is a failed try like any other non-2xx (docs/webhooks.md).
  * Followed, the signed body would reach a second URL and the try would count as delivered.
@@ -122,6 +123,7 @@ export async function sendWebhook(
   eventId: string,
   now: number,
   body: string,
+  endpointId: string = CONFIG_ENDPOINT_ID,
 ): Promise<{ status: number | null; error: string | null; duration_ms: number; retry_after_ms: number | null }> {
   const started = Date.now();
   try {
@@ -132,6 +134,12 @@ export async function sendWebhook(
       WEBHOOK_TIMEOUT_MS,
     )(new Request(webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body, redirect: 'manual' }));
     await res.body?.cancel();
+    if (res.status === GONE && endpointId === CONFIG_ENDPOINT_ID) {
+      // Nothing disables the configured webhook but its configuration (docs/webhooks.md): said loudly, every time.
+      console.error(
+        `webhook endpoint ${CONFIG_ENDPOINT_ID} answered 410 Gone for event ${eventId}: the configured webhook is not disabled automatically; change or remove webhook.url in the merchant's configuration`,
+      );
+    }
     // Standard Webhooks: a `Retry-After` (on 429 Too Many Requests, 503 Service Unavailable) should be
     // taken into account when scheduling the next try.
     const retryAfter = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after'), now) : null;
@@ -164,15 +172,10 @@ export async function tryTarget(
   now: number,
   manual = false,
 ): Promise<TryOutcome> {
-  const sent = await sendWebhook(publicBaseUrl, { url: endpoint.url, secret: endpoint.secrets }, event.id, now, event.body);
+  const sent = await sendWebhook(publicBaseUrl, { url: endpoint.url, secret: endpoint.secrets }, event.id, now, event.body, endpoint.id);
   const { status, error, duration_ms } = sent;
   const attempt = target.tries + 1;
   const gone = status === GONE && endpoint.id !== CONFIG_ENDPOINT_ID;
-  if (status === GONE && !gone) {
-    console.error(
-      `webhook endpoint ${CONFIG_ENDPOINT_ID} answered 410 Gone for event ${event.id}: the configured webhook is not disabled automatically; change or remove webhook.url in the merchant's configuration`,
-    );
-  }
   let next: TargetRow;
   if (succeeded(status)) next = { ...target, tries: attempt, next_at: null, state: 'delivered' };
   else if (gone) next = { ...target, tries: attempt, next_at: null, state: 'failed' };
