@@ -37,8 +37,7 @@ import type { LinkState, SessionTouch } from './dashboard/store';
 import { OUTCOME_SCHEMA, dayStats, insertOutcome, type DayStats, type SessionOutcome } from './reports/outcomes';
 import { PAYMENT_INDEX_SCHEMA, findPayment, insertPayment, type IndexedPayment } from './reports/payment-index';
 import { CREDENTIAL_ALERTS_SCHEMA, checkCredentials, credentialAlertState, credentialAlertsAlarm } from './registry/health-alerts';
-import { WEBHOOK_RETRY_MS } from './session/schedules';
-import { sendWebhook } from './session/webhooks';
+import { retryDelay, sendWebhook } from './session/webhooks';
 import { MerchantWebhooks, WEBHOOK_SCHEMA, type DeliveryView, type EndpointInput, type EndpointPatch, type EndpointView } from './webhooks/endpoints';
 import type { DeliveryEndpoint, DeliveryRecord } from './webhooks/fanout';
 
@@ -271,7 +270,7 @@ export class MerchantShard extends DurableObject<Env> {
     if (entry) await this.env.MERCHANT_SHARDS.getByName(ledgerShardName(merchant, ledgerDay(entry))).recordLedgerEntry(merchant, entry);
   }
 
-  /** One try of every webhook due: 2xx delivers it, anything else waits for the next slot of WEBHOOK_RETRY_MS. */
+  /** One try of every webhook due: 2xx delivers it, anything else waits for the next slot of WEBHOOK_RETRY_MS (longer on a Retry-After, retryDelay). */
   private async runOutbox(): Promise<void> {
     const now = Date.now();
     const due = this.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE due IS NOT NULL AND due <= ?', now).toArray();
@@ -287,11 +286,11 @@ export class MerchantShard extends DurableObject<Env> {
         continue;
       }
       const tryNo = r.tries + 1;
-      const { status, error } = await sendWebhook(base, webhook, r.event_id, now, r.body);
+      const { status, error, retry_after_ms } = await sendWebhook(base, webhook, r.event_id, now, r.body);
       this.sql.exec('INSERT INTO outbox_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', r.event_id, tryNo, now, status, error);
       if (status !== null && status >= 200 && status < 300) set("due = NULL, tries = ?, delivery = 'delivered'", tryNo);
       else {
-        const delay = WEBHOOK_RETRY_MS[r.tries];
+        const delay = retryDelay(r.tries, retry_after_ms);
         if (delay === undefined) set("due = NULL, tries = ?, delivery = 'failed'", tryNo);
         else set('due = ?, tries = ?', now + delay, tryNo);
       }

@@ -16,8 +16,8 @@ interface Delivered {
   at: number;
 }
 let delivered: Delivered[] = [];
-/** What the merchant's endpoint answers; tests change it to simulate an outage. */
-let webhookAnswer: () => number = () => 200;
+/** What the merchant's endpoint answers (a status, or a whole response); tests change it to simulate an outage. */
+let webhookAnswer: () => number | Response = () => 200;
 const realFetch = globalThis.fetch;
 
 beforeEach(() => {
@@ -29,7 +29,8 @@ beforeEach(() => {
       const headers: Record<string, string> = {};
       req.headers.forEach((v, k) => (headers[k] = v));
       delivered.push({ headers, body: await req.text(), at: Number(headers['webhook-timestamp']) });
-      return new Response('', { status: webhookAnswer() });
+      const answer = webhookAnswer();
+      return typeof answer === 'number' ? new Response('', { status: answer }) : answer;
     }
     return realFetch(req);
   });
@@ -335,6 +336,56 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('webhook Retry-After', () => {
+  const HOUR = 3_600_000;
+  // [what the endpoint answers first, its Retry-After (from the try's time T), the wait before the next try]
+  const cases: [string, number, (t: number) => string, (t: number) => number][] = [
+    ['503, Retry-After in seconds', 503, () => '600', () => 600_000],
+    ['429, Retry-After as an HTTP-date', 429, (t) => new Date(t + 1_200_000).toUTCString(), (t) => Date.parse(new Date(t + 1_200_000).toUTCString()) - t],
+    ['503, a Retry-After of days: capped at an hour', 503, () => '8640000', () => HOUR],
+    ['429, a Retry-After sooner than the schedule: the schedule', 429, () => '1', () => WEBHOOK_RETRY_MS[0]!],
+    ['500, whose Retry-After is not one to honour: the schedule', 500, () => '600', () => WEBHOOK_RETRY_MS[0]!],
+    ['503, an unreadable Retry-After: the schedule', 503, () => 'soon', () => WEBHOOK_RETRY_MS[0]!],
+  ];
+
+  it.each(cases)('%s', async (_name, status, header, wait) => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    // The session's clock stands still at T: the first try is made at T exactly.
+    const T = Date.now();
+    await freezeClock(s.id, T);
+    let first = true;
+    webhookAnswer = () => {
+      if (!first) return 200;
+      first = false;
+      return new Response('', { status, headers: { 'retry-after': header(T) } });
+    };
+    await postNotify(await signedNotify(transaction(attempt.id)));
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    await drain(s.id);
+    expect(paidWebhooksOf(s.id)).toHaveLength(1);
+    const eventId = await inDo(s.id, (o) => o.store.events().find((e) => e.type === 'checkout.session.paid')!.id);
+    const tried = await inDo(s.id, (o) => ({ log: o.store.deliveries(eventId), due: o.store.dueItem(`webhook:${eventId}`)?.at }));
+    expect(tried.log).toMatchObject([{ at: T, status, next_retry_at: T + wait(T) }]);
+    expect(tried.due).toBe(T + wait(T));
+    // Not one try before the time it named: at every step of the schedule up to it, and a millisecond before.
+    let elapsed = 0;
+    for (const step of [...WEBHOOK_RETRY_MS, Number.POSITIVE_INFINITY]) {
+      elapsed += step;
+      if (elapsed >= wait(T)) break;
+      await freezeClock(s.id, T + elapsed);
+      await drain(s.id);
+    }
+    await freezeClock(s.id, T + wait(T) - 1);
+    await drain(s.id);
+    expect(paidWebhooksOf(s.id)).toHaveLength(1);
+    await freezeClock(s.id, T + wait(T));
+    await drain(s.id);
+    expect(paidWebhooksOf(s.id)).toHaveLength(2);
+    expect(await inDo(s.id, (o) => o.store.event(eventId)?.delivery)).toBe('delivered');
+  });
+});
+
 describe('webhook redirects', () => {
   it('a merchant endpoint answering 307 is a failed try: recorded with its status, retried, the target never fetched', async () => {
     const target = 'https://elsewhere.test/collect';
@@ -499,15 +550,63 @@ describe('a crash at each step', () => {
     expect(ledger.refunds).toHaveLength(1);
   });
 
-  it('webhook: a crash after the send delivers again with the same webhook-id (at least once)', async () => {
-    const { s } = await paidSession();
+  it('webhook: a crash after the merchant answered 2xx, before it was stored, sends the event once more with the same webhook-id', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    // Armed before the payment: whichever alarm sends the event (the runtime's or drain's) crashes.
     await arm(s.id, 'webhook.afterSend');
+    await postNotify(await signedNotify(transaction(attempt.id)));
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
     await drain(s.id);
+    const paid = await inDo(s.id, (o) => o.store.events().filter((e) => e.type === 'checkout.session.paid'));
+    expect(paid).toHaveLength(1);
+    const eventId = paid[0]!.id;
+    // The merchant got it and answered 200; the crash came before that was stored: still pending, no try recorded.
+    expect(paidWebhooksOf(s.id)).toHaveLength(1);
+    const crashed = await inDo(s.id, (o) => ({
+      delivery: o.store.event(eventId)?.delivery,
+      tries: o.store.deliveries(eventId),
+      due: o.store.dueItem(`webhook:${eventId}`),
+    }));
+    expect(crashed.delivery).toBe('pending');
+    expect(crashed.tries).toEqual([]);
+    expect(crashed.due).not.toBeNull();
+
     await setClock(s.id, 120_000);
     await drain(s.id);
     const hooks = paidWebhooksOf(s.id);
-    expect(hooks.length).toBeGreaterThanOrEqual(1);
-    expect(new Set(hooks.map((h) => h.headers['webhook-id'])).size).toBe(1);
+    expect(hooks).toHaveLength(2);
+    // The same event, the same webhook-id: the merchant de-duplicates it.
+    expect(hooks.map((h) => h.headers['webhook-id'])).toEqual([eventId, eventId]);
+    expect(hooks[1]!.body).toBe(hooks[0]!.body);
+    const after = await inDo(s.id, (o) => ({
+      delivery: o.store.event(eventId)?.delivery,
+      tries: o.store.deliveries(eventId).map((d) => ({ try: d.try, status: d.status })),
+      paidEvents: o.store.events().filter((e) => e.type === 'checkout.session.paid').length,
+      due: o.store.dueItem(`webhook:${eventId}`),
+    }));
+    expect(after).toEqual({ delivery: 'delivered', tries: [{ try: 1, status: 200 }], paidEvents: 1, due: null });
+
+    // Delivered is final: nothing is sent again, however long the session lives on.
+    await setClock(s.id, 2 * 86_400_000);
+    await drain(s.id);
+    expect(paidWebhooksOf(s.id)).toHaveLength(2);
+  });
+
+  it('webhook: a crash after the 2xx was stored sends nothing again', async () => {
+    const s = await createSession();
+    const { attempt } = await startAttempt(s);
+    await arm(s.id, 'webhook.afterStore');
+    await postNotify(await signedNotify(transaction(attempt.id)));
+    await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' });
+    await drain(s.id);
+    await setClock(s.id, 120_000);
+    await drain(s.id);
+    expect(paidWebhooksOf(s.id)).toHaveLength(1);
+    const ev = await inDo(s.id, (o) => o.store.events().map((e) => ({ type: e.type, delivery: e.delivery, tries: o.store.deliveries(e.id).length })));
+    expect(ev.filter((e) => e.type === 'checkout.session.paid')).toEqual([{ type: 'checkout.session.paid', delivery: 'delivered', tries: 1 }]);
+    // The fault point fired (it is not still armed, waiting).
+    expect(await inDo(s.id, (o) => o.faults.has('webhook.afterStore'))).toBe(false);
   });
 });
 

@@ -546,6 +546,7 @@ describe('an endpoint failing for 3 days', () => {
     const disabled = received.filter((r) => r.event.type === 'webhook_endpoint.disabled');
     expect(disabled.map((r) => r.url).sort()).toEqual([CONFIGURED, ep('alive')].sort());
     expect(disabled[0]!.event.data.object).toMatchObject({ id: failing.id, status: 'disabled', object: 'webhook_endpoint' });
+    expect(disabled[0]!.event.data).toMatchObject({ reason: 'failing_3_days' });
     const logged = await list<{ id: string; type: string }>('/v1/events?type=webhook_endpoint.disabled&limit=100');
     expect(logged.data.map((e) => e.id)).toContain(disabled[0]!.event.id);
     // Its deliveries are listed like any other event's, and it can be resent.
@@ -563,6 +564,75 @@ describe('an endpoint failing for 3 days', () => {
     await call(`/v1/webhook_endpoints/${failing.id}`, { method: 'PATCH', body: '{"status":"enabled"}' });
     await canceled();
     expect(((await (await call(`/v1/webhook_endpoints/${failing.id}`)).json()) as Endpoint).status).toBe('enabled');
+  });
+});
+
+describe('an endpoint answering 410 Gone', () => {
+  it('is disabled at once (reason http_410_gone), like one failing for 3 days, and is tried no more', async () => {
+    const gone = await createEndpoint(ep('gone'));
+    const healthy = await createEndpoint(ep('alive'), ['webhook_endpoint.disabled']);
+    answer = (url) => (url === ep('gone') ? 410 : 200);
+    const { s, eventId } = await canceled();
+    expect(to(eventId, ep('gone'))).toHaveLength(1);
+    // That event's target is settled by the 410: no retry is scheduled for it.
+    expect(await inDo(s.id, (o) => o.store.webhookTargets(eventId).find((t) => t.endpoint_id === gone.id))).toMatchObject({
+      state: 'failed',
+      tries: 1,
+      next_at: null,
+    });
+    expect((await list<Delivery>(`/v1/webhook_endpoints/${gone.id}/deliveries`)).data).toMatchObject([
+      { event: eventId, status_code: 410, succeeded: false, next_retry_at: null },
+    ]);
+    // Disabled as soon as the try reached the delivery log, without waiting 3 days.
+    expect(((await (await call(`/v1/webhook_endpoints/${gone.id}`)).json()) as Endpoint).status).toBe('disabled');
+    expect(((await (await call(`/v1/webhook_endpoints/${healthy.id}`)).json()) as Endpoint).status).toBe('enabled');
+
+    // The same event as after 3 days of failures, with its reason, to the other endpoints and we_config.
+    const disabledOf = () =>
+      received.filter((r) => r.event.type === 'webhook_endpoint.disabled' && r.event.data.object.id === gone.id) as (Received & {
+        event: { data: { reason: string; failing_since: number } };
+      })[];
+    await shardUntil(async () => disabledOf().length >= 2);
+    expect(
+      disabledOf()
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual([CONFIGURED, ep('alive')].sort());
+    expect(disabledOf()[0]!.event.data).toMatchObject({ reason: 'http_410_gone', object: { id: gone.id, status: 'disabled' } });
+    const logged = await list<{ id: string }>('/v1/events?type=webhook_endpoint.disabled&limit=100');
+    expect(logged.data.map((e) => e.id)).toContain(disabledOf()[0]!.event.id);
+
+    // No further try: not of that event a day later, nor of a new event.
+    await inDo(s.id, (o) => void (o.clock = { now: () => Date.now() + 86_400_000 }));
+    await drain(s.id);
+    const next = await canceled();
+    expect(to(eventId, ep('gone'))).toHaveLength(1);
+    expect(to(next.eventId, ep('gone'))).toEqual([]);
+    expect(to(next.eventId, CONFIGURED)).toHaveLength(1);
+  });
+
+  it('the configured webhook (we_config) is not disabled: its 410 is a failed try, retried on schedule, logged as an error', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    answer = (url) => (url === CONFIGURED ? 410 : 200);
+    const { s, eventId } = await canceled();
+    expect(to(eventId, CONFIGURED)).toHaveLength(1);
+    const first = await inDo(s.id, (o) => o.store.deliveries(eventId));
+    expect(first).toMatchObject([{ endpoint_id: 'we_config', status: 410, next_retry_at: first[0]!.at + WEBHOOK_RETRY_MS[0]! }]);
+    expect(errors.mock.calls.map((c) => String(c[0]))).toContainEqual(
+      `webhook endpoint we_config answered 410 Gone for event ${eventId}: the configured webhook is not disabled automatically; change or remove webhook.url in the merchant's configuration`,
+    );
+    expect(((await (await call('/v1/webhook_endpoints/we_config')).json()) as Endpoint).status).toBe('enabled');
+    // Its tries show in its delivery log (the dashboard lists it among the failing endpoints).
+    expect((await list<Delivery>('/v1/webhook_endpoints/we_config/deliveries?status=failed')).data.map((d) => d.event)).toContain(eventId);
+
+    // The receiver is fixed: the scheduled retry delivers it.
+    answer = () => 200;
+    await inDo(s.id, (o) => void (o.clock = { now: () => Date.now() + 6_000 }));
+    await drain(s.id);
+    expect(to(eventId, CONFIGURED)).toHaveLength(2);
+    expect(await inDo(s.id, (o) => o.store.event(eventId)?.delivery)).toBe('delivered');
+    await runDurableObjectAlarm(shard());
+    expect(received.filter((r) => r.event.type === 'webhook_endpoint.disabled' && r.event.data.object.id === 'we_config')).toEqual([]);
   });
 });
 

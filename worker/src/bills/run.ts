@@ -14,8 +14,7 @@ import { eventLogFor, utcDay } from '../shards';
 import { configuredProviders, resolveProviderById, type ResolvedProvider } from '../providers/registry';
 import { issuedSessionStub, newEventId } from '../session/ids';
 import { refundApiId, refundNoFromApiId, sessionIdOfRefundNo } from '../session/refunds';
-import { WEBHOOK_RETRY_MS } from '../session/schedules';
-import { sendWebhook } from '../session/webhooks';
+import { retryDelay, sendWebhook } from '../session/webhooks';
 import { ledgerShardName, type LedgerEntry } from './ledger';
 import { reconcile, type InFlight, type ProviderInput, type ReconciliationReport } from './reconcile';
 import type { StatementRow } from './statement';
@@ -228,12 +227,12 @@ async function deliver(publicBase: string, sql: SqlStorage, merchant: MerchantCo
   if (!merchant?.webhook || row.event_id === null || row.event_body === null) return void done('none');
   const tryNo = row.webhook_tries + 1;
   // The same send as every other Shouyin webhook: signed per try, a 3xx never followed.
-  const { status, error } = await sendWebhook(publicBase, merchant.webhook, row.event_id, now, row.event_body);
+  const { status, error, retry_after_ms } = await sendWebhook(publicBase, merchant.webhook, row.event_id, now, row.event_body);
   sql.exec('INSERT OR REPLACE INTO recon_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', row.event_id, tryNo, now, status, error);
   sql.exec('UPDATE recon_runs SET webhook_tries = ? WHERE merchant = ? AND date = ?', tryNo, row.merchant, row.date);
   if (status !== null && status >= 200 && status < 300) return void done('delivered');
   // The same schedule as every other Shouyin webhook: 5 s, 30 s, 2 min … then every 12 h.
-  const delay = WEBHOOK_RETRY_MS[row.webhook_tries];
+  const delay = retryDelay(row.webhook_tries, retry_after_ms);
   if (delay === undefined) return void done('failed');
   sql.exec('UPDATE recon_runs SET webhook_at = ? WHERE merchant = ? AND date = ?', now + delay, row.merchant, row.date);
 }

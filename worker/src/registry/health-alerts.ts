@@ -14,8 +14,7 @@ import type { Env } from '../env';
 import { allMerchants, merchantById, publicBaseUrl } from '../merchants';
 import { eventLogFor, utcDay, webhooksFor } from '../shards';
 import { newEventId } from '../session/ids';
-import { WEBHOOK_RETRY_MS } from '../session/schedules';
-import { sendWebhook } from '../session/webhooks';
+import { retryDelay, sendWebhook } from '../session/webhooks';
 import { crossedThreshold, daysLeft, merchantCredentials, type CredentialInfo, type ExpiryThreshold } from './health';
 
 export const CREDENTIALS_EXPIRING = 'merchant.credentials_expiring';
@@ -117,12 +116,12 @@ async function deliver(publicBase: string, sql: SqlStorage, merchant: MerchantCo
   const done = (delivery: string) => sql.exec('UPDATE credential_events SET delivery = ?, webhook_at = NULL WHERE event_id = ?', delivery, row.event_id);
   if (!merchant?.webhook) return void done('none');
   const tryNo = row.webhook_tries + 1;
-  const { status, error } = await sendWebhook(publicBase, merchant.webhook, row.event_id, now, row.body);
+  const { status, error, retry_after_ms } = await sendWebhook(publicBase, merchant.webhook, row.event_id, now, row.body);
   sql.exec('INSERT OR REPLACE INTO credential_deliveries (event_id, try, at, status, error) VALUES (?, ?, ?, ?, ?)', row.event_id, tryNo, now, status, error);
   sql.exec('UPDATE credential_events SET webhook_tries = ? WHERE event_id = ?', tryNo, row.event_id);
   if (status !== null && status >= 200 && status < 300) return void done('delivered');
   // The schedule every Shouyin webhook follows (docs/webhooks.md#delivery-and-retries).
-  const delay = WEBHOOK_RETRY_MS[row.webhook_tries];
+  const delay = retryDelay(row.webhook_tries, retry_after_ms);
   if (delay === undefined) return void done('failed');
   sql.exec('UPDATE credential_events SET webhook_at = ? WHERE event_id = ?', now + delay, row.event_id);
 }

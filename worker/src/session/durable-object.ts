@@ -115,6 +115,7 @@ export type FaultPoint =
   | 'close.afterProvider'
   | 'refund.afterProvider'
   | 'webhook.afterSend'
+  | 'webhook.afterStore'
   | 'barcode.afterPay'
   | 'reverse.afterProvider'
   | 'index.beforeWrite'
@@ -779,10 +780,18 @@ export class CheckoutSession extends DurableObject<Env> {
         return this.refunds.run(payload.refund!, item.tries);
       case 'webhook': {
         const s = this.requireSession();
-        await deliverWebhook(this.store, this.merchant(s), item, now, publicBaseUrl(this.env), this.endpointDirectory(s.merchant_id), (fn) =>
-          this.ctx.storage.transactionSync(fn),
+        await deliverWebhook(
+          this.store,
+          this.merchant(s),
+          item,
+          now,
+          publicBaseUrl(this.env),
+          this.endpointDirectory(s.merchant_id),
+          (fn) => this.ctx.storage.transactionSync(fn),
+          // The merchant answered (2xx or not), nothing of it is stored yet.
+          () => this.fault('webhook.afterSend'),
         );
-        this.fault('webhook.afterSend');
+        this.fault('webhook.afterStore');
         return;
       }
       case 'listing':

@@ -24,7 +24,7 @@ import {
 import { newEventId } from './ids';
 import type { DueRow, SessionStore } from './store';
 
-export { WEBHOOK_TIMEOUT_MS, sendWebhook } from '../webhooks/fanout';
+export { WEBHOOK_TIMEOUT_MS, retryDelay, sendWebhook } from '../webhooks/fanout';
 
 export type EventType =
   | 'checkout.session.paid'
@@ -81,7 +81,11 @@ function settle(store: SessionStore, eventId: string, records: DeliveryRecord[],
   });
 }
 
-/** The due tries of one event (the `webhook:<event>` due item). */
+/**
+ * The due tries of one event (the `webhook:<event>` due item). `answered` runs between the tries' answers
+ * and storing them (the fault point `webhook.afterSend`): a crash there leaves the targets as they were,
+ * due, and they are sent again with the same webhook-id.
+ */
 export async function deliverWebhook(
   store: SessionStore,
   merchant: MerchantConfig,
@@ -90,6 +94,7 @@ export async function deliverWebhook(
   publicBaseUrl: string,
   directory: EndpointDirectory,
   transaction: (fn: () => void) => void,
+  answered: () => void = () => {},
 ): Promise<void> {
   const { event: eventId } = JSON.parse(item.payload) as { event: string };
   const event = store.event(eventId);
@@ -117,6 +122,7 @@ export async function deliverWebhook(
     });
   }
   const ran = await runDueTargets(publicBaseUrl, endpoints, { id: event.id, type: event.type, body: event.data }, targets, now);
+  answered();
   settle(store, event.id, ran.records, ran.targets, transaction);
 }
 

@@ -2,7 +2,7 @@
 // `<merchant>:webhooks` (shards.ts). Sessions deliver their events themselves (session/webhooks.ts):
 // they read the endpoints and their secrets here when they send, and report every try here
 // afterwards. This shard decides an endpoint's health from that log — an endpoint whose tries have all
-// failed for DISABLE_AFTER_MS is disabled — and then raises and delivers `webhook_endpoint.disabled`
+// failed for DISABLE_AFTER_MS, or that answered `410 Gone`, is disabled — and then raises and delivers `webhook_endpoint.disabled`
 // itself, with the same fan-out and retries as a session's events (docs/webhooks.md).
 
 import type { MerchantConfig } from '../config';
@@ -13,6 +13,7 @@ import { EVENT_LOG_DAYS, eventLogFor, utcDay } from '../shards';
 import { newEndpointId, newEventId } from '../session/ids';
 import {
   CONFIG_ENDPOINT_ID,
+  GONE,
   chooseResendEndpoints,
   configEndpoint,
   runDueTargets,
@@ -331,7 +332,7 @@ export class MerchantWebhooks {
 
   // ── the delivery log and endpoint health ─────────────────────────────────────────────────────
 
-  /** Idempotent by delivery id (a session's report may arrive twice). Disables endpoints failing for 3 days. */
+  /** Idempotent by delivery id (a session's report may arrive twice). Disables endpoints failing for 3 days, or answering 410. */
   async recordDeliveries(merchant: string, records: DeliveryRecord[]): Promise<void> {
     const now = this.clock.now();
     for (const d of records) {
@@ -361,9 +362,9 @@ export class MerchantWebhooks {
 
   /**
    * Disables an API endpoint when every try since its last success (or since it was created or enabled
-   * again) failed, and the first and last of those failures are DISABLE_AFTER_MS apart. Judged by the
-   * tries' own times, so reports arriving late or out of order decide the same. True when it raised
-   * `webhook_endpoint.disabled`.
+   * again) failed, and the first and last of those failures are DISABLE_AFTER_MS apart — or when one of
+   * them was answered `410 Gone`. Judged by the tries' own times, so reports arriving late or out of
+   * order decide the same. True when it raised `webhook_endpoint.disabled` (its `reason` says which).
    */
   private async checkHealth(merchant: string, endpointId: string): Promise<boolean> {
     const r = this.row(merchant, endpointId);
@@ -380,7 +381,17 @@ export class MerchantWebhooks {
         since,
       )
       .one();
-    if (f.first === null || f.last === null || f.last - f.first < DISABLE_AFTER_MS) return false;
+    // A `410 Gone` since then disables it at once (Standard Webhooks, "Delivery success and failure").
+    const gone = this.sql
+      .exec<{ t: number | null }>(
+        'SELECT MIN(created) AS t FROM wh_deliveries WHERE merchant = ? AND endpoint_id = ? AND succeeded = 0 AND status_code = ? AND created > ?',
+        merchant,
+        endpointId,
+        GONE,
+        since,
+      )
+      .one().t;
+    if (f.first === null || f.last === null || (gone === null && f.last - f.first < DISABLE_AFTER_MS)) return false;
     const m = await merchantById(this.env, merchant);
     // Re-read after the await: another report may have disabled it meanwhile.
     if (!m || this.row(merchant, endpointId)?.status !== 'enabled') return false;
@@ -392,7 +403,7 @@ export class MerchantWebhooks {
       type: 'webhook_endpoint.disabled',
       created: seconds(now),
       livemode: m.livemode,
-      data: { object: view(this.row(merchant, endpointId)!), failing_since: seconds(f.first) },
+      data: { object: view(this.row(merchant, endpointId)!), failing_since: seconds(f.first), reason: gone === null ? 'failing_3_days' : 'http_410_gone' },
     });
     this.sql.exec(
       "INSERT INTO wh_events (merchant, id, type, created, body, logged) VALUES (?, ?, 'webhook_endpoint.disabled', ?, ?, 0)",

@@ -14,6 +14,18 @@ import { WEBHOOK_RETRY_MS } from '../session/schedules';
 import { webhookHeaders } from './standard-webhooks';
 
 export const WEBHOOK_TIMEOUT_MS = 15_000;
+/**
+ * The longest a `Retry-After` can hold back a delivery's next try (ms): an hour. Never earlier than the
+ * schedule (WEBHOOK_RETRY_MS) would retry; a receiver asking for longer is tried again after an hour,
+ * so a hostile or mistaken header cannot park a delivery for days (docs/webhooks.md#delivery-and-retries).
+ */
+export const RETRY_AFTER_MAX_MS = 3_600_000;
+/**
+ * `410 Gone`: the receiver no longer wants this source's webhooks. Standard Webhooks, "Delivery success
+ * and failure": the sender should disable the endpoint and stop sending it messages
+ * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md).
+ */
+export const GONE = 410;
 /** The endpoint id of the merchant's configured `webhook` (the merchant registry or SHOUYIN_CONFIG). */
 export const CONFIG_ENDPOINT_ID = 'we_config';
 
@@ -69,7 +81,36 @@ export function subscribed(endpoints: DeliveryEndpoint[], type: string): Deliver
 const succeeded = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
 
 /**
- * Posts one signed webhook and says what came back: the status, or the error when nothing did. A 3xx
+ * How long a `Retry-After` header asks the sender to wait (ms, from `now`), or null when there is none
+ * or it is not one of the two forms HTTP allows: whole seconds, or an HTTP-date
+ * (https://www.rfc-editor.org/rfc/rfc9110#field.retry-after).
+ * A date in the past asks for no wait (0).
+ */
+export function retryAfterMs(value: string | null, now: number): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Math.min(Number(v), Number.MAX_SAFE_INTEGER / 1000) * 1000;
+  // An HTTP-date names its day of the week (IMF-fixdate, or the two obsolete forms); a bare number or
+  // anything else Date.parse would take is not one.
+  if (!/^[A-Za-z]{3,9},? /.test(v)) return null;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * The wait before the next automatic try after `tries` failed tries, or undefined once the schedule
+ * has run out: the schedule's step, or longer when the receiver named a `Retry-After` — capped at
+ * RETRY_AFTER_MAX_MS, and never shorter than the step.
+ */
+export function retryDelay(tries: number, retryAfter: number | null): number | undefined {
+  const step = WEBHOOK_RETRY_MS[tries];
+  if (step === undefined) return undefined;
+  return retryAfter === null ? step : Math.max(step, Math.min(retryAfter, RETRY_AFTER_MAX_MS));
+}
+
+/**
+ * Posts one signed webhook to `endpointId` (the configured webhook unless named) and says what came
+ * back: the status, the wait a 429 or 503 asked for, or the error when nothing did. A 3xx
  * is returned as it is, never followed (redirect: 'manual'): a webhook goes only to the URL the
  * merchant configured, and a redirect is a failed try like any other non-2xx (docs/webhooks.md).
  * Followed, the signed body would reach a second URL and the try would count as delivered.
@@ -82,7 +123,8 @@ export async function sendWebhook(
   eventId: string,
   now: number,
   body: string,
-): Promise<{ status: number | null; error: string | null; duration_ms: number }> {
+  endpointId: string = CONFIG_ENDPOINT_ID,
+): Promise<{ status: number | null; error: string | null; duration_ms: number; retry_after_ms: number | null }> {
   const started = Date.now();
   try {
     // Each try carries its own time: receivers check webhook-timestamp against a 5-minute tolerance.
@@ -92,9 +134,18 @@ export async function sendWebhook(
       WEBHOOK_TIMEOUT_MS,
     )(new Request(webhook.url, { method: 'POST', headers: { ...headers, 'user-agent': 'Shouyin-Webhooks/0.1' }, body, redirect: 'manual' }));
     await res.body?.cancel();
-    return { status: res.status, error: null, duration_ms: Date.now() - started };
+    if (res.status === GONE && endpointId === CONFIG_ENDPOINT_ID) {
+      // Nothing disables the configured webhook but its configuration (docs/webhooks.md): said loudly, every time.
+      console.error(
+        `webhook endpoint ${CONFIG_ENDPOINT_ID} answered 410 Gone for event ${eventId}: the configured webhook is not disabled automatically; change or remove webhook.url in the merchant's configuration`,
+      );
+    }
+    // Standard Webhooks: a `Retry-After` (on 429 Too Many Requests, 503 Service Unavailable) should be
+    // taken into account when scheduling the next try.
+    const retryAfter = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after'), now) : null;
+    return { status: res.status, error: null, duration_ms: Date.now() - started, retry_after_ms: retryAfter };
   } catch (e) {
-    return { status: null, error: e instanceof Error ? e.message : String(e), duration_ms: Date.now() - started };
+    return { status: null, error: e instanceof Error ? e.message : String(e), duration_ms: Date.now() - started, retry_after_ms: null };
   }
 }
 
@@ -105,9 +156,13 @@ export interface TryOutcome {
 
 /**
  * One try of `target` now. Automatic tries follow the schedule: a failure is retried after
- * WEBHOOK_RETRY_MS[tries] until it runs out. A manual resend (`POST /v1/events/:id/retry`) counts as
- * a try; it settles the target when it succeeds and otherwise leaves the automatic schedule as it was
- * (a target that had already settled stays settled).
+ * WEBHOOK_RETRY_MS[tries] (or the answer's `Retry-After`, retryDelay) until it runs out. A manual
+ * resend (`POST /v1/events/:id/retry`) counts as a try; it settles the target when it succeeds and
+ * otherwise leaves the automatic schedule as it was (a target that had already settled stays settled).
+ * A `410 Gone` from an API endpoint settles the target as failed, manual or not: no further try of this
+ * event goes there, and the merchant's webhook shard disables the endpoint when the try reaches its
+ * delivery log (endpoints.ts). The configured webhook (`we_config`) cannot be disabled that way — only
+ * its configuration changes it — so its 410 is a failed try like any other, logged as an error.
  */
 export async function tryTarget(
   publicBaseUrl: string,
@@ -117,13 +172,16 @@ export async function tryTarget(
   now: number,
   manual = false,
 ): Promise<TryOutcome> {
-  const { status, error, duration_ms } = await sendWebhook(publicBaseUrl, { url: endpoint.url, secret: endpoint.secrets }, event.id, now, event.body);
+  const sent = await sendWebhook(publicBaseUrl, { url: endpoint.url, secret: endpoint.secrets }, event.id, now, event.body, endpoint.id);
+  const { status, error, duration_ms } = sent;
   const attempt = target.tries + 1;
+  const gone = status === GONE && endpoint.id !== CONFIG_ENDPOINT_ID;
   let next: TargetRow;
   if (succeeded(status)) next = { ...target, tries: attempt, next_at: null, state: 'delivered' };
+  else if (gone) next = { ...target, tries: attempt, next_at: null, state: 'failed' };
   else if (manual) next = { ...target, tries: attempt, state: target.state === 'pending' ? 'pending' : 'failed' };
   else {
-    const delay = WEBHOOK_RETRY_MS[target.tries];
+    const delay = retryDelay(target.tries, sent.retry_after_ms);
     next =
       delay === undefined
         ? { ...target, tries: attempt, next_at: null, state: 'failed' }
