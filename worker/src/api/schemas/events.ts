@@ -98,8 +98,9 @@ export const EVENT_TYPES = {
     object: WebhookEndpoint.omit({ secret: true }).openapi('DisabledWebhookEndpoint', { description: 'The endpoint, now `disabled`; never its secret.' }),
     data: {
       failing_since: Timestamp.openapi({ description: 'When the first of the failed tries since its last success was made (Unix seconds).' }),
-      reason: z.enum(['failing_3_days', 'http_410_gone']).openapi({
-        description: '`failing_3_days`: every try failed for 3 days; `http_410_gone`: the endpoint answered 410 Gone, and was disabled at once.',
+      reason: z.enum(['failing_3_days', 'http_410_gone']).optional().openapi({
+        description:
+          '`failing_3_days`: every try failed for 3 days; `http_410_gone`: the endpoint answered 410 Gone, and was disabled at once. Absent on events raised before Shouyin sent it (2026-12-07), which were all `failing_3_days`.',
       }),
     },
     when: "Every try to one of the merchant's API webhook endpoints failed for 3 days, or it answered 410 Gone: Shouyin disabled it (sent to the merchant's other endpoints; docs/webhooks.md).",
