@@ -5,7 +5,7 @@
 // automatically (`auto_refund_anomalies`, on by default); automatic refunds do not count in the
 // session's `amount_refunded`. Everything runs in workerd against the built-in simulators.
 
-import { env, runInDurableObject } from 'cloudflare:test';
+import { SELF, env, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CheckoutSession } from '../src/session/durable-object';
 import { alipayNotifyFields, postAlipayNotify, signedAlipayBody } from './alipay-notify';
@@ -14,7 +14,6 @@ import { controlOk } from './contract/sandbox';
 import { createSession, drain, retrieve, setClock, setProviderFetch, snapshot, startAttempt, type Merchant } from './contract/session';
 import { wechatSandbox } from './contract/wechat-v3';
 import { TEST } from './fixtures/config';
-import { SELF } from 'cloudflare:test';
 import { SK, captureWebhooks } from './helpers';
 
 const m: Merchant = { id: TEST.merchant_id, key: SK };
@@ -104,7 +103,9 @@ describe('one session paid with WeChat Pay and with Alipay', () => {
       // Alipay signed anew (new notify_time and notify_id, the same trade).
       await controlOk('alipay', SK, `/orders/${aliId}/notify`, {});
       const ledger = await controlOk<{ trade: { trade_no: string } }>('alipay', SK, `/orders/${aliId}`);
-      const again = await postAlipayNotify(await signedAlipayBody(alipayNotifyFields(aliId, { trade_no: ledger.trade.trade_no, notify_id: `again${Date.now()}` })));
+      const again = await postAlipayNotify(
+        await signedAlipayBody(alipayNotifyFields(aliId, { trade_no: ledger.trade.trade_no, notify_id: `again${Date.now()}` })),
+      );
       expect(await again.text()).toBe('success');
       // Past the refund and close retries: nothing new runs either.
       await setClock(s.id, 60_000);
