@@ -144,6 +144,7 @@ const en = {
     currency_mismatch: 'Currency mismatch',
     app_mismatch: 'Paid to another app',
     merchant_mismatch: 'Paid to another merchant',
+    channel_mismatch: 'Paid on another rail',
     unknown_attempt: 'Unknown order',
   } as Record<string, string>,
   autoRefundStatus: {
@@ -358,6 +359,7 @@ const zh: Strings = {
     currency_mismatch: '币种不符',
     app_mismatch: '付至其他应用',
     merchant_mismatch: '付至其他商户',
+    channel_mismatch: '付款渠道不符',
     unknown_attempt: '未知订单',
   },
   autoRefundStatus: { pending: '处理中', succeeded: '已退款', failed: '失败', disabled: '未开启（auto_refund_anomalies）', not_applicable: '不适用' },

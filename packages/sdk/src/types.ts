@@ -155,6 +155,7 @@ export interface PaymentAnomaly {
     | 'currency_mismatch'
     | 'app_mismatch'
     | 'merchant_mismatch'
+    | 'channel_mismatch'
     | 'unknown_attempt'
     | 'reverse_window_closed';
   channel: Channel | null;

@@ -79,7 +79,12 @@ describe('the provider registry', () => {
   it("resolves a merchant's providers by channel and by the id stored with an attempt", () => {
     const v2 = merchant(WECHAT_TEST.v2_merchant_id);
     expect(resolveProvider(v2, 'wechat_pay')?.provider.id).toBe('wechat-v2');
-    expect(resolveProviderById(v2, 'wechat-v2')?.identity).toEqual({ appId: WECHAT_TEST.v2_appid, providerMerchantId: WECHAT_TEST.v2_mch_id });
+    expect(resolveProviderById(v2, 'wechat-v2')?.identity).toEqual({
+      appId: WECHAT_TEST.v2_appid,
+      providerMerchantId: WECHAT_TEST.v2_mch_id,
+      channel: 'wechat_pay',
+      provider: 'wechat-v2',
+    });
     // An attempt made with APIv3 before the merchant moved to APIv2 finds no provider, rather than the wrong one.
     expect(resolveProviderById(v2, 'wechat-v3')).toBeNull();
     expect(resolveProviderById(v2, 'no-such-provider')).toBeNull();

@@ -5,7 +5,7 @@
 import type { Channel, Flow } from '../contract';
 import type { MerchantConfig } from '../config';
 import { ConfigError, obj } from '../lib/config-fields';
-import type { ChannelInfo, ExpectedIdentity, PaymentProvider, ProviderEntry } from './types';
+import type { ChannelInfo, PaymentIdentity, PaymentProvider, ProviderEntry } from './types';
 import { alipayEntry } from './alipay/entry';
 import { unionpayEntry } from './unionpay/entry';
 import { wechatV2Entry } from './wechat-v2/entry';
@@ -70,13 +70,13 @@ export interface ResolvedProvider {
   /** The provider, offering the flows this merchant's config allows. */
   provider: PaymentProvider<unknown>;
   config: unknown;
-  /** The ids a verified payment must carry to belong to this merchant. */
-  identity: ExpectedIdentity;
+  /** The ids a verified payment must carry to belong to this merchant, and the rail (channel, provider) it comes through. */
+  identity: PaymentIdentity;
 }
 
 function resolve(entry: ProviderEntry, config: unknown): ResolvedProvider {
   const flows: readonly Flow[] = entry.flows ? entry.flows(config) : entry.provider.flows;
-  return { entry, provider: { ...entry.provider, flows }, config, identity: entry.identity(config) };
+  return { entry, provider: { ...entry.provider, flows }, config, identity: { ...entry.identity(config), channel: entry.channel.id, provider: entry.id } };
 }
 
 /** The merchant's provider for a channel, or null when the channel is not configured. */

@@ -202,6 +202,16 @@ export interface ExpectedIdentity {
 }
 
 /**
+ * The identity a payment report is checked against, with the rail that verified it: the channel and
+ * provider whose notify route, query or pay call the report came through. A verified report is only
+ * ever about an order on that rail, so it can pay only an attempt made with that provider.
+ */
+export interface PaymentIdentity extends ExpectedIdentity {
+  channel: Channel;
+  provider: string;
+}
+
+/**
  * Where the shopper is, as worker/src/session/environment.ts reads it from the User-Agent:
  * - `desktop`: a computer's browser. The phone in the shopper's hand scans a QR code.
  * - `mobile`: a phone or tablet browser outside the wallets. Wallet redirects (WeChat H5, Alipay wap,

@@ -15,7 +15,7 @@
 import type { Channel } from '../contract';
 import { ErrorCode, ErrorType, ShouyinError, type ErrorData } from '../lib/errors';
 import type { ResolvedProvider } from '../providers/registry';
-import type { CodePayResult, ExpectedIdentity, PaymentFacts, QueryResult, ReverseResult } from '../providers/types';
+import type { CodePayResult, PaymentIdentity, PaymentFacts, QueryResult, ReverseResult } from '../providers/types';
 import { attemptIdFor } from './ids';
 import { maskPaymentCode } from './payment-code';
 import type { SessionHost } from './refund-engine';
@@ -30,7 +30,7 @@ export type BarcodeFault = 'barcode.afterPay' | 'query.beforeStore' | 'reverse.a
 /** What the engine needs from the session's Durable Object: the refund engine's host, plus these. */
 export interface BarcodeHost extends Omit<SessionHost, 'fault'> {
   /** The Durable Object's one way to apply a payment (decidePayment, events, anomalies, refunds). */
-  applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'pay' | 'query'): void;
+  applyPayment(p: PaymentFacts, raw: unknown, identity: PaymentIdentity, source: 'pay' | 'query'): void;
   fault(point: BarcodeFault): void;
   rearm(): Promise<void>;
 }
@@ -133,7 +133,7 @@ export class BarcodeEngine {
     return { ok: true, value: this.view(id)! };
   }
 
-  private applyPayResult(id: string, result: CodePayResult, identity: ExpectedIdentity): void {
+  private applyPayResult(id: string, result: CodePayResult, identity: PaymentIdentity): void {
     const { store } = this.host;
     const now = this.host.now();
     store.recordProviderMessage(

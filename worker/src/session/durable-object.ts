@@ -20,7 +20,7 @@ import { paymentOfEvent } from '../reports/payment-index';
 import { eventLogFor, limiterFor, listIndexFor, paymentIndexFor, statsShardName, utcDay, webhooksFor } from '../shards';
 import { takeToken, type BucketState } from '../lib/token-bucket';
 import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../providers/registry';
-import type { ExpectedIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
+import type { PaymentIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
 import { attemptIdFor } from './ids';
@@ -167,7 +167,7 @@ export class CheckoutSession extends DurableObject<Env> {
       resolvedFor: (a: AttemptRow) => this.resolvedFor(a),
       providerCtx: () => this.providerCtx(this.merchant(this.requireSession())),
       notifyUrl: (channel: string) => `${publicBaseUrl(this.env)}/notify/${channel}/${this.requireSession().merchant_id}`,
-      applyPayment: (p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'pay' | 'query') => void this.applyPayment(p, raw, identity, source),
+      applyPayment: (p: PaymentFacts, raw: unknown, identity: PaymentIdentity, source: 'pay' | 'query') => void this.applyPayment(p, raw, identity, source),
       fault: (point: FaultPoint) => this.fault(point),
       changed: () => this.wake(),
       rearm: () => this.rearm(),
@@ -617,7 +617,7 @@ export class CheckoutSession extends DurableObject<Env> {
    * Applies a verified notify. Returns only after the effect is stored, so the caller may send the
    * provider its success ack (never before).
    */
-  async applyNotify(merchantId: string, event: NotifyEvent, identity: ExpectedIdentity): Promise<Rpc<NotifyOutcome>> {
+  async applyNotify(merchantId: string, event: NotifyEvent, identity: PaymentIdentity): Promise<Rpc<NotifyOutcome>> {
     await this.enter();
     const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
@@ -644,7 +644,7 @@ export class CheckoutSession extends DurableObject<Env> {
     return { ok: true, value: outcome };
   }
 
-  private applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'notify' | 'query' | 'pay'): NotifyOutcome {
+  private applyPayment(p: PaymentFacts, raw: unknown, identity: PaymentIdentity, source: 'notify' | 'query' | 'pay'): NotifyOutcome {
     const now = this.clock.now();
     const d = decidePayment(this.store.state()!, p, identity);
     let outcome: NotifyOutcome = 'already_applied';
@@ -662,7 +662,11 @@ export class CheckoutSession extends DurableObject<Env> {
         this.emit('checkout.session.paid', now);
         outcome = 'paid';
       } else if (d.kind === 'anomaly') {
-        const known = this.store.attempt(d.attemptId);
+        // Another rail's payment is not on this attempt's order: the attempt stays as it is (its own
+        // order may still be paid), nothing is refunded through its provider, and the event names the
+        // rail the money is on.
+        const foreign = d.reason === 'channel_mismatch';
+        const known = foreign ? null : this.store.attempt(d.attemptId);
         if (known) {
           this.store.recordAttemptPayment(d.attemptId, p.providerTransactionId, p.amount, p.paidAt, d.reason);
           this.barcode.markPaid(d.attemptId, now);
@@ -680,8 +684,8 @@ export class CheckoutSession extends DurableObject<Env> {
           merchant_order_id: s.merchant_order_id,
           attempt: d.attemptId,
           reason: d.reason,
-          channel: known?.channel ?? null,
-          provider: known?.provider ?? null,
+          channel: foreign ? identity.channel : (known?.channel ?? null),
+          provider: foreign ? identity.provider : (known?.provider ?? null),
           amount: p.amount,
           currency: p.currency,
           provider_transaction_id: p.providerTransactionId,

@@ -4,7 +4,7 @@
 // the Durable Object's one applyPayment (the decision is decidePayment in state-machine.ts).
 // Payment-code orders are never closed: they are queried and reversed by barcode-engine.ts.
 
-import type { ExpectedIdentity, PaymentFacts } from '../providers/types';
+import type { PaymentIdentity, PaymentFacts } from '../providers/types';
 import type { BarcodeEngine } from './barcode-engine';
 import type { SessionHost } from './refund-engine';
 import { CLOSE_RETRY_MS, at, nextQuery, type QueryPace } from './schedules';
@@ -16,7 +16,7 @@ export type OrderFault = 'query.beforeStore' | 'close.afterProvider';
 export interface OrderHost extends Omit<SessionHost, 'fault'> {
   fault(point: OrderFault): void;
   /** The Durable Object's one way to apply a payment (decidePayment, events, anomalies, refunds). */
-  applyPayment(p: PaymentFacts, raw: unknown, identity: ExpectedIdentity, source: 'query'): void;
+  applyPayment(p: PaymentFacts, raw: unknown, identity: PaymentIdentity, source: 'query'): void;
   /** Whether a shopper watches the session now (a status WebSocket, a long-poll, a recent status request). */
   watched(): boolean;
 }

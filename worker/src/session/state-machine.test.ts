@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { PaymentIdentity } from '../providers/types';
 import {
   BARCODE_DEADLINE_MS,
   BARCODE_QUERY_MS,
@@ -34,7 +35,9 @@ const session = (over: Partial<SessionState> = {}): SessionState => ({
   attempts: [attempt('a1')],
   ...over,
 });
-const expected = { appId: 'wx1', providerMerchantId: '1900000109' };
+const expected: PaymentIdentity = { appId: 'wx1', providerMerchantId: '1900000109', channel: 'wechat_pay', provider: 'wechat-v3' };
+/** The same merchant's Alipay rail: what an Alipay notify, query or pay call is checked against. */
+const viaAlipay: PaymentIdentity = { appId: 'wx1', providerMerchantId: '1900000109', channel: 'alipay', provider: 'alipay' };
 const pay = (over: Record<string, unknown> = {}) => ({
   attemptId: 'a1',
   amount: 8888,
@@ -71,6 +74,28 @@ describe('decidePayment', () => {
   });
   it('records an unknown attempt as an anomaly', () => {
     expect(decidePayment(session(), pay({ attemptId: 'zz' }), expected)).toMatchObject({ kind: 'anomaly', reason: 'unknown_attempt' });
+  });
+  describe("a verified payment from another rail than the attempt's", () => {
+    const alipay = attempt('a2', { channel: 'alipay', provider: 'alipay' });
+    it('is a channel_mismatch anomaly, never paid and never refunded through the attempt', () => {
+      const s = session({ channels: ['wechat_pay', 'alipay'], attempts: [attempt('a1'), alipay] });
+      expect(decidePayment(s, pay({ attemptId: 'a2' }), expected)).toEqual({ kind: 'anomaly', reason: 'channel_mismatch', refund: false, attemptId: 'a2' });
+      // The attempt's own rail still pays it.
+      expect(decidePayment(s, pay({ attemptId: 'a2' }), viaAlipay)).toEqual({ kind: 'paid', attemptId: 'a2' });
+      expect(decidePayment(s, pay(), viaAlipay)).toEqual({ kind: 'anomaly', reason: 'channel_mismatch', refund: false, attemptId: 'a1' });
+    });
+    it('is told apart by provider within one channel (WeChat Pay APIv3 vs APIv2)', () => {
+      const v2: PaymentIdentity = { ...expected, provider: 'wechat-v2' };
+      expect(decidePayment(session(), pay(), v2)).toEqual({ kind: 'anomaly', reason: 'channel_mismatch', refund: false, attemptId: 'a1' });
+    });
+    it('is checked before everything the attempt or session already holds', () => {
+      const bound = session({ status: 'paid', paidAttemptId: 'a2', channels: ['wechat_pay', 'alipay'], attempts: [alipay] });
+      expect(decidePayment(bound, pay({ attemptId: 'a2' }), expected)).toMatchObject({ kind: 'anomaly', reason: 'channel_mismatch', refund: false });
+      const ended = session({ status: 'expired', attempts: [alipay] });
+      expect(decidePayment(ended, pay({ attemptId: 'a2' }), expected)).toMatchObject({ kind: 'anomaly', reason: 'channel_mismatch', refund: false });
+      const givenUp = session({ attempts: [{ ...alipay, flow: 'barcode', barcode: 'reversing' }] });
+      expect(decidePayment(givenUp, pay({ attemptId: 'a2' }), expected)).toMatchObject({ kind: 'anomaly', reason: 'channel_mismatch', refund: false });
+    });
   });
   it('records an anomaly once per attempt', () => {
     const s = session({ attempts: [attempt('a1', { anomaly: 'amount_mismatch', status: 'succeeded' })] });

@@ -19,7 +19,7 @@
 import type { AttemptStatus, Channel, Flow, SessionStatus } from '../contract';
 import { ErrorType } from '../lib/errors';
 import { channelInfo } from '../providers/registry';
-import type { ExpectedIdentity } from '../providers/types';
+import type { PaymentIdentity } from '../providers/types';
 
 export interface AttemptState {
   id: string;
@@ -79,6 +79,13 @@ export type AnomalyReason =
   | 'currency_mismatch'
   | 'app_mismatch'
   | 'merchant_mismatch'
+  /**
+   * A verified payment on another rail's order: a notify (say WeChat Pay's) whose order number is an
+   * attempt made with another provider (say Alipay). Money moved on the reporting rail, not on the
+   * attempt's order, so the attempt is left as it is (its own order may still be paid) and nothing is
+   * refunded through its provider: a person returns the money on the reporting rail.
+   */
+  | 'channel_mismatch'
   | 'unknown_attempt'
   | 'late_payment'
   | 'duplicate_payment'
@@ -95,9 +102,15 @@ export type PaymentDecision =
   /** A payment-code order the till gave up on: reverse it (again); its reversal returns the money. */
   | { kind: 'reverse'; attemptId: string };
 
-export function decidePayment(s: SessionState, p: ReportedPayment, expected: ExpectedIdentity): PaymentDecision {
+export function decidePayment(s: SessionState, p: ReportedPayment, expected: PaymentIdentity): PaymentDecision {
   const attempt = s.attempts.find((a) => a.id === p.attemptId);
   if (!attempt) return { kind: 'anomaly', reason: 'unknown_attempt', refund: false, attemptId: p.attemptId };
+  // The rail first: a provider verifies only its own orders, so its report can be about this attempt
+  // only when the attempt was made with it. Another rail's payment never binds, repeats, reverses or
+  // refunds this attempt, whatever the attempt's state (docs/reliability.md#anomalies).
+  if (expected.channel !== attempt.channel || expected.provider !== attempt.provider) {
+    return { kind: 'anomaly', reason: 'channel_mismatch', refund: false, attemptId: attempt.id };
+  }
   if (s.paidAttemptId === attempt.id) return { kind: 'already_applied' };
   if (attempt.anomaly !== null) return { kind: 'already_applied' };
   if (GIVEN_UP.includes(attempt.barcode)) return { kind: 'reverse', attemptId: attempt.id };

@@ -31,12 +31,13 @@ export const PaymentAnomaly = z
         'currency_mismatch',
         'app_mismatch',
         'merchant_mismatch',
+        'channel_mismatch',
         'unknown_attempt',
         'reverse_window_closed',
       ])
       .openapi({
         description:
-          "Why the money cannot be the session's payment (docs/reliability.md). `reverse_window_closed`: a payment-code order the till gave up on could not be reversed before the provider stopped accepting reversals; check the order in the provider's merchant platform and refund it there if it was paid.",
+          "Why the money cannot be the session's payment (docs/reliability.md). `reverse_window_closed`: a payment-code order the till gave up on could not be reversed before the provider stopped accepting reversals; check the order in the provider's merchant platform and refund it there if it was paid. `channel_mismatch`: a verified payment from one rail named an order made on another (`channel` and `provider` are the rail the money is on); refund it on that rail.",
       }),
     channel: Channel.nullable(),
     provider: z.string().nullable(),
