@@ -99,7 +99,11 @@ async function stubFor(c: { env: AppEnv['Bindings'] }, id: string) {
   return stub;
 }
 
-/** A session's refusal: "no such session" reads the same for a made-up id and a session deleted by retention. */
+/**
+ * A session's refusal: "no such session" reads the same for a made-up id, a session deleted by
+ * retention and a well-formed client secret that is not the session's (the Durable Object answers it
+ * not found).
+ */
 const clientError = (e: ErrorData, id: string): Response => (e.type === ErrorType.not_found ? errorResponse(sessionNotFound(id)) : errorDataResponse(e));
 
 const sessionId = z.object({
