@@ -21,9 +21,13 @@ async function context(opts = DESKTOP, locale = 'zh-CN'): Promise<BrowserContext
   return browser.newContext({ ...opts, locale });
 }
 
+/** Every client secret a test handed to a page: none may appear in a URL the page asks for. */
+const secrets: string[] = [];
+
 /** Opens the demo's checkout page for a new session; returns the widget with the channel list showing. */
 async function openCheckout(page: Page, lang?: 'en'): Promise<{ w: Widget; sessionId: string }> {
   const s = await createSession();
+  secrets.push(s.client_secret);
   await page.goto(`${baseUrl}/demo/checkout/${s.id}${lang ? `?lang=${lang}` : ''}`);
   const w = new Widget(page);
   await w.button(/微信支付|WeChat Pay/).waitFor();
@@ -75,8 +79,12 @@ describe('status: push over the WebSocket, long-poll fallback', () => {
       await recordEvents(page);
       const sockets: string[] = [];
       const polls: string[] = [];
+      const urls: string[] = [];
       page.on('websocket', (ws) => sockets.push(ws.url()));
-      page.on('request', (r) => r.url().includes('/status?wait=') && polls.push(r.url()));
+      page.on('request', (r) => {
+        urls.push(r.url());
+        if (r.url().includes('/status?wait=')) polls.push(r.url());
+      });
       // A proxy or firewall that refuses WebSockets: the upgrade fails before the socket opens.
       if (mode === 'long-poll') await page.routeWebSocket(/\/stream/, (ws) => ws.close({ code: 1006 }));
       const times: number[] = [];
@@ -89,9 +97,15 @@ describe('status: push over the WebSocket, long-poll fallback', () => {
       results[mode] = times;
       if (mode === 'push') {
         expect(sockets.length).toBeGreaterThanOrEqual(RUNS);
-        expect(sockets[0]).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/client\/sessions\/cs_\w+\/stream\?client_secret=cs_/);
+        // The secret rides in Sec-WebSocket-Protocol; the socket only opens (no long-poll) when the
+        // server selected shouyin.v1, which Chromium insists on.
+        expect(sockets[0]).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/client\/sessions\/cs_\w+\/stream$/);
         expect(polls).toEqual([]);
       } else expect(polls.length).toBeGreaterThanOrEqual(RUNS);
+      // No URL the page asked for (documents, scripts, API calls, sockets) carries a client secret.
+      expect(urls.length).toBeGreaterThan(RUNS);
+      for (const url of [...urls, ...sockets]) for (const secret of secrets) expect(url).not.toContain(secret);
+      expect(urls.join('\n')).not.toMatch(/_secret_|client_secret=/);
       expect(errors).toEqual([]);
       await ctx.close();
     });

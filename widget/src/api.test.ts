@@ -172,11 +172,19 @@ describe('the widget’s language', () => {
 });
 
 describe('streamUrl', () => {
-  it('is the WebSocket twin of the API base, with the client secret in the query', () => {
-    const s = 'cs_abc_secret_x+y/z';
-    expect(createClientApi('https://pay.example.com/', s, 'cs_abc').streamUrl).toBe(
-      'wss://pay.example.com/v1/client/sessions/cs_abc/stream?client_secret=cs_abc_secret_x%2By%2Fz',
-    );
-    expect(createClientApi('http://127.0.0.1:8787', s, 'cs_abc').streamUrl).toMatch(/^ws:\/\/127\.0\.0\.1:8787\/v1\/client\/sessions\/cs_abc\/stream\?/);
+  it('is the WebSocket twin of the API base, with no client secret in it', () => {
+    const s = 'cs_abc_secret_xY9';
+    expect(createClientApi('https://pay.example.com/', s, 'cs_abc').streamUrl).toBe('wss://pay.example.com/v1/client/sessions/cs_abc/stream');
+    const local = createClientApi('http://127.0.0.1:8787', s, 'cs_abc').streamUrl;
+    expect(local).toBe('ws://127.0.0.1:8787/v1/client/sessions/cs_abc/stream');
+    expect(local).not.toContain('secret');
+  });
+
+  it('carries the client secret as a subprotocol, after shouyin.v1 (the one the server selects)', () => {
+    const s = 'cs_abc_secret_xY9';
+    const { streamProtocols } = createClientApi('https://pay.example.com/', s, 'cs_abc');
+    expect(streamProtocols).toEqual(['shouyin.v1', `shouyin.secret.${s}`]);
+    // Every protocol must be an RFC 7230 token, or the WebSocket constructor throws.
+    for (const p of streamProtocols) expect(p).toMatch(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/);
   });
 });

@@ -66,11 +66,14 @@ export interface ClientApi {
   createAttempt(channel: Channel, flow: Flow, signal?: AbortSignal): Promise<AttemptResponse>;
   /** Long-poll: the server answers when the version differs from `version`, or after `wait` s. */
   getStatus(version: number | undefined, wait: number, signal?: AbortSignal): Promise<StatusView>;
-  /**
-   * The status WebSocket's URL. Browsers cannot set headers on a WebSocket, so the client secret
-   * rides in the query (docs/widget.md); it grants no more than the bearer token does.
-   */
+  /** The status WebSocket's URL: no secret in it, since URLs end up in logs (docs/widget.md). */
   streamUrl: string;
+  /**
+   * The subprotocols the WebSocket offers: `shouyin.v1`, which the server selects, and the client
+   * secret as `shouyin.secret.<secret>`, the one header a page can set on a WebSocket. A secret is
+   * letters, digits, `_` and `-` (client-secret.ts), all valid in a protocol token.
+   */
+  streamProtocols: string[];
 }
 
 /**
@@ -122,7 +125,8 @@ export function createClientApi(
   }
 
   return {
-    streamUrl: `${root.replace(/^http/, 'ws')}/stream?client_secret=${encodeURIComponent(clientSecret)}`,
+    streamUrl: `${root.replace(/^http/, 'ws')}/stream`,
+    streamProtocols: ['shouyin.v1', `shouyin.secret.${clientSecret}`],
     getSession: (signal) => call<PublicSessionView>('', signal),
     createAttempt: (channel, flow, signal) => call<AttemptResponse>('/attempts', signal, { channel, flow }),
     // The server holds a status request up to `wait` s: allow that plus slack for slow networks.

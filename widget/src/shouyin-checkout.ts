@@ -193,7 +193,7 @@ export class ShouyinCheckout extends ElementBase {
         this.statusCtl.watch(
           (v, signal) => api.getStatus(v, LONG_POLL_WAIT, signal),
           undefined,
-          typeof WebSocket === 'function' ? () => new WebSocket(api.streamUrl) : undefined,
+          typeof WebSocket === 'function' ? () => new WebSocket(api.streamUrl, api.streamProtocols) : undefined,
         );
       }
     } catch (e) {

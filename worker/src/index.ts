@@ -6,7 +6,8 @@ import { describeApi, serveOpenApi } from './api/document';
 import type { Env } from './env';
 import { ErrorType, ShouyinError } from './lib/errors';
 import { withRegistryVersion } from './lib/outbound';
-import { clientApi, originCheck, originRefused } from './routes/client';
+import { clientApi } from './routes/client';
+import { streamRoute } from './routes/client-stream';
 import { errorResponse, type AppEnv } from './routes/http';
 import { adminApi } from './routes/admin';
 import { appleRoutes } from './routes/apple';
@@ -19,7 +20,6 @@ import { notifyRoutes } from './routes/notify';
 import { returnRoutes } from './routes/return';
 import { hostedRoutes } from './routes/hosted';
 import { wechatRoutes } from './routes/wechat-oauth';
-import { issuedSessionStub } from './session/ids';
 import { HOSTED_HEADER, HOSTED_PATH } from './session/links';
 
 export { CheckoutSession } from './session/durable-object';
@@ -32,25 +32,8 @@ export const app = new OpenAPIHono<AppEnv>();
 
 app.onError((err) => errorResponse(err));
 
-// The status WebSocket: browsers cannot send headers here, so the client secret is a query parameter,
-// checked by the session's Durable Object before it accepts the socket.
-app.get('/v1/client/sessions/:id/stream', async (c) => {
-  const id = c.req.param('id');
-  const missing = () => errorResponse(new ShouyinError(ErrorType.not_found, 'session_not_found', `No such checkout session: '${id}'.`));
-  const stub = await issuedSessionStub(c.env, id);
-  if (!stub) return missing();
-  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-    return errorResponse(new ShouyinError(ErrorType.invalid_request, 'websocket_expected', 'This endpoint takes a WebSocket upgrade.'));
-  }
-  // Browsers send Origin on WebSocket upgrades; a page the merchant did not list gets no socket,
-  // on top of the client secret the Durable Object checks.
-  const check = await originCheck(c, id);
-  if (check === 'refused') return errorResponse(originRefused(c.req.header('origin')!));
-  if (check === 'missing') return missing();
-  const res = await stub.fetch(c.req.raw);
-  // Deleted by retention: the same 404 as for an id that never existed.
-  return res.status === 404 ? missing() : res;
-});
+// The status WebSocket: the client secret in Sec-WebSocket-Protocol, never in the URL (routes/client-stream.ts).
+app.get('/v1/client/sessions/:id/stream', streamRoute);
 // The hosted page's widget reaches the client API under /pay (its api-base): the same routes, marked so
 // that the attempts it starts send the shopper back to the hosted page (session/links.ts).
 app.all(`${HOSTED_PATH}v1/client/*`, (c) => {

@@ -74,10 +74,15 @@ describe('a page on an origin the merchant did not list', () => {
     expect(await runInDurableObject(sessionStub(s.id), (o: CheckoutSession) => o.store.attempts())).toEqual([]);
   });
 
-  it('is told before its credentials are looked at', async () => {
+  it('is told only with the right secret: a wrong one reads as no such session, a malformed one as malformed', async () => {
     const s = await createSession();
-    const res = await call(`${s.id}/status`, 'cs_wrong', 'https://evil.test');
-    expect((await errorOf(res)).code).toBe('origin_not_allowed');
+    const wrong = await call(`${s.id}/status`, `${s.id}_secret_wrong`, 'https://evil.test');
+    expect(wrong.status).toBe(404);
+    expect(wrong.headers.get('access-control-allow-origin')).toBe('https://evil.test');
+    expect((await errorOf(wrong)).code).toBe('session_not_found');
+    const malformed = await call(`${s.id}/status`, 'cs_wrong', 'https://evil.test');
+    expect(malformed.status).toBe(401);
+    expect(await errorOf(malformed)).toMatchObject({ code: 'invalid_client_secret', param: 'authorization' });
   });
 });
 
@@ -105,7 +110,7 @@ describe('an unknown session', () => {
   });
 
   it('a malformed id is session_not_found too', async () => {
-    const res = await call('nope', 'nope_secret_x', 'https://shop.test');
+    const res = await call('nope', `cs_${'Z'.repeat(24)}_secret_x`, 'https://shop.test');
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe('session_not_found');
   });
@@ -117,15 +122,19 @@ describe('an unknown session', () => {
 });
 
 describe('a listed origin', () => {
-  it('reads the session, and its errors: a wrong secret is invalid_client_secret', async () => {
+  it('reads the session, and its errors: a wrong secret is session_not_found, a malformed one invalid_client_secret', async () => {
     const s = await createSession();
     const ok = await call(s.id, s.client_secret, 'https://shop.test');
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.test');
-    const bad = await call(s.id, `${s.id}_secret_wrong`, 'https://shop.test');
+    const wrong = await call(s.id, `${s.id}_secret_wrong`, 'https://shop.test');
+    expect(wrong.status).toBe(404);
+    expect(wrong.headers.get('access-control-allow-origin')).toBe('https://shop.test');
+    expect((await errorOf(wrong)).code).toBe('session_not_found');
+    const bad = await call(s.id, `${s.id}_secret_`, 'https://shop.test');
     expect(bad.status).toBe(401);
     expect(bad.headers.get('access-control-allow-origin')).toBe('https://shop.test');
-    expect((await errorOf(bad)).code).toBe('invalid_client_secret');
+    expect(await errorOf(bad)).toMatchObject({ code: 'invalid_client_secret', param: 'authorization' });
     const none = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { origin: 'https://shop.test' } });
     expect(none.status).toBe(401);
     expect(none.headers.get('access-control-allow-origin')).toBe('https://shop.test');

@@ -225,7 +225,12 @@ describe('the client API', () => {
     expect((await widget(s, 'GET', '/status?wait=99')).body.error.param).toBe('wait');
     expect((await widget(s, 'POST', '/attempts', { channel: 'alipay', flow: 'qr' })).status).toBe(201);
     expect((await widget(s, 'POST', '/attempts', { channel: 'alipay', amount: 1 })).body.error.param).toBe('amount');
-    expect((await widget({ ...s, client_secret: `${s.id}_secret_wrong` }, 'GET', '')).body.error.code).toBe('invalid_client_secret');
+    // A well-formed wrong secret reads as no such session; only a malformed one is told so.
+    expect((await widget({ ...s, client_secret: `${s.id}_secret_wrong` }, 'GET', '')).body.error.code).toBe('session_not_found');
+    expect((await widget({ ...s, client_secret: `${s.id}_secret_wr.ng` }, 'GET', '')).body.error).toMatchObject({
+      code: 'invalid_client_secret',
+      param: 'authorization',
+    });
     expect((await widget({ id: 'cs_000000000000000000000000', client_secret: 'cs_000000000000000000000000_secret_x' }, 'GET', '')).body.error.code).toBe(
       'session_not_found',
     );

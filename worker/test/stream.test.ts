@@ -9,11 +9,26 @@ import { postNotify, signedNotify, transaction } from './wechat-notify';
 // A session here gets paid: its webhook needs somewhere to go.
 acceptWebhooks();
 
+/** The widget's way: the client secret offered as a subprotocol next to shouyin.v1, nothing in the URL. */
 function connect(id: string, secret: string, origin?: string, ip?: string) {
-  return SELF.fetch(`${BASE}/v1/client/sessions/${id}/stream?client_secret=${encodeURIComponent(secret)}`, {
-    headers: { upgrade: 'websocket', ...(origin ? { origin } : {}), ...(ip ? { 'cf-connecting-ip': ip } : {}) },
+  return SELF.fetch(`${BASE}/v1/client/sessions/${id}/stream`, {
+    headers: {
+      upgrade: 'websocket',
+      'sec-websocket-protocol': `shouyin.v1, shouyin.secret.${secret}`,
+      ...(origin ? { origin } : {}),
+      ...(ip ? { 'cf-connecting-ip': ip } : {}),
+    },
   });
 }
+
+/** The deprecated way (widgets before the subprotocol): the secret in the query. */
+function connectByQuery(id: string, secret: string, protocols?: string) {
+  return SELF.fetch(`${BASE}/v1/client/sessions/${id}/stream?client_secret=${encodeURIComponent(secret)}`, {
+    headers: { upgrade: 'websocket', ...(protocols ? { 'sec-websocket-protocol': protocols } : {}) },
+  });
+}
+
+const errorOf = async (res: Response) => ((await res.json()) as { error: { type: string; code: string; param?: string } }).error;
 
 /** Opens a socket that must be accepted, and accepts its end. */
 async function open(id: string, secret: string, ip: string): Promise<WebSocket> {
@@ -55,11 +70,66 @@ describe('GET /v1/client/sessions/:id/stream', () => {
     await deliverNow(s.id);
   });
 
-  it('refuses a wrong client secret, another origin and a plain GET', async () => {
+  it('takes the client secret as a subprotocol and selects shouyin.v1, never echoing the secret', async () => {
     const s = await createSession();
-    expect((await connect(s.id, `${s.client_secret}x`)).status).toBe(401);
+    const res = await connect(s.id, s.client_secret, 'https://shop.test');
+    expect(res.status).toBe(101);
+    expect(res.headers.get('sec-websocket-protocol')).toBe('shouyin.v1');
+    const ws = res.webSocket!;
+    const first = new Promise<string>((resolve) => ws.addEventListener('message', (e) => resolve(e.data as string), { once: true }));
+    ws.accept();
+    expect(JSON.parse(await first)).toMatchObject({ status: 'open' });
+    ws.close(1000, 'done');
+  });
+
+  it('still takes the deprecated ?client_secret= (pinned older widgets), selecting no subprotocol when none is offered', async () => {
+    const s = await createSession();
+    const res = await connectByQuery(s.id, s.client_secret);
+    expect(res.status).toBe(101);
+    expect(res.headers.get('sec-websocket-protocol')).toBeNull();
+    res.webSocket!.accept();
+    res.webSocket!.close(1000, 'done');
+    // Both forms at once: accepted when they agree, refused (before the session is looked up) when not.
+    const both = await connectByQuery(s.id, s.client_secret, `shouyin.v1, shouyin.secret.${s.client_secret}`);
+    expect(both.status).toBe(101);
+    expect(both.headers.get('sec-websocket-protocol')).toBe('shouyin.v1');
+    both.webSocket!.accept();
+    both.webSocket!.close(1000, 'done');
+    const other = `${s.id}_secret_${'x'.repeat(24)}`;
+    for (const [query, protocol] of [
+      [s.client_secret, other],
+      [other, s.client_secret],
+    ] as const) {
+      const res = await connectByQuery(s.id, query, `shouyin.v1, shouyin.secret.${protocol}`);
+      expect(res.status).toBe(401);
+      expect(await errorOf(res)).toMatchObject({ code: 'invalid_client_secret', param: 'client_secret' });
+    }
+  });
+
+  it('refuses a wrong client secret like an unknown session, and a malformed or missing one as such', async () => {
+    const s = await createSession();
+    const unknownId = 'cs_000000000000000000000000';
+    const unknown = await connect(unknownId, s.client_secret.replace(s.id, unknownId));
+    const wrong = await connect(s.id, `${s.id}_secret_${'x'.repeat(24)}`);
+    expect(wrong.status).toBe(404);
+    expect(wrong.headers.get('sec-websocket-protocol')).toBeNull();
+    expect((await wrong.text()).replaceAll(s.id, unknownId)).toBe(await unknown.text());
+    expect((await connectByQuery(s.id, `${s.client_secret}x`)).status).toBe(404);
+    const malformed = await connect(s.id, `${s.client_secret}!`);
+    expect(malformed.status).toBe(401);
+    expect(await errorOf(malformed)).toMatchObject({ code: 'invalid_client_secret', param: 'Sec-WebSocket-Protocol' });
+    const none = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/stream`, { headers: { upgrade: 'websocket', 'sec-websocket-protocol': 'shouyin.v1' } });
+    expect(none.status).toBe(401);
+    expect((await errorOf(none)).code).toBe('missing_client_secret');
+  });
+
+  it('refuses another origin (with the right secret) and a plain GET', async () => {
+    const s = await createSession();
     expect((await connect(s.id, s.client_secret, 'https://evil.test')).status).toBe(403);
-    expect((await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/stream?client_secret=${s.client_secret}`)).status).toBe(426);
+    // From an unlisted origin a wrong secret learns nothing either.
+    expect((await connect(s.id, `${s.id}_secret_${'x'.repeat(24)}`, 'https://evil.test')).status).toBe(404);
+    const plain = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/stream`, { headers: { 'sec-websocket-protocol': `shouyin.secret.${s.client_secret}` } });
+    expect(plain.status).toBe(426);
   });
 
   it('caps sockets per client IP (5) and per session (20) with 429 too_many_streams; closing one frees a slot', async () => {

@@ -5,8 +5,12 @@
 // what is wrong — `origin_not_allowed` for a page the merchant did not list in allowed_origins,
 // `session_not_found` for an id that is no session — instead of a preflight failure the browser
 // reports as a network error. A request from an origin the merchant did not list is refused before
-// anything else is read (403), and only its error is readable to that page: the session and its
+// anything of the session is read (403), and only its error is readable to that page: the session and its
 // attempts are answered to listed origins only (docs/widget.md#errors).
+//
+// Existence is told to the holder of the client secret only (SECURITY.md, "Client secrets"): a missing
+// or malformed secret is refused before the session is looked up (alike for every id), and a
+// well-formed wrong one — from any origin — is answered exactly like a session that does not exist.
 
 import { createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -33,16 +37,16 @@ const sessionNotFound = (id: string) => new ShouyinError(ErrorType.not_found, 's
 
 /**
  * Where the request's Origin stands with the session's merchant: `none` (no Origin header, or this
- * Worker's own origin), `allowed`, `refused`, or `missing` (no such session). Read without the
- * client secret and without creating anything for an unknown id.
+ * Worker's own origin), `allowed`, `refused`, or `missing` (no such session, or `secret` is not its
+ * client secret: the two read alike). Creates nothing for an unknown id.
  */
-export async function originCheck(c: Context<AppEnv>, sessionId: string): Promise<'none' | 'allowed' | 'refused' | 'missing'> {
+export async function originCheck(c: Context<AppEnv>, sessionId: string, secret: string): Promise<'none' | 'allowed' | 'refused' | 'missing'> {
   const origin = c.req.header('origin');
   if (!origin || origin === new URL(c.req.url).origin) return 'none';
   // A made-up id (its tag does not verify, session/ids.ts) is missing without any object touched.
   const stub = await issuedSessionStub(c.env, sessionId);
   if (!stub) return 'missing';
-  const merchantId = await stub.merchantIdForCors();
+  const merchantId = await stub.merchantIdForClient(secret);
   if (!merchantId) return 'missing';
   return (await merchantById(c.env, merchantId))?.allowed_origins.includes(origin) ? 'allowed' : 'refused';
 }
@@ -73,7 +77,13 @@ const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
     });
   }
   const id = c.req.param('id') ?? '';
-  const check = await originCheck(c, id);
+  let secret: string;
+  try {
+    secret = clientSecretOf(c);
+  } catch (e) {
+    return withCors(errorResponse(e));
+  }
+  const check = await originCheck(c, id, secret);
   if (check === 'missing') return withCors(errorResponse(sessionNotFound(id)));
   if (check === 'refused') return withCors(errorResponse(originRefused(origin!)));
   await next();
@@ -89,7 +99,11 @@ async function stubFor(c: { env: AppEnv['Bindings'] }, id: string) {
   return stub;
 }
 
-/** A session's refusal: "no such session" reads the same for a made-up id and a session deleted by retention. */
+/**
+ * A session's refusal: "no such session" reads the same for a made-up id, a session deleted by
+ * retention and a well-formed client secret that is not the session's (the Durable Object answers it
+ * not found).
+ */
 const clientError = (e: ErrorData, id: string): Response => (e.type === ErrorType.not_found ? errorResponse(sessionNotFound(id)) : errorDataResponse(e));
 
 const sessionId = z.object({

@@ -6,6 +6,7 @@ import type { MerchantConfig } from '../config';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, notFound, type ErrorData } from '../lib/errors';
 import { merchantByApiKey } from '../merchants';
+import { isWellFormedClientSecret } from '../session/ids';
 
 /** `rawBody`: the request body as received, kept by the API's body reader (api/openapi.ts) for Idempotency-Key fingerprints. */
 export type AppEnv = { Bindings: Env; Variables: { merchant: MerchantConfig; rawBody: string } };
@@ -53,13 +54,28 @@ export async function authenticateMerchant(c: Context<AppEnv>): Promise<Merchant
   return found;
 }
 
+/**
+ * The client secret of a client API call, checked for its shape only. Asked before the session is
+ * looked up, so a missing or malformed secret is answered alike whether the session exists or not;
+ * a well-formed wrong one reads as no such session (SECURITY.md, "Client secrets").
+ */
 export function clientSecretOf(c: Context): string {
   const s = bearer(c);
   if (!s) {
     throw new ShouyinError(ErrorType.authentication, 'missing_client_secret', 'Send the session client secret as `Authorization: Bearer cs_…_secret_…`.');
   }
+  if (!isWellFormedClientSecret(s)) throw malformedClientSecret('authorization');
   return s;
 }
+
+/** A client secret that is not `cs_<id>_secret_<random>`, named by where it came (`param`). */
+export const malformedClientSecret = (param: string): ShouyinError =>
+  new ShouyinError(
+    ErrorType.authentication,
+    'invalid_client_secret',
+    "The client secret is not of the form cs_…_secret_… (a checkout session's `client_secret`).",
+    param,
+  );
 
 /** Reads a body up to `limit` bytes; a bigger one is refused before it is buffered. */
 export async function readBody(req: Request, limit: number): Promise<string> {

@@ -23,7 +23,7 @@ import { resolveProvider, resolveProviderById, type ResolvedProvider } from '../
 import type { PaymentIdentity, NotifyEvent, PaymentFacts, ProviderContext } from '../providers/types';
 import { BarcodeEngine } from './barcode-engine';
 import { detectEnvironment, usableFlows } from './environment';
-import { attemptIdFor } from './ids';
+import { STREAM_SECRET_HEADER, attemptIdFor } from './ids';
 import { MAX_ATTEMPTS_PER_SESSION, MERCHANT_ATTEMPTS, SESSION_ATTEMPTS } from './limits';
 import { hostedPageUrl, providerReturnUrl } from './links';
 import { OrderEngine } from './order-engine';
@@ -361,9 +361,19 @@ export class CheckoutSession extends DurableObject<Env> {
 
   // ── client API (the widget) ────────────────────────────────────────────────────────────────────
 
-  /** The merchant id, for the client API's origin check (before any credential is read). Null: no such session. */
+  /** The merchant id, for WeChat's JSAPI OAuth hop (its link is signed: routes/wechat-oauth.ts). Null: no such session. */
   merchantIdForCors(): string | null {
     return this.existing()?.merchant_id ?? null;
+  }
+
+  /**
+   * The session's merchant, for the client API's origin check, when `secret` is this session's client
+   * secret; null otherwise, so a wrong secret learns no more than an unknown session would (a page on an
+   * unlisted origin is told `origin_not_allowed` only with the right secret).
+   */
+  merchantIdForClient(secret: string): string | null {
+    const s = this.authorizeClient(secret);
+    return s.ok ? s.value.merchant_id : null;
   }
 
   async clientView(secret: string, userAgent?: string): Promise<Rpc<PublicSessionView>> {
@@ -425,11 +435,14 @@ export class CheckoutSession extends DurableObject<Env> {
     return this.store.fact(`wechat_openid:${appid}`);
   }
 
-  /** `GET …/stream`: a hibernatable WebSocket that receives the StatusView on connect and on every change. */
+  /**
+   * `GET …/stream`: a hibernatable WebSocket that receives the StatusView on connect and on every change.
+   * The Worker's stream route (routes/client-stream.ts) hands over the client secret it read in
+   * STREAM_SECRET_HEADER, and the subprotocol it selected, if any, in Sec-WebSocket-Protocol.
+   */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
-    const secret = new URL(request.url).searchParams.get('client_secret') ?? '';
-    const s = this.authorizeClient(secret);
+    const s = this.authorizeClient(request.headers.get(STREAM_SECRET_HEADER) ?? '');
     if (!s.ok) return errorDataResponse(s.error);
     // The shopper's IP as Cloudflare's edge saw it; sockets are tagged with it, so the count per IP
     // survives hibernation (getWebSockets(tag)). Without the header (never at the edge) all share one tag.
@@ -457,7 +470,9 @@ export class CheckoutSession extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [ipTag]);
     server.send(JSON.stringify(statusView(s.value, this.store.attempts())));
     await this.seen(true);
-    return new Response(null, { status: 101, webSocket: client });
+    // A browser that offered subprotocols fails the connection unless one of them is selected (RFC 6455 §4.1).
+    const protocol = request.headers.get('sec-websocket-protocol');
+    return new Response(null, { status: 101, webSocket: client, headers: protocol ? { 'sec-websocket-protocol': protocol } : {} });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -1033,9 +1048,9 @@ export class CheckoutSession extends DurableObject<Env> {
   private authorizeClient(secret: string): Rpc<SessionRow> {
     const s = this.existing();
     if (!s) return CLIENT_NOT_FOUND;
-    if (!timingSafeEqual(secret, s.client_secret)) {
-      return fail(ErrorType.authentication, ErrorCode.auth.invalid_client_secret, 'The client secret does not belong to this checkout session.');
-    }
+    // A wrong secret reads exactly like no session at all: a prober holding a session id (from a
+    // return URL, say) learns nothing of whether it is live (SECURITY.md, "Client secrets").
+    if (!timingSafeEqual(secret, s.client_secret)) return CLIENT_NOT_FOUND;
     return { ok: true, value: s };
   }
 

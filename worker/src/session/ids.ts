@@ -87,6 +87,23 @@ export async function newSessionId(env: Pick<Env, 'SHOUYIN_SESSION_ID_SECRET'>):
 }
 
 export const newClientSecret = (sessionId: string): string => `${sessionId}_secret_${randomKey(24)}`;
+
+/**
+ * The shape of a client secret, `cs_<session key>_secret_<random>`: letters and digits around `_`, so
+ * it is also a valid WebSocket subprotocol token (RFC 6455 §4.1, RFC 7230 §3.2.6), which is how the
+ * status stream receives it (docs/widget.md). Shouyin's random part is 24 characters; up to 64 are
+ * accepted as well-formed. A well-formed secret that is not the session's is answered exactly like a
+ * session that does not exist (SECURITY.md, "Client secrets"); only a malformed one is told so.
+ */
+const CLIENT_SECRET = new RegExp(`^cs_[0-9A-Za-z]{${SESSION_KEY_LENGTH}}_secret_[0-9A-Za-z]{1,64}$`);
+export const isWellFormedClientSecret = (s: string): boolean => CLIENT_SECRET.test(s);
+
+/**
+ * The header the Worker's stream route hands the client secret to the session's Durable Object in.
+ * Set by the route on the request it builds (never passed through from the browser), so the secret
+ * is in no URL, not even the Durable Object's.
+ */
+export const STREAM_SECRET_HEADER = 'x-shouyin-client-secret';
 export const newEventId = (): string => `evt_${randomKey(24)}`;
 /** A webhook endpoint created over the API (`we_config` is the one from the configuration). */
 export const newEndpointId = (): string => `we_${randomKey(24)}`;

@@ -26,7 +26,11 @@ function probes(id: string): (() => Promise<Response>)[] {
         headers: { ...bearer, 'content-type': 'application/json' },
         body: JSON.stringify({ channel: 'wechat_pay', flow: 'qr' }),
       }),
-    () => SELF.fetch(`${BASE}/v1/client/sessions/${id}/stream?client_secret=x`, { headers: { upgrade: 'websocket', origin: 'https://shop.test' } }),
+    () =>
+      SELF.fetch(`${BASE}/v1/client/sessions/${id}/stream`, {
+        headers: { upgrade: 'websocket', origin: 'https://shop.test', 'sec-websocket-protocol': `shouyin.v1, shouyin.secret.${bearer.authorization.slice(7)}` },
+      }),
+    () => SELF.fetch(`${BASE}/v1/client/sessions/${id}/stream?client_secret=${bearer.authorization.slice(7)}`, { headers: { upgrade: 'websocket' } }),
     () => SELF.fetch(`${BASE}/return/${id}`, { redirect: 'manual' }),
     () => SELF.fetch(`${BASE}/return/${id}`, { method: 'POST', redirect: 'manual' }),
     () => api(`/v1/checkout/sessions/${id}`),
@@ -90,5 +94,90 @@ describe('made-up session ids', () => {
     const s = await createSession();
     const res = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}/status`, { headers: { authorization: `Bearer ${s.client_secret}` } });
     expect(res.status).toBe(200);
+  });
+});
+
+/**
+ * Every client route, as a prober holding a session id but not its secret would call it: with a
+ * well-formed secret of that id (`cs_<id>_secret_<random>`), from no page, a listed page and another.
+ */
+function clientProbes(id: string, secret: string): [string, () => Promise<Response>][] {
+  const out: [string, () => Promise<Response>][] = [];
+  for (const origin of [undefined, 'https://shop.test', 'https://evil.test']) {
+    const o: Record<string, string> = origin ? { origin } : {};
+    const auth = { ...o, authorization: `Bearer ${secret}` };
+    const at = (path: string) => `${BASE}/v1/client/sessions/${id}${path}`;
+    out.push(
+      [`${origin} preflight`, () => SELF.fetch(at('/status'), { method: 'OPTIONS', headers: { ...o, 'access-control-request-method': 'GET' } })],
+      [`${origin} GET session`, () => SELF.fetch(at(''), { headers: auth })],
+      [`${origin} GET status`, () => SELF.fetch(at('/status'), { headers: auth })],
+      [`${origin} GET status long-poll`, () => SELF.fetch(at('/status?wait=1&version=0'), { headers: auth })],
+      [
+        `${origin} POST attempts`,
+        () =>
+          SELF.fetch(at('/attempts'), {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify({ channel: 'wechat_pay', flow: 'qr' }),
+          }),
+      ],
+      [`${origin} hosted GET session`, () => SELF.fetch(`${BASE}/pay/v1/client/sessions/${id}`, { headers: auth })],
+      [
+        `${origin} stream (subprotocol)`,
+        () => SELF.fetch(at('/stream'), { headers: { ...o, upgrade: 'websocket', 'sec-websocket-protocol': `shouyin.v1, shouyin.secret.${secret}` } }),
+      ],
+      [`${origin} stream (query)`, () => SELF.fetch(at(`/stream?client_secret=${secret}`), { headers: { ...o, upgrade: 'websocket' } })],
+    );
+  }
+  return out;
+}
+
+/** Status, every header and the body, with the session id replaced, so that two ids compare. */
+async function answer(res: Response, id: string): Promise<string> {
+  const headers = [...res.headers].map(([k, v]) => `${k}: ${v.replaceAll(id, '<id>')}`);
+  return [`${res.status}`, ...headers, '', (await res.text()).replaceAll(id, '<id>')].join('\n');
+}
+
+describe('a wrong client secret for a session that exists', () => {
+  it('is answered byte for byte like a session that does not exist, on every client route and from every origin', async () => {
+    const s = await createSession();
+    const never = await newSessionId(env); // issued here, never created: reaches a session object
+    const wrong = (id: string) => `${id}_secret_${randomKey(24)}`;
+    const real = clientProbes(s.id, wrong(s.id));
+    for (let i = 0; i < real.length; i++) {
+      const [name, probe] = real[i]!;
+      const got = await answer(await probe(), s.id);
+      for (const other of [forged(), never]) {
+        const [, probeOther] = clientProbes(other, wrong(other))[i]!;
+        expect(got, name).toBe(await answer(await probeOther(), other));
+      }
+      // Preflights answer 204 for anything; the rest are the unknown session's 404.
+      expect(got.split('\n')[0], name).toBe(name.endsWith('preflight') ? '204' : '404');
+    }
+    // Nothing was started with the wrong secret, and the right one still works.
+    const ok = await SELF.fetch(`${BASE}/v1/client/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.client_secret}` } });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { active_attempt: unknown }).active_attempt).toBeNull();
+  });
+
+  it('a malformed or missing secret is told so, alike whether the session exists or not', async () => {
+    const s = await createSession();
+    for (const secret of [`${s.id}_secret_`, `${s.id}_secret_a.b`, 'cs_wrong', `${s.id}_secret_${'x'.repeat(65)}`]) {
+      for (const id of [s.id, forged()]) {
+        const res = await SELF.fetch(`${BASE}/v1/client/sessions/${id}/status`, {
+          headers: { authorization: `Bearer ${secret}`, origin: 'https://evil.test' },
+        });
+        expect(res.status, `${secret} ${id}`).toBe(401);
+        expect(((await res.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+          code: 'invalid_client_secret',
+          param: 'authorization',
+        });
+      }
+    }
+    for (const id of [s.id, forged()]) {
+      const res = await SELF.fetch(`${BASE}/v1/client/sessions/${id}`, { headers: { origin: 'https://shop.test' } });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('missing_client_secret');
+    }
   });
 });

@@ -39,7 +39,9 @@ export const ERROR_DOCS: { [A in keyof Catalogue]: { [C in keyof Catalogue[A]]: 
     invalid_api_key: 'The key is not one of any merchant (the message shows only its first 8 characters), or is a client secret.',
     missing_client_secret:
       "No `Authorization: Bearer cs_…_secret_…` header on the client API. Not retriable: the merchant's page must pass the session's client_secret.",
-    invalid_client_secret: 'The client secret is not the secret of this checkout session. Not retriable.',
+    invalid_client_secret:
+      "The client secret is not of the form `cs_<id>_secret_<random>` (`param` names where it came: `authorization`, `client_secret` or `Sec-WebSocket-Protocol`), or the status stream got two that differ. A well-formed secret that is not the session's is answered `404 session_not_found`, exactly like a session that does not exist. Not retriable.",
+
     origin_not_allowed:
       "The request comes from a page whose origin is not in the merchant's `allowed_origins` (docs/configuration.md). HTTP 403. Add the origin to the configuration; retrying cannot help.",
     admin_browser_refused: 'The admin API refuses anything a browser sent (an `Origin` or a `Sec-Fetch-Site` header). HTTP 403.',
@@ -65,7 +67,8 @@ export const ERROR_DOCS: { [A in keyof Catalogue]: { [C in keyof Catalogue[A]]: 
     too_many_streams: 'The session already has as many status WebSockets open as it accepts; poll `…/status` instead. HTTP 429.',
     attempt_limit_reached: 'The session has started as many attempts (provider orders) as it may (20); create a new session. HTTP 409.',
     attempts_rate_limited: "Attempts are being started faster than the session's or the merchant's rate allows; the message says when to retry. HTTP 429.",
-    session_not_found: 'No checkout session has this id (client API). Not retriable: the page holds a wrong or stale client secret.',
+    session_not_found:
+      'No checkout session has this id, or the client secret is not its secret: the two read alike (client API). Not retriable: the page holds a wrong or stale client secret.',
   },
   refund: {
     session_not_paid: 'Only a paid session can be refunded.',
