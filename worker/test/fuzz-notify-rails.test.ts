@@ -6,19 +6,21 @@
 // Replay a failure with VITE_FUZZ_SEED=<seed printed below> npx vitest run --project worker worker/test/fuzz-notify-rails.test.ts
 
 import { runInDurableObject } from 'cloudflare:test';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseFlatXml } from '../src/providers/wechat-v2/xml';
 import type { CheckoutSession } from '../src/session/durable-object';
 import { alipayNotifyFields, postAlipayNotify, signedAlipayBody } from './alipay-notify';
 import { TEST } from './fixtures/config';
-import { api, captureWebhooks, client, createSession, sessionStub, type SessionJson } from './helpers';
+import { api, client, createSession, sessionStub, type SessionJson } from './helpers';
 import { consumeNotify, postNotify as postUnionpayNotify, signedNotify as signedUnionpayNotify, startUnionpay } from './unionpay-helpers';
+import { acceptWebhooks, deliverNow } from './merchant-endpoint';
 import { V2, createSessionAs, postV2Notify, startAttemptAs, v2NotifyXml, v2Payment } from './wechat-v2';
 
 const COUNT = 300;
 const BATCH = 25;
 
-afterEach(() => vi.restoreAllMocks());
+// Sessions paid here send their webhooks to the test merchants' endpoint.
+acceptWebhooks();
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -242,12 +244,10 @@ describe('fuzzed notifies on the XML and form rails', () => {
   it.each(RAILS.map((r, i) => [r.name, r, i] as const))(
     `%s: ${COUNT} seeded mutants, success only when every signed field is unchanged`,
     async (_name, rail, index) => {
-      captureWebhooks();
       const seed = SEED + index;
       console.log(`fuzz-notify-rails seed ${SEED} (${rail.name}: ${seed})`);
       // Every refused notify is logged by the route; keep the hundreds of them out of the output.
-      vi.spyOn(console, 'info').mockImplementation(() => {});
-      vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const quiet = [vi.spyOn(console, 'info').mockImplementation(() => {}), vi.spyOn(console, 'warn').mockImplementation(() => {})];
       const rnd = mulberry32(seed);
       const { session, key, body } = await rail.make();
       const genuine = rail.decode(new TextEncoder().encode(body));
@@ -276,6 +276,7 @@ describe('fuzzed notifies on the XML and form rails', () => {
           tally[label] = (tally[label] ?? 0) + 1;
         }
       }
+      for (const q of quiet) q.mockRestore();
       console.log(`fuzz-notify-rails ${rail.name}: ${JSON.stringify(tally)}`);
       const after = await runInDurableObject(sessionStub(session.id), (o: CheckoutSession) => ({
         anomalies: o.store.anomalies().length,
@@ -288,6 +289,7 @@ describe('fuzzed notifies on the XML and form rails', () => {
       expect(rail.isSuccess(res.status, await res.text()), `seed ${seed}`).toBe(true);
       expect(await statusOf(session, key)).toBe('paid');
       expect(after.payments).toBeLessThanOrEqual(1);
+      await deliverNow(session.id);
     },
     60_000,
   );

@@ -11,13 +11,24 @@ import type { CheckoutSession } from '../../src/session/durable-object';
 import { alipayNotifyFields, signedAlipayBody } from '../alipay-notify';
 import { signResponse } from '../../src/providers/wechat-v3/sign';
 import { SANDBOX_WECHAT_PRIVATE_KEY, TEST } from '../fixtures/config';
-import { BASE, api, captureWebhooks, client, createSession, retrieve, type SessionJson } from '../helpers';
+import { BASE, api, client, createSession, retrieve, type SessionJson } from '../helpers';
+import { acceptWebhooks, deliverNow } from '../merchant-endpoint';
 import { consumeNotify, signedNotify as signedUnionpayNotify, startUnionpay } from '../unionpay-helpers';
 import { SUCCESS_ACK, V2, createSessionAs, startAttemptAs, v2NotifyXml, v2Payment } from '../wechat-v2';
 import { signedNotify, transaction } from '../wechat-notify';
 
-beforeEach(() => void captureWebhooks());
-afterEach(() => vi.restoreAllMocks());
+// Sessions paid here send their webhooks to the test merchants' endpoint.
+acceptWebhooks();
+
+// The route logs each refused notify (by code); what is logged is asserted below, not printed.
+let logs: MockInstance[] = [];
+beforeEach(() => {
+  logs = (['log', 'info', 'warn', 'error'] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
+});
+afterEach(() => {
+  for (const s of logs) s.mockRestore();
+});
+const logged = (): string => logs.flatMap((s) => s.mock.calls.map((c) => c.map(String).join(' '))).join('\n');
 
 const MARK = 'BODYMARK7Q';
 // U+FFFD as sent: raw UTF-8 (XML, JSON) or percent-encoded (forms).
@@ -133,27 +144,22 @@ async function statusOf(s: SessionJson, key: string): Promise<string> {
   return ((await (await api(`/v1/checkout/sessions/${s.id}`, { key })).json()) as SessionJson).status;
 }
 
-function spyLogs(): { logged: () => string; spies: MockInstance[] } {
-  const spies = (['log', 'info', 'warn', 'error'] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
-  return { spies, logged: () => spies.flatMap((s) => s.mock.calls.map((c) => c.map(String).join(' '))).join('\n') };
-}
-
 describe('invalid UTF-8 is refused, never read as U+FFFD', () => {
   it.each(RAILS)('$name: the fail answer, nothing stored, the body not logged; the genuine bytes then verify', async (rail) => {
     const { session, key, headers, body } = await rail.make();
-    const logs = spyLogs();
+    for (const l of logs) l.mockClear();
     const res = await post(rail.path, headers, notUtf8(body));
     const text = await res.text();
     // Decoded loosely, the lone 0xFF would become the U+FFFD that was signed, and this would be paid.
     expect(rail.isFail(res.status, text), `${res.status} ${text}`).toBe(true);
     expect(await statusOf(session, key)).toBe('open');
-    expect(logs.logged()).toContain('parameter_invalid (body)');
-    expect(logs.logged()).not.toContain(MARK);
-    for (const s of logs.spies) s.mockRestore();
+    expect(logged()).toContain('parameter_invalid (body)');
+    expect(logged()).not.toContain(MARK);
     const ok = await post(rail.path, headers, body);
     expect(ok.status).toBe(rail.okStatus);
     await ok.arrayBuffer();
     expect(await statusOf(session, key)).toBe('paid');
+    await deliverNow(session.id);
   });
 });
 
@@ -200,6 +206,7 @@ describe('size cap on a chunked body', () => {
     const res = await SELF.fetch(`${BASE}${RAILS[0]!.path}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: stream });
     expect(res.status).toBe(413);
     expect(parseFlatXml(await res.text()).return_code).toBe('FAIL');
+    logs[0]!.mockRestore();
     console.log(`chunked notify: ${pulled} of ${TOTAL} bytes pulled before the 413`);
     // The cap (64 KiB) plus whatever the runtime's pipe reads ahead; never the whole megabyte.
     expect(pulled).toBeLessThanOrEqual(2 * 64 * 1024);
@@ -216,6 +223,7 @@ describe('the hostile-XML battery', () => {
       expect(v2Fail(res.status, await res.text()), name).toBe(true);
     }
     const elapsed = Date.now() - t0;
+    logs[0]!.mockRestore();
     console.log(`hostile XML battery: ${HOSTILE_XML.length} notifies in ${elapsed} ms`);
     // A regression guard, not a benchmark: an entity expansion or a parser walking 10,000 levels would blow it.
     expect(elapsed).toBeLessThan(2000);
@@ -223,5 +231,6 @@ describe('the hostile-XML battery', () => {
     const ok = await post(RAILS[0]!.path, headers, body);
     expect(await ok.text()).toBe(SUCCESS_ACK);
     expect(await statusOf(session, key)).toBe('paid');
+    await deliverNow(session.id);
   });
 });
