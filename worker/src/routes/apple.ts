@@ -159,7 +159,7 @@ appleRoutes.post('/notify/apple/:merchant', async (c) => {
   try {
     text = await readBody(c.req.raw, MAX_APPLE_NOTIFY_BODY);
   } catch (e) {
-    if (e instanceof ShouyinError) return notifyError(ErrorType.invalid_request, 'body_too_large', e.message);
+    if (e instanceof ShouyinError) return errorDataResponse(e.toData());
     throw e;
   }
   let signedPayload: unknown;

@@ -77,11 +77,47 @@ export const malformedClientSecret = (param: string): ShouyinError =>
     param,
   );
 
-/** Reads a body up to `limit` bytes; a bigger one is refused before it is buffered. */
-export async function readBody(req: Request, limit: number): Promise<string> {
+/** How a body is turned into text: a leading UTF-8 BOM is dropped unless `keepBom` (the notify routes keep it, so a rail that refuses one sees it). */
+export interface ReadBodyOptions {
+  keepBom?: boolean;
+}
+
+/**
+ * Reads a body up to `limit` bytes and decodes it as strict UTF-8 (docs/reliability.md, "Notify bodies").
+ * Refused, each with a ShouyinError whose code the caller can tell apart:
+ * - `parameter_invalid` (param `content-encoding`) before a byte is read, when the request says its body is
+ *   compressed or otherwise encoded: Shouyin never negotiates a Content-Encoding with anyone;
+ * - `body_too_large` when Content-Length says more than `limit`, or — chunked, no Content-Length — as soon
+ *   as `limit` bytes have been read: the rest is cancelled, never buffered;
+ * - `parameter_invalid` (param `body`) when the bytes are not valid UTF-8: never replaced by U+FFFD, so
+ *   nothing downstream (a signature check, a parser) ever sees text that differs from what was sent.
+ */
+export async function readBody(req: Request, limit: number, opts: ReadBodyOptions = {}): Promise<string> {
+  refuseContentEncoding(req);
+  return decodeBody(await readBodyBytes(req, limit), opts);
+}
+
+/** Anything but no Content-Encoding (or `identity`) is refused: RFC 9110 §8.4; Shouyin never offers compression. */
+export function refuseContentEncoding(req: Request): void {
+  const ce = req.headers.get('content-encoding');
+  if (ce === null) return;
+  const codings = ce
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter((x) => x !== '');
+  if (codings.every((x) => x === 'identity')) return;
+  throw new ShouyinError(
+    ErrorType.invalid_request,
+    'parameter_invalid',
+    'A Content-Encoding other than identity is not accepted: send the body uncompressed.',
+    'content-encoding',
+  );
+}
+
+async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > limit) throw new ShouyinError(ErrorType.invalid_request, 'body_too_large', `The body is larger than ${limit} bytes.`);
-  if (!req.body) return '';
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -101,7 +137,20 @@ export async function readBody(req: Request, limit: number): Promise<string> {
     all.set(ch, o);
     o += ch.byteLength;
   }
-  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(all);
+  return all;
+}
+
+// fatal, as crypto/encoding.ts's fromUtf8: invalid UTF-8 fails loudly instead of turning into U+FFFD.
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const strictKeepingBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeBody(bytes: Uint8Array, opts: ReadBodyOptions): string {
+  try {
+    return (opts.keepBom ? strictKeepingBom : strict).decode(bytes);
+  } catch {
+    // The message never quotes the bytes: they are whatever was sent, and go nowhere.
+    throw new ShouyinError(ErrorType.invalid_request, 'parameter_invalid', 'The body is not valid UTF-8.', 'body');
+  }
 }
 
 export function parseJsonObject(text: string): Record<string, unknown> {

@@ -1,4 +1,4 @@
-// Provider notify endpoints (docs/architecture.md): size cap before reading, verify on the raw bytes,
+// Provider notify endpoints (docs/architecture.md): size cap and strict UTF-8 before anything else, verify on the raw bytes,
 // route to the session's Durable Object by the attempt id, and send the provider's success ack
 // only after the Durable Object has stored the effect.
 
@@ -28,10 +28,16 @@ notifyRoutes.post('/:channel/:merchant', async (c) => {
 
   let body: string;
   try {
-    body = await readBody(c.req.raw, MAX_NOTIFY_BODY);
+    // Strict UTF-8, the BOM kept for the rail to judge, no Content-Encoding, at most 64 KB even when
+    // chunked (docs/reliability.md, "Notify bodies").
+    body = await readBody(c.req.raw, MAX_NOTIFY_BODY, { keepBom: true });
   } catch (e) {
-    if (e instanceof ShouyinError) return toResponse(provider.ack(false, { reason: 'too_large', message: 'body too large' }));
-    throw e;
+    if (!(e instanceof ShouyinError)) throw e;
+    // Logged by its code only: the body is never logged.
+    console.info(`notify rejected (${provider.id}/${merchant.id}): ${e.code}${e.param ? ` (${e.param})` : ''}`);
+    if (e.code === 'body_too_large') return toResponse(provider.ack(false, { reason: 'too_large', message: 'body too large' }));
+    // Not UTF-8, or compressed: malformed, answered like any other notify that does not verify.
+    return toResponse(provider.ack(false, { reason: 'unverified', message: e.message }));
   }
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((v, k) => {

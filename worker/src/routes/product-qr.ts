@@ -84,7 +84,7 @@ export function productQrRoutes(channel: Channel, mountPath: string): Hono<AppEn
     const ack = await qr.callback(
       providerContext(base, merchant.livemode, () => Date.now()),
       resolved.config,
-      () => readBody(c.req.raw, MAX_CALLBACK_BODY),
+      () => readBody(c.req.raw, MAX_CALLBACK_BODY, { keepBom: true }),
       async (scan) => {
         const created = await api(
           '/v1/checkout/sessions',

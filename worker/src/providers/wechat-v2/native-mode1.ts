@@ -8,7 +8,7 @@
 // same fields, which WeChat Pay answers with the same order.
 
 import { randomAlnum } from '../../crypto/encoding';
-import { invalid } from '../../lib/errors';
+import { ShouyinError, invalid } from '../../lib/errors';
 import type { Ack, ProductQr } from '../types';
 import type { WechatPayV2Config } from './config';
 import { MODE1_SOURCE, unifiedOrder } from './index';
@@ -71,7 +71,15 @@ export const nativeMode1: ProductQr<WechatPayV2Config> = {
     try {
       cb = parseFlatXml(await body());
     } catch (e) {
-      const why = e instanceof XmlError ? e.code : 'too_large';
+      // The route's reader refuses a body over its cap, not UTF-8 (param `body`) or compressed (docs/reliability.md, "Notify bodies").
+      const why =
+        e instanceof XmlError
+          ? e.code
+          : !(e instanceof ShouyinError) || e.code === 'body_too_large'
+            ? 'too_large'
+            : e.param === 'body'
+              ? 'not_utf8'
+              : 'encoded';
       return xml(buildXml({ return_code: 'FAIL', return_msg: `XML refused: ${why}` }), 400);
     }
     if (!(await verifyInferred(cb, cfg.apiv2_key))) return xml(buildXml({ return_code: 'FAIL', return_msg: '签名错误' }), 401);

@@ -6,7 +6,7 @@ import { HOSTILE_XML } from './fixtures/hostile-xml';
 import { XmlError, buildXml, parseFlatXml, refuseUnsafeXml } from './xml';
 
 describe('refusing hostile XML before parsing', () => {
-  it.each(HOSTILE_XML)('%s', (_name, payload) => {
+  it.each(HOSTILE_XML.filter(([, , code]) => code !== null && code !== 'not_xml'))('%s', (_name, payload, code) => {
     let err: unknown;
     try {
       parseFlatXml(payload);
@@ -14,8 +14,40 @@ describe('refusing hostile XML before parsing', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(XmlError);
-    expect((err as XmlError).code).toBe('unsafe_markup');
+    expect((err as XmlError).code).toBe(code);
+    // The gate alone refuses it: the parser never sees it.
     expect(() => refuseUnsafeXml(payload)).toThrow(XmlError);
+  });
+
+  it.each(HOSTILE_XML.filter(([, , code]) => code === 'not_xml'))('%s: passes the gate, refused by the parser', (_name, payload) => {
+    expect(() => refuseUnsafeXml(payload)).not.toThrow();
+    expect(() => parseFlatXml(payload)).toThrow(expect.objectContaining({ code: 'not_xml' }));
+  });
+
+  it('the well-formed flat ones parse, as strings exactly as sent', () => {
+    const flat = HOSTILE_XML.filter(([, , code]) => code === null).map(([, payload]) => parseFlatXml(payload).attach);
+    expect(flat).toEqual(['x'.repeat(60_000), 'x]]>y']);
+  });
+
+  it('takes UTF-8 declared in any spelling WeChat Pay or a library writes it', () => {
+    for (const enc of ['UTF-8', 'utf-8', 'utf8', "'UTF-8'"]) {
+      const quoted = enc.startsWith("'") ? enc : `"${enc}"`;
+      expect(parseFlatXml(`<?xml version="1.0" encoding=${quoted}?><xml><a>1</a></xml>`)).toEqual({ a: '1' });
+    }
+  });
+
+  it('checks the whole battery in bounded time (a regression guard, not a benchmark)', () => {
+    const t0 = performance.now();
+    for (let round = 0; round < 3; round++) {
+      for (const [, payload] of HOSTILE_XML) {
+        try {
+          parseFlatXml(payload);
+        } catch {
+          // refused, as asserted above
+        }
+      }
+    }
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('refuses a body over 64 KB', () => {

@@ -4,6 +4,12 @@
 // entity expansion (billion laughs) can ever be attempted, whatever the parser's defaults. fast-xml-parser then runs
 // with entity processing off; the five predefined entities and character references in plain text are decoded
 // here, by hand, without any recursion.
+//
+// Encoding: WeChat Pay's APIv2 protocol rules (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_1, 协议规则:
+// 字符编码 统一采用UTF-8字符编码) say every message is UTF-8. The route has already decoded the bytes as strict UTF-8; a
+// leading byte order mark, or an XML declaration naming any other encoding (UTF-16, GBK…), is refused here rather than
+// read as something it says it is not. Shape: before the parser runs, one linear scan refuses attributes and any element
+// nested deeper than `<xml><field>`, so the parser never walks a 10,000-level tree or a tag with thousands of attributes.
 
 import { XMLParser } from 'fast-xml-parser';
 
@@ -11,7 +17,7 @@ import { XMLParser } from 'fast-xml-parser';
 export class XmlError extends Error {
   override readonly name = 'XmlError';
   constructor(
-    readonly code: 'unsafe_markup' | 'not_xml' | 'not_flat' | 'duplicate_field' | 'too_large',
+    readonly code: 'unsafe_markup' | 'not_xml' | 'not_flat' | 'duplicate_field' | 'too_large' | 'not_utf8',
     message: string,
   ) {
     super(message);
@@ -24,15 +30,59 @@ export const MAX_XML_BYTES = 64 * 1024;
 /**
  * Refuses, before any parsing: DOCTYPE and ENTITY declarations (any case), any other `<!…` markup
  * declaration except CDATA sections, and processing instructions other than a leading XML
- * declaration. That is everything XXE, billion-laughs and parameter-entity payloads need.
+ * declaration. That is everything XXE, billion-laughs and parameter-entity payloads need. Then: a byte
+ * order mark or a declared encoding other than UTF-8, attributes, and nesting below the fields.
  */
 export function refuseUnsafeXml(text: string): void {
   if (text.length > MAX_XML_BYTES) throw new XmlError('too_large', `The XML body is larger than ${MAX_XML_BYTES} bytes.`);
   if (/<!\s*(DOCTYPE|ENTITY)/i.test(text)) throw new XmlError('unsafe_markup', 'The XML carries a DOCTYPE or ENTITY declaration; WeChat Pay never sends one.');
-  const withoutCdata = text.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '');
+  const withoutCdata = stripCdata(text);
   if (withoutCdata.includes('<!')) throw new XmlError('unsafe_markup', 'The XML carries a markup declaration or comment; WeChat Pay never sends one.');
-  const body = withoutCdata.replace(/^\uFEFF?\s*<\?xml\s[^?]*\?>/, '');
+  if (text.startsWith('\uFEFF')) throw new XmlError('not_utf8', 'The XML starts with a byte order mark; WeChat Pay sends plain UTF-8.');
+  const declaration = /^\s*<\?xml\s([^?]*)\?>/.exec(withoutCdata);
+  const encoding = declaration && /\bencoding\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(declaration[1] as string);
+  if (encoding && !/^utf-?8$/i.test(encoding[1] ?? encoding[2] ?? '')) {
+    throw new XmlError('not_utf8', 'The XML declaration names an encoding other than UTF-8; WeChat Pay sends UTF-8 only.');
+  }
+  const body = declaration ? withoutCdata.slice(declaration[0].length) : withoutCdata;
   if (body.includes('<?')) throw new XmlError('unsafe_markup', 'The XML carries a processing instruction; WeChat Pay never sends one.');
+  refuseNonFlat(body);
+}
+
+/** The text without its CDATA sections, in one pass; an unterminated one is left in (and refused as `<!`). */
+function stripCdata(text: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf('<![CDATA[', from);
+    const close = open < 0 ? -1 : text.indexOf(']]>', open + 9);
+    if (close < 0) return out + text.slice(from);
+    out += text.slice(from, open);
+    from = close + 3;
+  }
+}
+
+/**
+ * One pass over the tags (CDATA and the declaration already removed): no attribute anywhere, nothing deeper
+ * than the root and its fields. Linear: each `<` is looked at once, and a `<` with no `>` after it ends the
+ * scan (the parser then refuses the document as not well-formed).
+ */
+function refuseNonFlat(body: string): void {
+  let depth = 0;
+  let at = body.indexOf('<');
+  while (at >= 0) {
+    const end = body.indexOf('>', at);
+    if (end < 0) return;
+    const tag = body.slice(at + 1, end);
+    if (tag.startsWith('/')) depth--;
+    else {
+      const selfClosing = tag.endsWith('/');
+      const inner = selfClosing ? tag.slice(0, -1) : tag;
+      if (/\s\S/.test(inner.trimEnd())) throw new XmlError('not_flat', "An XML element carries attributes; WeChat Pay's XML has none.");
+      if (!selfClosing && ++depth > 2) throw new XmlError('not_flat', "The XML nests elements; WeChat Pay's XML is flat.");
+    }
+    at = body.indexOf('<', end);
+  }
 }
 
 const parser = new XMLParser({
