@@ -141,11 +141,12 @@ describe('client API', () => {
     expect(text).not.toContain(TEST.apiv3_key);
   });
 
-  it('refuses a wrong client secret and another session', async () => {
+  it("refuses another session's client secret, answered like a session that does not exist", async () => {
     const a = await createSession();
     const b = await createSession();
     const res = await client({ ...a, client_secret: b.client_secret }, '');
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('session_not_found');
   });
 
   it('refuses an amount from the browser', async () => {
