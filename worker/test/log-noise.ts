@@ -155,6 +155,18 @@ export const EXPECTED_LOGS: readonly ExpectedLog[] = [
     log: line('session cs_[0-9A-Za-z]{24}: list index write failed, retrying: injected fault at index\\.(beforeWrite|afterWrite)'),
   },
 
+  // Real restarts at fault points: the notify route answers the failure, the merchant API a 500 with the stack.
+  {
+    file: 'worker/test/crash-restart.test.ts',
+    test: /^notifies, with a real restart > /,
+    log: line(`notify for ${ATTEMPT} not stored: injected fault at notify\\.(beforeStore|afterStore)`),
+  },
+  {
+    file: 'worker/test/crash-restart.test.ts',
+    test: /^(refunds|payment codes), with a real restart > /,
+    log: /^unhandled error Error: injected fault at (refund\.(beforeRequest|afterProvider|afterStore)|barcode\.afterPay)\n {4}at /,
+  },
+
   // A provider that is down, or answers an attempt with an unsigned 502.
   {
     file: 'worker/test/payment-flow.test.ts',

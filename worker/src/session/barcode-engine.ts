@@ -31,7 +31,7 @@ export type BarcodeFault = 'barcode.afterPay' | 'query.beforeStore' | 'reverse.a
 export interface BarcodeHost extends Omit<SessionHost, 'fault'> {
   /** The Durable Object's one way to apply a payment (decidePayment, events, anomalies, refunds). */
   applyPayment(p: PaymentFacts, raw: unknown, identity: PaymentIdentity, source: 'pay' | 'query'): void;
-  fault(point: BarcodeFault): void;
+  fault(point: BarcodeFault): Promise<void> | undefined;
   rearm(): Promise<void>;
 }
 
@@ -126,7 +126,7 @@ export class BarcodeEngine {
       // No answer, or one that cannot be believed: unknown, never failed.
       result = { state: 'unknown', reason: message(e) };
     }
-    this.host.fault('barcode.afterPay');
+    await this.host.fault('barcode.afterPay');
     this.applyPayResult(id, result, resolved.identity);
     await this.host.rearm();
     this.host.changed();
@@ -179,7 +179,7 @@ export class BarcodeEngine {
         id,
         a.provider_data ? (JSON.parse(a.provider_data) as Record<string, string>) : undefined,
       );
-      this.host.fault('query.beforeStore');
+      await this.host.fault('query.beforeStore');
     } catch (e) {
       console.warn(`barcode query ${id} failed: ${message(e)}`);
       q = null;
@@ -286,7 +286,7 @@ export class BarcodeEngine {
     } catch (e) {
       r = { state: 'retry', reason: message(e) };
     }
-    this.host.fault('reverse.afterProvider');
+    await this.host.fault('reverse.afterProvider');
     if (r.state === 'refused') return this.abandon(id, r);
     const now = this.host.now();
     const after = store.barcode(id)!;

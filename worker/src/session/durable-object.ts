@@ -112,14 +112,32 @@ export type FaultPoint =
   | 'notify.beforeStore'
   | 'notify.afterStore'
   | 'query.beforeStore'
+  | 'query.afterStore'
+  | 'close.beforeProvider'
   | 'close.afterProvider'
+  | 'refund.beforeRequest'
   | 'refund.afterProvider'
+  | 'refund.afterStore'
   | 'webhook.afterSend'
   | 'webhook.afterStore'
   | 'barcode.afterPay'
   | 'reverse.afterProvider'
   | 'index.beforeWrite'
-  | 'index.afterWrite';
+  | 'index.afterWrite'
+  | 'alarm.start';
+
+/**
+ * How an armed fault point fires. `throw`: an Error in the live object (its memory survives).
+ * `restart`: the object is reset (ctx.abort), as when the machine dies: everything in memory is gone,
+ * storage stays, and the next request or alarm gets a new instance.
+ */
+export type FaultMode = 'throw' | 'restart';
+
+/**
+ * An in-flight item (an entry point runs it itself) counts as due this long after now, so that if the
+ * object dies during it, an alarm is there to run it (the entry point re-arms when it ends).
+ */
+const IN_FLIGHT_BACKSTOP_MS = 60_000;
 
 export class CheckoutSession extends DurableObject<Env> {
   /** Injected so tests can move time; everything time-dependent reads it. */
@@ -128,6 +146,8 @@ export class CheckoutSession extends DurableObject<Env> {
   providerFetch: ((request: Request) => Promise<Response>) | null = null;
   /** Armed fault points; each fires once. Empty in production. */
   readonly faults = new Set<FaultPoint>();
+  /** How the armed fault points fire (tests only; faults is empty in production). */
+  faultMode: FaultMode = 'throw';
   private storeInstance: SessionStore | undefined;
   private waiters = new Set<() => void>();
   private creating = new Map<string, Promise<Rpc<AttemptResponse>>>();
@@ -178,6 +198,15 @@ export class CheckoutSession extends DurableObject<Env> {
     this.orders = new OrderEngine(host, this.barcode);
     // Keep-alives are answered without waking the object from hibernation.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
+    // After a crash or a restart: due work with no alarm to run it gets one before anything else runs.
+    void ctx.blockConcurrencyWhile(() => this.rearmAfterRestart());
+  }
+
+  /** A new instance of a session with due work but no alarm (the old one died between storing and arming): arms it. */
+  private async rearmAfterRestart(): Promise<void> {
+    if (!this.existing()) return;
+    const next = this.store.nextDueAt();
+    if (next !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 
   /**
@@ -199,8 +228,16 @@ export class CheckoutSession extends DurableObject<Env> {
     return this.store.session();
   }
 
-  private fault(point: FaultPoint): void {
-    if (this.faults.delete(point)) throw new Error(`injected fault at ${point}`);
+  /** Fires `point` if a test armed it (awaited where it stands, so that a restart stops everything after it). */
+  private fault(point: FaultPoint): Promise<void> | undefined {
+    if (!this.faults.delete(point)) return undefined;
+    const reason = `injected fault at ${point}`;
+    if (this.faultMode === 'throw') throw new Error(reason);
+    // What was stored before the point reaches disk, then the object is reset: nothing after it runs.
+    return this.ctx.storage.sync().then(() => {
+      this.ctx.abort(reason);
+      throw new Error(reason);
+    });
   }
 
   // ── merchant API ───────────────────────────────────────────────────────────────────────────────
@@ -275,6 +312,8 @@ export class CheckoutSession extends DurableObject<Env> {
     const refundNo = this.refunds.insert(paid!.id, d.amount, req.reason ?? null, 'merchant');
     this.inFlight.add(`refund:${refundNo}`);
     try {
+      // Armed first: should the object die during the provider call, the alarm makes the request.
+      await this.rearm();
       await this.refunds.run(refundNo, 0);
     } finally {
       this.inFlight.delete(`refund:${refundNo}`);
@@ -636,7 +675,7 @@ export class CheckoutSession extends DurableObject<Env> {
     await this.enter();
     const s = this.existing();
     if (!s || s.merchant_id !== merchantId) return fail(ErrorType.not_found, ErrorCode.request.resource_missing, 'Unknown order.');
-    this.fault('notify.beforeStore');
+    await this.fault('notify.beforeStore');
     // A verified message this session already stored (and so applied): the provider retrying, or
     // anyone replaying what they saw (UnionPay's front-channel fields reach the browser). It is
     // counted, never stored or applied twice, so replays cannot grow storage or repeat anomalies.
@@ -655,7 +694,7 @@ export class CheckoutSession extends DurableObject<Env> {
       this.store.recordProviderMessage(this.clock.now(), event.attemptId, 'notify', event.state, event.raw);
     }
     await this.rearm();
-    this.fault('notify.afterStore');
+    await this.fault('notify.afterStore');
     return { ok: true, value: outcome };
   }
 
@@ -753,25 +792,31 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private async runAlarm(): Promise<void> {
-    await this.enter();
-    const now = this.clock.now();
-    // Work the due items make due at once (the event of an expiry, the list index write of any change,
-    // the delivery report of a webhook try) runs in the same alarm, a few rounds at most.
-    for (let round = 0; round < ALARM_ROUNDS; round++) {
-      const due = this.store.dueBy(now).filter((d) => !this.inFlight.has(d.key));
-      if (due.length === 0) break;
-      for (const item of due) {
-        // Deleted by the retention purge in this same alarm: nothing left to do.
-        if (!this.store.session()) break;
-        try {
-          await this.runDue(item, now);
-        } catch (e) {
-          console.error(`due item ${item.key} failed: ${e instanceof Error ? e.message : String(e)}`);
-          this.store.schedule(item.key, item.kind, now + 60_000, JSON.parse(item.payload), item.tries + 1);
+    // However the work below fails, the alarm is set again for what is still due: the runtime retries
+    // a failed alarm only a few times, then drops it (docs/reliability.md#fault-tests).
+    try {
+      await this.enter();
+      await this.fault('alarm.start');
+      const now = this.clock.now();
+      // Work the due items make due at once (the event of an expiry, the list index write of any change,
+      // the delivery report of a webhook try) runs in the same alarm, a few rounds at most.
+      for (let round = 0; round < ALARM_ROUNDS; round++) {
+        const due = this.store.dueBy(now).filter((d) => !this.inFlight.has(d.key));
+        if (due.length === 0) break;
+        for (const item of due) {
+          // Deleted by the retention purge in this same alarm: nothing left to do.
+          if (!this.store.session()) break;
+          try {
+            await this.runDue(item, now);
+          } catch (e) {
+            console.error(`due item ${item.key} failed: ${e instanceof Error ? e.message : String(e)}`);
+            this.store.schedule(item.key, item.kind, now + 60_000, JSON.parse(item.payload), item.tries + 1);
+          }
         }
       }
+    } finally {
+      await this.rearm();
     }
-    await this.rearm();
   }
 
   private async runDue(item: DueRow, now: number): Promise<void> {
@@ -810,7 +855,7 @@ export class CheckoutSession extends DurableObject<Env> {
           // The merchant answered (2xx or not), nothing of it is stored yet.
           () => this.fault('webhook.afterSend'),
         );
-        this.fault('webhook.afterStore');
+        await this.fault('webhook.afterStore');
         return;
       }
       case 'listing':
@@ -848,9 +893,9 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!s) return this.store.unschedule(item.key);
     const record = listingRecord(s, this.store.attempts(), this.store.refunds(), this.links(s));
     try {
-      this.fault('index.beforeWrite');
+      await this.fault('index.beforeWrite');
       await listIndexFor(this.env, s.merchant_id).upsertListing(s.merchant_id, record);
-      this.fault('index.afterWrite');
+      await this.fault('index.afterWrite');
     } catch (e) {
       console.warn(`session ${s.id}: list index write failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
       return this.store.schedule(item.key, 'listing', now + at(LISTING_RETRY_MS, item.tries), {}, item.tries + 1);
@@ -953,10 +998,21 @@ export class CheckoutSession extends DurableObject<Env> {
     this.publishSoon();
     const purge = this.retentionDue();
     if (purge !== null && !this.store.allDue().some((d) => d.kind === 'purge')) this.store.schedule('purge', 'purge', purge);
-    const next = this.store.nextDueAt([...this.inFlight]);
+    const next = this.nextAlarmAt();
     if (next === null) return this.ctx.storage.deleteAlarm();
     // The alarm runs on wall-clock time; tests that move `clock` fire it with runDurableObjectAlarm.
     await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  /**
+   * When the alarm is next needed: the next due item, leaving out those an entry point is running itself
+   * but not beyond IN_FLIGHT_BACKSTOP_MS while one is, in case the object dies before that entry point ends.
+   */
+  private nextAlarmAt(): number | null {
+    const next = this.store.nextDueAt([...this.inFlight]);
+    if (this.inFlight.size === 0) return next;
+    const backstop = this.clock.now() + IN_FLIGHT_BACKSTOP_MS;
+    return next === null ? backstop : Math.min(next, backstop);
   }
 
   // ── who is watching: the query fallback's pace (schedules.ts, docs/reliability.md) ───────────────
@@ -1015,7 +1071,7 @@ export class CheckoutSession extends DurableObject<Env> {
   private async afterPublish(): Promise<void> {
     this.publishSoon();
     const current = await this.ctx.storage.getAlarm();
-    const next = this.store.nextDueAt([...this.inFlight]);
+    const next = this.nextAlarmAt();
     if (current === null) return;
     if (next === null) return this.ctx.storage.deleteAlarm();
     const at = Math.max(next, Date.now());

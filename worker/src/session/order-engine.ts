@@ -10,11 +10,11 @@ import type { SessionHost } from './refund-engine';
 import { CLOSE_RETRY_MS, at, nextQuery, type QueryPace } from './schedules';
 import type { AttemptRow, DueRow } from './store';
 
-export type OrderFault = 'query.beforeStore' | 'close.afterProvider';
+export type OrderFault = 'query.beforeStore' | 'query.afterStore' | 'close.beforeProvider' | 'close.afterProvider';
 
 /** What the engine needs from the session's Durable Object: the refund engine's host, plus applyPayment. */
 export interface OrderHost extends Omit<SessionHost, 'fault'> {
-  fault(point: OrderFault): void;
+  fault(point: OrderFault): Promise<void> | undefined;
   /** The Durable Object's one way to apply a payment (decidePayment, events, anomalies, refunds). */
   applyPayment(p: PaymentFacts, raw: unknown, identity: PaymentIdentity, source: 'query'): void;
   /** Whether a shopper watches the session now (a status WebSocket, a long-poll, a recent status request). */
@@ -75,10 +75,11 @@ export class OrderEngine {
     let state: string;
     try {
       const q = await resolved.provider.query(this.host.providerCtx(), resolved.config, attemptId, providerData(a));
-      this.host.fault('query.beforeStore');
+      await this.host.fault('query.beforeStore');
       state = q.state;
       if (q.state === 'paid') this.host.applyPayment(q.payment, q.raw, resolved.identity, 'query');
       else if (q.state === 'closed') store.setAttemptStatus(attemptId, 'closed');
+      await this.host.fault('query.afterStore');
     } catch (e) {
       console.warn(`query ${attemptId} failed: ${e instanceof Error ? e.message : String(e)}`);
       state = 'error';
@@ -126,9 +127,10 @@ export class OrderEngine {
     }
     const resolved = this.host.resolvedFor(a);
     const ctx = this.host.providerCtx();
+    await this.host.fault('close.beforeProvider');
     try {
       const r = await resolved.provider.close(ctx, resolved.config, attemptId, providerData(a));
-      this.host.fault('close.afterProvider');
+      await this.host.fault('close.afterProvider');
       if (r.state === 'already_paid') {
         // The provider refused to close because the shopper paid: learn the payment and apply it.
         const q = await resolved.provider.query(ctx, resolved.config, attemptId, providerData(a));

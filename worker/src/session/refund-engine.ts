@@ -11,6 +11,8 @@ import { REFUND_RETRY_MS, at } from './schedules';
 import type { AttemptRow, RefundRow, SessionRow, SessionStore } from './store';
 import { recordEvent } from './webhooks';
 
+export type RefundFault = 'refund.beforeRequest' | 'refund.afterProvider' | 'refund.afterStore';
+
 /** What the engine needs from the session's Durable Object. */
 export interface SessionHost {
   readonly store: SessionStore;
@@ -21,7 +23,8 @@ export interface SessionHost {
   resolvedFor(a: AttemptRow): ResolvedProvider;
   providerCtx(): ProviderContext;
   notifyUrl(channel: string): string;
-  fault(point: 'refund.afterProvider'): void;
+  /** A test's fault point (session/durable-object.ts): awaited, so a restart there stops what follows. */
+  fault(point: RefundFault): Promise<void> | undefined;
   changed(): void;
 }
 
@@ -65,6 +68,7 @@ export class RefundEngine {
     const { provider, config } = this.host.resolvedFor(a);
     const ctx = this.host.providerCtx();
     const retry = () => store.schedule(`refund:${refundNo}`, 'refund', this.host.now() + at(REFUND_RETRY_MS, tries), { refund: refundNo }, tries + 1);
+    await this.host.fault('refund.beforeRequest');
     try {
       const result = r.submitted
         ? await provider.refundQuery(ctx, config, refundNo, parse(r.provider_data))
@@ -79,8 +83,11 @@ export class RefundEngine {
             ...(a.provider_data ? { providerData: parse(a.provider_data)! } : {}),
             ...(a.provider_transaction_id ? { providerTransactionId: a.provider_transaction_id } : {}),
           });
-      this.host.fault('refund.afterProvider');
-      if (result.state !== 'pending') return this.settle(store.refund(refundNo)!, result);
+      await this.host.fault('refund.afterProvider');
+      if (result.state !== 'pending') {
+        this.settle(store.refund(refundNo)!, result);
+        return await this.host.fault('refund.afterStore');
+      }
       store.updateRefund(
         refundNo,
         {
@@ -90,6 +97,7 @@ export class RefundEngine {
         },
         this.host.now(),
       );
+      await this.host.fault('refund.afterStore');
       retry();
     } catch (e) {
       if (e instanceof ProviderError && !e.retryable && !r.submitted) {
