@@ -43,9 +43,9 @@ export async function withRegistryVersion(req: Request, e: Env): Promise<Request
   return new Request(req, { headers });
 }
 
-export function providerContext(publicBaseUrl: string, livemode: boolean, now: () => number): ProviderContext {
+export function providerContext(publicBaseUrl: string, livemode: boolean, now: () => number, timeoutMs = OUTBOUND_TIMEOUT_MS): ProviderContext {
   return {
-    fetch: outboundFetch(publicBaseUrl),
+    fetch: outboundFetch(publicBaseUrl, timeoutMs),
     now,
     testMode: !livemode,
     sandboxBaseUrl: `${publicBaseUrl}/sandbox`,

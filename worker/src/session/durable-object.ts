@@ -12,7 +12,7 @@ import type { MerchantConfig } from '../config';
 import { timingSafeEqual } from '../crypto/timing-safe';
 import type { Env } from '../env';
 import { ErrorCode, ErrorType, ShouyinError, errorDataResponse, type ErrorData } from '../lib/errors';
-import { providerContext } from '../lib/outbound';
+import { OUTBOUND_TIMEOUT_MS, providerContext } from '../lib/outbound';
 import { merchantById, publicBaseUrl } from '../merchants';
 import { beijingDay } from '../bills/time';
 import { outcomeOf } from '../reports/outcomes';
@@ -144,6 +144,11 @@ export class CheckoutSession extends DurableObject<Env> {
   clock: { now(): number } = { now: () => Date.now() };
   /** Fault injection for tests (a provider that times out, answers 5xx…); unset in production. */
   providerFetch: ((request: Request) => Promise<Response>) | null = null;
+  /**
+   * How long one provider request may take before it is aborted (lib/outbound.ts): a shopper starting
+   * an attempt is answered within it, well inside the widget's own request timeout. Tests shorten it.
+   */
+  providerTimeoutMs = OUTBOUND_TIMEOUT_MS;
   /** Armed fault points; each fires once. Empty in production. */
   readonly faults = new Set<FaultPoint>();
   /** How the armed fault points fire (tests only; faults is empty in production). */
@@ -574,7 +579,12 @@ export class CheckoutSession extends DurableObject<Env> {
     const closeFirst = d.kind === 'create' ? d.closeFirst : [d.attemptId];
     const seq = this.store.nextAttemptSeq();
     const id = attemptIdFor(s.id, seq);
-    // Stored before the provider call: if we crash mid-call, expiry still closes the order we may have made.
+    // Stored before the provider call, with its close already due: until the provider's answer is
+    // stored, the order it may have made is one Shouyin must close (docs/reliability.md#provider-faults-during-creation).
+    // The close is in flight (this entry point holds it), so the alarm leaves it alone unless the
+    // object dies mid-call; then the alarm closes the order within IN_FLIGHT_BACKSTOP_MS.
+    const closeKey = `close:${id}`;
+    this.inFlight.add(closeKey);
     this.ctx.storage.transactionSync(() => {
       this.store.insertAttempt({
         id,
@@ -594,7 +604,26 @@ export class CheckoutSession extends DurableObject<Env> {
       // Channel switch: the previous orders are closed so the checkout is paid once; a payment that
       // lands on one anyway is a duplicate payment, refunded as an anomaly.
       for (const old of closeFirst) this.store.schedule(`close:${old}`, 'close', now, { attempt: old });
+      this.store.schedule(closeKey, 'close', now, { attempt: id });
     });
+    try {
+      return await this.createProviderOrder(s, merchant, resolved, id, channel, flow, client);
+    } finally {
+      this.inFlight.delete(closeKey);
+      await this.rearm();
+    }
+  }
+
+  /** The provider call of an attempt stored (pending, its close due) by startAttempt. */
+  private async createProviderOrder(
+    s: SessionRow,
+    merchant: MerchantConfig,
+    resolved: ResolvedProvider,
+    id: string,
+    channel: Channel,
+    flow: Flow,
+    client: ClientInfo,
+  ): Promise<Rpc<AttemptResponse>> {
     await this.rearm();
     const base = publicBaseUrl(this.env);
     // A flow that needs the payer's id (WeChat JSAPI's openid) gets the one the OAuth hop stored, if any.
@@ -616,6 +645,8 @@ export class CheckoutSession extends DurableObject<Env> {
       });
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptAction(id, result.nextAction, result.providerData);
+        // The order is known now: it is queried while open and closed with the session, not now.
+        this.store.unschedule(`close:${id}`);
         // Query fallback: notifies get lost; ask the provider while the order is open, at a pace that
         // follows whether the shopper watches (schedules.ts).
         this.orders.scheduleQuery(id, null);
@@ -625,10 +656,12 @@ export class CheckoutSession extends DurableObject<Env> {
       const view = publicAttempt(this.store.attempt(id)!);
       return { ok: true, value: { attempt: view, next_action: view.next_action! } };
     } catch (e) {
-      // The provider may still have created the order (timeout after accept): keep it closable.
+      // The provider may still have created the order (a timeout after it accepted, a gateway's error
+      // page in front of its answer): the close stays due, and a close that finds no order is tried
+      // again until the order's time_expire (order-engine.ts, close).
       this.ctx.storage.transactionSync(() => {
         this.store.setAttemptStatus(id, 'failed');
-        this.store.schedule(`close:${id}`, 'close', now, { attempt: id });
+        this.store.schedule(`close:${id}`, 'close', this.clock.now(), { attempt: id });
       });
       await this.rearm();
       this.wake();
@@ -1141,8 +1174,11 @@ export class CheckoutSession extends DurableObject<Env> {
   }
 
   private providerCtx(merchant: MerchantConfig): ProviderContext {
-    const ctx = providerContext(publicBaseUrl(this.env), merchant.livemode, () => this.clock.now());
-    return this.providerFetch ? { ...ctx, fetch: this.providerFetch } : ctx;
+    const timeoutMs = this.providerTimeoutMs;
+    const ctx = providerContext(publicBaseUrl(this.env), merchant.livemode, () => this.clock.now(), timeoutMs);
+    const injected = this.providerFetch;
+    // An injected fault gets the same deadline as the network: its request carries the timeout signal.
+    return injected ? { ...ctx, fetch: (req) => injected(new Request(req, { signal: AbortSignal.timeout(timeoutMs) })) } : ctx;
   }
 
   private merchantView(s: SessionRow): MerchantSession {

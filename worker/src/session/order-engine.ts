@@ -131,6 +131,14 @@ export class OrderEngine {
     try {
       const r = await resolved.provider.close(ctx, resolved.config, attemptId, providerData(a));
       await this.host.fault('close.afterProvider');
+      if (r.state === 'not_found' && a.status === 'failed' && this.host.now() < this.host.session().expires_at) {
+        // An attempt whose create went unanswered (a timeout, a gateway's error page): no order yet is
+        // not proof there will be none. A create still in transit can land later, and an Alipay
+        // precreate trade only comes into existence when its QR is scanned
+        // (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720). Close it
+        // again later, until the order's time_expire (the session's expires_at) has passed.
+        return false;
+      }
       if (r.state === 'already_paid') {
         // The provider refused to close because the shopper paid: learn the payment and apply it.
         const q = await resolved.provider.query(ctx, resolved.config, attemptId, providerData(a));
