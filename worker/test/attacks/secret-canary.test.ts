@@ -440,10 +440,29 @@ describe('secret canary scan', () => {
       'POST /v1/checkout/sessions (bad amount)',
       call('/v1/checkout/sessions', { method: 'POST', body: JSON.stringify({ amount: -1, currency: 'CNY' }) }),
     );
-    await seen(
-      'PUT /v1/admin/merchants (broken key)',
-      admin('PUT', '/merchants/broken', { name: 'x', providers: { wechat_pay: { private_key: `${MERCHANT_PRIVATE_KEY.slice(0, 200)}` } } }),
+    // A merchant whose private key is cut short: the refusal names the field, never echoes the key.
+    const broken = await seen(
+      'PUT /v1/admin/merchants/broken (key cut short)',
+      admin('PUT', '/merchants/broken', {
+        name: 'Broken',
+        allowed_origins: ['https://broken.shop.test'],
+        livemode: false,
+        providers: {
+          wechat_pay: {
+            api_version: 'v3',
+            appid: REG.appid,
+            mchid: REG.mchid,
+            merchant_serial: TEST.merchant_serial,
+            private_key: MERCHANT_PRIVATE_KEY.slice(0, 900),
+            apiv3_key: REG.apiv3_key,
+            wechatpay_public_key_id: TEST.wechatpay_public_key_id,
+            wechatpay_public_key: SANDBOX_WECHAT_PUBLIC_KEY,
+          },
+        },
+      }),
     );
+    expect(broken.status).toBe(400);
+    expect(broken.text).toContain('private_key');
 
     // Storage at rest, every object.
     const objects = {
