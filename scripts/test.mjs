@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: everything CI checks, in order, from a fresh clone.
 //   deps → type-check → format + lint → worker, sandbox, widget + dashboard tests (vitest) → script tests (node --test) → OpenAPI lint
-//   → widget build → widget size budget → dashboard build → dashboard size budget → Chromium → demo unit tests + end-to-end browser tests
+//   → widget build → widget size budget → dashboard build → dashboard size budget → widget/dist secret scan → Chromium → demo unit tests + end-to-end browser tests
 // Runs every step it can (a type error does not hide a failing test), prints a summary, and exits
 // non-zero if anything failed.
 
@@ -101,6 +101,10 @@ await step('widget size budget', () => run(process.execPath, ['widget/scripts/si
 // After the widget: its build empties widget/dist, where the dashboard's goes (widget/dist/dashboard/).
 await step('dashboard build', () => run('npx', ['vite', 'build', '-c', 'dashboard/vite.config.ts']), { needs: ['widget build'] });
 await step('dashboard size budget', () => run(process.execPath, ['dashboard/scripts/size.mjs']), { needs: ['dashboard build'] });
+// The built widget and dashboard carry no secret (scripts/secret-canary.test.mjs; the script tests above skip it when nothing is built yet).
+await step('widget/dist secret scan', () => run(process.execPath, ['--test', '--test-name-pattern', 'widget/dist', 'scripts/secret-canary.test.mjs']), {
+  needs: ['dashboard build'],
+});
 await step('chromium', ensureChromium);
 await step('demo + end-to-end tests (vitest, Chromium)', () => run('npx', ['vitest', 'run', '-c', 'demo/vitest.e2e.config.ts']), {
   needs: ['widget build', 'dashboard build', 'chromium'],
