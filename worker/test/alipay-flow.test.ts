@@ -254,16 +254,24 @@ describe('certificate mode (公钥证书)', () => {
 });
 
 describe('expiry', () => {
-  it('expiry: an unscanned QR has no trade at Alipay, so there is nothing to close', async () => {
+  it('expiry: an unscanned QR has no trade at Alipay; it is closed again until past its time_expire, then taken as closed', async () => {
     const s = await createSession({ expires_in: 60 });
     const { attempt } = await startAlipay(s);
-    await runInDurableObject(sessionStub(s.id), (o: CheckoutSession) => {
-      o.clock = { now: () => Date.now() + 61_000 };
-    });
+    const at = (offset: number) =>
+      runInDurableObject(sessionStub(s.id), (o: CheckoutSession) => {
+        o.clock = { now: () => Date.now() + offset };
+      });
+    await at(61_000);
     await drain(s.id);
     const t = await tables(s.id);
     expect(t.session?.status).toBe('expired');
-    expect(t.attempts[0]?.status).toBe('closed');
+    // ACQ.TRADE_NOT_EXIST: the QR can still make the trade, so the close is retried (docs/reliability.md).
+    expect(t.attempts[0]?.status).toBe('pending');
+    for (const offset of [61_000 + 31_000, 61_000 + 152_000]) {
+      await at(offset);
+      await drain(s.id);
+    }
+    expect((await tables(s.id)).attempts[0]?.status).toBe('closed');
     const ledger = (await (await control(`/orders/${attempt.id}`)).json()) as { trade: { state: string } };
     expect(ledger.trade.state).toBe('NOT_EXIST');
   });

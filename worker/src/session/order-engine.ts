@@ -7,7 +7,7 @@
 import type { PaymentIdentity, PaymentFacts } from '../providers/types';
 import type { BarcodeEngine } from './barcode-engine';
 import type { SessionHost } from './refund-engine';
-import { CLOSE_RETRY_MS, at, nextQuery, type QueryPace } from './schedules';
+import { CLOSE_RETRY_MS, ORDER_EXPIRY_MARGIN_MS, at, nextQuery, type QueryPace } from './schedules';
 import type { AttemptRow, DueRow } from './store';
 
 export type OrderFault = 'query.beforeStore' | 'query.afterStore' | 'close.beforeProvider' | 'close.afterProvider';
@@ -144,6 +144,14 @@ export class OrderEngine {
         const q = await resolved.provider.query(ctx, resolved.config, attemptId, providerData(a));
         if (q.state !== 'paid') return false;
         this.host.applyPayment(q.payment, q.raw, resolved.identity, 'query');
+      } else if (r.state === 'not_found' && this.host.now() < this.host.session().expires_at + ORDER_EXPIRY_MARGIN_MS) {
+        // Nothing to close yet, but not closed either: an Alipay precreate trade is made when the QR is
+        // scanned, a cashier's when the shopper submits it, and either can still be paid until the
+        // order's own time_expire (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720,
+        // https://opendocs.alipay.com/open/f540afd8_alipay.trade.precreate?pathHash=d3c84596). Closed again
+        // on the retry schedule: a trade scanned meanwhile is closed then, or found paid and applied
+        // (a late payment, refunded, once the session has ended).
+        return false;
       } else if (a.status !== 'failed') {
         store.setAttemptStatus(attemptId, 'closed');
       }

@@ -45,6 +45,14 @@ export function nextQuery(last: QueryPace | null, watched: boolean): QueryPace &
 export const CLOSE_RETRY_MS = [30_000, 120_000, 600_000, 3_600_000];
 
 /**
+ * How long after the session's `expires_at` (the provider order's own `time_expire`) an order the
+ * provider does not know yet (Alipay's ACQ.TRADE_NOT_EXIST for a QR nobody scanned) is still closed
+ * again rather than taken as closed: the margin for the provider's clock and a scan under way at that
+ * second (docs/reliability.md#expiry-and-close).
+ */
+export const ORDER_EXPIRY_MARGIN_MS = 120_000;
+
+/**
  * Reversing a payment-code order the till gave up on (WeChat reverse `recall=Y`, Alipay cancel
  * `retry_flag=Y`, no answer): again and again until the provider confirms — but only while it takes a
  * reversal (the provider's reverseWindowMs: WeChat Pay's 7 days), the last try when that window closes;

@@ -194,8 +194,9 @@ export const alipay: PaymentProvider<AlipayConfig> = {
       await alipayCall(ctx, cfg, 'alipay.trade.close', { out_trade_no: attemptId });
       return { state: 'closed' };
     } catch (e) {
-      // Not scanned / not submitted yet: there is nothing to close. (A precreate QR stays scannable
-      // until its time_expire; a payment after that point reaches the session as a late payment.)
+      // Not scanned / not submitted yet: there is nothing to close, but the QR or cashier can still
+      // create the trade and be paid until its time_expire. `not_found` is not `closed`: the session
+      // closes it again until then (session/order-engine.ts, docs/reliability.md#expiry-and-close).
       if (notExist(e)) return { state: 'not_found' };
       if (!(e instanceof AlipayApiError) || e.retryable) throw e;
       // ACQ.TRADE_STATUS_ERROR & co.: paid, or closed already. The trade's own state decides.
