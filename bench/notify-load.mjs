@@ -165,7 +165,12 @@ async function notifyRun(label, rate, seconds, forged, sessionCount) {
   const acked = new Set();
   let forgedAcked = 0;
   let lastDone = 0;
-  const fail = (what) => errors.set(what, (errors.get(what) ?? 0) + 1);
+  /** One answer body per kind of failure, to say who answered (Shouyin's own failure acks are 401/404/413/500). */
+  const samples = new Map();
+  const fail = (what, text = '') => {
+    errors.set(what, (errors.get(what) ?? 0) + 1);
+    if (!samples.has(what)) samples.set(what, text.replace(/\s+/g, ' ').slice(0, 160));
+  };
   const la = loadavg();
   const cpu0 = workerdCpuMs(child);
   const { t0, lag } = await fireOpenLoop(events, async (ev, due) => {
@@ -183,13 +188,13 @@ async function notifyRun(label, rate, seconds, forged, sessionCount) {
       if (ev.forged) {
         lat.forged.push(done - due);
         if (isAck(rail, res.status, text)) forgedAcked++;
-        else if (res.status !== 401) fail(`forged answered ${res.status}`);
+        else if (res.status !== 401) fail(`forged answered ${res.status}`, text);
         return;
       }
       if (isAck(rail, res.status, text)) {
         acked.add(ev.s.id);
         (ev.first ? lat.first : lat.dup).push(done - due);
-      } else fail(`${rail} ${res.status}`);
+      } else fail(`${rail} ${res.status}`, text);
     } catch (e) {
       lastDone = Math.max(lastDone, performance.now());
       fail(e instanceof Error && e.name === 'TimeoutError' ? `timeout ${TIMEOUT} ms` : `${rail} ${e instanceof Error ? e.message : e}`);
@@ -216,7 +221,7 @@ async function notifyRun(label, rate, seconds, forged, sessionCount) {
   console.log(
     `${label}: ${n} valid notifies at ${rate}/s for ${seconds} s${nf ? ` + ${nf} forged at ${forged}/s` : ''} — load average ${la}\n` +
       `  valid   p50 ${ms(r.p50)}  p90 ${ms(r.p90)}  p99 ${ms(r.p99)}  max ${ms(r.max)} ms  ` +
-      `(${lat.first.length} into an open session, ${lat.dup.length} duplicates)\n` +
+      `(of the acknowledged: ${lat.first.length} into an open session, ${lat.dup.length} duplicates)\n` +
       `  achieved ${(valid.length / wall).toFixed(1)}/s acknowledged (last answer ${wall.toFixed(1)} s after the first was due)  ` +
       `generator lag max ${ms(lag)} ms\n` +
       (nf
@@ -230,6 +235,7 @@ async function notifyRun(label, rate, seconds, forged, sessionCount) {
       `  errors ${errCount}${errCount ? ` (${[...errors].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}  ` +
       `FALSE ACKS ${falseAcks} (acked sessions ${acked.size}, of them paid ${[...acked].filter((id) => paid.has(id)).length}; ` +
       `paid ${paid.size} of ${sessions.length}; forged acked ${forgedAcked})\n` +
+      [...samples].map(([k, v]) => `  first answer of "${k}": ${JSON.stringify(v)}\n`).join('') +
       `  workerd CPU ${(cpu / (n + nf)).toFixed(2)} ms/notify (${(cpu / 1000).toFixed(1)} s over ${n + nf} notifies)`,
   );
   return r;
