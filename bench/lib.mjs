@@ -33,14 +33,16 @@ export async function startBench() {
   const adminKey = `sk_admin_${randomBytes(24).toString('hex')}`;
   appendFileSync(envFile, `SHOUYIN_MASTER_KEY=bench:${randomBytes(32).toString('base64')}\nSHOUYIN_ADMIN_KEYS=${adminKey}\n`);
   const { child, ready } = startWrangler({ port, envFile, persistTo: join(tmp, 'state'), inspectorPort: await freePort() });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopTree(child);
-    rmSync(tmp, { recursive: true, force: true });
-  };
+  /** @type {Promise<void> | undefined} */
+  let stopping;
+  let signalled = false;
+  // One stop, however many callers (the signal handler and the script's own finally) ask for it.
+  const stop = () =>
+    (stopping ??= stopTree(child).then(() => {
+      rmSync(tmp, { recursive: true, force: true });
+    }));
   const onSignal = (sig) => {
+    signalled = true;
     console.error(`\n${sig}: stopping wrangler dev…`);
     stop().finally(() => process.exit(130));
   };
@@ -48,7 +50,7 @@ export async function startBench() {
   process.once('SIGTERM', onSignal);
   // Last resort (an uncaught error, process.exit elsewhere): the whole process group, synchronously.
   process.once('exit', () => {
-    if (stopped || child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     try {
       process.kill(-(/** @type {number} */ (child.pid)), 'SIGKILL');
     } catch {
@@ -61,7 +63,8 @@ export async function startBench() {
     await stop();
     throw e;
   }
-  return { base: `http://127.0.0.1:${port}`, secrets, config, adminKey, child, stop };
+  // `signalled()`: whether Ctrl+C (or SIGTERM) is stopping the run, so the requests it cut off are no error to report.
+  return { base: `http://127.0.0.1:${port}`, secrets, config, adminKey, child, stop, signalled: () => signalled };
 }
 
 /** The pids of `root` and every process below it (wrangler → workerd), from /proc. */

@@ -53,11 +53,11 @@ const STEP = Number(values['step-seconds']);
 const MAX_P99 = Number(values['max-p99']);
 const TIMEOUT = Number(values['timeout-ms']);
 for (const r of RAILS) if (!['wechat_pay', 'alipay', 'unionpay'].includes(r)) throw new Error(`--rails: unknown rail ${JSON.stringify(r)}`);
-for (const [name, v] of [
+for (const [name, v] of /** @type {[string, number][]} */ ([
   ['rate', RATE],
   ['duration', DURATION],
   ['step-seconds', STEP],
-]) {
+])) {
   if (!(v > 0)) throw new Error(`--${name} must be a positive number`);
 }
 
@@ -65,7 +65,7 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 console.log(`Shouyin open-loop notify load — load average before start: ${loadavg()}, node ${process.version}`);
-const { base, secrets, child, stop } = await startBench();
+const { base, secrets, child, stop, signalled } = await startBench();
 const key = secrets.secret_key;
 let made = 0;
 
@@ -160,6 +160,7 @@ async function notifyRun(label, rate, seconds, forged, sessionCount) {
     events.push({ at: (j * 1000) / forged, s, notify: forgedWechatNotify(secrets, s.attemptId, s.amount), first: false, forged: true });
   }
   events.sort((a, b) => a.at - b.at);
+  /** @type {{ first: number[], dup: number[], forged: number[] }} */
   const lat = { first: [], dup: [], forged: [] };
   const errors = new Map();
   const acked = new Set();
@@ -311,6 +312,11 @@ try {
     const r = await notifyRun(`rate ${RATE}/s`, RATE, DURATION, FORGED, sessions);
     if (r.falseAcks > 0) exitCode = 1;
   }
+} catch (e) {
+  // Requests cut off by Ctrl+C fail; the signal handler is already stopping wrangler and exits 130.
+  if (!signalled()) throw e;
+  await stop();
+  process.exit(130);
 } finally {
   await stop();
 }
