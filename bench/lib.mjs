@@ -276,7 +276,7 @@ export function unionpayNotify(secrets, orderId, amount, txnTime) {
 
 /** Whether a notify answer is the rail's success acknowledgement. */
 export function isAck(rail, status, text) {
-  if (rail === 'wechat_pay') return status === 204 || status === 200;
+  if (rail === 'wechat_pay') return status === 204;
   if (rail === 'alipay') return status === 200 && text === 'success';
   return status === 200;
 }
