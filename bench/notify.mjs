@@ -14,14 +14,8 @@
 //
 // Prints numbers; it is not a test and gates nothing.
 
-import { createCipheriv, createSign, randomBytes, randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildConfig, devVarsText, generateSecrets } from '../scripts/dev-config.mjs';
-import { freePort, startWrangler, stopTree } from '../scripts/lib.mjs';
+import { api as apiAt, pool, startBench, wechatNotify, workerdCpuMs as cpuOf } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -36,101 +30,10 @@ const HOT = Number(values.hot);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 
-const tmp = mkdtempSync(join(tmpdir(), 'shouyin-bench-'));
-const port = await freePort();
-const secrets = generateSecrets();
-// A slow sandbox schedule: the benchmark's own notifies are the only ones that matter.
-const config = buildConfig(secrets, { port, timeScale: 1, notifyDelaySeconds: 60 });
-const envFile = join(tmp, '.dev.vars');
-writeFileSync(envFile, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret }), { mode: 0o600 });
-// The registry's master key and an admin key, fresh for this run.
-const adminKey = `sk_admin_${randomBytes(24).toString('hex')}`;
-appendFileSync(envFile, `SHOUYIN_MASTER_KEY=bench:${randomBytes(32).toString('base64')}\nSHOUYIN_ADMIN_KEYS=${adminKey}\n`);
-const { child, ready } = startWrangler({ port, envFile, persistTo: join(tmp, 'state'), inspectorPort: await freePort() });
-await ready;
-const base = `http://127.0.0.1:${port}`;
-
-/** utime + stime of every workerd process, in ms (clock ticks are 100 Hz on Linux). */
-function workerdCpuMs() {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd')) continue;
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // a process that ended meanwhile
-    }
-  }
-  return ticks * 10;
-}
-
-async function api(path, body, auth = secrets.secret_key) {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-async function pool(items, n, fn) {
-  const out = [];
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) {
-        const k = i++;
-        out[k] = await fn(items[k], k);
-      }
-    }),
-  );
-  return out;
-}
-
-/** A notify exactly as WeChat Pay v3 sends it: AES-256-GCM resource, RSA-SHA256 headers. */
-function notify(outTradeNo, amount, mchid = secrets.mchid) {
-  const tx = JSON.stringify({
-    appid: secrets.appid,
-    mchid,
-    out_trade_no: outTradeNo,
-    transaction_id: `4200${Date.now()}${randomBytes(4).toString('hex')}`,
-    trade_type: 'NATIVE',
-    trade_state: 'SUCCESS',
-    trade_state_desc: '支付成功',
-    bank_type: 'OTHERS',
-    success_time: '2026-11-28T18:00:00+08:00',
-    payer: { openid: 'o-bench' },
-    amount: { total: amount, payer_total: amount, currency: 'CNY', payer_currency: 'CNY' },
-  });
-  const nonce = randomBytes(6).toString('hex');
-  const cipher = createCipheriv('aes-256-gcm', Buffer.from(secrets.apiv3_key), Buffer.from(nonce));
-  cipher.setAAD(Buffer.from('transaction'));
-  const ct = Buffer.concat([cipher.update(tx, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
-  const body = JSON.stringify({
-    id: randomUUID(),
-    create_time: '2026-11-28T18:00:01+08:00',
-    resource_type: 'encrypt-resource',
-    event_type: 'TRANSACTION.SUCCESS',
-    summary: '支付成功',
-    resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: ct, associated_data: 'transaction', nonce },
-  });
-  const ts = String(Math.floor(Date.now() / 1000));
-  const n = randomBytes(16).toString('hex');
-  const sig = createSign('RSA-SHA256').update(`${ts}\n${n}\n${body}\n`).sign(secrets.sandbox_private_key, 'base64');
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'wechatpay-timestamp': ts,
-      'wechatpay-nonce': n,
-      'wechatpay-signature': sig,
-      'wechatpay-serial': secrets.public_key_id,
-      'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048',
-    },
-  };
-}
+const { base, secrets, config, adminKey, child, stop } = await startBench();
+const workerdCpuMs = () => cpuOf(child);
+const api = (path, body, auth = secrets.secret_key) => apiAt(base, path, body, auth);
+const notify = (outTradeNo, amount, mchid) => wechatNotify(secrets, outTradeNo, amount, mchid);
 
 /** Per source and workload, over every round: notifies, wall ms, latencies, workerd CPU ms. */
 const totals = new Map();
@@ -232,6 +135,5 @@ try {
     for (const [label, t] of totals) line(label, t.n, t.wall, t.lat, t.cpu);
   }
 } finally {
-  await stopTree(child);
-  rmSync(tmp, { recursive: true, force: true });
+  await stop();
 }
