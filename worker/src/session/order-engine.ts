@@ -131,12 +131,15 @@ export class OrderEngine {
     try {
       const r = await resolved.provider.close(ctx, resolved.config, attemptId, providerData(a));
       await this.host.fault('close.afterProvider');
-      if (r.state === 'not_found' && a.status === 'failed' && this.host.now() < this.host.session().expires_at) {
-        // An attempt whose create went unanswered (a timeout, a gateway's error page): no order yet is
-        // not proof there will be none. A create still in transit can land later, and an Alipay
-        // precreate trade only comes into existence when its QR is scanned
-        // (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720). Close it
-        // again later, until the order's time_expire (the session's expires_at) has passed.
+      if (r.state === 'not_found' && this.host.now() < this.host.session().expires_at + ORDER_EXPIRY_MARGIN_MS) {
+        // Nothing to close yet, but not closed either. A create whose answer was lost (a timeout, a
+        // gateway's error page) may still land; an Alipay precreate trade is made when the QR is
+        // scanned, a cashier's when the shopper submits it, and either can still be paid until the
+        // order's own time_expire (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720,
+        // https://opendocs.alipay.com/open/f540afd8_alipay.trade.precreate?pathHash=d3c84596). Closed again
+        // on the retry schedule until a margin past the session's expires_at (the order's time_expire):
+        // a trade made meanwhile is closed then, or found paid and applied (a late payment, refunded,
+        // once the session has ended).
         return false;
       }
       if (r.state === 'already_paid') {
@@ -144,14 +147,6 @@ export class OrderEngine {
         const q = await resolved.provider.query(ctx, resolved.config, attemptId, providerData(a));
         if (q.state !== 'paid') return false;
         this.host.applyPayment(q.payment, q.raw, resolved.identity, 'query');
-      } else if (r.state === 'not_found' && this.host.now() < this.host.session().expires_at + ORDER_EXPIRY_MARGIN_MS) {
-        // Nothing to close yet, but not closed either: an Alipay precreate trade is made when the QR is
-        // scanned, a cashier's when the shopper submits it, and either can still be paid until the
-        // order's own time_expire (https://opendocs.alipay.com/open/6f534d7f_alipay.trade.query?pathHash=98c03720,
-        // https://opendocs.alipay.com/open/f540afd8_alipay.trade.precreate?pathHash=d3c84596). Closed again
-        // on the retry schedule: a trade scanned meanwhile is closed then, or found paid and applied
-        // (a late payment, refunded, once the session has ended).
-        return false;
       } else if (a.status !== 'failed') {
         store.setAttemptStatus(attemptId, 'closed');
       }
