@@ -117,6 +117,32 @@ describe('Alipay QR end to end (inside workerd)', () => {
   });
 });
 
+describe('switching away from an Alipay QR and back', () => {
+  it('a QR nobody scanned, being closed, is never shown again: back on Alipay is a new QR, and paying it is kept', async () => {
+    const s = await createSession();
+    const first = await startAlipay(s);
+    // To WeChat Pay: the Alipay QR's close answers "no such trade" (nobody scanned it) and is retried.
+    const wechat = await client(s, '/attempts', { method: 'POST', body: JSON.stringify({ channel: 'wechat_pay', flow: 'qr' }) });
+    expect(wechat.status).toBe(201);
+    await drain(s.id);
+    const closing = await runInDurableObject(sessionStub(s.id), (o: CheckoutSession) => o.store.dueItem(`close:${first.attempt.id}`));
+    expect(closing).not.toBeNull();
+    // Back to Alipay: not the QR whose close is still being retried.
+    const second = await startAlipay(s);
+    expect(second.attempt.id).not.toBe(first.attempt.id);
+    expect(second.next_action.data).not.toBe(first.next_action.data);
+    // The shopper pays the new QR; the old one's retried close leaves it alone.
+    expect((await control(`/orders/${second.attempt.id}/pay`, { notify: 'normal' })).status).toBe(200);
+    await control('/flush', {});
+    await runInDurableObject(sessionStub(s.id), (o: CheckoutSession) => void (o.clock = { now: () => Date.now() + 31_000 }));
+    await drain(s.id);
+    const t = await tables(s.id);
+    expect(t.session?.status).toBe('paid');
+    expect(t.session?.paid_attempt_id).toBe(second.attempt.id);
+    expect(t.anomalies).toEqual([]);
+  });
+});
+
 // A flipped signature, the app's own key and another merchant's URL are in the provider contract
 // (worker/test/contract); these are the other ways an Alipay notify can be altered.
 describe('forged notifies change nothing and never get `success`', () => {

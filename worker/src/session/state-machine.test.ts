@@ -110,6 +110,11 @@ describe('decideStartAttempt', () => {
   it('reuses a pending attempt for the same channel and flow', () => {
     expect(decideStartAttempt(session(), 'wechat_pay', 'qr', 0)).toEqual({ kind: 'reuse', attemptId: 'a1' });
   });
+  it('never reuses a pending attempt whose order is being closed: a new order instead', () => {
+    // Its close is already due; it goes on.
+    const s = session({ attempts: [attempt('a1', { closing: true })] });
+    expect(decideStartAttempt(s, 'wechat_pay', 'qr', 0)).toEqual({ kind: 'create', closeFirst: [] });
+  });
   it('closes pending attempts of another channel or flow first', () => {
     const s = session({ channels: ['wechat_pay', 'alipay'] });
     expect(decideStartAttempt(s, 'alipay', 'qr', 0)).toEqual({ kind: 'create', closeFirst: ['a1'] });

@@ -31,6 +31,11 @@ export interface AttemptState {
   anomaly: AnomalyReason | null;
   /** Payment-code attempts only: where the charge stands. */
   barcode?: BarcodePhase | null;
+  /**
+   * Its provider order is being closed (a close is due): the shopper switched away, or its create
+   * went unanswered. Still `pending` until the provider confirms, but never shown again.
+   */
+  closing?: boolean;
 }
 
 /** Where a payment-code (barcode) attempt stands. */
@@ -161,7 +166,9 @@ export function decideStartAttempt(s: SessionState, channel: Channel, flow: Flow
   }
   // A payment-code attempt runs to its own 30 s deadline (a shopper may be entering a password right now).
   const pending = s.attempts.filter((a) => a.status === 'pending' && a.flow !== 'barcode');
-  const same = pending.find((a) => a.channel === channel && a.flow === flow);
+  // One being closed is not offered again: its close, retried, would close the QR the shopper is
+  // looking at (an Alipay QR answers "no such trade" to a close until it is scanned, docs/alipay.md).
+  const same = pending.find((a) => a.channel === channel && a.flow === flow && !a.closing);
   // A provider order stays payable until the session expires, so showing the same QR again is
   // correct and avoids piling up provider orders when the shopper reloads the page.
   if (same) return { kind: 'reuse', attemptId: same.id };

@@ -625,6 +625,12 @@ export class SessionStore {
         .toArray()
         .map((b) => [b.attempt_id, b.phase]),
     );
+    const closing = new Set(
+      this.sql
+        .exec<{ key: string }>("SELECT key FROM due WHERE key LIKE 'close:%'")
+        .toArray()
+        .map((d) => d.key.slice('close:'.length)),
+    );
     return {
       status: s.status,
       amount: s.amount,
@@ -641,6 +647,7 @@ export class SessionStore {
           status: a.status,
           anomaly: a.anomaly,
           barcode: phases.get(a.id) ?? null,
+          closing: closing.has(a.id),
         }),
       ),
     };
