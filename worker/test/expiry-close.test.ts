@@ -4,11 +4,11 @@
 // refunded in full, never `paid`. Inside workerd with the WeChat Pay simulator and the session's
 // injected clock.
 
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CheckoutSession } from '../src/session/durable-object';
 import { TEST } from './fixtures/config';
-import { createSession, sandboxControl, sessionStub, startAttempt } from './helpers';
+import { createSession, drainSession, sandboxControl, sessionStub, startAttempt } from './helpers';
 
 const realFetch = globalThis.fetch;
 beforeEach(() => {
@@ -35,14 +35,6 @@ const snapshot = (id: string) =>
       .filter((k) => /^(close|query|expire|refund):/.test(k)),
   }));
 
-async function drain(id: string): Promise<void> {
-  for (let i = 0; i < 25; i++) {
-    const due = await inDo(id, (o) => o.store.dueBy(o.clock.now()).length);
-    if (due === 0) return;
-    await runDurableObjectAlarm(sessionStub(id));
-  }
-}
-
 const down = (failure: 503 | 'timeout') => async (): Promise<Response> => {
   if (failure === 'timeout') throw new DOMException('The operation timed out.', 'TimeoutError');
   return new Response('{"code":"SYSTEM_ERROR","message":"系统错误"}', { status: 503, headers: { 'content-type': 'application/json' } });
@@ -54,7 +46,7 @@ describe('expiry while the provider is down', () => {
     const { attempt } = await startAttempt(s);
     await inDo(s.id, (o) => void (o.providerFetch = down(failure)));
     await setClock(s.id, 61_000);
-    await drain(s.id);
+    await drainSession(s.id);
     const during = await snapshot(s.id);
     expect(during.status).toBe('expired');
     expect(during.attempts).toEqual(['pending']);
@@ -62,7 +54,7 @@ describe('expiry while the provider is down', () => {
 
     await inDo(s.id, (o) => void (o.providerFetch = null));
     await setClock(s.id, 61_000 + 31_000);
-    await drain(s.id);
+    await drainSession(s.id);
     const after = await snapshot(s.id);
     expect(after.status).toBe('expired');
     expect(after.attempts).toEqual(['closed']);
@@ -77,13 +69,13 @@ describe('expiry while the provider is down', () => {
     const { attempt } = await startAttempt(s);
     await inDo(s.id, (o) => void (o.providerFetch = down(503)));
     await setClock(s.id, 61_000);
-    await drain(s.id);
+    await drainSession(s.id);
     // The shopper pays at the provider meanwhile; its notify is lost.
     expect((await sandboxControl(`/orders/${attempt.id}/pay`, { notify: 'drop' })).status).toBe(200);
     await inDo(s.id, (o) => void (o.providerFetch = null));
     for (const offset of [61_000 + 31_000, 61_000 + 120_000, 61_000 + 600_000]) {
       await setClock(s.id, offset);
-      await drain(s.id);
+      await drainSession(s.id);
     }
     const after = await snapshot(s.id);
     expect(after).toMatchObject({

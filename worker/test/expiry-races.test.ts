@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config';
 import { providerContext } from '../src/lib/outbound';
 import type { CheckoutSession } from '../src/session/durable-object';
 import { TEST } from './fixtures/config';
-import { BASE, SK, client, createSession, sandboxControl, sessionStub, startAttempt, type SessionJson } from './helpers';
+import { BASE, client, createSession, drainSession, sandboxControl, type SessionJson, sessionStub, SK, startAttempt } from './helpers';
 
 const realFetch = globalThis.fetch;
 beforeEach(() => {
@@ -67,15 +67,6 @@ const snapshot = (id: string) =>
     due: o.store.allDue().map((d) => ({ kind: d.kind, at: d.at })),
   }));
 
-/** Runs the alarm until nothing is due at the session's clock. */
-async function drain(id: string): Promise<void> {
-  for (let i = 0; i < 25; i++) {
-    const due = await inDo(id, (o) => o.store.dueBy(o.clock.now()).length);
-    if (due === 0) return;
-    await runDurableObjectAlarm(sessionStub(id));
-  }
-}
-
 /**
  * Moves the frozen clock from `from` to each due item in turn (letting the simulators finish refunds on
  * the way) until only the retention purge is due. Stays within 280 s of `from`: the providers'
@@ -86,7 +77,7 @@ async function settle(id: string, rail: Rail, from: number): Promise<void> {
   for (let i = 0; i < 40; i++) {
     await control(rail, '/flush', {});
     await freeze(id, at);
-    await drain(id);
+    await drainSession(id);
     const left = (await snapshot(id)).due.filter((d) => d.kind !== 'purge');
     if (left.length === 0) return;
     at = Math.max(at, Math.min(...left.map((d) => d.at)) + 1);

@@ -1,7 +1,8 @@
 // Shared helpers for the workerd integration tests: the merchant API, the client API and the
 // sandbox's control surface, all through the Worker's real fetch handler.
 
-import { SELF, env } from 'cloudflare:test';
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import type { CheckoutSession } from '../src/session/durable-object';
 import { vi } from 'vitest';
 import { TEST } from './fixtures/config';
 
@@ -61,6 +62,20 @@ export async function retrieve(id: string): Promise<SessionJson> {
 }
 
 export const sessionStub = (id: string) => env.SESSIONS.getByName(id);
+
+/**
+ * Runs a session's due work until nothing is due at its (injected) clock. When an item is due but no
+ * alarm ran, the runtime's own alarm is already running it (on a loaded machine its provider call can
+ * take a while): wait for it rather than give up.
+ */
+export async function drainSession(id: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const due = await runInDurableObject(sessionStub(id), (o: CheckoutSession) => o.store.dueBy(o.clock.now()).length);
+    if (due === 0) return;
+    if (!(await runDurableObjectAlarm(sessionStub(id)))) await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`session ${id}: still due after 200 rounds`);
+}
 
 /** The WeChat Pay sandbox's test control surface (`/sandbox/wechatpay/_control/…`). */
 export function sandboxControl(path: string, body?: unknown): Promise<Response> {

@@ -4,12 +4,12 @@
 // in place of the answer, and a notify that lands while a query waits on the provider. Each test goes
 // through the real sandbox simulators; the fault is injected on the session's provider fetch.
 
-import { SELF, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { SELF, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { OUTBOUND_TIMEOUT_MS, outboundFetch } from '../src/lib/outbound';
 import type { CheckoutSession } from '../src/session/durable-object';
 import { CLOSE_RETRY_MS, ORDER_EXPIRY_MARGIN_MS } from '../src/session/schedules';
-import { BASE, SK, client, createSession, sessionStub, type SessionJson } from './helpers';
+import { BASE, client, createSession, drainSession, type SessionJson, sessionStub, SK } from './helpers';
 import { acceptWebhooks, deliverNow } from './merchant-endpoint';
 
 // Sessions here get paid: their webhooks need somewhere to go, also from an alarm after a test ended.
@@ -81,15 +81,6 @@ const snapshot = (id: string) =>
     due: o.store.allDue().map((d) => ({ key: d.key, at: d.at })),
   }));
 
-/** Runs due work until nothing is due at the session's clock. */
-async function drain(id: string): Promise<void> {
-  for (let i = 0; i < 25; i++) {
-    if ((await inDo(id, (o) => o.store.dueBy(o.clock.now()).length)) === 0) return;
-    if (!(await runDurableObjectAlarm(sessionStub(id)))) await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`session ${id}: still due after 25 alarms`);
-}
-
 /**
  * The create reaches the provider (which makes the order), then its answer is lost: a timeout. The
  * provider stays unreachable for closes until the test lets them through (o.providerFetch = null).
@@ -136,7 +127,7 @@ describe.each(RAILS)('a create the provider accepted, its answer lost ($name)', 
     // The provider holds it: WeChat Pay an unpaid order, Alipay a precreate nobody has scanned.
     expect(await providerState(rail, attempt)).toBe(rail.channel === 'wechat_pay' ? 'NOTPAY' : 'NOT_EXIST');
     await reachable(s.id);
-    await drain(s.id);
+    await drainSession(s.id);
     const snap = await snapshot(s.id);
     if (rail.channel === 'wechat_pay') {
       expect(await providerState(rail, attempt)).toBe('CLOSED');
@@ -146,7 +137,7 @@ describe.each(RAILS)('a create the provider accepted, its answer lost ($name)', 
       expect(snap.due.find((d) => d.key === `close:${attempt}`)?.at).toBeGreaterThan(Date.now() + CLOSE_RETRY_MS[0]! + 1_000);
       // Once the session (the order's time_expire) is over, with a margin for the provider's clock, that answer is final.
       await setClock(s.id, s.expires_at * 1000 + ORDER_EXPIRY_MARGIN_MS + 1_000 - Date.now());
-      await drain(s.id);
+      await drainSession(s.id);
       const after = await snapshot(s.id);
       expect(after.session.status).toBe('expired');
       expect(after.due.map((d) => d.key)).not.toContain(`close:${attempt}`);
@@ -161,7 +152,7 @@ describe.each(RAILS)('a create the provider accepted, its answer lost ($name)', 
     expect((await control(rail, `/orders/${attempt}/pay`, { notify: 'drop' })).status).toBe(200);
     // The next close finds the order paid and applies it: paid once, one event.
     await reachable(s.id);
-    await drain(s.id);
+    await drainSession(s.id);
     const snap = await snapshot(s.id);
     expect(snap.session.status).toBe('paid');
     expect(snap.session.paid_attempt_id).toBe(attempt);
@@ -174,7 +165,7 @@ describe.each(RAILS)('a create the provider accepted, its answer lost ($name)', 
   it('applies a payment made after a close that found no order, even with every notify lost', async () => {
     const { s, attempt } = await orphaned();
     await reachable(s.id);
-    await drain(s.id);
+    await drainSession(s.id);
     const paid = await control(rail, `/orders/${attempt}/pay`, { notify: 'drop' });
     if (rail.channel === 'wechat_pay') {
       // WeChat Pay's order existed, so the close closed it: it can no longer be paid.
@@ -186,7 +177,7 @@ describe.each(RAILS)('a create the provider accepted, its answer lost ($name)', 
     // until its time_expire: the shopper scans and pays it. The close tried again finds the payment.
     expect(paid.status).toBe(200);
     await inDo(s.id, (o) => void (o.clock = { now: () => Date.now() + CLOSE_RETRY_MS[0]! + CLOSE_RETRY_MS[1]! + 2_000 }));
-    await drain(s.id);
+    await drainSession(s.id);
     const snap = await snapshot(s.id);
     expect(snap.session.status).toBe('paid');
     expect(snap.session.paid_attempt_id).toBe(attempt);
@@ -205,7 +196,7 @@ describe.each(RAILS)('a create the provider accepted, its answer lost ($name)', 
     expect(snap.events.filter((e) => e === 'checkout.session.paid')).toHaveLength(1);
     // Paid: its close finds it paid and changes nothing.
     await reachable(s.id);
-    await drain(s.id);
+    await drainSession(s.id);
     const after = await snapshot(s.id);
     expect(after.events.filter((e) => e === 'checkout.session.paid')).toHaveLength(1);
     expect(after.anomalies).toEqual([]);
@@ -234,14 +225,14 @@ describe.each(RAILS)('a create the provider accepted, its answer lost ($name)', 
     expect(a).toMatchObject({ status: 'pending', next_action: null });
     expect(snap.due.map((d) => d.key)).toContain(`close:${a.id}`);
     expect(snap.due.find((d) => d.key === `close:${a.id}`)!.at).toBeLessThanOrEqual(Date.now());
-    await drain(s.id);
+    await drainSession(s.id);
     if (rail.channel === 'wechat_pay') expect(await providerState(rail, a.id)).toBe('CLOSED');
     else {
       // Alipay: no trade until the QR is scanned, so the close is tried again until the order's expiry has passed.
       expect((await snapshot(s.id)).attempts[0]!.status).toBe('pending');
       expect((await snapshot(s.id)).due.map((d) => d.key)).toContain(`close:${a.id}`);
       await setClock(s.id, s.expires_at * 1000 + ORDER_EXPIRY_MARGIN_MS + 1_000 - Date.now());
-      await drain(s.id);
+      await drainSession(s.id);
     }
     expect((await snapshot(s.id)).attempts[0]!.status).toBe('closed');
   });
@@ -274,7 +265,7 @@ describe('a provider that hangs on create', () => {
     });
     const snap = await snapshot(s.id);
     expect(snap.attempts[0]).toMatchObject({ status: 'failed', next_action: null });
-    await drain(s.id);
+    await drainSession(s.id);
     expect(await providerState(RAILS[0]!, snap.attempts[0]!.id)).toBe('CLOSED');
     // The shopper's retry makes a new order and gets its QR.
     const again = await start(s, RAILS[0]!);
@@ -325,7 +316,7 @@ describe('a gateway answers instead of the provider', () => {
     expect(a).toMatchObject({ status: 'failed', next_action: null, paid_amount: null });
     expect(snap.session.status).toBe('open');
     expect(snap.due.map((d) => d.key)).toContain(`close:${a.id}`);
-    await drain(s.id);
+    await drainSession(s.id);
     const state = await providerState(rail, a.id);
     if (!reaches) expect(state).toBeNull();
     else if (rail.channel === 'wechat_pay') expect(state).toBe('CLOSED');
@@ -382,7 +373,7 @@ describe.each(RAILS)('a notify while a query waits on the provider ($name)', (ra
     expect(snap.due.map((d) => d.key)).not.toContain(`query:${attempt.id}`);
     // A later query or a repeated notify changes nothing either.
     await control(rail, `/orders/${attempt.id}/notify`, {});
-    await drain(s.id);
+    await drainSession(s.id);
     const after = await snapshot(s.id);
     expect(after.events.filter((e) => e === 'checkout.session.paid')).toHaveLength(1);
     expect(after.session.version).toBe(snap.session.version);
