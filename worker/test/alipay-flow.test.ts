@@ -143,6 +143,25 @@ describe('switching away from an Alipay QR and back', () => {
   });
 });
 
+describe('an Alipay QR being closed is not shown to the shopper', () => {
+  it('after a switch whose new order failed, reloading shows no QR rather than the one being closed', async () => {
+    const s = await createSession();
+    const first = await startAlipay(s);
+    // WeChat Pay is down: the switch fails after the Alipay QR's close was asked (and found no trade).
+    await runInDurableObject(sessionStub(s.id), (o: CheckoutSession) => {
+      o.providerFetch = async (req) => (req.url.includes('wechatpay') ? new Response('bad gateway', { status: 502 }) : realFetch(req));
+    });
+    const wechat = await client(s, '/attempts', { method: 'POST', body: JSON.stringify({ channel: 'wechat_pay', flow: 'qr' }) });
+    expect(wechat.status).toBe(502);
+    const closing = await runInDurableObject(sessionStub(s.id), (o: CheckoutSession) => o.store.dueItem(`close:${first.attempt.id}`));
+    expect(closing).not.toBeNull();
+    const view = (await (await client(s, '')).json()) as { active_attempt: { id: string } | null };
+    expect(view.active_attempt).toBeNull();
+    const status = (await (await client(s, '/status')).json()) as { active_attempt: { id: string } | null };
+    expect(status.active_attempt).toBeNull();
+  });
+});
+
 // A flipped signature, the app's own key and another merchant's URL are in the provider contract
 // (worker/test/contract); these are the other ways an Alipay notify can be altered.
 describe('forged notifies change nothing and never get `success`', () => {

@@ -426,7 +426,7 @@ export class CheckoutSession extends DurableObject<Env> {
     if (!s.ok) return s;
     const merchant = this.merchant(s.value);
     const channels = this.publicChannels(s.value, merchant, userAgent);
-    return { ok: true, value: publicView(s.value, this.store.attempts(), merchant.name, channels, this.store.fact('cancel_url')) };
+    return { ok: true, value: publicView(s.value, this.store.attemptsForShopper(), merchant.name, channels, this.store.fact('cancel_url')) };
   }
 
   async clientWait(secret: string, version: number, waitMs: number): Promise<Rpc<StatusView>> {
@@ -443,7 +443,7 @@ export class CheckoutSession extends DurableObject<Env> {
       this.waiters.delete(wake);
       this.lastSeen = this.clock.now();
     }
-    return { ok: true, value: statusView(this.requireSession(), this.store.attempts()) };
+    return { ok: true, value: statusView(this.requireSession(), this.store.attemptsForShopper()) };
   }
 
   async clientStartAttempt(secret: string, channel: Channel, flow: Flow, client: ClientInfo): Promise<Rpc<AttemptResponse>> {
@@ -512,7 +512,7 @@ export class CheckoutSession extends DurableObject<Env> {
     }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [ipTag]);
-    server.send(JSON.stringify(statusView(s.value, this.store.attempts())));
+    server.send(JSON.stringify(statusView(s.value, this.store.attemptsForShopper())));
     await this.seen(true);
     // A browser that offered subprotocols fails the connection unless one of them is selected (RFC 6455 §4.1).
     const protocol = request.headers.get('sec-websocket-protocol');
@@ -526,7 +526,7 @@ export class CheckoutSession extends DurableObject<Env> {
     if (message === 'status') {
       const s = this.existing();
       if (!s) return;
-      ws.send(JSON.stringify(statusView(s, this.store.attempts())));
+      ws.send(JSON.stringify(statusView(s, this.store.attemptsForShopper())));
       // Woken from hibernation: the queries below need the merchant's credentials.
       await this.enter();
       await this.shopperBack();
@@ -1124,7 +1124,7 @@ export class CheckoutSession extends DurableObject<Env> {
     this.waiters.clear();
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
-    const message = JSON.stringify(statusView(this.requireSession(), this.store.attempts()));
+    const message = JSON.stringify(statusView(this.requireSession(), this.store.attemptsForShopper()));
     for (const ws of sockets) {
       try {
         ws.send(message);

@@ -249,6 +249,16 @@ export class SessionStore {
     return this.sql.exec<AttemptRow>('SELECT * FROM attempts ORDER BY seq').toArray();
   }
 
+  /**
+   * The attempts a shopper may be shown: all but the pending ones whose order is being closed (a close
+   * is due), whose QR or link must not be offered again (state-machine.ts decideStartAttempt).
+   */
+  attemptsForShopper(): AttemptRow[] {
+    return this.sql
+      .exec<AttemptRow>("SELECT * FROM attempts WHERE NOT (status = 'pending' AND ('close:' || id) IN (SELECT key FROM due)) ORDER BY seq")
+      .toArray();
+  }
+
   attempt(id: string): AttemptRow | null {
     return this.sql.exec<AttemptRow>('SELECT * FROM attempts WHERE id = ?', id).toArray()[0] ?? null;
   }
