@@ -10,12 +10,8 @@
 // from a checkout of the commit before the index to get the baseline the overhead is measured against.
 // Prints numbers; it is not a test and gates nothing.
 
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildConfig, devVarsText, generateSecrets } from '../scripts/dev-config.mjs';
-import { freePort, startWrangler, stopTree } from '../scripts/lib.mjs';
+import { pool, startBench, workerdCpuMs as cpuOf } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -31,38 +27,11 @@ const CONCURRENCY = Number(values.concurrency);
 const SAMPLES = Number(values.samples);
 const CANCELS = Math.min(Number(values.cancels), SESSIONS);
 
-const tmp = mkdtempSync(join(tmpdir(), 'shouyin-bench-lists-'));
-const port = await freePort();
-const secrets = generateSecrets();
-// Nothing is paid here: a slow sandbox schedule keeps the simulators out of the figures.
-const config = buildConfig(secrets, { port, timeScale: 1, notifyDelaySeconds: 60 });
-const envFile = join(tmp, '.dev.vars');
-writeFileSync(envFile, devVarsText(config, { secretKey: secrets.secret_key, webhookSecret: secrets.webhook_secret, masterKey: secrets.master_key }), {
-  mode: 0o600,
-});
-const { child, ready } = startWrangler({ port, envFile, persistTo: join(tmp, 'state'), inspectorPort: await freePort() });
-await ready;
-const base = `http://127.0.0.1:${port}`;
+// Nothing is paid here: startBench's slow sandbox schedule keeps the simulators out of the figures.
+const { base, secrets, child, stop } = await startBench();
 const auth = { authorization: `Bearer ${secrets.secret_key}` };
-
-/**
- * utime + stime of this benchmark's workerd processes, in ms (clock ticks are 100 Hz on Linux): those in
- * the process group of the wrangler it started, so other workerd processes on the machine do not count.
- */
-function workerdCpuMs() {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd')) continue;
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      if (Number(f[2]) !== child.pid) continue;
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // a process that ended meanwhile
-    }
-  }
-  return ticks * 10;
-}
+/** This benchmark's workerd CPU, in ms. */
+const workerdCpuMs = () => cpuOf(child);
 
 async function call(method, path, body) {
   const res = await fetch(`${base}${path}`, {
@@ -73,20 +42,6 @@ async function call(method, path, body) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text);
-}
-
-async function pool(items, n, fn) {
-  const out = [];
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) {
-        const k = i++;
-        out[k] = await fn(items[k], k);
-      }
-    }),
-  );
-  return out;
 }
 
 const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -199,6 +154,5 @@ try {
     stats('cancel answered → the list shows it canceled', fresh);
   }
 } finally {
-  await stopTree(child);
-  rmSync(tmp, { recursive: true, force: true });
+  await stop();
 }
