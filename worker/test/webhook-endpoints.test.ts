@@ -12,6 +12,7 @@ import { WEBHOOK_RETRY_MS } from '../src/session/schedules';
 import { LISTS_TEST, TEST, WECHAT_TEST } from './fixtures/config';
 import { BASE, orderId, type SessionJson } from './helpers';
 import { TEST_MASTER_KEY } from './fixtures/registry';
+import type { DeliveryView } from '../src/webhooks/endpoints';
 
 const SK: string = LISTS_TEST.hooks_secret_key;
 const MERCHANT = LISTS_TEST.hooks_merchant_id;
@@ -423,19 +424,8 @@ describe('secret rotation', () => {
   });
 });
 
-interface Delivery {
-  id: string;
-  object: string;
-  event: string;
-  endpoint: string;
-  attempt: number;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-  created: number;
-  succeeded: boolean;
-  next_retry_at: number | null;
-}
+/** A delivery as the API answers it. */
+type Delivery = DeliveryView;
 
 describe('deliveries', () => {
   it('logs every try per event and per endpoint: status, duration, time, attempt, next retry', async () => {

@@ -249,14 +249,23 @@ export class SessionStore {
     return this.sql.exec<AttemptRow>('SELECT * FROM attempts ORDER BY seq').toArray();
   }
 
+  /** The attempts whose provider order is being closed: a `close:<attempt>` is due. */
+  closingAttemptIds(): Set<string> {
+    return new Set(
+      this.sql
+        .exec<{ key: string }>("SELECT key FROM due WHERE key LIKE 'close:%'")
+        .toArray()
+        .map((d) => d.key.slice('close:'.length)),
+    );
+  }
+
   /**
-   * The attempts a shopper may be shown: all but the pending ones whose order is being closed (a close
-   * is due), whose QR or link must not be offered again (state-machine.ts decideStartAttempt).
+   * The attempts a shopper may be shown: all but the pending ones whose order is being closed, whose
+   * QR or link must not be offered again (state-machine.ts decideStartAttempt).
    */
   attemptsForShopper(): AttemptRow[] {
-    return this.sql
-      .exec<AttemptRow>("SELECT * FROM attempts WHERE NOT (status = 'pending' AND ('close:' || id) IN (SELECT key FROM due)) ORDER BY seq")
-      .toArray();
+    const closing = this.closingAttemptIds();
+    return this.attempts().filter((a) => a.status !== 'pending' || !closing.has(a.id));
   }
 
   attempt(id: string): AttemptRow | null {
@@ -635,12 +644,7 @@ export class SessionStore {
         .toArray()
         .map((b) => [b.attempt_id, b.phase]),
     );
-    const closing = new Set(
-      this.sql
-        .exec<{ key: string }>("SELECT key FROM due WHERE key LIKE 'close:%'")
-        .toArray()
-        .map((d) => d.key.slice('close:'.length)),
-    );
+    const closing = this.closingAttemptIds();
     return {
       status: s.status,
       amount: s.amount,
